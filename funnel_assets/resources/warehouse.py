@@ -1,0 +1,409 @@
+"""The warehouse: where every funnel table lands for BI tools.
+
+One SQLAlchemy URL picks the database: an embedded SQLite file by default, PostgreSQL
+(schema `funnel`) in production. Every write replaces a whole table atomically: rows
+are loaded into a staging table and swapped in within one transaction, so a reader
+sees yesterday's table or today's, never a half-written or empty one, and a failure
+mid-write leaves the previous table in place.
+
+Column types follow the pandas dtypes of the frame written, and come back the same
+when the table is read: text, whole numbers (nullable), decimals, true/false
+(nullable), dates, timestamps, and timestamps with a time zone (returned in
+Asia/Kolkata). Blank text is stored as NULL, as BI tools expect.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import closing
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+from pandas.api import types as ptypes
+from pydantic import Field, PrivateAttr
+from sqlalchemy import create_engine
+from sqlalchemy.engine import URL, Engine, make_url
+
+from funnel_assets.settings import TIMEZONE, default_warehouse_url
+
+# Rows per COPY / executemany batch: bounds the memory of one batch's CSV text.
+WRITE_BATCH_ROWS = 200_000
+
+_TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+# Declared SQL type of each column kind, per dialect. The names are read back to
+# restore the pandas dtype, so SQLite keeps them verbatim as declared types.
+_SQL_TYPES = {
+    "postgresql": {
+        "text": "TEXT",
+        "integer": "BIGINT",
+        "float": "DOUBLE PRECISION",
+        "boolean": "BOOLEAN",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "timestamptz": "TIMESTAMPTZ",
+    },
+    "sqlite": {
+        "text": "TEXT",
+        "integer": "BIGINT",
+        "float": "DOUBLE",
+        "boolean": "BOOLEAN",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "timestamptz": "TIMESTAMPTZ",
+    },
+}
+
+
+class WarehouseError(Exception):
+    """A table could not be written or read; the message says which and why."""
+
+
+def normalise_url(url: str) -> URL:
+    """Parse a SQLAlchemy URL, pointing a plain `postgresql://` at psycopg2.
+
+    SQLAlchemy 2.1 maps the bare `postgresql://` prefix to psycopg 3, but the project
+    installs psycopg2 (whose COPY the loader uses), so a URL pasted as-is must work.
+    """
+    parsed = make_url(url.strip())
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
+def column_kind(series: pd.Series) -> str:
+    """The warehouse kind of a column: text, integer, float, boolean, date, timestamp(tz)."""
+    dtype = series.dtype
+    if ptypes.is_bool_dtype(dtype):
+        return "boolean"
+    if ptypes.is_integer_dtype(dtype):
+        return "integer"
+    if ptypes.is_float_dtype(dtype):
+        return "float"
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return "timestamptz"
+    if ptypes.is_datetime64_dtype(dtype):
+        return "timestamp"
+    inferred = ptypes.infer_dtype(series, skipna=True)
+    return {
+        "date": "date",
+        "boolean": "boolean",
+        "integer": "integer",
+        "floating": "float",
+        "mixed-integer-float": "float",
+        "decimal": "float",
+    }.get(inferred, "text")
+
+
+def _declared_type_kind(declared: str) -> str:
+    declared = declared.upper()
+    if "TIMESTAMPTZ" in declared or "WITH TIME ZONE" in declared:
+        return "timestamptz"
+    if "TIMESTAMP" in declared:
+        return "timestamp"
+    if declared == "DATE":
+        return "date"
+    if "BOOL" in declared:
+        return "boolean"
+    if "INT" in declared:
+        return "integer"
+    if any(word in declared for word in ("DOUBLE", "REAL", "FLOAT", "NUMERIC", "DECIMAL")):
+        return "float"
+    return "text"
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _check_table_name(name: str) -> None:
+    if not _TABLE_NAME.match(name):
+        raise WarehouseError(f"'{name}' is not a valid table name (lower-case letters, digits, _).")
+
+
+def _check_columns(frame: pd.DataFrame, table: str) -> list[str]:
+    columns = [str(c) for c in frame.columns]
+    if not columns:
+        raise WarehouseError(f"Table '{table}': the data has no columns.")
+    if any(not c.strip() for c in columns):
+        raise WarehouseError(f"Table '{table}': a column has a blank name.")
+    lowered = pd.Series([c.lower() for c in columns])
+    if lowered.duplicated().any():
+        dupes = sorted(set(lowered[lowered.duplicated()]))
+        raise WarehouseError(f"Table '{table}': duplicate column names {dupes}.")
+    return columns
+
+
+def _blank_text_as_null(series: pd.Series) -> pd.Series:
+    return series.mask(series.astype("string").str.len().eq(0).fillna(False))
+
+
+def _for_database(frame: pd.DataFrame, kinds: dict[str, str], table: str) -> pd.DataFrame:
+    """The frame's values cast to its columns' kinds, ready to serialise."""
+    out = {}
+    for column, kind in kinds.items():
+        series = frame[column]
+        try:
+            if kind == "text":
+                series = _blank_text_as_null(series)
+            elif kind == "integer":
+                series = pd.to_numeric(series).astype("Int64")
+            elif kind == "float":
+                series = pd.to_numeric(series).astype("float64")
+            elif kind == "boolean":
+                series = series.astype("boolean")
+            elif kind == "timestamptz":
+                series = pd.to_datetime(series, utc=True).dt.tz_convert(TIMEZONE)
+            elif kind == "timestamp":
+                series = pd.to_datetime(series)
+            elif kind == "date":
+                series = pd.to_datetime(series).dt.date
+        except (ValueError, TypeError) as exc:
+            raise WarehouseError(
+                f"Table '{table}', column '{column}': a value does not fit the column's type "
+                f"({kind}) set by the first rows: {exc}"
+            ) from exc
+        out[column] = series
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _batches(data: pd.DataFrame | Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    if isinstance(data, pd.DataFrame):
+        for start in range(0, max(len(data), 1), WRITE_BATCH_ROWS):
+            yield data.iloc[start : start + WRITE_BATCH_ROWS]
+    else:
+        yield from data
+
+
+def _sqlite_rows(frame: pd.DataFrame, kinds: dict[str, str]) -> list[tuple]:
+    """Rows as Python values sqlite3 stores: ISO text for dates and times, 0/1 for booleans."""
+    columns = {}
+    for column, kind in kinds.items():
+        series = frame[column]
+        missing = series.isna()
+        if kind in ("timestamptz", "timestamp", "date"):
+            # ISO text; timestamps with a zone keep their +05:30 so they read as local time
+            series = series.astype(str)
+        elif kind == "boolean":
+            series = series.astype("Int64")
+        columns[column] = series.astype(object).where(~missing, None)
+    return list(pd.DataFrame(columns).itertuples(index=False, name=None))
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The funnel warehouse (SQLite by default, PostgreSQL in production).
+
+    Configure with FUNNEL_WAREHOUSE_URL, e.g. `postgresql://user:password@host:5432/db`.
+    """
+
+    url: str = Field(
+        default_factory=default_warehouse_url,
+        description="SQLAlchemy URL of the warehouse (FUNNEL_WAREHOUSE_URL).",
+    )
+    schema_name: str = Field(
+        default="funnel", description="PostgreSQL schema holding the output tables."
+    )
+
+    _engine: Engine | None = PrivateAttr(default=None)
+
+    # ---- connection -------------------------------------------------------------------
+
+    @property
+    def dialect(self) -> str:
+        return normalise_url(self.url).get_backend_name()
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden, for logs and metadata."""
+        return normalise_url(self.url).render_as_string(hide_password=True)
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            url = normalise_url(self.url)
+            if url.get_backend_name() not in _SQL_TYPES:
+                raise WarehouseError(
+                    f"FUNNEL_WAREHOUSE_URL must point at PostgreSQL or SQLite, not '{url.get_backend_name()}'."
+                )
+            if url.get_backend_name() == "sqlite" and url.database:
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+                engine = create_engine(url, connect_args={"timeout": 60})
+                with closing(engine.raw_connection()) as conn:
+                    # WAL lets BI readers keep reading while a table is swapped
+                    conn.execute("PRAGMA journal_mode=WAL")
+            else:
+                engine = create_engine(url, pool_pre_ping=True)
+            self._engine = engine
+        return self._engine
+
+    def _qualified(self, table: str) -> str:
+        if self.dialect == "postgresql":
+            return f"{_quote(self.schema_name)}.{_quote(table)}"
+        return _quote(table)
+
+    # ---- writing ----------------------------------------------------------------------
+
+    def write_table(self, table: str, data: pd.DataFrame | Iterable[pd.DataFrame]) -> int:
+        """Replace `table` with `data` (a frame, or an iterable of frames with the same columns).
+
+        Atomic: until the final swap commits, readers see the previous table; if anything
+        fails, the previous table stays as it was. Returns the number of rows written.
+        """
+        _check_table_name(table)
+        batches = _batches(data)
+        first = next(batches, None)
+        if first is None:
+            raise WarehouseError(f"Table '{table}': nothing to write (no data frames given).")
+        columns = _check_columns(first, table)
+        kinds = {column: column_kind(first[column]) for column in columns}
+        if self.dialect == "postgresql":
+            return self._write_postgres(table, columns, kinds, first, batches)
+        return self._write_sqlite(table, columns, kinds, first, batches)
+
+    def _create_staging_sql(self, staging: str, columns: list[str], kinds: dict[str, str]) -> str:
+        types = _SQL_TYPES[self.dialect]
+        column_sql = ", ".join(f"{_quote(c)} {types[kinds[c]]}" for c in columns)
+        return f"CREATE TABLE {self._qualified(staging)} ({column_sql})"
+
+    def _aligned(self, batch: pd.DataFrame, columns: list[str], table: str) -> pd.DataFrame:
+        if [str(c) for c in batch.columns] != columns:
+            raise WarehouseError(
+                f"Table '{table}': a later batch has different columns than the first "
+                f"({list(batch.columns)} vs {columns})."
+            )
+        return batch
+
+    def _write_postgres(self, table, columns, kinds, first, rest) -> int:
+        staging = f"_stage_{table}_{uuid.uuid4().hex[:8]}"[:63]
+        column_list = ", ".join(_quote(c) for c in columns)
+        copy_sql = (
+            f"COPY {self._qualified(staging)} ({column_list}) FROM STDIN "
+            f"WITH (FORMAT csv, FORCE_NULL ({column_list}))"
+        )
+        rows = 0
+        with closing(self.engine().raw_connection()) as conn:
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(self.schema_name)}")
+                    # the staging table exists only inside this transaction: a crash leaves nothing behind
+                    cur.execute(self._create_staging_sql(staging, columns, kinds))
+                    for batch in _chain(first, rest):
+                        batch = _for_database(self._aligned(batch, columns, table), kinds, table)
+                        buffer = io.StringIO()
+                        # every field quoted, so blank (NULL) is "" and FORCE_NULL reads it as NULL,
+                        # and no value (say a line reading \.) can be mistaken for COPY syntax
+                        batch.to_csv(buffer, index=False, header=False, quoting=csv.QUOTE_ALL, na_rep="")
+                        buffer.seek(0)
+                        cur.copy_expert(copy_sql, buffer)
+                        rows += len(batch)
+                    cur.execute(f"DROP TABLE IF EXISTS {self._qualified(table)}")
+                    cur.execute(f"ALTER TABLE {self._qualified(staging)} RENAME TO {_quote(table)}")
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+        return rows
+
+    def _write_sqlite(self, table, columns, kinds, first, rest) -> int:
+        staging = f"_stage_{table}_{uuid.uuid4().hex[:8]}"
+        placeholders = ", ".join("?" for _ in columns)
+        insert_sql = f"INSERT INTO {_quote(staging)} VALUES ({placeholders})"
+        rows = 0
+        with closing(self.engine().raw_connection()) as conn:
+            raw = conn.driver_connection
+            previous_isolation = raw.isolation_level
+            raw.isolation_level = None  # manage the transaction explicitly: DDL included
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                raw.execute(self._create_staging_sql(staging, columns, kinds))
+                for batch in _chain(first, rest):
+                    batch = _for_database(self._aligned(batch, columns, table), kinds, table)
+                    raw.executemany(insert_sql, _sqlite_rows(batch, kinds))
+                    rows += len(batch)
+                raw.execute(f"DROP TABLE IF EXISTS {_quote(table)}")
+                raw.execute(f"ALTER TABLE {_quote(staging)} RENAME TO {_quote(table)}")
+                raw.execute("COMMIT")
+            except BaseException:
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK")
+                raise
+            finally:
+                raw.isolation_level = previous_isolation
+        return rows
+
+    # ---- reading ----------------------------------------------------------------------
+
+    def table_exists(self, table: str) -> bool:
+        _check_table_name(table)
+        with self.engine().connect() as conn:
+            if self.dialect == "postgresql":
+                found = conn.exec_driver_sql(
+                    "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+                    (self.schema_name, table),
+                ).first()
+            else:
+                found = conn.exec_driver_sql(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+                ).first()
+        return found is not None
+
+    def column_kinds(self, table: str) -> dict[str, str]:
+        """Each column's kind, in table order, from the declared SQL types."""
+        _check_table_name(table)
+        with self.engine().connect() as conn:
+            if self.dialect == "postgresql":
+                rows = conn.exec_driver_sql(
+                    "SELECT column_name, data_type FROM information_schema.columns "
+                    "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+                    (self.schema_name, table),
+                ).all()
+            else:
+                rows = [
+                    (row[1], row[2])
+                    for row in conn.exec_driver_sql(f"PRAGMA table_info({_quote(table)})").all()
+                ]
+        if not rows:
+            raise WarehouseError(f"Table '{table}' does not exist in the warehouse yet.")
+        return {name: _declared_type_kind(declared) for name, declared in rows}
+
+    def read_table(self, table: str) -> pd.DataFrame:
+        """The whole table, with its columns restored to the dtypes they were written with."""
+        kinds = self.column_kinds(table)
+        with self.engine().connect() as conn:
+            frame = pd.read_sql_query(f"SELECT * FROM {self._qualified(table)}", conn)
+        return _restore_dtypes(frame, kinds)
+
+    def row_count(self, table: str) -> int:
+        _check_table_name(table)
+        with self.engine().connect() as conn:
+            return int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM {self._qualified(table)}").scalar_one())
+
+
+def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    yield first
+    yield from rest
+
+
+def _restore_dtypes(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    for column, kind in kinds.items():
+        series = frame[column]
+        if kind == "boolean":
+            frame[column] = series.astype("boolean")
+        elif kind == "integer":
+            frame[column] = pd.to_numeric(series).astype("Int64")
+        elif kind == "float":
+            frame[column] = pd.to_numeric(series).astype("float64")
+        elif kind == "timestamptz":
+            frame[column] = pd.to_datetime(series, utc=True, format="ISO8601").dt.tz_convert(TIMEZONE)
+        elif kind == "timestamp":
+            frame[column] = pd.to_datetime(series, format="ISO8601")
+        elif kind == "date":
+            frame[column] = pd.to_datetime(series, format="ISO8601").dt.date.astype(object)
+            frame[column] = frame[column].where(series.notna(), None)
+        else:
+            frame[column] = series.astype(object).where(series.notna(), None)
+    return frame
