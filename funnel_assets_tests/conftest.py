@@ -17,6 +17,8 @@ import sqlalchemy as sa
 
 from funnel_assets.resources.warehouse import Warehouse, normalise_url
 
+pytest_plugins = ["funnel_assets_tests.support.http_server"]
+
 POSTGRES_URL = os.environ.get("FUNNEL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -1,0 +1,34 @@
+# Two commands after cloning:  `make demo` (run everything, serve the UI)  and  `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME := $(CURDIR)/dagster_home
+
+.PHONY: setup demo run test benchmark-warehouse clean
+
+# The virtual environment, rebuilt when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Materialise the sample data into the embedded SQLite warehouse, then serve the UI.
+demo: setup run
+	$(BIN)/dagster dev -m funnel_assets.definitions -h 127.0.0.1 -p 3000
+
+run: setup
+	$(BIN)/dagster job execute -m funnel_assets.definitions -j daily_refresh
+
+test: setup
+	$(BIN)/pytest
+
+benchmark-warehouse: setup
+	$(BIN)/python -m funnel_assets.benchmarks.warehouse_load --rows 1000000
+
+clean:
+	rm -rf data .pytest_cache

@@ -1,0 +1,48 @@
+"""Assembles the project: assets, resources and jobs. Nothing else lives here."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from funnel_assets.assets import marketing, sales
+from funnel_assets.jobs import daily_refresh, part1_marketing, part2_sales
+from funnel_assets.resources.mappings import Mappings
+from funnel_assets.resources.sources import CrmApi, TabularSource
+from funnel_assets.resources.warehouse import Warehouse
+from funnel_assets.settings import SAMPLE_DATA_DIR, default_warehouse_url, mappings_dir
+
+
+def from_env(name: str, default: str | None) -> str | dg.EnvVar | None:
+    """The variable when it is set (read at run time, never shown in the UI), else the demo default."""
+    return dg.EnvVar(name) if os.environ.get(name, "").strip() else default
+
+
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    google_account = from_env("GOOGLE_SERVICE_ACCOUNT_FILE", None)
+    return {
+        "warehouse": Warehouse(url=from_env("FUNNEL_WAREHOUSE_URL", default_warehouse_url())),
+        "mappings": Mappings(directory=from_env("FUNNEL_MAPPINGS_DIR", str(mappings_dir()))),
+        "leads_source": TabularSource(
+            location=from_env("FUNNEL_LEADS_SOURCE", str(SAMPLE_DATA_DIR / "leads.csv")),
+            google_service_account_file=google_account,
+        ),
+        "spend_source": TabularSource(
+            location=from_env("FUNNEL_SPEND_SOURCE", str(SAMPLE_DATA_DIR / "spend.csv")),
+            google_service_account_file=google_account,
+        ),
+        "crm": CrmApi(
+            assigned_leads_url=from_env("CRM_ASSIGNED_LEADS_URL", str(SAMPLE_DATA_DIR / "crm" / "assigned_leads.csv")),
+            sales_url=from_env("CRM_SALES_URL", str(SAMPLE_DATA_DIR / "crm" / "sales.csv")),
+            token=from_env("CRM_API_TOKEN", None),
+            token_query_parameter=from_env("CRM_API_TOKEN_QUERY_PARAMETER", None),
+        ),
+    }
+
+
+defs = dg.Definitions(
+    assets=dg.load_assets_from_modules([marketing, sales]),
+    resources=build_resources(),
+    jobs=[part1_marketing, part2_sales, daily_refresh],
+)

@@ -1,0 +1,23 @@
+"""The three jobs: each part alone, and the whole daily refresh."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+part1_marketing = dg.define_asset_job(
+    "part1_marketing",
+    selection=dg.AssetSelection.groups("marketing"),
+    description="Part 1: marketing leads, Zoom events, spend and attribution.",
+)
+
+part2_sales = dg.define_asset_job(
+    "part2_sales",
+    selection=dg.AssetSelection.groups("sales"),
+    description="Part 2: CRM assigned leads and sales.",
+)
+
+daily_refresh = dg.define_asset_job(
+    "daily_refresh",
+    selection=dg.AssetSelection.all(),
+    description="Everything, complete through yesterday (D-1).",
+)

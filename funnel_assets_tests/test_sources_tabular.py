@@ -1,0 +1,75 @@
+"""Reading CSV files as spreadsheet programs and exports leave them."""
+
+from __future__ import annotations
+
+import pytest
+
+from funnel_assets.sources.errors import SourceError
+from funnel_assets.sources.tabular import land_table, read_csv_text
+from funnel_assets.sources.http import HttpSettings
+
+
+def write(tmp_path, content: bytes, name: str = "input.csv"):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"source,funnel\nACCA_Webinar_Meta,ACCA Webinar\n",
+        b"\xef\xbb\xbfsource,funnel\r\nACCA_Webinar_Meta,ACCA Webinar\r\n",
+        b"source;funnel\r\nACCA_Webinar_Meta;ACCA Webinar\r\n;\r\n",
+        b"source\tfunnel\nACCA_Webinar_Meta\tACCA Webinar\n",
+        b"source,funnel,\nACCA_Webinar_Meta,ACCA Webinar,\n\n,,\n",
+    ],
+    ids=["plain", "bom-crlf", "semicolons-blank-row", "tabs", "trailing-commas-blank-rows"],
+)
+def test_spreadsheet_program_variants_read_the_same(tmp_path, content):
+    frame = read_csv_text(write(tmp_path, content), label="mappings/funnel_mapping.csv")
+    assert frame.to_dict("records") == [{"source": "ACCA_Webinar_Meta", "funnel": "ACCA Webinar"}]
+
+
+def test_windows_encoding_and_text_kept_as_text(tmp_path):
+    path = write(tmp_path, "Name,Phone number,cost\nJosé,0098765 43210,\"1,234.50\"\n".encode("cp1252"))
+    frame = read_csv_text(path, label="leads")
+    assert frame.loc[0].tolist() == ["José", "0098765 43210", "1,234.50"]
+
+
+def test_unicode_names_survive(tmp_path):
+    path = write(tmp_path, "Name,City\nअनुष्का शर्मा,मुंबई\n".encode())
+    assert read_csv_text(path, label="leads").loc[0, "Name"] == "अनुष्का शर्मा"
+
+
+def test_header_only_gives_an_empty_table_with_columns(tmp_path):
+    frame = read_csv_text(write(tmp_path, b"Name,Email\n"), label="leads")
+    assert list(frame.columns) == ["Name", "Email"] and frame.empty
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty"),
+        (b"\r\n\r\n", "empty"),
+        (b"<html><body>Sign in</body></html>", "web page"),
+        (b"a,b\n1,2\n3,4,5,6\n", "does not fit the header"),
+    ],
+)
+def test_broken_files_get_one_clear_error_naming_them(tmp_path, content, message):
+    with pytest.raises(SourceError, match=message) as raised:
+        read_csv_text(write(tmp_path, content), label="CRM sales dump")
+    assert "CRM sales dump" in str(raised.value)
+
+
+def test_missing_local_file_names_the_path(tmp_path):
+    with pytest.raises(SourceError, match="does not exist"):
+        land_table(str(tmp_path / "nope.csv"), tmp_path / "out.csv", label="leads", http=HttpSettings())
+
+
+def test_local_file_is_copied_into_the_landing_file(tmp_path):
+    source = write(tmp_path, b"a\n1\n", "source.csv")
+    dest = land_table(str(source), tmp_path / "landing" / "a.csv", label="x", http=HttpSettings())
+    source.write_bytes(b"a\n2\n")
+    # the run keeps reading what it landed, even if the original changes meanwhile
+    assert land_table(str(source), dest, label="x", http=HttpSettings()).read_bytes() == b"a\n1\n"
