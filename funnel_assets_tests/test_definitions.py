@@ -60,3 +60,17 @@ def test_daily_refresh_runs_from_the_command_line(tmp_path):
     warehouse = Warehouse(url=f"sqlite:///{warehouse_file}")
     for table in ("marketing_spend", "spend_by_funnel", "crm_assigned_leads"):
         assert warehouse.row_count(table) > 0, table
+
+
+def test_workspace_yaml_loads_the_same_code_location(tmp_path):
+    """`dagster dev -w workspace.yaml` finds the project."""
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Validation successful for code location funnel_assets" in result.stderr + result.stdout

@@ -1,0 +1,96 @@
+"""The sample generator: deterministic, realistic in shape, messy where the real sources are."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import pandas as pd
+
+from funnel_assets.lib.funnel_mapping import clean_funnel_mapping, source_key
+from funnel_assets.lib.phones import phone_key
+from funnel_assets.lib.zoom_reports import WEBINAR_ATTENDEE, WEBINAR_REGISTRATION, parse_zoom_report
+from funnel_assets.samples.generate import SALES_COLUMNS, SPEND_COLUMNS, SMALL, Scale, generate
+from funnel_assets.settings import PROJECT_ROOT, SAMPLE_DATA_DIR
+
+TINY = Scale(people=60, leads=40, spend_rows=10, assigned_leads=50, sales=12, webinar_sessions=2, registrants_per_session=8)
+
+
+def read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def generated_files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*.csv"))
+
+
+def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
+    generate(tmp_path / "a", TINY, seed=3)
+    generate(tmp_path / "b", TINY, seed=3)
+    generate(tmp_path / "c", TINY, seed=4)
+    files = generated_files(tmp_path / "a")
+    assert files and files == generated_files(tmp_path / "b")
+    _, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", files, shallow=False)
+    assert not mismatch and not errors
+    assert (tmp_path / "a" / "leads.csv").read_bytes() != (tmp_path / "c" / "leads.csv").read_bytes()
+
+
+def test_committed_sample_data_is_what_the_generator_writes(tmp_path):
+    """The demo's data never drifts from its generator: regenerate with the README's command after a change."""
+    generate(tmp_path, SMALL)
+    assert generated_files(tmp_path) == generated_files(SAMPLE_DATA_DIR)
+    _, mismatch, errors = filecmp.cmpfiles(tmp_path, SAMPLE_DATA_DIR, generated_files(tmp_path), shallow=False)
+    assert not mismatch and not errors, mismatch
+
+
+def test_headers_are_the_sources_own():
+    assert list(read(SAMPLE_DATA_DIR / "leads.csv").columns) == [
+        "Name", "Email", "Phone number", "City", "Question 1", "utmSource", "utmMedium", "utmCamp", "created date",
+    ]  # fmt: skip
+    assert list(read(SAMPLE_DATA_DIR / "spend.csv").columns) == SPEND_COLUMNS and len(SPEND_COLUMNS) == 43
+    assert list(read(SAMPLE_DATA_DIR / "crm" / "assigned_leads.csv").columns) == ["sources", "assignOn", "leadMobile", "employee"]
+    assert list(read(SAMPLE_DATA_DIR / "crm" / "sales.csv").columns) == SALES_COLUMNS and len(SALES_COLUMNS) == 44
+
+
+def test_phones_are_messy_like_real_forms():
+    phones = read(SAMPLE_DATA_DIR / "leads.csv")["Phone number"]
+    assert phones.str.startswith("+91 ").any()
+    assert phones.str.match(r"^0\d{5} \d{5}$").any()
+    assert phones.eq("").any()
+    assert phones.str.startswith("+44").any()
+    assert (phones.str.len().between(1, 9)).any(), "some numbers too short to be a phone"
+
+
+def test_sources_include_mapped_deprecated_and_unmapped_ones():
+    mapping = clean_funnel_mapping(read(PROJECT_ROOT / "mappings" / "funnel_mapping.csv"))
+    used = set(source_key(read(SAMPLE_DATA_DIR / "leads.csv")["utmCamp"]))
+    mapped = set(mapping["source_key"])
+    deprecated = set(mapping.loc[mapping["deprecated"], "source_key"])
+    assert used & (mapped - deprecated)
+    assert used & deprecated
+    assert used - mapped - {""}, "the monthly mapping needs something to map"
+
+
+def test_zoom_reports_parse_and_carry_real_quirks():
+    files = sorted((SAMPLE_DATA_DIR / "zoom").glob("*.csv"))
+    raw = [f.read_bytes() for f in files]
+    assert all(b"\r\n" in content for content in raw)
+    assert sum(content.startswith(b"\xef\xbb\xbf") for content in raw) == 1
+    reports = [parse_zoom_report(content, file_name=f.name) for f, content in zip(files, raw)]
+    assert {r.report_type for r in reports} == {WEBINAR_ATTENDEE, WEBINAR_REGISTRATION}
+    attendees = pd.concat([r.sections["attendee"] for r in reports if r.report_type == WEBINAR_ATTENDEE])
+    joined = attendees[attendees["Attended"].eq("Yes")]
+    assert joined["Email"].duplicated().any(), "some attendees rejoined"
+    camp = [r for r in reports if "boot camp" in r.topic.lower()]
+    assert {r.event_id for r in camp} and len({r.start_time_text for r in camp}) == 2, "a two-day boot camp"
+
+
+def test_one_person_can_be_followed_through_the_whole_funnel():
+    leads = set(phone_key(read(SAMPLE_DATA_DIR / "leads.csv")["Phone number"]).dropna())
+    assigned = set(phone_key(read(SAMPLE_DATA_DIR / "crm" / "assigned_leads.csv")["leadMobile"]).dropna())
+    sales = set(phone_key(read(SAMPLE_DATA_DIR / "crm" / "sales.csv")["StudentContact"]).dropna())
+    zoom = set()
+    for f in (SAMPLE_DATA_DIR / "zoom").glob("*_attendee_*.csv"):
+        report = parse_zoom_report(f.read_bytes(), file_name=f.name)
+        zoom |= set(phone_key(report.sections["attendee"]["Phone"]).dropna())
+    assert leads & zoom & assigned & sales
