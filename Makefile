@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: setup demo run test benchmark-warehouse clean
+.PHONY: setup demo run test benchmark-warehouse benchmark-zoom clean
 
 # The virtual environment, rebuilt when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -21,7 +21,10 @@ setup: $(VENV)/.installed
 demo: setup run
 	$(BIN)/dagster dev -m funnel_assets.definitions -h 127.0.0.1 -p 3000
 
+# The demo's drop folder gets the sample Zoom reports once, as the ops person would drop them.
 run: setup
+	@if [ -z "$$FUNNEL_ZOOM_DROP_DIR" ] && [ ! -d data/zoom_drop/processed ]; then \
+		mkdir -p data/zoom_drop && cp -p sample_data/zoom/*.csv data/zoom_drop/; fi
 	$(BIN)/dagster job execute -m funnel_assets.definitions -j daily_refresh
 
 test: setup
@@ -29,6 +32,9 @@ test: setup
 
 benchmark-warehouse: setup
 	$(BIN)/python -m funnel_assets.benchmarks.warehouse_load --rows 1000000
+
+benchmark-zoom: setup
+	$(BIN)/python -m funnel_assets.benchmarks.zoom_ingest --reports 300
 
 clean:
 	rm -rf data .pytest_cache

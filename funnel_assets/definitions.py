@@ -6,12 +6,14 @@ import os
 
 import dagster as dg
 
-from funnel_assets.assets import marketing, sales
-from funnel_assets.jobs import daily_refresh, part1_marketing, part2_sales
+from funnel_assets.assets import marketing, sales, zoom
+from funnel_assets.jobs import daily_refresh, part1_marketing, part2_sales, zoom_ingest
+from funnel_assets.resources.drop_folder import ZoomDropFolder
 from funnel_assets.resources.mappings import Mappings
 from funnel_assets.resources.sources import CrmApi, TabularSource
 from funnel_assets.resources.warehouse import Warehouse
-from funnel_assets.settings import SAMPLE_DATA_DIR, default_warehouse_url, mappings_dir
+from funnel_assets.sensors import zoom_drop_sensor
+from funnel_assets.settings import SAMPLE_DATA_DIR, default_warehouse_url, mappings_dir, zoom_drop_dir
 
 
 def from_env(name: str, default: str | None) -> str | dg.EnvVar | None:
@@ -24,6 +26,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "warehouse": Warehouse(url=from_env("FUNNEL_WAREHOUSE_URL", default_warehouse_url())),
         "mappings": Mappings(directory=from_env("FUNNEL_MAPPINGS_DIR", str(mappings_dir()))),
+        "zoom_drop": ZoomDropFolder(directory=from_env("FUNNEL_ZOOM_DROP_DIR", str(zoom_drop_dir()))),
         "leads_source": TabularSource(
             location=from_env("FUNNEL_LEADS_SOURCE", str(SAMPLE_DATA_DIR / "leads.csv")),
             google_service_account_file=google_account,
@@ -42,7 +45,8 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([marketing, sales]),
+    assets=dg.load_assets_from_modules([marketing, zoom, sales]),
     resources=build_resources(),
-    jobs=[part1_marketing, part2_sales, daily_refresh],
+    jobs=[part1_marketing, part2_sales, daily_refresh, zoom_ingest],
+    sensors=[zoom_drop_sensor],
 )

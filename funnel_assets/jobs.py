@@ -21,3 +21,9 @@ daily_refresh = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     description="Everything, complete through yesterday (D-1).",
 )
+
+zoom_ingest = dg.define_asset_job(
+    "zoom_ingest",
+    selection=dg.AssetSelection.assets("event_participants", "ingested_files", "bootcamp_attendance"),
+    description="The Zoom reports waiting in the drop folder, into event_participants (started by zoom_drop_sensor).",
+)

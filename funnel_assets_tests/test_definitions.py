@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def test_definitions_load_and_every_job_resolves():
     dg.Definitions.validate_loadable(defs)
-    for job in ("part1_marketing", "part2_sales", "daily_refresh"):
+    assert [s.name for s in defs.sensors] == ["zoom_drop_sensor"]
+    for job in ("part1_marketing", "part2_sales", "daily_refresh", "zoom_ingest"):
         assert defs.resolve_job_def(job) is not None
 
 
@@ -29,6 +31,7 @@ def test_assets_sit_in_their_part_and_say_what_a_row_is():
         assert (spec.description or "").startswith("One "), spec.key
     assert groups["marketing_spend"] == "marketing"
     assert groups["crm_assigned_leads"] == "sales"
+    assert groups["event_participants"] == groups["ingested_files"] == "marketing"
     assert set(groups.values()) <= {"marketing", "sales", "reporting"}
 
 
@@ -41,7 +44,12 @@ def test_the_parts_share_no_assets():
 def test_daily_refresh_runs_from_the_command_line(tmp_path):
     """`dagster job execute -m funnel_assets.definitions -j daily_refresh` on the sample data."""
     warehouse_file = tmp_path / "warehouse.sqlite"
+    drop_dir = tmp_path / "zoom_drop"
+    drop_dir.mkdir()
+    for report in (PROJECT_ROOT / "sample_data" / "zoom").glob("*.csv"):
+        shutil.copy2(report, drop_dir / report.name)  # keeps the old mtime: finished copying
     env = {
+        "FUNNEL_ZOOM_DROP_DIR": str(drop_dir),
         **os.environ,
         "FUNNEL_WAREHOUSE_URL": f"sqlite:///{warehouse_file}",
         "FUNNEL_DATA_DIR": str(tmp_path / "data"),
@@ -58,7 +66,7 @@ def test_daily_refresh_runs_from_the_command_line(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     warehouse = Warehouse(url=f"sqlite:///{warehouse_file}")
-    for table in ("marketing_spend", "spend_by_funnel", "crm_assigned_leads"):
+    for table in ("marketing_spend", "spend_by_funnel", "crm_assigned_leads", "event_participants", "bootcamp_attendance"):
         assert warehouse.row_count(table) > 0, table
 
 

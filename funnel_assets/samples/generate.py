@@ -110,7 +110,7 @@ SALES_COLUMNS = (
 FUNNEL_OF_PROGRAM_SOURCE = {"ACCA": "ACCA Webinar", "CFA": "CFA Webinar", "FRM": "FRM Bootcamp", "CMA": "CMA Webinar"}
 
 
-def _people(rng: np.random.Generator, n: int) -> pd.DataFrame:
+def people_pool(rng: np.random.Generator, n: int) -> pd.DataFrame:
     first = rng.choice(FIRST_NAMES, n)
     last = rng.choice(LAST_NAMES, n)
     serial = pd.Series(np.arange(n)).astype(str).to_numpy()
@@ -426,7 +426,7 @@ def generate(out_dir: Path, scale: Scale = SMALL, *, seed: int = 7, end_date: da
     end = end_date or DEFAULT_END_DATE
     rng = np.random.default_rng(seed)
     out_dir = Path(out_dir)
-    people = _people(rng, scale.people)
+    people = people_pool(rng, scale.people)
     counts = {
         "leads.csv": _write_csv(leads_frame(rng, people, scale.leads, end), out_dir / "leads.csv"),
         "spend.csv": _write_csv(spend_frame(rng, scale.spend_rows, end), out_dir / "spend.csv"),

@@ -1,0 +1,265 @@
+"""Zoom's report CSVs as people download them from the Zoom web portal.
+
+A report is not one table but several stacked ones: a preamble (`Attendee Report`,
+`Report Generated:,"Nov 3, 2025 09:15 PM"`), a summary header and its values row
+(`Topic,Webinar ID,Actual Start Time,...`), then sections (`Host Details`, `Panelist
+Details`, `Attendee Details`, `Registrant Details`, `Other Attended`), each with its own
+header row. A meeting participants report has a summary (`Meeting ID,Topic,Start Time,...`)
+and one unnamed participants table.
+
+The parser reads sections by their header rows, not by line numbers or file names, so a
+reordered, added or missing section or column does not break it. What a section holds is
+decided by its columns (join times mean attendance, registration times without joins mean
+registration), with the section title as a hint. It only splits and labels; cleaning is in
+`zoom_events`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+WEBINAR_REGISTRATION = "webinar_registration"
+WEBINAR_ATTENDEE = "webinar_attendee"
+MEETING_PARTICIPANTS = "meeting_participants"
+
+# Zoom's header cells, lower-cased; two of them on one line make it a header row.
+HEADER_WORDS = frozenset(
+    {
+        "topic",
+        "webinar id",
+        "meeting id",
+        "email",
+        "user email",
+        "join time",
+        "leave time",
+        "first name",
+        "last name",
+        "user name (original name)",
+        "name (original name)",
+        "user name",
+        "name",
+        "registration time",
+        "approval status",
+        "time in session (minutes)",
+        "duration (minutes)",
+        "attended",
+        "phone",
+        "country/region name",
+        "is guest",
+        "guest",
+        "start time",
+        "end time",
+        "actual start time",
+        "scheduled time",
+    }
+)
+
+SECTION_TITLES = {
+    "host details": "host",
+    "panelist details": "panelist",
+    "attendee details": "attendee",
+    "registrant details": "registrant",
+    "registrants": "registrant",
+    "other attended": "other_attended",
+}
+
+REPORT_TITLES = {
+    "attendee report": WEBINAR_ATTENDEE,
+    "registration report": WEBINAR_REGISTRATION,
+    "performance report": None,
+}
+
+
+class ZoomReportError(ValueError):
+    """A file is not a usable Zoom report; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class ZoomReport:
+    file_name: str
+    report_type: str
+    summary: dict[str, str]
+    # section name -> its rows, every cell as text, columns as Zoom spelled them
+    sections: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def event_id(self) -> str:
+        return webinar_id_digits(self.summary.get("webinar id") or self.summary.get("meeting id") or "")
+
+    @property
+    def topic(self) -> str:
+        return (self.summary.get("topic") or "").strip()
+
+    @property
+    def start_time_text(self) -> str:
+        for name in ("actual start time", "start time", "scheduled time"):
+            if self.summary.get(name):
+                return self.summary[name]
+        return ""
+
+
+def webinar_id_digits(value: str) -> str:
+    """`812 3456 7890` -> `81234567890`: an ID is a string of digits, never a number."""
+    return re.sub(r"\D", "", str(value))
+
+
+def _decode(content: bytes, file_name: str) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace")
+
+
+def _trimmed(row: list[str]) -> list[str]:
+    cells = [cell.strip() for cell in row]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
+
+
+def _is_header(cells: list[str]) -> bool:
+    return sum(cell.lower() in HEADER_WORDS for cell in cells) >= 2
+
+
+def _section_name(title: str | None, header: list[str]) -> str:
+    lowered = {cell.lower() for cell in header}
+    if "topic" in lowered and lowered & {"webinar id", "meeting id"}:
+        return "summary"
+    if title in SECTION_TITLES:
+        named = SECTION_TITLES[title]
+        # the columns decide: a section titled "Attendee Details" in a registration report holds registrants
+        if named in ("attendee", "registrant"):
+            return "attendee" if "join time" in lowered else "registrant"
+        return named
+    if "join time" in lowered:
+        return "participant"
+    if "registration time" in lowered:
+        return "registrant"
+    return title.replace(" ", "_") if title else "unnamed"
+
+
+def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
+    """Split one Zoom report into its summary and sections, and say what kind of report it is."""
+    text = _decode(content, file_name)
+    if not text.strip(" \t\r\n,"):
+        raise ZoomReportError(f"{file_name}: the file is empty. Download the report from Zoom again.")
+    try:
+        raw_rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ZoomReportError(
+            f"{file_name}: this is not a readable CSV file ({exc}). Download the report from Zoom again."
+        ) from None
+    rows = [_trimmed(row) for row in raw_rows]
+
+    report_title: str | None = None
+    title: str | None = None
+    sections: dict[str, list[list[str]]] = {}
+    headers: dict[str, list[str]] = {}
+    current: str | None = None
+    for line_number, cells in enumerate(rows, start=1):
+        if not cells:
+            current = None
+            continue
+        first = cells[0].lower()
+        if _is_header(cells):
+            name = _section_name(title, cells)
+            # a second table of the same kind (a repeated section) appends under its own header
+            name = name if name not in headers or headers[name] == cells else f"{name}_{line_number}"
+            headers[name], current, title = cells, name, None
+            sections.setdefault(name, [])
+            continue
+        if len(cells) == 1 and (first in SECTION_TITLES or first in REPORT_TITLES or first.endswith("details")):
+            if first in REPORT_TITLES:
+                report_title = first
+            title, current = first, None
+            continue
+        if first.endswith(":") and current is None:
+            continue  # preamble, e.g. Report Generated:,"Nov 3, 2025 09:15 PM"
+        if current is None:
+            continue  # a stray line outside any table (a note typed into the file)
+        header = headers[current]
+        if len(cells) > len(header):
+            raise ZoomReportError(
+                f"{file_name}: line {line_number} has {len(cells)} values but its section's header has "
+                f"{len(header)} columns. The file may have been edited by hand; download it from Zoom again."
+            )
+        sections[current].append(cells + [""] * (len(header) - len(cells)))
+
+    if "summary" not in headers:
+        raise ZoomReportError(
+            f"{file_name}: this is not a Zoom webinar or meeting report (no 'Topic' / 'Webinar ID' or "
+            "'Meeting ID' summary found). Download the registration or attendee report from Zoom's Reports page."
+        )
+    if not sections["summary"]:
+        raise ZoomReportError(f"{file_name}: the file is cut short: the summary has a header but no values.")
+    summary = dict(zip((c.lower() for c in headers["summary"]), sections["summary"][0]))
+
+    frames = {
+        name: pd.DataFrame(values, columns=_unique(headers[name]), dtype=object)
+        for name, values in sections.items()
+        if name != "summary"
+    }
+    report_type = _report_type(summary, frames, report_title, file_name)
+    _check_complete(text, raw_rows, headers, current, summary, frames, report_type, file_name)
+    return ZoomReport(file_name=file_name, report_type=report_type, summary=summary, sections=frames)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return unique
+
+
+def _report_type(summary: dict[str, str], frames: dict[str, pd.DataFrame], title: str | None, file_name: str) -> str:
+    if "meeting id" in summary and "webinar id" not in summary:
+        return MEETING_PARTICIPANTS
+    if any(name in frames for name in ("attendee", "other_attended")) or "unique viewers" in summary:
+        return WEBINAR_ATTENDEE
+    if "registrant" in frames:
+        return WEBINAR_REGISTRATION
+    if title and REPORT_TITLES.get(title):
+        return REPORT_TITLES[title]
+    raise ZoomReportError(
+        f"{file_name}: a Zoom webinar summary was found but no attendee or registrant list, so this is "
+        "neither a registration nor an attendee report (a performance or poll report?). Drop only the "
+        "registration and attendee reports."
+    )
+
+
+def _check_complete(
+    text: str,
+    raw_rows: list[list[str]],
+    headers: dict[str, list[str]],
+    last_section: str | None,
+    summary: dict[str, str],
+    frames: dict[str, pd.DataFrame],
+    report_type: str,
+    file_name: str,
+) -> None:
+    """A download or copy cut short shows as a half line at the end, or as a list missing its people."""
+    ends_mid_line = not text.endswith(("\n", "\r"))
+    if ends_mid_line and last_section and raw_rows and len(raw_rows[-1]) < len(headers[last_section]):
+        raise ZoomReportError(
+            f"{file_name}: the file is cut short (its last line stops after {len(raw_rows[-1])} of "
+            f"{len(headers[last_section])} columns). Download it from Zoom again, or wait until it is fully copied."
+        )
+    people = {
+        WEBINAR_REGISTRATION: ("# registered", "registrant"),
+        WEBINAR_ATTENDEE: ("unique viewers", "attendee"),
+    }.get(report_type)
+    if people:
+        count_column, section = people
+        expected = webinar_id_digits(summary.get(count_column, ""))
+        if expected and int(expected) > 0 and (section not in frames or frames[section].empty):
+            raise ZoomReportError(
+                f"{file_name}: the summary counts {int(expected)} people ({count_column!r}) but the file lists "
+                f"none. It is probably cut short; download it from Zoom again."
+            )

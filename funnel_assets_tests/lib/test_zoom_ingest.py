@@ -1,0 +1,53 @@
+"""Which dropped files count: duplicates by content, corrections replacing earlier reports."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from funnel_assets.lib.zoom_ingest import (
+    DUPLICATE,
+    LOADED,
+    REJECTED,
+    current_reports,
+    ingested_files_table,
+    judge_files,
+)
+from funnel_assets.lib.zoom_reports import parse_zoom_report
+from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
+
+PERSON = {"first": "Asha", "last": "K", "email": "asha@x.com", "phone": "9876543210", "registered": "Oct 30, 2025 10:02 AM"}
+
+
+def test_duplicates_are_by_content_whatever_the_name():
+    report = registration_report("ACCA", "812 3456 7890", "Nov 3, 2025 07:00 PM", [PERSON]).encode()
+    verdicts = judge_files([("a.csv", report), ("a (1).csv", report), ("bad.csv", b"x,y\n1,2\n")], known_hashes=[])
+    assert [v.status for v in verdicts] == [LOADED, DUPLICATE, REJECTED]
+    again = judge_files([("renamed.csv", report)], known_hashes=[verdicts[0].sha256])
+    assert again[0].status == DUPLICATE
+
+
+def test_a_later_report_of_the_same_session_and_type_replaces_the_earlier():
+    def parsed(text, name):
+        return parse_zoom_report(text.encode(), file_name=name)
+
+    old = parsed(attendee_report("ACCA", "812 3456 7890", "Nov 3, 2025 07:00 PM", [PERSON]), "old.csv")
+    new = parsed(attendee_report("ACCA", "812 3456 7890", "11/03/2025 19:00:00", [PERSON, PERSON]), "new.csv")
+    other_day = parsed(attendee_report("ACCA", "812 3456 7890", "Nov 10, 2025 07:00 PM", [PERSON]), "next_week.csv")
+    registration = parsed(registration_report("ACCA", "812 3456 7890", "Nov 3, 2025 07:00 PM", [PERSON]), "reg.csv")
+    times = [pd.Timestamp("2025-11-04 09:00", tz="Asia/Kolkata") + pd.Timedelta(hours=h) for h in range(4)]
+    kept, replaced = current_reports([new, old, other_day, registration], [times[1], times[0], times[2], times[3]])
+    assert [r.file_name for r in kept] == ["new.csv", "next_week.csv", "reg.csv"]
+    assert replaced == [1]
+
+
+def test_ledger_marks_replaced_files_and_keeps_one_type_per_column():
+    history = pd.DataFrame(
+        {"file_name": ["bad.csv"], "sha256": ["b" * 64], "status": [REJECTED], "error": ["empty"], "ingested_at": ["2025-11-01T10:00:00+05:30"]}
+    )
+    new = pd.DataFrame(
+        {"file_name": ["a.csv"], "sha256": ["a" * 64], "status": [LOADED], "event_date": [pd.Timestamp("2025-11-03").date()], "rows": [3],
+         "ingested_at": [pd.Timestamp("2025-11-04 09:00", tz="Asia/Kolkata")]}
+    )  # fmt: skip
+    ledger = ingested_files_table(history, new, replaced_hashes={"a" * 64})
+    assert ledger["status"].tolist() == [REJECTED, "replaced"]
+    assert str(ledger["rows"].dtype) == "Int64" and str(ledger["ingested_at"].dt.tz) == "Asia/Kolkata"

@@ -1,0 +1,85 @@
+"""Zoom report files for tests, written in the layouts Zoom's web portal exports.
+
+Each helper takes a few people as dicts and returns the file's text, so a test states its
+scenario (who registered, who rejoined) and the file comes out the way Zoom writes it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+ATTENDEE_COLUMNS = [
+    "Attended", "User Name (Original Name)", "First Name", "Last Name", "Email", "Phone", "Registration Time",
+    "Approval Status", "Join Time", "Leave Time", "Time in Session (minutes)", "Is Guest", "Country/Region Name",
+]  # fmt: skip
+STAFF_COLUMNS = [
+    "Attended", "User Name (Original Name)", "Email", "Join Time", "Leave Time", "Time in Session (minutes)",
+    "Is Guest", "Country/Region Name",
+]  # fmt: skip
+REGISTRANT_COLUMNS = ["First Name", "Last Name", "Email", "Phone", "Registration Time", "Approval Status", "Country/Region Name"]
+
+
+def _lines(rows: list[list[object]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().replace("\r\n", ",\r\n")
+
+
+def attendee_report(
+    topic: str,
+    webinar_id: str,
+    start: str,
+    people: list[dict],
+    *,
+    host: str = "CA Rahul S",
+    panelists: tuple[str, ...] = (),
+) -> str:
+    """people: first, last, email, phone, registered, and join/leave/minutes for each join (absent: did not attend)."""
+    rows = []
+    for p in people:
+        joins = p.get("joins") or []
+        base = [f"{p['first']} {p['last']}", p["first"], p["last"], p.get("email", ""), p.get("phone", ""), p.get("registered", "")]
+        if not joins:
+            rows.append(["No", *base, "approved", "--", "--", "", "Yes", p.get("country", "India")])
+        for join, leave, minutes in joins:
+            rows.append(["Yes", *base, "approved", join, leave, minutes, "Yes", p.get("country", "India")])
+    attended = sum(bool(p.get("joins")) for p in people)
+    return (
+        "Attendee Report,\r\n"
+        + _lines([["Report Generated:", start]])
+        + _lines(
+            [
+                ["Topic", "Webinar ID", "Actual Start Time", "Actual Duration (minutes)", "# Registered", "# Cancelled",
+                 "Unique Viewers", "Total Users", "Max Concurrent Views"],
+                [topic, webinar_id, start, 90, len(people), 0, attended, len(rows), attended],
+            ]
+        )  # fmt: skip
+        + "Host Details,\r\n"
+        + _lines([STAFF_COLUMNS, ["Yes", host, "host@finedu.in", start, start, 90, "No", "India"]])
+        + "Panelist Details,\r\n"
+        + _lines([STAFF_COLUMNS, *[["Yes", name, "", start, start, 90, "No", "India"] for name in panelists]])
+        + "Attendee Details,\r\n"
+        + _lines([ATTENDEE_COLUMNS, *rows])
+        + "Other Attended,\r\n"
+        + _lines([STAFF_COLUMNS[1:]])
+    )
+
+
+def registration_report(topic: str, webinar_id: str, start: str, people: list[dict]) -> str:
+    rows = [[p["first"], p["last"], p.get("email", ""), p.get("phone", ""), p.get("registered", ""), "approved", "India"] for p in people]
+    text = (
+        "Registration Report\r\n"
+        + _lines([["Report Generated:", start]])
+        + _lines(
+            [
+                ["Topic", "Webinar ID", "Scheduled Time", "Duration (minutes)", "# Registered", "# Cancelled"],
+                [topic, webinar_id, start, 90, len(people), 0],
+            ]
+        )
+        + "Host Details\r\n"
+        + _lines([["User Name", "Email"], ["CA Rahul S", "host@finedu.in"]])
+        + "Registrant Details\r\n"
+        + _lines([REGISTRANT_COLUMNS, *rows])
+    )
+    return text.replace(",\r\n", "\r\n")  # registration reports carry no trailing commas
