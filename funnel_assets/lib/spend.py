@@ -57,11 +57,16 @@ def clean_spend(raw: pd.DataFrame, *, source: str) -> tuple[pd.DataFrame, SpendR
 
 
 def spend_by_funnel(spend: pd.DataFrame) -> pd.DataFrame:
-    """Funnel x day: summed cost, impressions and clicks (rows without a readable date are left out)."""
+    """Funnel x day: summed cost, impressions and clicks (rows without a readable date are left out).
+
+    `spend_month` (the month's first day) lets a BI tool sum by month without date functions.
+    """
     dated = spend[spend["spend_date"].notna()]
     totals = (
         dated.groupby(["spend_date", "funnel"], as_index=False)[list(SPEND_NUMBER_COLUMNS)]
         .sum(min_count=0)
         .sort_values(["spend_date", "funnel"], ignore_index=True)
     )
+    months = pd.to_datetime(totals["spend_date"]).dt.to_period("M").dt.start_time.dt.date
+    totals.insert(1, "spend_month", months.to_numpy() if len(totals) else [])
     return totals

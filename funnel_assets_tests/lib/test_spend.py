@@ -59,6 +59,7 @@ def test_spend_by_funnel_sums_per_day_and_funnel():
         (dt.date(2026, 8, 2), "CFA Webinar"): 0.0,
         (dt.date(2026, 8, 2), MISCELLANEOUS_FUNNEL): 0.0,
     }
+    assert set(totals["spend_month"]) == {dt.date(2026, 8, 1)}
 
 
 def test_spend_without_cost_column_names_the_sheet():

@@ -1,0 +1,156 @@
+"""Lead-source tagging and first-touch attribution across Part 1 (leads and Zoom events).
+
+A touch is one moment a person met the funnel: a lead captured by a campaign, a webinar or
+boot-camp registration, an attendance. A person is their phone key; without one, their
+lower-cased email (and an email seen elsewhere with a phone takes that phone); with
+neither, the touch stands alone. The earliest touch wins; at the same moment a lead comes
+before a registration, a registration before an attendance.
+
+A Zoom touch carries the session's topic as its source and `<category> Webinar` /
+`<category> Bootcamp` as its funnel (the funnel names of `mappings/funnel_mapping.csv`),
+or Miscellaneous when the topic names no program.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from funnel_assets.lib.funnel_mapping import source_key
+from funnel_assets.lib.phones import user_id
+from funnel_assets.settings import MISCELLANEOUS_FUNNEL
+
+TOUCH_ORDER = {"lead": 0, "webinar_registration": 1, "bootcamp_registration": 1, "webinar_attendance": 2, "bootcamp_attendance": 2}
+TOUCH_COLUMNS = ("phone", "email", "touch_at", "touch_type", "source", "funnel", "event_id")
+FIRST_TOUCH_COLUMNS = (
+    "phone", "user_id", "email", "first_touch_at", "first_touch_type", "first_source", "first_funnel",
+    "registered_any", "attended_any", "touches",
+)  # fmt: skip
+
+
+def lead_touches(leads: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "phone": leads["phone"],
+            "email": leads["email"],
+            "touch_at": leads["created_at"],
+            "touch_type": "lead",
+            "source": leads["source"],
+            "funnel": leads["funnel"],
+            "event_id": None,
+        }
+    )
+
+
+def event_funnel(participants: pd.DataFrame) -> pd.Series:
+    kind = np.where(participants["event_type"].eq("bootcamp"), " Bootcamp", " Webinar")
+    category = participants["category"].astype("string")
+    return (category + kind).fillna(MISCELLANEOUS_FUNNEL).astype(object)
+
+
+def event_touches(participants: pd.DataFrame) -> pd.DataFrame:
+    funnel = event_funnel(participants)
+    common = {"phone": participants["phone"], "email": participants["email"], "source": participants["event_name"],
+              "funnel": funnel, "event_id": participants["event_id"]}  # fmt: skip
+    registered = participants["registered"].astype(bool)
+    attended = participants["attended"].astype(bool)
+    registrations = pd.DataFrame(
+        {**common, "touch_at": participants["registration_time"], "touch_type": participants["event_type"] + "_registration"}
+    )[registered.to_numpy()]
+    attendances = pd.DataFrame(
+        {**common, "touch_at": participants["first_join_time"], "touch_type": participants["event_type"] + "_attendance"}
+    )[attended.to_numpy()]
+    return pd.concat([registrations, attendances], ignore_index=True)
+
+
+def all_touches(leads: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame:
+    """Every touch of every person, earliest first."""
+    frames = [f for f in (lead_touches(leads), event_touches(participants)) if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=list(TOUCH_COLUMNS))
+    touches = pd.concat(frames, ignore_index=True)[list(TOUCH_COLUMNS)]
+    touches["touch_at"] = pd.to_datetime(touches["touch_at"], utc=True).dt.tz_convert("Asia/Kolkata")
+    touches["order"] = touches["touch_type"].map(TOUCH_ORDER)
+    touches = touches.sort_values(["touch_at", "order"], na_position="last", kind="stable").drop(columns="order")
+    return touches.reset_index(drop=True)
+
+
+def person_keys(phone: pd.Series, email: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(person key, phone filled in from the email where the email was seen with a phone)."""
+    phone = phone.astype("string")
+    email = email.astype("string").str.strip().str.lower()
+    with_both = phone.notna() & email.notna()
+    # the email's earliest phone (rows arrive earliest first)
+    email_phone = pd.Series(phone[with_both].to_numpy(), index=email[with_both].to_numpy())
+    email_phone = email_phone[~email_phone.index.duplicated()]
+    phone = phone.fillna(email.map(email_phone).astype("string"))
+    alone = pd.Series("touch:" + phone.index.astype(str), index=phone.index, dtype="string")
+    return ("phone:" + phone).fillna("email:" + email).fillna(alone), phone
+
+
+def first_touch(touches: pd.DataFrame) -> pd.DataFrame:
+    """One row per person: their earliest touch, and whether they ever registered or attended."""
+    if touches.empty:
+        return pd.DataFrame(columns=list(FIRST_TOUCH_COLUMNS))
+    person, phone = person_keys(touches["phone"], touches["email"])
+    touches = touches.assign(person=person, phone=phone, email=touches["email"].astype("string").str.lower())
+    kind = touches["touch_type"].astype(str)
+    touches = touches.assign(is_registration=kind.str.endswith("_registration"), is_attendance=kind.str.endswith("_attendance"))
+    people = (
+        touches.groupby("person", sort=False)
+        .agg(
+            phone=("phone", "first"),
+            email=("email", "first"),
+            first_touch_at=("touch_at", "first"),
+            first_touch_type=("touch_type", "first"),
+            first_source=("source", "first"),
+            first_funnel=("funnel", "first"),
+            registered_any=("is_registration", "any"),
+            attended_any=("is_attendance", "any"),
+            touches=("touch_type", "size"),
+        )
+        .reset_index(drop=True)
+    )
+    # "first" skips missing values: the first touch's own time/source is what counts, blank or not
+    first_rows = touches.drop_duplicates("person", keep="first").set_index("person")
+    order = touches["person"].drop_duplicates().to_numpy()
+    for column, source in (("first_touch_at", "touch_at"), ("first_source", "source"), ("first_funnel", "funnel"), ("first_touch_type", "touch_type")):
+        people[column] = first_rows.loc[order, source].to_numpy()
+    people["user_id"] = user_id(people["phone"]).astype(object)
+    people["phone"] = people["phone"].astype(object)
+    people["email"] = people["email"].astype(object)
+    return people[list(FIRST_TOUCH_COLUMNS)].sort_values("first_touch_at", na_position="last", ignore_index=True, kind="stable")
+
+
+def unmapped_sources(seen: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every non-blank source that fell to Miscellaneous, for the monthly mapping.
+
+    `seen` maps where a source was seen (a table name) to a frame with `source`, `funnel`
+    and `seen_at`. Spellings differing only in case and spaces are one source, shown as
+    most often written (on a tie, as first seen).
+    """
+    frames = []
+    for seen_in, frame in seen.items():
+        misc = frame[frame["funnel"].eq(MISCELLANEOUS_FUNNEL)]
+        source = misc["source"].astype("string").str.strip()
+        frames.append(pd.DataFrame({"source": source, "seen_in": seen_in, "seen_at": misc["seen_at"]})[source.fillna("").ne("")])
+    columns = ["source", "seen_in", "rows", "first_seen", "last_seen"]
+    if not frames or all(f.empty for f in frames):
+        return pd.DataFrame(columns=columns)
+    rows = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    rows["key"] = source_key(rows["source"])
+    rows["seen_at"] = pd.to_datetime(rows["seen_at"], utc=True).dt.tz_convert("Asia/Kolkata")
+    # the spelling written most often; on a tie, the one seen first
+    spelling = (
+        rows.groupby(["key", "source"]).agg(n=("seen_in", "size"), first=("seen_at", "min")).reset_index()
+        .sort_values(["key", "n", "first"], ascending=[True, False, True])
+    )
+    spelling = spelling.drop_duplicates("key").set_index("key")["source"]
+    summary = rows.groupby("key").agg(
+        seen_in=("seen_in", lambda s: ", ".join(sorted(set(s)))),
+        rows=("seen_in", "size"),
+        first_seen=("seen_at", "min"),
+        last_seen=("seen_at", "max"),
+    )
+    summary.insert(0, "source", spelling.reindex(summary.index).to_numpy())
+    return summary.reset_index(drop=True).sort_values(["rows", "source"], ascending=[False, True], ignore_index=True)[columns]
