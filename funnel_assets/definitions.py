@@ -40,6 +40,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             sales_url=from_env("CRM_SALES_URL", str(SAMPLE_DATA_DIR / "crm" / "sales.csv")),
             token=from_env("CRM_API_TOKEN", None),
             token_query_parameter=from_env("CRM_API_TOKEN_QUERY_PARAMETER", None),
+            min_rows_ratio=float(os.environ.get("CRM_MIN_ROWS_RATIO", "").strip() or 0.5),
         ),
     }
 

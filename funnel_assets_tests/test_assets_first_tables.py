@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from funnel_assets.assets.marketing import marketing_spend, spend_by_funnel
-from funnel_assets.assets.sales import crm_assigned_leads
+from funnel_assets.assets.sales import crm_assignments
 from funnel_assets.resources.mappings import Mappings
 from funnel_assets.resources.sources import CrmApi, TabularSource
 from funnel_assets.resources.warehouse import Warehouse
@@ -54,7 +54,7 @@ def resources(tmp_path, warehouse: Warehouse, http_server) -> dict:
 def test_spend_and_assigned_leads_land_through_dagster(tmp_path, warehouse: Warehouse, http_server):
     http_server.add("/crm/assigned-leads", ASSIGNED_CSV)
     result = dg.materialize(
-        [marketing_spend, spend_by_funnel, crm_assigned_leads], resources=resources(tmp_path, warehouse, http_server)
+        [marketing_spend, spend_by_funnel, crm_assignments], resources=resources(tmp_path, warehouse, http_server)
     )
     assert result.success
 
@@ -70,7 +70,7 @@ def test_spend_and_assigned_leads_land_through_dagster(tmp_path, warehouse: Ware
     request = http_server.requests("/crm/assigned-leads")[0]
     assert request.headers["Authorization"] == "Bearer s3cret-token"
 
-    metadata = result.asset_materializations_for_node("crm_assigned_leads")[0].metadata
+    metadata = result.asset_materializations_for_node("crm_assignments")[0].metadata
     assert metadata["dagster/row_count"].value == 3
     assert metadata["rows_without_phone"].value == 1
 
@@ -80,14 +80,14 @@ def test_crm_refusing_the_token_fails_only_sales_at_once_and_keeps_yesterdays_ta
 ):
     http_server.add("/crm/assigned-leads", ASSIGNED_CSV, Scripted(status=401))
     configured = resources(tmp_path, sqlite_warehouse, http_server)
-    assert dg.materialize([crm_assigned_leads], resources=configured).success
+    assert dg.materialize([crm_assignments], resources=configured).success
 
     result = dg.materialize(
-        [marketing_spend, spend_by_funnel, crm_assigned_leads], resources=configured, raise_on_error=False
+        [marketing_spend, spend_by_funnel, crm_assignments], resources=configured, raise_on_error=False
     )
     assert not result.success
     failures = [e for e in result.all_events if e.is_step_failure]
-    assert [e.step_key for e in failures] == ["crm_assigned_leads"]
+    assert [e.step_key for e in failures] == ["crm_assignments"]
     message = failures[0].step_failure_data.error.message
     assert "401" in message and "CRM_API_TOKEN" in message and "s3cret-token" not in message
     assert len(http_server.requests("/crm/assigned-leads")) == 2, "a refused token is not retried"

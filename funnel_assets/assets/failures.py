@@ -6,6 +6,7 @@ from contextlib import contextmanager
 import dagster as dg
 
 from funnel_assets.lib.columns import MissingColumnsError
+from funnel_assets.lib.dump_guard import ShrunkDumpError
 from funnel_assets.lib.funnel_mapping import MappingError
 from funnel_assets.sources.errors import SourceError
 
@@ -22,5 +23,5 @@ def readable_failures() -> Iterator[None]:
         yield
     except SourceError as exc:
         raise dg.Failure(description=str(exc), allow_retries=exc.retryable) from None
-    except (MissingColumnsError, MappingError) as exc:
+    except (MissingColumnsError, MappingError, ShrunkDumpError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None

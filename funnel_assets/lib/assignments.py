@@ -1,17 +1,25 @@
-"""CRM assigned leads: one row per assignment of a lead to a sales person."""
+"""CRM assigned leads: one row per assignment of a lead to a sales person, and the brief's
+monthly view (M0): one row per month and phone, attributed to the month's first assignment."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from funnel_assets.lib.columns import require_columns, snake_case_columns
+from funnel_assets.lib.columns import conform_columns, require_columns
 from funnel_assets.lib.dates import parse_local_datetimes
+from funnel_assets.lib.distinct import per_distinct
 from funnel_assets.lib.funnel_mapping import map_funnel
 from funnel_assets.lib.phones import phone_key, user_id
 
 ASSIGNED_LEADS_COLUMNS = ("source", "assigned_on", "phone", "user_id", "employee", "funnel")
+# as the CRM names them (recognised whatever their case) and as the code reads them
+CRM_ASSIGNMENT_COLUMNS = ("sources", "assign_on", "lead_mobile", "employee")
+MONTHLY_COLUMNS = (
+    "month", "phone", "user_id", "first_assigned_on", "source", "funnel", "employee", "attended", "assignments",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -19,6 +27,12 @@ class AssignmentsReport:
     rows: int
     without_phone: int
     unreadable_dates: int
+    extra_columns: tuple[str, ...]
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    return text.mask(text.eq("")).astype(object)
 
 
 def clean_assigned_leads(
@@ -27,23 +41,62 @@ def clean_assigned_leads(
     """Rename the CRM's columns, key the phone, read assignOn in Asia/Kolkata, map the funnel.
 
     Rows without a usable phone or date are kept (phone / assigned_on NULL) and counted.
+    Columns the CRM adds later are kept after the known ones, snake_cased, as text.
     """
-    frame = snake_case_columns(raw)
-    require_columns(frame, ("sources", "assign_on", "lead_mobile", "employee"), source=source)
+    frame, extra = conform_columns(raw, CRM_ASSIGNMENT_COLUMNS)
+    require_columns(frame, CRM_ASSIGNMENT_COLUMNS, source=source, spelled=("sources", "assignOn", "leadMobile", "employee"))
     phones = phone_key(frame["lead_mobile"])
     cleaned = pd.DataFrame(
         {
-            "source": frame["sources"].astype("string").str.strip().astype(object),
+            "source": per_distinct(frame["sources"], _stripped),
             "assigned_on": parse_local_datetimes(frame["assign_on"]),
             "phone": phones.astype(object),
             "user_id": user_id(phones).astype(object),
-            "employee": frame["employee"].astype("string").str.strip().astype(object),
+            "employee": per_distinct(frame["employee"], _stripped),
             "funnel": map_funnel(frame["sources"], funnel_mapping),
         }
     )
+    for column in [c for c in frame.columns if c not in CRM_ASSIGNMENT_COLUMNS]:
+        cleaned[column if column not in cleaned.columns else f"crm_{column}"] = frame[column].to_numpy()
     report = AssignmentsReport(
         rows=len(cleaned),
         without_phone=int(cleaned["phone"].isna().sum()),
         unreadable_dates=int(cleaned["assigned_on"].isna().sum()),
+        extra_columns=tuple(extra),
     )
     return cleaned, report
+
+
+def assigned_leads_monthly(assignments: pd.DataFrame, attended_phones: pd.Series) -> pd.DataFrame:
+    """One row per month (Asia/Kolkata) and phone assigned that month.
+
+    The source, funnel and employee are those of the month's earliest assignment of that
+    phone; `assignments` counts its assignments that month; `attended` says whether the
+    phone attended any webinar or boot camp (from Part 1). Rows without a phone or a date
+    cannot be placed and are left out (the asset counts them).
+    """
+    placed = assignments[assignments["phone"].notna() & assignments["assigned_on"].notna()]
+    if placed.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in MONTHLY_COLUMNS})
+    # plain integer arrays: sorting a million zoned timestamps and phone strings in pandas takes seconds
+    local = placed["assigned_on"].dt.tz_localize(None).to_numpy()
+    months = local.astype("datetime64[M]")
+    phone_codes, phones = pd.factorize(placed["phone"])
+    month_phone = months.astype("int64") * len(phones) + phone_codes
+    earliest_first = np.argsort(local.astype("int64"), kind="stable")  # ties: the CRM's own order
+    _, first_positions, counts = np.unique(month_phone[earliest_first], return_index=True, return_counts=True)
+    first = placed.iloc[earliest_first[first_positions]]
+    monthly = pd.DataFrame(
+        {
+            "month": months[earliest_first[first_positions]].astype("datetime64[D]").astype(object),
+            "phone": first["phone"].to_numpy(),
+            "first_assigned_on": first["assigned_on"].array,
+            "source": first["source"].to_numpy(),
+            "funnel": first["funnel"].to_numpy(),
+            "employee": first["employee"].to_numpy(),
+            "assignments": counts.astype("int64"),
+        }
+    )
+    monthly["user_id"] = user_id(monthly["phone"].astype("string")).astype(object)
+    monthly["attended"] = monthly["phone"].isin(set(attended_phones.dropna()))
+    return monthly[list(MONTHLY_COLUMNS)].sort_values(["month", "first_assigned_on", "phone"], ignore_index=True)

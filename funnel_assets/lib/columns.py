@@ -32,11 +32,36 @@ def snake_case_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.set_axis(names, axis=1)
 
 
-def require_columns(frame: pd.DataFrame, required: Iterable[str], *, source: str) -> None:
+def letters_only(name: object) -> str:
+    """`Phone Number`, `phone_number`, `PHONENUMBER` -> `phonenumber`: how a header is recognised."""
+    return re.sub(r"[^0-9a-z]", "", str(name).lower())
+
+
+def conform_columns(frame: pd.DataFrame, known: Iterable[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Snake_case headers, with a known column recognised whatever its case or punctuation.
+
+    Returns the frame and the source's columns that are not known (kept, for reporting).
+    """
+    by_letters = {letters_only(name): snake_case(name) for name in known}
+    renamed, new = {}, []
+    for column in frame.columns:
+        if letters_only(column) in by_letters:
+            renamed[column] = by_letters[letters_only(column)]
+        else:
+            new.append(str(column))
+    frame = frame.rename(columns=renamed)
+    return snake_case_columns(frame), new
+
+
+def require_columns(
+    frame: pd.DataFrame, required: Iterable[str], *, source: str, spelled: Iterable[str] = ()
+) -> None:
+    """Raise naming the missing columns, as the source spells them when `spelled` lists its names."""
     missing = [c for c in required if c not in frame.columns]
     if missing:
+        as_spelled = {snake_case(name): name for name in spelled}
         raise MissingColumnsError(
-            f"{source} is missing the column(s) {', '.join(missing)} "
+            f"{source} is missing the column(s) {', '.join(as_spelled.get(c, c) for c in missing)} "
             f"(it has: {', '.join(map(str, frame.columns[:60]))}). "
             "Check that the right sheet or file is configured and its header row is intact."
         )

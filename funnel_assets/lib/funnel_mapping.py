@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from funnel_assets.lib.distinct import per_distinct
+
 from funnel_assets.settings import MISCELLANEOUS_FUNNEL
 
 MAPPING_COLUMNS = ("source", "funnel", "deprecated")
@@ -18,9 +20,13 @@ class MappingError(ValueError):
     """A mapping file cannot be used as it is; the message says what to fix."""
 
 
+def _source_key(sources: pd.Series) -> pd.Series:
+    return sources.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+
+
 def source_key(sources: pd.Series) -> pd.Series:
     """The matching form of a source: trimmed, inner spaces collapsed, case-folded."""
-    return sources.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+    return per_distinct(sources, _source_key)
 
 
 def clean_funnel_mapping(raw: pd.DataFrame, *, label: str = "funnel_mapping.csv") -> pd.DataFrame:

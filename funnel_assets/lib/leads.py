@@ -8,12 +8,11 @@ or unusable phone becomes NULL and is counted, an unreadable date too.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
-from funnel_assets.lib.columns import MissingColumnsError, snake_case
+from funnel_assets.lib.columns import MissingColumnsError, letters_only, snake_case
 from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.funnel_mapping import map_funnel
 from funnel_assets.lib.phones import phone_key, user_id
@@ -44,16 +43,12 @@ class LeadsReport:
     extra_columns: tuple[str, ...]
 
 
-def _letters(name: object) -> str:
-    return re.sub(r"[^0-9a-z]", "", str(name).lower())
-
-
 def match_lead_columns(columns: list[str]) -> dict[str, str]:
     """Sheet column -> canonical name, for the columns recognised."""
-    wanted = {_letters(spelling): canonical for canonical, spellings in LEAD_COLUMN_SPELLINGS.items() for spelling in spellings}
+    wanted = {letters_only(spelling): canonical for canonical, spellings in LEAD_COLUMN_SPELLINGS.items() for spelling in spellings}
     matched: dict[str, str] = {}
     for column in columns:
-        canonical = wanted.get(_letters(column))
+        canonical = wanted.get(letters_only(column))
         if canonical and canonical not in matched.values():
             matched[column] = canonical
     return matched

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from funnel_assets.lib.distinct import per_distinct
+
+
+def _phone_key(values: pd.Series) -> pd.Series:
+    digits = values.astype("string").str.replace(r"\D", "", regex=True)
+    return digits.str[-10:].where(digits.str.len() >= 10)
+
 
 def phone_key(values: pd.Series) -> pd.Series:
     """The 10-digit phone key of each value, or <NA> where there is no usable phone."""
-    digits = values.astype("string").str.replace(r"\D", "", regex=True)
-    return digits.str[-10:].where(digits.str.len() >= 10)
+    return per_distinct(values, _phone_key)
 
 
 def user_id(phones: pd.Series) -> pd.Series:

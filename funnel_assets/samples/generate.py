@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from funnel_assets.lib.sales import CRM_SALES_COLUMNS
+
 
 @dataclass(frozen=True)
 class Scale:
@@ -99,14 +101,7 @@ SPEND_COLUMNS = (
     "SuperCoaching Purchases,SuperCoaching Revenue,SkillAcademy Purchases,SkillAcademy Revenue,"
     "Book Purchases,Book Revenue,Total Purchases,Total Revenue,Funnel"
 ).split(",")
-SALES_COLUMNS = (
-    "_id,status,txn_id,sid,emiId,pId,paymentGateway,target,targetSuperGroup,courseName,source,tokenAmount,"
-    "WithOut_Token_paidAmount,createdOn,pType,eBookRev,bookRev,paymentType,DP,lastEmiDate,paidAmount,"
-    "corePartner,StudentContact,StudentSignupDate,StudentName,TotalAmount,product,mandateStatus,StudentEmail,"
-    "EBook_Net_Amount,Book_Net_Amount,Product_Net_Amount,netAmount,employeeName,employeeTeam,Total_emi,"
-    "Paid_Emi_Count,Unpaid_Emi_Count,Paid_Emi_Amount,Unpaid_Amount,Last_Paid_Date,netAmountAfterPDD,"
-    "assignedLeadSources,Funnel"
-).split(",")
+SALES_COLUMNS = CRM_SALES_COLUMNS
 FUNNEL_OF_PROGRAM_SOURCE = {"ACCA": "ACCA Webinar", "CFA": "CFA Webinar", "FRM": "FRM Bootcamp", "CMA": "CMA Webinar"}
 
 

@@ -1,0 +1,73 @@
+"""The brief's monthly assigned leads (M0): one row per month and phone, the month's first assignment wins."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from funnel_assets.lib.assignments import assigned_leads_monthly, clean_assigned_leads
+from funnel_assets.lib.columns import MissingColumnsError
+from funnel_assets.lib.funnel_mapping import clean_funnel_mapping
+
+MAPPING = clean_funnel_mapping(
+    pd.DataFrame({"source": ["ACCA_Webinar_Meta", "CFA_Webinar_Meta"], "funnel": ["ACCA Webinar", "CFA Webinar"]})
+)
+
+
+def dump(*rows: tuple[str, str, str, str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["sources", "assignOn", "leadMobile", "employee"], dtype=object)
+
+
+def monthly(*rows, attended=()) -> pd.DataFrame:
+    assignments, _ = clean_assigned_leads(dump(*rows), MAPPING, source="CRM dump")
+    return assigned_leads_monthly(assignments, pd.Series(list(attended), dtype=object))
+
+
+def test_reassignment_within_a_month_keeps_the_first_source_and_employee_and_counts_both():
+    table = monthly(
+        ("CFA_Webinar_Meta", "2025-10-20T04:00:00Z", "9876543210", "Ravi"),
+        ("ACCA_Webinar_Meta", "2025-10-05T04:00:00Z", "+91 98765-43210", "Asha"),
+    )
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert (row["source"], row["funnel"], row["employee"], row["assignments"]) == ("ACCA_Webinar_Meta", "ACCA Webinar", "Asha", 2)
+    assert row["first_assigned_on"] == pd.Timestamp("2025-10-05 09:30", tz="Asia/Kolkata")
+    assert str(row["month"]) == "2025-10-01" and row["user_id"] == "919876543210"
+
+
+def test_assignments_in_two_months_are_two_rows_and_the_month_is_taken_in_india():
+    table = monthly(
+        # 19:00 UTC on 30 September is 00:30 on 1 October in India
+        ("ACCA_Webinar_Meta", "2025-09-30T19:00:00Z", "9876543210", "Asha"),
+        ("CFA_Webinar_Meta", "2025-09-30T18:00:00Z", "9876543210", "Ravi"),
+        ("CFA_Webinar_Meta", "2025-11-02 10:00:00", "9876543210", "Ravi"),
+    )
+    assert [str(m) for m in table["month"]] == ["2025-09-01", "2025-10-01", "2025-11-01"]
+    assert table["employee"].tolist() == ["Ravi", "Asha", "Ravi"]
+
+
+def test_same_phone_under_two_sources_is_attributed_to_the_earlier():
+    table = monthly(
+        ("walk-in", "2025-10-02T04:00:00Z", "9000000001", "Asha"),
+        ("CFA_Webinar_Meta", "2025-10-01T04:00:00Z", "9000000001", "Asha"),
+    )
+    assert table[["source", "funnel"]].values.tolist() == [["CFA_Webinar_Meta", "CFA Webinar"]]
+
+
+def test_attended_comes_from_part_1_and_rows_without_phone_or_date_are_left_out():
+    table = monthly(
+        ("ACCA_Webinar_Meta", "2025-10-02T04:00:00Z", "9000000001", "Asha"),
+        ("ACCA_Webinar_Meta", "2025-10-02T04:00:00Z", "9000000002", "Asha"),
+        ("ACCA_Webinar_Meta", "2025-10-02T04:00:00Z", "", "Asha"),
+        ("ACCA_Webinar_Meta", "yesterday", "9000000003", "Asha"),
+        attended=["9000000002", None],
+    )
+    assert dict(zip(table["phone"], table["attended"])) == {"9000000001": False, "9000000002": True}
+
+
+def test_renamed_case_and_new_columns_are_kept_a_missing_one_is_named():
+    raw = pd.DataFrame({"Sources": ["x"], "ASSIGNON": ["2025-10-02"], "lead_mobile": ["9000000001"], "Employee": ["A"], "teamName": ["North"]})
+    cleaned, report = clean_assigned_leads(raw, MAPPING, source="CRM assigned-leads dump")
+    assert cleaned.loc[0, "team_name"] == "North" and report.extra_columns == ("teamName",)
+    with pytest.raises(MissingColumnsError, match="CRM assigned-leads dump is missing the column\\(s\\) leadMobile"):
+        clean_assigned_leads(raw.drop(columns="lead_mobile"), MAPPING, source="CRM assigned-leads dump")

@@ -1,0 +1,136 @@
+"""Part 2 through Dagster, against a CRM served on 127.0.0.1: good dumps, failures, schema drift, a shrunk dump."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from funnel_assets.assets.sales import crm_assignments, crm_sales
+from funnel_assets.resources.mappings import Mappings
+from funnel_assets.resources.sources import CrmApi
+from funnel_assets.resources.warehouse import Warehouse
+from funnel_assets.samples.generate import SALES_COLUMNS
+from funnel_assets_tests.support.http_server import Scripted
+
+PART2 = [crm_assignments, crm_sales]
+TOKEN = "crm-secret-token-123"
+
+
+def assigned_csv(rows: int, extra_header: str = "", drop: str | None = None) -> str:
+    header = ["sources", "assignOn", "leadMobile", "employee"]
+    lines = [f"ACCA_Webinar_Meta,2025-10-{1 + i % 28:02d}T04:00:00Z,90000{i:05d},Asha" for i in range(rows)]
+    if extra_header:
+        header.append(extra_header)
+        lines = [line + ",North" for line in lines]
+    text = ",".join(header) + "\r\n" + "\r\n".join(lines) + "\r\n"
+    if drop:
+        frame = pd.read_csv(pd.io.common.StringIO(text), dtype=str).drop(columns=drop)
+        text = frame.to_csv(index=False)
+    return text
+
+
+def sales_csv() -> str:
+    frame = pd.DataFrame({c: "" for c in SALES_COLUMNS}, index=range(3))
+    frame["_id"] = ["s1", "s2", "s3"]
+    frame["StudentContact"] = ["+91 90000-00001", "9000000002", ""]
+    frame["assignedLeadSources"] = ["ACCA_Webinar_Meta", "Diwali", "ACCA_Webinar_Meta"]
+    frame["netAmount"] = ["1,000", "2000", "3000"]
+    frame["Funnel"] = "ACCA Webinar"
+    return frame.to_csv(index=False)
+
+
+def resources(tmp_path, warehouse: Warehouse, http_server, **crm_options) -> dict:
+    mappings = tmp_path / "mappings"
+    mappings.mkdir(exist_ok=True)
+    (mappings / "funnel_mapping.csv").write_text("source,funnel,deprecated\nACCA_Webinar_Meta,ACCA Webinar,\nReferral,Referral,\n")
+    (mappings / "manual_sales_mapping.csv").write_text("sale_id,manual_source,note\ns2,Referral,called the student\n")
+    return {
+        "crm": CrmApi(
+            assigned_leads_url=http_server.url("/api/assigned"),
+            sales_url=http_server.url("/api/sales"),
+            token=TOKEN,
+            backoff_seconds=0.01,
+            read_timeout_seconds=1,
+            **crm_options,
+        ),
+        "mappings": Mappings(directory=str(mappings)),
+        "warehouse": warehouse,
+    }
+
+
+def step_failure(result: dg.ExecuteInProcessResult) -> str:
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert len(failures) == 1
+    return failures[0].step_failure_data.error.message
+
+
+def test_good_dumps_land_with_part_1_absent(tmp_path, warehouse: Warehouse, http_server):
+    http_server.add("/api/assigned", assigned_csv(40)).add("/api/sales", sales_csv())
+    result = dg.materialize(PART2, resources=resources(tmp_path, warehouse, http_server))
+    assert result.success
+    assert warehouse.row_count("crm_assigned_leads") == 40
+    monthly = warehouse.read_table("assigned_leads_monthly")
+    assert len(monthly) == 40 and not monthly["attended"].any(), "Part 1 never ran: nobody attended"
+    sales = warehouse.read_table("sales").set_index("id")
+    assert sales["final_funnel"].to_dict() == {"s1": "ACCA Webinar", "s2": "Referral", "s3": "ACCA Webinar"}
+    assert sales.loc["s1", "net_amount"] == 1000.0 and sales.loc["s1", "crm_funnel"] == "ACCA Webinar"
+    assert warehouse.row_count("sales_to_map") == 0
+    assert http_server.requests("/api/sales")[0].headers["Authorization"] == f"Bearer {TOKEN}"
+    landed = sorted(p.name for p in (tmp_path / "data" / "landing").rglob("*.csv"))
+    assert landed == ["crm_assigned_leads.csv", "crm_sales.csv"], "each dump is kept on disk for audit"
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        Scripted(status=500),
+        Scripted(status=429, headers={"Retry-After": "0"}),
+        Scripted(body=assigned_csv(40).encode(), delay=1.5),  # read timeout
+        Scripted(body=assigned_csv(40).encode(), truncate_at=200),  # connection dropped mid-body
+    ],
+    ids=["500", "429", "timeout", "cut-short"],
+)
+def test_a_failed_attempt_then_a_good_one_lands_the_dump(tmp_path, sqlite_warehouse, http_server, first):
+    http_server.add("/api/assigned", first, assigned_csv(40))
+    result = dg.materialize([crm_assignments], resources=resources(tmp_path, sqlite_warehouse, http_server))
+    assert result.success and sqlite_warehouse.row_count("crm_assigned_leads") == 40
+    assert len(http_server.requests("/api/assigned")) == 2
+
+
+def test_an_html_error_page_fails_with_a_clear_message_and_keeps_the_table(tmp_path, sqlite_warehouse, http_server):
+    http_server.add("/api/assigned", assigned_csv(40), Scripted(body=b"<html><body>502 Bad Gateway</body></html>"))
+    configured = resources(tmp_path, sqlite_warehouse, http_server)
+    assert dg.materialize([crm_assignments], resources=configured).success
+    result = dg.materialize([crm_assignments], resources=configured, raise_on_error=False)
+    assert "web page instead of CSV" in step_failure(result)
+    assert sqlite_warehouse.row_count("crm_assigned_leads") == 40
+
+
+def test_schema_drift_a_new_column_is_kept_a_missing_one_fails_naming_it(tmp_path, sqlite_warehouse, http_server):
+    http_server.add("/api/assigned", assigned_csv(40, extra_header="teamName"), assigned_csv(40, drop="leadMobile"))
+    configured = resources(tmp_path, sqlite_warehouse, http_server)
+    result = dg.materialize([crm_assignments], resources=configured)
+    table = sqlite_warehouse.read_table("crm_assigned_leads")
+    assert "team_name" in table.columns
+    metadata = result.asset_materializations_for_node("crm_assignments")[0].metadata
+    assert metadata["new_crm_columns"].value == "teamName"
+
+    failed = dg.materialize([crm_assignments], resources=configured, raise_on_error=False)
+    assert "missing the column(s) leadMobile" in step_failure(failed)
+    assert sqlite_warehouse.row_count("crm_assigned_leads") == 40
+
+
+def test_a_dump_that_shrank_by_90_percent_fails_instead_of_replacing_good_data(tmp_path, warehouse, http_server):
+    http_server.add("/api/assigned", assigned_csv(100), assigned_csv(10))
+    configured = resources(tmp_path, warehouse, http_server)
+    assert dg.materialize([crm_assignments], resources=configured).success
+    result = dg.materialize([crm_assignments], resources=configured, raise_on_error=False)
+    message = step_failure(result)
+    assert "10 rows" in message and "100" in message and "CRM_MIN_ROWS_RATIO" in message
+    assert warehouse.row_count("crm_assigned_leads") == 100
+    assert TOKEN not in message
+
+    relaxed = resources(tmp_path, warehouse, http_server, min_rows_ratio=0)
+    assert dg.materialize([crm_assignments], resources=relaxed).success
+    assert warehouse.row_count("crm_assigned_leads") == 10
