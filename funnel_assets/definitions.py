@@ -6,14 +6,16 @@ import os
 
 import dagster as dg
 
-from funnel_assets.assets import marketing, sales, zoom
+from funnel_assets.assets import marketing, reporting, sales, zoom
+from funnel_assets.checks import ASSET_CHECKS
 from funnel_assets.jobs import daily_refresh, part1_marketing, part2_sales, zoom_ingest
 from funnel_assets.resources.drop_folder import ZoomDropFolder
 from funnel_assets.resources.mappings import Mappings
 from funnel_assets.resources.sources import CrmApi, TabularSource
 from funnel_assets.resources.warehouse import Warehouse
+from funnel_assets.schedules import daily_refresh_schedule
 from funnel_assets.sensors import zoom_drop_sensor
-from funnel_assets.settings import SAMPLE_DATA_DIR, default_warehouse_url, mappings_dir, zoom_drop_dir
+from funnel_assets.settings import SAMPLE_DATA_DIR, data_dir, default_warehouse_url, mappings_dir, zoom_drop_dir
 
 
 def from_env(name: str, default: str | None) -> str | dg.EnvVar | None:
@@ -24,7 +26,10 @@ def from_env(name: str, default: str | None) -> str | dg.EnvVar | None:
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     google_account = from_env("GOOGLE_SERVICE_ACCOUNT_FILE", None)
     return {
-        "warehouse": Warehouse(url=from_env("FUNNEL_WAREHOUSE_URL", default_warehouse_url())),
+        "warehouse": Warehouse(
+            url=from_env("FUNNEL_WAREHOUSE_URL", default_warehouse_url()),
+            export_dir=from_env("FUNNEL_EXPORT_DIR", str(data_dir() / "exports")),
+        ),
         "mappings": Mappings(directory=from_env("FUNNEL_MAPPINGS_DIR", str(mappings_dir()))),
         "zoom_drop": ZoomDropFolder(directory=from_env("FUNNEL_ZOOM_DROP_DIR", str(zoom_drop_dir()))),
         "leads_source": TabularSource(
@@ -46,8 +51,13 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([marketing, zoom, sales]),
+    assets=dg.load_assets_from_modules([marketing, zoom, sales, reporting]),
     resources=build_resources(),
     jobs=[part1_marketing, part2_sales, daily_refresh, zoom_ingest],
+    asset_checks=ASSET_CHECKS,
+    schedules=[daily_refresh_schedule],
     sensors=[zoom_drop_sensor],
+    # one process per run: on a 2-core box a process per step (Dagster's default) spends more time
+    # starting Python and importing pandas than the steps take; the steps run one after another anyway
+    executor=dg.in_process_executor,
 )

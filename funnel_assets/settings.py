@@ -59,3 +59,11 @@ def landing_path(run_id: str, name: str, *, day: date | None = None) -> Path:
         return earlier
     day = day or date.today()
     return landing / day.isoformat() / run_id / name
+
+
+def today_local() -> date:
+    """Today's date in Asia/Kolkata: the day metrics stop before (D-1)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(TIMEZONE)).date()

@@ -156,3 +156,20 @@ def _staging_tables(warehouse: Warehouse) -> list[str]:
         else:
             rows = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name LIKE '\\_stage\\_%' ESCAPE '\\'").all()
     return [r[0] for r in rows]
+
+
+def test_every_write_is_mirrored_as_a_csv_export_only_when_it_succeeds(tmp_path, warehouse: Warehouse):
+    exporting = Warehouse(url=warehouse.url, schema_name=warehouse.schema_name, export_dir=str(tmp_path / "exports"))
+    frame = pd.DataFrame({"name": ["Asha", "Ravi"], "at": pd.to_datetime(["2025-10-01 09:30", "2025-10-02 10:00"]).tz_localize("Asia/Kolkata")})
+    exporting.write_table("people", frame)
+    exported = (tmp_path / "exports" / "people.csv").read_text()
+    assert exported.splitlines() == ["name,at", "Asha,2025-10-01T09:30:00+05:30", "Ravi,2025-10-02T10:00:00+05:30"]
+
+    def failing_batches():
+        yield frame
+        raise RuntimeError("the source broke mid-way")
+
+    with pytest.raises(RuntimeError):
+        exporting.write_table("people", failing_batches())
+    assert (tmp_path / "exports" / "people.csv").read_text() == exported
+    assert list((tmp_path / "exports").iterdir()) == [tmp_path / "exports" / "people.csv"]

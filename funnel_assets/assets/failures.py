@@ -1,4 +1,4 @@
-"""How a bad source shows in the Dagster UI: one readable sentence, retried only when it may help."""
+"""How a bad source shows in the Dagster UI, and which run's landing files a step reads."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,3 +25,9 @@ def readable_failures() -> Iterator[None]:
         raise dg.Failure(description=str(exc), allow_retries=exc.retryable) from None
     except (MissingColumnsError, MappingError, ShrunkDumpError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
+
+
+def landing_run(context: dg.AssetExecutionContext) -> str:
+    """The run whose landing files this step reads: a re-execution of a failed run (from the UI's
+    "re-execute from failure") reuses what the original run downloaded; a new run downloads afresh."""
+    return context.run.root_run_id or context.run.run_id

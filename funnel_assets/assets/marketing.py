@@ -4,8 +4,8 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from funnel_assets.assets.failures import readable_failures
-from funnel_assets.assets.metadata import table_metadata
+from funnel_assets.assets.failures import landing_run, readable_failures
+from funnel_assets.assets.metadata import reconciliation, table_metadata
 from funnel_assets.lib.attribution import all_touches, first_touch, unmapped_sources as list_unmapped
 from funnel_assets.lib.leads import clean_leads
 from funnel_assets.lib.spend import clean_spend, spend_by_funnel as sum_spend_by_funnel
@@ -29,7 +29,8 @@ def marketing_spend(
     unreadable date or number is left empty and counted, never dropped.
     """
     with readable_failures():
-        spend, report = clean_spend(spend_source.read(context.run.run_id, "marketing_spend"), source=spend_source.label)
+        raw = spend_source.read(landing_run(context), "marketing_spend")
+        spend, report = clean_spend(raw, source=spend_source.label)
     warehouse.write_table("marketing_spend", spend)
     return dg.MaterializeResult(
         metadata=table_metadata(
@@ -39,6 +40,13 @@ def marketing_spend(
             unreadable_numbers=report.unreadable_numbers,
             rows_without_funnel=report.blank_funnel,
             total_cost=float(spend["cost"].sum()),
+            **reconciliation(
+                len(raw),
+                len(spend),
+                kept__date_unreadable_so_in_no_day=report.unreadable_dates,
+                kept_with_value_empty__number_unreadable=report.unreadable_numbers,
+                counted_as_miscellaneous__funnel_blank=report.blank_funnel,
+            ),
         )
     )
 
@@ -72,7 +80,7 @@ def marketing_leads(
     UTM campaign by default) and that source's funnel. Leads without a usable phone are kept
     with phone empty, and counted."""
     with readable_failures():
-        raw = leads_source.read(context.run.run_id, "marketing_leads")
+        raw = leads_source.read(landing_run(context), "marketing_leads")
         leads, report = clean_leads(raw, mappings.funnel_mapping(), source_field=config.source_field, label=leads_source.label)
     warehouse.write_table("marketing_leads", leads)
     if report.without_phone or report.unusable_phone:
@@ -91,6 +99,15 @@ def marketing_leads(
             leads_with_unreadable_date=report.unreadable_dates,
             miscellaneous_leads=int(leads["funnel"].eq(MISCELLANEOUS_FUNNEL).sum()),
             extra_sheet_columns=", ".join(report.extra_columns) or "none",
+            **reconciliation(
+                len(raw),
+                len(leads),
+                kept_with_phone_empty__no_phone_given=report.without_phone,
+                kept_with_phone_empty__phone_too_short=report.unusable_phone,
+                kept__no_created_date_so_in_no_month=report.without_date,
+                kept__created_date_unreadable_so_in_no_month=report.unreadable_dates,
+                counted_as_miscellaneous__source_not_in_funnel_mapping=int(leads["funnel"].eq(MISCELLANEOUS_FUNNEL).sum()),
+            ),
         )
     )
 

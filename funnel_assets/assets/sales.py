@@ -7,8 +7,8 @@ runs with Part 1 empty or failed (`attended` then reads false).
 import dagster as dg
 import pandas as pd
 
-from funnel_assets.assets.failures import readable_failures
-from funnel_assets.assets.metadata import table_metadata
+from funnel_assets.assets.failures import landing_run, readable_failures
+from funnel_assets.assets.metadata import reconciliation, table_metadata
 from funnel_assets.lib.assignments import assigned_leads_monthly as monthly_view, clean_assigned_leads
 from funnel_assets.lib.dump_guard import check_not_shrunk
 from funnel_assets.lib.sales import enrich_sales, sales_to_map as list_sales_to_map
@@ -65,8 +65,9 @@ def crm_assignments(context: dg.AssetExecutionContext, crm: CrmApi, mappings: Ma
     # one step for both tables: the monthly view is computed from the dump already in memory
     label = "CRM assigned-leads dump"
     with readable_failures():
-        raw = read_full_dump(context.run.run_id, crm, warehouse, "assigned_leads", "crm_assigned_leads", label)
+        raw = read_full_dump(landing_run(context), crm, warehouse, "assigned_leads", "crm_assigned_leads", label)
         assignments, report = clean_assigned_leads(raw, mappings.funnel_mapping(), source=label)
+    rows_read = len(raw)
     del raw
     if report.extra_columns:
         context.log.warning(f"{label} has new column(s), kept as text: {', '.join(report.extra_columns)}")
@@ -82,6 +83,14 @@ def crm_assignments(context: dg.AssetExecutionContext, crm: CrmApi, mappings: Ma
             rows_with_unreadable_date=report.unreadable_dates,
             new_crm_columns=", ".join(report.extra_columns) or "none",
             miscellaneous_rows=int(assignments["funnel"].eq(MISCELLANEOUS_FUNNEL).sum()),
+            **reconciliation(
+                rows_read,
+                len(assignments),
+                kept_with_phone_empty__no_usable_phone=report.without_phone,
+                kept__assign_date_unreadable=report.unreadable_dates,
+                left_out_of_assigned_leads_monthly__no_phone_or_date=int(unplaced.sum()),
+                counted_as_miscellaneous__source_not_in_funnel_mapping=int(assignments["funnel"].eq(MISCELLANEOUS_FUNNEL).sum()),
+            ),
         ),
     )
     yield dg.MaterializeResult(
@@ -120,7 +129,7 @@ def crm_assignments(context: dg.AssetExecutionContext, crm: CrmApi, mappings: Ma
 def crm_sales(context: dg.AssetExecutionContext, crm: CrmApi, mappings: Mappings, warehouse: Warehouse):
     label = "CRM sales dump"
     with readable_failures():
-        raw = read_full_dump(context.run.run_id, crm, warehouse, "sales", "sales", label)
+        raw = read_full_dump(landing_run(context), crm, warehouse, "sales", "sales", label)
         manual = mappings.read("manual_sales_mapping.csv", ("sale_id", "manual_source"), optional=True)
         sales, report = enrich_sales(raw, mappings.funnel_mapping(), manual, attended_phones(warehouse), source=label)
     if report.new_columns:
@@ -138,6 +147,13 @@ def crm_sales(context: dg.AssetExecutionContext, crm: CrmApi, mappings: Mappings
             unreadable_numbers_or_dates=report.unreadable_values,
             new_crm_columns=", ".join(report.new_columns) or "none",
             attended=int(sales["attended"].sum()),
+            **reconciliation(
+                len(raw),
+                len(sales),
+                kept_with_phone_empty__no_usable_phone=report.without_phone,
+                kept_with_value_empty__number_or_date_unreadable=report.unreadable_values,
+                counted_as_miscellaneous__see_sales_to_map=report.miscellaneous,
+            ),
         ),
     )
     yield dg.MaterializeResult(asset_key="sales_to_map", metadata=table_metadata(worklist))

@@ -5,7 +5,7 @@ from datetime import datetime
 import dagster as dg
 import pandas as pd
 
-from funnel_assets.assets.metadata import table_metadata
+from funnel_assets.assets.metadata import reconciliation, table_metadata
 from funnel_assets.lib.zoom_events import bootcamp_attendance as per_bootcamp, event_participants
 from funnel_assets.lib.zoom_ingest import (
     DUPLICATE,
@@ -17,6 +17,7 @@ from funnel_assets.lib.zoom_ingest import (
     current_reports,
     ingested_files_table,
     judge_files,
+    person_rows,
     report_sessions,
 )
 from funnel_assets.lib.zoom_reports import ZoomReportError, parse_zoom_report
@@ -131,6 +132,14 @@ def zoom_reports(
             attendees=int(participants["attended"].sum()),
             people_without_phone=int(participants["phone"].isna().sum()),
             per_session=dg.MetadataValue.md(per_session.head(30).to_markdown(index=False)),
+            **reconciliation(
+                sum(person_rows(r) for r in kept),
+                len(participants),
+                merged__rejoins_and_registration_with_attendance_of_one_person=sum(person_rows(r) for r in kept) - len(participants),
+                files_rejected_this_run__see_ingested_files=counts[REJECTED],
+                files_duplicate_this_run__added_nothing=counts[DUPLICATE],
+                reports_replaced_by_a_correction=len(replaced_hashes),
+            ),
         ),
     )
     yield dg.MaterializeResult(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import uuid
 from collections.abc import Iterable, Iterator
@@ -203,6 +204,18 @@ def _timestamp_text(series: pd.Series) -> pd.Series:
     return text.where(series.notna(), None)
 
 
+def _exporting(batches: Iterator[pd.DataFrame], path: Path, kinds: dict[str, str], header: bool = False) -> Iterator[pd.DataFrame]:
+    """Pass the batches through, appending each to the CSV export at `path` on the way."""
+    for batch in batches:
+        text = batch.copy()
+        for column, kind in kinds.items():
+            if kind in ("timestamptz", "timestamp") and ptypes.is_datetime64_any_dtype(text[column].dtype):
+                text[column] = _timestamp_text(text[column])
+        with path.open("w" if header else "a", encoding="utf-8", newline="") as out:
+            text.to_csv(out, index=False, header=header)
+        yield batch
+
+
 def _sqlite_rows(frame: pd.DataFrame, kinds: dict[str, str]) -> list[tuple]:
     """Rows as Python values sqlite3 stores: ISO text for dates and times, 0/1 for booleans."""
     columns = {}
@@ -232,6 +245,13 @@ class Warehouse(dg.ConfigurableResource):
     )
     schema_name: str = Field(
         default="funnel", description="PostgreSQL schema holding the output tables."
+    )
+    export_dir: str | None = Field(
+        default=None,
+        description=(
+            "Also write every table as <table>.csv into this folder, replaced on each write, for BI tools "
+            "that read files (FUNNEL_EXPORT_DIR)."
+        ),
     )
 
     _engine: Engine | None = PrivateAttr(default=None)
@@ -285,9 +305,25 @@ class Warehouse(dg.ConfigurableResource):
             raise WarehouseError(f"Table '{table}': nothing to write (no data frames given).")
         columns = _check_columns(first, table)
         kinds = {column: column_kind(first[column]) for column in columns}
-        if self.dialect == "postgresql":
-            return self._write_postgres(table, columns, kinds, first, batches)
-        return self._write_sqlite(table, columns, kinds, first, batches)
+        export = Path(self.export_dir) / f"{table}.csv" if self.export_dir else None
+        partial = export.with_name(export.name + ".part") if export else None
+        if export:
+            export.parent.mkdir(parents=True, exist_ok=True)
+            batches = _exporting(batches, partial, kinds)
+            first = next(_exporting(iter([first]), partial, kinds, header=True))
+        try:
+            if self.dialect == "postgresql":
+                rows = self._write_postgres(table, columns, kinds, first, batches)
+            else:
+                rows = self._write_sqlite(table, columns, kinds, first, batches)
+        except BaseException:
+            if partial:
+                partial.unlink(missing_ok=True)
+            raise
+        if export:
+            # the CSV changes only once the table has: both show the same rows
+            os.replace(partial, export)
+        return rows
 
     def _create_staging_sql(self, staging: str, columns: list[str], kinds: dict[str, str]) -> str:
         types = _SQL_TYPES[self.dialect]
@@ -436,6 +472,13 @@ class Warehouse(dg.ConfigurableResource):
                 micros = pd.to_datetime(pd.to_numeric(frame[column]), unit="us", utc=kind == "timestamptz")
                 frame[column] = micros.dt.tz_convert(TIMEZONE) if kind == "timestamptz" else micros
         return frame
+
+    def scalar(self, sql: str, **tables: str) -> object:
+        """One value from a query; `{name}` placeholders become the qualified, validated table names."""
+        for name in tables.values():
+            _check_table_name(name)
+        with self.engine().connect() as conn:
+            return conn.exec_driver_sql(sql.format(**{k: self._qualified(v) for k, v in tables.items()})).scalar()
 
     def row_count(self, table: str) -> int:
         _check_table_name(table)

@@ -1,0 +1,204 @@
+"""The unified output: one row per person across the funnel, and monthly funnel metrics.
+
+Definitions (docs/tables.md states each in one sentence):
+
+- A month is an Asia/Kolkata calendar month; nothing dated today or later counts (D-1).
+- leads: people (phone, else email, else the row) who left a lead that month, under the
+  funnel of that lead.
+- registrations / attendees: people who registered (by registration time) / first joined
+  (by join time) a webinar or boot camp that month, under their first-touch funnel.
+- assigned (sales handover): phones assigned that month (`assigned_leads_monthly`), under
+  the funnel of the month's first assignment.
+- conversions / revenue: sales created that month, not refunded or cancelled, under their
+  final funnel; revenue is their `net_amount`.
+- spend: `spend_by_funnel` summed over the month.
+- A ratio with a zero denominator is empty (NULL), never 0 or infinity.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from funnel_assets.lib.attribution import person_keys
+from funnel_assets.settings import MISCELLANEOUS_FUNNEL, TIMEZONE
+
+NOT_A_SALE = ("refunded", "refund", "cancelled", "canceled", "failed", "chargeback")
+STAGES = (("leads", 1), ("registrations", 2), ("attendees", 3), ("assigned", 4), ("conversions", 5))
+FUNNEL_PEOPLE_COLUMNS = (
+    "phone", "user_id", "email", "lead_created_at", "first_funnel", "registered", "attended", "assigned_on",
+    "employee", "converted", "first_sale_at", "revenue", "final_funnel",
+)  # fmt: skip
+METRIC_COLUMNS = (
+    "month", "funnel", "month_complete", "leads", "registrations", "attendees", "assigned", "conversions",
+    "revenue", "spend", "cost_per_lead", "cost_per_attendee", "cost_per_acquisition", "roas",
+    "registration_rate", "attendance_rate", "handover_rate", "conversion_rate",
+)  # fmt: skip
+
+
+def month_start(moments: pd.Series) -> pd.Series:
+    """The first day of each moment's Asia/Kolkata month, as a date."""
+    local = pd.to_datetime(moments, utc=True).dt.tz_convert(TIMEZONE).dt.tz_localize(None)
+    return pd.Series(local.to_numpy().astype("datetime64[M]").astype("datetime64[D]"), index=moments.index).dt.date
+
+
+def before_today(moments: pd.Series, today: date) -> pd.Series:
+    """True for moments before today's start in Asia/Kolkata (D-1); missing moments are False."""
+    start = pd.Timestamp(today).tz_localize(TIMEZONE)
+    return pd.to_datetime(moments, utc=True).lt(start).fillna(False).astype(bool)
+
+
+def counted_sales(sales: pd.DataFrame) -> pd.Series:
+    """Sales that count as conversions: any status but a refund, cancellation or failure."""
+    status = sales["status"].astype("string").str.strip().str.lower() if "status" in sales else pd.Series("", index=sales.index)
+    return ~status.isin(NOT_A_SALE).fillna(False).astype(bool)
+
+
+def funnel_people(
+    first_touch: pd.DataFrame, leads: pd.DataFrame, assigned: pd.DataFrame, sales: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per person: Part 1 people (phone, else email) and Part 2 phones, joined on the phone key."""
+    part1 = first_touch.assign(
+        key=person_keys(first_touch["phone"], first_touch["email"])[0].astype(object)
+    )
+    lead_keys, _ = person_keys(leads["phone"], leads["email"])
+    first_lead = leads.assign(key=lead_keys.astype(object)).groupby("key")["created_at"].min()
+    people = pd.DataFrame(
+        {
+            "key": part1["key"],
+            "phone": part1["phone"],
+            "email": part1["email"],
+            "lead_created_at": part1["key"].map(first_lead),
+            "first_funnel": part1["first_funnel"],
+            "registered": part1["registered_any"].astype(bool),
+            "attended": part1["attended_any"].astype(bool),
+        }
+    )
+
+    with_phone = assigned[assigned["phone"].notna() & assigned["assigned_on"].notna()].sort_values("assigned_on", kind="stable")
+    first_assignment = with_phone.drop_duplicates("phone").set_index("phone")[["assigned_on", "employee"]]
+
+    real = sales[counted_sales(sales) & sales["phone"].notna()]
+    real = real.sort_values("created_on", kind="stable", na_position="last")
+    per_phone = real.groupby("phone").agg(first_sale_at=("created_on", "min"), revenue=("net_amount", "sum"))
+    per_phone["final_funnel"] = real.drop_duplicates("phone").set_index("phone")["final_funnel"]
+
+    part2 = pd.DataFrame(index=first_assignment.index.union(per_phone.index))
+    part2 = part2.join(first_assignment).join(per_phone)
+    part2.index.name = "phone"
+    part2 = part2.reset_index().assign(key=lambda f: "phone:" + f["phone"])
+
+    joined = people.merge(part2.drop(columns="phone"), on="key", how="outer")
+    only_part2 = joined["phone"].isna() & joined["key"].str.startswith("phone:")
+    joined.loc[only_part2, "phone"] = joined.loc[only_part2, "key"].str[len("phone:") :]
+    joined["registered"] = joined["registered"].astype("boolean").fillna(False).astype(bool)
+    joined["attended"] = joined["attended"].astype("boolean").fillna(False).astype(bool)
+    joined["converted"] = joined["first_sale_at"].notna()
+    joined["revenue"] = joined["revenue"].fillna(0.0).astype("float64")
+    joined["user_id"] = ("91" + joined["phone"].astype("string")).astype(object).where(joined["phone"].notna(), None)
+    joined = joined.sort_values(["lead_created_at", "assigned_on", "phone"], na_position="last", ignore_index=True)
+    return joined[list(FUNNEL_PEOPLE_COLUMNS)]
+
+
+def _distinct_people(frame: pd.DataFrame, moment: str, funnel: pd.Series, today: date, name: str) -> pd.Series:
+    """People counted once per month and funnel, by the month of `moment`."""
+    keys, _ = person_keys(frame["phone"], frame["email"])
+    counted = pd.DataFrame({"key": keys, "moment": frame[moment], "funnel": funnel.to_numpy()})
+    counted = counted[before_today(counted["moment"], today)]
+    counted["month"] = month_start(counted["moment"])
+    return counted.drop_duplicates(["month", "funnel", "key"]).groupby(["month", "funnel"]).size().rename(name)
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    return (numerator / denominator.where(denominator > 0)).astype("float64")
+
+
+def funnel_metrics_monthly(
+    leads: pd.DataFrame,
+    participants: pd.DataFrame,
+    first_touch: pd.DataFrame,
+    assigned_monthly: pd.DataFrame,
+    sales: pd.DataFrame,
+    spend_daily: pd.DataFrame,
+    today: date,
+) -> pd.DataFrame:
+    """Month x funnel: the five stage counts, revenue, spend and the ratios, through yesterday."""
+    touch_keys, _ = person_keys(first_touch["phone"], first_touch["email"])
+    funnel_of = pd.Series(first_touch["first_funnel"].to_numpy(), index=touch_keys.to_numpy())
+    funnel_of = funnel_of[~funnel_of.index.duplicated()]
+    event_keys, _ = person_keys(participants["phone"], participants["email"])
+    event_funnel = event_keys.map(funnel_of).fillna(MISCELLANEOUS_FUNNEL)
+
+    registered = participants["registered"].fillna(False).astype(bool).to_numpy()
+    attended = participants["attended"].fillna(False).astype(bool).to_numpy()
+    parts = [
+        _distinct_people(leads, "created_at", leads["funnel"], today, "leads"),
+        _distinct_people(participants[registered], "registration_time", event_funnel[registered], today, "registrations"),
+        _distinct_people(participants[attended], "first_join_time", event_funnel[attended], today, "attendees"),
+    ]
+
+    handover = assigned_monthly[before_today(assigned_monthly["first_assigned_on"], today)]
+    parts.append(handover.groupby(["month", "funnel"]).size().rename("assigned"))
+
+    real = sales[counted_sales(sales) & before_today(sales["created_on"], today)]
+    real = real.assign(month=month_start(real["created_on"]))
+    money = real.groupby(["month", "final_funnel"]).agg(conversions=("final_funnel", "size"), revenue=("net_amount", "sum"))
+    parts.append(money.rename_axis(["month", "funnel"]))
+
+    spent = spend_daily[pd.to_datetime(spend_daily["spend_date"]).lt(pd.Timestamp(today))]
+    spent = spent.assign(month=pd.to_datetime(spent["spend_date"]).dt.to_period("M").dt.start_time.dt.date)
+    parts.append(spent.groupby(["month", "funnel"])["cost"].sum().rename("spend"))
+
+    metrics = pd.concat(parts, axis=1).reset_index()
+    metrics.columns = ["month", "funnel", *metrics.columns[2:]]
+    for column in ("leads", "registrations", "attendees", "assigned", "conversions"):
+        metrics[column] = metrics.get(column, pd.Series(dtype="float64")).fillna(0).astype("int64")
+    for column in ("revenue", "spend"):
+        metrics[column] = metrics.get(column, pd.Series(dtype="float64")).fillna(0.0).astype("float64")
+
+    last_day_of_month = (pd.to_datetime(metrics["month"]) + pd.offsets.MonthEnd(0)).dt.date
+    metrics["month_complete"] = last_day_of_month < today
+    metrics["cost_per_lead"] = _ratio(metrics["spend"], metrics["leads"])
+    metrics["cost_per_attendee"] = _ratio(metrics["spend"], metrics["attendees"])
+    metrics["cost_per_acquisition"] = _ratio(metrics["spend"], metrics["conversions"])
+    metrics["roas"] = _ratio(metrics["revenue"], metrics["spend"])
+    metrics["registration_rate"] = _ratio(metrics["registrations"], metrics["leads"])
+    metrics["attendance_rate"] = _ratio(metrics["attendees"], metrics["registrations"])
+    metrics["handover_rate"] = _ratio(metrics["assigned"], metrics["attendees"])
+    metrics["conversion_rate"] = _ratio(metrics["conversions"], metrics["assigned"])
+    return metrics[list(METRIC_COLUMNS)].sort_values(["month", "funnel"], ignore_index=True)
+
+
+def funnel_stages_monthly(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The same counts, tall: one row per month, funnel and stage, as BI funnel charts want them."""
+    tall = metrics.melt(
+        id_vars=["month", "funnel", "month_complete"],
+        value_vars=[stage for stage, _ in STAGES],
+        var_name="stage",
+        value_name="people",
+    )
+    tall["stage_order"] = tall["stage"].map(dict(STAGES)).astype("int64")
+    tall["people"] = tall["people"].astype("int64")
+    columns = ["month", "funnel", "stage", "stage_order", "people", "month_complete"]
+    return tall[columns].sort_values(["month", "funnel", "stage_order"], ignore_index=True)
+
+
+def funnel_at_a_glance(metrics: pd.DataFrame) -> str:
+    """A small markdown table for the run's metadata: the latest month's stages over all funnels."""
+    if metrics.empty:
+        return "No data yet."
+    latest = metrics[metrics["month"].eq(metrics["month"].max())]
+    totals = latest[[stage for stage, _ in STAGES]].sum()
+    rows = ["| stage | people | from the stage before |", "| --- | ---: | ---: |"]
+    previous = None
+    for stage, _ in STAGES:
+        rate = f"{totals[stage] / previous:.0%}" if previous else ""
+        rows.append(f"| {stage} | {int(totals[stage]):,} | {rate} |")
+        previous = totals[stage]
+    spend, revenue = latest["spend"].sum(), latest["revenue"].sum()
+    complete = "complete" if bool(latest["month_complete"].all()) else "through yesterday"
+    header = f"**{latest['month'].iloc[0]:%B %Y}** ({complete}): spend {spend:,.0f}, revenue {revenue:,.0f}"
+    roas = f", ROAS {revenue / spend:.2f}" if spend else ""
+    return header + roas + "\n\n" + "\n".join(rows)
+

@@ -1,0 +1,148 @@
+"""The monthly funnel metrics and the per-person table against a small example computed by hand.
+
+Today is 3 November 2025: October is complete, November runs through the 2nd, and
+anything dated the 3rd is not counted yet (D-1).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from funnel_assets.lib.reporting import funnel_metrics_monthly, funnel_people, funnel_stages_monthly
+from funnel_assets.settings import MISCELLANEOUS_FUNNEL as MISC
+
+TODAY = date(2025, 11, 3)
+A, B, C, D = "9000000001", "9000000002", "9000000003", "9000000004"
+
+
+def at(text: str | None) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="Asia/Kolkata") if text else pd.NaT
+
+
+LEADS = pd.DataFrame(
+    [
+        (A, "a@x.com", at("2025-10-05 10:00"), "ACCA Webinar"),
+        (A, "a@x.com", at("2025-10-20 10:00"), "ACCA Webinar"),  # the same person again: counted once
+        (B, None, at("2025-10-10 10:00"), "CFA Webinar"),
+        (C, None, at("2025-11-03 10:00"), "ACCA Webinar"),  # today: not yet
+        (None, "e@x.com", at("2025-11-01 10:00"), "ACCA Webinar"),  # no phone: counted by email
+    ],
+    columns=["phone", "email", "created_at", "funnel"],
+)
+FIRST_TOUCH = pd.DataFrame(
+    [
+        (A, "a@x.com", "ACCA Webinar", True, True),
+        (B, None, "CFA Webinar", True, False),
+        (C, None, "ACCA Webinar", False, False),
+        (None, "e@x.com", "ACCA Webinar", False, False),
+    ],
+    columns=["phone", "email", "first_funnel", "registered_any", "attended_any"],
+)
+PARTICIPANTS = pd.DataFrame(
+    [
+        (A, "a@x.com", True, at("2025-10-06 10:00"), True, at("2025-10-07 19:00")),
+        (B, None, True, at("2025-10-12 10:00"), False, None),
+        (D, None, True, at("2025-10-15 10:00"), True, at("2025-10-16 19:00")),  # no first touch: Miscellaneous
+    ],
+    columns=["phone", "email", "registered", "registration_time", "attended", "first_join_time"],
+)
+ASSIGNED_MONTHLY = pd.DataFrame(
+    [
+        (date(2025, 10, 1), A, at("2025-10-08 10:00"), "ACCA Webinar"),
+        (date(2025, 10, 1), D, at("2025-10-17 10:00"), "Referral"),
+        (date(2025, 11, 1), A, at("2025-11-03 09:00"), "ACCA Webinar"),  # today: not yet
+    ],
+    columns=["month", "phone", "first_assigned_on", "funnel"],
+)
+ASSIGNMENTS = pd.DataFrame(
+    [(A, at("2025-10-08 10:00"), "Asha"), (A, at("2025-10-09 10:00"), "Ravi"), (D, at("2025-10-17 10:00"), "Ravi")],
+    columns=["phone", "assigned_on", "employee"],
+)
+SALES = pd.DataFrame(
+    [
+        ("s1", A, at("2025-10-25 10:00"), 1000.0, "ACCA Webinar", "success"),
+        ("s2", B, at("2025-10-26 10:00"), 500.0, "CFA Webinar", "Refunded"),  # not a conversion
+        ("s3", D, at("2025-11-02 10:00"), 2000.0, "Referral", "success"),
+    ],
+    columns=["id", "phone", "created_on", "net_amount", "final_funnel", "status"],
+)
+SPEND = pd.DataFrame(
+    [
+        (date(2025, 10, 1), "ACCA Webinar", 300.0),
+        (date(2025, 10, 2), "ACCA Webinar", 200.0),
+        (date(2025, 10, 3), "CFA Webinar", 100.0),
+        (date(2025, 11, 1), "ACCA Webinar", 50.0),
+        (date(2025, 11, 3), "ACCA Webinar", 999.0),  # today: not yet
+    ],
+    columns=["spend_date", "funnel", "cost"],
+)
+
+
+@pytest.fixture(scope="module")
+def metrics() -> pd.DataFrame:
+    table = funnel_metrics_monthly(LEADS, PARTICIPANTS, FIRST_TOUCH, ASSIGNED_MONTHLY, SALES, SPEND, TODAY)
+    return table.set_index(["month", "funnel"])
+
+
+def row(metrics: pd.DataFrame, month: str, funnel: str) -> dict:
+    return metrics.loc[(date.fromisoformat(month), funnel)].to_dict()
+
+
+def test_a_funnel_with_every_stage(metrics):
+    acca = row(metrics, "2025-10-01", "ACCA Webinar")
+    assert {k: acca[k] for k in ("leads", "registrations", "attendees", "assigned", "conversions")} == dict(
+        leads=1, registrations=1, attendees=1, assigned=1, conversions=1
+    )
+    assert (acca["revenue"], acca["spend"], acca["month_complete"]) == (1000.0, 500.0, True)
+    assert (acca["cost_per_lead"], acca["cost_per_attendee"], acca["cost_per_acquisition"], acca["roas"]) == (500.0, 500.0, 500.0, 2.0)
+    assert (acca["registration_rate"], acca["attendance_rate"], acca["handover_rate"], acca["conversion_rate"]) == (1.0, 1.0, 1.0, 1.0)
+
+
+def test_a_refund_is_no_conversion_and_division_by_zero_is_empty(metrics):
+    cfa = row(metrics, "2025-10-01", "CFA Webinar")
+    assert (cfa["leads"], cfa["registrations"], cfa["attendees"], cfa["conversions"], cfa["revenue"]) == (1, 1, 0, 0, 0.0)
+    assert cfa["cost_per_lead"] == 100.0 and cfa["roas"] == 0.0 and cfa["attendance_rate"] == 0.0
+    assert np.isnan(cfa["cost_per_attendee"]) and np.isnan(cfa["cost_per_acquisition"])
+    assert np.isnan(cfa["handover_rate"]) and np.isnan(cfa["conversion_rate"])
+
+
+def test_people_count_under_their_first_touch_funnel_and_sales_under_their_final_funnel(metrics):
+    misc = row(metrics, "2025-10-01", MISC)
+    assert (misc["leads"], misc["registrations"], misc["attendees"]) == (0, 1, 1)
+    assert np.isnan(misc["registration_rate"])
+    assert row(metrics, "2025-10-01", "Referral")["assigned"] == 1
+    referral_november = row(metrics, "2025-11-01", "Referral")
+    assert (referral_november["conversions"], referral_november["revenue"], referral_november["month_complete"]) == (1, 2000.0, False)
+
+
+def test_nothing_from_today_counts(metrics):
+    november = row(metrics, "2025-11-01", "ACCA Webinar")
+    assert (november["leads"], november["assigned"], november["spend"]) == (1, 0, 50.0)
+    assert metrics.xs(date(2025, 11, 1), level="month")["leads"].sum() == 1
+
+
+def test_the_tall_stages_table_carries_the_same_counts(metrics):
+    tall = funnel_stages_monthly(metrics.reset_index())
+    acca = tall[(tall["month"] == date(2025, 10, 1)) & (tall["funnel"] == "ACCA Webinar")]
+    assert acca["stage"].tolist() == ["leads", "registrations", "attendees", "assigned", "conversions"]
+    assert acca["stage_order"].tolist() == [1, 2, 3, 4, 5] and acca["people"].tolist() == [1, 1, 1, 1, 1]
+    assert len(tall) == 5 * len(metrics)
+
+
+def test_funnel_people_joins_the_parts_on_the_phone_and_keeps_everyone():
+    people = funnel_people(FIRST_TOUCH, LEADS, ASSIGNMENTS, SALES).set_index(["phone", "email"], drop=False)
+    assert len(people) == 5  # A, B, C, the email-only lead, and D known only to Part 2
+    a = people[people["phone"].eq(A)].iloc[0]
+    assert a["lead_created_at"] == at("2025-10-05 10:00") and a["first_funnel"] == "ACCA Webinar"
+    assert a["registered"] and a["attended"] and a["assigned_on"] == at("2025-10-08 10:00") and a["employee"] == "Asha"
+    assert a["converted"] and a["first_sale_at"] == at("2025-10-25 10:00") and a["revenue"] == 1000.0 and a["user_id"] == "91" + A
+    b = people[people["phone"].eq(B)].iloc[0]
+    assert not b["converted"] and b["revenue"] == 0.0, "a refunded sale is no conversion"
+    d = people[people["phone"].eq(D)].iloc[0]
+    assert pd.isna(d["first_funnel"]) and d["final_funnel"] == "Referral" and d["revenue"] == 2000.0
+    email_only = people[people["email"].eq("e@x.com")].iloc[0]
+    assert pd.isna(email_only["phone"]) and email_only["lead_created_at"] == at("2025-11-01 10:00")
