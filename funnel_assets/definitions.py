@@ -11,6 +11,7 @@ from funnel_assets.checks import ASSET_CHECKS
 from funnel_assets.jobs import daily_refresh, part1_marketing, part2_sales, zoom_ingest
 from funnel_assets.resources.drop_folder import ZoomDropFolder
 from funnel_assets.resources.mappings import Mappings
+from funnel_assets.resources.sheets_export import SheetsExport
 from funnel_assets.resources.sources import CrmApi, TabularSource
 from funnel_assets.resources.warehouse import Warehouse
 from funnel_assets.schedules import daily_refresh_schedule
@@ -39,6 +40,9 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "spend_source": TabularSource(
             location=from_env("FUNNEL_SPEND_SOURCE", str(SAMPLE_DATA_DIR / "spend.csv")),
             google_service_account_file=google_account,
+        ),
+        "sheets_export": SheetsExport(
+            spreadsheet=from_env("FUNNEL_EXPORT_SHEET", ""), google_service_account_file=google_account
         ),
         "crm": CrmApi(
             assigned_leads_url=from_env("CRM_ASSIGNED_LEADS_URL", str(SAMPLE_DATA_DIR / "crm" / "assigned_leads.csv")),

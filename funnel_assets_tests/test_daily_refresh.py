@@ -13,6 +13,7 @@ from funnel_assets.checks import ASSET_CHECKS
 from funnel_assets.jobs import daily_refresh
 from funnel_assets.resources.drop_folder import ZoomDropFolder
 from funnel_assets.resources.mappings import Mappings
+from funnel_assets.resources.sheets_export import SheetsExport
 from funnel_assets.resources.sources import CrmApi, TabularSource
 from funnel_assets.resources.warehouse import Warehouse
 from funnel_assets.schedules import daily_refresh_schedule
@@ -40,6 +41,7 @@ def sample_definitions(tmp_path, warehouse: Warehouse) -> dg.Definitions:
             "zoom_drop": ZoomDropFolder(directory=str(drop)),
             "leads_source": TabularSource(location=str(SAMPLE_DATA_DIR / "leads.csv")),
             "spend_source": TabularSource(location=str(SAMPLE_DATA_DIR / "spend.csv")),
+            "sheets_export": SheetsExport(),  # off
             "crm": CrmApi(
                 assigned_leads_url=str(SAMPLE_DATA_DIR / "crm" / "assigned_leads.csv"),
                 sales_url=str(SAMPLE_DATA_DIR / "crm" / "sales.csv"),

@@ -5,17 +5,21 @@ retry and parsing) runs for real."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.parse
+
+import pandas as pd
 
 import pytest
 import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from funnel_assets.resources.sheets_export import SheetsExport
 from funnel_assets.resources.sources import TabularSource
 from funnel_assets.sources.errors import SourceError
-from funnel_assets.sources.google_sheets import export_url, is_google_sheet, parse_sheet_reference
+from funnel_assets.sources.google_sheets import export_url, is_google_sheet, parse_sheet_reference, tab_id
 
 KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
 SHEET_URL = f"https://docs.google.com/spreadsheets/d/{KEY}/edit#gid=123"
@@ -161,3 +165,32 @@ def test_sheet_references():
     assert not is_google_sheet("data/leads.csv")
     url = export_url(KEY, None, "Spend Oct")
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["sheet"] == ["Spend Oct"]
+
+
+META_URL = f"https://sheets.googleapis.com/v4/spreadsheets/{KEY}"
+BATCH_URL = f"https://sheets.googleapis.com/v4/spreadsheets/{KEY}:batchUpdate"
+
+
+def test_aggregate_export_writes_each_tab_in_one_request_creating_missing_tabs(google, service_account_file):
+    google.add(responses.GET, META_URL, json={"sheets": [{"properties": {"sheetId": 7, "title": "funnel_metrics_monthly"}}]})
+    google.add(responses.POST, BATCH_URL, status=429, json=google_error(429, "RESOURCE_EXHAUSTED", "Quota"), headers={"Retry-After": "0"})
+    google.add(responses.POST, BATCH_URL, json={"spreadsheetId": KEY, "replies": [{}]})
+    export = SheetsExport(spreadsheet=SHEET_URL, google_service_account_file=service_account_file, backoff_seconds=0.01)
+    metrics = pd.DataFrame({"month": [dt.date(2025, 10, 1)], "funnel": ["ACCA Webinar"], "leads": [3], "roas": [float("nan")]})
+    stages = pd.DataFrame({"stage": ["leads", "attendees"], "people": [3, 1]})
+    cells = export.write({"funnel_metrics_monthly": metrics, "funnel_stages_monthly": stages})
+    assert cells == {"funnel_metrics_monthly": 8, "funnel_stages_monthly": 6}
+
+    batches = [json.loads(c.request.body) for c in google.calls if c.request.url == BATCH_URL]
+    assert len(batches) == 3, "a 429 retried, then one request per tab"
+    existing, created = batches[1]["requests"], batches[2]["requests"]
+    assert [list(r) for r in existing] == [["updateCells"]] and existing[0]["updateCells"]["range"] == {"sheetId": 7}
+    rows = existing[0]["updateCells"]["rows"]
+    assert rows[1]["values"] == [
+        {"userEnteredValue": {"stringValue": "2025-10-01"}},
+        {"userEnteredValue": {"stringValue": "ACCA Webinar"}},
+        {"userEnteredValue": {"numberValue": 3}},
+        {},  # NaN: an empty cell
+    ]
+    assert created[0]["addSheet"]["properties"] == {"sheetId": tab_id("funnel_stages_monthly"), "title": "funnel_stages_monthly"}
+    assert created[1]["updateCells"]["range"] == {"sheetId": tab_id("funnel_stages_monthly")}

@@ -11,6 +11,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from funnel_assets.assets.failures import readable_failures
 from funnel_assets.assets.metadata import table_metadata
 from funnel_assets.lib.reporting import (
     funnel_at_a_glance,
@@ -18,6 +19,7 @@ from funnel_assets.lib.reporting import (
     funnel_people as people_across_funnel,
     funnel_stages_monthly as stages_tall,
 )
+from funnel_assets.resources.sheets_export import SheetsExport
 from funnel_assets.resources.warehouse import Warehouse
 from funnel_assets.settings import today_local
 
@@ -143,3 +145,17 @@ def reconciliation(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
     table = pd.DataFrame(rows, columns=["source", "table_name", "run_id", "loaded_at", "rows_read", "rows_loaded", "reason", "rows"])
     warehouse.write_table("reconciliation", table)
     return dg.MaterializeResult(metadata=table_metadata(table, sources=table["source"].nunique()))
+
+
+@dg.asset(group_name=GROUP, kinds={"googlesheets"}, deps=["funnel_metrics_monthly", "funnel_stages_monthly", "spend_by_funnel"])
+def google_sheet_export(context: dg.AssetExecutionContext, sheets_export: SheetsExport, warehouse: Warehouse) -> dg.MaterializeResult:
+    """One tab per aggregate table (funnel_metrics_monthly, funnel_stages_monthly, spend_by_funnel) in the
+    Google Sheet FUNNEL_EXPORT_SHEET, replaced on each run. Off when FUNNEL_EXPORT_SHEET is empty; the
+    per-person tables never go to a sheet (a spreadsheet holds at most 10 million cells)."""
+    if not sheets_export.enabled:
+        context.log.info("FUNNEL_EXPORT_SHEET is not set: no Google Sheet export.")
+        return dg.MaterializeResult(metadata={"exported": False})
+    tables = {name: warehouse.read_table(name) for name in ("funnel_metrics_monthly", "funnel_stages_monthly", "spend_by_funnel")}
+    with readable_failures():
+        cells = sheets_export.write(tables)
+    return dg.MaterializeResult(metadata={"exported": True, **{f"cells_{tab}": n for tab, n in cells.items()}})

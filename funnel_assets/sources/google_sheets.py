@@ -18,6 +18,7 @@ import csv
 import json
 import os
 import re
+import zlib
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -161,3 +162,80 @@ def write_values_csv(values: list[list[str]], dest: Path) -> Path:
         writer.writerows([list(row) + [""] * (width - len(row)) for row in values])
     os.replace(partial, dest)
     return dest
+
+
+def _cell(value: object) -> dict:
+    if value is None or (isinstance(value, float) and value != value):
+        return {}
+    if isinstance(value, bool):
+        return {"userEnteredValue": {"boolValue": value}}
+    if isinstance(value, (int, float)):
+        return {"userEnteredValue": {"numberValue": value}}
+    return {"userEnteredValue": {"stringValue": str(value)}}
+
+
+def tab_id(title: str) -> int:
+    """A stable sheet id for a tab this project creates (any non-negative 31-bit number will do)."""
+    return zlib.crc32(title.encode()) & 0x7FFFFFFF
+
+
+def write_tabs(
+    key: str,
+    tabs: dict[str, list[list[object]]],
+    *,
+    service_account_file: str,
+    settings: HttpSettings,
+    label: str,
+) -> dict[str, int]:
+    """Replace each tab's contents with its rows, one batchUpdate request per tab (plus one to list the tabs).
+
+    A missing tab is created in the same request; everything beyond the new rows is cleared,
+    so a shorter table leaves no stale rows behind. Returns the cells written per tab.
+    """
+    client, account = _client(service_account_file, settings)
+
+    def call(method: str, url: str, body: dict | None = None) -> dict:
+        def attempt() -> dict:
+            try:
+                return client.http_client.request(method, url, json=body).json()
+            except gspread.exceptions.APIError as exc:
+                status = exc.response.status_code
+                if status == 429 or status >= 500:
+                    raise TransientError(f"HTTP {status}", retry_after_seconds(exc.response.headers.get("Retry-After"))) from None
+                if status == 403:
+                    raise SourceError(f"{label}: Google refused to write (HTTP 403). Share the sheet with {account} as Editor.") from None
+                raise SourceError(f"{label}: Google answered HTTP {status} ({exc.error.get('message', '')}).") from None
+            except requests.exceptions.RequestException as exc:
+                raise TransientError(f"network problem ({exc.__class__.__name__})") from None
+
+        try:
+            return bounded_retry(settings, label)(attempt)
+        except TransientError as exc:
+            raise SourceError(
+                f"{label}: Google Sheets still failed after {settings.max_attempts} attempts (last: {exc.reason}).",
+                retryable=True,
+            ) from None
+
+    existing = {
+        sheet["properties"]["title"]: sheet["properties"]["sheetId"]
+        for sheet in call("get", f"{SHEETS_API}/{key}?fields=sheets.properties(sheetId,title)").get("sheets", [])
+    }
+    written = {}
+    for title, rows in tabs.items():
+        requests_ = []
+        sheet_id = existing.get(title)
+        if sheet_id is None:
+            sheet_id = tab_id(title)
+            requests_.append({"addSheet": {"properties": {"sheetId": sheet_id, "title": title}}})
+        requests_.append(
+            {
+                "updateCells": {
+                    "range": {"sheetId": sheet_id},
+                    "fields": "userEnteredValue",
+                    "rows": [{"values": [_cell(v) for v in row]} for row in rows],
+                }
+            }
+        )
+        call("post", f"{SHEETS_API}/{key}:batchUpdate", {"requests": requests_})
+        written[title] = sum(len(row) for row in rows)
+    return written
