@@ -6,6 +6,7 @@ import os
 
 import dagster as dg
 
+from funnel_assets.alerts import alert_on_missing_yesterday, alert_on_run_failure
 from funnel_assets.assets import marketing, reporting, sales, zoom
 from funnel_assets.checks import ASSET_CHECKS
 from funnel_assets.jobs import daily_refresh, part1_marketing, part2_sales, zoom_ingest
@@ -60,7 +61,7 @@ defs = dg.Definitions(
     jobs=[part1_marketing, part2_sales, daily_refresh, zoom_ingest],
     asset_checks=ASSET_CHECKS,
     schedules=[daily_refresh_schedule],
-    sensors=[zoom_drop_sensor],
+    sensors=[zoom_drop_sensor, alert_on_run_failure, alert_on_missing_yesterday],
     # one process per run: on a 2-core box a process per step (Dagster's default) spends more time
     # starting Python and importing pandas than the steps take; the steps run one after another anyway
     executor=dg.in_process_executor,

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
 
 from funnel_assets.definitions import defs
 from funnel_assets.resources.warehouse import Warehouse
+from funnel_assets_tests.support.cli import dagster_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_definitions_load_and_every_job_resolves():
     dg.Definitions.validate_loadable(defs)
-    assert [s.name for s in defs.sensors] == ["zoom_drop_sensor"]
+    assert [s.name for s in defs.sensors] == ["zoom_drop_sensor", "alert_on_run_failure", "alert_on_missing_yesterday"]
+    assert [s.name for s in defs.schedules] == ["daily_refresh_schedule"]
     for job in ("part1_marketing", "part2_sales", "daily_refresh", "zoom_ingest"):
         assert defs.resolve_job_def(job) is not None
 
@@ -48,23 +47,16 @@ def test_daily_refresh_runs_from_the_command_line(tmp_path):
     drop_dir.mkdir()
     for report in (PROJECT_ROOT / "sample_data" / "zoom").glob("*.csv"):
         shutil.copy2(report, drop_dir / report.name)  # keeps the old mtime: finished copying
-    env = {
-        "FUNNEL_ZOOM_DROP_DIR": str(drop_dir),
-        **os.environ,
-        "FUNNEL_WAREHOUSE_URL": f"sqlite:///{warehouse_file}",
-        "FUNNEL_DATA_DIR": str(tmp_path / "data"),
-        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
-    }
     (tmp_path / "dagster_home").mkdir()
-    result = subprocess.run(
-        [sys.executable, "-m", "dagster", "job", "execute", "-m", "funnel_assets.definitions", "-j", "daily_refresh"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    dagster_cli(
+        "job", "execute", "-m", "funnel_assets.definitions", "-j", "daily_refresh",
+        env={
+            "FUNNEL_ZOOM_DROP_DIR": str(drop_dir),
+            "FUNNEL_WAREHOUSE_URL": f"sqlite:///{warehouse_file}",
+            "FUNNEL_DATA_DIR": str(tmp_path / "data"),
+            "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        },
+    )  # fmt: skip
     warehouse = Warehouse(url=f"sqlite:///{warehouse_file}")
     for table in ("marketing_spend", "spend_by_funnel", "crm_assigned_leads", "event_participants", "bootcamp_attendance"):
         assert warehouse.row_count(table) > 0, table
@@ -72,13 +64,5 @@ def test_daily_refresh_runs_from_the_command_line(tmp_path):
 
 def test_workspace_yaml_loads_the_same_code_location(tmp_path):
     """`dagster dev -w workspace.yaml` finds the project."""
-    result = subprocess.run(
-        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = dagster_cli("definitions", "validate", "-w", "workspace.yaml", env={"DAGSTER_HOME": str(tmp_path)})
     assert "Validation successful for code location funnel_assets" in result.stderr + result.stdout

@@ -33,6 +33,7 @@ class Recorded:
     path: str
     query: str
     headers: dict[str, str]
+    body: bytes = b""
 
 
 class ScriptedServer:
@@ -53,8 +54,7 @@ class ScriptedServer:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
-                server._answer(self)
+                server._answer(self, self.rfile.read(length))
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
@@ -87,10 +87,10 @@ class ScriptedServer:
         with self._lock:
             return list(self._requests[path])
 
-    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
+    def _answer(self, handler: BaseHTTPRequestHandler, body: bytes = b"") -> None:
         parts = urlsplit(handler.path)
         with self._lock:
-            self._requests[parts.path].append(Recorded(parts.path, parts.query, dict(handler.headers.items())))
+            self._requests[parts.path].append(Recorded(parts.path, parts.query, dict(handler.headers.items()), body))
             queue = self._responses.get(parts.path)
             if not queue:
                 response = Scripted(status=404, body=b"not found")

@@ -1,0 +1,179 @@
+"""Production, tested as far as this machine allows (no Docker engine): the compose file's references,
+the production dagster.yaml and the database init script against the real PostgreSQL, and alerts
+against a webhook served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import psycopg2
+import pytest
+import yaml
+
+from funnel_assets.alerts import alert_on_missing_yesterday, alert_on_run_failure, send_alert
+from funnel_assets.assets.sales import crm_assignments
+from funnel_assets.resources.mappings import Mappings
+from funnel_assets.resources.sources import CrmApi
+from funnel_assets.resources.warehouse import Warehouse
+from funnel_assets_tests.support.cli import dagster_cli
+from funnel_assets_tests.support.http_server import Scripted
+
+ROOT = Path(__file__).resolve().parent.parent
+INIT_SQL = ROOT / "deploy" / "postgres-init" / "01-funnel-warehouse.sql"
+
+
+def test_compose_file_parses_and_everything_it_names_exists():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"postgres", "user_code", "webserver", "daemon"} <= set(services)
+    build = services["user_code"]["build"]
+    assert (ROOT / build["context"] / build["dockerfile"]).is_file()
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.startswith("COPY "):
+            for source in line.split()[1:-1]:
+                assert (ROOT / source).exists(), f"Dockerfile copies {source}, which does not exist"
+    for name, service in services.items():
+        for volume in service.get("volumes", []):
+            host = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", volume.split(":")[0])
+            if host.startswith("."):
+                # data/ is created on first start; everything else ships with the project
+                assert host.startswith("./data") or (ROOT / host).exists(), f"{name} mounts {host}, which does not exist"
+        for published in service.get("ports", []):
+            assert published.startswith("127.0.0.1:"), f"{name} publishes {published} beyond this machine"
+    example = (ROOT / ".env.example").read_text()
+    for variable in set(re.findall(r"\$\{([A-Z_]+)", (ROOT / "docker-compose.yml").read_text())):
+        assert variable in example, f"{variable} is used by docker-compose.yml but not explained in .env.example"
+    assert not (ROOT / ".env").exists() or ".env" in (ROOT / ".gitignore").read_text()
+
+
+@pytest.fixture
+def production_databases(postgres_url):
+    """The init script applied to the real server, with names of this test's own."""
+    suffix = uuid.uuid4().hex[:8]
+    names = {
+        "FUNNEL_LOADER_USER": f"loader_{suffix}",
+        "FUNNEL_LOADER_PASSWORD": "loader-pw",
+        "FUNNEL_BI_PASSWORD": "bi-pw",
+        "FUNNEL_WAREHOUSE_DB": f"warehouse_{suffix}",
+        "DAGSTER_PG_DB": f"dagster_{suffix}",
+    }
+    server = psycopg2.extensions.parse_dsn(postgres_url.replace("postgresql://", "postgres://"))
+    connection = ["-h", server.get("host", "127.0.0.1"), "-p", str(server.get("port", 5432)), "-U", server.get("user", "postgres")]
+    subprocess.run(
+        ["psql", *connection, "-d", server.get("dbname", "test"), "-f", str(INIT_SQL)],
+        env={**os.environ, **names},
+        check=True,
+        capture_output=True,
+    )
+    yield names, connection
+    admin = psycopg2.connect(postgres_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        for database in (names["FUNNEL_WAREHOUSE_DB"], names["DAGSTER_PG_DB"]):
+            cur.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        cur.execute(f'DROP ROLE IF EXISTS "{names["FUNNEL_LOADER_USER"]}"')
+        cur.execute("DROP ROLE IF EXISTS funnel_bi")
+    admin.close()
+
+
+def connect(names: dict, database_key: str, user: str):
+    return psycopg2.connect(host="127.0.0.1", port=5432, user=user, dbname=names[database_key])
+
+
+def test_the_bi_role_reads_the_output_tables_and_nothing_else(production_databases):
+    names, _ = production_databases
+    loader = names["FUNNEL_LOADER_USER"]
+    warehouse = Warehouse(url=f"postgresql://{loader}@127.0.0.1:5432/{names['FUNNEL_WAREHOUSE_DB']}")
+    warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000001"]}))
+    warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000002"]}))  # swapped in anew
+    warehouse.engine().dispose()
+
+    bi = connect(names, "FUNNEL_WAREHOUSE_DB", "funnel_bi")
+    with bi.cursor() as cur:
+        cur.execute("SELECT phone FROM funnel.funnel_people")
+        assert cur.fetchall() == [("9000000002",)]
+    for statement in (
+        "INSERT INTO funnel.funnel_people VALUES ('9000000003')",
+        "DROP TABLE funnel.funnel_people",
+        "CREATE TABLE funnel.mine (a int)",
+        "CREATE TABLE public.mine (a int)",
+    ):
+        with bi.cursor() as cur, pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            cur.execute(statement)
+        bi.rollback()
+    bi.close()
+    with pytest.raises(psycopg2.OperationalError, match="permission denied"):
+        connect(names, "DAGSTER_PG_DB", "funnel_bi")
+
+
+def test_the_production_dagster_yaml_keeps_run_history_in_postgresql(production_databases, tmp_path):
+    names, _ = production_databases
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        "DAGSTER_HOME": str(home),
+        "DAGSTER_PG_URL": f"postgresql+psycopg2://{names['FUNNEL_LOADER_USER']}:{names['FUNNEL_LOADER_PASSWORD']}@127.0.0.1:5432/{names['DAGSTER_PG_DB']}",
+        "FUNNEL_WAREHOUSE_URL": f"postgresql://{names['FUNNEL_LOADER_USER']}@127.0.0.1:5432/{names['FUNNEL_WAREHOUSE_DB']}",
+        "FUNNEL_DATA_DIR": str(tmp_path / "data"),
+    }
+    dagster_cli("job", "execute", "-m", "funnel_assets.definitions", "-j", "part2_sales", env=env)
+    history = connect(names, "DAGSTER_PG_DB", names["FUNNEL_LOADER_USER"])
+    with history.cursor() as cur:
+        cur.execute("SELECT pipeline_name, status FROM runs")
+        assert cur.fetchall() == [("part2_sales", "SUCCESS")]
+        cur.execute("SELECT COUNT(*) FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION'")
+        assert cur.fetchone()[0] >= 3
+    history.close()
+
+
+def test_a_failed_run_alerts_the_webhook_with_its_first_line_and_no_secret(tmp_path, http_server, monkeypatch, caplog):
+    token = "crm-token-never-in-alerts"
+    http_server.add("/hooks/abc-secret-path", Scripted(status=500), Scripted(status=200, body=b"ok"))
+    http_server.add("/crm", Scripted(status=401))
+    webhook = http_server.url("/hooks/abc-secret-path")
+    monkeypatch.setenv("FUNNEL_ALERT_WEBHOOK_URL", webhook)
+    monkeypatch.setenv("FUNNEL_UI_URL", "https://funnel.example.in")
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "funnel_mapping.csv").write_text("source,funnel\n")
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
+        [crm_assignments],
+        resources={
+            "crm": CrmApi(assigned_leads_url=http_server.url("/crm"), sales_url=http_server.url("/crm"), token=token),
+            "mappings": Mappings(directory=str(tmp_path / "mappings")),
+            "warehouse": Warehouse(url=f"sqlite:///{tmp_path / 'w.sqlite'}"),
+        },
+        instance=instance,
+        raise_on_error=False,
+    )
+    assert not result.success
+    context = dg.build_run_status_sensor_context(
+        sensor_name="alert_on_run_failure",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+    ).for_run_failure()
+    alert_on_run_failure(context)
+
+    posts = http_server.requests("/hooks/abc-secret-path")
+    assert len(posts) == 2, "a webhook hiccup is retried"
+    text = posts[-1].body.decode()
+    assert "crm_assignments" in text and "HTTP 401" in text and f"https://funnel.example.in/runs/{result.run_id}" in text
+    assert token not in text
+    assert "abc-secret-path" not in caplog.text
+
+
+def test_without_a_webhook_the_alert_is_logged(monkeypatch, caplog):
+    monkeypatch.delenv("FUNNEL_ALERT_WEBHOOK_URL", raising=False)
+    assert send_alert("Funnel run failed: daily_refresh", logging.getLogger("test")) is False
+    assert "ALERT: Funnel run failed" in caplog.text
+    assert alert_on_missing_yesterday.name == "alert_on_missing_yesterday"
