@@ -73,3 +73,8 @@ def test_local_file_is_copied_into_the_landing_file(tmp_path):
     source.write_bytes(b"a\n2\n")
     # the run keeps reading what it landed, even if the original changes meanwhile
     assert land_table(str(source), dest, label="x", http=HttpSettings()).read_bytes() == b"a\n1\n"
+
+
+def test_headers_repeated_after_trimming_stay_separate_columns(tmp_path):
+    frame = read_csv_text(write(tmp_path, b"Phone,Phone ,Name\n1,2,A\n"), label="leads")
+    assert list(frame.columns) == ["Phone", "Phone (2)", "Name"]

@@ -173,3 +173,10 @@ def test_every_write_is_mirrored_as_a_csv_export_only_when_it_succeeds(tmp_path,
         exporting.write_table("people", failing_batches())
     assert (tmp_path / "exports" / "people.csv").read_text() == exported
     assert list((tmp_path / "exports").iterdir()) == [tmp_path / "exports" / "people.csv"]
+
+
+def test_reading_only_some_columns(warehouse: Warehouse):
+    warehouse.write_table("wide", pd.DataFrame({"a": [1], "b": ["x"], "c": [True]}))
+    assert warehouse.read_table("wide", columns=["c", "a"]).to_dict("records") == [{"c": True, "a": 1}]
+    with pytest.raises(WarehouseError, match="no column"):
+        warehouse.read_table("wide", columns=["zzz"])

@@ -120,10 +120,14 @@ def _empty_participants() -> pd.DataFrame:
 def lead_touches(warehouse: Warehouse) -> dg.MaterializeResult:
     """One touch of a person with the funnel: a lead captured, a webinar or boot-camp
     registration, or an attendance, with its time, source and funnel. Earliest first."""
+    event_columns = ["phone", "email", "event_type", "event_id", "event_name", "category", "registered",
+                     "registration_time", "attended", "first_join_time"]  # fmt: skip
     participants = (
-        warehouse.read_table("event_participants") if warehouse.table_exists("event_participants") else _empty_participants()
+        warehouse.read_table("event_participants", event_columns)
+        if warehouse.table_exists("event_participants")
+        else _empty_participants()
     )
-    touches = all_touches(warehouse.read_table("marketing_leads"), participants)
+    touches = all_touches(warehouse.read_table("marketing_leads", ["phone", "email", "created_at", "source", "funnel"]), participants)
     warehouse.write_table("lead_touches", touches)
     return dg.MaterializeResult(metadata=table_metadata(touches, **touches["touch_type"].value_counts().to_dict()))
 
@@ -158,7 +162,7 @@ def unmapped_sources(warehouse: Warehouse) -> dg.MaterializeResult:
     these sources into the mapping with their funnel; the next run applies them. Lists the
     sources of every table in the warehouse that is mapped (CRM sources once Part 2 has run)."""
     seen = {
-        table: warehouse.read_table(table).rename(columns={source: "source", seen_at: "seen_at"})
+        table: warehouse.read_table(table, [source, "funnel", seen_at]).rename(columns={source: "source", seen_at: "seen_at"})
         for table, (source, seen_at) in SOURCE_TABLES.items()
         if warehouse.table_exists(table)
     }

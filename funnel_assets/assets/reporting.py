@@ -28,6 +28,13 @@ GROUP = "reporting"
 DAILY = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=30), warn_window=timedelta(hours=26))
 
 
+def read_sales(warehouse: Warehouse) -> pd.DataFrame:
+    """The sales columns the reporting needs (the CRM's `status` when it sends one)."""
+    wanted = ["phone", "created_on", "net_amount", "final_funnel", "status"]
+    present = warehouse.column_kinds("sales")
+    return warehouse.read_table("sales", [c for c in wanted if c in present])
+
+
 class MetricsConfig(dg.Config):
     as_of: str = Field(
         default="",
@@ -51,10 +58,10 @@ def funnel_people(warehouse: Warehouse) -> dg.MaterializeResult:
     the final funnel of their first sale (Part 2). People known to only one part are kept;
     people without a phone (known by email only) cannot join Part 2."""
     people = people_across_funnel(
-        warehouse.read_table("lead_first_touch"),
-        warehouse.read_table("marketing_leads"),
-        warehouse.read_table("crm_assigned_leads"),
-        warehouse.read_table("sales"),
+        warehouse.read_table("lead_first_touch", ["phone", "email", "first_funnel", "registered_any", "attended_any"]),
+        warehouse.read_table("marketing_leads", ["phone", "email", "created_at"]),
+        warehouse.read_table("crm_assigned_leads", ["phone", "assigned_on", "employee"]),
+        read_sales(warehouse),
     )
     warehouse.write_table("funnel_people", people)
     return dg.MaterializeResult(
@@ -96,12 +103,14 @@ def funnel_people(warehouse: Warehouse) -> dg.MaterializeResult:
 def funnel_metrics(config: MetricsConfig, warehouse: Warehouse):
     today = config.today()
     metrics = monthly_metrics(
-        leads=warehouse.read_table("marketing_leads"),
-        participants=warehouse.read_table("event_participants"),
-        first_touch=warehouse.read_table("lead_first_touch"),
-        assigned_monthly=warehouse.read_table("assigned_leads_monthly"),
-        sales=warehouse.read_table("sales"),
-        spend_daily=warehouse.read_table("spend_by_funnel"),
+        leads=warehouse.read_table("marketing_leads", ["phone", "email", "created_at", "funnel"]),
+        participants=warehouse.read_table(
+            "event_participants", ["phone", "email", "registered", "registration_time", "attended", "first_join_time"]
+        ),
+        first_touch=warehouse.read_table("lead_first_touch", ["phone", "email", "first_funnel"]),
+        assigned_monthly=warehouse.read_table("assigned_leads_monthly", ["month", "first_assigned_on", "funnel"]),
+        sales=read_sales(warehouse),
+        spend_daily=warehouse.read_table("spend_by_funnel", ["spend_date", "funnel", "cost"]),
         today=today,
     )
     stages = stages_tall(metrics)

@@ -1,7 +1,9 @@
 """Part 2, sales: CRM assigned leads and sales, joined to Part 1 only by the phone key.
 
-Part 1's attendance is read from the warehouse when it is there, never waited for: Part 2
-runs with Part 1 empty or failed (`attended` then reads false).
+`attended` comes from Part 1's `event_participants`, a declared dependency: in
+`daily_refresh` these steps run after the Zoom step, so the column never depends on which
+step ran first. `part2_sales` alone runs without Part 1 (the table as it stands is read;
+`attended` reads false when Part 1 has never run).
 """
 
 import dagster as dg
@@ -24,7 +26,7 @@ def attended_phones(warehouse: Warehouse) -> pd.Series:
     """Phones that attended any webinar or boot camp, from Part 1 (empty until Part 1 has run)."""
     if not warehouse.table_exists("event_participants"):
         return pd.Series(dtype=object)
-    participants = warehouse.read_table("event_participants")
+    participants = warehouse.read_table("event_participants", ["phone", "attended"])
     return participants.loc[participants["attended"].fillna(False).astype(bool), "phone"]
 
 
@@ -52,7 +54,9 @@ def read_full_dump(run_id: str, crm: CrmApi, warehouse: Warehouse, dump: str, ta
         dg.AssetSpec(
             "assigned_leads_monthly",
             kinds={"pandas", "sql"},
-            deps=["crm_assigned_leads"],
+            # attended comes from Part 1's event_participants: a declared dependency, so the value
+            # never depends on which step happened to run first
+            deps=["crm_assigned_leads", "event_participants"],
             description=(
                 "One phone assigned in one month (Asia/Kolkata): the source, funnel and employee of its earliest "
                 "assignment that month, how many assignments it had that month, and whether the phone attended "
@@ -110,6 +114,7 @@ def crm_assignments(context: dg.AssetExecutionContext, crm: CrmApi, mappings: Ma
         dg.AssetSpec(
             "sales",
             kinds={"pandas", "sql"},
+            deps=["event_participants"],
             description=(
                 "One sale from the CRM's full dump: every CRM column (snake_cased; the CRM's Funnel is crm_funnel), "
                 "the phone key and user_id of StudentContact, the funnel of assignedLeadSources, the ops person's "

@@ -368,7 +368,12 @@ class Warehouse(dg.ConfigurableResource):
                     cur.execute(f"ALTER TABLE {self._qualified(staging)} RENAME TO {_quote(table)}")
                 conn.commit()
             except BaseException:
-                conn.rollback()
+                try:
+                    conn.rollback()
+                except Exception:
+                    # the connection itself is gone (the server ended it): nothing to roll back,
+                    # and the pool must not hand it out again
+                    conn.invalidate()
                 raise
         return rows
 
@@ -434,14 +439,20 @@ class Warehouse(dg.ConfigurableResource):
             raise WarehouseError(f"Table '{table}' does not exist in the warehouse yet.")
         return {name: _declared_type_kind(declared) for name, declared in rows}
 
-    def read_table(self, table: str) -> pd.DataFrame:
-        """The whole table, with its columns restored to the dtypes they were written with."""
+    def read_table(self, table: str, columns: Iterable[str] | None = None) -> pd.DataFrame:
+        """The table (or only `columns` of it), with each column restored to the dtype it was written with."""
         kinds = self.column_kinds(table)
+        if columns is not None:
+            missing = [c for c in columns if c not in kinds]
+            if missing:
+                raise WarehouseError(f"Table '{table}' has no column(s) {', '.join(missing)}.")
+            kinds = {c: kinds[c] for c in columns}
         if self.dialect == "postgresql":
             frame = self._read_postgres(table, kinds)
         else:
+            select = ", ".join(_quote(c) for c in kinds)
             with self.engine().connect() as conn:
-                frame = pd.read_sql_query(f"SELECT * FROM {self._qualified(table)}", conn)
+                frame = pd.read_sql_query(f"SELECT {select} FROM {self._qualified(table)}", conn)
         return _restore_dtypes(frame, kinds)
 
     def _read_postgres(self, table: str, kinds: dict[str, str]) -> pd.DataFrame:
@@ -455,6 +466,9 @@ class Warehouse(dg.ConfigurableResource):
         with closing(self.engine().raw_connection()) as conn:
             with conn.cursor() as cur:
                 cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+                # wait out a table swap under way before COPY takes its snapshot: COPY's snapshot is
+                # taken before its lock, and would see the swapped-in table as empty
+                cur.execute(f"LOCK TABLE {self._qualified(table)} IN ACCESS SHARE MODE")
                 cur.copy_expert(f"COPY (SELECT {select} FROM {self._qualified(table)}) TO STDOUT WITH (FORMAT csv)", buffer)
             conn.rollback()
         buffer.seek(0)

@@ -132,7 +132,15 @@ def read_csv_text(path: Path, *, label: str) -> pd.DataFrame:
     except UnicodeDecodeError:
         raise SourceError(f"{label}: the file is not text in a known encoding (UTF-8 or Windows).") from None
 
-    frame.columns = [str(c).strip() for c in frame.columns]
+    names: list[str] = []
+    for column in (str(c).strip() for c in frame.columns):
+        # two headers that differ only in spaces (or that pandas had numbered) stay two columns
+        unique, n = column, 1
+        while unique in names:
+            n += 1
+            unique = f"{column} ({n})"
+        names.append(unique)
+    frame.columns = names
     unnamed_blank = [
         c for c in frame.columns if (c == "" or c.startswith("Unnamed: ")) and frame[c].eq("").all()
     ]
