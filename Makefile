@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: setup demo run test benchmark-warehouse benchmark-crm benchmark-zoom clean
+.PHONY: setup demo run test benchmark-warehouse benchmark-refresh benchmark-crm benchmark-zoom clean
 
 # The virtual environment, rebuilt when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -32,6 +32,9 @@ test: setup
 
 benchmark-warehouse: setup
 	$(BIN)/python -m funnel_assets.benchmarks.warehouse_load --rows 1000000
+
+benchmark-refresh: setup
+	$(BIN)/python -m funnel_assets.benchmarks.daily_refresh
 
 benchmark-crm: setup
 	$(BIN)/python -m funnel_assets.benchmarks.crm_load --assigned 1000000 --sales 200000

@@ -78,3 +78,9 @@ def test_local_file_is_copied_into_the_landing_file(tmp_path):
 def test_headers_repeated_after_trimming_stay_separate_columns(tmp_path):
     frame = read_csv_text(write(tmp_path, b"Phone,Phone ,Name\n1,2,A\n"), label="leads")
     assert list(frame.columns) == ["Phone", "Phone (2)", "Name"]
+
+
+def test_a_value_past_the_header_is_refused_but_trailing_commas_are_not(tmp_path):
+    with pytest.raises(SourceError, match="line 2 has more values than the header"):
+        read_csv_text(write(tmp_path, b"a,b\n1,2,lost\n3,4\n"), label="leads")
+    assert read_csv_text(write(tmp_path, b"a,b\n1,2,\n3,4,\n", "ok.csv"), label="leads").values.tolist() == [["1", "2"], ["3", "4"]]

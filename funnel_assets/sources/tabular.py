@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -95,6 +96,16 @@ def _encoding(sample: bytes) -> str:
     return "utf-8-sig"
 
 
+def _refuse_values_past_the_header(path: Path, encoding: str, delimiter: str, width: int, label: str) -> None:
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+        for line_number, row in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
+            if any(cell.strip() for cell in row[width:]):
+                raise SourceError(
+                    f"{label}: line {line_number} has more values than the header has columns. The file may "
+                    "have been edited by hand or have a missing header; export it again."
+                )
+
+
 def read_csv_text(path: Path, *, label: str) -> pd.DataFrame:
     """Every cell as text ('' for blank). Rows of nothing but blanks are skipped; a broken file raises SourceError."""
     path = Path(path)
@@ -112,16 +123,22 @@ def read_csv_text(path: Path, *, label: str) -> pd.DataFrame:
     encoding = _encoding(sample)
     delimiter = _sniff_delimiter(sample.decode(encoding, errors="replace"))
     try:
-        frame = pd.read_csv(
-            path,
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            encoding=encoding,
-            index_col=False,
-            skip_blank_lines=True,
-            engine="c",
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # index_col=False: a trailing comma on data rows is not a first-column index
+            frame = pd.read_csv(
+                path,
+                sep=delimiter,
+                dtype=str,
+                keep_default_na=False,
+                encoding=encoding,
+                index_col=False,
+                skip_blank_lines=True,
+                engine="c",
+            )
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+            # pandas dropped one value past the header on some row: fine if only trailing commas
+            _refuse_values_past_the_header(path, encoding, delimiter, len(frame.columns), label)
     except pd.errors.EmptyDataError:
         raise SourceError(f"{label}: the file has no header row.") from None
     except pd.errors.ParserError as exc:
