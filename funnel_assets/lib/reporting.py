@@ -59,20 +59,19 @@ def funnel_people(
     first_touch: pd.DataFrame, leads: pd.DataFrame, assigned: pd.DataFrame, sales: pd.DataFrame
 ) -> pd.DataFrame:
     """One row per person: Part 1 people (phone, else email) and Part 2 phones, joined on the phone key."""
-    part1 = first_touch.assign(
-        key=person_keys(first_touch["phone"], first_touch["email"])[0].astype(object)
-    )
+    # hash lookups throughout: sorting hundreds of thousands of phone strings is what made this slow
+    part1_keys, _ = person_keys(first_touch["phone"], first_touch["email"])
     lead_keys, _ = person_keys(leads["phone"], leads["email"])
-    first_lead = leads.assign(key=lead_keys.astype(object)).groupby("key")["created_at"].min()
+    first_lead = leads["created_at"].groupby(lead_keys.to_numpy(), sort=False).min()
     people = pd.DataFrame(
         {
-            "key": part1["key"],
-            "phone": part1["phone"],
-            "email": part1["email"],
-            "lead_created_at": part1["key"].map(first_lead),
-            "first_funnel": part1["first_funnel"],
-            "registered": part1["registered_any"].astype(bool),
-            "attended": part1["attended_any"].astype(bool),
+            "key": part1_keys.to_numpy(dtype=object),
+            "phone": first_touch["phone"].to_numpy(dtype=object),
+            "email": first_touch["email"].to_numpy(dtype=object),
+            "lead_created_at": part1_keys.map(first_lead).array,
+            "first_funnel": first_touch["first_funnel"].to_numpy(dtype=object),
+            "registered": first_touch["registered_any"].astype(bool).to_numpy(),
+            "attended": first_touch["attended_any"].astype(bool).to_numpy(),
         }
     )
 
@@ -81,23 +80,31 @@ def funnel_people(
 
     real = sales[counted_sales(sales) & sales["phone"].notna()]
     real = real.sort_values("created_on", kind="stable", na_position="last")
-    per_phone = real.groupby("phone").agg(first_sale_at=("created_on", "min"), revenue=("net_amount", "sum"))
+    per_phone = real.groupby("phone", sort=False).agg(first_sale_at=("created_on", "min"), revenue=("net_amount", "sum"))
     per_phone["final_funnel"] = real.drop_duplicates("phone").set_index("phone")["final_funnel"]
 
-    part2 = pd.DataFrame(index=first_assignment.index.union(per_phone.index))
-    part2 = part2.join(first_assignment).join(per_phone)
-    part2.index.name = "phone"
-    part2 = part2.reset_index().assign(key=lambda f: "phone:" + f["phone"])
-
-    joined = people.merge(part2.drop(columns="phone"), on="key", how="outer")
-    only_part2 = joined["phone"].isna() & joined["key"].str.startswith("phone:")
-    joined.loc[only_part2, "phone"] = joined.loc[only_part2, "key"].str[len("phone:") :]
+    part2 = first_assignment.join(per_phone, how="outer", sort=False) if len(per_phone) else first_assignment.reindex(
+        columns=["assigned_on", "employee", "first_sale_at", "revenue", "final_funnel"]
+    )
+    part2.index = "phone:" + part2.index.astype(str)
+    for column in ("assigned_on", "employee", "first_sale_at", "revenue", "final_funnel"):
+        people[column] = people["key"].map(part2[column]).array if column in part2 else None
+    only_part2 = part2[~part2.index.isin(people["key"])]
+    extra = only_part2.reset_index(names="key").assign(
+        phone=lambda f: f["key"].str[len("phone:") :], email=None, lead_created_at=pd.NaT, first_funnel=None,
+        registered=False, attended=False,
+    )  # fmt: skip
+    joined = pd.concat([people, extra[people.columns]], ignore_index=True) if len(extra) else people
+    for column in ("lead_created_at", "assigned_on", "first_sale_at"):
+        if not isinstance(joined[column].dtype, pd.DatetimeTZDtype):
+            joined[column] = pd.to_datetime(joined[column], utc=True)
+        joined[column] = joined[column].dt.tz_convert(TIMEZONE)
     joined["registered"] = joined["registered"].astype("boolean").fillna(False).astype(bool)
     joined["attended"] = joined["attended"].astype("boolean").fillna(False).astype(bool)
     joined["converted"] = joined["first_sale_at"].notna()
-    joined["revenue"] = joined["revenue"].fillna(0.0).astype("float64")
+    joined["revenue"] = pd.to_numeric(joined["revenue"]).fillna(0.0).astype("float64")
     joined["user_id"] = ("91" + joined["phone"].astype("string")).astype(object).where(joined["phone"].notna(), None)
-    joined = joined.sort_values(["lead_created_at", "assigned_on", "phone"], na_position="last", ignore_index=True)
+    joined = joined.sort_values(["lead_created_at", "assigned_on"], na_position="last", kind="stable", ignore_index=True)
     return joined[list(FUNNEL_PEOPLE_COLUMNS)]
 
 
