@@ -36,6 +36,7 @@ ZOOM_TIME_FORMATS: tuple[str, ...] = (
     "%b %d, %Y %I:%M %p",
     "%b %d, %Y %I:%M:%S %p",
     "%b %d, %Y %H:%M",
+    "%b %d, %Y %H:%M:%S",  # attendee reports write join and leave times this way
     "%m/%d/%Y %I:%M:%S %p",
     "%m/%d/%Y %I:%M %p",
     "%m/%d/%Y %H:%M:%S",

@@ -110,6 +110,7 @@ def test_dates_resaved_by_a_spreadsheet_program_read_the_same():
         "Nov 3, 2025 07:02 PM": ("Nov 3, 2025 07:02 PM", "Nov 3, 2025 07:30 PM", 28),
         "11/03/2025 19:02:11": ("11/03/2025 19:02:11", "11/03/2025 19:30:00", 28),
         "03-11-2025 19:02": ("03-11-2025 19:02", "03-11-2025 19:30", 28),
+        "Nov 3, 2025 19:02:11": ("Nov 3, 2025 19:02:11", "Nov 3, 2025 19:30:00", 28),
     }
     for label, join in joins.items():
         text = attendee_report("ACCA Masterclass", "812 3456 7890", join[0], [{**ASHA, "joins": [join]}])
