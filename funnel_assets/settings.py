@@ -7,8 +7,9 @@ configuration at all. `dagster dev` also reads a `.env` file in the project root
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 # The project root: the folder holding pyproject.toml (the package is installed editable).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +64,4 @@ def landing_path(run_id: str, name: str, *, day: date | None = None) -> Path:
 
 def today_local() -> date:
     """Today's date in Asia/Kolkata: the day metrics stop before (D-1)."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     return datetime.now(ZoneInfo(TIMEZONE)).date()

@@ -89,6 +89,7 @@ def zoom_reports(
     replaced_hashes = {hashes[i] for i in replaced_positions}
 
     participants = event_participants(kept, mappings.event_mappings())
+    rows_read = sum(person_rows(r) for r in kept)
     warehouse.write_table("event_participants", participants)
 
     new_rows = pd.DataFrame(
@@ -133,9 +134,9 @@ def zoom_reports(
             people_without_phone=int(participants["phone"].isna().sum()),
             per_session=dg.MetadataValue.md(per_session.head(30).to_markdown(index=False)),
             **reconciliation(
-                sum(person_rows(r) for r in kept),
+                rows_read,
                 len(participants),
-                merged__rejoins_and_registration_with_attendance_of_one_person=sum(person_rows(r) for r in kept) - len(participants),
+                merged__rejoins_and_registration_with_attendance_of_one_person=rows_read - len(participants),
                 files_rejected_this_run__see_ingested_files=counts[REJECTED],
                 files_duplicate_this_run__added_nothing=counts[DUPLICATE],
                 reports_replaced_by_a_correction=len(replaced_hashes),

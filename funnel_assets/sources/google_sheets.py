@@ -87,6 +87,52 @@ def _client(service_account_file: str, settings: HttpSettings) -> tuple[gspread.
     return client, info.get("client_email", "the service account")
 
 
+def _sheets_call(
+    client: gspread.Client,
+    method: str,
+    url: str,
+    body: dict | None,
+    *,
+    settings: HttpSettings,
+    label: str,
+    account: str,
+    refusals: dict[int, str],
+) -> dict:
+    """One Sheets API request with a timeout and a bounded retry on 429/5xx and network errors.
+
+    `refusals` holds the message for each status worth explaining; `{message}` is Google's own text.
+    """
+
+    def attempt() -> dict:
+        try:
+            return client.http_client.request(method, url, json=body).json()
+        except gspread.exceptions.APIError as exc:
+            status = exc.response.status_code
+            if status == 429 or status >= 500:
+                raise TransientError(f"HTTP {status}", retry_after_seconds(exc.response.headers.get("Retry-After"))) from None
+            message = exc.error.get("message", "")
+            explained = refusals.get(status, f"Google answered HTTP {status} ({{message}}).")
+            raise SourceError(f"{label}: {explained.format(message=message)}") from None
+        except requests.exceptions.RequestException as exc:
+            raise TransientError(f"network problem ({exc.__class__.__name__})") from None
+        except Exception as exc:  # google-auth's token exchange
+            if exc.__class__.__module__.startswith("google.auth"):
+                raise SourceError(
+                    f"{label}: Google did not accept the service account {account} ({exc.__class__.__name__}). "
+                    "The key may have been deleted or disabled; download a new JSON key."
+                ) from None
+            raise
+
+    try:
+        return bounded_retry(settings, label)(attempt)
+    except TransientError as exc:
+        raise SourceError(
+            f"{label}: Google Sheets still failed after {settings.max_attempts} attempts (last: {exc.reason}). "
+            "Google may be rate-limiting or down; re-run the step later.",
+            retryable=True,
+        ) from None
+
+
 def fetch_sheet_values(
     key: str,
     *,
@@ -102,49 +148,22 @@ def fetch_sheet_values(
     body = {"dataFilters": [data_filter], "valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}
     url = f"{SHEETS_API}/{key}/values:batchGetByDataFilter"
 
-    def attempt() -> dict:
-        try:
-            return client.http_client.request("post", url, json=body).json()
-        except gspread.exceptions.APIError as exc:
-            status = exc.response.status_code
-            if status == 429 or status >= 500:
-                raise TransientError(
-                    f"HTTP {status}", retry_after_seconds(exc.response.headers.get("Retry-After"))
-                ) from None
-            if status == 403:
-                raise SourceError(
-                    f"{label}: Google refused access (HTTP 403). Share the sheet with {account} "
-                    "(Viewer is enough) and check that the Sheets API is enabled for its project."
-                ) from None
-            if status == 404:
-                raise SourceError(
-                    f"{label}: Google found no sheet with this key (HTTP 404). Check FUNNEL_LEADS_SOURCE / "
-                    "FUNNEL_SPEND_SOURCE for a typo."
-                ) from None
-            if status == 400:
-                raise SourceError(
-                    f"{label}: Google could not read the tab {worksheet or gid or 0!r} (HTTP 400: "
-                    f"{exc.error.get('message', '')}). Check the worksheet name or the #gid= in the address."
-                ) from None
-            raise SourceError(f"{label}: Google answered HTTP {status} ({exc.error.get('message', '')}).") from None
-        except requests.exceptions.RequestException as exc:
-            raise TransientError(f"network problem ({exc.__class__.__name__})") from None
-        except Exception as exc:  # google-auth's token exchange
-            if exc.__class__.__module__.startswith("google.auth"):
-                raise SourceError(
-                    f"{label}: Google did not accept the service account {account} ({exc.__class__.__name__}). "
-                    "The key may have been deleted or disabled; download a new JSON key."
-                ) from None
-            raise
-
-    try:
-        response = bounded_retry(settings, label)(attempt)
-    except TransientError as exc:
-        raise SourceError(
-            f"{label}: Google Sheets still failed after {settings.max_attempts} attempts (last: {exc.reason}). "
-            "Google may be rate-limiting or down; re-run the step later.",
-            retryable=True,
-        ) from None
+    response = _sheets_call(
+        client,
+        "post",
+        url,
+        body,
+        settings=settings,
+        label=label,
+        account=account,
+        refusals={
+            403: f"Google refused access (HTTP 403). Share the sheet with {account} (Viewer is enough) and check "
+            "that the Sheets API is enabled for its project.",
+            404: "Google found no sheet with this key (HTTP 404). Check FUNNEL_LEADS_SOURCE / FUNNEL_SPEND_SOURCE for a typo.",
+            400: f"Google could not read the tab {worksheet or gid or 0!r} (HTTP 400: {{message}}). Check the worksheet "
+            "name or the #gid= in the address.",
+        },
+    )
 
     ranges = response.get("valueRanges") or []
     if not ranges:
@@ -195,26 +214,8 @@ def write_tabs(
     client, account = _client(service_account_file, settings)
 
     def call(method: str, url: str, body: dict | None = None) -> dict:
-        def attempt() -> dict:
-            try:
-                return client.http_client.request(method, url, json=body).json()
-            except gspread.exceptions.APIError as exc:
-                status = exc.response.status_code
-                if status == 429 or status >= 500:
-                    raise TransientError(f"HTTP {status}", retry_after_seconds(exc.response.headers.get("Retry-After"))) from None
-                if status == 403:
-                    raise SourceError(f"{label}: Google refused to write (HTTP 403). Share the sheet with {account} as Editor.") from None
-                raise SourceError(f"{label}: Google answered HTTP {status} ({exc.error.get('message', '')}).") from None
-            except requests.exceptions.RequestException as exc:
-                raise TransientError(f"network problem ({exc.__class__.__name__})") from None
-
-        try:
-            return bounded_retry(settings, label)(attempt)
-        except TransientError as exc:
-            raise SourceError(
-                f"{label}: Google Sheets still failed after {settings.max_attempts} attempts (last: {exc.reason}).",
-                retryable=True,
-            ) from None
+        refusals = {403: f"Google refused to write (HTTP 403). Share the sheet with {account} as Editor."}
+        return _sheets_call(client, method, url, body, settings=settings, label=label, account=account, refusals=refusals)
 
     existing = {
         sheet["properties"]["title"]: sheet["properties"]["sheetId"]
