@@ -34,6 +34,8 @@ def test_postgres_terminating_the_loader_mid_write_keeps_the_previous_table(post
 
     def batches():
         yield frame(200_000, "today")
+        # the loader prepares one batch ahead: by the third, the first has been sent with COPY
+        yield frame(200_000, "today")
         # another session kills the loader's connection between two COPY batches
         admin = psycopg2.connect(postgres_url)
         admin.autocommit = True
@@ -52,8 +54,8 @@ def test_postgres_terminating_the_loader_mid_write_keeps_the_previous_table(post
     kept = postgres_warehouse.read_table("assignments")
     assert len(kept) == 10 and set(kept["tag"]) == {"yesterday"}
 
-    postgres_warehouse.write_table("assignments", frame(400_000, "today"))  # the re-run
-    assert postgres_warehouse.row_count("assignments") == 400_000
+    postgres_warehouse.write_table("assignments", frame(600_000, "today"))  # the re-run
+    assert postgres_warehouse.row_count("assignments") == 600_000
 
 
 def test_two_writers_at_once_leave_one_complete_table(warehouse: Warehouse):

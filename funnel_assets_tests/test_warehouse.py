@@ -160,10 +160,22 @@ def _staging_tables(warehouse: Warehouse) -> list[str]:
 
 def test_every_write_is_mirrored_as_a_csv_export_only_when_it_succeeds(tmp_path, warehouse: Warehouse):
     exporting = Warehouse(url=warehouse.url, schema_name=warehouse.schema_name, export_dir=str(tmp_path / "exports"))
-    frame = pd.DataFrame({"name": ["Asha", "Ravi"], "at": pd.to_datetime(["2025-10-01 09:30", "2025-10-02 10:00"]).tz_localize("Asia/Kolkata")})
+    frame = pd.DataFrame(
+        {
+            "name": ["Asha", 'Ravi "R", Jr', ""],
+            "at": pd.to_datetime(["2025-10-01 09:30", "2025-10-02 10:00", None]).tz_localize("Asia/Kolkata"),
+            "seats": pd.array([2, None, 1], dtype="Int64"),
+        }
+    )
     exporting.write_table("people", frame)
     exported = (tmp_path / "exports" / "people.csv").read_text()
-    assert exported.splitlines() == ["name,at", "Asha,2025-10-01T09:30:00+05:30", "Ravi,2025-10-02T10:00:00+05:30"]
+    # text quoted, blanks empty, times ISO with their offset
+    assert exported.splitlines() == [
+        "name,at,seats",
+        '"Asha","2025-10-01T09:30:00+05:30",2',
+        '"Ravi ""R"", Jr","2025-10-02T10:00:00+05:30",',
+        ",,1",
+    ]
 
     def failing_batches():
         yield frame

@@ -136,20 +136,21 @@ def main() -> None:
                   + ", ".join(f"{name} {n:,}" for name, n in tables.items()) + f", {len(counts) - len(tables)} Zoom reports")  # fmt: skip
 
         schema = f"bench_{uuid.uuid4().hex[:8]}"
-        postgres = Warehouse(url=args.postgres_url, schema_name=schema)
+        # CSV exports on, as in production (FUNNEL_EXPORT_DIR defaults to data/exports)
+        postgres = Warehouse(url=args.postgres_url, schema_name=schema, export_dir=str(root / "exports_postgres"))
         try:
             run("PostgreSQL", data, root, postgres)
             frame = assignment_like_frame(1_000_000)
             floor = raw_copy_seconds(postgres, frame)
             started = time.perf_counter()
-            postgres.write_table("load_rate_check", frame)
+            Warehouse(url=args.postgres_url, schema_name=schema).write_table("load_rate_check", frame)
             load = time.perf_counter() - started
             print(f"\nload rate, 1,000,000 rows: warehouse {load:.1f} s vs raw COPY {floor:.1f} s ({load / floor:.2f}x the floor)")
         finally:
             with postgres.engine().begin() as conn:
                 conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         if not args.skip_sqlite:
-            run("SQLite", data, root, Warehouse(url=f"sqlite:///{root / 'warehouse.sqlite'}"))
+            run("SQLite", data, root, Warehouse(url=f"sqlite:///{root / 'warehouse.sqlite'}", export_dir=str(root / "exports_sqlite")))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from funnel_assets.lib.funnel_mapping import source_key
 from funnel_assets.lib.phones import user_id
@@ -75,17 +77,42 @@ def all_touches(leads: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame
     return touches.reset_index(drop=True)
 
 
+def _arrow_text(values: pd.Series) -> pa.Array:
+    return pa.array(values, type=pa.string(), from_pandas=True)
+
+
 def person_keys(phone: pd.Series, email: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(person key, phone filled in from the email where the email was seen with a phone)."""
-    phone = phone.astype("string")
-    email = email.astype("string").str.strip().str.lower()
-    with_both = phone.notna() & email.notna()
-    # the email's earliest phone (rows arrive earliest first)
-    email_phone = pd.Series(phone[with_both].to_numpy(), index=email[with_both].to_numpy())
-    email_phone = email_phone[~email_phone.index.duplicated()]
-    phone = phone.fillna(email.map(email_phone).astype("string"))
-    alone = pd.Series("touch:" + phone.index.astype(str), index=phone.index, dtype="string")
-    return ("phone:" + phone).fillna("email:" + email).fillna(alone), phone
+    """(person key, phone filled in from the email where the email was seen with a phone).
+
+    The keys read `phone:<phone>`, `email:<email>` or `touch:<row>`, so keys of different
+    frames match. Arrow's string kernels and pandas' hash tables: no per-row Python.
+    """
+    phones = _arrow_text(phone)
+    emails = pc.utf8_lower(pc.utf8_trim_whitespace(_arrow_text(email)))
+    with_both = pc.and_(pc.is_valid(phones), pc.is_valid(emails))
+    # each email's earliest phone (rows arrive earliest first)
+    seen = pd.Index(emails.filter(with_both).to_numpy(zero_copy_only=False))
+    earliest = ~seen.duplicated()
+    email_phone = phones.filter(with_both).filter(pa.array(earliest))
+    position = seen[earliest].get_indexer(emails.to_numpy(zero_copy_only=False))
+    phones = pc.coalesce(phones, email_phone.take(pa.array(position, mask=position < 0)))
+    alone = pc.binary_join_element_wise("touch:", pa.array(phone.index.astype(str), type=pa.string()), "")
+    keys = pc.coalesce(
+        pc.binary_join_element_wise("phone:", phones, ""), pc.binary_join_element_wise("email:", emails, ""), alone
+    )
+    return (
+        pd.Series(keys.to_numpy(zero_copy_only=False), index=phone.index, dtype=object),
+        pd.Series(phones.to_numpy(zero_copy_only=False), index=phone.index, dtype=object),
+    )
+
+
+def _first_valid_per_group(codes: np.ndarray, values: pd.Series, groups: int) -> np.ndarray:
+    """For each group, its first non-missing value in row order (None when it has none)."""
+    valid = values.notna().to_numpy()
+    first = np.full(groups, None, dtype=object)
+    unique_codes, position = np.unique(codes[valid], return_index=True)
+    first[unique_codes] = values.to_numpy(dtype=object)[valid][position]
+    return first
 
 
 def first_touch(touches: pd.DataFrame) -> pd.DataFrame:
@@ -93,32 +120,26 @@ def first_touch(touches: pd.DataFrame) -> pd.DataFrame:
     if touches.empty:
         return pd.DataFrame(columns=list(FIRST_TOUCH_COLUMNS))
     person, phone = person_keys(touches["phone"], touches["email"])
-    touches = touches.assign(person=person, phone=phone, email=touches["email"].astype("string").str.lower())
+    # codes count people in order of their first row: rows arrive earliest first
+    codes, distinct = pd.factorize(person)
+    people_count = len(distinct)
+    _, first_row = np.unique(codes, return_index=True)
     kind = touches["touch_type"].astype(str)
-    touches = touches.assign(is_registration=kind.str.endswith("_registration"), is_attendance=kind.str.endswith("_attendance"))
-    people = (
-        touches.groupby("person", sort=False)
-        .agg(
-            phone=("phone", "first"),
-            email=("email", "first"),
-            first_touch_at=("touch_at", "first"),
-            first_touch_type=("touch_type", "first"),
-            first_source=("source", "first"),
-            first_funnel=("funnel", "first"),
-            registered_any=("is_registration", "any"),
-            attended_any=("is_attendance", "any"),
-            touches=("touch_type", "size"),
-        )
-        .reset_index(drop=True)
+    first = touches.iloc[first_row]
+    people = pd.DataFrame(
+        {
+            "phone": _first_valid_per_group(codes, phone, people_count),
+            "email": _first_valid_per_group(codes, touches["email"].astype("string").str.lower(), people_count),
+            "first_touch_at": first["touch_at"].array,
+            "first_touch_type": first["touch_type"].to_numpy(dtype=object),
+            "first_source": first["source"].to_numpy(dtype=object),
+            "first_funnel": first["funnel"].to_numpy(dtype=object),
+            "registered_any": np.bincount(codes, weights=kind.str.endswith("_registration"), minlength=people_count) > 0,
+            "attended_any": np.bincount(codes, weights=kind.str.endswith("_attendance"), minlength=people_count) > 0,
+            "touches": np.bincount(codes, minlength=people_count),
+        }
     )
-    # "first" skips missing values: the first touch's own time/source is what counts, blank or not
-    first_rows = touches.drop_duplicates("person", keep="first").set_index("person")
-    order = touches["person"].drop_duplicates().to_numpy()
-    for column, source in (("first_touch_at", "touch_at"), ("first_source", "source"), ("first_funnel", "funnel"), ("first_touch_type", "touch_type")):
-        people[column] = first_rows.loc[order, source].to_numpy()
     people["user_id"] = user_id(people["phone"]).astype(object)
-    people["phone"] = people["phone"].astype(object)
-    people["email"] = people["email"].astype(object)
     return people[list(FIRST_TOUCH_COLUMNS)].sort_values("first_touch_at", na_position="last", ignore_index=True, kind="stable")
 
 

@@ -7,8 +7,11 @@ without one is taken as Asia/Kolkata local time, as the team enters it.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
+from funnel_assets.lib.text import arrow_strings, trimmed
 from funnel_assets.settings import TIMEZONE
 
 # Tried in order; the first that reads a value wins. Day-first, as India writes dates.
@@ -33,21 +36,27 @@ _HAS_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 
 def parse_local_datetimes(values: pd.Series, formats: tuple[str, ...] = LOCAL_FORMATS) -> pd.Series:
     """Asia/Kolkata timestamps; NaT where a value is blank or in no known format."""
-    text = values.astype("string").str.strip()
-    text = text.mask(text.eq(""))
+    text = trimmed(values)
+    strings = text.to_numpy()
+    with_offset = text.notna().to_numpy() & pc.fill_null(
+        pc.match_substring_regex(arrow_strings(text), _HAS_OFFSET), False
+    ).to_numpy(zero_copy_only=False)
     result = pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[ns, {TIMEZONE}]")
-
-    with_offset = text.str.contains(_HAS_OFFSET, regex=True, na=False)
     if with_offset.any():
-        parsed = pd.to_datetime(text[with_offset], utc=True, format="ISO8601", errors="coerce")
-        result[with_offset] = parsed.dt.tz_convert(TIMEZONE)
+        parsed = pd.to_datetime(strings[with_offset], utc=True, format="ISO8601", errors="coerce")
+        result.iloc[np.flatnonzero(with_offset)] = parsed.tz_convert(TIMEZONE)
 
-    pending = text.notna() & ~with_offset
+    # positions still unread; each format is tried on what the formats before it left
+    pending = np.flatnonzero(text.notna().to_numpy() & ~with_offset)
+    local = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
     for fmt in formats:
-        if not pending.any():
+        if not len(pending):
             break
-        parsed = pd.to_datetime(text[pending], format=fmt, errors="coerce")
-        read = parsed.notna()
-        result[parsed[read].index] = parsed[read].dt.tz_localize(TIMEZONE)
-        pending[parsed[read].index] = False
+        parsed = pd.to_datetime(strings[pending], format=fmt, errors="coerce")
+        read = ~np.asarray(parsed.isna())
+        local[pending[read]] = parsed[read].to_numpy(dtype="datetime64[ns]")
+        pending = pending[~read]
+    read_locally = ~np.isnat(local)
+    if read_locally.any():
+        result.iloc[np.flatnonzero(read_locally)] = pd.DatetimeIndex(local[read_locally]).tz_localize(TIMEZONE)
     return result

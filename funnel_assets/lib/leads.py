@@ -14,8 +14,10 @@ import pandas as pd
 
 from funnel_assets.lib.columns import MissingColumnsError, letters_only, snake_case
 from funnel_assets.lib.dates import parse_local_datetimes
+from funnel_assets.lib.distinct import per_distinct
 from funnel_assets.lib.funnel_mapping import map_funnel
 from funnel_assets.lib.phones import phone_key, user_id
+from funnel_assets.lib.text import clean_text
 
 # canonical column -> the spellings seen in lead sheets (compared by letters and digits only)
 LEAD_COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
@@ -54,11 +56,6 @@ def match_lead_columns(columns: list[str]) -> dict[str, str]:
     return matched
 
 
-def _text(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
-    return text.mask(text.eq(""))
-
-
 def clean_leads(
     raw: pd.DataFrame, funnel_mapping: pd.DataFrame, *, source_field: str = "utm_campaign", label: str = "lead sheet"
 ) -> tuple[pd.DataFrame, LeadsReport]:
@@ -79,21 +76,22 @@ def clean_leads(
         if column not in frame.columns:
             frame[column] = pd.NA
 
-    phone_text = _text(frame["phone_raw"])
+    phone_text = clean_text(frame["phone_raw"])
+    created_text = clean_text(frame["created_at"])
     phones = phone_key(phone_text)
-    source = _text(frame[source_field])
+    source = clean_text(frame[source_field])
     leads = pd.DataFrame(
         {
-            "name": _text(frame["name"]).str.title(),
-            "email": _text(frame["email"]).str.lower(),
+            "name": per_distinct(clean_text(frame["name"]), lambda names: names.str.title()),
+            "email": per_distinct(clean_text(frame["email"]), lambda emails: emails.str.lower()),
             "phone": phones,
             "user_id": user_id(phones),
-            "city": _text(frame["city"]).str.title(),
-            "question_1": _text(frame["question_1"]),
-            "utm_source": _text(frame["utm_source"]),
-            "utm_medium": _text(frame["utm_medium"]),
-            "utm_campaign": _text(frame["utm_campaign"]),
-            "created_at": parse_local_datetimes(frame["created_at"]),
+            "city": per_distinct(clean_text(frame["city"]), lambda cities: cities.str.title()),
+            "question_1": clean_text(frame["question_1"]),
+            "utm_source": clean_text(frame["utm_source"]),
+            "utm_medium": clean_text(frame["utm_medium"]),
+            "utm_campaign": clean_text(frame["utm_campaign"]),
+            "created_at": parse_local_datetimes(created_text),
             "source": source,
             "funnel": map_funnel(source, funnel_mapping),
         }
@@ -103,15 +101,16 @@ def clean_leads(
         name = snake_case(column)
         while name in leads.columns:
             name += "_sheet"
-        leads[name] = _text(raw[column])
-    leads = leads.astype({c: object for c in leads.columns if str(leads[c].dtype) == "string"})
+        leads[name] = clean_text(raw[column])
+    for column in ("phone", "user_id"):
+        leads[column] = leads[column].astype(object).where(leads[column].notna(), None)
 
     report = LeadsReport(
         rows=len(leads),
         without_phone=int(phone_text.isna().sum()),
         unusable_phone=int((phone_text.notna() & phones.isna()).sum()),
-        without_date=int(_text(frame["created_at"]).isna().sum()),
-        unreadable_dates=int((_text(frame["created_at"]).notna() & leads["created_at"].isna()).sum()),
+        without_date=int(created_text.isna().sum()),
+        unreadable_dates=int((created_text.notna() & leads["created_at"].isna()).sum()),
         extra_columns=tuple(str(c) for c in extra),
     )
     return leads.reset_index(drop=True), report
