@@ -19,9 +19,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from funnel_assets.lib.attribution import person_keys
+from funnel_assets.lib.phones import user_id
 from funnel_assets.settings import MISCELLANEOUS_FUNNEL, TIMEZONE
 
 NOT_A_SALE = ("refunded", "refund", "cancelled", "canceled", "failed", "chargeback")
@@ -55,55 +59,84 @@ def counted_sales(sales: pd.DataFrame) -> pd.Series:
     return ~status.isin(NOT_A_SALE).fillna(False).astype(bool)
 
 
+def _looked_up(values: pd.Series, positions: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """values[positions] by position, missing where the position is -1; the dtype is kept."""
+    if values.dtype == object:
+        taken = values.to_numpy().take(np.maximum(positions, 0))
+        taken[positions < 0] = None
+        return taken
+    return values.array.take(positions, allow_fill=True)
+
+
+def _flag(values: pd.Series, positions: np.ndarray) -> np.ndarray:
+    """True/false values[positions] by position; missing values and position -1 are false."""
+    flags = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return np.where(positions >= 0, flags.take(np.maximum(positions, 0)), False)
+
+
 def funnel_people(
     first_touch: pd.DataFrame, leads: pd.DataFrame, assigned: pd.DataFrame, sales: pd.DataFrame
 ) -> pd.DataFrame:
     """One row per person: Part 1 people (phone, else email) and Part 2 phones, joined on the phone key."""
-    # hash lookups throughout: sorting hundreds of thousands of phone strings is what made this slow
+    # hash lookups by position throughout: sorting and aligning hundreds of thousands of phone
+    # strings is what made this slow
     part1_keys, _ = person_keys(first_touch["phone"], first_touch["email"])
     lead_keys, _ = person_keys(leads["phone"], leads["email"])
     first_lead = leads["created_at"].groupby(lead_keys.to_numpy(), sort=False).min()
-    people = pd.DataFrame(
-        {
-            "key": part1_keys.to_numpy(dtype=object),
-            "phone": first_touch["phone"].to_numpy(dtype=object),
-            "email": first_touch["email"].to_numpy(dtype=object),
-            "lead_created_at": part1_keys.map(first_lead).array,
-            "first_funnel": first_touch["first_funnel"].to_numpy(dtype=object),
-            "registered": first_touch["registered_any"].astype(bool).to_numpy(),
-            "attended": first_touch["attended_any"].astype(bool).to_numpy(),
-        }
-    )
 
     with_phone = assigned[assigned["phone"].notna() & assigned["assigned_on"].notna()].sort_values("assigned_on", kind="stable")
     first_assignment = with_phone.drop_duplicates("phone").set_index("phone")[["assigned_on", "employee"]]
-
     real = sales[counted_sales(sales) & sales["phone"].notna()]
     real = real.sort_values("created_on", kind="stable", na_position="last")
     per_phone = real.groupby("phone", sort=False).agg(first_sale_at=("created_on", "min"), revenue=("net_amount", "sum"))
     per_phone["final_funnel"] = real.drop_duplicates("phone").set_index("phone")["final_funnel"]
 
-    part2 = first_assignment.join(per_phone, how="outer", sort=False) if len(per_phone) else first_assignment.reindex(
-        columns=["assigned_on", "employee", "first_sale_at", "revenue", "final_funnel"]
+    # every Part 2 phone, in phone order
+    part2_phones = first_assignment.index.append(per_phone.index).unique()
+    part2_phones = part2_phones.take(pc.sort_indices(pa.array(part2_phones.to_numpy(), type=pa.string())).to_numpy())
+    part2 = pd.DataFrame(index=part2_phones)
+    at_assignment = first_assignment.index.get_indexer(part2_phones)
+    at_sale = per_phone.index.get_indexer(part2_phones)
+    part2["assigned_on"] = _looked_up(first_assignment["assigned_on"], at_assignment)
+    part2["employee"] = _looked_up(first_assignment["employee"], at_assignment)
+    for column in ("first_sale_at", "revenue", "final_funnel"):
+        part2[column] = _looked_up(per_phone[column], at_sale)
+
+    # Part 1 people are their phone's Part 2 row when they have a phone (email-only people have none)
+    at_part2 = part2_phones.get_indexer(first_touch["phone"].to_numpy(dtype=object))
+    at_part2[first_touch["phone"].isna().to_numpy()] = -1
+    only_part2 = np.setdiff1d(np.arange(len(part2_phones)), at_part2[at_part2 >= 0])
+    # the rows: every Part 1 person, then the Part 2 phones no Part 1 person has
+    from_part1 = np.concatenate([np.arange(len(first_touch)), np.full(len(only_part2), -1)])
+    from_part2 = np.concatenate([at_part2, only_part2])
+    from_first_lead = first_lead.index.get_indexer(part1_keys.to_numpy())[np.maximum(from_part1, 0)]
+    from_first_lead[from_part1 < 0] = -1
+
+    joined = pd.DataFrame(
+        {
+            "phone": np.where(
+                from_part1 >= 0,
+                _looked_up(first_touch["phone"], from_part1),
+                part2_phones.to_numpy(dtype=object).take(np.maximum(from_part2, 0)),
+            ),
+            "email": _looked_up(first_touch["email"], from_part1),
+            "lead_created_at": _looked_up(first_lead, from_first_lead),
+            "first_funnel": _looked_up(first_touch["first_funnel"], from_part1),
+            "registered": _flag(first_touch["registered_any"], from_part1),
+            "attended": _flag(first_touch["attended_any"], from_part1),
+        }
     )
-    part2.index = "phone:" + part2.index.astype(str)
     for column in ("assigned_on", "employee", "first_sale_at", "revenue", "final_funnel"):
-        people[column] = people["key"].map(part2[column]).array if column in part2 else None
-    only_part2 = part2[~part2.index.isin(people["key"])]
-    extra = only_part2.reset_index(names="key").assign(
-        phone=lambda f: f["key"].str[len("phone:") :], email=None, lead_created_at=pd.NaT, first_funnel=None,
-        registered=False, attended=False,
-    )  # fmt: skip
-    joined = pd.concat([people, extra[people.columns]], ignore_index=True) if len(extra) else people
+        joined[column] = _looked_up(part2[column], from_part2)
     for column in ("lead_created_at", "assigned_on", "first_sale_at"):
         if not isinstance(joined[column].dtype, pd.DatetimeTZDtype):
             joined[column] = pd.to_datetime(joined[column], utc=True)
         joined[column] = joined[column].dt.tz_convert(TIMEZONE)
-    joined["registered"] = joined["registered"].astype("boolean").fillna(False).astype(bool)
-    joined["attended"] = joined["attended"].astype("boolean").fillna(False).astype(bool)
     joined["converted"] = joined["first_sale_at"].notna()
     joined["revenue"] = pd.to_numeric(joined["revenue"]).fillna(0.0).astype("float64")
-    joined["user_id"] = ("91" + joined["phone"].astype("string")).astype(object).where(joined["phone"].notna(), None)
+    for column in ("employee", "final_funnel"):
+        joined[column] = joined[column].astype(object).where(joined[column].notna(), None)
+    joined["user_id"] = user_id(joined["phone"]).astype(object).where(joined["phone"].notna(), None)
     joined = joined.sort_values(["lead_created_at", "assigned_on"], na_position="last", kind="stable", ignore_index=True)
     return joined[list(FUNNEL_PEOPLE_COLUMNS)]
 

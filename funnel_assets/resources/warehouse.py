@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -245,14 +246,21 @@ def _csv_bytes(table: pa.Table) -> bytes:
     return out.getvalue().to_pybytes()
 
 
-def _exporting(batches: Iterator[pd.DataFrame], path: Path, kinds: dict[str, str], header: bool = False) -> Iterator[pd.DataFrame]:
-    """Pass the batches through, appending each to the CSV export at `path` on the way."""
-    for batch in batches:
-        with path.open("wb" if header else "ab") as out:
-            if header:
-                out.write(_csv_header(list(kinds)))
-            out.write(_csv_bytes(_arrow_batch(batch, kinds)))
-        yield batch
+@dataclass(frozen=True)
+class _Prepared:
+    """One batch cast to its columns' kinds, as Arrow columns and (for COPY and the export) as CSV."""
+
+    arrow: pa.Table
+    csv: bytes
+
+
+def _exporting(prepared: Iterator[_Prepared], path: Path, columns: list[str]) -> Iterator[_Prepared]:
+    """Pass the batches through, appending each one's CSV to the export at `path` on the way."""
+    with path.open("wb") as out:
+        out.write(_csv_header(columns))
+        for batch in prepared:
+            out.write(batch.csv)
+            yield batch
 
 
 def _csv_header(columns: list[str]) -> bytes:
@@ -261,9 +269,8 @@ def _csv_header(columns: list[str]) -> bytes:
     return line.getvalue().encode("utf-8")
 
 
-def _sqlite_rows(frame: pd.DataFrame, kinds: dict[str, str]) -> list[tuple]:
+def _sqlite_rows(table: pa.Table, kinds: dict[str, str]) -> list[tuple]:
     """Rows as Python values sqlite3 stores: ISO text for dates and times, 0/1 for booleans."""
-    table = _arrow_batch(frame, kinds)
     columns = [
         column.cast(pa.string()) if kind == "date" else column
         for column, kind in zip(table.columns, kinds.values())
@@ -345,15 +352,18 @@ class Warehouse(dg.ConfigurableResource):
         kinds = {column: column_kind(first[column]) for column in columns}
         export = Path(self.export_dir) / f"{table}.csv" if self.export_dir else None
         partial = export.with_name(export.name + ".part") if export else None
+        with_csv = self.dialect == "postgresql" or export is not None
+        prepared = _prepared_ahead(
+            _chain(first, batches), lambda batch: self._prepare(batch, columns, kinds, table, with_csv)
+        )
         if export:
             export.parent.mkdir(parents=True, exist_ok=True)
-            batches = _exporting(batches, partial, kinds)
-            first = next(_exporting(iter([first]), partial, kinds, header=True))
+            prepared = _exporting(prepared, partial, columns)
         try:
             if self.dialect == "postgresql":
-                rows = self._write_postgres(table, columns, kinds, first, batches)
+                rows = self._write_postgres(table, columns, kinds, prepared)
             else:
-                rows = self._write_sqlite(table, columns, kinds, first, batches)
+                rows = self._write_sqlite(table, columns, kinds, prepared)
         except BaseException:
             if partial:
                 partial.unlink(missing_ok=True)
@@ -376,11 +386,11 @@ class Warehouse(dg.ConfigurableResource):
             )
         return batch
 
-    def _csv_for_copy(self, batch: pd.DataFrame, columns: list[str], kinds: dict[str, str], table: str) -> tuple[bytes, int]:
-        batch = _for_database(self._aligned(batch, columns, table), kinds, table)
-        return _csv_bytes(_arrow_batch(batch, kinds)), len(batch)
+    def _prepare(self, batch: pd.DataFrame, columns: list[str], kinds: dict[str, str], table: str, with_csv: bool) -> _Prepared:
+        arrow = _arrow_batch(_for_database(self._aligned(batch, columns, table), kinds, table), kinds)
+        return _Prepared(arrow, _csv_bytes(arrow) if with_csv else b"")
 
-    def _write_postgres(self, table, columns, kinds, first, rest) -> int:
+    def _write_postgres(self, table: str, columns: list[str], kinds: dict[str, str], prepared: Iterator[_Prepared]) -> int:
         staging = f"_stage_{table}_{uuid.uuid4().hex[:8]}"[:63]
         column_list = ", ".join(_quote(c) for c in columns)
         copy_sql = (
@@ -394,11 +404,9 @@ class Warehouse(dg.ConfigurableResource):
                     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(self.schema_name)}")
                     # the staging table exists only inside this transaction: a crash leaves nothing behind
                     cur.execute(self._create_staging_sql(staging, columns, kinds))
-                    for text, count in _serialised_ahead(
-                        _chain(first, rest), lambda batch: self._csv_for_copy(batch, columns, kinds, table)
-                    ):
-                        cur.copy_expert(copy_sql, io.BytesIO(text), size=COPY_CHUNK_BYTES)
-                        rows += count
+                    for batch in prepared:
+                        cur.copy_expert(copy_sql, io.BytesIO(batch.csv), size=COPY_CHUNK_BYTES)
+                        rows += batch.arrow.num_rows
                     cur.execute(f"DROP TABLE IF EXISTS {self._qualified(table)}")
                     cur.execute(f"ALTER TABLE {self._qualified(staging)} RENAME TO {_quote(table)}")
                 conn.commit()
@@ -412,7 +420,7 @@ class Warehouse(dg.ConfigurableResource):
                 raise
         return rows
 
-    def _write_sqlite(self, table, columns, kinds, first, rest) -> int:
+    def _write_sqlite(self, table: str, columns: list[str], kinds: dict[str, str], prepared: Iterator[_Prepared]) -> int:
         staging = f"_stage_{table}_{uuid.uuid4().hex[:8]}"
         placeholders = ", ".join("?" for _ in columns)
         insert_sql = f"INSERT INTO {_quote(staging)} VALUES ({placeholders})"
@@ -424,10 +432,9 @@ class Warehouse(dg.ConfigurableResource):
             try:
                 raw.execute("BEGIN IMMEDIATE")
                 raw.execute(self._create_staging_sql(staging, columns, kinds))
-                for batch in _chain(first, rest):
-                    batch = _for_database(self._aligned(batch, columns, table), kinds, table)
-                    raw.executemany(insert_sql, _sqlite_rows(batch, kinds))
-                    rows += len(batch)
+                for batch in prepared:
+                    raw.executemany(insert_sql, _sqlite_rows(batch.arrow, kinds))
+                    rows += batch.arrow.num_rows
                 raw.execute(f"DROP TABLE IF EXISTS {_quote(table)}")
                 raw.execute(f"ALTER TABLE {_quote(staging)} RENAME TO {_quote(table)}")
                 raw.execute("COMMIT")
@@ -546,13 +553,13 @@ class Warehouse(dg.ConfigurableResource):
             return int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM {self._qualified(table)}").scalar_one())
 
 
-def _serialised_ahead(batches: Iterator[pd.DataFrame], serialise: Callable[[pd.DataFrame], T]) -> Iterator[T]:
-    """Each batch serialised, the next one on a second thread while the caller sends this one:
-    the database parses one batch as Arrow (which lets go of the GIL) writes the next."""
+def _prepared_ahead(batches: Iterator[pd.DataFrame], prepare: Callable[[pd.DataFrame], T]) -> Iterator[T]:
+    """Each batch prepared, the next one on a second thread while the caller sends this one:
+    the database loads one batch while Arrow (which lets go of the GIL) writes the next."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse-serialise") as pool:
         pending: Future[T] | None = None
         for batch in batches:
-            upcoming = pool.submit(serialise, batch)
+            upcoming = pool.submit(prepare, batch)
             if pending is not None:
                 yield pending.result()
             pending = upcoming
