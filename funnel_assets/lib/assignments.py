@@ -13,6 +13,7 @@ from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.distinct import per_distinct
 from funnel_assets.lib.funnel_mapping import map_funnel
 from funnel_assets.lib.phones import phone_key, user_id
+from funnel_assets.lib.text import text_rank
 
 ASSIGNED_LEADS_COLUMNS = ("source", "assigned_on", "phone", "user_id", "employee", "funnel")
 # as the CRM names them (recognised whatever their case) and as the code reads them
@@ -86,9 +87,10 @@ def assigned_leads_monthly(assignments: pd.DataFrame, attended_phones: pd.Series
     earliest_first = np.argsort(local.astype("int64"), kind="stable")  # ties: the CRM's own order
     _, first_positions, counts = np.unique(month_phone[earliest_first], return_index=True, return_counts=True)
     first = placed.iloc[earliest_first[first_positions]]
+    first_months = months[earliest_first[first_positions]]
     monthly = pd.DataFrame(
         {
-            "month": months[earliest_first[first_positions]].astype("datetime64[D]").astype(object),
+            "month": first_months.astype("datetime64[D]").astype(object),
             "phone": first["phone"].to_numpy(),
             "first_assigned_on": first["assigned_on"].array,
             "source": first["source"].to_numpy(),
@@ -99,4 +101,5 @@ def assigned_leads_monthly(assignments: pd.DataFrame, attended_phones: pd.Series
     )
     monthly["user_id"] = user_id(monthly["phone"].astype("string")).astype(object)
     monthly["attended"] = monthly["phone"].isin(set(attended_phones.dropna()))
-    return monthly[list(MONTHLY_COLUMNS)].sort_values(["month", "first_assigned_on", "phone"], ignore_index=True)
+    order = np.lexsort((text_rank(monthly["phone"]), first["assigned_on"].array.asi8, first_months.astype("int64")))
+    return monthly[list(MONTHLY_COLUMNS)].take(order).reset_index(drop=True)

@@ -7,13 +7,18 @@ else is no phone. `user_id` is "91" followed by those 10 digits.
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from funnel_assets.lib.distinct import per_distinct
+from funnel_assets.lib.text import arrow_strings
 
 
 def _phone_key(values: pd.Series) -> pd.Series:
-    digits = values.astype("string").str.replace(r"\D", "", regex=True)
-    return digits.str[-10:].where(digits.str.len() >= 10)
+    # \p{Nd}: every decimal digit, as Python's \d counts them
+    digits = pc.replace_substring_regex(arrow_strings(values), r"[^\p{Nd}]", "")
+    keys = pc.if_else(pc.greater_equal(pc.utf8_length(digits), 10), pc.utf8_slice_codeunits(digits, -10), pa.scalar(None, pa.string()))
+    return pd.Series(keys.to_numpy(zero_copy_only=False), index=values.index, dtype="string")
 
 
 def phone_key(values: pd.Series) -> pd.Series:

@@ -28,6 +28,7 @@ import pandas as pd
 
 from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.phones import phone_key, user_id
+from funnel_assets.lib.text import clean_text
 from funnel_assets.lib.zoom_reports import MEETING_PARTICIPANTS, ZoomReport, webinar_id_digits
 
 # As Zoom writes times, and as a spreadsheet program re-saves them: slashes are US month-first
@@ -106,18 +107,22 @@ def report_people(report: ZoomReport) -> pd.DataFrame:
     for section, rows in report.sections.items():
         role = section if section in STAFF_ROLES else ("registrant" if section == "registrant" else "attendee")
         lowered = {str(c).lower(): c for c in rows.columns}
-        picked = pd.DataFrame(index=rows.index)
+        # plain columns, made one frame at the end: pandas' per-column overhead costs more than the rows
+        picked: dict[str, np.ndarray] = {}
         for name, candidates in PERSON_COLUMNS.items():
             column = next((lowered[c] for c in candidates if c in lowered), None)
-            picked[name] = rows[column].astype(object) if column is not None else ""
-        picked["role"] = role
+            picked[name] = rows[column].to_numpy(dtype=object) if column is not None else np.full(len(rows), "", dtype=object)
+        roles = np.full(len(rows), role, dtype=object)
         if report.report_type == MEETING_PARTICIPANTS:
             # a meeting report lists its host among the participants: the summary's User Email
             host_email = (report.summary.get("user email") or "").strip().lower()
-            is_host = picked["email"].fillna("").astype(str).str.strip().str.lower().eq(host_email) & bool(host_email)
-            picked.loc[is_host, "role"] = "host"
+            emails = pd.Series(picked["email"]).fillna("").astype(str).str.strip().str.lower()
+            roles[(emails.eq(host_email) & bool(host_email)).to_numpy()] = "host"
+        picked["role"] = roles
         frames.append(picked)
-    people = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*PERSON_COLUMNS, "role"])
+    if not frames:
+        return pd.DataFrame(columns=[*PERSON_COLUMNS, "role", "event_id", "event_name", "session_start", "report_type", "source_file"])
+    people = pd.DataFrame({column: np.concatenate([frame[column] for frame in frames]) for column in frames[0]})
     people["event_id"] = report.event_id
     people["event_name"] = report.topic
     people["session_start"] = report.start_time_text
@@ -127,8 +132,9 @@ def report_people(report: ZoomReport) -> pd.DataFrame:
 
 
 def _clean_text(values: pd.Series) -> pd.Series:
-    text = values.fillna("").astype(str).str.strip().str.replace(r"\s+", " ", regex=True)
-    return text.mask(text.isin(["", "--", "-"]))
+    text = clean_text(values)
+    # Zoom writes -- (or -) where it has nothing to say
+    return text.where(~text.isin(["--", "-"]), None)
 
 
 def _proper_case(names: pd.Series) -> pd.Series:
@@ -217,11 +223,13 @@ def merge_session_people(rows: pd.DataFrame) -> pd.DataFrame:
         attended=("attended_row", "any"),
         first_join_time=("join_time", "min"),
         last_leave_time=("leave_time", "max"),
-        minutes_in_session=("minutes", lambda m: m.sum(min_count=1)),
         join_count=("join_time", "count"),
         country=("country", "first"),
         source_file=("source_file", "first"),
     ).reset_index(drop=True)
+    # blank when no row says how long: a sum of nothing is not 0 minutes
+    minutes = grouped["minutes"].sum(min_count=1).to_numpy()
+    merged.insert(merged.columns.get_loc("last_leave_time") + 1, "minutes_in_session", minutes)
     merged["user_id"] = user_id(merged["phone"].astype("string")).astype(object)
     merged["phone"] = merged["phone"].astype(object).where(merged["phone"].notna(), None)
     return merged

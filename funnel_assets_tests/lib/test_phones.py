@@ -1,5 +1,9 @@
+import re
+
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from funnel_assets.lib.phones import phone_key, user_id
 
@@ -29,3 +33,15 @@ def test_user_id_is_91_and_the_key():
     ids = user_id(keys)
     assert ids[0] == "919876543210"
     assert pd.isna(ids[1])
+
+
+@given(st.lists(st.one_of(st.none(), st.text(), st.text(alphabet="0123456789 +-()٣९"), st.integers(0, 10**13)), max_size=40))
+def test_phone_key_keeps_the_last_ten_of_the_digits_python_sees(values):
+    def rule(value):
+        if value is None:
+            return None
+        digits = re.sub(r"\D", "", str(value))
+        return digits[-10:] if len(digits) >= 10 else None
+
+    keys = phone_key(pd.Series(values, dtype=object))
+    assert [None if pd.isna(k) else k for k in keys] == [rule(v) for v in values]

@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from funnel_assets.lib.text import clean_text, trimmed
+from funnel_assets.lib.text import clean_text, text_rank, trimmed
 
 WHITESPACE = "".join(c for c in map(chr, range(0x3100)) if c.isspace())
 texts = st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(WHITESPACE + "aé☃1,.")), st.text()), max_size=30)
@@ -37,3 +37,11 @@ def test_a_no_break_space_from_a_spreadsheet_is_a_space_and_numbers_become_text(
     cleaned = clean_text(values)
     assert cleaned.tolist() == ["ACCA Webinar", "9876543210", None, None]
     assert cleaned.index.tolist() == [5, 6, 7, 8]
+
+
+@given(st.lists(st.one_of(st.none(), st.text()), max_size=30))
+def test_text_rank_orders_as_python_sorts_text_missing_last(values):
+    ranks = text_rank(pd.Series(values, dtype=object))
+    present = sorted({v for v in values if v is not None})
+    expected = [len(present) + 1 if v is None else present.index(v) + 1 for v in values]
+    assert ranks.tolist() == expected
