@@ -1,0 +1,75 @@
+"""Re-executing a failed run from failure (the UI's button) reuses what the failed run downloaded.
+
+The CRM's dumps are the expensive, rate-limited part of Part 2: a run that landed them and then
+failed on a broken mapping is re-executed once the ops person fixes the mapping, and reads the
+landed files of the original run instead of asking the CRM again.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from funnel_assets.assets.sales import crm_assignments, crm_sales
+from funnel_assets.resources.mappings import Mappings
+from funnel_assets.resources.sources import CrmApi
+from funnel_assets.resources.warehouse import Warehouse
+from funnel_assets_tests.support.http_server import Scripted
+from funnel_assets_tests.test_assets_sales import assigned_csv, sales_csv
+
+GOOD_MAPPING = "source,funnel,deprecated\nACCA_Webinar_Meta,ACCA Webinar,\n"
+
+
+def part2_job() -> dg.JobDefinition:
+    """Part 2 with its resources from the environment the test sets: what a re-execution rebuilds."""
+    return dg.Definitions(
+        assets=[crm_assignments, crm_sales],
+        jobs=[dg.define_asset_job("part2", selection=[crm_assignments, crm_sales])],
+        executor=dg.in_process_executor,
+        resources={
+            "crm": CrmApi(
+                assigned_leads_url=os.environ["TEST_CRM_ASSIGNED_URL"],
+                sales_url=os.environ["TEST_CRM_SALES_URL"],
+                backoff_seconds=0.01,
+                max_attempts=1,
+            ),
+            "mappings": Mappings(directory=os.environ["TEST_MAPPINGS_DIR"]),
+            "warehouse": Warehouse(url=os.environ["TEST_WAREHOUSE_URL"]),
+        },
+    ).resolve_job_def("part2")
+
+
+def test_reexecution_from_failure_reads_the_dumps_the_failed_run_landed(tmp_path, monkeypatch, http_server):
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    # saved without its funnel column: every Part 2 step fails after landing its dump
+    (mappings / "funnel_mapping.csv").write_text("source,deprecated\nACCA_Webinar_Meta,\n")
+    (mappings / "manual_sales_mapping.csv").write_text("sale_id,manual_source,note\n")
+    http_server.add("/api/assigned", assigned_csv(30), Scripted(status=500))
+    http_server.add("/api/sales", sales_csv(), Scripted(status=500))
+    monkeypatch.setenv("TEST_CRM_ASSIGNED_URL", http_server.url("/api/assigned"))
+    monkeypatch.setenv("TEST_CRM_SALES_URL", http_server.url("/api/sales"))
+    monkeypatch.setenv("TEST_MAPPINGS_DIR", str(mappings))
+    monkeypatch.setenv("TEST_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
+
+    with dg.instance_for_test() as instance:
+        failed = dg.execute_job(dg.reconstructable(part2_job), instance=instance, raise_on_error=False)
+        assert not failed.success
+        assert len(http_server.requests("/api/assigned")) == len(http_server.requests("/api/sales")) == 1
+
+        (mappings / "funnel_mapping.csv").write_text(GOOD_MAPPING)  # the ops person's fix
+        # the CRM now answers 500: a step that downloaded again would fail
+        rerun = dg.execute_job(
+            dg.reconstructable(part2_job),
+            instance=instance,
+            reexecution_options=dg.ReexecutionOptions.from_failure(failed.run_id, instance),
+            raise_on_error=False,
+        )
+        assert rerun.success
+        assert instance.get_run_by_id(rerun.run_id).root_run_id == failed.run_id
+
+    assert len(http_server.requests("/api/assigned")) == len(http_server.requests("/api/sales")) == 1, "no new download"
+    warehouse = Warehouse(url=os.environ["TEST_WAREHOUSE_URL"])
+    assert warehouse.row_count("crm_assigned_leads") == 30 and warehouse.row_count("sales") == 3
+    assert set(warehouse.read_table("crm_assigned_leads")["funnel"]) == {"ACCA Webinar"}
