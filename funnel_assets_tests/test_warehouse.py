@@ -192,3 +192,14 @@ def test_reading_only_some_columns(warehouse: Warehouse):
     assert warehouse.read_table("wide", columns=["c", "a"]).to_dict("records") == [{"c": True, "a": 1}]
     with pytest.raises(WarehouseError, match="no column"):
         warehouse.read_table("wide", columns=["zzz"])
+
+
+def test_a_sqlite_table_another_program_wrote_is_still_read(sqlite_warehouse: Warehouse):
+    with sqlite_warehouse.engine().begin() as conn:
+        conn.exec_driver_sql('CREATE TABLE "handmade" (note TEXT, at TIMESTAMPTZ, n BIGINT)')
+        # a number in a text column, a time without its offset (read as UTC)
+        conn.exec_driver_sql("INSERT INTO handmade VALUES (42, '2025-10-01 04:00:00', 7), ('ok', NULL, NULL)")
+    frame = sqlite_warehouse.read_table("handmade")
+    assert frame["note"].tolist() == ["42", "ok"]
+    assert frame["at"].iloc[0] == pd.Timestamp("2025-10-01 09:30", tz="Asia/Kolkata") and pd.isna(frame["at"].iloc[1])
+    assert frame["n"].dtype == "Int64" and frame["n"].iloc[0] == 7 and pd.isna(frame["n"].iloc[1])
