@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import dagster as dg
 import numpy as np
 import pandas as pd
 from pydantic import Field

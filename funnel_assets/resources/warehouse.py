@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import dagster as dg
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -215,11 +214,6 @@ def _timestamp_strings(series: pd.Series) -> pa.Array:
             suffix = pa.array(offsets.map({o: _offset_text(o) for o in distinct}), type=pa.string(), from_pandas=True)
         text = pc.binary_join_element_wise(text, suffix, "")
     return text
-
-
-def _timestamp_text(series: pd.Series) -> pd.Series:
-    """The ISO text of `_timestamp_strings` as a pandas column (None for missing)."""
-    return pd.Series(_timestamp_strings(series).to_numpy(zero_copy_only=False), index=series.index, dtype=object)
 
 
 def _arrow_batch(batch: pd.DataFrame, kinds: dict[str, str]) -> pa.Table:

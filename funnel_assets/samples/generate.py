@@ -21,7 +21,7 @@ import io
 import resource
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
