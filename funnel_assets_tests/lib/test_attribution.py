@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
 from funnel_assets.lib.attribution import all_touches, first_touch, unmapped_sources
 from funnel_assets.settings import MISCELLANEOUS_FUNNEL
@@ -89,3 +91,62 @@ def test_unmapped_sources_group_spellings_and_say_where_and_when():
     diwali = table.iloc[0]
     assert diwali["rows"] == 3 and diwali["seen_in"] == "crm_assigned_leads, marketing_leads"
     assert (diwali["first_seen"], diwali["last_seen"]) == (at("2025-09-01"), at("2025-11-01"))
+
+
+def first_touch_by_definition(touches: pd.DataFrame) -> dict:
+    """The module docstring's rules, written the slow, obvious way: person -> (first touch, flags, count)."""
+    email_phone: dict[str, str] = {}
+    for phone, email in zip(touches["phone"], touches["email"]):
+        if phone is not None and email is not None:
+            email_phone.setdefault(email.strip().lower(), phone)
+    people: dict[str, dict] = {}
+    for row, touch in enumerate(touches.itertuples(index=False)):
+        email = touch.email.strip().lower() if touch.email is not None else None
+        phone = touch.phone if touch.phone is not None else email_phone.get(email) if email else None
+        key = f"phone:{phone}" if phone else f"email:{email}" if email is not None else f"touch:{row}"
+        person = people.setdefault(key, {"phone": phone, "first": touch, "registered": False, "attended": False, "touches": 0})
+        person["registered"] |= touch.touch_type.endswith("_registration")
+        person["attended"] |= touch.touch_type.endswith("_attendance")
+        person["touches"] += 1
+    return {
+        p["phone"] or key: (p["first"].touch_type, p["first"].source, p["registered"], p["attended"], p["touches"])
+        for key, p in people.items()
+    }
+
+
+touch_rows = st.lists(
+    st.tuples(
+        st.sampled_from([None, "9000000001", "9000000002", "9000000003"]),
+        st.sampled_from([None, "a@x.com", " A@x.com", "b@y.in", "c@z.org"]),
+        st.sampled_from(["lead", "webinar_registration", "webinar_attendance", "bootcamp_registration"]),
+        st.sampled_from(["Referral", "ACCA_Webinar_Meta", None]),
+    ),
+    max_size=25,
+)
+
+
+@given(touch_rows)
+def test_first_touch_agrees_with_the_rules_written_out_row_by_row(rows):
+    # touches arrive earliest first, as all_touches orders them
+    touches = pd.DataFrame(
+        {
+            "phone": [r[0] for r in rows],
+            "email": [r[1] for r in rows],
+            "touch_at": pd.date_range("2025-09-01", periods=len(rows), freq="h", tz="Asia/Kolkata"),
+            "touch_type": [r[2] for r in rows],
+            "source": [r[3] for r in rows],
+            "funnel": "Referral",
+            "event_id": None,
+        }
+    )
+    people = first_touch(touches)
+    expected = first_touch_by_definition(touches)
+    assert len(people) == len(expected)
+    got = {
+        (row.phone or (f"email:{row.email.strip()}" if row.email is not None else None)): (
+            row.first_touch_type, row.first_source, bool(row.registered_any), bool(row.attended_any), int(row.touches)
+        )
+        for row in people.itertuples(index=False)
+    }
+    keyed = {k: v for k, v in expected.items() if not k.startswith("touch:")}
+    assert {k: v for k, v in got.items() if k is not None} == keyed
