@@ -13,14 +13,12 @@ from funnel_assets.lib.zoom_ingest import (
     LOADED,
     REJECTED,
     REPLACED,
-    content_hash,
-    current_reports,
     ingested_files_table,
     judge_files,
+    ledger_rows,
+    loaded_history,
     person_rows,
-    report_sessions,
 )
-from funnel_assets.lib.zoom_reports import ZoomReportError, parse_zoom_report
 from funnel_assets.resources.drop_folder import ZoomDropFolder
 from funnel_assets.resources.mappings import Mappings
 from funnel_assets.resources.warehouse import Warehouse
@@ -73,37 +71,13 @@ def zoom_reports(
             zoom_drop.archive(path, verdict.sha256)
 
     # every report ever loaded, parsed again so a fix to the rules reaches all history
-    ingested_at_by_hash = dict(zip(history["sha256"], pd.to_datetime(history["ingested_at"])))
-    archived, hashes, ingested_at, unreadable = [], [], [], []
-    for path in zoom_drop.archived_files():
-        content = path.read_bytes()
-        sha = content_hash(content)
-        try:
-            archived.append(parse_zoom_report(content, file_name=path.name.split("__", 1)[-1]))
-        except ZoomReportError as exc:
-            unreadable.append(str(exc))
-            continue
-        hashes.append(sha)
-        ingested_at.append(ingested_at_by_hash.get(sha, now))
-    kept, replaced_positions = current_reports(archived, ingested_at)
-    replaced_hashes = {hashes[i] for i in replaced_positions}
-
-    participants = event_participants(kept, mappings.event_mappings())
-    rows_read = sum(person_rows(r) for r in kept)
+    archived = ((path.name.split("__", 1)[-1], path.read_bytes()) for path in zoom_drop.archived_files())
+    loaded = loaded_history(archived, history, now)
+    participants = event_participants(loaded.current, mappings.event_mappings())
+    rows_read = sum(person_rows(r) for r in loaded.current)
     warehouse.write_table("event_participants", participants)
 
-    new_rows = pd.DataFrame(
-        [
-            {"file_name": v.file_name, "sha256": v.sha256, "status": v.status, "error": v.error, "ingested_at": now}
-            for v in verdicts
-        ],
-        columns=["file_name", "sha256", "status", "error", "ingested_at"],
-    )
-    loaded_reports = [v.report for v in verdicts if v.report is not None]
-    if loaded_reports:
-        sessions = report_sessions(loaded_reports).assign(sha256=[v.sha256 for v in verdicts if v.report is not None])
-        new_rows = new_rows.merge(sessions, on="sha256", how="left")
-    ledger = ingested_files_table(history, new_rows, replaced_hashes)
+    ledger = ingested_files_table(history, ledger_rows(verdicts, now), loaded.replaced_hashes)
     # the ledger is written last: if anything before fails, the files stay in the drop folder
     # and the next run loads them again (their archived copies are reused, never doubled)
     warehouse.write_table("ingested_files", ledger)
@@ -114,7 +88,7 @@ def zoom_reports(
             context.log.warning(f"Zoom file rejected and moved to {zoom_drop.path / 'rejected'}: {verdict.error}")
         else:
             zoom_drop.remove(path)
-    for problem in unreadable:
+    for problem in loaded.unreadable:
         context.log.error(f"An archived Zoom report can no longer be read and was left out: {problem}")
 
     counts = {status: sum(v.status == status for v in verdicts) for status in (LOADED, DUPLICATE, REJECTED)}
@@ -139,7 +113,7 @@ def zoom_reports(
                 merged__rejoins_and_registration_with_attendance_of_one_person=rows_read - len(participants),
                 files_rejected_this_run__see_ingested_files=counts[REJECTED],
                 files_duplicate_this_run__added_nothing=counts[DUPLICATE],
-                reports_replaced_by_a_correction=len(replaced_hashes),
+                reports_replaced_by_a_correction=len(loaded.replaced_hashes),
             ),
         ),
     )
@@ -149,8 +123,8 @@ def zoom_reports(
             ledger.tail(20),
             **{f"files_{status}_this_run": n for status, n in counts.items()},
             files_still_arriving=len(zoom_drop.still_arriving()),
-            reports_replaced_by_corrections=len(replaced_hashes),
-            archived_reports_unreadable=len(unreadable),
+            reports_replaced_by_corrections=len(loaded.replaced_hashes),
+            archived_reports_unreadable=len(loaded.unreadable),
             **{"dagster/row_count": len(ledger)},
         ),
     )

@@ -98,6 +98,50 @@ def current_reports(reports: list[ZoomReport], ingested_at: list[pd.Timestamp]) 
     return kept, replaced
 
 
+@dataclass(frozen=True)
+class History:
+    """Every report ever loaded, read again: the current ones, the hashes of those a correction
+    replaced, and what could no longer be read (in words)."""
+
+    current: list[ZoomReport]
+    replaced_hashes: set[str]
+    unreadable: list[str]
+
+
+def loaded_history(archived: Iterable[tuple[str, bytes]], ledger: pd.DataFrame, now: pd.Timestamp) -> History:
+    """Re-read the archived reports (name, content), so a fix to the rules reaches all history.
+
+    A report keeps the time the ledger says it was ingested (a report archived this run: `now`),
+    which decides which of two reports of one session is the correction.
+    """
+    ingested_at_by_hash = dict(zip(ledger["sha256"], pd.to_datetime(ledger["ingested_at"])))
+    reports, hashes, ingested_at, unreadable = [], [], [], []
+    for file_name, content in archived:
+        sha = content_hash(content)
+        try:
+            reports.append(parse_zoom_report(content, file_name=file_name))
+        except ZoomReportError as exc:
+            unreadable.append(str(exc))
+            continue
+        hashes.append(sha)
+        ingested_at.append(ingested_at_by_hash.get(sha, now))
+    current, replaced_positions = current_reports(reports, ingested_at)
+    return History(current, {hashes[i] for i in replaced_positions}, unreadable)
+
+
+def ledger_rows(verdicts: list[Verdict], now: pd.Timestamp) -> pd.DataFrame:
+    """This run's files for the ledger: their verdicts, and the session of each one loaded."""
+    rows = pd.DataFrame(
+        [{"file_name": v.file_name, "sha256": v.sha256, "status": v.status, "error": v.error, "ingested_at": now} for v in verdicts],
+        columns=["file_name", "sha256", "status", "error", "ingested_at"],
+    )
+    loaded = [v for v in verdicts if v.report is not None]
+    if not loaded:
+        return rows
+    sessions = report_sessions([v.report for v in loaded]).assign(sha256=[v.sha256 for v in loaded])
+    return rows.merge(sessions, on="sha256", how="left")
+
+
 def ingested_files_table(history: pd.DataFrame, new_rows: pd.DataFrame, replaced_hashes: set[str]) -> pd.DataFrame:
     """The ledger: every file ever dropped, newest last; loaded files a correction replaced read `replaced`."""
     frames = [f for f in (history, new_rows) if not f.empty]
