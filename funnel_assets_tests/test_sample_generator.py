@@ -9,7 +9,9 @@ import pandas as pd
 
 from funnel_assets.lib.funnel_mapping import clean_funnel_mapping, source_key
 from funnel_assets.lib.phones import phone_key
-from funnel_assets.lib.zoom_reports import WEBINAR_ATTENDEE, WEBINAR_REGISTRATION, parse_zoom_report
+from funnel_assets.lib.zoom_events import event_participants
+from funnel_assets.lib.zoom_reports import MEETING_PARTICIPANTS, WEBINAR_ATTENDEE, WEBINAR_REGISTRATION, parse_zoom_report
+from funnel_assets.resources.mappings import Mappings
 from funnel_assets.samples.generate import SALES_COLUMNS, SPEND_COLUMNS, SMALL, Scale, generate
 from funnel_assets.settings import PROJECT_ROOT, SAMPLE_DATA_DIR
 
@@ -77,12 +79,30 @@ def test_zoom_reports_parse_and_carry_real_quirks():
     assert all(b"\r\n" in content for content in raw)
     assert sum(content.startswith(b"\xef\xbb\xbf") for content in raw) == 1
     reports = [parse_zoom_report(content, file_name=f.name) for f, content in zip(files, raw)]
-    assert {r.report_type for r in reports} == {WEBINAR_ATTENDEE, WEBINAR_REGISTRATION}
+    assert {r.report_type for r in reports} == {WEBINAR_ATTENDEE, WEBINAR_REGISTRATION, MEETING_PARTICIPANTS}
+    masterclasses = [r.event_id for r in reports if r.report_type == WEBINAR_ATTENDEE and "masterclass" in r.topic.lower()]
+    assert len(masterclasses) > len(set(masterclasses)), "a recurring webinar: one ID on several dates"
     attendees = pd.concat([r.sections["attendee"] for r in reports if r.report_type == WEBINAR_ATTENDEE])
     joined = attendees[attendees["Attended"].eq("Yes")]
     assert joined["Email"].duplicated().any(), "some attendees rejoined"
     camp = [r for r in reports if "boot camp" in r.topic.lower()]
     assert {r.event_id for r in camp} and len({r.start_time_text for r in camp}) == 2, "a two-day boot camp"
+
+
+def test_sample_sessions_exercise_the_event_rules():
+    """A boot camp known only from mappings/bootcamp_sessions.csv, a meeting's participants (email
+    only, the host left out) and a recurring webinar all come out of the sample as they should."""
+    reports = [parse_zoom_report(f.read_bytes(), file_name=f.name) for f in sorted((SAMPLE_DATA_DIR / "zoom").glob("*.csv"))]
+    participants = event_participants(reports, Mappings(directory=str(PROJECT_ROOT / "mappings")).event_mappings())
+    intensive = participants[participants["event_name"].eq("CFA Weekend Intensive")]
+    assert "boot camp" not in intensive["event_name"].iloc[0].lower()
+    assert set(intensive["event_type"]) == {"bootcamp"} and set(intensive["bootcamp_day"]) == {"Day 1", "Day 2"}
+    meeting = participants[participants["event_name"].eq("CFA Doubt Clearing Session")]
+    assert len(meeting) and meeting["attended"].all() and meeting["email"].notna().all()
+    assert "host@finedu.in" not in set(meeting["email"])
+    masterclasses = participants[participants["event_name"].str.contains("Masterclass")].drop_duplicates(["event_id", "event_date"])
+    assert masterclasses["event_id"].duplicated().any(), "one webinar ID on two dates is two sessions"
+    assert set(masterclasses["event_type"]) == {"webinar"}
 
 
 def test_one_person_can_be_followed_through_the_whole_funnel():

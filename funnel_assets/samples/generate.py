@@ -5,7 +5,8 @@ a Zoom registration, attendance (with rejoins), a CRM assignment (sometimes reas
 a sale. Values are as messy as the real sources: phones as `+91 98765-43210`,
 `098765 43210`, blanks and foreign numbers; names in odd case; sources in odd case and
 spacing, some unmapped, some deprecated; amounts as `₹1,234.50`; Zoom's multi-section
-report layouts with CRLF, trailing commas, a BOM and a spreadsheet-resaved date format.
+report layouts with CRLF, trailing commas, a BOM and a spreadsheet-resaved date format, a
+recurring webinar, a boot camp only the mappings mark, and a meeting's participants report.
 
     python -m funnel_assets.samples.generate --out sample_data              # the committed demo set
     python -m funnel_assets.samples.generate --out /tmp/big --scale benchmark
@@ -50,7 +51,8 @@ BENCHMARK = Scale(
     spend_rows=100_000,
     assigned_leads=1_000_000,
     sales=200_000,
-    webinar_sessions=148,  # + one two-day boot camp: 300 Zoom reports
+    # + a two-day boot camp, a two-day weekend intensive and two meetings: 300 Zoom reports
+    webinar_sessions=145,
     registrants_per_session=150,
 )
 SCALES = {"small": SMALL, "benchmark": BENCHMARK}
@@ -326,7 +328,57 @@ def _zoom_sessions(rng: np.random.Generator, scale: Scale, end: date) -> list[di
                 "kind": "bootcamp",
             }
         )
+    # a recurring webinar: Zoom keeps one webinar ID for every occurrence
+    if len(sessions) > 6:
+        sessions[4] = {**sessions[4], "id": sessions[0]["id"], "topic": sessions[0]["topic"], "program": sessions[0]["program"]}
+    # a boot camp whose topic does not say so: only mappings/bootcamp_sessions.csv marks it
+    for day_number in (1, 2):
+        sessions.append(
+            {
+                "id": INTENSIVE_ID,
+                "topic": "CFA Weekend Intensive",
+                "program": "CFA",
+                "start": saturday - pd.Timedelta(days=14) + pd.Timedelta(days=day_number - 1, hours=10),
+                "kind": "bootcamp",
+            }
+        )
+    # a weekly doubt-clearing call held as a Zoom meeting: a participants report, no registration
+    for weeks_back in (2, 1):
+        sessions.append(
+            {
+                "id": MEETING_ID,
+                "topic": "CFA Doubt Clearing Session",
+                "program": "CFA",
+                "start": pd.Timestamp(end) - pd.Timedelta(days=7 * weeks_back) + pd.Timedelta(hours=18),
+                "kind": "meeting",
+            }
+        )
     return sessions
+
+
+# fixed, so the committed mappings/bootcamp_sessions.csv can name the intensive
+INTENSIVE_ID = "85500012345"
+MEETING_ID = "83300045678"
+MEETING_HEADER = ["Name (Original Name)", "User Email", "Join Time", "Leave Time", "Duration (Minutes)", "Guest", "Recording Consent"]
+
+
+def _meeting_report(rng: np.random.Generator, session: dict, who: pd.DataFrame, first: pd.Series) -> str:
+    """Zoom's meeting participants report: a summary row, a blank line, one participants table
+    (the host among them); times as 11/08/2025 09:58:12 AM; people known by email only."""
+    start: pd.Timestamp = session["start"]
+    end = start + pd.Timedelta(minutes=60)
+    stamp = "%m/%d/%Y %I:%M:%S %p"
+    came = who.iloc[: max(1, len(who) // 3)]
+    join_at = start + pd.to_timedelta(rng.integers(0, 15 * 60, len(came)), unit="s")
+    stay = rng.integers(10, 45, len(came))
+    rows = [[CONDUCTORS[session["program"]], "host@finedu.in", start.strftime(stamp), end.strftime(stamp), 60, "No", ""]]
+    for k in range(len(came)):
+        rows.append([f"{first[k]} {came['last'].iloc[k]}", came["email"].iloc[k], join_at[k].strftime(stamp),
+                     (join_at[k] + pd.Timedelta(minutes=int(stay[k]))).strftime(stamp), int(stay[k]), "Yes", "Y"])  # fmt: skip
+    summary = [["Meeting ID", "Topic", "Start Time", "End Time", "User Email", "Duration (Minutes)", "Participants"],
+               [_spaced_id(session["id"]), session["topic"], start.strftime(stamp), end.strftime(stamp),
+                "host@finedu.in", 60, len(rows)]]  # fmt: skip
+    return _csv_lines(summary, True) + "\r\n" + _csv_lines([MEETING_HEADER, *rows], True)
 
 
 def _spaced_id(webinar_id: str) -> str:
@@ -334,7 +386,8 @@ def _spaced_id(webinar_id: str) -> str:
 
 
 def zoom_reports(rng: np.random.Generator, people: pd.DataFrame, scale: Scale, end: date) -> dict[str, bytes]:
-    """file name -> bytes, a registration and an attendee report per session, in Zoom's layouts."""
+    """file name -> bytes, in Zoom's layouts: a registration and an attendee report per webinar or
+    boot-camp day, a participants report per meeting."""
     files: dict[str, bytes] = {}
     sessions = _zoom_sessions(rng, scale, end)
     camp_people = people.iloc[rng.integers(0, max(1, len(people) // 2), scale.registrants_per_session)]
@@ -350,6 +403,9 @@ def zoom_reports(rng: np.random.Generator, people: pd.DataFrame, scale: Scale, e
         phone = messy_phones(rng, who["phone"])
         date_tag = start.strftime("%Y-%m-%d")
         count_registered = n
+        if session["kind"] == "meeting":
+            files[f"{session['id']}_participants_{date_tag}.csv"] = _meeting_report(rng, session, who, first).encode("utf-8")
+            continue
 
         registered_text = _zoom_time(pd.Series(registered), style).to_numpy()
         registration_rows = [[f, who["last"][k], who["email"][k], phone[k], who["city"][k],
