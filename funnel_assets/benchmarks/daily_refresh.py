@@ -26,7 +26,7 @@ from pathlib import Path
 import dagster as dg
 
 from funnel_assets.assets import marketing, reporting, sales, zoom
-from funnel_assets.benchmarks.warehouse_load import assignment_like_frame, raw_copy_seconds
+from funnel_assets.benchmarks.warehouse_load import assignment_like_frame, load_against_floor
 from funnel_assets.checks import ASSET_CHECKS
 from funnel_assets.jobs import daily_refresh
 from funnel_assets.resources.drop_folder import ZoomDropFolder
@@ -151,12 +151,9 @@ def main() -> None:
         postgres = Warehouse(url=args.postgres_url, schema_name=schema, export_dir=str(root / "exports"))
         try:
             run("PostgreSQL", data, root, postgres)
-            frame = assignment_like_frame(1_000_000)
-            floor = raw_copy_seconds(postgres, frame)
-            started = time.perf_counter()
-            Warehouse(url=args.postgres_url, schema_name=schema).write_table("load_rate_check", frame)
-            load = time.perf_counter() - started
-            print(f"\nload rate, 1,000,000 rows: warehouse {load:.1f} s vs raw COPY {floor:.1f} s ({load / floor:.2f}x the floor)")
+            floor, load, ratios = load_against_floor(Warehouse(url=args.postgres_url, schema_name=schema), assignment_like_frame(1_000_000), 5)
+            print(f"\nload rate, 1,000,000 rows, median of 5: warehouse {load:.2f} s vs raw COPY {floor:.2f} s "
+                  f"({load / floor:.2f}x the floor; runs {min(ratios):.2f}x to {max(ratios):.2f}x)")  # fmt: skip
         finally:
             with postgres.engine().begin() as conn:
                 conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -1,6 +1,6 @@
 """Benchmark: the warehouse's table load against a raw PostgreSQL COPY of the same rows.
 
-    python -m funnel_assets.benchmarks.warehouse_load --rows 1000000 [--postgres-url URL]
+    python -m funnel_assets.benchmarks.warehouse_load --rows 1000000 [--repeat 5] [--postgres-url URL]
 
 Prints wall seconds, rows per second and the ratio to the raw COPY (the floor), for
 PostgreSQL and for the embedded SQLite warehouse, and the process's peak memory.
@@ -13,6 +13,7 @@ import csv
 import io
 import os
 import resource
+import statistics
 import tempfile
 import time
 from contextlib import closing
@@ -69,6 +70,16 @@ def timed_write(warehouse: Warehouse, frame: pd.DataFrame) -> float:
     return time.perf_counter() - started
 
 
+def load_against_floor(warehouse: Warehouse, frame: pd.DataFrame, repeat: int) -> tuple[float, float, list[float]]:
+    """Median seconds of the floor and of the warehouse's load, each measured `repeat` times in
+    turn (this shared machine varies by a fifth from one run to the next), and every run's ratio."""
+    floors, loads = [], []
+    for _ in range(repeat):
+        floors.append(raw_copy_seconds(warehouse, frame))
+        loads.append(timed_write(warehouse, frame))
+    return statistics.median(floors), statistics.median(loads), [load / floor for floor, load in zip(floors, loads)]
+
+
 def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -76,6 +87,7 @@ def peak_memory_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5, help="measurements of the floor and the load, each")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("FUNNEL_BENCHMARK_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
@@ -86,10 +98,11 @@ def main() -> None:
     print(f"{args.rows:,} rows x {frame.shape[1]} columns; peak memory after building them: {peak_memory_mb():,.0f} MB")
 
     postgres = Warehouse(url=args.postgres_url, schema_name="funnel_benchmark")
-    floor = raw_copy_seconds(postgres, frame)
-    loaded = timed_write(postgres, frame)
+    floor, loaded, ratios = load_against_floor(postgres, frame, args.repeat)
+    print(f"PostgreSQL, median of {args.repeat} runs each:")
     print(f"PostgreSQL raw COPY (floor)    {floor:6.2f} s  {args.rows / floor:12,.0f} rows/s")
-    print(f"PostgreSQL warehouse load      {loaded:6.2f} s  {args.rows / loaded:12,.0f} rows/s  ({loaded / floor:.2f}x the floor)")
+    print(f"PostgreSQL warehouse load      {loaded:6.2f} s  {args.rows / loaded:12,.0f} rows/s  ({loaded / floor:.2f}x the floor; "
+          f"runs {min(ratios):.2f}x to {max(ratios):.2f}x)")  # fmt: skip
     with postgres.engine().begin() as conn:
         conn.exec_driver_sql('DROP SCHEMA "funnel_benchmark" CASCADE')
 

@@ -2,8 +2,8 @@
 
     python -m funnel_assets.benchmarks.zoom_ingest --reports 300 [--per-session 150]
 
-Generates the reports with the sample generator (registration + attendee per session, one
-two-day boot camp), drops them into a temporary folder, materialises the Zoom assets into a
+Generates the reports with the sample generator (registration + attendee per webinar and
+boot-camp day, two two-day boot camps, a recurring webinar, two meeting participants reports), drops them into a temporary folder, materialises the Zoom assets into a
 temporary SQLite warehouse, and prints wall seconds, rows and peak memory. A second run with
 the folder empty shows the steady daily cost: every archived report is parsed again.
 """
@@ -38,7 +38,8 @@ def main() -> None:
         root = Path(folder)
         os.environ["FUNNEL_DATA_DIR"] = str(root / "data")
         rng = np.random.default_rng(11)
-        sessions = max(1, args.reports // 2 - 2)  # plus the boot camp's two days
+        # plus two boot camps of two days (a registration and an attendee report each) and two meeting reports
+        sessions = max(1, args.reports // 2 - 5)
         scale = Scale(people=50_000, leads=0, spend_rows=0, assigned_leads=0, sales=0,
                       webinar_sessions=sessions, registrants_per_session=args.per_session)  # fmt: skip
         files = generate_zoom_reports(rng, people_pool(rng, scale.people), scale, DEFAULT_END_DATE)
