@@ -165,16 +165,18 @@ def test_every_write_is_mirrored_as_a_csv_export_only_when_it_succeeds(tmp_path,
             "name": ["Asha", 'Ravi "R", Jr', ""],
             "at": pd.to_datetime(["2025-10-01 09:30", "2025-10-02 10:00", None]).tz_localize("Asia/Kolkata"),
             "seats": pd.array([2, None, 1], dtype="Int64"),
+            "paid": pd.array([True, None, False], dtype="boolean"),
+            "amount": [1000.0, 2.5, None],
         }
     )
     exporting.write_table("people", frame)
     exported = (tmp_path / "exports" / "people.csv").read_text()
-    # text quoted, blanks empty, times ISO with their offset
+    # text quoted, blanks empty, times ISO with their offset, numbers in their shortest form
     assert exported.splitlines() == [
-        "name,at,seats",
-        '"Asha","2025-10-01T09:30:00+05:30",2',
-        '"Ravi ""R"", Jr","2025-10-02T10:00:00+05:30",',
-        ",,1",
+        "name,at,seats,paid,amount",
+        '"Asha","2025-10-01T09:30:00+05:30",2,true,1000',
+        '"Ravi ""R"", Jr","2025-10-02T10:00:00+05:30",,,2.5',
+        ",,1,false,",
     ]
 
     def failing_batches():
@@ -203,3 +205,28 @@ def test_a_sqlite_table_another_program_wrote_is_still_read(sqlite_warehouse: Wa
     assert frame["note"].tolist() == ["42", "ok"]
     assert frame["at"].iloc[0] == pd.Timestamp("2025-10-01 09:30", tz="Asia/Kolkata") and pd.isna(frame["at"].iloc[1])
     assert frame["n"].dtype == "Int64" and frame["n"].iloc[0] == 7 and pd.isna(frame["n"].iloc[1])
+
+
+def test_text_with_line_breaks_reads_back_from_a_large_table(warehouse: Warehouse):
+    # larger than the CSV parser's 1 MB block, so a block boundary falls inside some quoted value
+    remarks = [f"called twice, no answer {i}\nthen WhatsApp \"later\"\r\nok" for i in range(60_000)]
+    warehouse.write_table("remarks", pd.DataFrame({"n": range(60_000), "remark": remarks}))
+    back = warehouse.read_table("remarks")
+    assert back["remark"].tolist() == remarks and back["n"].tolist() == list(range(60_000))
+
+
+def test_an_empty_table_reads_back_with_its_types(warehouse: Warehouse):
+    frame = pd.DataFrame(
+        {
+            "name": pd.Series(["a"], dtype=object),
+            "n": pd.array([1], dtype="Int64"),
+            "x": [1.5],
+            "ok": pd.array([True], dtype="boolean"),
+            "at": pd.to_datetime(["2025-10-01 09:30"]).tz_localize("Asia/Kolkata"),
+        }
+    ).iloc[:0]
+    warehouse.write_table("empty_typed", frame)
+    back = warehouse.read_table("empty_typed")
+    assert len(back) == 0
+    assert (str(back["n"].dtype), str(back["x"].dtype), str(back["ok"].dtype)) == ("Int64", "float64", "boolean")
+    assert str(back["at"].dtype) == "datetime64[ns, Asia/Kolkata]"

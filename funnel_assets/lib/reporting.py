@@ -62,8 +62,9 @@ def counted_sales(sales: pd.DataFrame) -> pd.Series:
 def _looked_up(values: pd.Series, positions: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
     """values[positions] by position, missing where the position is -1; the dtype is kept."""
     if values.dtype == object:
-        taken = values.to_numpy().take(np.maximum(positions, 0))
-        taken[positions < 0] = None
+        taken = np.full(len(positions), None, dtype=object)
+        found = positions >= 0
+        taken[found] = values.to_numpy()[positions[found]]
         return taken
     return values.array.take(positions, allow_fill=True)
 
@@ -71,7 +72,10 @@ def _looked_up(values: pd.Series, positions: np.ndarray) -> pd.api.extensions.Ex
 def _flag(values: pd.Series, positions: np.ndarray) -> np.ndarray:
     """True/false values[positions] by position; missing values and position -1 are false."""
     flags = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
-    return np.where(positions >= 0, flags.take(np.maximum(positions, 0)), False)
+    taken = np.zeros(len(positions), dtype=bool)
+    found = positions >= 0
+    taken[found] = flags[positions[found]]
+    return taken
 
 
 def funnel_people(
@@ -109,15 +113,15 @@ def funnel_people(
     # the rows: every Part 1 person, then the Part 2 phones no Part 1 person has
     from_part1 = np.concatenate([np.arange(len(first_touch)), np.full(len(only_part2), -1)])
     from_part2 = np.concatenate([at_part2, only_part2])
-    from_first_lead = first_lead.index.get_indexer(part1_keys.to_numpy())[np.maximum(from_part1, 0)]
-    from_first_lead[from_part1 < 0] = -1
+    from_first_lead = np.full(len(from_part1), -1)
+    from_first_lead[from_part1 >= 0] = first_lead.index.get_indexer(part1_keys.to_numpy())[from_part1[from_part1 >= 0]]
 
     joined = pd.DataFrame(
         {
             "phone": np.where(
                 from_part1 >= 0,
                 _looked_up(first_touch["phone"], from_part1),
-                part2_phones.to_numpy(dtype=object).take(np.maximum(from_part2, 0)),
+                _looked_up(pd.Series(part2_phones.to_numpy(dtype=object), dtype=object), from_part2),
             ),
             "email": _looked_up(first_touch["email"], from_part1),
             "lead_created_at": _looked_up(first_lead, from_first_lead),

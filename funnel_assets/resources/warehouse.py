@@ -516,13 +516,13 @@ class Warehouse(dg.ConfigurableResource):
             conn.rollback()
         columns = list(kinds)
         if not buffer.getbuffer().nbytes:
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+            return _restore_dtypes(pd.DataFrame({c: pd.Series(dtype=object) for c in columns}), kinds)
         copied = {kind: _ARROW_TYPES[kind] for kind in ("text", "integer", "float", "boolean", "date")}
         parsed = pacsv.read_csv(
             pa.BufferReader(buffer.getbuffer()),
             read_options=pacsv.ReadOptions(column_names=columns),
-            # a row of one NULL is an empty line
-            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
+            # a row of one NULL is an empty line; text may hold line breaks (inside quotes)
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=True),
             # an unquoted empty field is NULL; a quoted one ("") is empty text
             convert_options=pacsv.ConvertOptions(
                 column_types={c: copied.get(kind, pa.int64()) for c, kind in kinds.items()},

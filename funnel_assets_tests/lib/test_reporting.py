@@ -133,6 +133,32 @@ def test_the_tall_stages_table_carries_the_same_counts(metrics):
     assert len(tall) == 5 * len(metrics)
 
 
+@pytest.mark.parametrize(
+    "empty",
+    ["first_touch", "leads", "assignments", "sales", "counted_sales", "part2", "everything"],
+)
+def test_funnel_people_when_a_part_has_nothing_yet(empty):
+    """A new install, a CRM with no sales yet, every sale refunded: the table is still built."""
+    first_touch, leads, assignments, sales = FIRST_TOUCH, LEADS, ASSIGNMENTS, SALES
+    if empty in ("first_touch", "everything"):
+        first_touch, leads = FIRST_TOUCH.iloc[:0], LEADS.iloc[:0]
+    if empty == "leads":
+        leads = LEADS.iloc[:0]
+    if empty in ("assignments", "part2", "everything"):
+        assignments = ASSIGNMENTS.iloc[:0]
+    if empty in ("sales", "part2", "everything"):
+        sales = SALES.iloc[:0]
+    if empty == "counted_sales":
+        sales = SALES.assign(status="refunded")
+    people = funnel_people(first_touch, leads, assignments, sales)
+    part1 = set(first_touch["phone"].dropna())
+    part2 = set(assignments["phone"]) | set(sales.loc[~sales["status"].str.lower().eq("refunded"), "phone"])
+    assert set(people["phone"].dropna()) == part1 | part2
+    assert len(people) == len(first_touch) + len(part2 - part1)
+    assert people["converted"].sum() == len(set(sales.loc[~sales["status"].str.lower().eq("refunded"), "phone"]))
+    assert people["revenue"].dtype == "float64" and isinstance(people["assigned_on"].dtype, pd.DatetimeTZDtype)
+
+
 def test_funnel_people_joins_the_parts_on_the_phone_and_keeps_everyone():
     people = funnel_people(FIRST_TOUCH, LEADS, ASSIGNMENTS, SALES).set_index(["phone", "email"], drop=False)
     assert len(people) == 5  # A, B, C, the email-only lead, and D known only to Part 2
