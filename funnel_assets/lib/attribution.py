@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from funnel_assets.lib.funnel_mapping import source_key
 from funnel_assets.lib.phones import user_id
+from funnel_assets.lib.text import arrow_strings, to_object
 from funnel_assets.settings import MISCELLANEOUS_FUNNEL
 
 TOUCH_ORDER = {"lead": 0, "webinar_registration": 1, "bootcamp_registration": 1, "webinar_attendance": 2, "bootcamp_attendance": 2}
@@ -77,18 +78,14 @@ def all_touches(leads: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame
     return touches.reset_index(drop=True)
 
 
-def _arrow_text(values: pd.Series) -> pa.Array:
-    return pa.array(values, type=pa.string(), from_pandas=True)
-
-
 def person_keys(phone: pd.Series, email: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(person key, phone filled in from the email where the email was seen with a phone).
 
     The keys read `phone:<phone>`, `email:<email>` or `touch:<row>`, so keys of different
     frames match. Arrow's string kernels and pandas' hash tables: no per-row Python.
     """
-    phones = _arrow_text(phone)
-    emails = pc.utf8_lower(pc.utf8_trim_whitespace(_arrow_text(email)))
+    phones = arrow_strings(phone)
+    emails = pc.utf8_lower(pc.utf8_trim_whitespace(arrow_strings(email)))
     with_both = pc.and_(pc.is_valid(phones), pc.is_valid(emails))
     # each email's earliest phone (rows arrive earliest first)
     seen = pd.Index(emails.filter(with_both).to_numpy(zero_copy_only=False))
@@ -100,10 +97,7 @@ def person_keys(phone: pd.Series, email: pd.Series) -> tuple[pd.Series, pd.Serie
     keys = pc.coalesce(
         pc.binary_join_element_wise("phone:", phones, ""), pc.binary_join_element_wise("email:", emails, ""), alone
     )
-    return (
-        pd.Series(keys.to_numpy(zero_copy_only=False), index=phone.index, dtype=object),
-        pd.Series(phones.to_numpy(zero_copy_only=False), index=phone.index, dtype=object),
-    )
+    return to_object(keys, phone.index), to_object(phones, phone.index)
 
 
 def _first_valid_per_group(codes: np.ndarray, values: pd.Series, groups: int) -> np.ndarray:

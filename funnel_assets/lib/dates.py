@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from funnel_assets.lib.text import arrow_strings, trimmed
+from funnel_assets.lib.text import trimmed_strings
 from funnel_assets.settings import TIMEZONE
 
 # Tried in order; the first that reads a value wins. Day-first, as India writes dates.
@@ -36,18 +36,17 @@ _HAS_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 
 def parse_local_datetimes(values: pd.Series, formats: tuple[str, ...] = LOCAL_FORMATS) -> pd.Series:
     """Asia/Kolkata timestamps; NaT where a value is blank or in no known format."""
-    text = trimmed(values)
-    strings = text.to_numpy()
-    with_offset = text.notna().to_numpy() & pc.fill_null(
-        pc.match_substring_regex(arrow_strings(text), _HAS_OFFSET), False
-    ).to_numpy(zero_copy_only=False)
+    text = trimmed_strings(values)
+    strings = text.to_numpy(zero_copy_only=False)
+    present = pc.is_valid(text).to_numpy(zero_copy_only=False)
+    with_offset = pc.fill_null(pc.match_substring_regex(text, _HAS_OFFSET), False).to_numpy(zero_copy_only=False)
     result = pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[ns, {TIMEZONE}]")
     if with_offset.any():
         parsed = pd.to_datetime(strings[with_offset], utc=True, format="ISO8601", errors="coerce")
         result.iloc[np.flatnonzero(with_offset)] = parsed.tz_convert(TIMEZONE)
 
     # positions still unread; each format is tried on what the formats before it left
-    pending = np.flatnonzero(text.notna().to_numpy() & ~with_offset)
+    pending = np.flatnonzero(present & ~with_offset)
     local = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
     for fmt in formats:
         if not len(pending):

@@ -21,11 +21,10 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from funnel_assets.lib.attribution import person_keys
 from funnel_assets.lib.phones import user_id
+from funnel_assets.lib.text import text_rank
 from funnel_assets.settings import MISCELLANEOUS_FUNNEL, TIMEZONE
 
 NOT_A_SALE = ("refunded", "refund", "cancelled", "canceled", "failed", "chargeback")
@@ -71,11 +70,15 @@ def _looked_up(values: pd.Series, positions: np.ndarray) -> pd.api.extensions.Ex
 
 def _flag(values: pd.Series, positions: np.ndarray) -> np.ndarray:
     """True/false values[positions] by position; missing values and position -1 are false."""
-    flags = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
-    taken = np.zeros(len(positions), dtype=bool)
-    found = positions >= 0
-    taken[found] = flags[positions[found]]
-    return taken
+    return _looked_up(values.astype("boolean"), positions).fillna(False).to_numpy(dtype=bool)
+
+
+def _through(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
+    """inner[outer] by position, -1 where outer is -1: positions looked up through another lookup."""
+    composed = np.full(len(outer), -1)
+    found = outer >= 0
+    composed[found] = inner[outer[found]]
+    return composed
 
 
 def funnel_people(
@@ -97,14 +100,7 @@ def funnel_people(
 
     # every Part 2 phone, in phone order
     part2_phones = first_assignment.index.append(per_phone.index).unique()
-    part2_phones = part2_phones.take(pc.sort_indices(pa.array(part2_phones.to_numpy(), type=pa.string())).to_numpy())
-    part2 = pd.DataFrame(index=part2_phones)
-    at_assignment = first_assignment.index.get_indexer(part2_phones)
-    at_sale = per_phone.index.get_indexer(part2_phones)
-    part2["assigned_on"] = _looked_up(first_assignment["assigned_on"], at_assignment)
-    part2["employee"] = _looked_up(first_assignment["employee"], at_assignment)
-    for column in ("first_sale_at", "revenue", "final_funnel"):
-        part2[column] = _looked_up(per_phone[column], at_sale)
+    part2_phones = part2_phones[np.argsort(text_rank(part2_phones.to_series()), kind="stable")]
 
     # Part 1 people are their phone's Part 2 row when they have a phone (email-only people have none)
     at_part2 = part2_phones.get_indexer(first_touch["phone"].to_numpy(dtype=object))
@@ -113,25 +109,28 @@ def funnel_people(
     # the rows: every Part 1 person, then the Part 2 phones no Part 1 person has
     from_part1 = np.concatenate([np.arange(len(first_touch)), np.full(len(only_part2), -1)])
     from_part2 = np.concatenate([at_part2, only_part2])
-    from_first_lead = np.full(len(from_part1), -1)
-    from_first_lead[from_part1 >= 0] = first_lead.index.get_indexer(part1_keys.to_numpy())[from_part1[from_part1 >= 0]]
+    from_assignment = _through(first_assignment.index.get_indexer(part2_phones), from_part2)
+    from_sale = _through(per_phone.index.get_indexer(part2_phones), from_part2)
 
     joined = pd.DataFrame(
         {
             "phone": np.where(
                 from_part1 >= 0,
                 _looked_up(first_touch["phone"], from_part1),
-                _looked_up(pd.Series(part2_phones.to_numpy(dtype=object), dtype=object), from_part2),
+                _looked_up(part2_phones.to_series(), from_part2),
             ),
             "email": _looked_up(first_touch["email"], from_part1),
-            "lead_created_at": _looked_up(first_lead, from_first_lead),
+            "lead_created_at": _looked_up(first_lead, _through(first_lead.index.get_indexer(part1_keys.to_numpy()), from_part1)),
             "first_funnel": _looked_up(first_touch["first_funnel"], from_part1),
             "registered": _flag(first_touch["registered_any"], from_part1),
             "attended": _flag(first_touch["attended_any"], from_part1),
+            "assigned_on": _looked_up(first_assignment["assigned_on"], from_assignment),
+            "employee": _looked_up(first_assignment["employee"], from_assignment),
+            "first_sale_at": _looked_up(per_phone["first_sale_at"], from_sale),
+            "revenue": _looked_up(per_phone["revenue"], from_sale),
+            "final_funnel": _looked_up(per_phone["final_funnel"], from_sale),
         }
     )
-    for column in ("assigned_on", "employee", "first_sale_at", "revenue", "final_funnel"):
-        joined[column] = _looked_up(part2[column], from_part2)
     for column in ("lead_created_at", "assigned_on", "first_sale_at"):
         if not isinstance(joined[column].dtype, pd.DatetimeTZDtype):
             joined[column] = pd.to_datetime(joined[column], utc=True)

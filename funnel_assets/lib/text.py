@@ -36,9 +36,14 @@ def to_object(text: pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(text.to_numpy(zero_copy_only=False), index=index, dtype=object)
 
 
+def trimmed_strings(values: pd.Series) -> pa.Array:
+    """Each value with surrounding whitespace removed, as Arrow strings; blank becomes null."""
+    return blank_as_null(pc.utf8_trim_whitespace(arrow_strings(values)))
+
+
 def trimmed(values: pd.Series) -> pd.Series:
     """Each value with surrounding whitespace removed; blank becomes None."""
-    return to_object(blank_as_null(pc.utf8_trim_whitespace(arrow_strings(values))), values.index)
+    return to_object(trimmed_strings(values), values.index)
 
 
 def clean_text(values: pd.Series) -> pd.Series:

@@ -72,6 +72,18 @@ _SQL_TYPES = {
 }
 
 
+# Arrow type of each column kind, as written to CSV and as read back (times as UTC instants).
+_ARROW_TYPES = {
+    "text": pa.string(),
+    "integer": pa.int64(),
+    "float": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+}
+
+
 class WarehouseError(Exception):
     """A table could not be written or read; the message says which and why."""
 
@@ -225,10 +237,8 @@ def _arrow_batch(batch: pd.DataFrame, kinds: dict[str, str]) -> pa.Table:
             columns.append(blank_as_null(arrow_strings(series)))
         elif kind in ("timestamptz", "timestamp"):
             columns.append(_timestamp_strings(series))
-        elif kind == "date":
-            columns.append(pa.array(series, type=pa.date32(), from_pandas=True))
         else:
-            columns.append(pa.array(series, from_pandas=True))
+            columns.append(pa.array(series, type=_ARROW_TYPES[kind], from_pandas=True))
     return pa.table(columns, names=list(kinds))
 
 
@@ -563,17 +573,6 @@ def _prepared_ahead(batches: Iterator[pd.DataFrame], prepare: Callable[[pd.DataF
 def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     yield first
     yield from rest
-
-
-_ARROW_TYPES = {
-    "text": pa.string(),
-    "integer": pa.int64(),
-    "float": pa.float64(),
-    "boolean": pa.bool_(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us"),
-    "timestamptz": pa.timestamp("us", tz="UTC"),
-}
 
 
 def _sqlite_column(values: tuple, kind: str) -> pa.ChunkedArray | pa.Array:
