@@ -1,67 +1,94 @@
-"""Where things live and which environment variables configure them.
+"""Every setting of the project, read from the environment in one place.
 
-Every setting has a working default for the demo, so a fresh clone runs with no
-configuration at all. `dagster dev` also reads a `.env` file in the project root.
+Each variable has a working default for the demo, so a fresh clone runs with no
+configuration at all; `dagster dev` and `dg dev` also read a `.env` file in the project
+root. `Settings.from_env()` is called once, when the definitions are assembled
+(`defs/resources.py` turns it into resources). Secrets are not fields of `Settings`:
+they are read at the moment they are used, through `secret()`, so they never sit in a
+resource's configuration that the UI shows or a run could override.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 # The project root: the folder holding pyproject.toml (the package is installed editable).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-TIMEZONE = "Asia/Kolkata"
-MISCELLANEOUS_FUNNEL = "Other Sources (Miscellaneous)"
-
-
-def _path_setting(env_name: str, default: Path) -> Path:
-    value = os.environ.get(env_name, "").strip()
-    return Path(value).expanduser().resolve() if value else default
-
-
-def data_dir() -> Path:
-    """Raw landing files (each run's downloads) and the embedded warehouse."""
-    return _path_setting("FUNNEL_DATA_DIR", PROJECT_ROOT / "data")
-
-
-def mappings_dir() -> Path:
-    return _path_setting("FUNNEL_MAPPINGS_DIR", PROJECT_ROOT / "mappings")
-
-
-def zoom_drop_dir() -> Path:
-    return _path_setting("FUNNEL_ZOOM_DROP_DIR", data_dir() / "zoom_drop")
-
-
 SAMPLE_DATA_DIR = PROJECT_ROOT / "sample_data"
 
-
-def default_warehouse_url() -> str:
-    return f"sqlite:///{data_dir() / 'warehouse.sqlite'}"
-
-
-def env(name: str, default: str = "") -> str:
-    """An environment variable, stripped, or the default when unset or blank."""
-    return os.environ.get(name, "").strip() or default
+# The only environment variables read as secrets.
+CRM_API_TOKEN = "CRM_API_TOKEN"
+ALERT_WEBHOOK_URL = "FUNNEL_ALERT_WEBHOOK_URL"
+SECRETS = frozenset({CRM_API_TOKEN, ALERT_WEBHOOK_URL})
+WAREHOUSE_URL = "FUNNEL_WAREHOUSE_URL"
 
 
-def landing_path(run_id: str, name: str, *, day: date | None = None) -> Path:
-    """Where one run keeps its download of one source: data/landing/<day>/<run_id>/<name>.
-
-    A retried step of the same run finds the file and reuses it; a new run gets a
-    new folder and downloads afresh.
-    """
-    landing = data_dir() / "landing"
-    # a step retried after midnight still finds the file its run landed the day before
-    for earlier in sorted(landing.glob(f"*/{run_id}/{name}")):
-        return earlier
-    day = day or date.today()
-    return landing / day.isoformat() / run_id / name
+def secret(name: str, environ: Mapping[str, str] = os.environ) -> str | None:
+    """A secret from the environment at the moment it is needed (None when unset)."""
+    if name not in SECRETS:
+        raise KeyError(f"{name} is not one of the project's secrets ({', '.join(sorted(SECRETS))}).")
+    return environ.get(name, "").strip() or None
 
 
-def today_local() -> date:
-    """Today's date in Asia/Kolkata: the day metrics stop before (D-1)."""
-    return datetime.now(ZoneInfo(TIMEZONE)).date()
+@dataclass(frozen=True)
+class Settings:
+    """The project's configuration, as the environment gives it (see the README's table)."""
+
+    data_dir: Path
+    mappings_dir: Path
+    zoom_drop_dir: Path
+    warehouse_url: str
+    # a URL given in the environment may carry a password: Dagster then reads it at run time and never shows it
+    warehouse_url_in_environment: bool
+    warehouse_schema: str
+    export_dir: Path | None
+    export_sheet: str
+    leads_source: str
+    leads_source_field: str
+    spend_source: str
+    google_service_account_file: str | None
+    crm_assigned_leads_url: str
+    crm_sales_url: str
+    crm_token_query_parameter: str | None
+    crm_min_rows_ratio: float
+    daily_refresh_cron: str
+    max_miscellaneous_share: float
+    ui_url: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        def value(name: str, default: str = "") -> str:
+            return environ.get(name, "").strip() or default
+
+        def folder(name: str, default: Path) -> Path:
+            given = value(name)
+            return Path(given).expanduser().resolve() if given else default
+
+        data_dir = folder("FUNNEL_DATA_DIR", PROJECT_ROOT / "data")
+        export_dir = value("FUNNEL_EXPORT_DIR", str(data_dir / "exports"))
+        return cls(
+            data_dir=data_dir,
+            mappings_dir=folder("FUNNEL_MAPPINGS_DIR", PROJECT_ROOT / "mappings"),
+            zoom_drop_dir=folder("FUNNEL_ZOOM_DROP_DIR", data_dir / "zoom_drop"),
+            warehouse_url=value(WAREHOUSE_URL, f"sqlite:///{data_dir / 'warehouse.sqlite'}"),
+            # Dagster can read at run time only what this process's environment holds
+            warehouse_url_in_environment=bool(value(WAREHOUSE_URL)) and environ is os.environ,
+            warehouse_schema=value("FUNNEL_WAREHOUSE_SCHEMA", "funnel"),
+            # "off" turns the CSV exports off
+            export_dir=None if export_dir.lower() == "off" else Path(export_dir).expanduser(),
+            export_sheet=value("FUNNEL_EXPORT_SHEET"),
+            leads_source=value("FUNNEL_LEADS_SOURCE", str(SAMPLE_DATA_DIR / "leads.csv")),
+            leads_source_field=value("FUNNEL_LEADS_SOURCE_FIELD", "utm_campaign"),
+            spend_source=value("FUNNEL_SPEND_SOURCE", str(SAMPLE_DATA_DIR / "spend.csv")),
+            google_service_account_file=value("GOOGLE_SERVICE_ACCOUNT_FILE") or None,
+            crm_assigned_leads_url=value("CRM_ASSIGNED_LEADS_URL", str(SAMPLE_DATA_DIR / "crm" / "assigned_leads.csv")),
+            crm_sales_url=value("CRM_SALES_URL", str(SAMPLE_DATA_DIR / "crm" / "sales.csv")),
+            crm_token_query_parameter=value("CRM_API_TOKEN_QUERY_PARAMETER") or None,
+            crm_min_rows_ratio=float(value("CRM_MIN_ROWS_RATIO", "0.5")),
+            daily_refresh_cron=value("FUNNEL_DAILY_REFRESH_CRON", "30 6 * * *"),
+            max_miscellaneous_share=float(value("FUNNEL_MAX_MISCELLANEOUS_SHARE", "0.25")),
+            ui_url=value("FUNNEL_UI_URL", "http://127.0.0.1:3000").rstrip("/"),
+        )

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from funnel_assets.resources.warehouse import Warehouse, normalise_url
+from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager, normalise_url
+from funnel_assets.settings import SECRETS
 
 pytest_plugins = ["funnel_assets_tests.support.http_server"]
 
@@ -51,14 +52,14 @@ def postgres_warehouse(postgres_url: str) -> Iterator[Warehouse]:
     yield warehouse
     with warehouse.engine().begin() as conn:
         conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    warehouse.engine().dispose()
+    warehouse.dispose()
 
 
 @pytest.fixture
 def sqlite_warehouse(tmp_path) -> Iterator[Warehouse]:
     warehouse = Warehouse(url=f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
     yield warehouse
-    warehouse.engine().dispose()
+    warehouse.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -69,7 +70,17 @@ def warehouse(request) -> Warehouse:
 
 @pytest.fixture(autouse=True)
 def isolated_data_dir(tmp_path, monkeypatch):
-    """Landing files and the default warehouse go to a temporary folder, never the project's data/."""
+    """Landing files and the default warehouse go to a temporary folder, never the project's data/;
+    no secret of the machine running the tests reaches them."""
     data = tmp_path / "data"
     monkeypatch.setenv("FUNNEL_DATA_DIR", str(data))
+    for name in SECRETS:
+        monkeypatch.delenv(name, raising=False)
     return data
+
+
+def io_manager_for(warehouse: Warehouse, export_dir=None) -> WarehouseIOManager:
+    """The project's IO manager writing into the test's warehouse."""
+    return WarehouseIOManager(
+        url=warehouse.url, schema_name=warehouse.schema_name, export_dir=str(export_dir) if export_dir else None
+    )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dagster as dg
+import pytest
 import pandas as pd
 
-from funnel_assets.assets.marketing import marketing_spend, spend_by_funnel
-from funnel_assets.assets.sales import crm_assignments
-from funnel_assets.resources.mappings import Mappings
-from funnel_assets.resources.sources import CrmApi, TabularSource
-from funnel_assets.resources.warehouse import Warehouse
-from funnel_assets.settings import MISCELLANEOUS_FUNNEL
+from funnel_assets.defs.marketing.assets import marketing_spend, spend_by_funnel
+from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS
+from funnel_assets.io.mappings import Mappings
+from funnel_assets.io.crm import CrmApi
+from funnel_assets.io.tabular_source import TabularSource
+from funnel_assets.io.warehouse import Warehouse
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
+from funnel_assets_tests.conftest import io_manager_for
 from funnel_assets_tests.support.http_server import Scripted
 
 SPEND_CSV = (
@@ -34,17 +37,21 @@ def write_mappings(folder):
     return Mappings(directory=str(folder))
 
 
+@pytest.fixture(autouse=True)
+def crm_token(monkeypatch):
+    monkeypatch.setenv("CRM_API_TOKEN", "s3cret-token")
+
+
 def resources(tmp_path, warehouse: Warehouse, http_server) -> dict:
     """The spend sheet as a local file saved by a spreadsheet program (BOM, CRLF), the CRM over HTTP."""
     spend_file = tmp_path / "spend.csv"
     spend_file.write_text(SPEND_CSV, encoding="utf-8-sig")
     return {
-        "warehouse": warehouse,
+        "io_manager": io_manager_for(warehouse),
         "spend_source": TabularSource(location=str(spend_file)),
         "crm": CrmApi(
             assigned_leads_url=http_server.url("/crm/assigned-leads"),
             sales_url=http_server.url("/crm/sales"),
-            token="s3cret-token",
             backoff_seconds=0.01,
         ),
         "mappings": write_mappings(tmp_path / "mappings"),
@@ -54,7 +61,7 @@ def resources(tmp_path, warehouse: Warehouse, http_server) -> dict:
 def test_spend_and_assigned_leads_land_through_dagster(tmp_path, warehouse: Warehouse, http_server):
     http_server.add("/crm/assigned-leads", ASSIGNED_CSV)
     result = dg.materialize(
-        [marketing_spend, spend_by_funnel, crm_assignments], resources=resources(tmp_path, warehouse, http_server)
+        [marketing_spend, spend_by_funnel, *CRM_ASSIGNMENTS], resources=resources(tmp_path, warehouse, http_server)
     )
     assert result.success
 
@@ -70,7 +77,7 @@ def test_spend_and_assigned_leads_land_through_dagster(tmp_path, warehouse: Ware
     request = http_server.requests("/crm/assigned-leads")[0]
     assert request.headers["Authorization"] == "Bearer s3cret-token"
 
-    metadata = result.asset_materializations_for_node("crm_assignments")[0].metadata
+    metadata = result.asset_materializations_for_node("crm_assigned_leads")[0].metadata
     assert metadata["dagster/row_count"].value == 3
     assert metadata["rows_without_phone"].value == 1
 
@@ -80,14 +87,14 @@ def test_crm_refusing_the_token_fails_only_sales_at_once_and_keeps_yesterdays_ta
 ):
     http_server.add("/crm/assigned-leads", ASSIGNED_CSV, Scripted(status=401))
     configured = resources(tmp_path, sqlite_warehouse, http_server)
-    assert dg.materialize([crm_assignments], resources=configured).success
+    assert dg.materialize(CRM_ASSIGNMENTS, resources=configured).success
 
     result = dg.materialize(
-        [marketing_spend, spend_by_funnel, crm_assignments], resources=configured, raise_on_error=False
+        [marketing_spend, spend_by_funnel, *CRM_ASSIGNMENTS], resources=configured, raise_on_error=False
     )
     assert not result.success
     failures = [e for e in result.all_events if e.is_step_failure]
-    assert [e.step_key for e in failures] == ["crm_assignments"]
+    assert [e.step_key for e in failures] == ["crm_assigned_leads"]
     message = failures[0].step_failure_data.error.message
     assert "401" in message and "CRM_API_TOKEN" in message and "s3cret-token" not in message
     assert len(http_server.requests("/crm/assigned-leads")) == 2, "a refused token is not retried"

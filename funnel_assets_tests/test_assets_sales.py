@@ -6,14 +6,14 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from funnel_assets.assets.sales import crm_assignments, crm_sales
-from funnel_assets.resources.mappings import Mappings
-from funnel_assets.resources.sources import CrmApi
-from funnel_assets.resources.warehouse import Warehouse
-from funnel_assets.samples.generate import SALES_COLUMNS
+from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS, PART2
+from funnel_assets.io.mappings import Mappings
+from funnel_assets.io.crm import CrmApi
+from funnel_assets.io.warehouse import Warehouse
+from tools.samples.generate import SALES_COLUMNS
+from funnel_assets_tests.conftest import io_manager_for
 from funnel_assets_tests.support.http_server import Scripted
 
-PART2 = [crm_assignments, crm_sales]
 TOKEN = "crm-secret-token-123"
 
 
@@ -40,6 +40,11 @@ def sales_csv() -> str:
     return frame.to_csv(index=False)
 
 
+@pytest.fixture(autouse=True)
+def crm_token(monkeypatch):
+    monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
+
+
 def resources(tmp_path, warehouse: Warehouse, http_server, **crm_options) -> dict:
     mappings = tmp_path / "mappings"
     mappings.mkdir(exist_ok=True)
@@ -49,13 +54,12 @@ def resources(tmp_path, warehouse: Warehouse, http_server, **crm_options) -> dic
         "crm": CrmApi(
             assigned_leads_url=http_server.url("/api/assigned"),
             sales_url=http_server.url("/api/sales"),
-            token=TOKEN,
             backoff_seconds=0.01,
             read_timeout_seconds=1,
             **crm_options,
         ),
         "mappings": Mappings(directory=str(mappings)),
-        "warehouse": warehouse,
+        "io_manager": io_manager_for(warehouse),
     }
 
 
@@ -93,7 +97,7 @@ def test_good_dumps_land_with_part_1_absent(tmp_path, warehouse: Warehouse, http
 )
 def test_a_failed_attempt_then_a_good_one_lands_the_dump(tmp_path, sqlite_warehouse, http_server, first):
     http_server.add("/api/assigned", first, assigned_csv(40))
-    result = dg.materialize([crm_assignments], resources=resources(tmp_path, sqlite_warehouse, http_server))
+    result = dg.materialize(CRM_ASSIGNMENTS, resources=resources(tmp_path, sqlite_warehouse, http_server))
     assert result.success and sqlite_warehouse.row_count("crm_assigned_leads") == 40
     assert len(http_server.requests("/api/assigned")) == 2
 
@@ -101,8 +105,8 @@ def test_a_failed_attempt_then_a_good_one_lands_the_dump(tmp_path, sqlite_wareho
 def test_an_html_error_page_fails_with_a_clear_message_and_keeps_the_table(tmp_path, sqlite_warehouse, http_server):
     http_server.add("/api/assigned", assigned_csv(40), Scripted(body=b"<html><body>502 Bad Gateway</body></html>"))
     configured = resources(tmp_path, sqlite_warehouse, http_server)
-    assert dg.materialize([crm_assignments], resources=configured).success
-    result = dg.materialize([crm_assignments], resources=configured, raise_on_error=False)
+    assert dg.materialize(CRM_ASSIGNMENTS, resources=configured).success
+    result = dg.materialize(CRM_ASSIGNMENTS, resources=configured, raise_on_error=False)
     assert "web page instead of CSV" in step_failure(result)
     assert sqlite_warehouse.row_count("crm_assigned_leads") == 40
 
@@ -110,13 +114,13 @@ def test_an_html_error_page_fails_with_a_clear_message_and_keeps_the_table(tmp_p
 def test_schema_drift_a_new_column_is_kept_a_missing_one_fails_naming_it(tmp_path, sqlite_warehouse, http_server):
     http_server.add("/api/assigned", assigned_csv(40, extra_header="teamName"), assigned_csv(40, drop="leadMobile"))
     configured = resources(tmp_path, sqlite_warehouse, http_server)
-    result = dg.materialize([crm_assignments], resources=configured)
+    result = dg.materialize(CRM_ASSIGNMENTS, resources=configured)
     table = sqlite_warehouse.read_table("crm_assigned_leads")
     assert "team_name" in table.columns
-    metadata = result.asset_materializations_for_node("crm_assignments")[0].metadata
+    metadata = result.asset_materializations_for_node("crm_assigned_leads")[0].metadata
     assert metadata["new_crm_columns"].value == "teamName"
 
-    failed = dg.materialize([crm_assignments], resources=configured, raise_on_error=False)
+    failed = dg.materialize(CRM_ASSIGNMENTS, resources=configured, raise_on_error=False)
     assert "missing the column(s) leadMobile" in step_failure(failed)
     assert sqlite_warehouse.row_count("crm_assigned_leads") == 40
 
@@ -124,13 +128,14 @@ def test_schema_drift_a_new_column_is_kept_a_missing_one_fails_naming_it(tmp_pat
 def test_a_dump_that_shrank_by_90_percent_fails_instead_of_replacing_good_data(tmp_path, warehouse, http_server):
     http_server.add("/api/assigned", assigned_csv(100), assigned_csv(10))
     configured = resources(tmp_path, warehouse, http_server)
-    assert dg.materialize([crm_assignments], resources=configured).success
-    result = dg.materialize([crm_assignments], resources=configured, raise_on_error=False)
+    instance = dg.DagsterInstance.ephemeral()  # the deployment's one instance: it remembers the last load
+    assert dg.materialize(CRM_ASSIGNMENTS, resources=configured, instance=instance).success
+    result = dg.materialize(CRM_ASSIGNMENTS, resources=configured, instance=instance, raise_on_error=False)
     message = step_failure(result)
     assert "10 rows" in message and "100" in message and "CRM_MIN_ROWS_RATIO" in message
     assert warehouse.row_count("crm_assigned_leads") == 100
     assert TOKEN not in message
 
     relaxed = resources(tmp_path, warehouse, http_server, min_rows_ratio=0)
-    assert dg.materialize([crm_assignments], resources=relaxed).success
+    assert dg.materialize(CRM_ASSIGNMENTS, resources=relaxed, instance=instance).success
     assert warehouse.row_count("crm_assigned_leads") == 10

@@ -6,18 +6,15 @@ import shutil
 from datetime import datetime
 
 import dagster as dg
+import pandas as pd
 import pytest
 
-from funnel_assets.assets import marketing, reporting, sales, zoom
-from funnel_assets.checks import ASSET_CHECKS
-from funnel_assets.jobs import daily_refresh
-from funnel_assets.resources.drop_folder import ZoomDropFolder
-from funnel_assets.resources.mappings import Mappings
-from funnel_assets.resources.sheets_export import SheetsExport
-from funnel_assets.resources.sources import CrmApi, TabularSource
-from funnel_assets.resources.warehouse import Warehouse
-from funnel_assets.schedules import daily_refresh_schedule
-from funnel_assets.settings import PROJECT_ROOT, SAMPLE_DATA_DIR
+from funnel_assets import catalogue
+from funnel_assets.definitions import build_definitions
+from funnel_assets.defs.checks import all_table_checks
+from funnel_assets.defs.ops.schedules import daily_refresh_schedule
+from funnel_assets.io.warehouse import Warehouse
+from funnel_assets.settings import PROJECT_ROOT, SAMPLE_DATA_DIR, Settings
 
 OUTPUT_TABLES = {
     "marketing_leads", "marketing_spend", "spend_by_funnel", "event_participants", "bootcamp_attendance", "ingested_files",
@@ -26,28 +23,30 @@ OUTPUT_TABLES = {
 }  # fmt: skip
 
 
-def sample_definitions(tmp_path, warehouse: Warehouse) -> dg.Definitions:
+
+def sample_settings(tmp_path, warehouse: Warehouse, **environ: str) -> Settings:
+    """The project's own settings, as the environment would give them, on the sample data."""
     drop = tmp_path / "zoom_drop"
-    drop.mkdir()
-    for report in (SAMPLE_DATA_DIR / "zoom").glob("*.csv"):
-        shutil.copy2(report, drop / report.name)
-    return dg.Definitions(
-        assets=dg.load_assets_from_modules([marketing, zoom, sales, reporting]),
-        asset_checks=ASSET_CHECKS,
-        jobs=[daily_refresh],
-        resources={
-            "warehouse": Warehouse(url=warehouse.url, schema_name=warehouse.schema_name, export_dir=str(tmp_path / "exports")),
-            "mappings": Mappings(directory=str(PROJECT_ROOT / "mappings")),
-            "zoom_drop": ZoomDropFolder(directory=str(drop)),
-            "leads_source": TabularSource(location=str(SAMPLE_DATA_DIR / "leads.csv")),
-            "spend_source": TabularSource(location=str(SAMPLE_DATA_DIR / "spend.csv")),
-            "sheets_export": SheetsExport(),  # off
-            "crm": CrmApi(
-                assigned_leads_url=str(SAMPLE_DATA_DIR / "crm" / "assigned_leads.csv"),
-                sales_url=str(SAMPLE_DATA_DIR / "crm" / "sales.csv"),
-            ),
-        },
+    if not drop.exists():
+        drop.mkdir()
+        for report in (SAMPLE_DATA_DIR / "zoom").glob("*.csv"):
+            shutil.copy2(report, drop / report.name)
+    return Settings.from_env(
+        {
+            "FUNNEL_DATA_DIR": str(tmp_path / "data"),
+            "FUNNEL_ZOOM_DROP_DIR": str(drop),
+            "FUNNEL_MAPPINGS_DIR": str(PROJECT_ROOT / "mappings"),
+            "FUNNEL_WAREHOUSE_URL": warehouse.url,
+            "FUNNEL_WAREHOUSE_SCHEMA": warehouse.schema_name,
+            "FUNNEL_EXPORT_DIR": str(tmp_path / "exports"),
+            **environ,
+        }
     )
+
+
+def sample_definitions(tmp_path, warehouse: Warehouse, **environ: str) -> dg.Definitions:
+    """The project's definitions, built as `definitions.py` builds them, on the sample data."""
+    return build_definitions(sample_settings(tmp_path, warehouse, **environ))
 
 
 @pytest.fixture
@@ -61,6 +60,7 @@ def refreshed(tmp_path, warehouse):
 
 def test_every_output_table_lands_and_is_exported(refreshed, tmp_path):
     _, warehouse = refreshed
+    assert {t.name for t in catalogue.TABLES} == OUTPUT_TABLES
     for table in OUTPUT_TABLES:
         assert warehouse.table_exists(table), table
     assert {p.stem for p in (tmp_path / "exports").glob("*.csv")} == OUTPUT_TABLES
@@ -70,7 +70,7 @@ def test_every_output_table_lands_and_is_exported(refreshed, tmp_path):
 def test_the_grain_and_phone_checks_pass_on_the_sample(refreshed):
     result, _ = refreshed
     evaluations = [e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    assert len(evaluations) == len([key for check in ASSET_CHECKS for key in check.check_keys])
+    assert len(evaluations) == len([key for check in all_table_checks(0.25) for key in check.check_keys])
     failed_errors = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
         for e in evaluations
@@ -96,8 +96,36 @@ def test_every_source_is_reconciled_and_the_funnel_shows_at_a_glance(refreshed):
 
 
 def test_the_schedule_runs_daily_refresh_early_morning_in_india():
-    assert daily_refresh_schedule.cron_schedule == "30 6 * * *"
-    assert daily_refresh_schedule.execution_timezone == "Asia/Kolkata"
+    schedule = daily_refresh_schedule(Settings.from_env({}).daily_refresh_cron)
+    assert schedule.cron_schedule == "30 6 * * *"
+    assert schedule.execution_timezone == "Asia/Kolkata"
     context = dg.build_schedule_context(scheduled_execution_time=datetime.fromisoformat("2026-03-10T06:30:00+05:30"))
-    requests = list(daily_refresh_schedule.evaluate_tick(context).run_requests or [])
-    assert len(requests) == 1 and daily_refresh_schedule.job_name == "daily_refresh"
+    requests = list(schedule.evaluate_tick(context).run_requests or [])
+    assert len(requests) == 1 and schedule.job_name == "daily_refresh"
+
+
+def test_a_step_run_alone_reads_its_inputs_back_and_writes_the_same_table(refreshed, tmp_path):
+    """Within a run the tables pass in memory; one asset materialised alone reads them back from the
+    warehouse, and gets the same answer."""
+    _, warehouse = refreshed
+    before = {t: warehouse.read_table(t) for t in ("funnel_metrics_monthly", "funnel_people", "unmapped_sources")}
+    definitions = sample_definitions(tmp_path, warehouse)
+    for table, expected in before.items():
+        job = dg.define_asset_job(f"only_{table}", selection=[table]).resolve(asset_graph=definitions.resolve_asset_graph())
+        result = job.execute_in_process(resources=definitions.resources, instance=dg.DagsterInstance.ephemeral())
+        assert result.success
+        loaded = {e.event_specific_data.input_name for e in result.all_events if e.event_type_value == "LOADED_INPUT"}
+        assert loaded, table
+        pd.testing.assert_frame_equal(warehouse.read_table(table), expected)
+
+
+def test_unmapped_sources_lists_every_mapped_input_and_is_the_same_on_a_second_run(refreshed, tmp_path):
+    _, warehouse = refreshed
+    first = warehouse.read_table("unmapped_sources")
+    assert set(first["seen_in"]) == {"marketing_leads", "crm_assigned_leads", "sales"}
+    assert not first.duplicated(["source", "seen_in"]).any()
+    again = sample_definitions(tmp_path, warehouse).resolve_job_def("daily_refresh").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral()
+    )
+    assert again.success
+    pd.testing.assert_frame_equal(warehouse.read_table("unmapped_sources"), first)

@@ -17,12 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from funnel_assets.resources.mappings import Mappings
-from funnel_assets.resources.warehouse import Warehouse
-from funnel_assets.samples.generate import assigned_leads_frame, people_pool, sales_frame
+from funnel_assets.io.mappings import Mappings
+from funnel_assets.io.warehouse import Warehouse
+from tools.samples.generate import assigned_leads_frame, people_pool, sales_frame
 from funnel_assets.settings import PROJECT_ROOT
-from funnel_assets.sources.errors import SourceError
-from funnel_assets.sources.tabular import read_csv_text
+from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.sources.tabular import read_csv_text
 
 
 def frame(rows: int, tag: str) -> pd.DataFrame:

@@ -18,11 +18,11 @@ import psycopg2
 import pytest
 import yaml
 
-from funnel_assets.alerts import alert_on_missing_yesterday, alert_on_run_failure, send_alert
-from funnel_assets.assets.sales import crm_assignments
-from funnel_assets.resources.mappings import Mappings
-from funnel_assets.resources.sources import CrmApi
-from funnel_assets.resources.warehouse import Warehouse
+from funnel_assets.defs.ops.alerts import alert_on_missing_yesterday, alert_on_run_failure, send_alert
+from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS
+from funnel_assets.io.mappings import Mappings
+from funnel_assets.io.crm import CrmApi
+from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
 from funnel_assets_tests.support.cli import dagster_cli
 from funnel_assets_tests.support.http_server import Scripted
 
@@ -142,15 +142,16 @@ def test_a_failed_run_alerts_the_webhook_with_its_first_line_and_no_secret(tmp_p
     webhook = http_server.url("/hooks/abc-secret-path")
     monkeypatch.setenv("FUNNEL_ALERT_WEBHOOK_URL", webhook)
     monkeypatch.setenv("FUNNEL_UI_URL", "https://funnel.example.in")
+    monkeypatch.setenv("CRM_API_TOKEN", token)
     (tmp_path / "mappings").mkdir()
     (tmp_path / "mappings" / "funnel_mapping.csv").write_text("source,funnel\n")
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
-        [crm_assignments],
+        CRM_ASSIGNMENTS,
         resources={
-            "crm": CrmApi(assigned_leads_url=http_server.url("/crm"), sales_url=http_server.url("/crm"), token=token),
+            "crm": CrmApi(assigned_leads_url=http_server.url("/crm"), sales_url=http_server.url("/crm")),
             "mappings": Mappings(directory=str(tmp_path / "mappings")),
-            "warehouse": Warehouse(url=f"sqlite:///{tmp_path / 'w.sqlite'}"),
+            "io_manager": WarehouseIOManager(url=f"sqlite:///{tmp_path / 'w.sqlite'}"),
         },
         instance=instance,
         raise_on_error=False,
@@ -167,7 +168,7 @@ def test_a_failed_run_alerts_the_webhook_with_its_first_line_and_no_secret(tmp_p
     posts = http_server.requests("/hooks/abc-secret-path")
     assert len(posts) == 2, "a webhook hiccup is retried"
     text = posts[-1].body.decode()
-    assert "crm_assignments" in text and "HTTP 401" in text and f"https://funnel.example.in/runs/{result.run_id}" in text
+    assert "crm_assigned_leads" in text and "HTTP 401" in text and f"https://funnel.example.in/runs/{result.run_id}" in text
     assert token not in text
     assert "abc-secret-path" not in caplog.text
 

@@ -11,10 +11,10 @@ import os
 
 import dagster as dg
 
-from funnel_assets.assets.sales import crm_assignments, crm_sales
-from funnel_assets.resources.mappings import Mappings
-from funnel_assets.resources.sources import CrmApi
-from funnel_assets.resources.warehouse import Warehouse
+from funnel_assets_tests.support.assets import PART2
+from funnel_assets.io.mappings import Mappings
+from funnel_assets.io.crm import CrmApi
+from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
 from funnel_assets_tests.support.http_server import Scripted
 from funnel_assets_tests.test_assets_sales import assigned_csv, sales_csv
 
@@ -24,8 +24,8 @@ GOOD_MAPPING = "source,funnel,deprecated\nACCA_Webinar_Meta,ACCA Webinar,\n"
 def part2_job() -> dg.JobDefinition:
     """Part 2 with its resources from the environment the test sets: what a re-execution rebuilds."""
     return dg.Definitions(
-        assets=[crm_assignments, crm_sales],
-        jobs=[dg.define_asset_job("part2", selection=[crm_assignments, crm_sales])],
+        assets=PART2,
+        jobs=[dg.define_asset_job("part2", selection=dg.AssetSelection.groups("sales"))],
         executor=dg.in_process_executor,
         resources={
             "crm": CrmApi(
@@ -35,7 +35,7 @@ def part2_job() -> dg.JobDefinition:
                 max_attempts=1,
             ),
             "mappings": Mappings(directory=os.environ["TEST_MAPPINGS_DIR"]),
-            "warehouse": Warehouse(url=os.environ["TEST_WAREHOUSE_URL"]),
+            "io_manager": WarehouseIOManager(url=os.environ["TEST_WAREHOUSE_URL"]),
         },
     ).resolve_job_def("part2")
 

@@ -1,6 +1,6 @@
 """The installed Dagster packages come from one release line."""
 
-from funnel_assets.release_line import installed_dagster_packages, release_line_mismatches
+from tools.release_line import installed_dagster_packages, release_line_mismatches
 
 
 def test_installed_dagster_libraries_match_core():

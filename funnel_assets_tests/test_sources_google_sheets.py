@@ -16,10 +16,10 @@ import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from funnel_assets.resources.sheets_export import SheetsExport
-from funnel_assets.resources.sources import TabularSource
-from funnel_assets.sources.errors import SourceError
-from funnel_assets.sources.google_sheets import export_url, is_google_sheet, parse_sheet_reference, tab_id
+from funnel_assets.io.sheets_export import SheetsExport
+from funnel_assets.io.tabular_source import TabularSource
+from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.sources.google_sheets import export_url, is_google_sheet, parse_sheet_reference, tab_id
 
 KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
 SHEET_URL = f"https://docs.google.com/spreadsheets/d/{KEY}/edit#gid=123"

@@ -6,11 +6,12 @@ import logging
 
 import pytest
 
-from funnel_assets.resources.sources import CrmApi, TabularSource
-from funnel_assets.sources.errors import SourceError
-from funnel_assets.sources.http import HttpSettings, download, retry_after_seconds
-from funnel_assets.sources.redact import redact_url
-from funnel_assets.sources.tabular import land_table, read_csv_text
+from funnel_assets.io.crm import CrmApi
+from funnel_assets.io.tabular_source import TabularSource
+from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.sources.http import HttpSettings, download, retry_after_seconds
+from funnel_assets.io.sources.redact import redact_url
+from funnel_assets.io.sources.tabular import land_table, read_csv_text
 from funnel_assets_tests.support.http_server import Scripted
 
 CSV = "sources,assignOn,leadMobile,employee\r\nACCA_Webinar_Meta,2025-09-30T19:00:00Z,+91 98765-43210,Asha\r\n"
@@ -54,17 +55,17 @@ def test_401_is_a_clear_error_that_never_shows_the_token(http_server, tmp_path, 
     assert not (tmp_path / "landing" / "dump.csv").exists()
 
 
-def test_bearer_token_is_sent_in_the_header_and_the_query_parameter_is_configurable(http_server, tmp_path):
+def test_bearer_token_is_sent_in_the_header_and_the_query_parameter_is_configurable(http_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
     http_server.add("/assigned", CSV).add("/sales", CSV)
-    header_crm = CrmApi(assigned_leads_url=http_server.url("/assigned"), sales_url=http_server.url("/sales"), token=TOKEN)
-    header_crm.read("assigned_leads", "run-a")
+    header_crm = CrmApi(assigned_leads_url=http_server.url("/assigned"), sales_url=http_server.url("/sales"))
+    header_crm.read("run-a", "assigned_leads")
     query_crm = CrmApi(
         assigned_leads_url=http_server.url("/assigned"),
         sales_url=http_server.url("/sales"),
-        token=TOKEN,
         token_query_parameter="api_key",
     )
-    query_crm.read("sales", "run-b")
+    query_crm.read("run-b", "sales")
     assert http_server.requests("/assigned")[0].headers["Authorization"] == f"Bearer {TOKEN}"
     sales_request = http_server.requests("/sales")[0]
     assert sales_request.query == f"api_key={TOKEN}"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from funnel_assets.sources.errors import SourceError
-from funnel_assets.sources.tabular import land_table, read_csv_text
-from funnel_assets.sources.http import HttpSettings
+from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.sources.tabular import land_table, read_csv_text
+from funnel_assets.io.sources.http import HttpSettings
 
 
 def write(tmp_path, content: bytes, name: str = "input.csv"):

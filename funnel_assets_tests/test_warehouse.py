@@ -7,7 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from funnel_assets.resources.warehouse import Warehouse, WarehouseError, normalise_url
+from funnel_assets.settings import Settings
+from funnel_assets.io.warehouse import Warehouse, WarehouseError, normalise_url
 
 
 def typed_frame() -> pd.DataFrame:
@@ -140,7 +141,7 @@ def test_postgres_tables_live_in_their_schema(postgres_warehouse: Warehouse):
 
 
 def test_default_warehouse_is_an_sqlite_file_in_the_data_folder(isolated_data_dir):
-    warehouse = Warehouse()
+    warehouse = Warehouse(url=Settings.from_env().warehouse_url)
     assert warehouse.dialect == "sqlite"
     warehouse.write_table("hello", pd.DataFrame({"a": [1]}))
     assert (isolated_data_dir / "warehouse.sqlite").exists()

@@ -9,12 +9,13 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from funnel_assets.assets.zoom import bootcamp_attendance, zoom_reports
-from funnel_assets.resources.drop_folder import ZoomDropFolder
-from funnel_assets.resources.mappings import Mappings
-from funnel_assets.resources.warehouse import Warehouse
-from funnel_assets.sensors import zoom_drop_sensor
+from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
+from funnel_assets.io.drop_folder import ZoomDropFolder
+from funnel_assets.io.mappings import Mappings
+from funnel_assets.io.warehouse import Warehouse
+from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
 from funnel_assets.settings import PROJECT_ROOT
+from funnel_assets_tests.conftest import io_manager_for
 from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
 
 START = "Nov 3, 2025 07:00 PM"
@@ -39,7 +40,7 @@ def run(drop_dir: Path, warehouse: Warehouse) -> dg.ExecuteInProcessResult:
         resources={
             "zoom_drop": ZoomDropFolder(directory=str(drop_dir)),
             "mappings": Mappings(directory=str(PROJECT_ROOT / "mappings")),
-            "warehouse": warehouse,
+            "io_manager": io_manager_for(warehouse),
         },
     )
     assert result.success

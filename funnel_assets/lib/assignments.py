@@ -68,7 +68,7 @@ def clean_assigned_leads(
     return cleaned, report
 
 
-def assigned_leads_monthly(assignments: pd.DataFrame, attended_phones: pd.Series) -> pd.DataFrame:
+def first_assignment_per_month(assignments: pd.DataFrame, attended_phones: pd.Series) -> pd.DataFrame:
     """One row per month (Asia/Kolkata) and phone assigned that month.
 
     The source, funnel and employee are those of the month's earliest assignment of that

@@ -18,10 +18,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from funnel_assets.lib.funnel_mapping import source_key
+from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, source_key
+from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import user_id
 from funnel_assets.lib.text import arrow_strings, to_object
-from funnel_assets.settings import MISCELLANEOUS_FUNNEL
 
 TOUCH_ORDER = {"lead": 0, "webinar_registration": 1, "bootcamp_registration": 1, "webinar_attendance": 2, "bootcamp_attendance": 2}
 TOUCH_COLUMNS = ("phone", "email", "touch_at", "touch_type", "source", "funnel", "event_id")
@@ -72,32 +73,10 @@ def all_touches(leads: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame
     if not frames:
         return pd.DataFrame(columns=list(TOUCH_COLUMNS))
     touches = pd.concat(frames, ignore_index=True)[list(TOUCH_COLUMNS)]
-    touches["touch_at"] = pd.to_datetime(touches["touch_at"], utc=True).dt.tz_convert("Asia/Kolkata")
+    touches["touch_at"] = pd.to_datetime(touches["touch_at"], utc=True).dt.tz_convert(TIMEZONE)
     touches["order"] = touches["touch_type"].map(TOUCH_ORDER)
     touches = touches.sort_values(["touch_at", "order"], na_position="last", kind="stable").drop(columns="order")
     return touches.reset_index(drop=True)
-
-
-def person_keys(phone: pd.Series, email: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(person key, phone filled in from the email where the email was seen with a phone).
-
-    The keys read `phone:<phone>`, `email:<email>` or `touch:<row>`, so keys of different
-    frames match. Arrow's string kernels and pandas' hash tables: no per-row Python.
-    """
-    phones = arrow_strings(phone)
-    emails = pc.utf8_lower(pc.utf8_trim_whitespace(arrow_strings(email)))
-    with_both = pc.and_(pc.is_valid(phones), pc.is_valid(emails))
-    # each email's earliest phone (rows arrive earliest first)
-    seen = pd.Index(emails.filter(with_both).to_numpy(zero_copy_only=False))
-    earliest = ~seen.duplicated()
-    email_phone = phones.filter(with_both).filter(pa.array(earliest))
-    position = seen[earliest].get_indexer(emails.to_numpy(zero_copy_only=False))
-    phones = pc.coalesce(phones, email_phone.take(pa.array(position, mask=position < 0)))
-    alone = pc.binary_join_element_wise("touch:", pa.array(phone.index.astype(str), type=pa.string()), "")
-    keys = pc.coalesce(
-        pc.binary_join_element_wise("phone:", phones, ""), pc.binary_join_element_wise("email:", emails, ""), alone
-    )
-    return to_object(keys, phone.index), to_object(phones, phone.index)
 
 
 def _first_valid_per_group(codes: np.ndarray, values: pd.Series, groups: int) -> np.ndarray:
@@ -137,12 +116,12 @@ def first_touch(touches: pd.DataFrame) -> pd.DataFrame:
     return people[list(FIRST_TOUCH_COLUMNS)].sort_values("first_touch_at", na_position="last", ignore_index=True, kind="stable")
 
 
-def unmapped_sources(seen: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Every non-blank source that fell to Miscellaneous, for the monthly mapping.
+def list_unmapped_sources(seen: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every non-blank source that fell to Miscellaneous, once per input it was seen in.
 
-    `seen` maps where a source was seen (a table name) to a frame with `source`, `funnel`
-    and `seen_at`. Spellings differing only in case and spaces are one source, shown as
-    most often written (on a tie, as first seen).
+    `seen` maps an input (a table name) to a frame with `source`, `funnel` and `seen_at`.
+    Spellings differing only in case and spaces are one source, shown as most often written
+    across all inputs (on a tie, as first seen), so one source reads the same in every input.
     """
     frames = []
     for seen_in, frame in seen.items():
@@ -151,21 +130,20 @@ def unmapped_sources(seen: dict[str, pd.DataFrame]) -> pd.DataFrame:
         frames.append(pd.DataFrame({"source": source, "seen_in": seen_in, "seen_at": misc["seen_at"]})[source.fillna("").ne("")])
     columns = ["source", "seen_in", "rows", "first_seen", "last_seen"]
     if not frames or all(f.empty for f in frames):
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     rows = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     rows["key"] = source_key(rows["source"])
-    rows["seen_at"] = pd.to_datetime(rows["seen_at"], utc=True).dt.tz_convert("Asia/Kolkata")
+    rows["seen_at"] = pd.to_datetime(rows["seen_at"], utc=True).dt.tz_convert(TIMEZONE)
     # the spelling written most often; on a tie, the one seen first
     spelling = (
         rows.groupby(["key", "source"]).agg(n=("seen_in", "size"), first=("seen_at", "min")).reset_index()
         .sort_values(["key", "n", "first"], ascending=[True, False, True])
     )
     spelling = spelling.drop_duplicates("key").set_index("key")["source"]
-    summary = rows.groupby("key").agg(
-        seen_in=("seen_in", lambda s: ", ".join(sorted(set(s)))),
-        rows=("seen_in", "size"),
-        first_seen=("seen_at", "min"),
-        last_seen=("seen_at", "max"),
+    summary = (
+        rows.groupby(["key", "seen_in"])
+        .agg(rows=("seen_at", "size"), first_seen=("seen_at", "min"), last_seen=("seen_at", "max"))
+        .reset_index()
     )
-    summary.insert(0, "source", spelling.reindex(summary.index).to_numpy())
-    return summary.reset_index(drop=True).sort_values(["rows", "source"], ascending=[False, True], ignore_index=True)[columns]
+    summary.insert(0, "source", spelling.reindex(summary["key"]).to_numpy())
+    return summary.sort_values(["rows", "source", "seen_in"], ascending=[False, True, True], ignore_index=True)[columns]

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from funnel_assets.lib.text import trimmed_strings
-from funnel_assets.settings import TIMEZONE
+from funnel_assets.lib.clock import TIMEZONE
 
 # Tried in order; the first that reads a value wins. Day-first, as India writes dates.
 LOCAL_FORMATS: tuple[str, ...] = (

@@ -11,8 +11,8 @@ import pandas as pd
 
 from funnel_assets.lib.distinct import per_distinct
 
-from funnel_assets.settings import MISCELLANEOUS_FUNNEL
 
+MISCELLANEOUS_FUNNEL = "Other Sources (Miscellaneous)"
 MAPPING_COLUMNS = ("source", "funnel", "deprecated")
 
 

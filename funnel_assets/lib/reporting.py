@@ -22,10 +22,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from funnel_assets.lib.attribution import person_keys
+from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import user_id
 from funnel_assets.lib.text import text_rank
-from funnel_assets.settings import MISCELLANEOUS_FUNNEL, TIMEZONE
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.clock import TIMEZONE
 
 NOT_A_SALE = ("refunded", "refund", "cancelled", "canceled", "failed", "chargeback")
 STAGES = (("leads", 1), ("registrations", 2), ("attendees", 3), ("assigned", 4), ("conversions", 5))
@@ -81,7 +82,7 @@ def _through(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
     return composed
 
 
-def funnel_people(
+def people_across_funnel(
     first_touch: pd.DataFrame, leads: pd.DataFrame, assigned: pd.DataFrame, sales: pd.DataFrame
 ) -> pd.DataFrame:
     """One row per person: Part 1 people (phone, else email) and Part 2 phones, joined on the phone key."""
@@ -157,7 +158,7 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return (numerator / denominator.where(denominator > 0)).astype("float64")
 
 
-def funnel_metrics_monthly(
+def monthly_funnel_metrics(
     leads: pd.DataFrame,
     participants: pd.DataFrame,
     first_touch: pd.DataFrame,
@@ -213,7 +214,7 @@ def funnel_metrics_monthly(
     return metrics[list(METRIC_COLUMNS)].sort_values(["month", "funnel"], ignore_index=True)
 
 
-def funnel_stages_monthly(metrics: pd.DataFrame) -> pd.DataFrame:
+def stages_per_month(metrics: pd.DataFrame) -> pd.DataFrame:
     """The same counts, tall: one row per month, funnel and stage, as BI funnel charts want them."""
     tall = metrics.melt(
         id_vars=["month", "funnel", "month_complete"],

@@ -12,7 +12,7 @@ from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.funnel_mapping import map_funnel
 from funnel_assets.lib.numbers import parse_amounts
 from funnel_assets.lib.phones import phone_key, user_id
-from funnel_assets.settings import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 
 # the CRM's sales columns as the brief lists them (44); others are kept and reported as new
 CRM_SALES_COLUMNS = (
@@ -116,7 +116,7 @@ def _manual_sources(manual_mapping: pd.DataFrame) -> pd.Series:
     return lookup[~lookup.index.duplicated(keep="last")]
 
 
-def sales_to_map(sales: pd.DataFrame) -> pd.DataFrame:
+def list_sales_to_map(sales: pd.DataFrame) -> pd.DataFrame:
     """The monthly worklist: sales still Miscellaneous, and why (no manual source yet, or one the mapping does not know)."""
     misc = sales[sales["final_funnel"].eq(MISCELLANEOUS_FUNNEL)]
     why = misc["manual_source"].isna().map({True: "no manual source yet", False: "manual source not in funnel_mapping.csv"})

@@ -9,7 +9,7 @@ import pandas as pd
 from funnel_assets.lib.columns import require_columns, snake_case_columns
 from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.numbers import parse_amounts
-from funnel_assets.settings import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 
 SPEND_NUMBER_COLUMNS = ("cost", "impressions", "clicks")
 
@@ -56,7 +56,7 @@ def clean_spend(raw: pd.DataFrame, *, source: str) -> tuple[pd.DataFrame, SpendR
     return frame.reset_index(drop=True), report
 
 
-def spend_by_funnel(spend: pd.DataFrame) -> pd.DataFrame:
+def total_spend_by_funnel(spend: pd.DataFrame) -> pd.DataFrame:
     """Funnel x day: summed cost, impressions and clicks (rows without a readable date are left out).
 
     `spend_month` (the month's first day) lets a BI tool sum by month without date functions.

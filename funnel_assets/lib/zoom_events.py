@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from funnel_assets.lib.dates import parse_local_datetimes
+from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import phone_key, user_id
 from funnel_assets.lib.text import clean_text
 from funnel_assets.lib.zoom_reports import MEETING_PARTICIPANTS, ZoomReport, webinar_id_digits
@@ -184,28 +185,12 @@ def normalise_people(people: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _person_keys(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Phone, else email, else the row itself; an email seen with a phone in the session takes that phone."""
-    session = rows["event_id"].astype(str) + "|" + rows["event_date"].astype(str)
-    email = rows["email"].astype("string")
-    phone = rows["phone"].astype("string")
-    with_both = phone.notna() & email.notna()
-    email_phone = (
-        pd.DataFrame({"key": session[with_both] + "|" + email[with_both], "phone": phone[with_both]})
-        .drop_duplicates("key")
-        .set_index("key")["phone"]
-    )
-    phone = phone.fillna((session + "|" + email.fillna("")).map(email_phone).astype("string"))
-    row_key = pd.Series("row:" + rows.index.astype(str), index=rows.index, dtype="string")
-    identity = ("phone:" + phone).fillna("email:" + email).fillna(row_key)
-    return session + "|" + identity, phone
-
-
 def merge_session_people(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per person per session: registration and attendance merged, rejoins summed."""
     if rows.empty:
         return pd.DataFrame(columns=[c for c in EVENT_PARTICIPANT_COLUMNS if c not in ("event_type", "bootcamp_day", "category", "conductor")])
-    keys, phone = _person_keys(rows)
+    session = rows["event_id"].astype(str) + "|" + rows["event_date"].astype(str)
+    keys, phone = person_keys(rows["phone"], rows["email"], within=session)
     rows = rows.assign(person=keys, phone=phone)
     # the earliest registration (the registration report's row before the attendee report's) gives
     # the person's name, email, country and source file; without one, the earliest join
@@ -297,7 +282,7 @@ def enrich_sessions(participants: pd.DataFrame, conductors_from_staff: pd.DataFr
     )
 
 
-def event_participants(reports: list[ZoomReport], mappings: EventMappings) -> pd.DataFrame:
+def participants_from_reports(reports: list[ZoomReport], mappings: EventMappings) -> pd.DataFrame:
     """The `event_participants` table from every loaded report."""
     if not reports:
         return pd.DataFrame(columns=list(EVENT_PARTICIPANT_COLUMNS))
@@ -306,7 +291,7 @@ def event_participants(reports: list[ZoomReport], mappings: EventMappings) -> pd
     return enrich_sessions(participants, session_conductors(people), mappings)
 
 
-def bootcamp_attendance(participants: pd.DataFrame) -> pd.DataFrame:
+def days_per_bootcamp(participants: pd.DataFrame) -> pd.DataFrame:
     """One person at one boot camp (both days together): which days they attended, `Both` for both."""
     camps = participants[participants["event_type"].eq("bootcamp")].copy()
     columns = ["bootcamp_name", "weekend_of", "category", "person", "phone", "user_id", "email", "name", "registered", "days_attended"]
@@ -343,3 +328,8 @@ def bootcamp_attendance(participants: pd.DataFrame) -> pd.DataFrame:
         default="None",
     )
     return per_person[[c for c in columns if c != "person"]]
+
+
+def attended_phones(participants: pd.DataFrame) -> pd.Series:
+    """The phones that attended any webinar or boot camp."""
+    return participants.loc[participants["attended"].fillna(False).astype(bool), "phone"]

@@ -18,7 +18,7 @@ import pandas as pd
 from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.zoom_events import ZOOM_TIME_FORMATS, STAFF_ROLES
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, parse_zoom_report
-from funnel_assets.settings import TIMEZONE
+from funnel_assets.lib.clock import TIMEZONE
 
 LOADED, DUPLICATE, REJECTED, REPLACED = "loaded", "duplicate", "rejected", "replaced"
 INGESTED_FILES_COLUMNS = (
@@ -114,7 +114,7 @@ def loaded_history(archived: Iterable[tuple[str, bytes]], ledger: pd.DataFrame, 
     A report keeps the time the ledger says it was ingested (a report archived this run: `now`),
     which decides which of two reports of one session is the correction.
     """
-    ingested_at_by_hash = dict(zip(ledger["sha256"], pd.to_datetime(ledger["ingested_at"])))
+    ingested_at_by_hash = dict(zip(ledger["sha256"], pd.to_datetime(ledger["ingested_at"], utc=True, format="ISO8601")))
     reports, hashes, ingested_at, unreadable = [], [], [], []
     for file_name, content in archived:
         sha = content_hash(content)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from funnel_assets.lib.assignments import assigned_leads_monthly, clean_assigned_leads
+from funnel_assets.lib.assignments import first_assignment_per_month, clean_assigned_leads
 from funnel_assets.lib.columns import MissingColumnsError
 from funnel_assets.lib.funnel_mapping import clean_funnel_mapping
 
@@ -20,7 +20,7 @@ def dump(*rows: tuple[str, str, str, str]) -> pd.DataFrame:
 
 def monthly(*rows, attended=()) -> pd.DataFrame:
     assignments, _ = clean_assigned_leads(dump(*rows), MAPPING, source="CRM dump")
-    return assigned_leads_monthly(assignments, pd.Series(list(attended), dtype=object))
+    return first_assignment_per_month(assignments, pd.Series(list(attended), dtype=object))
 
 
 def test_reassignment_within_a_month_keeps_the_first_source_and_employee_and_counts_both():

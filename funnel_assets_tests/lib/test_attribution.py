@@ -6,8 +6,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from funnel_assets.lib.attribution import all_touches, first_touch, unmapped_sources
-from funnel_assets.settings import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.attribution import all_touches, first_touch, list_unmapped_sources
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 
 
 def at(text: str) -> pd.Timestamp:
@@ -78,7 +78,7 @@ def test_a_webinar_topic_naming_no_program_is_miscellaneous():
     assert all_touches(leads(), events)["funnel"].tolist() == [MISCELLANEOUS_FUNNEL]
 
 
-def test_unmapped_sources_group_spellings_and_say_where_and_when():
+def test_unmapped_sources_group_spellings_once_per_input_and_say_when():
     seen = {
         "marketing_leads": pd.DataFrame(
             {"source": ["Diwali_Offer", " diwali_offer ", "ACCA_Webinar_Meta", ""], "funnel": [MISCELLANEOUS_FUNNEL, MISCELLANEOUS_FUNNEL, "ACCA Webinar", MISCELLANEOUS_FUNNEL],
@@ -86,11 +86,16 @@ def test_unmapped_sources_group_spellings_and_say_where_and_when():
         ),
         "crm_assigned_leads": pd.DataFrame({"source": ["DIWALI_OFFER", "walk-in"], "funnel": [MISCELLANEOUS_FUNNEL] * 2, "seen_at": [at("2025-11-01"), at("2025-11-02")]}),
     }  # fmt: skip
-    table = unmapped_sources(seen)
-    assert table["source"].tolist() == ["Diwali_Offer", "walk-in"]
-    diwali = table.iloc[0]
-    assert diwali["rows"] == 3 and diwali["seen_in"] == "crm_assigned_leads, marketing_leads"
-    assert (diwali["first_seen"], diwali["last_seen"]) == (at("2025-09-01"), at("2025-11-01"))
+    table = list_unmapped_sources(seen)
+    # one row per source and input; one spelling for a source in every input (on a tie, the first seen)
+    assert table[["source", "seen_in", "rows"]].values.tolist() == [
+        ["Diwali_Offer", "marketing_leads", 2],
+        ["Diwali_Offer", "crm_assigned_leads", 1],
+        ["walk-in", "crm_assigned_leads", 1],
+    ]
+    in_leads = table.iloc[0]
+    assert (in_leads["first_seen"], in_leads["last_seen"]) == (at("2025-09-01"), at("2025-10-01"))
+    assert table.iloc[1]["first_seen"] == table.iloc[1]["last_seen"] == at("2025-11-01")
 
 
 def first_touch_by_definition(touches: pd.DataFrame) -> dict:

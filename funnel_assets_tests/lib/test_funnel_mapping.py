@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from funnel_assets.lib.funnel_mapping import MappingError, clean_funnel_mapping, map_funnel
-from funnel_assets.settings import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 
 
 def mapping(rows):

@@ -8,7 +8,7 @@ import pytest
 from funnel_assets.lib.columns import MissingColumnsError
 from funnel_assets.lib.funnel_mapping import clean_funnel_mapping
 from funnel_assets.lib.leads import clean_leads
-from funnel_assets.settings import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 
 MAPPING = clean_funnel_mapping(
     pd.DataFrame({"source": ["ACCA_Webinar_Meta", "ACCA_FinProClub"], "funnel": ["ACCA Webinar", "ACCA Webinar"], "deprecated": ["", "yes"]})

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from funnel_assets.lib.reporting import funnel_metrics_monthly, funnel_people, funnel_stages_monthly
-from funnel_assets.settings import MISCELLANEOUS_FUNNEL as MISC
+from funnel_assets.lib.reporting import monthly_funnel_metrics, people_across_funnel, stages_per_month
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL as MISC
 
 TODAY = date(2025, 11, 3)
 A, B, C, D = "9000000001", "9000000002", "9000000003", "9000000004"
@@ -84,7 +84,7 @@ SPEND = pd.DataFrame(
 
 @pytest.fixture(scope="module")
 def metrics() -> pd.DataFrame:
-    table = funnel_metrics_monthly(LEADS, PARTICIPANTS, FIRST_TOUCH, ASSIGNED_MONTHLY, SALES, SPEND, TODAY)
+    table = monthly_funnel_metrics(LEADS, PARTICIPANTS, FIRST_TOUCH, ASSIGNED_MONTHLY, SALES, SPEND, TODAY)
     return table.set_index(["month", "funnel"])
 
 
@@ -126,7 +126,7 @@ def test_nothing_from_today_counts(metrics):
 
 
 def test_the_tall_stages_table_carries_the_same_counts(metrics):
-    tall = funnel_stages_monthly(metrics.reset_index())
+    tall = stages_per_month(metrics.reset_index())
     acca = tall[(tall["month"] == date(2025, 10, 1)) & (tall["funnel"] == "ACCA Webinar")]
     assert acca["stage"].tolist() == ["leads", "registrations", "attendees", "assigned", "conversions"]
     assert acca["stage_order"].tolist() == [1, 2, 3, 4, 5] and acca["people"].tolist() == [1, 1, 1, 1, 1]
@@ -150,7 +150,7 @@ def test_funnel_people_when_a_part_has_nothing_yet(empty):
         sales = SALES.iloc[:0]
     if empty == "counted_sales":
         sales = SALES.assign(status="refunded")
-    people = funnel_people(first_touch, leads, assignments, sales)
+    people = people_across_funnel(first_touch, leads, assignments, sales)
     part1 = set(first_touch["phone"].dropna())
     part2 = set(assignments["phone"]) | set(sales.loc[~sales["status"].str.lower().eq("refunded"), "phone"])
     assert set(people["phone"].dropna()) == part1 | part2
@@ -160,7 +160,7 @@ def test_funnel_people_when_a_part_has_nothing_yet(empty):
 
 
 def test_funnel_people_joins_the_parts_on_the_phone_and_keeps_everyone():
-    people = funnel_people(FIRST_TOUCH, LEADS, ASSIGNMENTS, SALES).set_index(["phone", "email"], drop=False)
+    people = people_across_funnel(FIRST_TOUCH, LEADS, ASSIGNMENTS, SALES).set_index(["phone", "email"], drop=False)
     assert len(people) == 5  # A, B, C, the email-only lead, and D known only to Part 2
     a = people[people["phone"].eq(A)].iloc[0]
     assert a["lead_created_at"] == at("2025-10-05 10:00") and a["first_funnel"] == "ACCA Webinar"

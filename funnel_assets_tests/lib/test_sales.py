@@ -7,8 +7,8 @@ import pytest
 
 from funnel_assets.lib.columns import MissingColumnsError
 from funnel_assets.lib.funnel_mapping import clean_funnel_mapping
-from funnel_assets.lib.sales import enrich_sales, final_funnel, sales_to_map
-from funnel_assets.settings import MISCELLANEOUS_FUNNEL as MISC
+from funnel_assets.lib.sales import enrich_sales, final_funnel, list_sales_to_map
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL as MISC
 
 MAPPING = clean_funnel_mapping(
     pd.DataFrame({"source": ["ACCA_Webinar_Meta", "Referral"], "funnel": ["ACCA Webinar", "Referral"]})
@@ -60,7 +60,7 @@ def test_enrich_keeps_every_column_and_adds_the_product_ones():
     assert sales["attended"].tolist() == [True, False, False]
     assert (report.without_phone, report.miscellaneous, report.manually_mapped) == (1, 1, 2)
 
-    worklist = sales_to_map(sales)
+    worklist = list_sales_to_map(sales)
     assert worklist[["sale_id", "why"]].values.tolist() == [["s3", "manual source not in funnel_mapping.csv"]]
 
 

@@ -5,8 +5,8 @@ import pytest
 
 from funnel_assets.lib.columns import MissingColumnsError, snake_case
 from funnel_assets.lib.numbers import parse_amounts
-from funnel_assets.lib.spend import clean_spend, spend_by_funnel
-from funnel_assets.settings import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.spend import clean_spend, total_spend_by_funnel
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 
 
 def test_amounts_as_sheets_export_them():
@@ -52,7 +52,7 @@ def test_clean_spend_keeps_every_row_and_counts_problems():
 
 def test_spend_by_funnel_sums_per_day_and_funnel():
     spend, _ = clean_spend(spend_sheet(), source="spend sheet")
-    totals = spend_by_funnel(spend)
+    totals = total_spend_by_funnel(spend)
     by_key = totals.set_index(["spend_date", "funnel"])["cost"].to_dict()
     assert by_key == {
         (dt.date(2026, 8, 1), "ACCA Webinar"): 3000.5,

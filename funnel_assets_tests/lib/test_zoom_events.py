@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from funnel_assets.lib.zoom_events import EventMappings, bootcamp_attendance, event_participants
+from funnel_assets.lib.zoom_events import EventMappings, days_per_bootcamp, participants_from_reports
 from funnel_assets.lib.zoom_reports import parse_zoom_report
 from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
 
@@ -21,7 +21,7 @@ RAVI = {"first": "Ravi", "last": "P", "email": "ravi@example.com", "phone": "", 
 
 def participants(*files: tuple[str, str], mappings: EventMappings = MAPPINGS) -> pd.DataFrame:
     reports = [parse_zoom_report(text.encode(), file_name=name) for name, text in files]
-    return event_participants(reports, mappings)
+    return participants_from_reports(reports, mappings)
 
 
 def one(frame: pd.DataFrame, **where) -> pd.Series:
@@ -128,7 +128,7 @@ def test_a_person_at_both_boot_camp_days_reads_both():
         ("d1.csv", attendee_report("ACCA Boot Camp Day 1", "812 0000 0001", day1, [came, RAVI])),
         ("d2.csv", attendee_report("ACCA Boot Camp Day 2", "812 0000 0001", day2, [came2, ravi_day2])),
     )
-    view = bootcamp_attendance(table)
+    view = days_per_bootcamp(table)
     assert view["bootcamp_name"].unique().tolist() == ["ACCA Boot Camp"]
     assert dict(zip(view["email"], view["days_attended"])) == {"asha.k@gmail.com": "Both", "ravi@example.com": "Day 2"}
     assert str(view["weekend_of"].iloc[0]) == "2025-11-08"

@@ -1,0 +1,830 @@
+"""Every output table, declared once: its grain, its columns and what they mean, the checks it carries.
+
+This is plain data (no Dagster here): the asset layer turns a `Table` into the asset's
+description, column schema and checks, and `python -m tools.write_table_docs` turns the
+whole catalogue into docs/tables.md. Change a table here, then regenerate the docs.
+
+The declared columns are the ones the pipeline writes, in the order it writes them. A table
+with `open_columns` also carries its source's other columns (snake_cased, as text) after
+or among the declared ones; those vary with the source and are not declared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TEXT, INTEGER, FLOAT, BOOLEAN, DATE, TIMESTAMP = "text", "integer", "float", "boolean", "date", "timestamp"
+# TIMESTAMP means a moment with its offset, shown in Asia/Kolkata (TIMESTAMPTZ on PostgreSQL)
+TYPES = (TEXT, INTEGER, FLOAT, BOOLEAN, DATE, TIMESTAMP)
+GROUPS = ("marketing", "sales", "reporting")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # one of TYPES
+    meaning: str  # one line, for a BI user
+    personal: bool = False  # identifies a person: masked in UI previews
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    group: str  # one of GROUPS
+    grain: str  # short: "one captured lead row", "month x funnel", "one person"
+    description: str  # what ONE ROW is; starts with "One " (shown in the Dagster UI)
+    columns: tuple[Column, ...]
+    notes: str = ""  # extra markdown paragraphs for docs/tables.md
+    key: tuple[str, ...] = ()  # the columns identifying one row (rows with NULL key parts are excluded)
+    phone: bool = False  # has a `phone` column whose keys must be 10 digits or empty
+    funnel_column: str | None = None  # the column whose Miscellaneous share is checked
+    fresh_column: str | None = None  # the moment/date column whose newest value should be yesterday
+    shrink_check: bool = False  # warn when under half the rows of the previous materialisation
+    non_negative: tuple[str, ...] = ()  # numeric columns that must not be negative
+    source: str | None = None  # what a person calls the outside source it is loaded from
+    open_columns: bool = False  # also carries the source's extra columns beyond those declared
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"Table {self.name!r} declares no column {name!r}; its columns are: {', '.join(self.column_names)}.")
+
+    @property
+    def personal_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.personal)
+
+
+def _text(name: str, meaning: str, *, personal: bool = False) -> Column:
+    return Column(name, TEXT, meaning, personal)
+
+
+def _phone(of: str = "") -> Column:
+    meaning = "the 10-digit phone key" + (f" of {of}" if of else "") + ", or empty"
+    return Column("phone", TEXT, meaning, personal=True)
+
+
+USER_ID = Column("user_id", TEXT, "`91` + phone", personal=True)
+MISCELLANEOUS_NOTE = "a source it does not list reads `Other Sources (Miscellaneous)`"
+
+
+# ---------------------------------------------------------------- Part 1: marketing
+
+MARKETING_LEADS = Table(
+    name="marketing_leads",
+    group="marketing",
+    grain="one captured lead row",
+    description=(
+        "One lead captured by a campaign: a row of the lead sheet (`FUNNEL_LEADS_SOURCE`). Every row "
+        "is kept; a missing or unusable phone is left empty and counted in the asset's metadata."
+    ),
+    columns=(
+        _text("name", "`Name`, proper-cased", personal=True),
+        _text("email", "`Email`, lower-cased", personal=True),
+        _phone("`Phone number`"),
+        USER_ID,
+        _text("city", "`City`, proper-cased"),
+        _text("question_1", "`Question 1`"),
+        _text("utm_source", "`utmSource`"),
+        _text("utm_medium", "`utmMedium`"),
+        _text("utm_campaign", "`utmCamp`"),
+        Column(
+            "created_at",
+            TIMESTAMP,
+            "`created date`, read as Asia/Kolkata (`2025-09-14 18:03:22`, `14/09/2025 18:03:22`, `Sep 14, 2025 6:03 PM` ...)",
+        ),
+        _text("source", "the lead's source: `utm_campaign` by default (`FUNNEL_LEADS_SOURCE_FIELD`)"),
+        _text("funnel", "`source` mapped through `mappings/funnel_mapping.csv`"),
+    ),
+    notes=(
+        "Headers are matched ignoring case, spaces and punctuation (`Phone number`, `phone_number`,\n"
+        "`Mobile Number` all work). Any other column of the sheet is kept after these, snake_cased, as text."
+    ),
+    phone=True,
+    funnel_column="funnel",
+    fresh_column="created_at",
+    shrink_check=True,
+    source="lead sheet",
+    open_columns=True,
+)
+
+MARKETING_SPEND = Table(
+    name="marketing_spend",
+    group="marketing",
+    grain="one spend row",
+    description="One row of the performance-marketing spend sheet (`FUNNEL_SPEND_SOURCE`).",
+    columns=(
+        Column("spend_date", DATE, "the row's `date_time`, as a date (empty when unreadable)"),
+        _text("date_time", "the sheet's own value, as written"),
+        _text("campaign", "the sheet's `campaign` (empty when the sheet has none)"),
+        Column("impressions", FLOAT, "the sheet's `impressions`, as a number"),
+        Column("clicks", FLOAT, "the sheet's `clicks`, as a number"),
+        Column("cost", FLOAT, "spend in INR; `₹1,234.50` and `1,234.50` read as 1234.5; blank is empty"),
+        _text("platform", "the sheet's `platform` (empty when the sheet has none)"),
+        _text("funnel", "the sheet's `Funnel` column; blank reads `Other Sources (Miscellaneous)`"),
+    ),
+    notes=(
+        "Every other column of the sheet (`ad_group`, `account`, ...: the spend sheet has about 44) is kept,\n"
+        "snake_cased, as text; a new column in the sheet appears here on the next run. Columns follow the\n"
+        "sheet's order, after `spend_date`. `date_time`, `cost` and `Funnel` must be in the sheet;\n"
+        "`campaign`, `platform`, `impressions` and `clicks` are added, empty, when it lacks them."
+    ),
+    fresh_column="spend_date",
+    shrink_check=True,
+    non_negative=("cost",),
+    source="spend sheet",
+    open_columns=True,
+)
+
+SPEND_BY_FUNNEL = Table(
+    name="spend_by_funnel",
+    group="marketing",
+    grain="funnel x day",
+    description="One funnel on one day: the spend sheet's cost, impressions and clicks summed.",
+    columns=(
+        Column("spend_date", DATE, "the day (Asia/Kolkata)"),
+        Column("spend_month", DATE, "the first day of that day's month, to sum by month"),
+        _text("funnel", "as in `marketing_spend`"),
+        Column("cost", FLOAT, "sum of `cost` over that funnel's rows that day (blank counts as 0)"),
+        Column("impressions", FLOAT, "sum of `impressions`, likewise"),
+        Column("clicks", FLOAT, "sum of `clicks`, likewise"),
+    ),
+    notes=(
+        "Rows of `marketing_spend` whose date could not be read are not in any day; their count is\n"
+        "in the `marketing_spend` metadata (`unreadable_dates`)."
+    ),
+    key=("spend_date", "funnel"),
+    shrink_check=True,
+)
+
+EVENT_PARTICIPANTS = Table(
+    name="event_participants",
+    group="marketing",
+    grain="one person at one Zoom session",
+    description=(
+        "One person at one Zoom session: a webinar, or one day of a boot camp. Rebuilt on every run "
+        "from every report ever loaded (kept in `FUNNEL_ZOOM_DROP_DIR/processed/`); when a corrected "
+        "report for the same session and report type is dropped, it replaces the earlier one. "
+        "Hosts and panelists are staff and not listed."
+    ),
+    columns=(
+        _text(
+            "event_type",
+            "`bootcamp` when the topic says boot camp (any spelling: `Boot Camp`, `bootcamp`, `boot-camp`) "
+            "or `mappings/bootcamp_sessions.csv` lists the ID; else `webinar`",
+        ),
+        _text("event_id", "Zoom's Webinar / Meeting ID, digits only (`812 3456 7890` -> `81234567890`)"),
+        _text("event_name", "the session's topic"),
+        Column("event_date", DATE, "the session's start date (Asia/Kolkata); a recurring webinar has one row set per date"),
+        _text(
+            "bootcamp_day",
+            "boot camps only: `Day 1` / `Day 2` from the topic, else Saturday = Day 1 and Sunday = Day 2, else Day 1",
+        ),
+        _text(
+            "category",
+            "program from the first token of `mappings/category_tokens.csv` found as a word in the topic; empty if none",
+        ),
+        _text(
+            "conductor",
+            "from `mappings/conductors.csv` by ID, else the host (else the first panelist), "
+            "written as `mappings/conductor_aliases.csv` says",
+        ),
+        _text("name", "first + last name (else Zoom's display name), proper-cased", personal=True),
+        _text("email", "lower-cased", personal=True),
+        Column(
+            "phone",
+            TEXT,
+            "the phone key; a person who registered with a phone and joined without one gets it through their email",
+            personal=True,
+        ),
+        USER_ID,
+        Column("registered", BOOLEAN, "the person is in the registration report or has a registration time"),
+        Column("registration_time", TIMESTAMP, "the earliest registration"),
+        Column("attended", BOOLEAN, "the person joined at least once"),
+        Column("first_join_time", TIMESTAMP, "the first join over all their joins"),
+        Column("last_leave_time", TIMESTAMP, "the last leave over all their joins"),
+        Column("minutes_in_session", FLOAT, "Zoom's minutes summed over every join (empty if they never joined)"),
+        Column("join_count", INTEGER, "how many times they joined (rejoins count)"),
+        _text("country", "as Zoom reports it"),
+        _text("source_file", "the file the person's first registration (else first join) came from"),
+    ),
+    notes=(
+        "A person is one row per session: by phone key; without one, by email; with neither, each\n"
+        "row stands alone. The earliest registration gives name, email and country."
+    ),
+    key=("event_id", "event_date", "phone"),
+    phone=True,
+    shrink_check=True,
+    source="Zoom reports",
+)
+
+BOOTCAMP_ATTENDANCE = Table(
+    name="bootcamp_attendance",
+    group="marketing",
+    grain="one person at one two-day boot camp",
+    description="One person at one two-day boot camp (its topic without the `Day N` part, on one weekend).",
+    columns=(
+        _text("bootcamp_name", "the topic without `Day 1` / `Day 2`"),
+        Column("weekend_of", DATE, "the Saturday of the boot camp's weekend"),
+        _text("category", "as in `event_participants`"),
+        _phone(),
+        USER_ID,
+        _text("email", "the person's email", personal=True),
+        _text("name", "the person's name", personal=True),
+        Column("registered", BOOLEAN, "registered for either day"),
+        _text("days_attended", "`Both`, `Day 1`, `Day 2`, or `None` (registered, came to neither)"),
+    ),
+)
+
+INGESTED_FILES = Table(
+    name="ingested_files",
+    group="marketing",
+    grain="one dropped file",
+    description="One file dropped into the Zoom drop folder, ever. Newest last.",
+    columns=(
+        _text("file_name", "the name it was dropped under"),
+        _text("sha256", "the hash of its content: the same content dropped again is a duplicate"),
+        _text(
+            "report_type",
+            "`webinar_registration`, `webinar_attendee` or `meeting_participants`, read from the content",
+        ),
+        _text("event_id", "the Zoom session the file reports on"),
+        _text("event_name", "that session's topic"),
+        Column("event_date", DATE, "that session's date"),
+        Column("rows", INTEGER, "person rows in the file (staff not counted)"),
+        _text(
+            "status",
+            "`loaded`; `duplicate` (same content as a file already loaded: adds nothing); `rejected` (unreadable: "
+            "moved to `rejected/` with a `.reason.txt`); `replaced` (a later report of the same session and type replaced it)",
+        ),
+        _text("error", "for rejected and duplicate files, why"),
+        Column("ingested_at", TIMESTAMP, "when the run that read it started"),
+    ),
+)
+
+LEAD_TOUCHES = Table(
+    name="lead_touches",
+    group="marketing",
+    grain="one touch",
+    description=(
+        "One moment a person met the funnel: a lead captured (`lead`), a webinar or boot-camp "
+        "registration (`webinar_registration`, `bootcamp_registration`) or an attendance "
+        "(`webinar_attendance`, `bootcamp_attendance`). Earliest first."
+    ),
+    columns=(
+        _phone(),
+        _text("email", "as in the touch's source table", personal=True),
+        Column("touch_at", TIMESTAMP, "lead `created_at`; registration time; first join time"),
+        _text(
+            "touch_type",
+            "`lead`, `webinar_registration`, `bootcamp_registration`, `webinar_attendance` or `bootcamp_attendance`",
+        ),
+        _text("source", "the lead's source; for a Zoom touch, the session's topic"),
+        _text(
+            "funnel",
+            "the lead's funnel; for a Zoom touch, `<category> Webinar` or `<category> Bootcamp` "
+            "(Miscellaneous when the topic names no program)",
+        ),
+        _text("event_id", "the Zoom session's ID, for Zoom touches"),
+    ),
+)
+
+LEAD_FIRST_TOUCH = Table(
+    name="lead_first_touch",
+    group="marketing",
+    grain="one person",
+    description=(
+        "One person across leads and Zoom events, with their first touch (first-touch attribution). "
+        "A person is their phone key; without one, their email (an email seen elsewhere with a phone "
+        "takes that phone); with neither, the touch stands alone."
+    ),
+    columns=(
+        _phone(),
+        USER_ID,
+        _text("email", "the person's email", personal=True),
+        Column("first_touch_at", TIMESTAMP, "when they first met the funnel"),
+        _text("first_touch_type", "the type of that first touch (see `lead_touches`)"),
+        _text("first_source", "the source of that first touch (first-touch attribution)"),
+        _text("first_funnel", "the funnel of that first touch (first-touch attribution)"),
+        Column("registered_any", BOOLEAN, "registered for any webinar or boot camp"),
+        Column("attended_any", BOOLEAN, "attended any webinar or boot camp"),
+        Column("touches", INTEGER, "how many touches the person has"),
+    ),
+    notes=(
+        "The earliest touch wins; at the same moment a lead comes before a registration, a registration\n"
+        "before an attendance; a touch without a time never wins over one with a time."
+    ),
+    key=("phone",),
+    phone=True,
+    shrink_check=True,
+)
+
+# ---------------------------------------------------------------- Part 2: sales
+
+CRM_ASSIGNED_LEADS = Table(
+    name="crm_assigned_leads",
+    group="sales",
+    grain="one CRM assignment row",
+    description="One assignment of a lead to a sales person, from the CRM's full dump (`CRM_ASSIGNED_LEADS_URL`).",
+    columns=(
+        _text("source", "the CRM's `sources`"),
+        Column("assigned_on", TIMESTAMP, "the CRM's `assignOn`, in Asia/Kolkata"),
+        _phone("`leadMobile`"),
+        USER_ID,
+        _text("employee", "the sales person"),
+        _text("funnel", "`source` mapped through `mappings/funnel_mapping.csv`"),
+    ),
+    notes=(
+        "Column names are recognised whatever their case (`assignOn`, `AssignOn`, `ASSIGNON`). A\n"
+        "column the CRM adds later is kept after these, snake_cased, as text, and named in the\n"
+        "asset's metadata (`new_crm_columns`). A dump missing one of the four columns fails, naming\n"
+        "it; a dump with fewer than half the rows of the last one loaded fails too\n"
+        "(`CRM_MIN_ROWS_RATIO`), and yesterday's table stays."
+    ),
+    phone=True,
+    funnel_column="funnel",
+    fresh_column="assigned_on",
+    shrink_check=True,
+    source="CRM assigned leads",
+    open_columns=True,
+)
+
+ASSIGNED_LEADS_MONTHLY = Table(
+    name="assigned_leads_monthly",
+    group="sales",
+    grain="month x phone",
+    description="One phone assigned in one month: the brief's monthly de-duplication and attribution (M0).",
+    columns=(
+        Column(
+            "month",
+            DATE,
+            "the first day of the month of the assignment, Asia/Kolkata (`2025-09-30T19:00:00Z` is in October)",
+        ),
+        _phone(),
+        USER_ID,
+        Column("first_assigned_on", TIMESTAMP, "the phone's earliest assignment that month"),
+        _text("source", "the source of that earliest assignment"),
+        _text("funnel", "the funnel of that earliest assignment"),
+        _text("employee", "the sales person on that earliest assignment"),
+        Column(
+            "attended",
+            BOOLEAN,
+            "the phone attended any webinar or boot camp (`event_participants`; false until Part 1 has run)",
+        ),
+        Column("assignments", INTEGER, "how many times the phone was assigned that month"),
+    ),
+    notes=(
+        "Assignments without a phone or a readable date cannot be placed in a month and are left\n"
+        "out; their count is in the asset's metadata."
+    ),
+    key=("month", "phone"),
+    shrink_check=True,
+)
+
+
+def _crm(name: str, crm_name: str, meaning: str = "", *, type: str = TEXT, personal: bool = False) -> Column:
+    """A sales column as the CRM sends it (snake_cased)."""
+    return Column(name, type, f"the CRM's `{crm_name}`" + (f": {meaning}" if meaning else ""), personal)
+
+
+def _amount(name: str, crm_name: str, meaning: str = "") -> Column:
+    return _crm(name, crm_name, meaning or "an amount, as a number", type=FLOAT)
+
+
+def _moment(name: str, crm_name: str, meaning: str = "") -> Column:
+    return _crm(name, crm_name, meaning or "in Asia/Kolkata", type=TIMESTAMP)
+
+
+SALES = Table(
+    name="sales",
+    group="sales",
+    grain="one CRM sale row",
+    description="One sale from the CRM's full dump (`CRM_SALES_URL`).",
+    columns=(
+        _crm("id", "_id", "the sale's ID"),
+        _crm("status", "status", "a sale `refunded`, `cancelled` or `failed` (and the like) is not counted"),
+        _crm("txn_id", "txn_id", "the payment's transaction ID"),
+        _crm("sid", "sid", "the student's ID", personal=True),
+        _crm("emi_id", "emiId"),
+        _crm("p_id", "pId"),
+        _crm("payment_gateway", "paymentGateway"),
+        _crm("target", "target"),
+        _crm("target_super_group", "targetSuperGroup"),
+        _crm("course_name", "courseName"),
+        _crm("source", "source", "the sale's channel (`web`, `app`, `sales_call` ...), not its lead source"),
+        _amount("token_amount", "tokenAmount"),
+        _amount("with_out_token_paid_amount", "WithOut_Token_paidAmount"),
+        _moment("created_on", "createdOn", "when the sale was made, in Asia/Kolkata"),
+        _crm("p_type", "pType"),
+        _amount("e_book_rev", "eBookRev"),
+        _amount("book_rev", "bookRev"),
+        _crm("payment_type", "paymentType", "e.g. `emi`, `full`"),
+        _amount("dp", "DP"),
+        _moment("last_emi_date", "lastEmiDate"),
+        _amount("paid_amount", "paidAmount"),
+        _crm("core_partner", "corePartner"),
+        _crm("student_contact", "StudentContact", "the buyer's phone, as written", personal=True),
+        _moment("student_signup_date", "StudentSignupDate"),
+        _crm("student_name", "StudentName", personal=True),
+        _amount("total_amount", "TotalAmount"),
+        _crm("product", "product"),
+        _crm("mandate_status", "mandateStatus"),
+        _crm("student_email", "StudentEmail", personal=True),
+        _amount("e_book_net_amount", "EBook_Net_Amount"),
+        _amount("book_net_amount", "Book_Net_Amount"),
+        _amount("product_net_amount", "Product_Net_Amount"),
+        _amount("net_amount", "netAmount", "the sale's revenue, as a number (summed in the reporting tables)"),
+        _crm("employee_name", "employeeName", "the sales person who closed it"),
+        _crm("employee_team", "employeeTeam"),
+        _amount("total_emi", "Total_emi", "a number"),
+        _amount("paid_emi_count", "Paid_Emi_Count", "a number"),
+        _amount("unpaid_emi_count", "Unpaid_Emi_Count", "a number"),
+        _amount("paid_emi_amount", "Paid_Emi_Amount"),
+        _amount("unpaid_amount", "Unpaid_Amount"),
+        _moment("last_paid_date", "Last_Paid_Date"),
+        _amount("net_amount_after_pdd", "netAmountAfterPDD"),
+        _crm("assigned_lead_sources", "assignedLeadSources", "the lead source the sale is attributed to"),
+        _crm("crm_funnel", "Funnel", "the CRM's own funnel, renamed so it does not clash with `funnel`"),
+        _phone("`StudentContact`"),
+        USER_ID,
+        _text("funnel", "`assigned_lead_sources` mapped through `mappings/funnel_mapping.csv`"),
+        _text(
+            "manual_source",
+            "the value the ops person entered for this sale's `id` in `mappings/manual_sales_mapping.csv`",
+        ),
+        _text(
+            "final_funnel",
+            "the brief's formula: if `funnel` is Miscellaneous, the funnel `manual_source` maps to (Miscellaneous if it "
+            "maps to none); otherwise `manual_source` as entered when there is one, else `funnel`",
+        ),
+        Column("attended", BOOLEAN, "the phone attended any webinar or boot camp"),
+    ),
+    notes=(
+        "The CRM's 44 columns are snake_cased (`_id` -> `id`, `StudentContact` -> `student_contact`,\n"
+        "`netAmount` -> `net_amount`) and recognised whatever their case; amounts are read as numbers\n"
+        "(`1,234.50`, `₹1,234.50`; blank is empty) and times in Asia/Kolkata. Only `_id`,\n"
+        "`StudentContact` and `assignedLeadSources` must be in the dump; a CRM column the dump lacks is\n"
+        "not written. Any other column of the dump is kept, snake_cased, as text, in the dump's order\n"
+        "before `phone`; a new one is named in the asset's metadata."
+    ),
+    phone=True,
+    funnel_column="final_funnel",
+    fresh_column="created_on",
+    shrink_check=True,
+    source="CRM sales",
+    open_columns=True,
+)
+
+SALES_TO_MAP = Table(
+    name="sales_to_map",
+    group="sales",
+    grain="one Miscellaneous sale",
+    description=(
+        "One sale whose `final_funnel` is still Miscellaneous: the monthly worklist for "
+        "`mappings/manual_sales_mapping.csv`."
+    ),
+    columns=(
+        _text("sale_id", "the CRM's `_id`, to copy into the mapping"),
+        Column("created_on", TIMESTAMP, "as in `sales`, to recognise the sale"),
+        _text("student_name", "as in `sales`, to recognise the sale", personal=True),
+        _phone(),
+        _text("assigned_lead_sources", "as in `sales`: the source that mapped to no funnel"),
+        Column("net_amount", FLOAT, "as in `sales`, to recognise the sale"),
+        _text("manual_source", "what is entered today, if anything"),
+        _text("why", "`no manual source yet`, or `manual source not in funnel_mapping.csv`"),
+    ),
+)
+
+# ---------------------------------------------------------------- Reporting
+
+UNMAPPED_SOURCES = Table(
+    name="unmapped_sources",
+    group="reporting",
+    grain="one unmapped source string in one input",
+    description=(
+        "One source string that `mappings/funnel_mapping.csv` does not map, in one input that goes "
+        "through the mapping, so its rows there count as `Other Sources (Miscellaneous)`: the monthly "
+        "mapping worklist."
+    ),
+    columns=(
+        _text("source", "the source as written"),
+        _text(
+            "seen_in",
+            "the input it was seen in: `marketing_leads` (`source`), `crm_assigned_leads` (`source`) "
+            "or `sales` (`assigned_lead_sources`)",
+        ),
+        Column("rows", INTEGER, "how many rows of that input carry it"),
+        Column("first_seen", TIMESTAMP, "the earliest of those rows (`created_at`, `assigned_on`, `created_on`)"),
+        Column("last_seen", TIMESTAMP, "the latest of those rows"),
+    ),
+    notes=(
+        "Copy `source` into the mapping CSV with its funnel; the next run applies it. A source seen in\n"
+        "several inputs has one row for each. Spellings differing only in case and spaces are one\n"
+        "source, shown as most often written. Blank sources are not listed. The list is the same\n"
+        "whichever step ran first."
+    ),
+    key=("source", "seen_in"),
+)
+
+FUNNEL_PEOPLE = Table(
+    name="funnel_people",
+    group="reporting",
+    grain="one person",
+    description=(
+        "One person across the whole funnel, joined on the phone key. Everyone known to Part 1 "
+        "(`lead_first_touch`, by phone or else email) and every phone known to Part 2 (assignments, "
+        "sales) is a row; a person without a phone cannot join Part 2."
+    ),
+    columns=(
+        _phone(),
+        USER_ID,
+        _text("email", "the person's email", personal=True),
+        Column("lead_created_at", TIMESTAMP, "their first captured lead (`marketing_leads`)"),
+        _text("first_funnel", "their first-touch funnel (`lead_first_touch`)"),
+        Column("registered", BOOLEAN, "ever registered for a webinar or boot camp"),
+        Column("attended", BOOLEAN, "ever attended a webinar or boot camp"),
+        Column("assigned_on", TIMESTAMP, "their first CRM assignment"),
+        _text("employee", "the sales person of that first assignment"),
+        Column("converted", BOOLEAN, "they have at least one sale that is not refunded, cancelled or failed"),
+        Column("first_sale_at", TIMESTAMP, "that first sale's `created_on`"),
+        Column("revenue", FLOAT, "the sum of `net_amount` of those sales (0 without)"),
+        _text("final_funnel", "the `final_funnel` of their first sale"),
+    ),
+    key=("phone",),
+    phone=True,
+    shrink_check=True,
+)
+
+FUNNEL_METRICS_MONTHLY = Table(
+    name="funnel_metrics_monthly",
+    group="reporting",
+    grain="month x funnel",
+    description=(
+        "One funnel in one month. Months are Asia/Kolkata calendar months, and nothing dated today "
+        "or later is counted (D-1): the numbers are complete through yesterday."
+    ),
+    columns=(
+        Column("month", DATE, "the first day of the month that the row's dates fall in"),
+        _text("funnel", "the funnel the people or money below count under"),
+        Column(
+            "month_complete",
+            BOOLEAN,
+            "true when the whole month is before today; compare only complete months with each other",
+        ),
+        Column(
+            "leads",
+            INTEGER,
+            "people (phone, else email) who left a lead that month (by `created_at`), under that lead's funnel",
+        ),
+        Column(
+            "registrations",
+            INTEGER,
+            "people who registered for a webinar or boot camp that month (by registration time), under their first-touch funnel",
+        ),
+        Column(
+            "attendees",
+            INTEGER,
+            "people who first joined a webinar or boot camp that month (by join time), under their first-touch funnel",
+        ),
+        Column(
+            "assigned",
+            INTEGER,
+            "phones handed to sales that month (`assigned_leads_monthly`, by the month's first assignment), "
+            "under that assignment's funnel",
+        ),
+        Column(
+            "conversions",
+            INTEGER,
+            "sales created that month (by `created_on`) that are not refunded, cancelled or failed, under their `final_funnel`",
+        ),
+        Column("revenue", FLOAT, "the `net_amount` of those sales"),
+        Column("spend", FLOAT, "the `cost` of `spend_by_funnel` for that month and funnel"),
+        Column("cost_per_lead", FLOAT, "spend / leads"),
+        Column("cost_per_attendee", FLOAT, "spend / attendees"),
+        Column("cost_per_acquisition", FLOAT, "spend / conversions"),
+        Column("roas", FLOAT, "revenue / spend"),
+        Column("registration_rate", FLOAT, "registrations / leads"),
+        Column("attendance_rate", FLOAT, "attendees / registrations"),
+        Column("handover_rate", FLOAT, "assigned / attendees"),
+        Column("conversion_rate", FLOAT, "conversions / assigned"),
+    ),
+    notes=(
+        "A ratio whose denominator is 0 is empty (NULL), never 0 or infinite. Each stage counts the\n"
+        "people who reached it that month, so a rate can exceed 1 when a stage draws on people from\n"
+        "earlier months (or, for handover, on people who never attended)."
+    ),
+    key=("month", "funnel"),
+    shrink_check=True,
+)
+
+FUNNEL_STAGES_MONTHLY = Table(
+    name="funnel_stages_monthly",
+    group="reporting",
+    grain="month x funnel x stage",
+    description=(
+        "One stage of one funnel in one month: the five counts of `funnel_metrics_monthly`, tall, "
+        "as BI funnel charts (Metabase, Looker Studio) draw them without reshaping."
+    ),
+    columns=(
+        Column("month", DATE, "as in `funnel_metrics_monthly`"),
+        _text("funnel", "as in `funnel_metrics_monthly`"),
+        _text("stage", "`leads`, `registrations`, `attendees`, `assigned`, `conversions`"),
+        Column("stage_order", INTEGER, "1 to 5, in that order"),
+        Column("people", INTEGER, "the count"),
+        Column("month_complete", BOOLEAN, "as in `funnel_metrics_monthly`"),
+    ),
+    key=("month", "funnel", "stage"),
+    shrink_check=True,
+)
+
+RECONCILIATION = Table(
+    name="reconciliation",
+    group="reporting",
+    grain="source x reason",
+    description=(
+        "One reason rows of one source were kept with a gap, merged, set aside, or counted as "
+        "Miscellaneous in that source's latest load, so every input row is accounted for."
+    ),
+    columns=(
+        _text("source", "`lead sheet`, `spend sheet`, `Zoom reports`, `CRM assigned leads`, `CRM sales`"),
+        _text("table_name", "the table that source lands in"),
+        _text("run_id", "the Dagster run that loaded it (open it in the UI)"),
+        Column("loaded_at", TIMESTAMP, "when"),
+        Column("rows_read", INTEGER, "rows in the source (Zoom: person rows in the reports)"),
+        Column("rows_loaded", INTEGER, "rows in the table (Zoom: people-at-sessions)"),
+        _text(
+            "reason",
+            "e.g. `kept with phone empty: no phone given`, `files rejected this run: see ingested files`, or `no issues`",
+        ),
+        Column("rows", INTEGER, "how many rows"),
+    ),
+)
+
+TABLES: tuple[Table, ...] = (
+    MARKETING_LEADS,
+    MARKETING_SPEND,
+    SPEND_BY_FUNNEL,
+    EVENT_PARTICIPANTS,
+    BOOTCAMP_ATTENDANCE,
+    INGESTED_FILES,
+    LEAD_TOUCHES,
+    LEAD_FIRST_TOUCH,
+    CRM_ASSIGNED_LEADS,
+    ASSIGNED_LEADS_MONTHLY,
+    SALES,
+    SALES_TO_MAP,
+    UNMAPPED_SOURCES,
+    FUNNEL_PEOPLE,
+    FUNNEL_METRICS_MONTHLY,
+    FUNNEL_STAGES_MONTHLY,
+    RECONCILIATION,
+)
+_BY_NAME = {t.name: t for t in TABLES}
+
+
+def table(name: str) -> Table:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"No output table {name!r} in funnel_assets/catalogue.py; the tables are: {', '.join(_BY_NAME)}.") from None
+
+
+def tables_in_group(group: str) -> tuple[Table, ...]:
+    return tuple(t for t in TABLES if t.group == group)
+
+
+# ---------------------------------------------------------------- docs/tables.md
+
+GENERATED_MARK = (
+    "<!-- Generated from funnel_assets/catalogue.py by `python -m tools.write_table_docs`; do not edit by hand. -->"
+)
+
+INTRODUCTION = """\
+# Output tables
+
+The warehouse's tables are the product's interface to BI tools (Metabase, Looker Studio,
+Power BI, Google Sheets). On PostgreSQL they live in schema `funnel`; on the embedded
+default they are tables of the SQLite file `data/warehouse.sqlite`.
+
+General rules:
+
+- Every table is replaced whole on each run, atomically: a reader sees the previous
+  version or the new one, never a half-written or empty table.
+- Timestamps are Asia/Kolkata (`TIMESTAMPTZ` on PostgreSQL; ISO text with `+05:30` on
+  SQLite). A source time with an offset (`2025-09-30T19:00:00Z`) is converted before a
+  date is taken from it; a time without one is read as Asia/Kolkata.
+- `phone` is the 10-digit key that joins marketing (Part 1) and sales (Part 2): digits
+  only, the last 10 when there are 10 or more, otherwise empty. `user_id` is `91` + phone.
+- Blank text is stored as NULL. Rows with a problem (no phone, an unreadable date) are
+  kept with that value empty and counted in the asset's metadata in the Dagster UI.
+- `funnel` comes from `mappings/funnel_mapping.csv`; a source it does not list reads
+  `Other Sources (Miscellaneous)`.
+- Column types: `text`; `integer` (`BIGINT`); `float` (`DOUBLE PRECISION` on PostgreSQL,
+  `DOUBLE` on SQLite); `boolean`; `date`; `timestamp` (a moment with its offset, as above).
+- Personal columns (a person's name, email, phone, user_id, the CRM's student details) are
+  listed under each table; the Dagster UI masks them in its previews.
+- The grain says what one row is; the key, where there is one, is the columns no two rows
+  share (rows with an empty key part stand alone)."""
+
+GROUP_HEADINGS = {
+    "marketing": "Part 1: marketing",
+    "sales": "Part 2: sales",
+    "reporting": "Reporting: the unified output",
+}
+
+GROUP_INTRODUCTIONS = {
+    "marketing": (
+        "The top to middle of the funnel: campaign leads, Zoom webinars and boot camps, marketing\n"
+        "spend, lead-source tagging and first-touch attribution."
+    ),
+    "sales": "The CRM's assigned leads and sales: monthly de-duplication and attribution, sales enrichment.",
+    "reporting": (
+        "These read both parts' tables. In `daily_refresh` they run after both parts; if one part\n"
+        "fails they are skipped and keep yesterday's rows (`funnel_people`, `funnel_metrics_monthly`\n"
+        "and `funnel_stages_monthly` carry a freshness policy that then flags them)."
+    ),
+}
+
+CLOSING = """\
+## Exports
+
+Every table above is also written as `<table>.csv` into `FUNNEL_EXPORT_DIR` (default
+`data/exports/`) each time it is written, replaced only once the database table has been,
+for BI tools that read files: the same values as the table. Text and times are quoted, a blank
+(NULL) is an empty field, true/false are `true` and `false`, numbers are written in their
+shortest form (`1`, `2.5`), and times are Asia/Kolkata ISO text with their offset
+(`2025-10-01T09:30:00+05:30`).
+
+With `FUNNEL_EXPORT_SHEET` set, the aggregate tables (`funnel_metrics_monthly`,
+`funnel_stages_monthly`, `spend_by_funnel`) are also copied into that Google Sheet, one tab
+each, each tab replaced in one request (with a bounded retry on Google's rate limits). The
+per-person tables never go to a sheet: a spreadsheet holds at most 10 million cells.
+
+## Checks
+
+Every run checks the outputs (Dagster asset checks, under each asset's Checks tab); each
+table above lists its own:
+
+- one row per key (`funnel_people` per phone, `assigned_leads_monthly` per month and phone,
+  `funnel_metrics_monthly` per month and funnel, ...), phone keys of exactly 10 digits, and
+  spend never negative: errors;
+- Miscellaneous under `FUNNEL_MAX_MISCELLANEOUS_SHARE` (default 25%) of leads, assignments
+  and sales; each source's newest row from yesterday or later; no table below half its
+  previous size: warnings, for a person to look at;
+- `funnel_people`, `funnel_metrics_monthly` and `funnel_stages_monthly` carry a freshness
+  policy: stale after 26 hours, failing after 30."""
+
+
+def _code_list(names: tuple[str, ...]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
+
+
+def _checks_line(t: Table) -> str:
+    checks = []
+    if t.key:
+        checks.append(f"one row per {_code_list(t.key)} (error)")
+    if t.phone:
+        checks.append("`phone` is 10 digits or empty (error)")
+    for column in t.non_negative:
+        checks.append(f"`{column}` never negative (error)")
+    if t.funnel_column:
+        checks.append(f"share of `{t.funnel_column}` in Miscellaneous under `FUNNEL_MAX_MISCELLANEOUS_SHARE` (warning)")
+    if t.fresh_column:
+        checks.append(f"newest `{t.fresh_column}` from yesterday or later (warning)")
+    if t.shrink_check:
+        checks.append("at least half the rows of the previous run (warning)")
+    return f"Checks: {'; '.join(checks)}." if checks else ""
+
+
+def _table_markdown(t: Table) -> str:
+    facts = f"Grain: {t.grain}."
+    if t.key:
+        facts += f" Key: {_code_list(t.key)}."
+    if t.source:
+        facts += f" Source: {t.source}."
+    lines = [f"### `{t.name}`", "", t.description, "", facts, "", "| column | type | meaning |", "| --- | --- | --- |"]
+    lines += [f"| {c.name} | {c.type} | {c.meaning} |" for c in t.columns]
+    if t.open_columns:
+        lines += ["| ... | text | the source's other columns, as text (see below) |"]
+    if t.notes:
+        lines += ["", t.notes]
+    if t.personal_columns:
+        lines += ["", f"Personal: {_code_list(t.personal_columns)}."]
+    if _checks_line(t):
+        lines += ["", _checks_line(t)]
+    return "\n".join(lines)
+
+
+def render_markdown() -> str:
+    """The whole of docs/tables.md."""
+    parts = [GENERATED_MARK, "", INTRODUCTION]
+    for group in GROUPS:
+        parts += ["", f"## {GROUP_HEADINGS[group]}", "", GROUP_INTRODUCTIONS[group]]
+        for t in tables_in_group(group):
+            parts += ["", _table_markdown(t)]
+    parts += ["", CLOSING, ""]
+    return "\n".join(parts)

@@ -1,0 +1,1 @@
+"""The Dagster definitions, one folder per domain: marketing, zoom, sales, reporting, ops."""

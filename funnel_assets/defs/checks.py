@@ -1,0 +1,119 @@
+"""Asset checks, from each table's declaration in the catalogue: is each output table what a BI
+user can trust this morning?
+
+ERROR checks guard the grain and the phone key the BI tool relies on; WARN checks flag what a
+person should look at (a stale source, many Miscellaneous rows, a table that shrank). Each
+check reads the table the run just wrote (in memory within the run).
+"""
+
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import dagster as dg
+import pandas as pd
+
+from funnel_assets import catalogue
+from funnel_assets.lib.clock import today
+from funnel_assets.lib.quality import malformed_phones, miscellaneous_share, negative_values, newest_day, repeated_keys
+
+WARN = dg.AssetCheckSeverity.WARN
+STALE_CHECK = "has_yesterdays_data"
+
+
+def _grain_name(table: catalogue.Table) -> str:
+    return f"one_row_per_{'_'.join(table.key)}"
+
+
+def check_specs(table: catalogue.Table) -> list[dg.AssetCheckSpec]:
+    asset = table.name
+    specs = []
+    if table.key:
+        specs.append(dg.AssetCheckSpec(_grain_name(table), asset=asset, description=f"No two rows of {asset} share {', '.join(table.key)}."))
+    if table.phone:
+        specs.append(dg.AssetCheckSpec("phone_keys_well_formed", asset=asset, description="Every phone is exactly 10 digits, or empty."))
+    for column in table.non_negative:
+        specs.append(dg.AssetCheckSpec(f"{column}_not_negative", asset=asset, description=f"No row has a negative {column}."))
+    if table.funnel_column:
+        specs.append(
+            dg.AssetCheckSpec(
+                "miscellaneous_share",
+                asset=asset,
+                description=(
+                    "The share of rows in Other Sources (Miscellaneous) stays under FUNNEL_MAX_MISCELLANEOUS_SHARE "
+                    "(default 25%); above it, the monthly mapping is due (see unmapped_sources / sales_to_map)."
+                ),
+            )
+        )
+    if table.fresh_column:
+        specs.append(
+            dg.AssetCheckSpec(
+                STALE_CHECK,
+                asset=asset,
+                description=f"The newest {table.fresh_column} is from yesterday (Asia/Kolkata) or later: the source sent yesterday's rows.",
+            )
+        )
+    if table.shrink_check:
+        specs.append(
+            dg.AssetCheckSpec(
+                "did_not_shrink_sharply", asset=asset, description="The table has at least half the rows of its previous materialisation."
+            )
+        )
+    return specs
+
+
+def _previous_row_count(context: dg.AssetCheckExecutionContext, asset: str) -> int | None:
+    records = context.instance.fetch_materializations(dg.AssetKey(asset), limit=2).records
+    counts = [r.asset_materialization.metadata.get("dagster/row_count") for r in records if r.asset_materialization]
+    return int(counts[1].value) if len(counts) > 1 and counts[1] is not None else None
+
+
+def evaluate(
+    table: catalogue.Table, frame: pd.DataFrame, max_miscellaneous_share: float, previous_rows: int | None
+) -> Iterator[dg.AssetCheckResult]:
+    """Every check the table's declaration asks for, on the table as written."""
+    asset = table.name
+    if table.key:
+        repeated = repeated_keys(frame, table.key)
+        yield dg.AssetCheckResult(asset_key=asset, check_name=_grain_name(table), passed=repeated == 0, metadata={"repeated_keys": repeated})
+    if table.phone:
+        malformed = malformed_phones(frame["phone"])
+        yield dg.AssetCheckResult(asset_key=asset, check_name="phone_keys_well_formed", passed=malformed == 0, metadata={"malformed_phones": malformed})
+    for column in table.non_negative:
+        negative = negative_values(frame[column])
+        yield dg.AssetCheckResult(asset_key=asset, check_name=f"{column}_not_negative", passed=negative == 0, metadata={f"negative_{column}_rows": negative})
+    if table.funnel_column:
+        misc, share = miscellaneous_share(frame[table.funnel_column])
+        yield dg.AssetCheckResult(
+            asset_key=asset, check_name="miscellaneous_share", passed=share <= max_miscellaneous_share, severity=WARN,
+            metadata={"miscellaneous_rows": misc, "share": round(share, 4), "limit": max_miscellaneous_share},
+        )  # fmt: skip
+    if table.fresh_column:
+        newest = newest_day(frame[table.fresh_column])
+        yesterday = today() - timedelta(days=1)
+        yield dg.AssetCheckResult(
+            asset_key=asset, check_name=STALE_CHECK, passed=newest is not None and newest >= yesterday, severity=WARN,
+            metadata={"newest": str(newest), "expected_at_least": str(yesterday)},
+        )  # fmt: skip
+    if table.shrink_check:
+        rows = len(frame)
+        yield dg.AssetCheckResult(
+            asset_key=asset, check_name="did_not_shrink_sharply", passed=previous_rows is None or rows >= 0.5 * previous_rows,
+            severity=WARN, metadata={"rows": rows, "previous_rows": previous_rows or 0},
+        )  # fmt: skip
+
+
+def table_checks(table: catalogue.Table, max_miscellaneous_share: float) -> dg.AssetChecksDefinition:
+    @dg.multi_asset_check(
+        name=f"{table.name}_checks", specs=check_specs(table), ins={"frame": dg.AssetIn(key=table.name)}
+    )
+    def checks(context: dg.AssetCheckExecutionContext, frame: pd.DataFrame) -> Iterator[dg.AssetCheckResult]:
+        previous = _previous_row_count(context, table.name) if table.shrink_check else None
+        yield from evaluate(table, frame, max_miscellaneous_share, previous)
+
+    return checks
+
+
+def all_table_checks(max_miscellaneous_share: float) -> list[dg.AssetChecksDefinition]:
+    """One multi-check per table that declares any check."""
+    return [table_checks(t, max_miscellaneous_share) for t in catalogue.TABLES if check_specs(t)]

@@ -1,0 +1,108 @@
+"""Part 1, marketing: the lead sheet, the spend sheet, and first-touch attribution."""
+
+import dagster as dg
+import pandas as pd
+
+from funnel_assets.defs.tables import SOURCE_RETRY, landing_run, readable_failures, reconciliation, table_asset
+from funnel_assets.io.mappings import Mappings
+from funnel_assets.io.tabular_source import LeadSheet, TabularSource
+from funnel_assets.lib.attribution import all_touches, first_touch
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.leads import clean_leads
+from funnel_assets.lib.spend import clean_spend, total_spend_by_funnel
+
+
+@table_asset("marketing_spend", retry_policy=SOURCE_RETRY)
+def marketing_spend(context: dg.AssetExecutionContext, spend_source: TabularSource) -> pd.DataFrame:
+    """The spend sheet (FUNNEL_SPEND_SOURCE), with amounts such as `₹1,234.50` read as numbers; an
+    unreadable date or number is left empty and counted, never dropped."""
+    with readable_failures():
+        raw = spend_source.read(landing_run(context), "marketing_spend")
+        spend, report = clean_spend(raw, source=spend_source.label)
+    context.add_output_metadata(
+        {
+            "source": spend_source.label,
+            "unreadable_dates": report.unreadable_dates,
+            "unreadable_numbers": report.unreadable_numbers,
+            "rows_without_funnel": report.blank_funnel,
+            "total_cost": float(spend["cost"].sum()),
+            **reconciliation(
+                len(raw),
+                len(spend),
+                kept__date_unreadable_so_in_no_day=report.unreadable_dates,
+                kept_with_value_empty__number_unreadable=report.unreadable_numbers,
+                counted_as_miscellaneous__funnel_blank=report.blank_funnel,
+            ),
+        }
+    )
+    return spend
+
+
+@table_asset("spend_by_funnel")
+def spend_by_funnel(context: dg.AssetExecutionContext, marketing_spend: pd.DataFrame) -> pd.DataFrame:
+    """Spend summed by funnel and Asia/Kolkata day; rows whose date could not be read are left out."""
+    totals = total_spend_by_funnel(marketing_spend)
+    context.add_output_metadata({"total_cost": float(totals["cost"].sum())})
+    return totals
+
+
+@table_asset("marketing_leads", retry_policy=SOURCE_RETRY)
+def marketing_leads(context: dg.AssetExecutionContext, leads_source: LeadSheet, mappings: Mappings) -> pd.DataFrame:
+    """The lead sheet (FUNNEL_LEADS_SOURCE), cleaned and mapped to funnels; every row is kept."""
+    with readable_failures():
+        raw = leads_source.read(landing_run(context), "marketing_leads")
+        leads, report = clean_leads(
+            raw, mappings.funnel_mapping(), source_field=leads_source.source_field, label=leads_source.label
+        )
+    if report.without_phone or report.unusable_phone:
+        context.log.warning(
+            f"{report.without_phone} lead(s) without a phone and {report.unusable_phone} with an unusable one "
+            "(too short) are kept with phone empty."
+        )
+    miscellaneous = int(leads["funnel"].eq(MISCELLANEOUS_FUNNEL).sum())
+    context.add_output_metadata(
+        {
+            "source": leads_source.label,
+            "source_field": leads_source.source_field,
+            "leads_without_phone": report.without_phone,
+            "leads_with_unusable_phone": report.unusable_phone,
+            "leads_without_date": report.without_date,
+            "leads_with_unreadable_date": report.unreadable_dates,
+            "miscellaneous_leads": miscellaneous,
+            "extra_sheet_columns": ", ".join(report.extra_columns) or "none",
+            **reconciliation(
+                len(raw),
+                len(leads),
+                kept_with_phone_empty__no_phone_given=report.without_phone,
+                kept_with_phone_empty__phone_too_short=report.unusable_phone,
+                kept__no_created_date_so_in_no_month=report.without_date,
+                kept__created_date_unreadable_so_in_no_month=report.unreadable_dates,
+                counted_as_miscellaneous__source_not_in_funnel_mapping=miscellaneous,
+            ),
+        }
+    )
+    return leads
+
+
+@table_asset("lead_touches")
+def lead_touches(
+    context: dg.AssetExecutionContext, marketing_leads: pd.DataFrame, event_participants: pd.DataFrame
+) -> pd.DataFrame:
+    """Every lead, registration and attendance of the two Part 1 tables, earliest first."""
+    touches = all_touches(marketing_leads, event_participants)
+    context.add_output_metadata({k: int(v) for k, v in touches["touch_type"].value_counts().items()})
+    return touches
+
+
+@table_asset("lead_first_touch")
+def lead_first_touch(context: dg.AssetExecutionContext, lead_touches: pd.DataFrame) -> pd.DataFrame:
+    """Each person's earliest touch (first-touch attribution) and whether they ever registered or attended."""
+    people = first_touch(lead_touches)
+    context.add_output_metadata(
+        {
+            "registered_any": int(people["registered_any"].sum()),
+            "attended_any": int(people["attended_any"].sum()),
+            "people_without_phone": int(people["phone"].isna().sum()),
+        }
+    )
+    return people

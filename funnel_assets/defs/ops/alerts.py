@@ -1,0 +1,74 @@
+"""Alerts: a failed run, or a source whose data for yesterday is missing, reaches a person.
+
+With FUNNEL_ALERT_WEBHOOK_URL set, a JSON message `{"text": ...}` is posted there: Slack
+and Google Chat incoming webhooks take it as is, and so does any URL accepting JSON.
+Without it, the alert is only logged. The webhook URL is a secret: it is never logged.
+"""
+
+import dagster as dg
+import requests
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from funnel_assets.defs.checks import STALE_CHECK
+from funnel_assets.settings import ALERT_WEBHOOK_URL, Settings, secret
+
+
+def run_link(run_id: str) -> str:
+    return f"{Settings.from_env().ui_url}/runs/{run_id}"
+
+
+def first_line(text: str | None) -> str:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[0][:300] if lines else "(no message)"
+
+
+def send_alert(text: str, log) -> bool:
+    """Post the alert to the webhook if one is configured; True when it was delivered."""
+    log.warning(f"ALERT: {text}")
+    url = secret(ALERT_WEBHOOK_URL)
+    if not url:
+        return False
+    try:
+        for attempt in Retrying(
+            retry=retry_if_exception_type(requests.RequestException),
+            stop=stop_after_attempt(3),
+            wait=wait_exponential(multiplier=1, max=10),
+            reraise=True,
+        ):
+            with attempt:
+                response = requests.post(url, json={"text": text}, timeout=(5, 15))
+                response.raise_for_status()
+    except requests.RequestException as exc:
+        # the URL (a secret) is in the exception's text: name only its kind
+        log.error(f"The alert webhook (FUNNEL_ALERT_WEBHOOK_URL) did not accept the alert: {exc.__class__.__name__}")
+        return False
+    return True
+
+
+@dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING, monitor_all_code_locations=False)
+def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
+    """A run failed: which job, which steps, the error's first line, and a link to the run."""
+    run = context.dagster_run
+    failed_steps = [
+        f"{event.step_key}: {first_line(event.step_failure_data.error.message if event.step_failure_data and event.step_failure_data.error else None)}"
+        for event in context.get_step_failure_events()
+    ]
+    detail = "; ".join(failed_steps) or first_line(context.failure_event.message)
+    send_alert(f"Funnel run failed: {run.job_name}. {detail} Open: {run_link(run.run_id)}", context.log)
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, default_status=dg.DefaultSensorStatus.RUNNING)
+def alert_on_missing_yesterday(context: dg.RunStatusSensorContext) -> None:
+    """A run succeeded but a source sent no data for yesterday (its `has_yesterdays_data` check failed)."""
+    stale = []
+    for entry in context.instance.all_logs(context.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.asset_check_evaluation_data
+        if evaluation.check_name == STALE_CHECK and not evaluation.passed:
+            newest = evaluation.metadata.get("newest")
+            stale.append(f"{evaluation.asset_key.to_user_string()} (newest: {newest.value if newest else 'none'})")
+    if stale:
+        send_alert(
+            f"Yesterday's data is missing for: {', '.join(stale)}. Check the source, then re-run. "
+            f"Open: {run_link(context.dagster_run.run_id)}",
+            context.log,
+        )

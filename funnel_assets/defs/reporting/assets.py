@@ -1,0 +1,164 @@
+"""Where the two parts meet: one row per person across the funnel, the monthly funnel metrics,
+the sources the mapping does not know, and every source's reconciliation.
+
+In `daily_refresh` these run after both parts; when a step they read fails they are skipped
+and yesterday's tables stay, flagged stale by their freshness policy rather than half-updated.
+"""
+
+from datetime import date, timedelta
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from funnel_assets import catalogue
+from funnel_assets.defs.tables import readable_failures, table_asset
+from funnel_assets.io.sheets_export import SheetsExport
+from funnel_assets.lib.attribution import list_unmapped_sources
+from funnel_assets.lib.clock import TIMEZONE, today
+from funnel_assets.lib.reporting import funnel_at_a_glance, monthly_funnel_metrics, people_across_funnel, stages_per_month
+
+# the daily refresh runs early morning; a day and a few hours later these are stale
+DAILY = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=30), warn_window=timedelta(hours=26))
+SALE_COLUMNS = ("phone", "created_on", "net_amount", "final_funnel", "status")
+
+
+def sale_facts(sales: pd.DataFrame) -> pd.DataFrame:
+    """The sales columns the reporting needs (the CRM's `status` when it sends one)."""
+    return sales[[c for c in SALE_COLUMNS if c in sales.columns]]
+
+
+class MetricsConfig(dg.Config):
+    as_of: str = Field(
+        default="",
+        description="Count everything before this date (YYYY-MM-DD); empty means today in Asia/Kolkata (D-1).",
+    )
+
+    def today(self) -> date:
+        return date.fromisoformat(self.as_of) if self.as_of.strip() else today()
+
+
+@table_asset("unmapped_sources")
+def unmapped_sources(
+    context: dg.AssetExecutionContext,
+    marketing_leads: pd.DataFrame,
+    crm_assigned_leads: pd.DataFrame,
+    sales: pd.DataFrame,
+) -> pd.DataFrame:
+    """The Miscellaneous sources of the three inputs that go through the funnel mapping."""
+    table = list_unmapped_sources(
+        {
+            "marketing_leads": marketing_leads[["source", "funnel", "created_at"]].set_axis(["source", "funnel", "seen_at"], axis=1),
+            "crm_assigned_leads": crm_assigned_leads[["source", "funnel", "assigned_on"]].set_axis(["source", "funnel", "seen_at"], axis=1),
+            "sales": sales[["assigned_lead_sources", "funnel", "created_on"]].set_axis(["source", "funnel", "seen_at"], axis=1),
+        }
+    )
+    context.add_output_metadata({"rows_in_miscellaneous": int(table["rows"].sum()) if len(table) else 0})
+    return table
+
+
+@table_asset("funnel_people", freshness_policy=DAILY)
+def funnel_people(
+    context: dg.AssetExecutionContext,
+    lead_first_touch: pd.DataFrame,
+    marketing_leads: pd.DataFrame,
+    assigned_leads_monthly: pd.DataFrame,
+    sales: pd.DataFrame,
+) -> pd.DataFrame:
+    """Part 1's people and Part 2's phones joined on the phone key."""
+    people = people_across_funnel(
+        lead_first_touch,
+        marketing_leads,
+        # each phone's first assignment is its earliest month's first: a third fewer rows than the dump
+        assigned_leads_monthly[["phone", "first_assigned_on", "employee"]].rename(columns={"first_assigned_on": "assigned_on"}),
+        sale_facts(sales),
+    )
+    both_parts = people["first_funnel"].notna() & (people["assigned_on"].notna() | people["converted"])
+    context.add_output_metadata(
+        {
+            "people_in_both_parts": int(both_parts.sum()),
+            "converted": int(people["converted"].sum()),
+            "revenue": float(people["revenue"].sum()),
+        }
+    )
+    return people
+
+
+@table_asset("funnel_metrics_monthly", freshness_policy=DAILY)
+def funnel_metrics_monthly(
+    context: dg.AssetExecutionContext,
+    config: MetricsConfig,
+    marketing_leads: pd.DataFrame,
+    event_participants: pd.DataFrame,
+    lead_first_touch: pd.DataFrame,
+    assigned_leads_monthly: pd.DataFrame,
+    sales: pd.DataFrame,
+    spend_by_funnel: pd.DataFrame,
+) -> pd.DataFrame:
+    """Each month's stage counts, revenue and spend per funnel, through yesterday."""
+    as_of = config.today()
+    metrics = monthly_funnel_metrics(
+        leads=marketing_leads,
+        participants=event_participants,
+        first_touch=lead_first_touch,
+        assigned_monthly=assigned_leads_monthly,
+        sales=sale_facts(sales),
+        spend_daily=spend_by_funnel,
+        today=as_of,
+    )
+    context.add_output_metadata(
+        {
+            "counted_through": str(as_of - timedelta(days=1)),
+            "funnel_at_a_glance": dg.MetadataValue.md(funnel_at_a_glance(metrics)),
+        }
+    )
+    return metrics
+
+
+@table_asset("funnel_stages_monthly", freshness_policy=DAILY)
+def funnel_stages_monthly(funnel_metrics_monthly: pd.DataFrame) -> pd.DataFrame:
+    """The monthly metrics reshaped to one row per stage, for BI funnel charts."""
+    return stages_per_month(funnel_metrics_monthly)
+
+
+@table_asset("reconciliation", deps=[t.name for t in catalogue.TABLES if t.source])
+def reconciliation(context: dg.AssetExecutionContext) -> pd.DataFrame:
+    """Collects the `reconciliation` figures each source's latest materialisation recorded."""
+    rows = []
+    for declared in (t for t in catalogue.TABLES if t.source):
+        event = context.instance.get_latest_materialization_event(dg.AssetKey(declared.name))
+        facts = event.asset_materialization.metadata.get("reconciliation") if event and event.asset_materialization else None
+        if facts is None:
+            continue
+        value = facts.value
+        loaded_at = pd.Timestamp(event.timestamp, unit="s", tz="UTC").tz_convert(TIMEZONE)
+        common = {"source": declared.source, "table_name": declared.name, "run_id": event.run_id, "loaded_at": loaded_at,
+                  "rows_read": value["rows_read"], "rows_loaded": value["rows_loaded"]}  # fmt: skip
+        issues = value.get("issues") or {"no issues": 0}
+        rows += [{**common, "reason": reason, "rows": count} for reason, count in issues.items()]
+    table = pd.DataFrame(rows, columns=list(catalogue.table("reconciliation").column_names))
+    context.add_output_metadata({"sources": int(table["source"].nunique())})
+    return table
+
+
+EXPORTED_TABLES = ("funnel_metrics_monthly", "funnel_stages_monthly", "spend_by_funnel")
+
+
+@dg.asset(group_name="reporting", kinds={"googlesheets"})
+def google_sheet_export(
+    context: dg.AssetExecutionContext,
+    sheets_export: SheetsExport,
+    funnel_metrics_monthly: pd.DataFrame,
+    funnel_stages_monthly: pd.DataFrame,
+    spend_by_funnel: pd.DataFrame,
+) -> dg.MaterializeResult:
+    """One tab per aggregate table (funnel_metrics_monthly, funnel_stages_monthly, spend_by_funnel) in the
+    Google Sheet FUNNEL_EXPORT_SHEET, replaced on each run. Off when FUNNEL_EXPORT_SHEET is empty; the
+    per-person tables never go to a sheet (a spreadsheet holds at most 10 million cells)."""
+    if not sheets_export.enabled:
+        context.log.info("FUNNEL_EXPORT_SHEET is not set: no Google Sheet export.")
+        return dg.MaterializeResult(metadata={"exported": False})
+    tables = dict(zip(EXPORTED_TABLES, (funnel_metrics_monthly, funnel_stages_monthly, spend_by_funnel)))
+    with readable_failures():
+        cells = sheets_export.write(tables)
+    return dg.MaterializeResult(metadata={"exported": True, **{f"cells_{tab}": n for tab, n in cells.items()}})

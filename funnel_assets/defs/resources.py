@@ -1,0 +1,46 @@
+"""Every outside thing the assets touch, as a resource configured from the settings."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from funnel_assets.io.crm import CrmApi
+from funnel_assets.io.drop_folder import ZoomDropFolder
+from funnel_assets.io.mappings import Mappings
+from funnel_assets.io.sheets_export import SheetsExport
+from funnel_assets.io.tabular_source import LeadSheet, TabularSource
+from funnel_assets.io.warehouse import WarehouseIOManager
+from funnel_assets.settings import WAREHOUSE_URL, Settings
+
+
+def resources(settings: Settings) -> dict[str, dg.ConfigurableResource | dg.ConfigurableIOManager]:
+    landing = str(settings.data_dir / "landing")
+    google_account = settings.google_service_account_file
+    return {
+        "io_manager": WarehouseIOManager(
+            url=dg.EnvVar(WAREHOUSE_URL) if settings.warehouse_url_in_environment else settings.warehouse_url,
+            schema_name=settings.warehouse_schema,
+            export_dir=str(settings.export_dir) if settings.export_dir else None,
+        ),
+        "mappings": Mappings(directory=str(settings.mappings_dir)),
+        "zoom_drop": ZoomDropFolder(directory=str(settings.zoom_drop_dir)),
+        "leads_source": LeadSheet(
+            location=settings.leads_source,
+            source_field=settings.leads_source_field,
+            google_service_account_file=google_account,
+            landing_dir=landing,
+        ),
+        "spend_source": TabularSource(
+            location=settings.spend_source, google_service_account_file=google_account, landing_dir=landing
+        ),
+        "sheets_export": SheetsExport(
+            spreadsheet=settings.export_sheet, google_service_account_file=google_account, landing_dir=landing
+        ),
+        "crm": CrmApi(
+            assigned_leads_url=settings.crm_assigned_leads_url,
+            sales_url=settings.crm_sales_url,
+            token_query_parameter=settings.crm_token_query_parameter,
+            min_rows_ratio=settings.crm_min_rows_ratio,
+            landing_dir=landing,
+        ),
+    }

@@ -1,0 +1,107 @@
+"""Part 2, sales: the CRM's full dumps of assigned leads and of sales, joined to Part 1 only by
+the phone key (`attended`, from `event_participants`)."""
+
+import dagster as dg
+import pandas as pd
+
+from funnel_assets.defs.tables import landing_run, last_row_count, readable_failures, reconciliation, table_asset
+from funnel_assets.io.crm import CrmApi
+from funnel_assets.io.mappings import Mappings
+from funnel_assets.lib.assignments import clean_assigned_leads, first_assignment_per_month
+from funnel_assets.lib.dump_guard import check_not_shrunk
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.sales import enrich_sales, list_sales_to_map
+from funnel_assets.lib.zoom_events import attended_phones
+
+# the CRM is slow to come back when it is down: wait a minute between step retries
+CRM_RETRY = dg.RetryPolicy(max_retries=2, delay=60)
+
+
+def full_dump(context: dg.AssetExecutionContext, crm: CrmApi, dump: str, table: str, label: str) -> pd.DataFrame:
+    """Today's full dump, refused when it is far smaller than the table it would replace."""
+    raw = crm.read(landing_run(context), dump)
+    check_not_shrunk(label, len(raw), last_row_count(context, table), crm.min_rows_ratio)
+    return raw
+
+
+@table_asset("crm_assigned_leads", retry_policy=CRM_RETRY)
+def crm_assigned_leads(context: dg.AssetExecutionContext, crm: CrmApi, mappings: Mappings) -> pd.DataFrame:
+    """The CRM's assigned-leads dump (CRM_ASSIGNED_LEADS_URL), cleaned and mapped to funnels."""
+    label = "CRM assigned-leads dump"
+    with readable_failures():
+        raw = full_dump(context, crm, "assigned_leads", "crm_assigned_leads", label)
+        assignments, report = clean_assigned_leads(raw, mappings.funnel_mapping(), source=label)
+    if report.extra_columns:
+        context.log.warning(f"{label} has new column(s), kept as text: {', '.join(report.extra_columns)}")
+    unplaced = int((assignments["phone"].isna() | assignments["assigned_on"].isna()).sum())
+    miscellaneous = int(assignments["funnel"].eq(MISCELLANEOUS_FUNNEL).sum())
+    context.add_output_metadata(
+        {
+            "rows_without_phone": report.without_phone,
+            "rows_with_unreadable_date": report.unreadable_dates,
+            "new_crm_columns": ", ".join(report.extra_columns) or "none",
+            "miscellaneous_rows": miscellaneous,
+            **reconciliation(
+                len(raw),
+                len(assignments),
+                kept_with_phone_empty__no_usable_phone=report.without_phone,
+                kept__assign_date_unreadable=report.unreadable_dates,
+                left_out_of_assigned_leads_monthly__no_phone_or_date=unplaced,
+                counted_as_miscellaneous__source_not_in_funnel_mapping=miscellaneous,
+            ),
+        }
+    )
+    return assignments
+
+
+@table_asset("assigned_leads_monthly")
+def assigned_leads_monthly(
+    context: dg.AssetExecutionContext, crm_assigned_leads: pd.DataFrame, event_participants: pd.DataFrame
+) -> pd.DataFrame:
+    """Each phone's earliest assignment of each month (the brief's M0), with whether it attended."""
+    monthly = first_assignment_per_month(crm_assigned_leads, attended_phones(event_participants))
+    unplaced = crm_assigned_leads["phone"].isna() | crm_assigned_leads["assigned_on"].isna()
+    context.add_output_metadata(
+        {"assignments_left_out_no_phone_or_date": int(unplaced.sum()), "attended": int(monthly["attended"].sum())}
+    )
+    return monthly
+
+
+@table_asset("sales", retry_policy=CRM_RETRY)
+def sales(
+    context: dg.AssetExecutionContext, crm: CrmApi, mappings: Mappings, event_participants: pd.DataFrame
+) -> pd.DataFrame:
+    """The CRM's sales dump (CRM_SALES_URL), with the final funnel of the brief's formula."""
+    label = "CRM sales dump"
+    with readable_failures():
+        raw = full_dump(context, crm, "sales", "sales", label)
+        manual = mappings.read("manual_sales_mapping.csv", ("sale_id", "manual_source"), optional=True)
+        enriched, report = enrich_sales(
+            raw, mappings.funnel_mapping(), manual, attended_phones(event_participants), source=label
+        )
+    if report.new_columns:
+        context.log.warning(f"{label} has column(s) not seen before, kept as text: {', '.join(report.new_columns)}")
+    context.add_output_metadata(
+        {
+            "sales_without_phone": report.without_phone,
+            "miscellaneous_sales": report.miscellaneous,
+            "manually_mapped_sales": report.manually_mapped,
+            "unreadable_numbers_or_dates": report.unreadable_values,
+            "new_crm_columns": ", ".join(report.new_columns) or "none",
+            "attended": int(enriched["attended"].sum()),
+            **reconciliation(
+                len(raw),
+                len(enriched),
+                kept_with_phone_empty__no_usable_phone=report.without_phone,
+                kept_with_value_empty__number_or_date_unreadable=report.unreadable_values,
+                counted_as_miscellaneous__see_sales_to_map=report.miscellaneous,
+            ),
+        }
+    )
+    return enriched
+
+
+@table_asset("sales_to_map")
+def sales_to_map(sales: pd.DataFrame) -> pd.DataFrame:
+    """The sales still counted as Miscellaneous: the ops person's monthly worklist."""
+    return list_sales_to_map(sales)

@@ -1,0 +1,92 @@
+"""From the catalogue to Dagster: an asset for a declared table, with its key, group, description
+and column schema taken from the one declaration in `funnel_assets/catalogue.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import dagster as dg
+
+from funnel_assets import catalogue
+from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.lib.columns import MissingColumnsError
+from funnel_assets.lib.dump_guard import ShrunkDumpError
+from funnel_assets.lib.funnel_mapping import MappingError
+
+KINDS = {"pandas", "sql"}
+# a source that is down may be back in a minute; a step retry re-reads this run's landing file
+SOURCE_RETRY = dg.RetryPolicy(max_retries=2, delay=30)
+
+
+def column_schema(table: catalogue.Table) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[dg.TableColumn(name=c.name, type=c.type, description=c.meaning) for c in table.columns]
+    )
+
+
+def table_metadata(table: catalogue.Table) -> dict[str, Any]:
+    return {"dagster/column_schema": column_schema(table), "grain": table.grain}
+
+
+def table_asset(name: str, **asset_args: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
+    """`@dg.asset` for a table of the catalogue; the function returns the table as a DataFrame."""
+    declared = catalogue.table(name)
+    return dg.asset(
+        name=name,
+        group_name=declared.group,
+        description=declared.description,
+        kinds=KINDS,
+        metadata=table_metadata(declared),
+        **asset_args,
+    )
+
+
+def table_out(name: str, **out_args: Any) -> dg.AssetOut:
+    """One table of a multi-asset step, described by the catalogue."""
+    declared = catalogue.table(name)
+    return dg.AssetOut(
+        group_name=declared.group,
+        description=declared.description,
+        kinds=KINDS,
+        metadata=table_metadata(declared),
+        **out_args,
+    )
+
+
+def reconciliation(rows_read: int, rows_loaded: int, **issues: int) -> dict[str, Any]:
+    """Every input row accounted for: how many were read, how many landed, and why any was set aside or kept
+    with a gap. Issue names are written for a person (`__` becomes `: `, `_` a space); the `reconciliation`
+    table collects these from every source."""
+    counted = {name.replace("__", ": ").replace("_", " "): int(n) for name, n in issues.items() if n}
+    return {"reconciliation": dg.MetadataValue.json({"rows_read": int(rows_read), "rows_loaded": int(rows_loaded), "issues": counted})}
+
+
+@contextmanager
+def readable_failures() -> Iterator[None]:
+    """Turn the project's own errors into a Dagster Failure whose description is the message.
+
+    A wrong token, a missing file or a broken mapping fails at once (a step retry would
+    only repeat it); a server still down after the HTTP retries may be retried by the
+    asset's RetryPolicy.
+    """
+    try:
+        yield
+    except SourceError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=exc.retryable) from None
+    except (MissingColumnsError, MappingError, ShrunkDumpError) as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+
+
+def landing_run(context: dg.AssetExecutionContext) -> str:
+    """The run whose landing files this step reads: a re-execution of a failed run (from the UI's
+    "re-execute from failure") reuses what the original run downloaded; a new run downloads afresh."""
+    return context.run.root_run_id or context.run.run_id
+
+
+def last_row_count(context: dg.AssetExecutionContext, table: str) -> int | None:
+    """Rows of the table's last materialisation (None before the first one)."""
+    event = context.instance.get_latest_materialization_event(dg.AssetKey(table))
+    count = event.asset_materialization.metadata.get("dagster/row_count") if event and event.asset_materialization else None
+    return int(count.value) if count is not None else None

@@ -1,0 +1,107 @@
+"""Part 1, middle of the funnel: the Zoom webinar and boot-camp reports dropped in the folder."""
+
+import dagster as dg
+import pandas as pd
+
+from funnel_assets.defs.tables import reconciliation, table_asset, table_out
+from funnel_assets.io.drop_folder import ZoomDropFolder
+from funnel_assets.io.mappings import Mappings
+from funnel_assets.lib.clock import now
+from funnel_assets.lib.zoom_events import days_per_bootcamp, participants_from_reports
+from funnel_assets.lib.zoom_ingest import (
+    DUPLICATE,
+    INGESTED_FILES_COLUMNS,
+    LOADED,
+    REJECTED,
+    REPLACED,
+    ingested_files_table,
+    judge_files,
+    ledger_rows,
+    loaded_history,
+    person_rows,
+)
+
+
+@dg.multi_asset(outs={"event_participants": table_out("event_participants"), "ingested_files": table_out("ingested_files")})
+def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, mappings: Mappings):
+    """Judges the files waiting in the drop folder, archives the good ones, and rebuilds the Zoom
+    tables from every report ever archived, so a fix to the rules reaches all history."""
+    history = zoom_drop.read_ledger()
+    if history is None:
+        history = pd.DataFrame(columns=list(INGESTED_FILES_COLUMNS))
+    known = set(history.loc[history["status"].isin([LOADED, REPLACED]), "sha256"])
+    waiting = zoom_drop.waiting_files()
+    verdicts = judge_files(((path.name, path.read_bytes()) for path in waiting), known)
+    ingested_at = now()
+    for path, verdict in zip(waiting, verdicts):
+        if verdict.status == LOADED:
+            zoom_drop.archive(path, verdict.sha256)
+
+    archived = ((path.name.split("__", 1)[-1], path.read_bytes()) for path in zoom_drop.archived_files())
+    loaded = loaded_history(archived, history, ingested_at)
+    participants = participants_from_reports(loaded.current, mappings.event_mappings())
+    rows_read = sum(person_rows(r) for r in loaded.current)
+    ledger = ingested_files_table(history, ledger_rows(verdicts, ingested_at), loaded.replaced_hashes)
+    # the ledger is written once every waiting file is archived: if anything before fails, the files
+    # stay in the drop folder and the next run loads them again (their archived copies are reused)
+    zoom_drop.write_ledger(ledger)
+
+    for path, verdict in zip(waiting, verdicts):
+        if verdict.status == REJECTED:
+            zoom_drop.reject(path, verdict.error or "unreadable")
+            context.log.warning(f"Zoom file rejected and moved to {zoom_drop.path / 'rejected'}: {verdict.error}")
+        else:
+            zoom_drop.remove(path)
+    for problem in loaded.unreadable:
+        context.log.error(f"An archived Zoom report can no longer be read and was left out: {problem}")
+
+    counts = {status: sum(v.status == status for v in verdicts) for status in (LOADED, DUPLICATE, REJECTED)}
+    per_session = (
+        participants.groupby(["event_date", "event_id", "event_name"], dropna=False)
+        .agg(registrations=("registered", "sum"), attendees=("attended", "sum"), people=("event_id", "size"))
+        .reset_index()
+        .sort_values("event_date", ascending=False)
+    )
+    context.add_output_metadata(
+        {
+            "sessions": len(per_session),
+            "registrations": int(participants["registered"].sum()),
+            "attendees": int(participants["attended"].sum()),
+            "people_without_phone": int(participants["phone"].isna().sum()),
+            "per_session": dg.MetadataValue.md(per_session.head(30).to_markdown(index=False)),
+            **reconciliation(
+                rows_read,
+                len(participants),
+                merged__rejoins_and_registration_with_attendance_of_one_person=rows_read - len(participants),
+                files_rejected_this_run__see_ingested_files=counts[REJECTED],
+                files_duplicate_this_run__added_nothing=counts[DUPLICATE],
+                reports_replaced_by_a_correction=len(loaded.replaced_hashes),
+            ),
+        },
+        output_name="event_participants",
+    )
+    context.add_output_metadata(
+        {
+            **{f"files_{status}_this_run": n for status, n in counts.items()},
+            "files_still_arriving": len(zoom_drop.still_arriving()),
+            "reports_replaced_by_corrections": len(loaded.replaced_hashes),
+            "archived_reports_unreadable": len(loaded.unreadable),
+        },
+        output_name="ingested_files",
+    )
+    return participants, ledger
+
+
+@table_asset("bootcamp_attendance")
+def bootcamp_attendance(context: dg.AssetExecutionContext, event_participants: pd.DataFrame) -> pd.DataFrame:
+    """The boot-camp days of `event_participants`, one row per person and boot camp."""
+    view = days_per_bootcamp(event_participants)
+    days = view["days_attended"].value_counts()
+    context.add_output_metadata(
+        {
+            "attended_both_days": int(days.get("Both", 0)),
+            "attended_day_1_only": int(days.get("Day 1", 0)),
+            "attended_day_2_only": int(days.get("Day 2", 0)),
+        }
+    )
+    return view

@@ -1,0 +1,53 @@
+"""Optional: the aggregate tables copied into one Google Sheet for people who live in Sheets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from funnel_assets.io.tabular_source import HttpOptions
+from funnel_assets.io.sources.google_sheets import parse_sheet_reference, write_tabs
+
+# a spreadsheet holds at most 10 million cells; the per-person tables never go there
+MAX_CELLS = 2_000_000
+
+
+def _plain(value: object) -> object:
+    """A value as Sheets takes it: numbers and text as they are, dates and times as ISO text."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+class SheetsExport(HttpOptions):
+    """A Google Sheet that receives the monthly metrics, funnel stages and daily spend (off when empty)."""
+
+    spreadsheet: str = Field(default="", description="Sheet key or URL (FUNNEL_EXPORT_SHEET); empty turns the export off.")
+    google_service_account_file: str | None = Field(
+        default=None, description="Service-account JSON with Editor access to the sheet (GOOGLE_SERVICE_ACCOUNT_FILE)."
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.spreadsheet.strip())
+
+    def write(self, tables: dict[str, pd.DataFrame]) -> dict[str, int]:
+        key, _ = parse_sheet_reference(self.spreadsheet)
+        tabs = {}
+        for title, frame in tables.items():
+            if frame.size > MAX_CELLS:
+                raise ValueError(f"{title} has {frame.size:,} cells, too many for a Google Sheet tab; use the CSV export.")
+            values = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+            tabs[title] = [list(frame.columns), *[[_plain(v) for v in row] for row in values]]
+        return write_tabs(
+            key,
+            tabs,
+            service_account_file=self.google_service_account_file or "",
+            settings=self.http_settings(),
+            label=f"Google Sheet export ({key})",
+        )

@@ -1,0 +1,242 @@
+"""Reading a Google Sheet: one API request per worksheet, every cell as text.
+
+A private sheet is read with gspread and a service account, in a single
+`values:batchGetByDataFilter` call that returns the whole tab as displayed
+(FORMATTED_VALUE), so a date stays `14/09/2025 18:03` and is cast by the product, not
+guessed by a library. The Sheets API allows 60 reads a minute per user; a daily pull
+needs fewer than ten. gspread sets no timeout and its optional back-off client retries
+without bound, so this module sets both: a timeout on every request and a bounded retry
+on 429 and 5xx.
+
+Without a service account, a sheet shared "anyone with the link" is read through its
+CSV export URL instead (see `export_url`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import zlib
+from pathlib import Path
+from urllib.parse import urlencode
+
+import gspread
+import requests
+from google.oauth2.service_account import Credentials
+
+from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_retry, retry_after_seconds
+
+SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
+READ_ONLY_SCOPES = ("https://www.googleapis.com/auth/spreadsheets.readonly",)
+_SHEET_URL = re.compile(r"^https://docs\.google\.com/spreadsheets/d/(?P<key>[A-Za-z0-9_-]{20,})(?P<rest>/[^?#]*)?")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{30,}$")
+_GID = re.compile(r"[#&?]gid=(\d+)")
+
+
+def is_google_sheet(location: str) -> bool:
+    """A sheet key, or a sheet's edit/view URL (export and publish URLs are plain CSV URLs)."""
+    location = location.strip()
+    if _BARE_KEY.match(location):
+        return True
+    match = _SHEET_URL.match(location)
+    if not match or match.group("key") == "e":
+        return False
+    rest = match.group("rest") or ""
+    return not rest.startswith(("/export", "/pub", "/gviz"))
+
+
+def parse_sheet_reference(location: str) -> tuple[str, int | None]:
+    """(sheet key, gid of the tab named in the URL, if any)."""
+    location = location.strip()
+    if _BARE_KEY.match(location):
+        return location, None
+    match = _SHEET_URL.match(location)
+    if not match:
+        raise SourceError(f"{location!r} is neither a Google Sheet key nor a Google Sheet address.")
+    gid = _GID.search(location)
+    return match.group("key"), int(gid.group(1)) if gid else None
+
+
+def export_url(key: str, gid: int | None, worksheet: str | None) -> str:
+    """The CSV export address of a sheet shared by link (no service account needed)."""
+    if worksheet:
+        return f"https://docs.google.com/spreadsheets/d/{key}/gviz/tq?{urlencode({'tqx': 'out:csv', 'sheet': worksheet})}"
+    return f"https://docs.google.com/spreadsheets/d/{key}/export?format=csv&gid={gid or 0}"
+
+
+def _client(service_account_file: str, settings: HttpSettings) -> tuple[gspread.Client, str]:
+    path = Path(service_account_file).expanduser()
+    if not path.is_file():
+        raise SourceError(
+            f"The Google service-account file {path} does not exist. Set GOOGLE_SERVICE_ACCOUNT_FILE to the "
+            "JSON key downloaded from Google Cloud."
+        )
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        credentials = Credentials.from_service_account_info(info, scopes=READ_ONLY_SCOPES)
+    except (ValueError, KeyError) as exc:
+        raise SourceError(
+            f"The Google service-account file {path.name} is not a valid service-account JSON key "
+            f"({exc.__class__.__name__}). Download a new JSON key for the service account."
+        ) from None
+    client = gspread.Client(auth=credentials)
+    client.set_timeout((settings.connect_timeout, settings.read_timeout))
+    return client, info.get("client_email", "the service account")
+
+
+def _sheets_call(
+    client: gspread.Client,
+    method: str,
+    url: str,
+    body: dict | None,
+    *,
+    settings: HttpSettings,
+    label: str,
+    account: str,
+    refusals: dict[int, str],
+) -> dict:
+    """One Sheets API request with a timeout and a bounded retry on 429/5xx and network errors.
+
+    `refusals` holds the message for each status worth explaining; `{message}` is Google's own text.
+    """
+
+    def attempt() -> dict:
+        try:
+            return client.http_client.request(method, url, json=body).json()
+        except gspread.exceptions.APIError as exc:
+            status = exc.response.status_code
+            if status == 429 or status >= 500:
+                raise TransientError(f"HTTP {status}", retry_after_seconds(exc.response.headers.get("Retry-After"))) from None
+            message = exc.error.get("message", "")
+            explained = refusals.get(status, f"Google answered HTTP {status} ({{message}}).")
+            raise SourceError(f"{label}: {explained.format(message=message)}") from None
+        except requests.exceptions.RequestException as exc:
+            raise TransientError(f"network problem ({exc.__class__.__name__})") from None
+        except Exception as exc:  # google-auth's token exchange
+            if exc.__class__.__module__.startswith("google.auth"):
+                raise SourceError(
+                    f"{label}: Google did not accept the service account {account} ({exc.__class__.__name__}). "
+                    "The key may have been deleted or disabled; download a new JSON key."
+                ) from None
+            raise
+
+    try:
+        return bounded_retry(settings, label)(attempt)
+    except TransientError as exc:
+        raise SourceError(
+            f"{label}: Google Sheets still failed after {settings.max_attempts} attempts (last: {exc.reason}). "
+            "Google may be rate-limiting or down; re-run the step later.",
+            retryable=True,
+        ) from None
+
+
+def fetch_sheet_values(
+    key: str,
+    *,
+    gid: int | None,
+    worksheet: str | None,
+    service_account_file: str,
+    settings: HttpSettings,
+    label: str,
+) -> list[list[str]]:
+    """Every row of one tab as displayed, in one request (plus Google's token exchange)."""
+    client, account = _client(service_account_file, settings)
+    data_filter = {"a1Range": f"'{worksheet}'"} if worksheet else {"gridRange": {"sheetId": gid or 0}}
+    body = {"dataFilters": [data_filter], "valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}
+    url = f"{SHEETS_API}/{key}/values:batchGetByDataFilter"
+
+    response = _sheets_call(
+        client,
+        "post",
+        url,
+        body,
+        settings=settings,
+        label=label,
+        account=account,
+        refusals={
+            403: f"Google refused access (HTTP 403). Share the sheet with {account} (Viewer is enough) and check "
+            "that the Sheets API is enabled for its project.",
+            404: "Google found no sheet with this key (HTTP 404). Check FUNNEL_LEADS_SOURCE / FUNNEL_SPEND_SOURCE for a typo.",
+            400: f"Google could not read the tab {worksheet or gid or 0!r} (HTTP 400: {{message}}). Check the worksheet "
+            "name or the #gid= in the address.",
+        },
+    )
+
+    ranges = response.get("valueRanges") or []
+    if not ranges:
+        raise SourceError(f"{label}: Google returned no tab for {worksheet or f'gid {gid or 0}'}.")
+    return ranges[0].get("valueRange", {}).get("values", [])
+
+
+def write_values_csv(values: list[list[str]], dest: Path) -> Path:
+    """The sheet's rows as a CSV landing file, short rows padded (the API drops trailing blanks)."""
+    width = max((len(row) for row in values), default=0)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".part")
+    with partial.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerows([list(row) + [""] * (width - len(row)) for row in values])
+    os.replace(partial, dest)
+    return dest
+
+
+def _cell(value: object) -> dict:
+    if value is None or (isinstance(value, float) and value != value):
+        return {}
+    if isinstance(value, bool):
+        return {"userEnteredValue": {"boolValue": value}}
+    if isinstance(value, (int, float)):
+        return {"userEnteredValue": {"numberValue": value}}
+    return {"userEnteredValue": {"stringValue": str(value)}}
+
+
+def tab_id(title: str) -> int:
+    """A stable sheet id for a tab this project creates (any non-negative 31-bit number will do)."""
+    return zlib.crc32(title.encode()) & 0x7FFFFFFF
+
+
+def write_tabs(
+    key: str,
+    tabs: dict[str, list[list[object]]],
+    *,
+    service_account_file: str,
+    settings: HttpSettings,
+    label: str,
+) -> dict[str, int]:
+    """Replace each tab's contents with its rows, one batchUpdate request per tab (plus one to list the tabs).
+
+    A missing tab is created in the same request; everything beyond the new rows is cleared,
+    so a shorter table leaves no stale rows behind. Returns the cells written per tab.
+    """
+    client, account = _client(service_account_file, settings)
+
+    def call(method: str, url: str, body: dict | None = None) -> dict:
+        refusals = {403: f"Google refused to write (HTTP 403). Share the sheet with {account} as Editor."}
+        return _sheets_call(client, method, url, body, settings=settings, label=label, account=account, refusals=refusals)
+
+    existing = {
+        sheet["properties"]["title"]: sheet["properties"]["sheetId"]
+        for sheet in call("get", f"{SHEETS_API}/{key}?fields=sheets.properties(sheetId,title)").get("sheets", [])
+    }
+    written = {}
+    for title, rows in tabs.items():
+        requests_ = []
+        sheet_id = existing.get(title)
+        if sheet_id is None:
+            sheet_id = tab_id(title)
+            requests_.append({"addSheet": {"properties": {"sheetId": sheet_id, "title": title}}})
+        requests_.append(
+            {
+                "updateCells": {
+                    "range": {"sheetId": sheet_id},
+                    "fields": "userEnteredValue",
+                    "rows": [{"values": [_cell(v) for v in row]} for row in rows],
+                }
+            }
+        )
+        call("post", f"{SHEETS_API}/{key}:batchUpdate", {"requests": requests_})
+        written[title] = sum(len(row) for row in rows)
+    return written

@@ -1,0 +1,89 @@
+"""The sheets the team keeps elsewhere: a Google Sheet, a CSV URL or a local CSV file.
+
+Every source is landed first, as a CSV file under FUNNEL_DATA_DIR/landing/<day>/<run>/,
+then parsed from that file: a retried step of the same run reads its landing file
+instead of downloading again, and each day's raw data stays on disk for audit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from funnel_assets.io.landing import landing_path
+from funnel_assets.settings import Settings
+from funnel_assets.io.sources.google_sheets import is_google_sheet, parse_sheet_reference
+from funnel_assets.io.sources.http import HttpSettings
+from funnel_assets.io.sources.redact import redact_url
+from funnel_assets.io.sources.tabular import land_table, read_csv_text
+
+
+class HttpOptions(dg.ConfigurableResource):
+    """How a source is downloaded (timeouts, retries) and where each run's download is landed."""
+
+    landing_dir: str = Field(
+        default_factory=lambda: str(Settings.from_env().data_dir / "landing"),
+        description="Each run's downloads, by day and run (FUNNEL_DATA_DIR/landing).",
+    )
+    connect_timeout_seconds: float = Field(default=10.0, description="Seconds to wait for a connection.")
+    read_timeout_seconds: float = Field(default=120.0, description="Seconds to wait for the next bytes of an answer.")
+    max_attempts: int = Field(default=5, description="Tries per download before giving up (429, 5xx, timeouts).")
+    backoff_seconds: float = Field(default=2.0, description="First wait between tries; doubles each time.")
+
+    def http_settings(self) -> HttpSettings:
+        return HttpSettings(
+            connect_timeout=self.connect_timeout_seconds,
+            read_timeout=self.read_timeout_seconds,
+            max_attempts=self.max_attempts,
+            backoff_seconds=self.backoff_seconds,
+        )
+
+
+def describe_location(location: str) -> str:
+    """A name for a source safe to show anywhere: no token, no password."""
+    if location.startswith(("http://", "https://")) and not is_google_sheet(location):
+        return redact_url(location)
+    if is_google_sheet(location):
+        key, _ = parse_sheet_reference(location)
+        return f"Google Sheet {key}"
+    return Path(location).name
+
+
+class TabularSource(HttpOptions):
+    """A table the team keeps elsewhere: a Google Sheet (key or URL), a CSV URL, or a local CSV file."""
+
+    location: str = Field(description="Google Sheet key/URL, http(s) CSV URL, or local CSV path.")
+    worksheet: str | None = Field(default=None, description="Worksheet (tab) name; the first tab when empty.")
+    google_service_account_file: str | None = Field(
+        default=None, description="Service-account JSON for private sheets (GOOGLE_SERVICE_ACCOUNT_FILE)."
+    )
+
+    @property
+    def label(self) -> str:
+        return describe_location(self.location)
+
+    def land(self, run_id: str, name: str) -> Path:
+        return land_table(
+            self.location,
+            landing_path(self.landing_dir, run_id, f"{name}.csv"),
+            label=self.label,
+            http=self.http_settings(),
+            worksheet=self.worksheet or None,
+            service_account_file=self.google_service_account_file or None,
+        )
+
+    def read(self, run_id: str, name: str) -> pd.DataFrame:
+        """Every cell as text, landed once per run."""
+        return read_csv_text(self.land(run_id, name), label=self.label)
+
+
+class LeadSheet(TabularSource):
+    """The campaign lead sheet, and which of its columns is a lead's source for funnel mapping."""
+
+    source_field: str = Field(
+        default="utm_campaign",
+        description="Which lead column is the lead's source: utm_campaign, utm_source or utm_medium (FUNNEL_LEADS_SOURCE_FIELD).",
+    )

@@ -1,0 +1,203 @@
+"""Column kinds: how a frame's columns are typed in the warehouse, serialised, and read back.
+
+Column types follow the pandas dtypes of the frame written, and come back the same when
+the table is read: text, whole numbers (nullable), decimals, true/false (nullable), dates,
+timestamps, and timestamps with a time zone (returned in Asia/Kolkata). Blank text is
+stored as NULL, as BI tools expect. Both backends share these rules; only their SQL differs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from pandas.api import types as ptypes
+
+from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.lib.text import arrow_strings, blank_as_null
+
+KINDS = ("text", "integer", "float", "boolean", "date", "timestamp", "timestamptz")
+
+# Arrow type of each column kind, as written to CSV and as read back (times as UTC instants).
+ARROW_TYPES = {
+    "text": pa.string(),
+    "integer": pa.int64(),
+    "float": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+}
+
+
+class WarehouseError(Exception):
+    """A table could not be written or read; the message says which and why."""
+
+
+def column_kind(series: pd.Series) -> str:
+    """The warehouse kind of a column: text, integer, float, boolean, date, timestamp(tz)."""
+    dtype = series.dtype
+    if ptypes.is_bool_dtype(dtype):
+        return "boolean"
+    if ptypes.is_integer_dtype(dtype):
+        return "integer"
+    if ptypes.is_float_dtype(dtype):
+        return "float"
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return "timestamptz"
+    if ptypes.is_datetime64_dtype(dtype):
+        return "timestamp"
+    inferred = ptypes.infer_dtype(series, skipna=True)
+    return {
+        "date": "date",
+        "boolean": "boolean",
+        "integer": "integer",
+        "floating": "float",
+        "mixed-integer-float": "float",
+        "decimal": "float",
+    }.get(inferred, "text")
+
+
+def declared_type_kind(declared: str) -> str:
+    declared = declared.upper()
+    if "TIMESTAMPTZ" in declared or "WITH TIME ZONE" in declared:
+        return "timestamptz"
+    if "TIMESTAMP" in declared:
+        return "timestamp"
+    if declared == "DATE":
+        return "date"
+    if "BOOL" in declared:
+        return "boolean"
+    if "INT" in declared:
+        return "integer"
+    if any(word in declared for word in ("DOUBLE", "REAL", "FLOAT", "NUMERIC", "DECIMAL")):
+        return "float"
+    return "text"
+
+
+def cast_to_kinds(frame: pd.DataFrame, kinds: dict[str, str], table: str) -> pd.DataFrame:
+    """The frame's values cast to its columns' kinds, ready to serialise (text is left as it is)."""
+    out = {}
+    for column, kind in kinds.items():
+        series = frame[column]
+        try:
+            if kind == "integer":
+                series = pd.to_numeric(series).astype("Int64")
+            elif kind == "float":
+                series = pd.to_numeric(series).astype("float64")
+            elif kind == "boolean":
+                series = series.astype("boolean")
+            elif kind == "timestamptz":
+                series = pd.to_datetime(series, utc=True).dt.tz_convert(TIMEZONE)
+            elif kind == "timestamp":
+                series = pd.to_datetime(series)
+            elif kind == "date":
+                series = pd.to_datetime(series).dt.date
+        except (ValueError, TypeError) as exc:
+            raise WarehouseError(
+                f"Table '{table}', column '{column}': a value does not fit the column's type "
+                f"({kind}) set by the first rows: {exc}"
+            ) from exc
+        out[column] = series
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _offset_text(seconds: float) -> str:
+    sign, seconds = ("+" if seconds >= 0 else "-"), abs(int(seconds))
+    return f"{sign}{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _timestamp_strings(series: pd.Series) -> pa.Array:
+    """ISO text of timestamps, null for missing; a zoned one keeps its offset (`...T09:30:00+05:30`).
+
+    Arrow's cast formats a million timestamps in a tenth of a second, where pandas' own
+    formatting of zoned timestamps (to_csv, astype(str)) takes seconds.
+    """
+    zoned = getattr(series.dt, "tz", None) is not None
+    local = series.dt.tz_localize(None) if zoned else series
+    values = local.to_numpy(dtype="datetime64[us]")
+    missing = series.isna().to_numpy()
+    whole_seconds = bool((values[~missing].astype("int64") % 1_000_000 == 0).all())
+    unit = "s" if whole_seconds else "us"
+    stamps = pa.array(values.astype(f"datetime64[{unit}]"), mask=missing)
+    text = pc.replace_substring(stamps.cast(pa.string()), " ", "T", max_replacements=1)
+    if zoned:
+        offsets = (local - series.dt.tz_convert("UTC").dt.tz_localize(None)).dt.total_seconds()
+        distinct = offsets.dropna().unique()
+        if len(distinct) == 1:
+            suffix = pa.scalar(_offset_text(distinct[0]))
+        else:
+            suffix = pa.array(offsets.map({o: _offset_text(o) for o in distinct}), type=pa.string(), from_pandas=True)
+        text = pc.binary_join_element_wise(text, suffix, "")
+    return text
+
+
+def arrow_batch(batch: pd.DataFrame, kinds: dict[str, str]) -> pa.Table:
+    """A cast batch as Arrow columns, ready for CSV: text (blank as null) and timestamps as strings."""
+    columns = []
+    for column, kind in kinds.items():
+        series = batch[column]
+        if kind == "text":
+            columns.append(blank_as_null(arrow_strings(series)))
+        elif kind in ("timestamptz", "timestamp"):
+            columns.append(_timestamp_strings(series))
+        else:
+            columns.append(pa.array(series, type=ARROW_TYPES[kind], from_pandas=True))
+    return pa.table(columns, names=list(kinds))
+
+
+def csv_bytes(table: pa.Table) -> bytes:
+    """CSV without a header; every string quoted, so a blank (null) is an unquoted empty field and
+    no value (say a line reading \\.) can be mistaken for COPY syntax."""
+    out = pa.BufferOutputStream()
+    pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    return out.getvalue().to_pybytes()
+
+
+def csv_header(columns: list[str]) -> bytes:
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow(columns)
+    return line.getvalue().encode("utf-8")
+
+
+def frame_from_arrow(columns: dict[str, pa.Array | pa.ChunkedArray], kinds: dict[str, str]) -> pd.DataFrame:
+    """Arrow columns as the frame the table was written from: nullable whole numbers and
+    true/false, dates as dates, zoned times in Asia/Kolkata, None for missing text."""
+    frame = pa.table(columns).to_pandas(
+        types_mapper={pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get,
+        date_as_object=True,
+        coerce_temporal_nanoseconds=True,
+    )
+    for column, kind in kinds.items():
+        if kind == "timestamptz":
+            frame[column] = frame[column].dt.tz_convert(TIMEZONE)
+    return frame
+
+
+def restore_dtypes(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    for column, kind in kinds.items():
+        series = frame[column]
+        if kind == "boolean":
+            frame[column] = series.astype("boolean")
+        elif kind == "integer":
+            frame[column] = pd.to_numeric(series).astype("Int64")
+        elif kind == "float":
+            frame[column] = pd.to_numeric(series).astype("float64")
+        elif kind == "timestamptz":
+            if not isinstance(series.dtype, pd.DatetimeTZDtype):
+                series = pd.to_datetime(series, utc=True, format="ISO8601")
+            frame[column] = series.dt.tz_convert(TIMEZONE)
+        elif kind == "timestamp":
+            if not ptypes.is_datetime64_dtype(series.dtype):
+                series = pd.to_datetime(series, format="ISO8601")
+            frame[column] = series
+        elif kind == "date":
+            frame[column] = pd.to_datetime(series, format="ISO8601").dt.date.astype(object)
+            frame[column] = frame[column].where(series.notna(), None)
+        else:
+            frame[column] = series.astype(object).where(series.notna(), None)
+    return frame

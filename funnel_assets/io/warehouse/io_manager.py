@@ -1,0 +1,129 @@
+"""The warehouse as the project's IO manager: every asset's returned table is persisted here,
+and handed to the steps downstream.
+
+`handle_output` writes the table (atomic swap, COPY on PostgreSQL, the CSV export) after
+checking it against its declaration in the catalogue. Within one run's process the frame
+is also kept in memory for the steps that take it as an input, and let go once the last
+of them has it; a step that runs elsewhere (a re-execution from failure, one asset
+materialised alone) gets the table read back from the warehouse instead.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field, PrivateAttr
+
+from funnel_assets import catalogue
+from funnel_assets.io.warehouse.columns import WarehouseError
+from funnel_assets.io.warehouse.warehouse import Warehouse
+from funnel_assets.lib.clock import TIMEZONE
+
+PREVIEW_ROWS = 10
+
+
+def table_name(context: dg.InputContext | dg.OutputContext) -> str:
+    return context.asset_key.path[-1]
+
+
+def check_declared_columns(table: str, frame: pd.DataFrame) -> None:
+    """The frame has every column its declaration lists, and no other unless the table is open to more."""
+    declared = catalogue.table(table)
+    columns = [str(c) for c in frame.columns]
+    missing = [c for c in declared.column_names if c not in columns]
+    undeclared = [c for c in columns if c not in declared.column_names]
+    # an open table carries what its source sends: a known column the source left out is not an error
+    if (missing and not declared.open_columns) or (undeclared and not declared.open_columns):
+        raise WarehouseError(
+            f"Table '{table}' does not match its declaration in funnel_assets/catalogue.py: "
+            f"missing {missing or 'nothing'}, undeclared {undeclared or 'nothing'}."
+        )
+
+
+PANDAS_DTYPES = {
+    catalogue.TEXT: object,
+    catalogue.INTEGER: "Int64",
+    catalogue.FLOAT: "float64",
+    catalogue.BOOLEAN: "boolean",
+    catalogue.DATE: object,
+    catalogue.TIMESTAMP: pd.DatetimeTZDtype(tz=TIMEZONE),
+}
+
+
+def empty_table(table: str) -> pd.DataFrame:
+    """A declared table with no rows, its columns typed as the warehouse would read them back."""
+    return pd.DataFrame({c.name: pd.Series(dtype=PANDAS_DTYPES[c.type]) for c in catalogue.table(table).columns})
+
+
+def preview(frame: pd.DataFrame) -> str:
+    """The first rows as markdown."""
+    return frame.head(PREVIEW_ROWS).to_markdown(index=False)
+
+
+def _readers_in_this_run(context: dg.OutputContext) -> int:
+    """How many steps of this run take this output as an input (0 when the plan cannot say)."""
+    try:
+        plan = context.step_context.execution_plan
+        produced = (context.step_key, context.name)
+        return sum(
+            (handle.step_key, handle.output_name) == produced
+            for step in plan.get_steps_to_execute_in_topo_order()
+            for step_input in step.step_inputs
+            for handle in step_input.get_step_output_handle_dependencies()
+        )
+    except (AttributeError, dg.DagsterInvariantViolationError):
+        return 0
+
+
+class WarehouseIOManager(dg.ConfigurableIOManager):
+    """Persists every funnel table in the warehouse (SQLite by default, PostgreSQL in production)."""
+
+    url: str = Field(description="SQLAlchemy URL of the warehouse (FUNNEL_WAREHOUSE_URL).")
+    schema_name: str = Field(default="funnel", description="PostgreSQL schema of the output tables (FUNNEL_WAREHOUSE_SCHEMA).")
+    export_dir: str | None = Field(
+        default=None, description="Also write every table as <table>.csv into this folder (FUNNEL_EXPORT_DIR)."
+    )
+
+    _warehouse: Warehouse | None = PrivateAttr(default=None)
+    # (run id, table) -> [frame, readers still to come]
+    _held: dict[tuple[str, str], list] = PrivateAttr(default_factory=dict)
+
+    @property
+    def warehouse(self) -> Warehouse:
+        if self._warehouse is None:
+            self._warehouse = Warehouse(url=self.url, schema_name=self.schema_name, export_dir=self.export_dir)
+        return self._warehouse
+
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | None) -> None:
+        if obj is None:
+            return
+        table = table_name(context)
+        check_declared_columns(table, obj)
+        rows = self.warehouse.write_table(table, obj)
+        context.add_output_metadata({"dagster/row_count": rows, "preview": dg.MetadataValue.md(preview(obj))})
+        readers = _readers_in_this_run(context)
+        if readers:
+            self._held[(context.run_id, table)] = [obj, readers]
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+        table = table_name(context)
+        # the run that produced the input: this run, or (re-executing from failure) the one before
+        producer = context.upstream_output.run_id if context.upstream_output is not None else None
+        held = self._held.get((producer, table))
+        if held is None:
+            if not self.warehouse.table_exists(table):
+                # the other part has never run here (a first run of part2_sales alone, say): its table is empty
+                context.log.warning(f"Table '{table}' is not in the warehouse yet; it is read as empty.")
+                return empty_table(table)
+            return self.warehouse.read_table(table)
+        frame, held[1] = held[0], held[1] - 1
+        if held[1] <= 0:
+            del self._held[(producer, table)]
+            return frame
+        # a reader that adds or replaces columns must not change what the next reader sees
+        return frame.copy(deep=False)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._held.clear()
+        if self._warehouse is not None:
+            self._warehouse.dispose()

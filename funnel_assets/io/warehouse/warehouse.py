@@ -1,0 +1,214 @@
+"""The warehouse: where every funnel table lands for BI tools.
+
+One SQLAlchemy URL picks the database: an embedded SQLite file by default, PostgreSQL
+(schema `funnel`) in production. Every write replaces a whole table atomically: rows are
+loaded into a staging table and swapped in within one transaction, so a reader sees
+yesterday's table or today's, never a half-written or empty one, and a failure mid-write
+leaves the previous table in place. With an export folder, each table is also written
+there as `<table>.csv`, replaced only once the table has been.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+from sqlalchemy.engine import URL, Engine, make_url
+
+from funnel_assets.io.warehouse.backend import Backend, PreparedBatch
+from funnel_assets.io.warehouse.columns import (
+    WarehouseError,
+    arrow_batch,
+    cast_to_kinds,
+    column_kind,
+    csv_bytes,
+    csv_header,
+)
+from funnel_assets.io.warehouse.postgres import PostgresBackend
+from funnel_assets.io.warehouse.sqlite import SqliteBackend
+
+# Rows per COPY / executemany batch: bounds the memory of one batch's CSV text.
+WRITE_BATCH_ROWS = 200_000
+
+T = TypeVar("T")
+
+_TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def normalise_url(url: str) -> URL:
+    """Parse a SQLAlchemy URL, pointing a plain `postgresql://` at psycopg2.
+
+    SQLAlchemy 2.1 maps the bare `postgresql://` prefix to psycopg 3, but the project
+    installs psycopg2 (whose COPY the loader uses), so a URL pasted as-is must work.
+    """
+    parsed = make_url(url.strip())
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
+def check_table_name(name: str) -> None:
+    if not _TABLE_NAME.match(name):
+        raise WarehouseError(f"'{name}' is not a valid table name (lower-case letters, digits, _).")
+
+
+def _check_columns(frame: pd.DataFrame, table: str) -> list[str]:
+    columns = [str(c) for c in frame.columns]
+    if not columns:
+        raise WarehouseError(f"Table '{table}': the data has no columns.")
+    if any(not c.strip() for c in columns):
+        raise WarehouseError(f"Table '{table}': a column has a blank name.")
+    lowered = pd.Series([c.lower() for c in columns])
+    if lowered.duplicated().any():
+        dupes = sorted(set(lowered[lowered.duplicated()]))
+        raise WarehouseError(f"Table '{table}': duplicate column names {dupes}.")
+    return columns
+
+
+def _batches(data: pd.DataFrame | Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    if isinstance(data, pd.DataFrame):
+        for start in range(0, max(len(data), 1), WRITE_BATCH_ROWS):
+            yield data.iloc[start : start + WRITE_BATCH_ROWS]
+    else:
+        yield from data
+
+
+def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    yield first
+    yield from rest
+
+
+def _prepared_ahead(batches: Iterator[pd.DataFrame], prepare: Callable[[pd.DataFrame], T]) -> Iterator[T]:
+    """Each batch prepared, the next one on a second thread while the caller sends this one:
+    the database loads one batch while Arrow (which lets go of the GIL) writes the next."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse-serialise") as pool:
+        pending: Future[T] | None = None
+        for batch in batches:
+            upcoming = pool.submit(prepare, batch)
+            if pending is not None:
+                yield pending.result()
+            pending = upcoming
+        if pending is not None:
+            yield pending.result()
+
+
+def _exporting(batches: Iterator[PreparedBatch], path: Path, columns: list[str]) -> Iterator[PreparedBatch]:
+    """Pass the batches through, appending each one's CSV to the export at `path` on the way."""
+    with path.open("wb") as out:
+        out.write(csv_header(columns))
+        for batch in batches:
+            out.write(batch.csv)
+            yield batch
+
+
+class Warehouse:
+    """The funnel tables in PostgreSQL (schema `schema_name`) or SQLite, picked by the URL."""
+
+    def __init__(self, url: str, schema_name: str = "funnel", export_dir: str | Path | None = None) -> None:
+        self.url = url
+        self.schema_name = schema_name
+        self.export_dir = Path(export_dir) if export_dir else None
+        self._backend: Backend | None = None
+
+    @property
+    def dialect(self) -> str:
+        return normalise_url(self.url).get_backend_name()
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden, for logs and metadata."""
+        return normalise_url(self.url).render_as_string(hide_password=True)
+
+    @property
+    def backend(self) -> Backend:
+        if self._backend is None:
+            url = normalise_url(self.url)
+            if url.get_backend_name() == "postgresql":
+                self._backend = PostgresBackend(url, self.schema_name)
+            elif url.get_backend_name() == "sqlite":
+                self._backend = SqliteBackend(url)
+            else:
+                raise WarehouseError(f"FUNNEL_WAREHOUSE_URL must point at PostgreSQL or SQLite, not '{url.get_backend_name()}'.")
+        return self._backend
+
+    def engine(self) -> Engine:
+        return self.backend.engine
+
+    def dispose(self) -> None:
+        if self._backend is not None:
+            self._backend.dispose()
+
+    # ---- writing ----------------------------------------------------------------------
+
+    def write_table(self, table: str, data: pd.DataFrame | Iterable[pd.DataFrame]) -> int:
+        """Replace `table` with `data` (a frame, or an iterable of frames with the same columns).
+
+        Atomic: until the final swap commits, readers see the previous table; if anything
+        fails, the previous table stays as it was. Returns the number of rows written.
+        """
+        check_table_name(table)
+        batches = _batches(data)
+        first = next(batches, None)
+        if first is None:
+            raise WarehouseError(f"Table '{table}': nothing to write (no data frames given).")
+        columns = _check_columns(first, table)
+        kinds = {column: column_kind(first[column]) for column in columns}
+        export = self.export_dir / f"{table}.csv" if self.export_dir else None
+        partial = export.with_name(export.name + ".part") if export else None
+        with_csv = self.backend.loads_csv or export is not None
+
+        def prepare(batch: pd.DataFrame) -> PreparedBatch:
+            if [str(c) for c in batch.columns] != columns:
+                raise WarehouseError(
+                    f"Table '{table}': a later batch has different columns than the first ({list(batch.columns)} vs {columns})."
+                )
+            arrow = arrow_batch(cast_to_kinds(batch, kinds, table), kinds)
+            return PreparedBatch(arrow, csv_bytes(arrow) if with_csv else b"")
+
+        prepared = _prepared_ahead(_chain(first, batches), prepare)
+        if export:
+            export.parent.mkdir(parents=True, exist_ok=True)
+            prepared = _exporting(prepared, partial, columns)
+        try:
+            rows = self.backend.replace_table(table, kinds, prepared)
+        except BaseException:
+            if partial:
+                partial.unlink(missing_ok=True)
+            raise
+        if export:
+            # the CSV changes only once the table has: both show the same rows
+            os.replace(partial, export)
+        return rows
+
+    # ---- reading ----------------------------------------------------------------------
+
+    def table_exists(self, table: str) -> bool:
+        check_table_name(table)
+        return self.backend.table_exists(table)
+
+    def column_kinds(self, table: str) -> dict[str, str]:
+        """Each column's kind, in table order, from the declared SQL types."""
+        check_table_name(table)
+        kinds = self.backend.column_kinds(table)
+        if not kinds:
+            raise WarehouseError(f"Table '{table}' does not exist in the warehouse yet.")
+        return kinds
+
+    def read_table(self, table: str, columns: Iterable[str] | None = None) -> pd.DataFrame:
+        """The table (or only `columns` of it), with each column restored to the dtype it was written with."""
+        kinds = self.column_kinds(table)
+        if columns is not None:
+            missing = [c for c in columns if c not in kinds]
+            if missing:
+                raise WarehouseError(f"Table '{table}' has no column(s) {', '.join(missing)}.")
+            kinds = {c: kinds[c] for c in columns}
+        return self.backend.read_table(table, kinds)
+
+    def row_count(self, table: str) -> int:
+        check_table_name(table)
+        return self.backend.row_count(table)

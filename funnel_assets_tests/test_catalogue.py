@@ -1,0 +1,277 @@
+"""The table catalogue: every output table declared once, consistently, and docs/tables.md generated from it.
+
+Each rule is a function returning the problems it finds, so every test runs it twice: on the
+real catalogue (no problems) and on a table broken on purpose (the problem is found), which
+shows the test can fail. Plain pytest: the catalogue must not need Dagster.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from funnel_assets import catalogue
+from funnel_assets.catalogue import BOOLEAN, DATE, FLOAT, INTEGER, TABLES, TEXT, TIMESTAMP, Column, Table, render_markdown, table
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "tables.md"
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+PERSONAL_NAMES = {"name", "email", "phone", "user_id", "student_name", "student_contact", "student_email"}
+
+EXPECTED_GROUPS = {
+    "marketing": ("marketing_leads", "marketing_spend", "spend_by_funnel", "event_participants", "bootcamp_attendance",
+                  "ingested_files", "lead_touches", "lead_first_touch"),
+    "sales": ("crm_assigned_leads", "assigned_leads_monthly", "sales", "sales_to_map"),
+    "reporting": ("unmapped_sources", "funnel_people", "funnel_metrics_monthly", "funnel_stages_monthly", "reconciliation"),
+}  # fmt: skip
+
+
+def _table(**changes) -> Table:
+    """A small valid table, changed as a test needs."""
+    base = Table(
+        name="some_table",
+        group="marketing",
+        grain="one thing",
+        description="One thing.",
+        columns=(Column("phone", TEXT, "the phone key", personal=True), Column("cost", FLOAT, "spend")),
+        key=("phone",),
+        phone=True,
+        non_negative=("cost",),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+# ---------------------------------------------------------------- the rules
+
+
+def name_problems(tables: tuple[Table, ...]) -> list[str]:
+    names = [t.name for t in tables]
+    problems = [f"{n!r} is not snake_case" for n in names if not SNAKE_CASE.match(n)]
+    problems += [f"{n!r} is declared {names.count(n)} times" for n in sorted(set(names)) if names.count(n) > 1]
+    return problems
+
+
+def description_problems(tables: tuple[Table, ...]) -> list[str]:
+    return [
+        f"{t.name}: the description must start with 'One ' (it says what one row is)"
+        for t in tables
+        if not t.description.startswith("One ")
+    ]
+
+
+def column_problems(tables: tuple[Table, ...]) -> list[str]:
+    problems = []
+    for t in tables:
+        names = t.column_names
+        if not names:
+            problems.append(f"{t.name}: no columns")
+        problems += [f"{t.name}.{n}: declared {names.count(n)} times" for n in sorted(set(names)) if names.count(n) > 1]
+        problems += [f"{t.name}.{n}: not snake_case" for n in names if not SNAKE_CASE.match(n)]
+        problems += [
+            f"{t.name}.{c.name}: type {c.type!r} is not one of the six" for c in t.columns if c.type not in catalogue.TYPES
+        ]
+        problems += [
+            f"{t.name}.{c.name}: the meaning must be one line without '|'"
+            for c in t.columns
+            if not c.meaning.strip() or "\n" in c.meaning or "|" in c.meaning
+        ]
+    return problems
+
+
+def check_column_problems(tables: tuple[Table, ...]) -> list[str]:
+    """Every column a check names is a declared column."""
+    problems = []
+    for t in tables:
+        named = {
+            "key": t.key,
+            "phone": ("phone",) if t.phone else (),
+            "funnel_column": (t.funnel_column,) if t.funnel_column else (),
+            "fresh_column": (t.fresh_column,) if t.fresh_column else (),
+            "non_negative": t.non_negative,
+        }
+        for field, columns in named.items():
+            problems += [f"{t.name}: {field} names {c!r}, which is not a declared column" for c in columns if c not in t.column_names]
+        problems += [
+            f"{t.name}: non_negative column {c!r} is {t.column(c).type}, not a number"
+            for c in t.non_negative
+            if c in t.column_names and t.column(c).type not in (INTEGER, FLOAT)
+        ]
+        if t.fresh_column in t.column_names and t.column(t.fresh_column).type not in (DATE, TIMESTAMP):
+            problems.append(f"{t.name}: fresh_column {t.fresh_column!r} is not a date or timestamp")
+    return problems
+
+
+def group_problems(tables: tuple[Table, ...]) -> list[str]:
+    problems = [f"{t.name}: group {t.group!r} is not one of {catalogue.GROUPS}" for t in tables if t.group not in catalogue.GROUPS]
+    order = [catalogue.GROUPS.index(t.group) for t in tables if t.group in catalogue.GROUPS]
+    if order != sorted(order):
+        problems.append("tables are not in documentation order (marketing, then sales, then reporting)")
+    return problems
+
+
+def personal_problems(tables: tuple[Table, ...]) -> list[str]:
+    return [
+        f"{t.name}.{c.name}: identifies a person but is not marked personal"
+        for t in tables
+        for c in t.columns
+        if c.name in PERSONAL_NAMES and not c.personal
+    ]
+
+
+RULES = (name_problems, description_problems, column_problems, check_column_problems, group_problems, personal_problems)
+
+# for each rule, tables that break it
+BROKEN = {
+    name_problems: [(_table(name="SomeTable"),), (_table(name="some-table"),), (_table(), _table())],
+    description_problems: [(_table(description="A thing."),), (_table(description="one thing."),)],
+    column_problems: [
+        (_table(columns=(), key=(), phone=False, non_negative=()),),
+        (_table(columns=(Column("cost", FLOAT, "a"), Column("cost", FLOAT, "b")), key=(), phone=False),),
+        (_table(columns=(Column("cost", "decimal", "spend"),), key=(), phone=False),),
+        (_table(columns=(Column("Cost", FLOAT, "spend"),), key=(), phone=False, non_negative=()),),
+        (_table(columns=(Column("cost", FLOAT, "two\nlines"),), key=(), phone=False),),
+    ],
+    check_column_problems: [
+        (_table(key=("month", "phone")),),
+        (_table(columns=(Column("cost", FLOAT, "spend"),), key=()),),  # phone=True without a phone column
+        (_table(funnel_column="funnel"),),
+        (_table(fresh_column="created_at"),),
+        (_table(non_negative=("revenue",)),),
+        (_table(non_negative=("phone",)),),
+        (_table(fresh_column="cost"),),
+    ],
+    group_problems: [(_table(group="Marketing"),), (_table(group="sales"), _table(name="other", group="marketing"))],
+    personal_problems: [(_table(columns=(Column("phone", TEXT, "the phone key"),)),)],
+}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.__name__)
+def test_the_catalogue_keeps_the_rule(rule):
+    assert rule(TABLES) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "broken"), [(rule, tables) for rule, cases in BROKEN.items() for tables in cases], ids=lambda x: getattr(x, "__name__", "")
+)
+def test_the_rule_finds_a_broken_table(rule, broken):
+    assert rule(broken), f"{rule.__name__} should have found a problem in {broken}"
+
+
+def test_every_rule_has_broken_examples():
+    assert set(BROKEN) == set(RULES)
+
+
+# ---------------------------------------------------------------- the catalogue's shape and API
+
+
+def test_the_seventeen_tables_in_their_groups_and_order():
+    assert {g: tuple(t.name for t in catalogue.tables_in_group(g)) for g in catalogue.GROUPS} == EXPECTED_GROUPS
+    assert tuple(t.name for t in TABLES) == sum(EXPECTED_GROUPS.values(), ())
+
+
+def test_table_finds_a_table_and_refuses_an_unknown_name():
+    assert table("sales").name == "sales"
+    with pytest.raises(KeyError, match="no_such_table"):
+        table("no_such_table")
+
+
+def test_column_finds_a_column_and_refuses_an_unknown_name():
+    assert table("marketing_spend").column("cost").type == FLOAT
+    with pytest.raises(KeyError, match="marketing_spend.*no_such_column"):
+        table("marketing_spend").column("no_such_column")
+
+
+def test_personal_columns():
+    assert table("marketing_leads").personal_columns == ("name", "email", "phone", "user_id")
+    assert table("funnel_metrics_monthly").personal_columns == ()
+
+
+def test_the_six_types():
+    assert catalogue.TYPES == (TEXT, INTEGER, FLOAT, BOOLEAN, DATE, TIMESTAMP)
+    assert {c.type for t in TABLES for c in t.columns} <= set(catalogue.TYPES)
+
+
+def test_unmapped_sources_is_one_source_in_one_input():
+    unmapped = table("unmapped_sources")
+    assert unmapped.group == "reporting"
+    assert unmapped.key == ("source", "seen_in")
+    assert unmapped.column_names == ("source", "seen_in", "rows", "first_seen", "last_seen")
+
+
+def test_check_fields_as_the_checks_apply_them():
+    keys = {t.name: t.key for t in TABLES if t.key}
+    assert keys == {
+        "spend_by_funnel": ("spend_date", "funnel"),
+        "event_participants": ("event_id", "event_date", "phone"),
+        "lead_first_touch": ("phone",),
+        "assigned_leads_monthly": ("month", "phone"),
+        "unmapped_sources": ("source", "seen_in"),
+        "funnel_people": ("phone",),
+        "funnel_metrics_monthly": ("month", "funnel"),
+        "funnel_stages_monthly": ("month", "funnel", "stage"),
+    }
+    assert {t.name for t in TABLES if t.phone} == {
+        "marketing_leads", "event_participants", "crm_assigned_leads", "sales", "funnel_people", "lead_first_touch"
+    }  # fmt: skip
+    assert {t.name: t.funnel_column for t in TABLES if t.funnel_column} == {
+        "marketing_leads": "funnel", "crm_assigned_leads": "funnel", "sales": "final_funnel"
+    }  # fmt: skip
+    assert {t.name: t.fresh_column for t in TABLES if t.fresh_column} == {
+        "marketing_leads": "created_at", "crm_assigned_leads": "assigned_on", "marketing_spend": "spend_date", "sales": "created_on"
+    }  # fmt: skip
+    assert {t.name for t in TABLES if t.shrink_check} == {
+        "funnel_people", "assigned_leads_monthly", "funnel_metrics_monthly", "funnel_stages_monthly", "event_participants",
+        "spend_by_funnel", "lead_first_touch", "marketing_leads", "marketing_spend", "crm_assigned_leads", "sales",
+    }  # fmt: skip
+    assert {t.name: t.non_negative for t in TABLES if t.non_negative} == {"marketing_spend": ("cost",)}
+    assert {t.name: t.source for t in TABLES if t.source} == {
+        "marketing_leads": "lead sheet", "marketing_spend": "spend sheet", "event_participants": "Zoom reports",
+        "crm_assigned_leads": "CRM assigned leads", "sales": "CRM sales",
+    }  # fmt: skip
+    assert {t.name for t in TABLES if t.open_columns} == {"marketing_leads", "marketing_spend", "crm_assigned_leads", "sales"}
+
+
+def test_the_catalogue_does_not_import_dagster():
+    code = "import sys, funnel_assets.catalogue; sys.exit('dagster' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0, "funnel_assets.catalogue imports dagster"
+
+
+# ---------------------------------------------------------------- docs/tables.md
+
+
+def test_docs_tables_md_is_generated_from_the_catalogue():
+    assert DOCS.read_text(encoding="utf-8") == render_markdown(), (
+        "docs/tables.md does not match funnel_assets/catalogue.py: run `python -m tools.write_table_docs` "
+        "(edit the catalogue, never the file)"
+    )
+
+
+def test_the_docs_document_every_table_and_column():
+    text = render_markdown()
+    assert text.startswith("<!-- Generated from funnel_assets/catalogue.py by `python -m tools.write_table_docs`")
+    for t in TABLES:
+        assert f"### `{t.name}`" in text
+        section = text.split(f"### `{t.name}`", 1)[1].split("\n### ", 1)[0]
+        for c in t.columns:
+            assert f"| {c.name} | {c.type} | {c.meaning} |" in section, f"{t.name}.{c.name} is not documented"
+    for heading in ("## Part 1: marketing", "## Part 2: sales", "## Reporting", "## Exports", "## Checks"):
+        assert heading in text
+
+
+def test_write_table_docs_writes_and_checks(tmp_path, capsys):
+    from tools.write_table_docs import main
+
+    docs = tmp_path / "tables.md"
+    assert main(["--check", "--path", str(docs)]) == 1
+    assert main(["--path", str(docs)]) == 0
+    assert docs.read_text(encoding="utf-8") == render_markdown()
+    assert main(["--check", "--path", str(docs)]) == 0
+    docs.write_text(render_markdown() + "hand edit\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--check", "--path", str(docs)]) == 1
+    assert "python -m tools.write_table_docs" in capsys.readouterr().out
