@@ -31,16 +31,16 @@ test: setup
 	$(BIN)/pytest
 
 benchmark-warehouse: setup
-	$(BIN)/python -m funnel_assets.benchmarks.warehouse_load --rows 1000000
+	$(BIN)/python -m tools.benchmarks.warehouse_load --rows 1000000
 
 benchmark-refresh: setup
-	$(BIN)/python -m funnel_assets.benchmarks.daily_refresh
+	$(BIN)/python -m tools.benchmarks.daily_refresh
 
 benchmark-crm: setup
-	$(BIN)/python -m funnel_assets.benchmarks.crm_load --assigned 1000000 --sales 200000
+	$(BIN)/python -m tools.benchmarks.crm_load --assigned 1000000 --sales 200000
 
 benchmark-zoom: setup
-	$(BIN)/python -m funnel_assets.benchmarks.zoom_ingest --reports 300
+	$(BIN)/python -m tools.benchmarks.zoom_ingest --reports 300
 
 clean:
 	rm -rf data .pytest_cache

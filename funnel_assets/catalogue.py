@@ -28,6 +28,14 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Guard:
+    """A table rebuilt in full from one source: refused when the source comes back empty or far smaller."""
+
+    setting: str  # the environment variable holding the smallest share of the last load accepted
+    what_to_check: str  # for the person reading the refusal: what usually causes it
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     group: str  # one of GROUPS
@@ -43,6 +51,8 @@ class Table:
     non_negative: tuple[str, ...] = ()  # numeric columns that must not be negative
     source: str | None = None  # what a person calls the outside source it is loaded from
     open_columns: bool = False  # also carries the source's extra columns beyond those declared
+    guard: Guard | None = None  # a full rebuild from `source`, refused when it shrinks sharply
+    last_good_inputs: tuple[str, ...] = ()  # other-part tables read as last landed, without waiting on this run
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -109,6 +119,7 @@ MARKETING_LEADS = Table(
     fresh_column="created_at",
     shrink_check=True,
     source="lead sheet",
+    guard=Guard("FUNNEL_LEADS_MIN_ROWS_RATIO", "that FUNNEL_LEADS_SOURCE still points at the lead sheet and tab, and that the sheet was not emptied or filtered"),
     open_columns=True,
 )
 
@@ -137,6 +148,7 @@ MARKETING_SPEND = Table(
     shrink_check=True,
     non_negative=("cost",),
     source="spend sheet",
+    guard=Guard("FUNNEL_SPEND_MIN_ROWS_RATIO", "that FUNNEL_SPEND_SOURCE still points at the spend sheet and tab, and that the sheet was not emptied or filtered"),
     open_columns=True,
 )
 
@@ -220,6 +232,7 @@ EVENT_PARTICIPANTS = Table(
     phone=True,
     shrink_check=True,
     source="Zoom reports",
+    guard=Guard("FUNNEL_ZOOM_MIN_ROWS_RATIO", "that FUNNEL_ZOOM_DROP_DIR is the drop folder (a shared folder that did not mount, or a changed path, looks empty) and that its processed/ folder is still there"),
 )
 
 BOOTCAMP_ATTENDANCE = Table(
@@ -350,6 +363,7 @@ CRM_ASSIGNED_LEADS = Table(
     fresh_column="assigned_on",
     shrink_check=True,
     source="CRM assigned leads",
+    guard=Guard("CRM_MIN_ROWS_RATIO", "that the CRM sent its full dump (not a page of it, or a filtered one)"),
     open_columns=True,
 )
 
@@ -383,6 +397,7 @@ ASSIGNED_LEADS_MONTHLY = Table(
     ),
     key=("month", "phone"),
     shrink_check=True,
+    last_good_inputs=("event_participants",),
 )
 
 
@@ -475,7 +490,9 @@ SALES = Table(
     funnel_column="final_funnel",
     fresh_column="created_on",
     shrink_check=True,
+    last_good_inputs=("event_participants",),
     source="CRM sales",
+    guard=Guard("CRM_MIN_ROWS_RATIO", "that the CRM sent its full dump (not a page of it, or a filtered one)"),
     open_columns=True,
 )
 
@@ -816,6 +833,19 @@ def _table_markdown(t: Table) -> str:
         lines += ["", f"Personal: {_code_list(t.personal_columns)}."]
     if _checks_line(t):
         lines += ["", _checks_line(t)]
+    if t.guard:
+        lines += [
+            "",
+            f"Guard: a load of the {t.source} that comes back empty, or with fewer rows than `{t.guard.setting}` "
+            f"(default 0.5) times the table it would replace, is refused and the table stays as it was; check "
+            f"{t.guard.what_to_check}. To accept a real shrink, set `{t.guard.setting}=0` for one run.",
+        ]
+    if t.last_good_inputs:
+        lines += [
+            "",
+            f"Reads {_code_list(t.last_good_inputs)} as last landed (the other part), without waiting on it: when "
+            "that step fails or is refused, this table still lands, from the newest good one.",
+        ]
     return "\n".join(lines)
 
 

@@ -15,9 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from funnel_assets import catalogue
+
 # The project root: the folder holding pyproject.toml (the package is installed editable).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA_DIR = PROJECT_ROOT / "sample_data"
+
+# Each full-rebuild source's guard: the smallest share of the last load it may shrink to (0 accepts anything).
+GUARD_SETTINGS = tuple(sorted({t.guard.setting for t in catalogue.TABLES if t.guard}))
 
 # The only environment variables read as secrets.
 CRM_API_TOKEN = "CRM_API_TOKEN"
@@ -53,7 +58,8 @@ class Settings:
     crm_assigned_leads_url: str
     crm_sales_url: str
     crm_token_query_parameter: str | None
-    crm_min_rows_ratio: float
+    # each full-rebuild source's guard setting (catalogue.Guard.setting) -> the smallest share accepted
+    min_rows_ratios: dict[str, float]
     daily_refresh_cron: str
     max_miscellaneous_share: float
     ui_url: str
@@ -87,7 +93,7 @@ class Settings:
             crm_assigned_leads_url=value("CRM_ASSIGNED_LEADS_URL", str(SAMPLE_DATA_DIR / "crm" / "assigned_leads.csv")),
             crm_sales_url=value("CRM_SALES_URL", str(SAMPLE_DATA_DIR / "crm" / "sales.csv")),
             crm_token_query_parameter=value("CRM_API_TOKEN_QUERY_PARAMETER") or None,
-            crm_min_rows_ratio=float(value("CRM_MIN_ROWS_RATIO", "0.5")),
+            min_rows_ratios={name: float(value(name, "0.5")) for name in GUARD_SETTINGS},
             daily_refresh_cron=value("FUNNEL_DAILY_REFRESH_CRON", "30 6 * * *"),
             max_miscellaneous_share=float(value("FUNNEL_MAX_MISCELLANEOUS_SHARE", "0.25")),
             ui_url=value("FUNNEL_UI_URL", "http://127.0.0.1:3000").rstrip("/"),

@@ -79,8 +79,8 @@ def isolated_data_dir(tmp_path, monkeypatch):
     return data
 
 
-def io_manager_for(warehouse: Warehouse, export_dir=None) -> WarehouseIOManager:
+def io_manager_for(warehouse: Warehouse, export_dir=None, **options) -> WarehouseIOManager:
     """The project's IO manager writing into the test's warehouse."""
     return WarehouseIOManager(
-        url=warehouse.url, schema_name=warehouse.schema_name, export_dir=str(export_dir) if export_dir else None
+        url=warehouse.url, schema_name=warehouse.schema_name, export_dir=str(export_dir) if export_dir else None, **options
     )

@@ -45,7 +45,7 @@ def crm_token(monkeypatch):
     monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
 
 
-def resources(tmp_path, warehouse: Warehouse, http_server, **crm_options) -> dict:
+def resources(tmp_path, warehouse: Warehouse, http_server, **io_options) -> dict:
     mappings = tmp_path / "mappings"
     mappings.mkdir(exist_ok=True)
     (mappings / "funnel_mapping.csv").write_text("source,funnel,deprecated\nACCA_Webinar_Meta,ACCA Webinar,\nReferral,Referral,\n")
@@ -56,10 +56,9 @@ def resources(tmp_path, warehouse: Warehouse, http_server, **crm_options) -> dic
             sales_url=http_server.url("/api/sales"),
             backoff_seconds=0.01,
             read_timeout_seconds=1,
-            **crm_options,
         ),
         "mappings": Mappings(directory=str(mappings)),
-        "io_manager": io_manager_for(warehouse),
+        "io_manager": io_manager_for(warehouse, **io_options),
     }
 
 
@@ -128,14 +127,13 @@ def test_schema_drift_a_new_column_is_kept_a_missing_one_fails_naming_it(tmp_pat
 def test_a_dump_that_shrank_by_90_percent_fails_instead_of_replacing_good_data(tmp_path, warehouse, http_server):
     http_server.add("/api/assigned", assigned_csv(100), assigned_csv(10))
     configured = resources(tmp_path, warehouse, http_server)
-    instance = dg.DagsterInstance.ephemeral()  # the deployment's one instance: it remembers the last load
-    assert dg.materialize(CRM_ASSIGNMENTS, resources=configured, instance=instance).success
-    result = dg.materialize(CRM_ASSIGNMENTS, resources=configured, instance=instance, raise_on_error=False)
+    assert dg.materialize(CRM_ASSIGNMENTS, resources=configured).success
+    result = dg.materialize(CRM_ASSIGNMENTS, resources=configured, raise_on_error=False)
     message = step_failure(result)
     assert "10 rows" in message and "100" in message and "CRM_MIN_ROWS_RATIO" in message
     assert warehouse.row_count("crm_assigned_leads") == 100
     assert TOKEN not in message
 
-    relaxed = resources(tmp_path, warehouse, http_server, min_rows_ratio=0)
-    assert dg.materialize(CRM_ASSIGNMENTS, resources=relaxed, instance=instance).success
+    relaxed = resources(tmp_path, warehouse, http_server, min_rows_ratios={"CRM_MIN_ROWS_RATIO": 0})
+    assert dg.materialize(CRM_ASSIGNMENTS, resources=relaxed).success
     assert warehouse.row_count("crm_assigned_leads") == 10

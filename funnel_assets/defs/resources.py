@@ -21,6 +21,7 @@ def resources(settings: Settings) -> dict[str, dg.ConfigurableResource | dg.Conf
             url=dg.EnvVar(WAREHOUSE_URL) if settings.warehouse_url_in_environment else settings.warehouse_url,
             schema_name=settings.warehouse_schema,
             export_dir=str(settings.export_dir) if settings.export_dir else None,
+            min_rows_ratios=settings.min_rows_ratios,
         ),
         "mappings": Mappings(directory=str(settings.mappings_dir)),
         "zoom_drop": ZoomDropFolder(directory=str(settings.zoom_drop_dir)),
@@ -40,7 +41,6 @@ def resources(settings: Settings) -> dict[str, dg.ConfigurableResource | dg.Conf
             assigned_leads_url=settings.crm_assigned_leads_url,
             sales_url=settings.crm_sales_url,
             token_query_parameter=settings.crm_token_query_parameter,
-            min_rows_ratio=settings.crm_min_rows_ratio,
             landing_dir=landing,
         ),
     }

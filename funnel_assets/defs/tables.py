@@ -8,11 +8,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
+import pandas as pd
 
 from funnel_assets import catalogue
 from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.warehouse import WarehouseIOManager
 from funnel_assets.lib.columns import MissingColumnsError
-from funnel_assets.lib.dump_guard import ShrunkDumpError
 from funnel_assets.lib.funnel_mapping import MappingError
 
 KINDS = {"pandas", "sql"}
@@ -75,7 +76,7 @@ def readable_failures() -> Iterator[None]:
         yield
     except SourceError as exc:
         raise dg.Failure(description=str(exc), allow_retries=exc.retryable) from None
-    except (MissingColumnsError, MappingError, ShrunkDumpError) as exc:
+    except (MissingColumnsError, MappingError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
 
 
@@ -85,8 +86,15 @@ def landing_run(context: dg.AssetExecutionContext) -> str:
     return context.run.root_run_id or context.run.run_id
 
 
-def last_row_count(context: dg.AssetExecutionContext, table: str) -> int | None:
-    """Rows of the table's last materialisation (None before the first one)."""
+def last_good(context: dg.AssetExecutionContext, io_manager: WarehouseIOManager, table: str) -> pd.DataFrame:
+    """The other part's table as it last landed, read without waiting on this run's step for it: one part
+    never blocks the other. Only a table the catalogue declares among this asset's `last_good_inputs`."""
+    declared = {name for key in context.assets_def.keys for name in catalogue.table(key.path[-1]).last_good_inputs}
+    if table not in declared:
+        raise dg.DagsterInvariantViolationError(
+            f"{context.assets_def.keys} reads {table} as last landed without declaring it (catalogue: last_good_inputs)."
+        )
     event = context.instance.get_latest_materialization_event(dg.AssetKey(table))
-    count = event.asset_materialization.metadata.get("dagster/row_count") if event and event.asset_materialization else None
-    return int(count.value) if count is not None else None
+    landed = dg.MetadataValue.timestamp(event.timestamp) if event else "never"
+    context.add_output_metadata({f"{table}_landed": landed})
+    return io_manager.read_last_good(table)

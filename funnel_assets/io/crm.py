@@ -25,13 +25,6 @@ class CrmApi(HttpOptions):
         default=None,
         description="Send the token as this query parameter instead of an 'Authorization: Bearer' header.",
     )
-    min_rows_ratio: float = Field(
-        default=0.5,
-        description=(
-            "A full dump with fewer rows than this share of the last one loaded fails instead of replacing it "
-            "(CRM_MIN_ROWS_RATIO; 0 turns the guard off)."
-        ),
-    )
 
     @property
     def token(self) -> str | None:

@@ -1,91 +1,82 @@
-"""Benchmark: Part 2 at full-dump scale, through Dagster, into PostgreSQL (and SQLite).
+"""Benchmark: Part 2 at full-dump scale, as a user starts it, into PostgreSQL and SQLite.
 
-    python -m funnel_assets.benchmarks.crm_load [--assigned 1000000] [--sales 200000] [--postgres-url URL]
+Run from the project root (tools/ is not part of the installed package):
 
-Generates the CRM dumps with the sample generator, serves them as local files (the landing
-step copies them as it would stream a download), materialises crm_assigned_leads,
-assigned_leads_monthly, sales and sales_to_map, and prints each step's wall seconds, rows
-per second and the run's peak memory.
+    .venv/bin/python -m tools.benchmarks.crm_load [--assigned 1000000] [--sales 200000]
+        [--backend both|postgresql|sqlite] [--postgres-url URL]
+
+Generates the two CRM dumps with the sample generator as local CSV files, then runs
+`dagster job execute -m funnel_assets.definitions -j part2_sales` in a process of its own,
+configured only through environment variables (CRM_ASSIGNED_LEADS_URL and CRM_SALES_URL
+pointing at the files, which the landing step copies as it would stream a download; CSV
+exports on; a fresh DAGSTER_HOME, FUNNEL_DATA_DIR, and PostgreSQL schema (FUNNEL_WAREHOUSE_SCHEMA,
+dropped afterwards) or SQLite file). Prints, per backend, the whole run's wall seconds (process
+start included), each step's wall seconds, rows and rows per second, slowest first, and the
+run's peak memory (the largest resident set in the CLI's process tree). Figures only.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
-import dagster as dg
 import numpy as np
 
-from funnel_assets.assets.sales import crm_assignments, crm_sales
-from funnel_assets.resources.mappings import Mappings
-from funnel_assets.resources.sources import CrmApi
-from funnel_assets.resources.warehouse import Warehouse
-from funnel_assets.samples.generate import DEFAULT_END_DATE, assigned_leads_frame, people_pool, sales_frame
-from funnel_assets.settings import mappings_dir
+from tools.benchmarks.cli_run import (
+    DEFAULT_POSTGRES_URL,
+    drop_postgres_schema,
+    fresh_dagster_home,
+    job_environment,
+    megabytes,
+    print_steps,
+    run_job,
+)
+from tools.samples.generate import DEFAULT_END_DATE, assigned_leads_frame, people_pool, sales_frame
 
 
-def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
-    started, seconds = {}, {}
-    for entry in instance.all_logs(run_id):
-        event = entry.dagster_event
-        if event is None:
-            continue
-        if event.event_type_value == "STEP_START":
-            started[event.step_key] = entry.timestamp
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-            seconds[event.step_key] = entry.timestamp - started[event.step_key]
-    return seconds
-
-
-def run(label: str, warehouse: Warehouse, crm: CrmApi) -> None:
-    instance = dg.DagsterInstance.ephemeral()
-    started = time.perf_counter()
-    result = dg.materialize(
-        [crm_assignments, crm_sales],
-        resources={"crm": crm, "mappings": Mappings(directory=str(mappings_dir())), "warehouse": warehouse},
-        instance=instance,
-    )
-    wall = time.perf_counter() - started
-    assert result.success
-    print(f"\n{label}: whole run {wall:.1f} s")
-    rows = {"crm_assignments": "crm_assigned_leads", "crm_sales": "sales"}
-    for step, seconds in step_seconds(instance, result.run_id).items():
-        count = warehouse.row_count(rows[step])
-        print(f"  {step:24} {seconds:6.1f} s  {count:>10,} rows  {count / seconds:>10,.0f} rows/s")
+def run(label: str, root: Path, warehouse: dict[str, str], dumps: Path) -> None:
+    folder = root / label
+    folder.mkdir()
+    settings = warehouse | {
+        "CRM_ASSIGNED_LEADS_URL": dumps / "assigned.csv",
+        "CRM_SALES_URL": dumps / "sales.csv",
+        "FUNNEL_DATA_DIR": folder / "data",
+        "FUNNEL_ZOOM_DROP_DIR": folder / "zoom_drop",
+        "FUNNEL_EXPORT_DIR": folder / "exports",
+        "DAGSTER_HOME": fresh_dagster_home(folder / "dagster_home"),
+    }
+    result = run_job("part2_sales", job_environment(settings), folder / "dagster.log")
+    print(f"\n{label}: part2_sales {result.seconds:.1f} s (dagster job execute, process start included), "
+          f"peak memory {megabytes(result.peak_bytes)}")  # fmt: skip
+    print_steps(result)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--assigned", type=int, default=1_000_000)
     parser.add_argument("--sales", type=int, default=200_000)
-    parser.add_argument("--postgres-url", default=os.environ.get("FUNNEL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--backend", choices=["both", "postgresql", "sqlite"], default="both")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory(prefix="funnel_crm_bench_") as folder:
         root = Path(folder)
-        os.environ["FUNNEL_DATA_DIR"] = str(root / "data")
         rng = np.random.default_rng(5)
         people = people_pool(rng, max(1000, args.assigned // 3))
         assigned_leads_frame(rng, people, args.assigned, DEFAULT_END_DATE).to_csv(root / "assigned.csv", index=False)
         sales_frame(rng, people, args.sales, DEFAULT_END_DATE).to_csv(root / "sales.csv", index=False)
         print(f"dumps: {args.assigned:,} assigned leads ({(root / 'assigned.csv').stat().st_size / 1e6:.0f} MB), "
-              f"{args.sales:,} sales ({(root / 'sales.csv').stat().st_size / 1e6:.0f} MB)")  # fmt: skip
-        crm = CrmApi(assigned_leads_url=str(root / "assigned.csv"), sales_url=str(root / "sales.csv"))
+              f"{args.sales:,} sales ({(root / 'sales.csv').stat().st_size / 1e6:.0f} MB)", flush=True)  # fmt: skip
 
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        postgres = Warehouse(url=args.postgres_url, schema_name=schema)
-        try:
-            run("PostgreSQL", postgres, crm)
-        finally:
-            with postgres.engine().begin() as conn:
-                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        run("SQLite", Warehouse(url=f"sqlite:///{root / 'warehouse.sqlite'}"), crm)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak memory {peak_mb:,.0f} MB")
+        if args.backend in ("both", "postgresql"):
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            try:
+                run("PostgreSQL", root, {"FUNNEL_WAREHOUSE_URL": args.postgres_url, "FUNNEL_WAREHOUSE_SCHEMA": schema}, root)
+            finally:
+                drop_postgres_schema(args.postgres_url, schema)
+        if args.backend in ("both", "sqlite"):
+            run("SQLite", root, {"FUNNEL_WAREHOUSE_URL": f"sqlite:///{root / 'warehouse.sqlite'}"}, root)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """Benchmark: the warehouse's table load against a raw PostgreSQL COPY of the same rows.
 
-    python -m funnel_assets.benchmarks.warehouse_load --rows 1000000 [--repeat 5] [--postgres-url URL]
+Run from the project root (tools/ is not part of the installed package):
+
+    .venv/bin/python -m tools.benchmarks.warehouse_load --rows 1000000 [--repeat 5] [--postgres-url URL]
 
 Prints wall seconds, rows per second and the ratio to the raw COPY (the floor), for
 PostgreSQL and for the embedded SQLite warehouse, and the process's peak memory.
@@ -21,7 +23,10 @@ from contextlib import closing
 import numpy as np
 import pandas as pd
 
-from funnel_assets.resources.warehouse import Warehouse
+try:
+    from funnel_assets.io.warehouse import Warehouse
+except ImportError:  # the package before its resources moved to funnel_assets/io/
+    from funnel_assets.resources.warehouse import Warehouse
 
 
 def assignment_like_frame(rows: int, seed: int = 1) -> pd.DataFrame:

@@ -8,8 +8,11 @@ spacing, some unmapped, some deprecated; amounts as `₹1,234.50`; Zoom's multi-
 report layouts with CRLF, trailing commas, a BOM and a spreadsheet-resaved date format, a
 recurring webinar, a boot camp only the mappings mark, and a meeting's participants report.
 
-    python -m funnel_assets.samples.generate --out sample_data              # the committed demo set
-    python -m funnel_assets.samples.generate --out /tmp/big --scale benchmark
+Run from the project root:
+
+    python -m tools.samples.generate --out sample_data                          # the committed demo set
+    python -m tools.samples.generate --out /tmp/big --scale benchmark
+    python -m tools.samples.generate --out /tmp/quarter --scale benchmark --fraction 0.25
 
 The same seed and scale always give byte-identical files.
 """
@@ -21,7 +24,7 @@ import csv
 import io
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -40,6 +43,21 @@ class Scale:
     sales: int
     webinar_sessions: int
     registrants_per_session: int
+
+    def scaled(self, fraction: float) -> Scale:
+        """This scale times `fraction` (0.25 is a quarter): every count, and the number of webinar
+        sessions, at least 1 each; a session keeps its size. `scaled(1)` is this scale itself."""
+        if fraction <= 0:
+            raise ValueError(f"a scale's fraction must be positive, not {fraction}")
+        if fraction == 1:
+            return self
+        return replace(
+            self,
+            **{
+                name: max(1, round(getattr(self, name) * fraction))
+                for name in ("people", "leads", "spend_rows", "assigned_leads", "sales", "webinar_sessions")
+            },
+        )
 
 
 SMALL = Scale(
@@ -498,10 +516,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="folder to write into")
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--fraction", type=float, default=1.0, help="a share of the scale, e.g. 0.25 for a quarter")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     started = time.perf_counter()
-    counts = generate(args.out, SCALES[args.scale], seed=args.seed)
+    counts = generate(args.out, SCALES[args.scale].scaled(args.fraction), seed=args.seed)
     seconds = time.perf_counter() - started
     tables = {k: v for k, v in counts.items() if not k.startswith("zoom/")}
     for name, rows in tables.items():

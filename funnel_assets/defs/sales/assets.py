@@ -1,14 +1,20 @@
 """Part 2, sales: the CRM's full dumps of assigned leads and of sales, joined to Part 1 only by
-the phone key (`attended`, from `event_participants`)."""
+the phone key.
+
+`attended` comes from Part 1's `event_participants` as it last landed, read without waiting on
+this run's Zoom step (declared in the catalogue as a last-good input): a Zoom step that fails or
+refuses its input never stops the CRM tables from landing. In `daily_refresh` the Zoom step runs
+first (its priority), so on a good day Part 2 sees this morning's attendance.
+"""
 
 import dagster as dg
 import pandas as pd
 
-from funnel_assets.defs.tables import landing_run, last_row_count, readable_failures, reconciliation, table_asset
+from funnel_assets.defs.tables import landing_run, last_good, readable_failures, reconciliation, table_asset
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.mappings import Mappings
+from funnel_assets.io.warehouse import WarehouseIOManager
 from funnel_assets.lib.assignments import clean_assigned_leads, first_assignment_per_month
-from funnel_assets.lib.dump_guard import check_not_shrunk
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 from funnel_assets.lib.sales import enrich_sales, list_sales_to_map
 from funnel_assets.lib.zoom_events import attended_phones
@@ -17,19 +23,12 @@ from funnel_assets.lib.zoom_events import attended_phones
 CRM_RETRY = dg.RetryPolicy(max_retries=2, delay=60)
 
 
-def full_dump(context: dg.AssetExecutionContext, crm: CrmApi, dump: str, table: str, label: str) -> pd.DataFrame:
-    """Today's full dump, refused when it is far smaller than the table it would replace."""
-    raw = crm.read(landing_run(context), dump)
-    check_not_shrunk(label, len(raw), last_row_count(context, table), crm.min_rows_ratio)
-    return raw
-
-
 @table_asset("crm_assigned_leads", retry_policy=CRM_RETRY)
 def crm_assigned_leads(context: dg.AssetExecutionContext, crm: CrmApi, mappings: Mappings) -> pd.DataFrame:
     """The CRM's assigned-leads dump (CRM_ASSIGNED_LEADS_URL), cleaned and mapped to funnels."""
     label = "CRM assigned-leads dump"
     with readable_failures():
-        raw = full_dump(context, crm, "assigned_leads", "crm_assigned_leads", label)
+        raw = crm.read(landing_run(context), "assigned_leads")
         assignments, report = clean_assigned_leads(raw, mappings.funnel_mapping(), source=label)
     if report.extra_columns:
         context.log.warning(f"{label} has new column(s), kept as text: {', '.join(report.extra_columns)}")
@@ -56,10 +55,11 @@ def crm_assigned_leads(context: dg.AssetExecutionContext, crm: CrmApi, mappings:
 
 @table_asset("assigned_leads_monthly")
 def assigned_leads_monthly(
-    context: dg.AssetExecutionContext, crm_assigned_leads: pd.DataFrame, event_participants: pd.DataFrame
+    context: dg.AssetExecutionContext, crm_assigned_leads: pd.DataFrame, io_manager: dg.ResourceParam[WarehouseIOManager]
 ) -> pd.DataFrame:
     """Each phone's earliest assignment of each month (the brief's M0), with whether it attended."""
-    monthly = first_assignment_per_month(crm_assigned_leads, attended_phones(event_participants))
+    participants = last_good(context, io_manager, "event_participants")
+    monthly = first_assignment_per_month(crm_assigned_leads, attended_phones(participants))
     unplaced = crm_assigned_leads["phone"].isna() | crm_assigned_leads["assigned_on"].isna()
     context.add_output_metadata(
         {"assignments_left_out_no_phone_or_date": int(unplaced.sum()), "attended": int(monthly["attended"].sum())}
@@ -69,15 +69,16 @@ def assigned_leads_monthly(
 
 @table_asset("sales", retry_policy=CRM_RETRY)
 def sales(
-    context: dg.AssetExecutionContext, crm: CrmApi, mappings: Mappings, event_participants: pd.DataFrame
+    context: dg.AssetExecutionContext, crm: CrmApi, mappings: Mappings, io_manager: dg.ResourceParam[WarehouseIOManager]
 ) -> pd.DataFrame:
     """The CRM's sales dump (CRM_SALES_URL), with the final funnel of the brief's formula."""
     label = "CRM sales dump"
     with readable_failures():
-        raw = full_dump(context, crm, "sales", "sales", label)
+        raw = crm.read(landing_run(context), "sales")
         manual = mappings.read("manual_sales_mapping.csv", ("sale_id", "manual_source"), optional=True)
         enriched, report = enrich_sales(
-            raw, mappings.funnel_mapping(), manual, attended_phones(event_participants), source=label
+            raw, mappings.funnel_mapping(), manual, attended_phones(last_good(context, io_manager, "event_participants")),
+            source=label,
         )
     if report.new_columns:
         context.log.warning(f"{label} has column(s) not seen before, kept as text: {', '.join(report.new_columns)}")

@@ -22,7 +22,11 @@ from funnel_assets.lib.zoom_ingest import (
 )
 
 
-@dg.multi_asset(outs={"event_participants": table_out("event_participants"), "ingested_files": table_out("ingested_files")})
+@dg.multi_asset(
+    outs={"event_participants": table_out("event_participants"), "ingested_files": table_out("ingested_files")},
+    # first among the steps ready to run: Part 2 reads this morning's attendance when it lands in time
+    op_tags={"dagster/priority": "10"},
+)
 def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, mappings: Mappings):
     """Judges the files waiting in the drop folder, archives the good ones, and rebuilds the Zoom
     tables from every report ever archived, so a fix to the rules reaches all history."""

@@ -40,6 +40,22 @@ def check_declared_columns(table: str, frame: pd.DataFrame) -> None:
         )
 
 
+DEFAULT_MIN_ROWS_RATIO = 0.5
+
+
+def shrink_refusal(table: catalogue.Table, rows: int, previous: int, ratio: float) -> str | None:
+    """Why a full rebuild of `rows` rows may not replace a table of `previous` rows, or None when it may."""
+    guard = table.guard
+    if guard is None or previous == 0 or ratio <= 0 or rows >= previous * ratio:
+        return None
+    found = "nothing" if rows == 0 else f"{rows:,} rows ({rows / previous:.0%} of it; the limit is {ratio:.0%})"
+    return (
+        f"The {table.source} gave {found}, but `{table.name}` holds {previous:,} rows: a full rebuild should not "
+        f"shrink like this, so the table is kept as it was. Check {guard.what_to_check}. If the drop is real, "
+        f"set {guard.setting}=0 for one run."
+    )
+
+
 PANDAS_DTYPES = {
     catalogue.TEXT: object,
     catalogue.INTEGER: "Int64",
@@ -55,9 +71,17 @@ def empty_table(table: str) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series(dtype=PANDAS_DTYPES[c.type]) for c in catalogue.table(table).columns})
 
 
-def preview(frame: pd.DataFrame) -> str:
-    """The first rows as markdown."""
-    return frame.head(PREVIEW_ROWS).to_markdown(index=False)
+MASK = "•••"
+
+
+def preview(table: str, frame: pd.DataFrame) -> str:
+    """The first rows as markdown, personal columns masked: the event log keeps previews for good and
+    everyone with access to the UI reads them."""
+    personal = [c for c in catalogue.table(table).personal_columns if c in frame.columns]
+    shown = frame.head(PREVIEW_ROWS).copy()
+    for column in personal:
+        shown[column] = shown[column].where(shown[column].isna(), MASK)
+    return shown.to_markdown(index=False)
 
 
 def _readers_in_this_run(context: dg.OutputContext) -> int:
@@ -84,6 +108,14 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         default=None, description="Also write every table as <table>.csv into this folder (FUNNEL_EXPORT_DIR)."
     )
 
+    min_rows_ratios: dict[str, float] = Field(
+        default_factory=dict,
+        description=(
+            "Per guard setting (FUNNEL_LEADS_MIN_ROWS_RATIO, CRM_MIN_ROWS_RATIO, ...): a full rebuild with fewer rows "
+            "than this share of the table it would replace is refused (default 0.5; 0 accepts any shrink)."
+        ),
+    )
+
     _warehouse: Warehouse | None = PrivateAttr(default=None)
     # (run id, table) -> [frame, readers still to come]
     _held: dict[tuple[str, str], list] = PrivateAttr(default_factory=dict)
@@ -99,11 +131,30 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             return
         table = table_name(context)
         check_declared_columns(table, obj)
+        self._refuse_a_sharp_shrink(table, len(obj))
         rows = self.warehouse.write_table(table, obj)
-        context.add_output_metadata({"dagster/row_count": rows, "preview": dg.MetadataValue.md(preview(obj))})
+        context.add_output_metadata({"dagster/row_count": rows, "preview": dg.MetadataValue.md(preview(table, obj))})
         readers = _readers_in_this_run(context)
         if readers:
             self._held[(context.run_id, table)] = [obj, readers]
+
+    def _refuse_a_sharp_shrink(self, table: str, rows: int) -> None:
+        """A full rebuild from an outside source may not replace a table with far fewer rows: the last good
+        table stays, and the step fails saying what to check and how to accept a real shrink."""
+        guard = catalogue.table(table).guard
+        if guard is None or not self.warehouse.table_exists(table):
+            return
+        ratio = self.min_rows_ratios.get(guard.setting, DEFAULT_MIN_ROWS_RATIO)
+        previous = self.warehouse.row_count(table)
+        refusal = shrink_refusal(catalogue.table(table), rows, previous, ratio)
+        if refusal:
+            raise dg.Failure(description=refusal, metadata={"rows": rows, "rows_in_last_good_table": previous}, allow_retries=False)
+
+    def read_last_good(self, table: str) -> pd.DataFrame:
+        """The table as it last landed (empty before it first did), for a step that must not wait on it."""
+        if not self.warehouse.table_exists(table):
+            return empty_table(table)
+        return self.warehouse.read_table(table)
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         table = table_name(context)
