@@ -129,3 +129,18 @@ def test_unmapped_sources_lists_every_mapped_input_and_is_the_same_on_a_second_r
     )
     assert again.success
     pd.testing.assert_frame_equal(warehouse.read_table("unmapped_sources"), first)
+
+
+def test_previews_in_the_event_log_show_no_names_emails_or_phones(refreshed):
+    result, warehouse = refreshed
+    leads = warehouse.read_table("marketing_leads")
+    secrets = {v for v in leads["email"].dropna().head(50)} | {v for v in leads["phone"].dropna().head(50)}
+    secrets |= {v for v in leads["name"].dropna().head(50)}
+    previews = [
+        e.materialization.metadata["preview"].value
+        for e in result.get_asset_materialization_events()
+        if "preview" in e.materialization.metadata
+    ]
+    assert len(previews) >= len(OUTPUT_TABLES) - 1
+    leaked = {s for s in secrets for text in previews if s in text}
+    assert not leaked, sorted(leaked)[:5]

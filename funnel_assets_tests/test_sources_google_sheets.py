@@ -1,85 +1,60 @@
-"""The Google Sheets path, at the HTTP layer: Google cannot be reached from here, so its
-documented token and `values:batchGetByDataFilter` responses are served by `responses`.
-Everything above the HTTP layer (google-auth signing a real JWT, gspread's client, our
-retry and parsing) runs for real."""
+"""The Google Sheets path over real HTTP, against a local stand-in for Google (support/google_standin.py).
+
+The stand-in verifies the service account's signed assertion, grants exactly the scopes it
+asks for and refuses a call its token does not cover, with Google's error shapes, so a
+client asking for the wrong scope fails here as it would against Google. Everything on our
+side (google-auth signing a real JWT, gspread's client, our retry, parsing and messages)
+runs for real. The only seam is the Sheets API's address, which the resources do not
+expose yet: `sheets_api` binds the stand-in's address where TabularSource and SheetsExport
+call the landing and writing functions, as a resource field would.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import urllib.parse
+from pathlib import Path
 
 import pandas as pd
-
 import pytest
-import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from funnel_assets.io.sheets_export import SheetsExport
-from funnel_assets.io.tabular_source import TabularSource
+from funnel_assets.io.sources import google_sheets
 from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.sources.http import HttpSettings
 from funnel_assets.io.sources.google_sheets import export_url, is_google_sheet, parse_sheet_reference, tab_id
+from funnel_assets.io.tabular_source import TabularSource
+from funnel_assets_tests.support.google_standin import (
+    ACCOUNT,
+    SPREADSHEETS,
+    SPREADSHEETS_READONLY,
+    GoogleStandin,
+    google_standin,  # noqa: F401 (fixture)
+)
 
 KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
 SHEET_URL = f"https://docs.google.com/spreadsheets/d/{KEY}/edit#gid=123"
-TOKEN_URI = "https://oauth2.googleapis.com/token"
-VALUES_URL = f"https://sheets.googleapis.com/v4/spreadsheets/{KEY}/values:batchGetByDataFilter"
-ACCOUNT = "funnel-reader@funnel-project.iam.gserviceaccount.com"
-
-
-@pytest.fixture(scope="module")
-def private_key_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+READ = "BatchGetValuesByDataFilter"
+WRITE = "BatchUpdateSpreadsheet"
 
 
 @pytest.fixture
-def service_account_file(tmp_path, private_key_pem):
-    path = tmp_path / "service-account.json"
-    path.write_text(
-        json.dumps(
-            {
-                "type": "service_account",
-                "project_id": "funnel-project",
-                "private_key_id": "abc123",
-                "private_key": private_key_pem,
-                "client_email": ACCOUNT,
-                "client_id": "1234567890",
-                "token_uri": TOKEN_URI,
-            }
-        )
-    )
-    return str(path)
+def service_account_file(google_standin: GoogleStandin, tmp_path) -> str:
+    return google_standin.service_account_file(tmp_path)
 
 
-def values_response(values: list[list[str]]) -> dict:
-    """The documented shape of spreadsheets.values.batchGetByDataFilter."""
-    return {
-        "spreadsheetId": KEY,
-        "valueRanges": [
-            {
-                "valueRange": {"range": "Leads!A1:C4", "majorDimension": "ROWS", "values": values},
-                "dataFilters": [{"gridRange": {"sheetId": 123}}],
-            }
-        ],
-    }
-
-
-def google_error(code: int, status: str, message: str) -> dict:
-    return {"error": {"code": code, "message": message, "status": status}}
-
-
-@pytest.fixture
-def google():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add(responses.POST, TOKEN_URI, json={"access_token": "ya29.test-token", "expires_in": 3600, "token_type": "Bearer"})
-        yield mock
+def standin_api(service_account_file: str) -> str:
+    """The stand-in's Sheets API address: the server the key's token_uri names."""
+    token_uri = json.loads(Path(service_account_file).read_text())["token_uri"]
+    return token_uri.removesuffix("/token") + "/v4/spreadsheets"
 
 
 def source(service_account_file, **kwargs) -> TabularSource:
+    if "google_sheets_api_url" not in kwargs:
+        kwargs["google_sheets_api_url"] = standin_api(service_account_file)
     return TabularSource(
         location=SHEET_URL,
         google_service_account_file=service_account_file,
@@ -89,22 +64,23 @@ def source(service_account_file, **kwargs) -> TabularSource:
     )
 
 
-def value_calls(mock) -> list:
-    return [c for c in mock.calls if c.request.url.startswith(VALUES_URL)]
+def leads_sheet(standin: GoogleStandin, rows: list[list[object]], **kwargs) -> None:
+    kwargs.setdefault("readers", (ACCOUNT,))
+    standin.add_spreadsheet(KEY, {"Leads": rows}, sheet_ids={"Leads": 123}, **kwargs)
 
 
-def test_whole_tab_in_one_request_every_cell_as_text(google, service_account_file):
-    google.add(
-        responses.POST,
-        VALUES_URL,
-        json=values_response(
-            [
-                ["Name", "Phone number", "created date"],
-                [],  # a blank first data row must not drop a column
-                ["Asha", "098765 43210"],  # the API leaves out trailing blank cells
-                ["Ravi", "", "14/09/2025 18:03:22"],
-            ]
-        ),
+# ---- reading ----------------------------------------------------------------------------------------
+
+
+def test_whole_tab_in_one_request_every_cell_as_text_with_the_read_only_scope(google_standin, service_account_file):
+    leads_sheet(
+        google_standin,
+        [
+            ["Name", "Phone number", "created date"],
+            [],  # a blank first data row must not drop a column
+            ["Asha", "098765 43210", ""],  # the API leaves out trailing blank cells
+            ["Ravi", "", "14/09/2025 18:03:22"],
+        ],
     )
     frame = source(service_account_file).read("run-1", "marketing_leads")
     assert list(frame.columns) == ["Name", "Phone number", "created date"]
@@ -112,47 +88,88 @@ def test_whole_tab_in_one_request_every_cell_as_text(google, service_account_fil
         {"Name": "Asha", "Phone number": "098765 43210", "created date": ""},
         {"Name": "Ravi", "Phone number": "", "created date": "14/09/2025 18:03:22"},
     ]
-    calls = value_calls(google)
-    assert len(calls) == 1
-    body = json.loads(calls[0].request.body)
-    assert body["valueRenderOption"] == "FORMATTED_VALUE"
-    assert body["dataFilters"] == [{"gridRange": {"sheetId": 123}}]
-    assert calls[0].request.headers["Authorization"] == "Bearer ya29.test-token"
+    assert [grant.scopes for grant in google_standin.grants] == [frozenset({SPREADSHEETS_READONLY})]
+    calls = google_standin.calls_of(READ)
+    assert [call.status for call in calls] == [200]
+    assert calls[0].body["valueRenderOption"] == "FORMATTED_VALUE"
+    assert calls[0].body["dataFilters"] == [{"gridRange": {"sheetId": 123}}]
 
 
-def test_worksheet_name_is_asked_for_by_name(google, service_account_file):
-    google.add(responses.POST, VALUES_URL, json=values_response([["a"], ["1"]]))
-    source(service_account_file, worksheet="Spend Oct").read("run-1", "marketing_spend")
-    body = json.loads(value_calls(google)[0].request.body)
-    assert body["dataFilters"] == [{"a1Range": "'Spend Oct'"}]
+def test_worksheet_name_is_asked_for_by_name(google_standin, service_account_file):
+    google_standin.add_spreadsheet(KEY, {"Leads": [["x"]], "Spend Oct": [["a"], ["1"]]}, readers=(ACCOUNT,))
+    frame = source(service_account_file, worksheet="Spend Oct").read("run-1", "marketing_spend")
+    assert frame["a"].tolist() == ["1"]
+    assert google_standin.calls_of(READ)[0].body["dataFilters"] == [{"a1Range": "'Spend Oct'"}]
 
 
-def test_429_then_200_is_retried(google, service_account_file):
-    google.add(responses.POST, VALUES_URL, status=429, json=google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded"), headers={"Retry-After": "0"})
-    google.add(responses.POST, VALUES_URL, json=values_response([["a"], ["1"]]))
+def test_429_then_200_is_retried(google_standin, service_account_file):
+    leads_sheet(google_standin, [["a"], ["1"]])
+    google_standin.fail(READ, 429, headers={"Retry-After": "0"})
     frame = source(service_account_file).read("run-1", "leads")
     assert frame["a"].tolist() == ["1"]
-    assert len(value_calls(google)) == 2
+    assert [call.status for call in google_standin.calls_of(READ)] == [429, 200]
 
 
-def test_server_errors_are_retried_a_bounded_number_of_times(google, service_account_file):
-    google.add(responses.POST, VALUES_URL, status=503, json=google_error(503, "UNAVAILABLE", "try later"))
+def test_server_errors_are_retried_a_bounded_number_of_times(google_standin, service_account_file):
+    leads_sheet(google_standin, [["a"], ["1"]])
+    google_standin.fail(READ, 503, times=10)
     with pytest.raises(SourceError, match="3 attempts"):
         source(service_account_file).read("run-1", "leads")
-    assert len(value_calls(google)) == 3
+    assert len(google_standin.calls_of(READ)) == 3
 
 
-def test_403_names_the_account_to_share_the_sheet_with(google, service_account_file):
-    google.add(responses.POST, VALUES_URL, status=403, json=google_error(403, "PERMISSION_DENIED", "The caller does not have permission"))
+def test_sheet_not_shared_names_the_account_to_share_it_with(google_standin, service_account_file):
+    leads_sheet(google_standin, [["a"], ["1"]], readers=())
     with pytest.raises(SourceError, match=ACCOUNT) as raised:
         source(service_account_file).read("run-1", "leads")
     assert "Share the sheet" in str(raised.value)
-    assert len(value_calls(google)) == 1
+    assert [call.status for call in google_standin.calls_of(READ)] == [403], "a refusal is not retried"
+
+
+def test_unknown_sheet_says_to_check_the_key(google_standin, service_account_file):
+    with pytest.raises(SourceError, match="no sheet with this key"):
+        source(service_account_file).read("run-1", "leads")
+
+
+def test_deleted_key_is_explained(google_standin, service_account_file):
+    leads_sheet(google_standin, [["a"], ["1"]])
+    google_standin.disable_key()
+    with pytest.raises(SourceError, match="did not accept the service account") as raised:
+        source(service_account_file).read("run-1", "leads")
+    assert "new JSON key" in str(raised.value)
+    assert google_standin.calls_of(READ) == []
+
+
+def test_an_assertion_signed_with_another_key_is_refused(google_standin, service_account_file, tmp_path):
+    """The stand-in checks the signature against the account's public key, as Google does."""
+    leads_sheet(google_standin, [["a"], ["1"]])
+    forged = json.loads(Path(service_account_file).read_text())
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged["private_key"] = other_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    with pytest.raises(SourceError, match="did not accept the service account"):
+        source(str(tmp_path / "forged.json")).read("run-1", "leads")
+    assert google_standin.grants == [] and google_standin.calls_of(READ) == []
+
+
+def test_a_token_google_no_longer_knows_is_answered_401_and_refreshed(google_standin, service_account_file):
+    """One client whose token Google forgets between two calls: google-auth gets a new one on the 401."""
+    leads_sheet(google_standin, [["a"], ["1"]])
+    client, _ = google_sheets._client(service_account_file, HttpSettings(), google_sheets.READ_ONLY_SCOPES)
+    url = f"{google_standin.sheets_api}/{KEY}/values:batchGetByDataFilter"
+    body = {"dataFilters": [{"gridRange": {"sheetId": 123}}]}
+    client.http_client.request("post", url, json=body)
+    google_standin.revoke_tokens()
+    assert client.http_client.request("post", url, json=body).json()["valueRanges"]
+    assert [call.status for call in google_standin.calls_of(READ)] == [200, 401, 200]
+    assert len(google_standin.grants) == 2
 
 
 def test_missing_service_account_file_is_explained(tmp_path):
     with pytest.raises(SourceError, match="GOOGLE_SERVICE_ACCOUNT_FILE"):
-        source(str(tmp_path / "nope.json")).read("run-1", "leads")
+        source(str(tmp_path / "nope.json"), google_sheets_api_url="http://127.0.0.1:9").read("run-1", "leads")
 
 
 def test_sheet_references():
@@ -167,30 +184,87 @@ def test_sheet_references():
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["sheet"] == ["Spend Oct"]
 
 
-META_URL = f"https://sheets.googleapis.com/v4/spreadsheets/{KEY}"
-BATCH_URL = f"https://sheets.googleapis.com/v4/spreadsheets/{KEY}:batchUpdate"
+# ---- the aggregate export ----------------------------------------------------------------------------
 
 
-def test_aggregate_export_writes_each_tab_in_one_request_creating_missing_tabs(google, service_account_file):
-    google.add(responses.GET, META_URL, json={"sheets": [{"properties": {"sheetId": 7, "title": "funnel_metrics_monthly"}}]})
-    google.add(responses.POST, BATCH_URL, status=429, json=google_error(429, "RESOURCE_EXHAUSTED", "Quota"), headers={"Retry-After": "0"})
-    google.add(responses.POST, BATCH_URL, json={"spreadsheetId": KEY, "replies": [{}]})
-    export = SheetsExport(spreadsheet=SHEET_URL, google_service_account_file=service_account_file, backoff_seconds=0.01)
-    metrics = pd.DataFrame({"month": [dt.date(2025, 10, 1)], "funnel": ["ACCA Webinar"], "leads": [3], "roas": [float("nan")]})
-    stages = pd.DataFrame({"stage": ["leads", "attendees"], "people": [3, 1]})
-    cells = export.write({"funnel_metrics_monthly": metrics, "funnel_stages_monthly": stages})
+def export_sheet(standin: GoogleStandin, **kwargs) -> None:
+    """The export sheet: one tab from an earlier run (more rows than today's), shared with the account as Editor."""
+    kwargs.setdefault("writers", (ACCOUNT,))
+    stale = [["month", "funnel", "leads"], ["2025-09-01", "Old funnel", 9], ["2025-08-01", "Older", 8]]
+    standin.add_spreadsheet(KEY, {"funnel_metrics_monthly": stale}, sheet_ids={"funnel_metrics_monthly": 7}, **kwargs)
+
+
+def exporter(service_account_file) -> SheetsExport:
+    return SheetsExport(
+        spreadsheet=SHEET_URL,
+        google_service_account_file=service_account_file,
+        google_sheets_api_url=standin_api(service_account_file),
+        backoff_seconds=0.01,
+    )
+
+
+METRICS = pd.DataFrame(
+    {"month": [dt.date(2025, 10, 1)], "funnel": ["ACCA Webinar"], "leads": [3], "roas": [float("nan")]}
+)
+STAGES = pd.DataFrame({"stage": ["leads", "attendees"], "people": [3, 1]})
+
+
+def test_export_asks_for_the_write_scope_and_its_cells_land_in_the_sheet(google_standin, service_account_file):
+    export_sheet(google_standin)
+    google_standin.fail(WRITE, 429, headers={"Retry-After": "0"})
+    cells = exporter(service_account_file).write({"funnel_metrics_monthly": METRICS, "funnel_stages_monthly": STAGES})
+
     assert cells == {"funnel_metrics_monthly": 8, "funnel_stages_monthly": 6}
-
-    batches = [json.loads(c.request.body) for c in google.calls if c.request.url == BATCH_URL]
-    assert len(batches) == 3, "a 429 retried, then one request per tab"
-    existing, created = batches[1]["requests"], batches[2]["requests"]
-    assert [list(r) for r in existing] == [["updateCells"]] and existing[0]["updateCells"]["range"] == {"sheetId": 7}
-    rows = existing[0]["updateCells"]["rows"]
-    assert rows[1]["values"] == [
-        {"userEnteredValue": {"stringValue": "2025-10-01"}},
-        {"userEnteredValue": {"stringValue": "ACCA Webinar"}},
-        {"userEnteredValue": {"numberValue": 3}},
-        {},  # NaN: an empty cell
+    assert [grant.scopes for grant in google_standin.grants] == [frozenset({SPREADSHEETS})]
+    statuses = [call.status for call in google_standin.calls_of(WRITE)]
+    assert statuses == [429, 200, 200], "a 429 retried, then one request per tab"
+    # the old, longer table leaves nothing behind; NaN is an empty cell
+    assert google_standin.values(KEY, "funnel_metrics_monthly") == [
+        ["month", "funnel", "leads", "roas"],
+        ["2025-10-01", "ACCA Webinar", "3"],
     ]
-    assert created[0]["addSheet"]["properties"] == {"sheetId": tab_id("funnel_stages_monthly"), "title": "funnel_stages_monthly"}
-    assert created[1]["updateCells"]["range"] == {"sheetId": tab_id("funnel_stages_monthly")}
+    assert google_standin.cells(KEY, "funnel_metrics_monthly")[1] == [
+        {"stringValue": "2025-10-01"},
+        {"stringValue": "ACCA Webinar"},
+        {"numberValue": 3},
+    ]
+    assert google_standin.values(KEY, "funnel_stages_monthly") == [
+        ["stage", "people"],
+        ["leads", "3"],
+        ["attendees", "1"],
+    ]
+    created = google_standin.spreadsheet(KEY).tab_by_title("funnel_stages_monthly")
+    assert created.sheet_id == tab_id("funnel_stages_monthly")
+    assert google_standin.spreadsheet(KEY).tab_by_title("funnel_metrics_monthly").sheet_id == 7
+
+
+def test_export_with_a_read_only_token_is_refused_with_a_clear_message(
+    google_standin, service_account_file, monkeypatch
+):
+    """What the export did before it asked for the write scope: the stand-in refuses as Google does."""
+    export_sheet(google_standin)
+    monkeypatch.setattr(google_sheets, "WRITE_SCOPES", google_sheets.READ_ONLY_SCOPES)
+    with pytest.raises(SourceError) as raised:
+        exporter(service_account_file).write({"funnel_metrics_monthly": METRICS})
+    message = str(raised.value)
+    assert "insufficient authentication scopes" in message and "spreadsheets.readonly" in message
+    assert "Sharing the sheet will not help" in message and "Share the sheet" not in message
+    assert [call.status for call in google_standin.calls_of(WRITE)] == [403], "a refusal is not retried"
+    assert google_standin.values(KEY, "funnel_metrics_monthly")[1] == ["2025-09-01", "Old funnel", "9"], "unchanged"
+
+
+def test_export_to_a_sheet_shared_as_viewer_says_to_share_it_as_editor(google_standin, service_account_file):
+    export_sheet(google_standin, writers=(), readers=(ACCOUNT,))
+    with pytest.raises(SourceError, match=f"Share the sheet with {ACCOUNT} as Editor"):
+        exporter(service_account_file).write({"funnel_metrics_monthly": METRICS})
+
+
+def test_export_of_more_rows_and_columns_than_a_tab_holds_grows_the_tab(google_standin, service_account_file):
+    """A new tab has 1000 rows and 26 columns, and Google refuses to write past them; a daily table outgrows that."""
+    export_sheet(google_standin)
+    spend = pd.DataFrame({"spend_date": pd.date_range("2022-01-01", periods=1500).date, "cost": range(1500)})
+    wide = pd.DataFrame([list(range(30))], columns=[f"c{i}" for i in range(30)])
+    exporter(service_account_file).write({"spend_by_funnel": spend, "funnel_metrics_monthly": wide})
+    assert len(google_standin.values(KEY, "spend_by_funnel")) == 1501
+    assert google_standin.values(KEY, "funnel_metrics_monthly")[1][-1] == "29"
+    assert all(call.status == 200 for call in google_standin.calls_of(WRITE))

@@ -17,6 +17,14 @@ SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'loader_user', :'loader_passw
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'loader_user') \gexec
 SELECT format('CREATE ROLE funnel_bi LOGIN PASSWORD %L', :'bi_password')
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'funnel_bi') \gexec
+-- a BI session must not hold a table for long: each table swap needs it to itself, and every
+-- dashboard query queues behind a waiting swap. A query runs at most 2 minutes, and a transaction
+-- left open and idle (a tool or person that ran BEGIN and walked away) is ended after 1 minute.
+ALTER ROLE funnel_bi SET statement_timeout = '2min';
+ALTER ROLE funnel_bi SET idle_in_transaction_session_timeout = '1min';
+-- when a swap gives up, the loader names the session in its way, with its state and since when:
+-- pg_stat_activity shows those of another role's session only to pg_read_all_stats (the message never quotes a query)
+SELECT format('GRANT pg_read_all_stats TO %I', :'loader_user') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'warehouse_db', :'loader_user')
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'warehouse_db') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'dagster_db', :'loader_user')

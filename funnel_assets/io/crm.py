@@ -16,7 +16,10 @@ from funnel_assets.settings import CRM_API_TOKEN, secret
 class CrmApi(HttpOptions):
     """The in-house CRM's CSV endpoints (full dumps), or local CSV files for the demo.
 
-    The token is CRM_API_TOKEN, read from the environment each time a dump is fetched.
+    The token is CRM_API_TOKEN, read from the environment each time a dump is fetched. It goes
+    only to the host of the configured URL, encrypted: an http:// URL to another machine is
+    refused before any request, and a redirect to another host is not followed (see
+    `download`).
     """
 
     assigned_leads_url: str = Field(description="Assigned-leads dump (CRM_ASSIGNED_LEADS_URL).")

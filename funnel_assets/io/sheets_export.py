@@ -1,4 +1,8 @@
-"""Optional: the aggregate tables copied into one Google Sheet for people who live in Sheets."""
+"""Optional: the aggregate tables copied into one Google Sheet for people who live in Sheets.
+
+People open the sheet (or download it) in spreadsheet programs, so no text cell may be a live
+formula: text is written formula-safe, by the same rule as the CSV exports.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,14 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field
 
 from funnel_assets.io.tabular_source import HttpOptions
 from funnel_assets.io.sources.google_sheets import parse_sheet_reference, write_tabs
+from funnel_assets.io.warehouse.columns import column_kind, formula_risk, formula_safe
+from funnel_assets.lib.text import arrow_strings, to_object
 
 # a spreadsheet holds at most 10 million cells; the per-person tables never go there
 MAX_CELLS = 2_000_000
@@ -22,6 +30,28 @@ def _plain(value: object) -> object:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return value
+
+
+def _formula_safe_column(series: pd.Series) -> pd.Series:
+    """A text column with each value that would start a formula given its leading apostrophe
+    (the CSV exports' rule, judged on the text the warehouse stores); other columns, and the
+    other values, as they are: a negative number stays a number."""
+    if column_kind(series) != "text":
+        return series
+    text = arrow_strings(series)
+    risky = formula_risk(text)
+    if not pc.any(risky).as_py():
+        return series
+    safe = to_object(formula_safe(text), series.index)
+    return series.astype(object).where(~risky.to_numpy(zero_copy_only=False), safe)
+
+
+def tab_rows(frame: pd.DataFrame) -> list[list[object]]:
+    """One tab's cells: the header, then each row, as Sheets takes them (None for an empty cell)."""
+    header = formula_safe(pa.array([str(c) for c in frame.columns], type=pa.string())).to_pylist()
+    safe = pd.DataFrame({i: _formula_safe_column(frame.iloc[:, i]) for i in range(frame.shape[1])}, index=frame.index)
+    values = safe.astype(object).where(safe.notna(), None).to_numpy().tolist()
+    return [header, *[[_plain(v) for v in row] for row in values]]
 
 
 class SheetsExport(HttpOptions):
@@ -42,12 +72,12 @@ class SheetsExport(HttpOptions):
         for title, frame in tables.items():
             if frame.size > MAX_CELLS:
                 raise ValueError(f"{title} has {frame.size:,} cells, too many for a Google Sheet tab; use the CSV export.")
-            values = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
-            tabs[title] = [list(frame.columns), *[[_plain(v) for v in row] for row in values]]
+            tabs[title] = tab_rows(frame)
         return write_tabs(
             key,
             tabs,
             service_account_file=self.google_service_account_file or "",
             settings=self.http_settings(),
+            api_url=self.google_sheets_api_url,
             label=f"Google Sheet export ({key})",
         )

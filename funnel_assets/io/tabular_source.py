@@ -15,7 +15,7 @@ from pydantic import Field
 
 from funnel_assets.io.landing import landing_path
 from funnel_assets.settings import Settings
-from funnel_assets.io.sources.google_sheets import is_google_sheet, parse_sheet_reference
+from funnel_assets.io.sources.google_sheets import SHEETS_API, is_google_sheet, parse_sheet_reference
 from funnel_assets.io.sources.http import HttpSettings
 from funnel_assets.io.sources.redact import redact_url
 from funnel_assets.io.sources.tabular import land_table, read_csv_text
@@ -32,6 +32,11 @@ class HttpOptions(dg.ConfigurableResource):
     read_timeout_seconds: float = Field(default=120.0, description="Seconds to wait for the next bytes of an answer.")
     max_attempts: int = Field(default=5, description="Tries per download before giving up (429, 5xx, timeouts).")
     backoff_seconds: float = Field(default=2.0, description="First wait between tries; doubles each time.")
+    max_seconds_per_attempt: float = Field(
+        default=HttpSettings.max_seconds_per_attempt, description="Longest one download may take, however it trickles."
+    )
+    max_bytes: int = Field(default=HttpSettings.max_bytes, description="Largest download accepted.")
+    google_sheets_api_url: str = Field(default=SHEETS_API, description="The Google Sheets API's address.")
 
     def http_settings(self) -> HttpSettings:
         return HttpSettings(
@@ -39,6 +44,8 @@ class HttpOptions(dg.ConfigurableResource):
             read_timeout=self.read_timeout_seconds,
             max_attempts=self.max_attempts,
             backoff_seconds=self.backoff_seconds,
+            max_seconds_per_attempt=self.max_seconds_per_attempt,
+            max_bytes=self.max_bytes,
         )
 
 
@@ -73,6 +80,7 @@ class TabularSource(HttpOptions):
             http=self.http_settings(),
             worksheet=self.worksheet or None,
             service_account_file=self.google_service_account_file or None,
+            sheets_api_url=self.google_sheets_api_url,
         )
 
     def read(self, run_id: str, name: str) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Reading a Google Sheet: one API request per worksheet, every cell as text.
+"""Reading a Google Sheet (one API request per worksheet, every cell as text), and writing tabs.
 
 A private sheet is read with gspread and a service account, in a single
 `values:batchGetByDataFilter` call that returns the whole tab as displayed
@@ -7,6 +7,12 @@ guessed by a library. The Sheets API allows 60 reads a minute per user; a daily 
 needs fewer than ten. gspread sets no timeout and its optional back-off client retries
 without bound, so this module sets both: a timeout on every request and a bounded retry
 on 429 and 5xx.
+
+Reading asks Google for the read-only Sheets scope and writing for the full one: a token
+carries exactly the scopes its request asked for, and Google refuses a write made with a
+read-only token (HTTP 403, "insufficient authentication scopes"), whatever the sharing.
+The API's address is a parameter (Google's by default) so tests can point it, and the
+service account's `token_uri`, at a local stand-in that behaves as Google documents.
 
 Without a service account, a sheet shared "anyone with the link" is read through its
 CSV export URL instead (see `export_url`).
@@ -31,6 +37,7 @@ from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_
 
 SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
 READ_ONLY_SCOPES = ("https://www.googleapis.com/auth/spreadsheets.readonly",)
+WRITE_SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 _SHEET_URL = re.compile(r"^https://docs\.google\.com/spreadsheets/d/(?P<key>[A-Za-z0-9_-]{20,})(?P<rest>/[^?#]*)?")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{30,}$")
 _GID = re.compile(r"[#&?]gid=(\d+)")
@@ -67,7 +74,8 @@ def export_url(key: str, gid: int | None, worksheet: str | None) -> str:
     return f"https://docs.google.com/spreadsheets/d/{key}/export?format=csv&gid={gid or 0}"
 
 
-def _client(service_account_file: str, settings: HttpSettings) -> tuple[gspread.Client, str]:
+def _client(service_account_file: str, settings: HttpSettings, scopes: tuple[str, ...]) -> tuple[gspread.Client, str]:
+    """A gspread client whose token carries exactly `scopes` (google-auth asks the key file's `token_uri` for it)."""
     path = Path(service_account_file).expanduser()
     if not path.is_file():
         raise SourceError(
@@ -76,7 +84,7 @@ def _client(service_account_file: str, settings: HttpSettings) -> tuple[gspread.
         )
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
-        credentials = Credentials.from_service_account_info(info, scopes=READ_ONLY_SCOPES)
+        credentials = Credentials.from_service_account_info(info, scopes=scopes)
     except (ValueError, KeyError) as exc:
         raise SourceError(
             f"The Google service-account file {path.name} is not a valid service-account JSON key "
@@ -85,6 +93,23 @@ def _client(service_account_file: str, settings: HttpSettings) -> tuple[gspread.
     client = gspread.Client(auth=credentials)
     client.set_timeout((settings.connect_timeout, settings.read_timeout))
     return client, info.get("client_email", "the service account")
+
+
+def _lacks_scope(error: dict) -> bool:
+    """Google's 403 for a token whose scopes do not cover the method (not a sharing problem)."""
+    details = error.get("details") or []
+    reasons = {d.get("reason") for d in details if isinstance(d, dict)}
+    message = str(error.get("message", "")).lower()
+    return "ACCESS_TOKEN_SCOPE_INSUFFICIENT" in reasons or "insufficient authentication scopes" in message
+
+
+def _scope_refusal(label: str, account: str, client: gspread.Client, message: str) -> str:
+    granted = ", ".join(getattr(client.http_client.auth, "scopes", None) or ()) or "no scope"
+    return (
+        f"{label}: Google refused the call because the access token of {account} was granted only {granted}, "
+        f"which does not cover it (HTTP 403: {message}). Sharing the sheet will not help: the program asked Google "
+        "for too narrow a permission. Report this as a bug."
+    )
 
 
 def _sheets_call(
@@ -111,6 +136,8 @@ def _sheets_call(
             if status == 429 or status >= 500:
                 raise TransientError(f"HTTP {status}", retry_after_seconds(exc.response.headers.get("Retry-After"))) from None
             message = exc.error.get("message", "")
+            if status == 403 and _lacks_scope(exc.error):
+                raise SourceError(_scope_refusal(label, account, client, message)) from None
             explained = refusals.get(status, f"Google answered HTTP {status} ({{message}}).")
             raise SourceError(f"{label}: {explained.format(message=message)}") from None
         except requests.exceptions.RequestException as exc:
@@ -141,12 +168,13 @@ def fetch_sheet_values(
     service_account_file: str,
     settings: HttpSettings,
     label: str,
+    api_url: str = SHEETS_API,
 ) -> list[list[str]]:
-    """Every row of one tab as displayed, in one request (plus Google's token exchange)."""
-    client, account = _client(service_account_file, settings)
+    """Every row of one tab as displayed, in one request (plus Google's token exchange), with a read-only token."""
+    client, account = _client(service_account_file, settings, READ_ONLY_SCOPES)
     data_filter = {"a1Range": f"'{worksheet}'"} if worksheet else {"gridRange": {"sheetId": gid or 0}}
     body = {"dataFilters": [data_filter], "valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}
-    url = f"{SHEETS_API}/{key}/values:batchGetByDataFilter"
+    url = f"{api_url}/{key}/values:batchGetByDataFilter"
 
     response = _sheets_call(
         client,
@@ -198,6 +226,31 @@ def tab_id(title: str) -> int:
     return zlib.crc32(title.encode()) & 0x7FFFFFFF
 
 
+def _sized(title: str, current: tuple[int, int, int] | None, height: int, width: int) -> tuple[int, list[dict]]:
+    """The tab's sheet id, and the requests that make it exist and hold `height` x `width` cells.
+
+    Google refuses to write past a tab's grid (a new tab has 1000 rows and 26 columns), and
+    a daily table outgrows 1000 rows within months: a new tab is created at the table's
+    size, an existing one is grown (never shrunk: updateCells already clears what is left).
+    """
+    if current is None:
+        sheet_id = tab_id(title)
+        grid = {"rowCount": height, "columnCount": width}
+        return sheet_id, [{"addSheet": {"properties": {"sheetId": sheet_id, "title": title, "gridProperties": grid}}}]
+    sheet_id, rows, columns = current
+    if rows >= height and columns >= width:
+        return sheet_id, []
+    grid = {"rowCount": max(rows, height), "columnCount": max(columns, width)}
+    return sheet_id, [
+        {
+            "updateSheetProperties": {
+                "properties": {"sheetId": sheet_id, "gridProperties": grid},
+                "fields": "gridProperties(rowCount,columnCount)",
+            }
+        }
+    ]
+
+
 def write_tabs(
     key: str,
     tabs: dict[str, list[list[object]]],
@@ -205,29 +258,32 @@ def write_tabs(
     service_account_file: str,
     settings: HttpSettings,
     label: str,
+    api_url: str = SHEETS_API,
 ) -> dict[str, int]:
     """Replace each tab's contents with its rows, one batchUpdate request per tab (plus one to list the tabs).
 
-    A missing tab is created in the same request; everything beyond the new rows is cleared,
-    so a shorter table leaves no stale rows behind. Returns the cells written per tab.
+    The token asks for the full Sheets scope: a read-only one is refused on every write.
+    A missing tab is created (and a small one grown) in the same request; everything beyond
+    the new rows is cleared, so a shorter table leaves no stale rows behind. Returns the
+    cells written per tab.
     """
-    client, account = _client(service_account_file, settings)
+    client, account = _client(service_account_file, settings, WRITE_SCOPES)
 
     def call(method: str, url: str, body: dict | None = None) -> dict:
         refusals = {403: f"Google refused to write (HTTP 403). Share the sheet with {account} as Editor."}
         return _sheets_call(client, method, url, body, settings=settings, label=label, account=account, refusals=refusals)
 
-    existing = {
-        sheet["properties"]["title"]: sheet["properties"]["sheetId"]
-        for sheet in call("get", f"{SHEETS_API}/{key}?fields=sheets.properties(sheetId,title)").get("sheets", [])
-    }
+    fields = "sheets.properties(sheetId,title,gridProperties(rowCount,columnCount))"
+    listed = call("get", f"{api_url}/{key}?fields={fields}")
+    existing = {}
+    for sheet in listed.get("sheets", []):
+        properties = sheet["properties"]
+        grid = properties.get("gridProperties", {})
+        existing[properties["title"]] = (properties["sheetId"], grid.get("rowCount", 0), grid.get("columnCount", 0))
     written = {}
     for title, rows in tabs.items():
-        requests_ = []
-        sheet_id = existing.get(title)
-        if sheet_id is None:
-            sheet_id = tab_id(title)
-            requests_.append({"addSheet": {"properties": {"sheetId": sheet_id, "title": title}}})
+        height, width = max(len(rows), 1), max(max((len(row) for row in rows), default=0), 1)
+        sheet_id, requests_ = _sized(title, existing.get(title), height, width)
         requests_.append(
             {
                 "updateCells": {
@@ -237,6 +293,6 @@ def write_tabs(
                 }
             }
         )
-        call("post", f"{SHEETS_API}/{key}:batchUpdate", {"requests": requests_})
+        call("post", f"{api_url}/{key}:batchUpdate", {"requests": requests_})
         written[title] = sum(len(row) for row in rows)
     return written

@@ -7,19 +7,34 @@ cut short never leaves a file that looks finished. Rate limits (429), server err
 back-off (a server's Retry-After is honoured, within a cap); 401/403/404 are not worth
 retrying and fail at once with a message that says what to check. Tokens and passwords
 never reach a message or a log line.
+
+Limits a server cannot talk its way around: each attempt has a total deadline (the read
+timeout only bounds each wait for bytes, so a server trickling a byte a second would
+otherwise hold a run for ever) and a size cap (checked on Content-Length before reading,
+and on the bytes as they arrive); an answer that is clearly not CSV (JSON, a web page, an
+image...) is refused by its Content-Type before a byte lands. A token goes only to the host
+it was configured for, encrypted: never over plain http except to this machine, and never
+along a redirect to another host (a query-parameter token would be carried along, and a
+token in a header leaves the configured host's trust either way).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import math
 import os
-from collections.abc import Iterable, Mapping
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from funnel_assets.io.sources.errors import SourceError
@@ -30,6 +45,22 @@ log = logging.getLogger(__name__)
 CHUNK_BYTES = 1 << 20
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body")
+SNIFF_BYTES = 512
+MAX_REDIRECTS = 5
+# a server asking for a longer pause than this is not honoured beyond it (the retry caps it lower still)
+MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
+# Content-Types a CSV download may carry: text/* (text/csv, text/plain...) except a web page
+# and the few text types that are plainly something else; the registered and legacy CSV
+# types; application/vnd.ms-excel, which IIS and Windows give .csv files; and the generic
+# binary types storage services and file servers default to. No Content-Type at all is let
+# through too. Whatever the type says, the first bytes are still sniffed for a web page.
+CSV_CONTENT_TYPES = frozenset(
+    {"application/csv", "application/x-csv", "application/vnd.ms-excel"}
+    | {"application/octet-stream", "binary/octet-stream"}
+)
+WEB_PAGE_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+NOT_CSV_TEXT_TYPES = frozenset({"text/xml", "text/javascript", "text/css", "text/calendar", "text/markdown"})
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
 @dataclass(frozen=True)
@@ -39,6 +70,11 @@ class HttpSettings:
     max_attempts: int = 5
     backoff_seconds: float = 2.0
     max_wait_seconds: float = 120.0
+    # one attempt, from the request to the last byte of the body (checked when the headers are in
+    # and as each piece arrives): read_timeout bounds each wait for bytes, never a trickle
+    max_seconds_per_attempt: float = 15 * 60.0
+    # a full CRM dump is tens of MB; a runaway or hostile answer must not fill the disk
+    max_bytes: int = 2 * 1024**3
 
 
 class TransientError(Exception):
@@ -70,24 +106,86 @@ _secret_filter = _SecretFilter()
 logging.getLogger("urllib3.connectionpool").addFilter(_secret_filter)
 
 
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
 def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds: either a number of seconds or an HTTP date."""
-    if not value:
+    """Retry-After as seconds (a number of seconds or an HTTP date), within 0 and a day; None if unreadable.
+
+    The header is the server's to get wrong: `soon`, an empty value, a date in year 99999 or
+    a number too large for a float must never fail a download, so anything unreadable means
+    "no advice" (the back-off applies) and any advice is capped (the retry caps it lower still).
+    """
+    if not value or not value.strip():
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
     try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if _SECONDS.fullmatch(value):
+            seconds = float(value)
+        else:
+            moment = parsedate_to_datetime(value)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            seconds = (moment - datetime.now(timezone.utc)).total_seconds()
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
+    if math.isnan(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_SECONDS)
 
 
 def looks_like_html(first_bytes: bytes) -> bool:
     return first_bytes.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(HTML_MARKERS)
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:g} minutes"
+    return f"{seconds:g} second{'' if seconds == 1 else 's'}"
+
+
+def _is_this_machine(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1: traffic that never leaves the machine."""
+    host = host.lower().rstrip(".")
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _carries_credentials(url: str, headers: Mapping[str, str], secrets: list[str]) -> bool:
+    """A token (as a header or a query parameter, both listed in `secrets`) or a password in the URL."""
+    parts = urlsplit(url)
+    return bool(secrets or parts.username or parts.password or any(h.lower() == "authorization" for h in headers))
+
+
+def _refuse_plain_http(url: str, label: str, shown_url: str) -> None:
+    """A token over plain http can be read by anyone on the way; only this machine's own traffic is exempt."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "http" and not _is_this_machine(parts.hostname or ""):
+        raise SourceError(
+            f"{label}: {shown_url} is a plain http:// address, and the token (or password) would travel unencrypted "
+            f"to {parts.hostname}. Use the https:// address of the same endpoint (plain http is allowed only to "
+            "this machine: localhost, 127.0.0.1, ::1)."
+        )
+
+
+def _same_host_redirect(origin: str, target: str) -> bool:
+    """A redirect that keeps the token with the host it was configured for, and never downgrades to http."""
+    before, after = urlsplit(origin), urlsplit(target)
+    if (before.hostname or "").lower() != (after.hostname or "").lower():
+        return False
+    return not (before.scheme.lower() == "https" and after.scheme.lower() != "https")
 
 
 def bounded_retry(settings: HttpSettings, label: str) -> Retrying:
@@ -132,6 +230,137 @@ def _status_error(status: int, label: str, shown_url: str) -> SourceError:
     return SourceError(f"{label}: {shown_url} {what}")
 
 
+def _web_page(label: str, shown_url: str) -> SourceError:
+    return SourceError(
+        f"{label}: {shown_url} sent a web page instead of CSV data. This is usually a login or error page: check "
+        "the address and the token, and open the address in a browser to see what it says."
+    )
+
+
+def _refuse_content_type(response: requests.Response, label: str, shown_url: str) -> None:
+    """An answer that says it is not CSV fails before a byte lands; no Content-Type gets the benefit of the doubt."""
+    media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()[:100]
+    if media in WEB_PAGE_CONTENT_TYPES:
+        raise _web_page(label, shown_url)
+    if not media or media in CSV_CONTENT_TYPES or (media.startswith("text/") and media not in NOT_CSV_TEXT_TYPES):
+        return
+    raise SourceError(
+        f"{label}: {shown_url} answered with {media} instead of CSV data. The address may lead to another form of "
+        "the same data (an API's JSON, a workbook, a viewer page): use the address of the CSV export."
+    )
+
+
+def _too_large(label: str, shown_url: str, settings: HttpSettings, what: str) -> SourceError:
+    return SourceError(
+        f"{label}: {shown_url} {what}, more than the {_size(settings.max_bytes)} allowed for one download, so it was "
+        "stopped. A normal dump is far smaller: check the address and its parameters (a missing date filter?), "
+        "or raise the download size limit if the data really is this large."
+    )
+
+
+def _too_slow(label: str, shown_url: str, settings: HttpSettings, written: int) -> SourceError:
+    """Not retried within the step: the limit is already generous, and each retry would hold the run as long again."""
+    return SourceError(
+        f"{label}: {shown_url} was still sending after {_duration(settings.max_seconds_per_attempt)} "
+        f"({_size(written)} received), so the download was stopped. The server or the network is far too slow "
+        "right now; the step can be re-run later, and yesterday's tables are untouched.",
+        retryable=True,
+    )
+
+
+def _refuse_redirect(origin: str, target: str, label: str, shown_url: str) -> None:
+    """The token was configured for one host: a redirect elsewhere (or down to plain http) is not followed."""
+    if _same_host_redirect(origin, target):
+        return
+    before, after = urlsplit(origin), urlsplit(target)
+    where = "to plain http" if before.hostname == after.hostname else f"to another host ({after.hostname})"
+    raise SourceError(
+        f"{label}: {shown_url} redirected {where}, and the token goes only to {before.hostname}: the redirect was "
+        "not followed and nothing was sent there. If that is the endpoint's new address, configure it (https://) "
+        "instead."
+    )
+
+
+def _get(url: str, *, headers: dict, params: dict, settings: HttpSettings, guarded: bool, label: str, shown_url: str):
+    """The answer, body not yet read. With credentials, redirects are followed here, hop by hop, only on the same host.
+
+    requests drops an Authorization header on a redirect to another host, but a token in the
+    query string is carried along whenever the server echoes it in the Location, so the
+    redirects of a request with credentials are never left to requests.
+    """
+    timeout = (settings.connect_timeout, settings.read_timeout)
+    response = requests.get(
+        url, headers=headers, params=params, stream=True, timeout=timeout, allow_redirects=not guarded
+    )
+    hops = 0
+    while guarded and response.is_redirect:
+        response.close()
+        if hops == MAX_REDIRECTS:
+            raise SourceError(f"{label}: {shown_url} redirected more than {MAX_REDIRECTS} times. Check the address.")
+        hops += 1
+        target = urljoin(response.url, response.headers["Location"])
+        _refuse_redirect(response.url, target, label, shown_url)
+        response = requests.get(target, headers=headers, stream=True, timeout=timeout, allow_redirects=False)
+    return response
+
+
+def _refuse_failed_answer(response: requests.Response, settings: HttpSettings, label: str, shown_url: str) -> None:
+    """What the status line and headers already say: retry later, give up, or not CSV, or too large to take."""
+    if response.status_code in RETRYABLE_STATUSES:
+        raise TransientError(f"HTTP {response.status_code}", retry_after_seconds(response.headers.get("Retry-After")))
+    if response.status_code >= 400:
+        raise _status_error(response.status_code, label, shown_url)
+    _refuse_content_type(response, label, shown_url)
+    declared = _content_length(response)
+    if declared is not None and declared > settings.max_bytes:
+        raise _too_large(label, shown_url, settings, f"announced {_size(declared)}")
+
+
+def _content_length(response: requests.Response) -> int | None:
+    value = response.headers.get("Content-Length", "").strip()
+    return int(value) if re.fullmatch(r"[0-9]{1,20}", value) else None
+
+
+def _arriving(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives, in whatever pieces come (read1), with urllib3's errors as requests' own.
+
+    iter_content waits to fill each chunk, so against a server trickling a byte a second the
+    caller would never see the clock; read1 hands over what the socket has and returns.
+    """
+    while True:
+        try:
+            chunk = response.raw.read1(CHUNK_BYTES, decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError:
+            raise requests.exceptions.ReadTimeout() from None
+        except urllib3.exceptions.SSLError:
+            raise requests.exceptions.SSLError() from None
+        except urllib3.exceptions.ProtocolError:
+            raise requests.exceptions.ChunkedEncodingError() from None
+        except urllib3.exceptions.DecodeError:
+            raise requests.exceptions.ContentDecodingError() from None
+        if not chunk:
+            return
+        yield chunk
+
+
+def _save(response, partial: Path, *, deadline: float, settings: HttpSettings, label: str, shown_url: str) -> int:
+    """The body into `partial`, the limits checked as the bytes arrive. Returns the bytes written (decompressed)."""
+    written, head = 0, b""
+    with partial.open("wb") as out:
+        for chunk in _arriving(response):
+            if len(head) < SNIFF_BYTES:
+                head += chunk[: SNIFF_BYTES - len(head)]
+                if looks_like_html(head):
+                    raise _web_page(label, shown_url)
+            written += len(chunk)
+            if written > settings.max_bytes:
+                raise _too_large(label, shown_url, settings, "sent more data")
+            out.write(chunk)
+            if time.monotonic() > deadline:
+                raise _too_slow(label, shown_url, settings, written)
+    return written
+
+
 def download(
     url: str,
     dest: Path,
@@ -142,42 +371,38 @@ def download(
     params: Mapping[str, str] | None = None,
     secrets: Iterable[str | None] = (),
 ) -> Path:
-    """Stream `url` into `dest` (complete or not at all); the number of bytes is on disk, not in memory."""
+    """Stream the CSV at `url` into `dest` (complete or not at all); the bytes are on disk, never all in memory.
+
+    `secrets` are the token values sent (as a header or a query parameter): they are masked in
+    every message and log line, and their presence makes the request one with credentials,
+    which is refused over plain http to another machine and never follows a redirect to
+    another host.
+    """
     secrets = [s for s in secrets if s]
     _secret_filter.secrets.update(secrets)
+    headers, params = dict(headers or {}), dict(params or {})
     shown_url = redact_text(redact_url(url), secrets)
+    guarded = _carries_credentials(url, headers, secrets)
+    if guarded:
+        _refuse_plain_http(url, label, shown_url)
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".part")
 
     def attempt() -> None:
+        deadline = time.monotonic() + settings.max_seconds_per_attempt
         try:
-            with requests.get(
-                url,
-                headers=dict(headers or {}),
-                params=dict(params or {}),
-                stream=True,
-                timeout=(settings.connect_timeout, settings.read_timeout),
-            ) as response:
-                if response.status_code in RETRYABLE_STATUSES:
-                    raise TransientError(
-                        f"HTTP {response.status_code}", retry_after_seconds(response.headers.get("Retry-After"))
-                    )
-                if response.status_code >= 400:
-                    raise _status_error(response.status_code, label, shown_url)
-                expected = response.headers.get("Content-Length")
-                written = 0
-                with partial.open("wb") as out:
-                    for chunk in response.iter_content(CHUNK_BYTES):
-                        if written == 0 and looks_like_html(chunk[:512]):
-                            raise SourceError(
-                                f"{label}: {shown_url} sent a web page instead of CSV data. This is usually a "
-                                "login or error page: check the address and the token, and open the address in "
-                                "a browser to see what it says."
-                            )
-                        out.write(chunk)
-                        written += len(chunk)
-                if expected is not None and expected.isdigit() and written < int(expected):
-                    raise TransientError(f"the answer was cut short ({written} of {expected} bytes)")
+            opened = _get(
+                url, headers=headers, params=params, settings=settings, guarded=guarded, label=label, shown_url=shown_url
+            )
+            with opened as response:
+                _refuse_failed_answer(response, settings, label, shown_url)
+                if time.monotonic() > deadline:
+                    raise _too_slow(label, shown_url, settings, 0)
+                _save(response, partial, deadline=deadline, settings=settings, label=label, shown_url=shown_url)
+                # Content-Length counts the bytes on the wire (compressed, if the server compressed them)
+                expected, received = _content_length(response), response.raw.tell()
+                if expected is not None and received < expected:
+                    raise TransientError(f"the answer was cut short ({received} of {expected} bytes)")
         except requests.exceptions.Timeout:
             raise TransientError("no answer within the time limit") from None
         except requests.exceptions.ChunkedEncodingError:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.google_sheets import (
+    SHEETS_API,
     export_url,
     fetch_sheet_values,
     is_google_sheet,
@@ -48,8 +49,12 @@ def land_table(
     secrets: Iterable[str | None] = (),
     worksheet: str | None = None,
     service_account_file: str | None = None,
+    sheets_api_url: str = SHEETS_API,
 ) -> Path:
-    """Bring the source into `dest` as CSV, unless this run already landed it there."""
+    """Bring the source into `dest` as CSV, unless this run already landed it there.
+
+    `sheets_api_url` is the Sheets API's address (Google's; tests point it at a local stand-in).
+    """
     if dest.is_file():
         return dest
     location = location.strip()
@@ -57,7 +62,13 @@ def land_table(
         key, gid = parse_sheet_reference(location)
         if service_account_file:
             values = fetch_sheet_values(
-                key, gid=gid, worksheet=worksheet, service_account_file=service_account_file, settings=http, label=label
+                key,
+                gid=gid,
+                worksheet=worksheet,
+                service_account_file=service_account_file,
+                settings=http,
+                label=label,
+                api_url=sheets_api_url,
             )
             return write_values_csv(values, dest)
         return download(export_url(key, gid, worksheet), dest, http, label=label)

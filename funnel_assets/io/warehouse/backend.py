@@ -12,10 +12,12 @@ import pyarrow as pa
 
 @dataclass(frozen=True)
 class PreparedBatch:
-    """One batch of rows cast to its columns' kinds, as Arrow columns and (for COPY and the export) as CSV."""
+    """One batch of rows cast to its columns' kinds: as Arrow columns, as CSV for COPY (verbatim),
+    and as CSV for the export (text made formula-safe; the same bytes when nothing needed it)."""
 
     arrow: pa.Table
     csv: bytes
+    export_csv: bytes = b""
 
 
 class Backend(Protocol):

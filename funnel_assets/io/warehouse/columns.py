@@ -3,7 +3,9 @@
 Column types follow the pandas dtypes of the frame written, and come back the same when
 the table is read: text, whole numbers (nullable), decimals, true/false (nullable), dates,
 timestamps, and timestamps with a time zone (returned in Asia/Kolkata). Blank text is
-stored as NULL, as BI tools expect. Both backends share these rules; only their SQL differs.
+stored as NULL, as BI tools expect. Column names are fitted to PostgreSQL's identifier limit,
+and the CSV exports' text is made safe to open in a spreadsheet program. Both backends share
+these rules; only their SQL differs.
 """
 
 from __future__ import annotations
@@ -34,8 +36,68 @@ ARROW_TYPES = {
 }
 
 
+# PostgreSQL keeps the first 63 bytes of a name and drops the rest (SQLite keeps it whole).
+MAX_NAME_BYTES = 63
+
+# A text cell a spreadsheet program would take for a formula (or, with a tab or carriage
+# return first, shift into one): it starts with one of these.
+_FORMULA_START = r"^([=+\-@\t\r])"
+
+
 class WarehouseError(Exception):
     """A table could not be written or read; the message says which and why."""
+
+
+def _fitted(name: str, limit: int) -> str:
+    """The longest start of `name` within `limit` UTF-8 bytes; a character is never cut in half."""
+    encoded = name.encode("utf-8")
+    # only the last character can be cut; "ignore" drops its partial bytes
+    return name if len(encoded) <= limit else encoded[:limit].decode("utf-8", errors="ignore")
+
+
+def warehouse_column_names(columns: list[str]) -> list[str]:
+    """Each column's name in the warehouse, one to one with `columns`: within 63 bytes, and distinct.
+
+    PostgreSQL would cut a longer name itself, so two long names sharing their first 63 bytes
+    would become one and the load would fail (on SQLite it would work): both backends write
+    the names fitted here instead. A name that fits is kept as it is; a cut one that meets a
+    name already taken (case aside, as SQLite compares them) ends in `_2`, `_3`... instead.
+    """
+    taken = {c.lower() for c in columns if _fitted(c, MAX_NAME_BYTES) == c}
+    names = []
+    for column in columns:
+        name = _fitted(column, MAX_NAME_BYTES)
+        if name != column:
+            number = 1
+            while name.lower() in taken:
+                number += 1
+                suffix = f"_{number}"
+                name = _fitted(column, MAX_NAME_BYTES - len(suffix)) + suffix
+            taken.add(name.lower())
+        names.append(name)
+    return names
+
+
+def formula_safe(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Text that a spreadsheet program shows as text: a value beginning with `=`, `+`, `-`, `@`,
+    a tab or a carriage return gets a leading apostrophe, so no exported cell is a live formula
+    (a lead named `=HYPERLINK(...)` stays a name). For the exports only: the warehouse keeps
+    every value verbatim."""
+    return pc.replace_substring_regex(text, _FORMULA_START, r"'\1")
+
+
+def formula_risk(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """True where formula_safe would change the value (false for missing values)."""
+    return pc.fill_null(pc.match_substring_regex(text, _FORMULA_START), False)
+
+
+def export_table(table: pa.Table, kinds: dict[str, str]) -> pa.Table:
+    """A batch as the CSV export writes it: text columns formula_safe, every other column as
+    it is (a negative number stays a number). The same table when no value needs it."""
+    for position, (column, kind) in enumerate(kinds.items()):
+        if kind == "text" and pc.any(formula_risk(table.column(position))).as_py():
+            table = table.set_column(position, column, formula_safe(table.column(position)))
+    return table
 
 
 def column_kind(series: pd.Series) -> str:
@@ -159,8 +221,9 @@ def csv_bytes(table: pa.Table) -> bytes:
 
 
 def csv_header(columns: list[str]) -> bytes:
+    """The export's header line; a name is a cell too, so it is formula_safe like the text."""
     line = io.StringIO()
-    csv.writer(line, lineterminator="\n").writerow(columns)
+    csv.writer(line, lineterminator="\n").writerow(formula_safe(pa.array(columns, type=pa.string())).to_pylist())
     return line.getvalue().encode("utf-8")
 
 

@@ -1,4 +1,11 @@
-"""PostgreSQL (production): tables in one schema, loaded with COPY and read back with COPY."""
+"""PostgreSQL (production): tables in one schema, loaded with COPY and read back with COPY.
+
+The swap at the end of a load (DROP the old table, RENAME the new one) needs the table to
+itself, so it waits for every session reading it; and while it waits, every new query on the
+table queues behind it. A BI session left idle in an open transaction would hold it (and
+the dashboards) up without end: the swap waits a few seconds at most, tries again a few
+times, then gives up naming the session in the way, and yesterday's table stays.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +17,49 @@ from contextlib import closing
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from psycopg2.errors import LockNotAvailable
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Engine
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from funnel_assets.io.warehouse.backend import PreparedBatch
-from funnel_assets.io.warehouse.columns import ARROW_TYPES, declared_type_kind, frame_from_arrow, restore_dtypes
+from funnel_assets.io.warehouse.columns import (
+    ARROW_TYPES,
+    WarehouseError,
+    declared_type_kind,
+    frame_from_arrow,
+    restore_dtypes,
+)
+from funnel_assets.lib.clock import TIMEZONE
 
 # Bytes handed to the driver per call during COPY (its default, 8 KB, costs many calls).
 COPY_CHUNK_BYTES = 1 << 20
+
+# How long one swap attempt waits for another session's lock on the table (new BI queries
+# queue behind it meanwhile), and how many attempts, a growing pause apart, before giving up.
+SWAP_LOCK_TIMEOUT_SECONDS = 3.0
+SWAP_ATTEMPTS = 5
+SWAP_BACKOFF_SECONDS = 1.0
+SWAP_MAX_BACKOFF_SECONDS = 8.0
+
+# The sessions holding any lock on a table (the swap's lock conflicts with every kind), the
+# longest-standing first. application_name and the role are visible to every role; the
+# state and its time only to the role's own sessions or with pg_read_all_stats.
+_LOCK_HOLDERS_SQL = """
+SELECT DISTINCT a.pid, a.usename, a.application_name, a.state, a.state_change
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.relation = to_regclass(%s)
+ORDER BY a.state_change NULLS LAST, a.pid
+"""
+
+_STATE_WORDS = {
+    "idle in transaction": "idle in transaction (it began a transaction and left it open)",
+    "idle in transaction (aborted)": "idle in a failed transaction it never ended",
+    "active": "running a query",
+    "idle": "idle",
+}
 
 SQL_TYPES = {
     "text": "TEXT",
@@ -34,12 +76,35 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _holder_text(pid: int, role: str | None, application: str | None, state: str | None, since) -> str:
+    """One session holding the table, as the maintainer knows it: the BI tool's name first."""
+    who = f"'{application}'" if application else "a session with no application name"
+    text = f"{who} (role {role or 'unknown'}, process {pid})"
+    if state is None:
+        # another role's session, and the loader may not see its state (pg_read_all_stats)
+        return f"{text}, whose state this role may not see"
+    text = f"{text}, {_STATE_WORDS.get(state, state)}"
+    if since is not None:
+        local = pd.Timestamp(since).tz_convert(TIMEZONE)
+        text += f" since {local:%Y-%m-%d %H:%M:%S} India time"
+    return text
+
+
 class PostgresBackend:
     loads_csv = True
 
-    def __init__(self, url: URL, schema: str) -> None:
+    def __init__(
+        self,
+        url: URL,
+        schema: str,
+        *,
+        lock_timeout_seconds: float = SWAP_LOCK_TIMEOUT_SECONDS,
+        swap_attempts: int = SWAP_ATTEMPTS,
+    ) -> None:
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
         self.schema = schema
+        self.lock_timeout_seconds = lock_timeout_seconds
+        self.swap_attempts = max(1, swap_attempts)
 
     def _qualified(self, table: str) -> str:
         return f"{quote(self.schema)}.{quote(table)}"
@@ -58,8 +123,7 @@ class PostgresBackend:
                     for batch in batches:
                         cur.copy_expert(copy_sql, io.BytesIO(batch.csv), size=COPY_CHUNK_BYTES)
                         rows += batch.arrow.num_rows
-                    cur.execute(f"DROP TABLE IF EXISTS {self._qualified(table)}")
-                    cur.execute(f"ALTER TABLE {self._qualified(staging)} RENAME TO {quote(table)}")
+                    self._swap_in(cur, staging, table)
                 conn.commit()
             except BaseException:
                 try:
@@ -70,6 +134,49 @@ class PostgresBackend:
                     conn.invalidate()
                 raise
         return rows
+
+    def _swap_in(self, cur, staging: str, table: str) -> None:
+        """Replace `table` with the loaded staging table, each attempt waiting at most the lock
+        timeout for the sessions reading the table; the loaded rows are kept between attempts."""
+        milliseconds = max(1, round(self.lock_timeout_seconds * 1000))
+        cur.execute("SELECT set_config('lock_timeout', %s, true)", (f"{milliseconds}ms",))
+        try:
+            for attempt in Retrying(
+                retry=retry_if_exception_type(LockNotAvailable),
+                stop=stop_after_attempt(self.swap_attempts),
+                wait=wait_exponential(multiplier=SWAP_BACKOFF_SECONDS, max=SWAP_MAX_BACKOFF_SECONDS),
+                reraise=True,
+            ):
+                with attempt:
+                    # a savepoint: a timed-out attempt lets go of its place in the lock queue (the
+                    # BI queries behind it run) while the loaded staging table stays
+                    cur.execute("SAVEPOINT swap")
+                    try:
+                        cur.execute(f"DROP TABLE IF EXISTS {self._qualified(table)}")
+                        cur.execute(f"ALTER TABLE {self._qualified(staging)} RENAME TO {quote(table)}")
+                    except LockNotAvailable:
+                        cur.execute("ROLLBACK TO SAVEPOINT swap")
+                        raise
+                    cur.execute("RELEASE SAVEPOINT swap")
+        except LockNotAvailable as exc:
+            raise WarehouseError(self._lock_message(cur, table)) from exc
+
+    def _lock_message(self, cur, table: str) -> str:
+        """Why the swap gave up, in the maintainer's words: which sessions hold the table, since when."""
+        cur.execute(_LOCK_HOLDERS_SQL, (self._qualified(table),))
+        holders = [_holder_text(*row) for row in cur.fetchall()]
+        gave_up = (
+            f"Table '{self.schema}.{table}' was not replaced: after {self.swap_attempts} tries, "
+            f"each waiting {self.lock_timeout_seconds:g} s, another session"
+        )
+        if not holders:
+            return f"{gave_up} held it (it has let go since). Yesterday's table is unchanged; re-execute the run."
+        return (
+            f"{gave_up} still holds it: {'; '.join(holders)}. Yesterday's table is unchanged. A BI tool (or a "
+            f"person's SQL client) kept a transaction open on it: end that session (close the query tab or "
+            f"restart the BI tool's connection; an administrator can run SELECT pg_terminate_backend(<process>)), "
+            f"then re-execute the run."
+        )
 
     def table_exists(self, table: str) -> bool:
         with self.engine.connect() as conn:

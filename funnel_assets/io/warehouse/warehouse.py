@@ -5,7 +5,8 @@ One SQLAlchemy URL picks the database: an embedded SQLite file by default, Postg
 loaded into a staging table and swapped in within one transaction, so a reader sees
 yesterday's table or today's, never a half-written or empty one, and a failure mid-write
 leaves the previous table in place. With an export folder, each table is also written
-there as `<table>.csv`, replaced only once the table has been.
+there as `<table>.csv`, replaced only once the table has been; its text is made safe to
+open in a spreadsheet program, where the warehouse keeps every value verbatim.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from funnel_assets.io.warehouse.columns import (
     column_kind,
     csv_bytes,
     csv_header,
+    export_table,
+    warehouse_column_names,
 )
-from funnel_assets.io.warehouse.postgres import PostgresBackend
+from funnel_assets.io.warehouse.postgres import SWAP_ATTEMPTS, SWAP_LOCK_TIMEOUT_SECONDS, PostgresBackend
 from funnel_assets.io.warehouse.sqlite import SqliteBackend
 
 # Rows per COPY / executemany batch: bounds the memory of one batch's CSV text.
@@ -98,21 +101,36 @@ def _prepared_ahead(batches: Iterator[pd.DataFrame], prepare: Callable[[pd.DataF
 
 
 def _exporting(batches: Iterator[PreparedBatch], path: Path, columns: list[str]) -> Iterator[PreparedBatch]:
-    """Pass the batches through, appending each one's CSV to the export at `path` on the way."""
+    """Pass the batches through, appending each one's export CSV to the export at `path` on the way."""
     with path.open("wb") as out:
         out.write(csv_header(columns))
         for batch in batches:
-            out.write(batch.csv)
+            out.write(batch.export_csv)
             yield batch
 
 
 class Warehouse:
-    """The funnel tables in PostgreSQL (schema `schema_name`) or SQLite, picked by the URL."""
+    """The funnel tables in PostgreSQL (schema `schema_name`) or SQLite, picked by the URL.
 
-    def __init__(self, url: str, schema_name: str = "funnel", export_dir: str | Path | None = None) -> None:
+    On PostgreSQL, a table swap waits at most `swap_lock_timeout_seconds` for another session's
+    lock on the table (a BI tool's), and tries `swap_attempts` times before it gives up saying
+    which session holds the table: a waiting swap would hold up every new BI query behind it.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        schema_name: str = "funnel",
+        export_dir: str | Path | None = None,
+        *,
+        swap_lock_timeout_seconds: float = SWAP_LOCK_TIMEOUT_SECONDS,
+        swap_attempts: int = SWAP_ATTEMPTS,
+    ) -> None:
         self.url = url
         self.schema_name = schema_name
         self.export_dir = Path(export_dir) if export_dir else None
+        self.swap_lock_timeout_seconds = swap_lock_timeout_seconds
+        self.swap_attempts = swap_attempts
         self._backend: Backend | None = None
 
     @property
@@ -129,7 +147,12 @@ class Warehouse:
         if self._backend is None:
             url = normalise_url(self.url)
             if url.get_backend_name() == "postgresql":
-                self._backend = PostgresBackend(url, self.schema_name)
+                self._backend = PostgresBackend(
+                    url,
+                    self.schema_name,
+                    lock_timeout_seconds=self.swap_lock_timeout_seconds,
+                    swap_attempts=self.swap_attempts,
+                )
             elif url.get_backend_name() == "sqlite":
                 self._backend = SqliteBackend(url)
             else:
@@ -157,23 +180,32 @@ class Warehouse:
         if first is None:
             raise WarehouseError(f"Table '{table}': nothing to write (no data frames given).")
         columns = _check_columns(first, table)
-        kinds = {column: column_kind(first[column]) for column in columns}
+        # the names the table gets (both databases alike), one to one with the frame's
+        names = warehouse_column_names(columns)
+        kinds = {name: column_kind(first[column]) for name, column in zip(names, columns)}
         export = self.export_dir / f"{table}.csv" if self.export_dir else None
         partial = export.with_name(export.name + ".part") if export else None
-        with_csv = self.backend.loads_csv or export is not None
+        loads_csv = self.backend.loads_csv
 
         def prepare(batch: pd.DataFrame) -> PreparedBatch:
             if [str(c) for c in batch.columns] != columns:
                 raise WarehouseError(
                     f"Table '{table}': a later batch has different columns than the first ({list(batch.columns)} vs {columns})."
                 )
+            if names != columns:
+                batch = batch.set_axis(names, axis=1)
             arrow = arrow_batch(cast_to_kinds(batch, kinds, table), kinds)
-            return PreparedBatch(arrow, csv_bytes(arrow) if with_csv else b"")
+            csv = csv_bytes(arrow) if loads_csv else b""
+            if export is None:
+                return PreparedBatch(arrow, csv)
+            # the export's text is escaped, the loaded text is not: one CSV serves both when nothing needs it
+            safe = export_table(arrow, kinds)
+            return PreparedBatch(arrow, csv, csv if safe is arrow and csv else csv_bytes(safe))
 
         prepared = _prepared_ahead(_chain(first, batches), prepare)
         if export:
             export.parent.mkdir(parents=True, exist_ok=True)
-            prepared = _exporting(prepared, partial, columns)
+            prepared = _exporting(prepared, partial, names)
         try:
             rows = self.backend.replace_table(table, kinds, prepared)
         except BaseException:

@@ -1,0 +1,838 @@
+"""A stand-in for Google's OAuth token endpoint and the Sheets API v4: a real HTTP server on 127.0.0.1.
+
+Google cannot be reached from the tests, and a mock that answers whatever it is told cannot
+see a client asking for the wrong thing (the export once asked for the read-only scope and
+every mocked test passed). This server behaves as Google documents instead:
+
+- `POST /token` takes a service account's signed JWT assertion
+  (grant_type `urn:ietf:params:oauth:grant-type:jwt-bearer`), verifies its RS256 signature
+  with the public key of the account's `private_key_id`, its audience
+  (`https://oauth2.googleapis.com/token`) and its lifetime (an hour at most), and grants an
+  access token carrying exactly the scopes of the assertion's `scope` claim
+  (https://developers.google.com/identity/protocols/oauth2/service-account#httprest).
+- the Sheets endpoints (`spreadsheets.get`, `spreadsheets.batchUpdate`,
+  `values.batchGetByDataFilter`, `values.batchUpdate`) answer 401 UNAUTHENTICATED for a
+  missing or unknown token, 403 "Request had insufficient authentication scopes." when the
+  token's scopes do not cover the method (reason ACCESS_TOKEN_SCOPE_INSUFFICIENT), 403 "The
+  caller does not have permission" when the sheet is not shared with the account (Viewer to
+  read, Editor to write), 404 for an unknown spreadsheet, 400 INVALID_ARGUMENT for a bad
+  request, all in Google's error shape. A batchUpdate is atomic and a tab has a grid
+  (1000 rows x 26 columns unless sized): writing past it is refused, as Google does.
+
+Cells are kept as Google keeps them, as `userEnteredValue`s (`{"stringValue": ...}`,
+`{"numberValue": ...}`, `{"boolValue": ...}`, `{"formulaValue": ...}`); a read returns them as
+displayed text (formulas are not evaluated: a read shows the formula's text). Tests read
+what landed with `values()` and `cells()`, and `grants` and `calls` record every token
+granted and every API call answered.
+
+Use: `standin.service_account_file(dir)` writes a service-account JSON whose `token_uri`
+is this server; pass `standin.sheets_api` as the Sheets API base URL.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+# google-auth always signs for this audience, whatever the token_uri (Google: "this value is always ...")
+TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+SPREADSHEETS = "https://www.googleapis.com/auth/spreadsheets"
+SPREADSHEETS_READONLY = "https://www.googleapis.com/auth/spreadsheets.readonly"
+DRIVE = "https://www.googleapis.com/auth/drive"
+DRIVE_READONLY = "https://www.googleapis.com/auth/drive.readonly"
+DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
+# the scopes Google lists under "Authorization scopes" for each method
+READ_SCOPES = frozenset({SPREADSHEETS, SPREADSHEETS_READONLY, DRIVE, DRIVE_READONLY, DRIVE_FILE})
+WRITE_SCOPES = frozenset({SPREADSHEETS, DRIVE, DRIVE_FILE})
+METHODS = {
+    "GetSpreadsheet": READ_SCOPES,
+    "BatchGetValuesByDataFilter": READ_SCOPES,
+    "BatchUpdateSpreadsheet": WRITE_SCOPES,
+    "BatchUpdateValues": WRITE_SCOPES,
+}
+WRITING = frozenset({"BatchUpdateSpreadsheet", "BatchUpdateValues"})
+DEFAULT_ROWS, DEFAULT_COLUMNS = 1000, 26
+MAX_WORKBOOK_CELLS = 10_000_000
+TOKEN_SECONDS = 3599
+ACCOUNT = "funnel-reader@funnel-project.iam.gserviceaccount.com"
+
+
+class GoogleError(Exception):
+    """An answer in Google's error shape: {"error": {"code", "message", "status", "details"?}}."""
+
+    def __init__(self, code: int, status: str, message: str, details: list | None = None, headers=None):
+        super().__init__(message)
+        self.code, self.status, self.message = code, status, message
+        self.details = details
+        self.headers = headers or {}
+
+    def body(self) -> dict:
+        error = {"code": self.code, "message": self.message, "status": self.status}
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
+
+
+class OAuthError(Exception):
+    """The token endpoint's error shape (RFC 6749): {"error", "error_description"}, HTTP 400."""
+
+    def __init__(self, error: str, description: str):
+        super().__init__(description)
+        self.error, self.description = error, description
+
+
+def _error_info(reason: str, method: str | None = None) -> list:
+    metadata = {"service": "sheets.googleapis.com"}
+    if method:
+        metadata["method"] = f"google.apps.sheets.v4.SpreadsheetsService.{method}"
+    info = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason, "domain": "googleapis.com"}
+    return [{**info, "metadata": metadata}]
+
+
+def _invalid(message: str) -> GoogleError:
+    return GoogleError(400, "INVALID_ARGUMENT", message)
+
+
+@functools.lru_cache(maxsize=None)
+def _private_key(account: str) -> rsa.RSAPrivateKey:
+    """One key per account for the whole test session: generating RSA keys is the slow part."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+# ---- field masks (`fields=sheets.properties(sheetId,title)`) ---------------------------------
+
+
+def parse_field_mask(text: str) -> dict:
+    """A field mask as a tree: {"sheets": {"properties": {"sheetId": {}, "title": {}}}}; {} keeps all below."""
+
+    def parse(i: int) -> tuple[dict, int]:
+        tree: dict = {}
+        while i < len(text) and text[i] != ")":
+            j = i
+            while j < len(text) and text[j] not in ",()":
+                j += 1
+            node = tree
+            for name in text[i:j].strip().split("."):
+                node = node.setdefault(name, {})
+            i = j
+            if i < len(text) and text[i] == "(":
+                sub, i = parse(i + 1)
+                node.update(sub)
+                i += 1
+            if i < len(text) and text[i] == ",":
+                i += 1
+        return tree, i
+
+    return parse(0)[0]
+
+
+def masked(value, tree: dict):
+    """Only the fields the mask names, as Google answers a `fields=` request."""
+    if not tree:
+        return value
+    if isinstance(value, list):
+        return [masked(v, tree) for v in value]
+    if isinstance(value, dict):
+        return {k: masked(value[k], sub) for k, sub in tree.items() if k in value}
+    return value
+
+
+# ---- cells -------------------------------------------------------------------------------------
+
+
+def entered(value: object) -> dict:
+    """A plain value as a cell's userEnteredValue ({} for an empty cell)."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, (int, float)):
+        return {"numberValue": value}
+    return {"stringValue": str(value)}
+
+
+def displayed(cell: dict) -> str:
+    """A cell as FORMATTED_VALUE shows it (numbers in the automatic format)."""
+    if "stringValue" in cell:
+        return cell["stringValue"]
+    if "boolValue" in cell:
+        return "TRUE" if cell["boolValue"] else "FALSE"
+    if "numberValue" in cell:
+        number = cell["numberValue"]
+        return str(int(number)) if float(number).is_integer() else f"{number:.10g}"
+    if "formulaValue" in cell:
+        return cell["formulaValue"]
+    return ""
+
+
+def _trimmed(rows: list[list]) -> list[list]:
+    """As the Values API answers: trailing empty cells of a row and trailing empty rows left out."""
+    out = []
+    for row in rows:
+        while row and row[-1] in ({}, ""):
+            row = row[:-1]
+        out.append(row)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+@dataclass
+class Tab:
+    sheet_id: int
+    title: str
+    cells: list[list[dict]] = field(default_factory=list)
+    row_count: int = DEFAULT_ROWS
+    column_count: int = DEFAULT_COLUMNS
+
+    def properties(self, index: int) -> dict:
+        return {
+            "sheetId": self.sheet_id,
+            "title": self.title,
+            "index": index,
+            "sheetType": "GRID",
+            "gridProperties": {"rowCount": self.row_count, "columnCount": self.column_count},
+        }
+
+    def write(self, top: int, left: int, rows: list[list[dict]], *, clear_to_end: bool, where: str) -> None:
+        """Cells from (top, left); past the grid is refused as Google refuses it."""
+        if top + len(rows) > self.row_count:
+            raise _invalid(
+                f"{where}: Attempting to write row: {self.row_count}, beyond the last requested row of: "
+                f"{self.row_count - 1}"
+            )
+        for row in rows:
+            if left + len(row) > self.column_count:
+                raise _invalid(
+                    f"{where}: Attempting to write column: {self.column_count}, beyond the last requested column of: "
+                    f"{self.column_count - 1}"
+                )
+        if clear_to_end:
+            self.cells = [row[:left] for row in self.cells[:top]]
+        for r, row in enumerate(rows):
+            while len(self.cells) <= top + r:
+                self.cells.append([])
+            target = self.cells[top + r]
+            while len(target) < left + len(row):
+                target.append({})
+            target[left : left + len(row)] = row
+
+    def resize(self, rows: int, columns: int) -> None:
+        """Shrinking a grid deletes what lies beyond it, as in the Sheets UI."""
+        self.row_count, self.column_count = rows, columns
+        self.cells = [row[:columns] for row in self.cells[:rows]]
+
+
+@dataclass
+class Spreadsheet:
+    key: str
+    title: str
+    tabs: list[Tab]
+    readers: set[str] = field(default_factory=set)
+    writers: set[str] = field(default_factory=set)
+
+    def tab_by_id(self, sheet_id: int) -> Tab | None:
+        return next((t for t in self.tabs if t.sheet_id == sheet_id), None)
+
+    def tab_by_title(self, title: str) -> Tab | None:
+        return next((t for t in self.tabs if t.title == title), None)
+
+    def cell_count(self) -> int:
+        return sum(t.row_count * t.column_count for t in self.tabs)
+
+
+@dataclass
+class Grant:
+    account: str
+    token: str
+    scopes: frozenset[str]
+    expires_at: float
+
+
+@dataclass
+class Call:
+    method: str
+    spreadsheet: str
+    body: dict | None
+    status: int
+    scopes: frozenset[str] = frozenset()
+
+
+@dataclass
+class _ServiceAccount:
+    email: str
+    key_id: str
+    public_key: rsa.RSAPublicKey
+    enabled: bool = True
+
+
+# 'Tab name'!A1:B2, Tab!A1 or a tab alone: the tab, and the top-left cell if given
+_A1_TAB = re.compile(
+    r"^(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^'!]+))(?:!(?P<cell>[A-Za-z]+[0-9]+)(?::[A-Za-z]*[0-9]*)?)?$"
+)
+
+
+class GoogleStandin:
+    """Google's token endpoint and Sheets API v4 on 127.0.0.1 (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.grants: list[Grant] = []
+        self.calls: list[Call] = []
+        self._accounts: dict[str, _ServiceAccount] = {}
+        self._spreadsheets: dict[str, Spreadsheet] = {}
+        self._failures: dict[str, deque[tuple[int, dict]]] = {}
+        self._lock = threading.RLock()
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                standin._handle(self, b"")
+
+            def do_POST(self) -> None:
+                standin._handle(self, self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    # ---- lifecycle and addresses ----------------------------------------------------------------
+
+    def start(self) -> GoogleStandin:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def token_uri(self) -> str:
+        return f"{self.base_url}/token"
+
+    @property
+    def sheets_api(self) -> str:
+        """The stand-in for https://sheets.googleapis.com/v4/spreadsheets."""
+        return f"{self.base_url}/v4/spreadsheets"
+
+    # ---- set-up by the tests ----------------------------------------------------------------------
+
+    def service_account_file(self, directory: Path, account: str = ACCOUNT) -> str:
+        """A service-account JSON key (as Google Cloud downloads it) whose token_uri is this server."""
+        key = _private_key(account)
+        key_id = secrets.token_hex(20)
+        with self._lock:
+            self._accounts[account] = _ServiceAccount(account, key_id, key.public_key())
+        info = {
+            "type": "service_account",
+            "project_id": account.split("@")[1].split(".")[0],
+            "private_key_id": key_id,
+            "private_key": key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ).decode(),
+            "client_email": account,
+            "client_id": "1234567890",
+            "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+            "token_uri": self.token_uri,
+            "universe_domain": "googleapis.com",
+        }
+        path = Path(directory) / f"service-account-{account.split('@')[0]}.json"
+        path.write_text(json.dumps(info), encoding="utf-8")
+        return str(path)
+
+    def disable_key(self, account: str = ACCOUNT) -> None:
+        """As if the key was deleted in Google Cloud: its assertions no longer verify."""
+        with self._lock:
+            self._accounts[account].enabled = False
+
+    def add_spreadsheet(
+        self,
+        key: str,
+        tabs: dict[str, list[list[object]]],
+        *,
+        sheet_ids: dict[str, int] | None = None,
+        readers: tuple[str, ...] = (),
+        writers: tuple[str, ...] = (),
+    ) -> Spreadsheet:
+        """A spreadsheet with these tabs (plain values), shared with these accounts (Viewer, Editor)."""
+        made = []
+        for index, (title, rows) in enumerate(tabs.items()):
+            width = max((len(r) for r in rows), default=0)
+            tab = Tab(
+                sheet_id=(sheet_ids or {}).get(title, index),
+                title=title,
+                row_count=max(DEFAULT_ROWS, len(rows)),
+                column_count=max(DEFAULT_COLUMNS, width),
+            )
+            tab.cells = [[entered(v) for v in row] for row in rows]
+            made.append(tab)
+        spreadsheet = Spreadsheet(key, f"Spreadsheet {key[:6]}", made, set(readers), set(writers))
+        with self._lock:
+            self._spreadsheets[key] = spreadsheet
+        return spreadsheet
+
+    def spreadsheet(self, key: str) -> Spreadsheet:
+        with self._lock:
+            return self._spreadsheets[key]
+
+    def fail(self, method: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        """The next `times` calls of a method (e.g. "BatchUpdateSpreadsheet") answer this error, as under load."""
+        shapes = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE", 503: "UNAVAILABLE"}
+        with self._lock:
+            queue = self._failures.setdefault(method, deque())
+            for _ in range(times):
+                queue.append((status, {"status": shapes.get(status, "UNKNOWN"), "headers": headers or {}}))
+
+    def revoke_tokens(self) -> None:
+        """Every access token granted so far stops working (as when it expires early)."""
+        with self._lock:
+            for grant in self.grants:
+                grant.expires_at = 0.0
+
+    def values(self, key: str, title: str) -> list[list[str]]:
+        """A tab as FORMATTED_VALUE reads it: displayed text, trailing blanks left out."""
+        tab = self.spreadsheet(key).tab_by_title(title)
+        return _trimmed([[displayed(c) for c in row] for row in tab.cells])
+
+    def cells(self, key: str, title: str) -> list[list[dict]]:
+        """A tab's userEnteredValues as stored, trailing empty cells left out."""
+        tab = self.spreadsheet(key).tab_by_title(title)
+        return _trimmed([list(row) for row in tab.cells])
+
+    def calls_of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    # ---- serving ------------------------------------------------------------------------------------
+
+    def _handle(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
+        parts = urlsplit(handler.path)
+        path, query = unquote(parts.path), parse_qs(parts.query)
+        try:
+            if path == "/token" and handler.command == "POST":
+                self._reply(handler, 200, self._token(raw))
+                return
+            route = self._route(handler.command, path)
+            if route is None:
+                page = b"<!DOCTYPE html><html><body>404. That's an error.</body></html>"
+                self._reply(handler, 404, page, "text/html")
+                return
+            method, key = route
+            body = json.loads(raw or b"null")
+            self._reply(handler, 200, self._api(handler, method, key, body, query))
+        except OAuthError as exc:
+            self._reply(handler, 400, {"error": exc.error, "error_description": exc.description})
+        except GoogleError as exc:
+            self._reply(handler, exc.code, exc.body(), headers=exc.headers)
+        except json.JSONDecodeError:
+            self._reply(handler, 400, GoogleError(400, "INVALID_ARGUMENT", "Invalid JSON payload received.").body())
+
+    @staticmethod
+    def _route(command: str, path: str) -> tuple[str, str] | None:
+        prefix = "/v4/spreadsheets/"
+        if not path.startswith(prefix):
+            return None
+        rest = path[len(prefix) :]
+        if command == "GET" and "/" not in rest and ":" not in rest:
+            return "GetSpreadsheet", rest
+        if command == "POST" and rest.endswith(":batchUpdate") and "/" not in rest:
+            return "BatchUpdateSpreadsheet", rest[: -len(":batchUpdate")]
+        if command == "POST" and rest.endswith("/values:batchGetByDataFilter"):
+            return "BatchGetValuesByDataFilter", rest[: -len("/values:batchGetByDataFilter")]
+        if command == "POST" and rest.endswith("/values:batchUpdate"):
+            return "BatchUpdateValues", rest[: -len("/values:batchUpdate")]
+        return None
+
+    @staticmethod
+    def _reply(handler, status: int, body, content_type: str = "application/json; charset=UTF-8", headers=None) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", content_type)
+            for name, value in (headers or {}).items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+            handler.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    # ---- OAuth -------------------------------------------------------------------------------------
+
+    def _token(self, raw: bytes) -> dict:
+        """The JWT-bearer grant: verify the assertion, grant exactly the scopes it asks for."""
+        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        if form.get("grant_type") != JWT_BEARER:
+            raise OAuthError("unsupported_grant_type", f"Invalid grant_type: {form.get('grant_type', '')}")
+        assertion = form.get("assertion", "")
+        try:
+            header = jwt.get_unverified_header(assertion)
+            issuer = jwt.decode(assertion, options={"verify_signature": False}).get("iss")
+        except jwt.PyJWTError:
+            raise OAuthError("invalid_grant", "Invalid JWT: Not a valid JWT.") from None
+        with self._lock:
+            account = self._accounts.get(issuer)
+        if account is None or not account.enabled or header.get("kid") != account.key_id:
+            raise OAuthError("invalid_grant", "Invalid JWT Signature.")
+        try:
+            claims = jwt.decode(
+                assertion,
+                account.public_key,
+                algorithms=["RS256"],
+                audience=TOKEN_AUDIENCE,
+                options={"require": ["iss", "aud", "iat", "exp"]},
+                leeway=30,
+            )
+        except jwt.InvalidSignatureError:
+            raise OAuthError("invalid_grant", "Invalid JWT Signature.") from None
+        except jwt.InvalidAudienceError:
+            raise OAuthError("invalid_grant", "Invalid JWT: Failed audience check.") from None
+        except jwt.PyJWTError:
+            raise OAuthError(
+                "invalid_grant",
+                "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. "
+                "Check your iat and exp values in the JWT claim.",
+            ) from None
+        if claims["exp"] - claims["iat"] > 3600:
+            raise OAuthError("invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes).")
+        scopes = frozenset(str(claims.get("scope", "")).split())
+        if not scopes:
+            raise OAuthError("invalid_scope", "Empty or missing scope not allowed.")
+        grant = Grant(account.email, f"ya29.standin-{secrets.token_urlsafe(24)}", scopes, time.time() + TOKEN_SECONDS)
+        with self._lock:
+            self.grants.append(grant)
+        return {"access_token": grant.token, "expires_in": TOKEN_SECONDS, "token_type": "Bearer"}
+
+    def _grant_for(self, handler: BaseHTTPRequestHandler) -> Grant:
+        authorization = handler.headers.get("Authorization", "")
+        challenge = {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/", error="invalid_token"'}
+        if not authorization.startswith("Bearer "):
+            raise GoogleError(
+                401,
+                "UNAUTHENTICATED",
+                "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or "
+                "other valid authentication credential.",
+                _error_info("CREDENTIALS_MISSING"),
+                challenge,
+            )
+        token = authorization[len("Bearer ") :].strip()
+        with self._lock:
+            grant = next((g for g in self.grants if g.token == token), None)
+        if grant is None or grant.expires_at <= time.time():
+            raise GoogleError(
+                401,
+                "UNAUTHENTICATED",
+                "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other "
+                "valid authentication credential.",
+                _error_info("ACCESS_TOKEN_TYPE_UNSUPPORTED"),
+                challenge,
+            )
+        return grant
+
+    # ---- Sheets --------------------------------------------------------------------------------------
+
+    def _api(self, handler, method: str, key: str, body, query: dict) -> dict:
+        grant, status = None, 200
+        try:
+            grant = self._grant_for(handler)
+            if not grant.scopes & METHODS[method]:
+                raise GoogleError(
+                    403,
+                    "PERMISSION_DENIED",
+                    "Request had insufficient authentication scopes.",
+                    _error_info("ACCESS_TOKEN_SCOPE_INSUFFICIENT", method),
+                    {
+                        "WWW-Authenticate": 'Bearer realm="https://accounts.google.com/", error="insufficient_scope", '
+                        f'scope="{" ".join(sorted(METHODS[method]))}"'
+                    },
+                )
+            self._injected_failure(method)
+            with self._lock:
+                spreadsheet = self._spreadsheets.get(key)
+                if spreadsheet is None:
+                    raise GoogleError(404, "NOT_FOUND", "Requested entity was not found.")
+                allowed = spreadsheet.writers if method in WRITING else spreadsheet.readers | spreadsheet.writers
+                if grant.account not in allowed:
+                    raise GoogleError(403, "PERMISSION_DENIED", "The caller does not have permission")
+                handle = {
+                    "GetSpreadsheet": lambda: self._get(spreadsheet, query),
+                    "BatchGetValuesByDataFilter": lambda: self._batch_get(spreadsheet, body or {}),
+                    "BatchUpdateSpreadsheet": lambda: self._batch_update(spreadsheet, body or {}),
+                    "BatchUpdateValues": lambda: self._values_batch_update(spreadsheet, body or {}),
+                }[method]
+                return handle()
+        except GoogleError as exc:
+            status = exc.code
+            raise
+        finally:
+            with self._lock:
+                self.calls.append(Call(method, key, body, status, grant.scopes if grant else frozenset()))
+
+    def _injected_failure(self, method: str) -> None:
+        with self._lock:
+            queue = self._failures.get(method)
+            if not queue:
+                return
+            status, shape = queue.popleft()
+        message = (
+            "The service is currently unavailable."
+            if status >= 500
+            else "Quota exceeded for quota metric 'Requests' and limit 'Requests per minute per user'."
+        )
+        raise GoogleError(status, shape["status"], message, headers=shape["headers"])
+
+    @staticmethod
+    def _get(spreadsheet: Spreadsheet, query: dict) -> dict:
+        resource = {
+            "spreadsheetId": spreadsheet.key,
+            "properties": {"title": spreadsheet.title, "locale": "en_US", "timeZone": "Asia/Kolkata"},
+            "sheets": [{"properties": tab.properties(i)} for i, tab in enumerate(spreadsheet.tabs)],
+        }
+        fields = query.get("fields", [""])[0]
+        return masked(resource, parse_field_mask(fields)) if fields else resource
+
+    @staticmethod
+    def _tab_of_a1(spreadsheet: Spreadsheet, a1: str) -> tuple[Tab, int, int]:
+        match = _A1_TAB.match(a1.strip())
+        tab = None
+        if match:
+            title = match.group("quoted").replace("''", "'") if match.group("quoted") else match.group("plain")
+            tab = spreadsheet.tab_by_title(title)
+        if tab is None:
+            raise _invalid(f"Unable to parse range: {a1}")
+        cell = match.group("cell")
+        if not cell:
+            return tab, 0, 0
+        letters = re.match(r"[A-Za-z]+", cell).group(0)
+        return tab, int(cell[len(letters) :]) - 1, _column_index(letters)
+
+    def _batch_get(self, spreadsheet: Spreadsheet, body: dict) -> dict:
+        if body.get("valueRenderOption", "FORMATTED_VALUE") != "FORMATTED_VALUE":
+            raise _invalid("The stand-in answers valueRenderOption FORMATTED_VALUE only.")
+        value_ranges = []
+        for data_filter in body.get("dataFilters") or []:
+            if "a1Range" in data_filter:
+                tab, _, _ = self._tab_of_a1(spreadsheet, data_filter["a1Range"])
+            elif "gridRange" in data_filter:
+                tab = spreadsheet.tab_by_id(int(data_filter["gridRange"].get("sheetId", 0)))
+                if tab is None:
+                    continue  # a filter matching nothing adds no range
+            else:
+                raise _invalid("Invalid dataFilter: the stand-in takes a1Range or gridRange.")
+            values = _trimmed([[displayed(c) for c in row] for row in tab.cells])
+            width = max((len(r) for r in values), default=1)
+            value_range = {
+                "range": f"'{tab.title}'!A1:{_column_letters(max(width, 1) - 1)}{max(len(values), 1)}",
+                "majorDimension": "ROWS",
+            }
+            if values:
+                value_range["values"] = values
+            value_ranges.append({"valueRange": value_range, "dataFilters": [data_filter]})
+        answer = {"spreadsheetId": spreadsheet.key}
+        if value_ranges:
+            answer["valueRanges"] = value_ranges
+        return answer
+
+    def _batch_update(self, spreadsheet: Spreadsheet, body: dict) -> dict:
+        """All the requests or none (Google applies a batchUpdate atomically)."""
+        draft = copy.deepcopy(spreadsheet)
+        replies = []
+        for i, request in enumerate(body.get("requests") or []):
+            if len(request) != 1:
+                raise _invalid(f"Invalid requests[{i}]: exactly one kind of request is allowed.")
+            (kind, spec), = request.items()
+            where = f"Invalid requests[{i}].{kind}"
+            apply = {
+                "addSheet": self._add_sheet,
+                "updateCells": self._update_cells,
+                "updateSheetProperties": self._update_sheet_properties,
+                "appendDimension": self._append_dimension,
+            }.get(kind)
+            if apply is None:
+                raise _invalid(f'Invalid JSON payload received. The stand-in does not know "{kind}".')
+            replies.append(apply(draft, spec, where))
+            if draft.cell_count() > MAX_WORKBOOK_CELLS:
+                raise _invalid(
+                    f"{where}: This action would increase the number of cells in the workbook above the limit of "
+                    f"{MAX_WORKBOOK_CELLS} cells."
+                )
+        spreadsheet.tabs = draft.tabs
+        return {"spreadsheetId": spreadsheet.key, "replies": replies}
+
+    @staticmethod
+    def _add_sheet(draft: Spreadsheet, spec: dict, where: str) -> dict:
+        properties = spec.get("properties") or {}
+        title = properties.get("title") or f"Sheet{len(draft.tabs) + 1}"
+        if draft.tab_by_title(title):
+            raise _invalid(f'{where}: A sheet with the name "{title}" already exists. Please enter another name.')
+        sheet_id = properties.get("sheetId", secrets.randbelow(2**31))
+        if draft.tab_by_id(sheet_id):
+            raise _invalid(f"{where}: Sheet with id {sheet_id} already exists.")
+        grid = properties.get("gridProperties") or {}
+        rows, columns = grid.get("rowCount", DEFAULT_ROWS), grid.get("columnCount", DEFAULT_COLUMNS)
+        tab = Tab(sheet_id, title, row_count=rows, column_count=columns)
+        draft.tabs.append(tab)
+        return {"addSheet": {"properties": tab.properties(len(draft.tabs) - 1)}}
+
+    @staticmethod
+    def _update_cells(draft: Spreadsheet, spec: dict, where: str) -> dict:
+        if spec.get("fields") not in ("userEnteredValue", "*"):
+            raise _invalid(f"{where}: the stand-in writes fields userEnteredValue only.")
+        grid_range = spec.get("range") or {}
+        tab = draft.tab_by_id(int(grid_range.get("sheetId", 0)))
+        if tab is None:
+            raise _invalid(f"{where}: No grid with id: {grid_range.get('sheetId', 0)}")
+        rows = [[cell.get("userEnteredValue", {}) for cell in row.get("values", [])] for row in spec.get("rows", [])]
+        # a range with only a sheetId is the whole sheet: what the rows do not cover is cleared
+        whole = not any(k in grid_range for k in ("startRowIndex", "endRowIndex", "startColumnIndex", "endColumnIndex"))
+        top, left = grid_range.get("startRowIndex", 0), grid_range.get("startColumnIndex", 0)
+        tab.write(top, left, rows, clear_to_end=whole, where=where)
+        return {}
+
+    @staticmethod
+    def _update_sheet_properties(draft: Spreadsheet, spec: dict, where: str) -> dict:
+        properties, fields = spec.get("properties") or {}, spec.get("fields")
+        if not fields:
+            raise _invalid(f"{where}: 'fields' is required.")
+        tab = draft.tab_by_id(int(properties.get("sheetId", 0)))
+        if tab is None:
+            raise _invalid(f"{where}: No grid with id: {properties.get('sheetId', 0)}")
+        mask = parse_field_mask(fields)
+        if "gridProperties" in mask:
+            wanted = mask["gridProperties"] or {"rowCount": {}, "columnCount": {}}
+            grid = properties.get("gridProperties") or {}
+            rows = grid.get("rowCount", DEFAULT_ROWS) if "rowCount" in wanted else tab.row_count
+            columns = grid.get("columnCount", DEFAULT_COLUMNS) if "columnCount" in wanted else tab.column_count
+        else:
+            rows, columns = tab.row_count, tab.column_count
+        tab.resize(rows, columns)
+        if "title" in mask:
+            tab.title = properties.get("title", tab.title)
+        return {}
+
+    @staticmethod
+    def _append_dimension(draft: Spreadsheet, spec: dict, where: str) -> dict:
+        tab = draft.tab_by_id(int(spec.get("sheetId", 0)))
+        if tab is None:
+            raise _invalid(f"{where}: No grid with id: {spec.get('sheetId', 0)}")
+        length = int(spec.get("length", 0))
+        if spec.get("dimension") == "ROWS":
+            tab.row_count += length
+        elif spec.get("dimension") == "COLUMNS":
+            tab.column_count += length
+        else:
+            raise _invalid(f"{where}: dimension must be ROWS or COLUMNS.")
+        return {}
+
+    def _values_batch_update(self, spreadsheet: Spreadsheet, body: dict) -> dict:
+        option = body.get("valueInputOption")
+        if option not in ("RAW", "USER_ENTERED"):
+            raise _invalid("'valueInputOption' is required but not specified")
+        draft = copy.deepcopy(spreadsheet)
+        responses = []
+        for data in body.get("data") or []:
+            tab, top, left = self._tab_of_a1(draft, data.get("range", ""))
+            rows = [[_typed(v, option) for v in row] for row in data.get("values") or []]
+            for r, row in enumerate(rows):
+                if top + r >= tab.row_count or left + len(row) > tab.column_count:
+                    raise _invalid(
+                        f"Range ('{tab.title}'!{_column_letters(left + len(row) - 1)}{top + r + 1}) exceeds grid limits. "
+                        f"Max rows: {tab.row_count}, max columns: {tab.column_count}"
+                    )
+            for r, row in enumerate(rows):
+                # a null value leaves its cell as it was (Google: "Null values will be skipped")
+                for c, cell in enumerate(row):
+                    if cell is not None:
+                        tab.write(top + r, left + c, [[cell]], clear_to_end=False, where="values")
+            width = max((len(r) for r in rows), default=0)
+            responses.append(
+                {
+                    "spreadsheetId": spreadsheet.key,
+                    "updatedRange": f"'{tab.title}'!{_column_letters(left)}{top + 1}:"
+                    f"{_column_letters(left + max(width, 1) - 1)}{top + max(len(rows), 1)}",
+                    "updatedRows": len(rows),
+                    "updatedColumns": width,
+                    "updatedCells": sum(len(r) for r in rows),
+                }
+            )
+        spreadsheet.tabs = draft.tabs
+        return {
+            "spreadsheetId": spreadsheet.key,
+            "totalUpdatedRows": sum(r["updatedRows"] for r in responses),
+            "totalUpdatedColumns": max((r["updatedColumns"] for r in responses), default=0),
+            "totalUpdatedCells": sum(r["updatedCells"] for r in responses),
+            "totalUpdatedSheets": len({r["updatedRange"].split("!")[0] for r in responses}),
+            "responses": responses,
+        }
+
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _typed(value, option: str) -> dict | None:
+    """A Values API value as a userEnteredValue: RAW keeps text as text; USER_ENTERED parses it as typed in the UI."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, (int, float)):
+        return {"numberValue": value}
+    text = str(value)
+    if option == "USER_ENTERED":
+        if text.startswith("="):
+            return {"formulaValue": text}
+        if _NUMBER.match(text):
+            return {"numberValue": float(text)}
+        if text.upper() in ("TRUE", "FALSE"):
+            return {"boolValue": text.upper() == "TRUE"}
+    return {"stringValue": text} if text else {}
+
+
+@pytest.fixture
+def google_standin() -> Iterator[GoogleStandin]:
+    standin = GoogleStandin().start()
+    yield standin
+    standin.stop()
