@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import URL
+
 from funnel_assets import catalogue
 
 # The project root: the folder holding pyproject.toml (the package is installed editable).
@@ -27,7 +29,8 @@ GUARD_SETTINGS = tuple(sorted({t.guard.setting for t in catalogue.TABLES if t.gu
 # The only environment variables read as secrets.
 CRM_API_TOKEN = "CRM_API_TOKEN"
 ALERT_WEBHOOK_URL = "FUNNEL_ALERT_WEBHOOK_URL"
-SECRETS = frozenset({CRM_API_TOKEN, ALERT_WEBHOOK_URL})
+WAREHOUSE_PASSWORD = "FUNNEL_WAREHOUSE_PASSWORD"
+SECRETS = frozenset({CRM_API_TOKEN, ALERT_WEBHOOK_URL, WAREHOUSE_PASSWORD})
 WAREHOUSE_URL = "FUNNEL_WAREHOUSE_URL"
 
 
@@ -63,6 +66,7 @@ class Settings:
     daily_refresh_cron: str
     max_miscellaneous_share: float
     ui_url: str
+    landing_keep_days: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -74,14 +78,23 @@ class Settings:
             return Path(given).expanduser().resolve() if given else default
 
         data_dir = folder("FUNNEL_DATA_DIR", PROJECT_ROOT / "data")
+        # the warehouse from its parts (a password with @ or : in it needs no escaping), or from one URL
+        host = value("FUNNEL_WAREHOUSE_HOST")
+        from_parts = host and URL.create(
+            "postgresql+psycopg2",
+            username=value("FUNNEL_WAREHOUSE_USER") or None,
+            host=host,
+            port=int(value("FUNNEL_WAREHOUSE_PORT", "5432")),
+            database=value("FUNNEL_WAREHOUSE_DB", "warehouse"),
+        ).render_as_string(hide_password=False)
         export_dir = value("FUNNEL_EXPORT_DIR", str(data_dir / "exports"))
         return cls(
             data_dir=data_dir,
             mappings_dir=folder("FUNNEL_MAPPINGS_DIR", PROJECT_ROOT / "mappings"),
             zoom_drop_dir=folder("FUNNEL_ZOOM_DROP_DIR", data_dir / "zoom_drop"),
-            warehouse_url=value(WAREHOUSE_URL, f"sqlite:///{data_dir / 'warehouse.sqlite'}"),
+            warehouse_url=from_parts or value(WAREHOUSE_URL, f"sqlite:///{data_dir / 'warehouse.sqlite'}"),
             # Dagster can read at run time only what this process's environment holds
-            warehouse_url_in_environment=bool(value(WAREHOUSE_URL)) and environ is os.environ,
+            warehouse_url_in_environment=not from_parts and bool(value(WAREHOUSE_URL)) and environ is os.environ,
             warehouse_schema=value("FUNNEL_WAREHOUSE_SCHEMA", "funnel"),
             # "off" turns the CSV exports off
             export_dir=None if export_dir.lower() == "off" else Path(export_dir).expanduser(),
@@ -97,4 +110,5 @@ class Settings:
             daily_refresh_cron=value("FUNNEL_DAILY_REFRESH_CRON", "30 6 * * *"),
             max_miscellaneous_share=float(value("FUNNEL_MAX_MISCELLANEOUS_SHARE", "0.25")),
             ui_url=value("FUNNEL_UI_URL", "http://127.0.0.1:3000").rstrip("/"),
+            landing_keep_days=int(value("FUNNEL_LANDING_KEEP_DAYS", "30")),
         )

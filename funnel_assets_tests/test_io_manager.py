@@ -12,6 +12,8 @@ from funnel_assets.io.tabular_source import TabularSource
 from funnel_assets.io.warehouse import Warehouse, WarehouseError, WarehouseIOManager
 from funnel_assets.io.warehouse.io_manager import check_declared_columns, empty_table
 from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.settings import Settings
+from sqlalchemy.engine import make_url
 from funnel_assets_tests.conftest import io_manager_for
 from funnel_assets_tests.test_assets_first_tables import SPEND_CSV
 
@@ -64,3 +66,14 @@ def test_a_table_never_written_reads_as_empty_with_its_declared_types(tmp_path):
     assert frame.empty and "attended" in frame.columns and "phone" in frame.columns
     assert str(frame["attended"].dtype) == "boolean"
     assert str(frame["first_join_time"].dtype) == f"datetime64[ns, {TIMEZONE}]"
+
+
+def test_the_warehouse_password_is_read_when_connecting_and_may_hold_any_character(monkeypatch):
+    password = "p@ss:w/rd#1"
+    settings = Settings.from_env({"FUNNEL_WAREHOUSE_HOST": "db.internal", "FUNNEL_WAREHOUSE_USER": "funnel"})
+    assert password not in settings.warehouse_url and "db.internal:5432/warehouse" in settings.warehouse_url
+    monkeypatch.setenv("FUNNEL_WAREHOUSE_PASSWORD", password)
+    warehouse = WarehouseIOManager(url=settings.warehouse_url).warehouse
+    parsed = make_url(warehouse.url)
+    assert (parsed.host, parsed.password, parsed.username) == ("db.internal", password, "funnel")
+    assert "p@ss" not in warehouse.display_url and "w/rd" not in warehouse.display_url

@@ -30,6 +30,24 @@ ROOT = Path(__file__).resolve().parent.parent
 INIT_SQL = ROOT / "deploy" / "postgres-init" / "01-funnel-warehouse.sql"
 
 
+def test_each_container_gets_only_what_it_needs_and_never_the_superuser_password():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name, service in compose["services"].items():
+        assert "env_file" not in service, f"{name} would get every variable of .env"
+        if name == "postgres":
+            continue
+        environment = service.get("environment", {})
+        assert "POSTGRES_PASSWORD" not in environment and "POSTGRES_PASSWORD" not in str(environment), name
+        for value in map(str, environment.values()):
+            assert "://" not in value, f"{name} pastes a URL together: a password with @ would break it"
+    assert "CRM_API_TOKEN" not in compose["services"]["webserver"]["environment"]
+    assert "CRM_API_TOKEN" in compose["services"]["user_code"]["environment"]
+    mounts = compose["services"]["user_code"]["volumes"]
+    assert any(m.startswith("./secrets:") and m.endswith(":ro") for m in mounts), "the key is mounted read-only"
+    ignored = (ROOT / ".dockerignore").read_text().splitlines()
+    assert {".env", "data/", "secrets/"} <= set(ignored), "the build context never carries secrets or data"
+
+
 def test_compose_file_parses_and_everything_it_names_exists():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
@@ -60,7 +78,8 @@ def production_databases(postgres_url):
     suffix = uuid.uuid4().hex[:8]
     names = {
         "FUNNEL_LOADER_USER": f"loader_{suffix}",
-        "FUNNEL_LOADER_PASSWORD": "loader-pw",
+        # a password as people choose them: @, : and / would split a URL pasted together
+        "FUNNEL_LOADER_PASSWORD": "l0ad@er:pw/1",
         "FUNNEL_BI_PASSWORD": "bi-pw",
         "FUNNEL_WAREHOUSE_DB": f"warehouse_{suffix}",
         "DAGSTER_PG_DB": f"dagster_{suffix}",
@@ -81,6 +100,7 @@ def production_databases(postgres_url):
             cur.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         cur.execute(f'DROP ROLE IF EXISTS "{names["FUNNEL_LOADER_USER"]}"')
         cur.execute("DROP ROLE IF EXISTS funnel_bi")
+        cur.execute("GRANT CONNECT ON DATABASE postgres TO PUBLIC")  # the test server's default again
     admin.close()
 
 
@@ -112,6 +132,8 @@ def test_the_bi_role_reads_the_output_tables_and_nothing_else(production_databas
     bi.close()
     with pytest.raises(psycopg2.OperationalError, match="permission denied"):
         connect(names, "DAGSTER_PG_DB", "funnel_bi")
+    with pytest.raises(psycopg2.OperationalError, match="permission denied"):
+        psycopg2.connect(host="127.0.0.1", port=5432, user="funnel_bi", dbname="postgres")
 
 
 def test_the_production_dagster_yaml_keeps_run_history_in_postgresql(production_databases, tmp_path):
@@ -119,10 +141,17 @@ def test_the_production_dagster_yaml_keeps_run_history_in_postgresql(production_
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    # the variables docker-compose.yml gives the code server: every URL built from its parts
     env = {
         "DAGSTER_HOME": str(home),
-        "DAGSTER_PG_URL": f"postgresql+psycopg2://{names['FUNNEL_LOADER_USER']}:{names['FUNNEL_LOADER_PASSWORD']}@127.0.0.1:5432/{names['DAGSTER_PG_DB']}",
-        "FUNNEL_WAREHOUSE_URL": f"postgresql://{names['FUNNEL_LOADER_USER']}@127.0.0.1:5432/{names['FUNNEL_WAREHOUSE_DB']}",
+        "DAGSTER_PG_HOST": "127.0.0.1",
+        "DAGSTER_PG_USER": names["FUNNEL_LOADER_USER"],
+        "DAGSTER_PG_PASSWORD": names["FUNNEL_LOADER_PASSWORD"],
+        "DAGSTER_PG_DB": names["DAGSTER_PG_DB"],
+        "FUNNEL_WAREHOUSE_HOST": "127.0.0.1",
+        "FUNNEL_WAREHOUSE_USER": names["FUNNEL_LOADER_USER"],
+        "FUNNEL_WAREHOUSE_PASSWORD": names["FUNNEL_LOADER_PASSWORD"],
+        "FUNNEL_WAREHOUSE_DB": names["FUNNEL_WAREHOUSE_DB"],
         "FUNNEL_DATA_DIR": str(tmp_path / "data"),
     }
     dagster_cli("job", "execute", "-m", "funnel_assets.definitions", "-j", "part2_sales", env=env)

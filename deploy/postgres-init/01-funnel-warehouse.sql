@@ -32,6 +32,9 @@ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'dagster_db') \gexec
 
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'dagster_db') \gexec
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'warehouse_db') \gexec
+-- every role may connect to the server's own `postgres` database by default: the BI role reaches
+-- only the warehouse
+REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;
 SELECT format('GRANT CONNECT ON DATABASE %I TO funnel_bi', :'warehouse_db') \gexec
 
 \connect :warehouse_db

@@ -14,7 +14,7 @@ from funnel_assets.settings import WAREHOUSE_URL, Settings
 
 
 def resources(settings: Settings) -> dict[str, dg.ConfigurableResource | dg.ConfigurableIOManager]:
-    landing = str(settings.data_dir / "landing")
+    landing = {"landing_dir": str(settings.data_dir / "landing"), "landing_keep_days": settings.landing_keep_days}
     google_account = settings.google_service_account_file
     return {
         "io_manager": WarehouseIOManager(
@@ -29,18 +29,18 @@ def resources(settings: Settings) -> dict[str, dg.ConfigurableResource | dg.Conf
             location=settings.leads_source,
             source_field=settings.leads_source_field,
             google_service_account_file=google_account,
-            landing_dir=landing,
+            **landing,
         ),
         "spend_source": TabularSource(
-            location=settings.spend_source, google_service_account_file=google_account, landing_dir=landing
+            location=settings.spend_source, google_service_account_file=google_account, **landing
         ),
         "sheets_export": SheetsExport(
-            spreadsheet=settings.export_sheet, google_service_account_file=google_account, landing_dir=landing
+            spreadsheet=settings.export_sheet, google_service_account_file=google_account, **landing
         ),
         "crm": CrmApi(
             assigned_leads_url=settings.crm_assigned_leads_url,
             sales_url=settings.crm_sales_url,
             token_query_parameter=settings.crm_token_query_parameter,
-            landing_dir=landing,
+            **landing,
         ),
     }

@@ -48,7 +48,7 @@ class CrmApi(HttpOptions):
             headers["Authorization"] = f"Bearer {token}"
         return land_table(
             url,
-            landing_path(self.landing_dir, run_id, f"crm_{dump}.csv"),
+            landing_path(self.landing_dir, run_id, f"crm_{dump}.csv", self.landing_keep_days),
             label=f"CRM {dump.replace('_', ' ')} ({describe_location(url)})",
             http=self.http_settings(),
             headers=headers,

@@ -1,20 +1,47 @@
-"""Where each run keeps its downloads: <landing dir>/<day>/<run id>/<name>."""
+"""Where each run keeps its downloads: <landing dir>/<day>/<run id>/<name>.
+
+Each day's raw downloads stay on disk for audit for a number of days (FUNNEL_LANDING_KEEP_DAYS,
+default 30), then are pruned when a new download lands. Only day folders of this landing folder
+are ever removed: the Zoom archive, which is the history, lives in the drop folder.
+"""
 
 from __future__ import annotations
 
+import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 from funnel_assets.lib.clock import today
 
+DEFAULT_KEEP_DAYS = 30
 
-def landing_path(landing_dir: str | Path, run_id: str, name: str) -> Path:
+
+def landing_path(landing_dir: str | Path, run_id: str, name: str, keep_days: int = DEFAULT_KEEP_DAYS) -> Path:
     """Where one run keeps its download of one source.
 
     A retried step of the same run finds the file and reuses it; a new run gets a new
-    folder and downloads afresh.
+    folder and downloads afresh (and day folders older than `keep_days` are pruned).
     """
     landing = Path(landing_dir)
     # a step retried after midnight still finds the file its run landed the day before
     for earlier in sorted(landing.glob(f"*/{run_id}/{name}")):
         return earlier
+    prune_landing(landing, keep_days, today())
     return landing / today().isoformat() / run_id / name
+
+
+def prune_landing(landing: Path, keep_days: int, on: date) -> list[Path]:
+    """Remove the day folders older than `keep_days` before `on`; the folders removed."""
+    if keep_days <= 0 or not landing.is_dir():
+        return []
+    oldest_kept = on - timedelta(days=keep_days)
+    removed = []
+    for folder in landing.iterdir():
+        try:
+            day = date.fromisoformat(folder.name)
+        except ValueError:
+            continue  # not a day folder of ours: left alone
+        if day < oldest_kept and folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder)
+            removed.append(folder)
+    return removed

@@ -13,7 +13,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from funnel_assets.io.landing import landing_path
+from funnel_assets.io.landing import DEFAULT_KEEP_DAYS, landing_path
 from funnel_assets.settings import Settings
 from funnel_assets.io.sources.google_sheets import SHEETS_API, is_google_sheet, parse_sheet_reference
 from funnel_assets.io.sources.http import HttpSettings
@@ -27,6 +27,9 @@ class HttpOptions(dg.ConfigurableResource):
     landing_dir: str = Field(
         default_factory=lambda: str(Settings.from_env().data_dir / "landing"),
         description="Each run's downloads, by day and run (FUNNEL_DATA_DIR/landing).",
+    )
+    landing_keep_days: int = Field(
+        default=DEFAULT_KEEP_DAYS, description="Days each day's downloads are kept (FUNNEL_LANDING_KEEP_DAYS; 0 keeps all)."
     )
     connect_timeout_seconds: float = Field(default=10.0, description="Seconds to wait for a connection.")
     read_timeout_seconds: float = Field(default=120.0, description="Seconds to wait for the next bytes of an answer.")
@@ -75,7 +78,7 @@ class TabularSource(HttpOptions):
     def land(self, run_id: str, name: str) -> Path:
         return land_table(
             self.location,
-            landing_path(self.landing_dir, run_id, f"{name}.csv"),
+            landing_path(self.landing_dir, run_id, f"{name}.csv", self.landing_keep_days),
             label=self.label,
             http=self.http_settings(),
             worksheet=self.worksheet or None,

@@ -13,11 +13,13 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 from pydantic import Field, PrivateAttr
+from sqlalchemy.engine import make_url
 
 from funnel_assets import catalogue
 from funnel_assets.io.warehouse.columns import WarehouseError
 from funnel_assets.io.warehouse.warehouse import Warehouse
 from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.settings import WAREHOUSE_PASSWORD, secret
 
 PREVIEW_ROWS = 10
 
@@ -102,7 +104,10 @@ def _readers_in_this_run(context: dg.OutputContext) -> int:
 class WarehouseIOManager(dg.ConfigurableIOManager):
     """Persists every funnel table in the warehouse (SQLite by default, PostgreSQL in production)."""
 
-    url: str = Field(description="SQLAlchemy URL of the warehouse (FUNNEL_WAREHOUSE_URL).")
+    url: str = Field(
+        description="SQLAlchemy URL of the warehouse (FUNNEL_WAREHOUSE_URL, or FUNNEL_WAREHOUSE_HOST/PORT/DB/USER); "
+        "FUNNEL_WAREHOUSE_PASSWORD, when set, is added when connecting."
+    )
     schema_name: str = Field(default="funnel", description="PostgreSQL schema of the output tables (FUNNEL_WAREHOUSE_SCHEMA).")
     export_dir: str | None = Field(
         default=None, description="Also write every table as <table>.csv into this folder (FUNNEL_EXPORT_DIR)."
@@ -123,7 +128,14 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
     @property
     def warehouse(self) -> Warehouse:
         if self._warehouse is None:
-            self._warehouse = Warehouse(url=self.url, schema_name=self.schema_name, export_dir=self.export_dir)
+            url = make_url(self.url)
+            password = secret(WAREHOUSE_PASSWORD)
+            if password and url.password is None:
+                # the password is read when connecting, never from configuration a run could override
+                url = url.set(password=password)
+            self._warehouse = Warehouse(
+                url=url.render_as_string(hide_password=False), schema_name=self.schema_name, export_dir=self.export_dir
+            )
         return self._warehouse
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | None) -> None:
