@@ -5,23 +5,29 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.text import arrow_strings
 
 PHONE_KEY = r"^[0-9]{10}$"
 
 
 def repeated_keys(frame: pd.DataFrame, columns: tuple[str, ...]) -> int:
     """How many key values more than one row shares (rows with a missing key part stand alone)."""
+    if len(columns) == 1:
+        keys = frame[columns[0]].dropna()
+        return int(keys[keys.duplicated(keep=False)].nunique())
     keys = frame[list(columns)].dropna()
     return int(keys[keys.duplicated(keep=False)].drop_duplicates().shape[0])
 
 
 def malformed_phones(phones: pd.Series) -> int:
     """Phones that are not exactly 10 digits (empty ones are fine)."""
-    given = phones.dropna().astype(str)
-    return int((~given.str.fullmatch(PHONE_KEY)).sum())
+    text = arrow_strings(phones)
+    well_formed = pc.match_substring_regex(text, PHONE_KEY)
+    return int(pc.sum(pc.invert(well_formed.fill_null(True))).as_py() or 0)
 
 
 def negative_values(values: pd.Series) -> int:
