@@ -11,7 +11,17 @@ WORKDIR /opt/dagster/app
 COPY pyproject.toml README.md ./
 COPY funnel_assets ./funnel_assets
 COPY sample_data ./sample_data
+# The containers run as `funnel`, not root: whatever the pipeline writes (the drop folder, landing
+# files, Dagster's logs) it writes with that user's rights only. The uid is fixed so that the folders
+# mounted from the server can be given to it: `sudo chown -R 10001:10001 data/zoom_drop` (or build with
+# `--build-arg FUNNEL_UID=<the share owner's uid>`).
+ARG FUNNEL_UID=10001
+RUN groupadd --gid "$FUNNEL_UID" funnel \
+ && useradd --uid "$FUNNEL_UID" --gid funnel --create-home --shell /usr/sbin/nologin funnel
 RUN pip install --no-cache-dir . \
  && mkdir -p "$DAGSTER_HOME" /opt/funnel/mappings /opt/funnel/zoom_drop /opt/funnel/data
 COPY deploy/dagster.yaml "$DAGSTER_HOME/dagster.yaml"
 COPY deploy/workspace.yaml ./workspace.yaml
+# the folders it writes (a named volume copies this ownership when Docker first creates it)
+RUN chown -R funnel:funnel "$DAGSTER_HOME" /opt/funnel/zoom_drop /opt/funnel/data
+USER funnel

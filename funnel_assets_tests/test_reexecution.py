@@ -78,26 +78,37 @@ def test_reexecution_from_failure_reads_the_dumps_the_failed_run_landed(tmp_path
     assert set(warehouse.read_table("crm_assigned_leads")["funnel"]) == {"ACCA Webinar"}
 
 
-def failed_part2_run(tmp_path, monkeypatch, http_server, instance) -> str:
+def newer_run_job() -> dg.JobDefinition:
+    """The same job under a name of its own: Dagster keeps a reconstructed job for the life of the
+    process, so each test that rebuilds one from its environment needs its own."""
+    return part2_job()
+
+
+def old_downloads_job() -> dg.JobDefinition:
+    return part2_job()
+
+
+def failed_part2_run(tmp_path, monkeypatch, http_server, instance, job) -> str:
     """A Part 2 run that landed its dumps and failed on a broken mapping, which is then fixed."""
     mappings = tmp_path / "mappings"
     mappings.mkdir()
     (mappings / "funnel_mapping.csv").write_text("source,deprecated\nACCA_Webinar_Meta,\n")
-    http_server.add("/api/assigned", assigned_csv(30), assigned_csv(40))
-    http_server.add("/api/sales", sales_csv(), sales_csv())
-    monkeypatch.setenv("TEST_CRM_ASSIGNED_URL", http_server.url("/api/assigned"))
-    monkeypatch.setenv("TEST_CRM_SALES_URL", http_server.url("/api/sales"))
+    # paths of this test's own: the server answers each path from its queue, the last answer repeating
+    http_server.add("/stale/assigned", assigned_csv(30), assigned_csv(40))
+    http_server.add("/stale/sales", sales_csv(), sales_csv())
+    monkeypatch.setenv("TEST_CRM_ASSIGNED_URL", http_server.url("/stale/assigned"))
+    monkeypatch.setenv("TEST_CRM_SALES_URL", http_server.url("/stale/sales"))
     monkeypatch.setenv("TEST_MAPPINGS_DIR", str(mappings))
     monkeypatch.setenv("TEST_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
-    failed = dg.execute_job(dg.reconstructable(part2_job), instance=instance, raise_on_error=False)
+    failed = dg.execute_job(dg.reconstructable(job), instance=instance, raise_on_error=False)
     assert not failed.success
     (mappings / "funnel_mapping.csv").write_text(GOOD_MAPPING)
     return failed.run_id
 
 
-def reexecute(instance, run_id: str) -> dg.ExecuteJobResult:
+def reexecute(instance, run_id: str, job) -> dg.ExecuteJobResult:
     return dg.execute_job(
-        dg.reconstructable(part2_job),
+        dg.reconstructable(job),
         instance=instance,
         reexecution_options=dg.ReexecutionOptions.from_failure(run_id, instance),
         raise_on_error=False,
@@ -110,10 +121,10 @@ def step_failures(result) -> list[str]:
 
 def test_reexecuting_an_old_failed_run_is_refused_after_a_newer_run_landed(tmp_path, monkeypatch, http_server):
     with dg.instance_for_test() as instance:
-        old = failed_part2_run(tmp_path, monkeypatch, http_server, instance)
-        newer = dg.execute_job(dg.reconstructable(part2_job), instance=instance)  # today's good run: 40 rows
+        old = failed_part2_run(tmp_path, monkeypatch, http_server, instance, newer_run_job)
+        newer = dg.execute_job(dg.reconstructable(newer_run_job), instance=instance)  # today's good run: 40 rows
         assert newer.success
-        stale = reexecute(instance, old)
+        stale = reexecute(instance, old, newer_run_job)
         assert not stale.success
         assert any("newer run" in m and newer.run_id in m for m in step_failures(stale))
     assert Warehouse(url=os.environ["TEST_WAREHOUSE_URL"]).row_count("crm_assigned_leads") == 40, "newer data kept"
@@ -121,8 +132,8 @@ def test_reexecuting_an_old_failed_run_is_refused_after_a_newer_run_landed(tmp_p
 
 def test_reexecuting_a_run_whose_downloads_are_over_a_day_old_is_refused(tmp_path, monkeypatch, http_server):
     with dg.instance_for_test() as instance:
-        old = failed_part2_run(tmp_path, monkeypatch, http_server, instance)
+        old = failed_part2_run(tmp_path, monkeypatch, http_server, instance, old_downloads_job)
         monkeypatch.setattr(tables, "LANDING_FILES_KEPT_FRESH", timedelta(seconds=0))  # as if a day had passed
-        stale = reexecute(instance, old)
+        stale = reexecute(instance, old, old_downloads_job)
         assert not stale.success
         assert any("day(s) old" in m and "Launch a new run" in m for m in step_failures(stale))

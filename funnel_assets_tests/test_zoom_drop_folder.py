@@ -34,11 +34,12 @@ def drop(folder: Path, name: str, content: str | bytes, *, age_seconds: float = 
     return path
 
 
-def run(drop_dir: Path, warehouse: Warehouse) -> dg.ExecuteInProcessResult:
+def run(drop_dir: Path, warehouse: Warehouse, zoom_drop: ZoomDropFolder | None = None) -> dg.ExecuteInProcessResult:
     result = dg.materialize(
         [zoom_reports, bootcamp_attendance],
         resources={
-            "zoom_drop": ZoomDropFolder(directory=str(drop_dir)),
+            # the step's two looks at the folder need no pause where nothing is being copied
+            "zoom_drop": zoom_drop or ZoomDropFolder(directory=str(drop_dir), settle_seconds=0),
             "mappings": Mappings(directory=str(PROJECT_ROOT / "mappings")),
             "io_manager": io_manager_for(warehouse),
         },
@@ -109,13 +110,80 @@ def test_same_content_again_is_a_duplicate_and_a_correction_replaces_the_earlier
     assert statuses == ["replaced", "duplicate", "loaded"]
 
 
-def test_a_file_still_being_copied_waits(tmp_path, sqlite_warehouse):
+def grow(path: Path, more: bytes) -> None:
+    """A copy tool writing on, keeping the original's modification time (as Windows Explorer and `cp -p` do)."""
+    kept = path.stat().st_mtime_ns
+    with path.open("ab") as handle:
+        handle.write(more)
+    os.utime(path, ns=(kept, kept))
+
+
+WHOLE = attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, RAVI]).encode()
+FIRST_PART = WHOLE[: WHOLE.index(b"Yes,Asha")]  # the copy so far: up to the people, cut at a line boundary
+
+
+class CopyStillRunning(ZoomDropFolder):
+    """The drop folder while a report is still being copied into it: it grows between the step's two looks."""
+
+    def pause_between_looks(self) -> None:
+        grow(self.path / "att.csv", WHOLE[len(FIRST_PART) :])
+
+
+def test_a_file_still_being_copied_waits_however_old_its_modification_time(tmp_path, sqlite_warehouse):
     drop_dir = tmp_path / "zoom_drop"
-    drop(drop_dir, "att.csv", attendee_report("ACCA Masterclass", "812 3456 7890", START, [ASHA]), age_seconds=0)
-    result = run(drop_dir, sqlite_warehouse)
-    assert (drop_dir / "att.csv").exists()
+    drop(drop_dir, "att.csv", FIRST_PART, age_seconds=3600)  # an hour old by its time, still growing
+    result = run(drop_dir, sqlite_warehouse, CopyStillRunning(directory=str(drop_dir), settle_seconds=0))
+    assert (drop_dir / "att.csv").read_bytes() == WHOLE, "left where it is, untouched"
     assert metadata(result, "ingested_files")["files_still_arriving"] == 1
-    assert sqlite_warehouse.row_count("event_participants") == 0
+    assert sqlite_warehouse.row_count("event_participants") == 0 and sqlite_warehouse.row_count("ingested_files") == 0
+
+    run(drop_dir, sqlite_warehouse)  # the copy has finished: the next run reads the whole file
+    assert not (drop_dir / "att.csv").exists()
+    assert sqlite_warehouse.read_table("ingested_files")["status"].tolist() == ["loaded"]
+    assert sqlite_warehouse.row_count("event_participants") == 2
+
+
+class CopyFinishesDuringTheRun(ZoomDropFolder):
+    """The drop folder where the rest of a report arrives after the step has read it (and before it lets it go)."""
+
+    def write_ledger(self, ledger: pd.DataFrame) -> None:
+        super().write_ledger(ledger)
+        grow(self.path / "att.csv", WHOLE[len(FIRST_PART) :])
+
+
+def test_a_file_that_changed_after_it_was_read_is_left_for_the_next_run(tmp_path, sqlite_warehouse):
+    drop_dir = tmp_path / "zoom_drop"
+    drop(drop_dir, "att.csv", FIRST_PART)
+    run(drop_dir, sqlite_warehouse, CopyFinishesDuringTheRun(directory=str(drop_dir), settle_seconds=0))
+    # what was read was cut short and is recorded so; the file, which has changed since, is not moved to rejected/
+    first = sqlite_warehouse.read_table("ingested_files")
+    assert first["status"].tolist() == ["rejected"] and "cut short" in first["error"].iloc[0]
+    assert (drop_dir / "att.csv").read_bytes() == WHOLE
+    assert not list((drop_dir / "rejected").glob("*att.csv*"))
+
+    run(drop_dir, sqlite_warehouse)  # judged again, whole this time
+    assert sqlite_warehouse.read_table("ingested_files")["status"].tolist() == ["rejected", "loaded"]
+    assert not (drop_dir / "att.csv").exists() and sqlite_warehouse.row_count("event_participants") == 2
+
+
+class ResavedDuringTheRun(ZoomDropFolder):
+    """The ops person saves a corrected report under the same name while the step is loading the first one."""
+
+    def write_ledger(self, ledger: pd.DataFrame) -> None:
+        super().write_ledger(ledger)
+        ravi_came = {**RAVI, "joins": JOINED[:1]}
+        drop(self.path, "att.csv", attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, ravi_came]))
+
+
+def test_a_loaded_file_resaved_during_the_run_is_not_removed(tmp_path, sqlite_warehouse):
+    drop_dir = tmp_path / "zoom_drop"
+    drop(drop_dir, "att.csv", WHOLE)
+    run(drop_dir, sqlite_warehouse, ResavedDuringTheRun(directory=str(drop_dir), settle_seconds=0))
+    assert (drop_dir / "att.csv").exists(), "the correction is still there"
+    run(drop_dir, sqlite_warehouse)
+    assert not (drop_dir / "att.csv").exists()
+    assert sqlite_warehouse.read_table("ingested_files")["status"].tolist() == ["replaced", "loaded"]
+    assert sqlite_warehouse.read_table("event_participants")["attended"].tolist() == [True, True]
 
 
 def sensor_tick(drop_dir: Path, cursor: str | None = None):
@@ -131,16 +199,30 @@ def test_sensor_starts_one_run_per_new_or_changed_set_of_files(tmp_path):
     empty = sensor_tick(drop_dir)
     assert not empty.run_requests and "no Zoom files" in empty.skip_reason.skip_message
 
-    drop(drop_dir, "att.csv", attendee_report("ACCA Masterclass", "812 3456 7890", START, [ASHA]), age_seconds=0)
-    copying = sensor_tick(drop_dir)
-    assert not copying.run_requests and "still arriving" in copying.skip_reason.skip_message
+    # an hour old by its modification time, yet still being copied: age proves nothing, two alike looks do
+    drop(drop_dir, "att.csv", FIRST_PART, age_seconds=3600)
+    first_look = sensor_tick(drop_dir)
+    assert not first_look.run_requests and "still arriving" in first_look.skip_reason.skip_message
+    grow(drop_dir / "att.csv", WHOLE[len(FIRST_PART) :])
+    grown = sensor_tick(drop_dir, cursor=first_look.cursor)
+    assert not grown.run_requests and "still arriving" in grown.skip_reason.skip_message
 
-    os.utime(drop_dir / "att.csv", (time.time() - 120, time.time() - 120))
-    first = sensor_tick(drop_dir)
+    first = sensor_tick(drop_dir, cursor=grown.cursor)  # unchanged since the last tick: ready
     assert len(first.run_requests) == 1 and first.run_requests[0].job_name in (None, "zoom_ingest")
     again = sensor_tick(drop_dir, cursor=first.cursor)
     assert not again.run_requests, "the same files never start a second run"
 
     drop(drop_dir, "reg.csv", registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA]))
-    changed = sensor_tick(drop_dir, cursor=first.cursor)
+    seen = sensor_tick(drop_dir, cursor=again.cursor)
+    assert not seen.run_requests, "a new file is looked at twice too"
+    changed = sensor_tick(drop_dir, cursor=seen.cursor)
     assert len(changed.run_requests) == 1 and changed.run_requests[0].run_key != first.run_requests[0].run_key
+
+
+def test_sensor_reads_a_cursor_written_before_looks_were_kept(tmp_path):
+    drop_dir = tmp_path / "zoom_drop"
+    drop(drop_dir, "att.csv", WHOLE)
+    old_cursor = "0123456789abcdef01234567"  # the fingerprint alone
+    first_look = sensor_tick(drop_dir, cursor=old_cursor)
+    assert not first_look.run_requests
+    assert len(sensor_tick(drop_dir, cursor=first_look.cursor).run_requests) == 1

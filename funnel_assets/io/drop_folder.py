@@ -7,15 +7,39 @@
                                every file ever dropped and what became of it (the ingested_files table)
     zoom_drop/rejected/        files that could not be read, each with <name>.reason.txt beside it
 
-A file still being copied is left alone until it has not changed for `settle_seconds`.
+Finished copying is judged by two looks at a file a moment apart seeing the same size and
+modification time (the sensor compares its previous tick with this one; the step looks twice,
+`settle_seconds` apart). Age alone proves nothing: a copy tool that keeps the original's
+modification time (Windows Explorer, `cp -p`, robocopy) makes a half-copied file look old.
+Right before a drop copy is removed or moved to `rejected/`, it is looked at once more: if its
+size, modification time or content differ from what was read, it was still being copied, and it
+stays in the folder for the next run, which judges it again.
+
+Links: the folder is shared, so anyone on the share may leave a symbolic link in it, and the
+pipeline never follows one.
+
+- A link dropped in the folder is never read, moved or removed: it is skipped with a warning in
+  the run's log. Ignored rather than rejected, because a link cannot be made by dropping a
+  report through the share (Windows and macOS make shortcut and alias files, which are not
+  `.csv`): someone with access to the server made it, that is who reads the log, and moving it
+  aside would mean acting on a name someone else planted.
+- Every file the pipeline writes (an archived report, a rejection note, the ledger) is created
+  new, never through a link (O_CREAT | O_EXCL | O_NOFOLLOW), then linked or renamed into place.
+  A link at a name the pipeline writes or reads (a sub-folder, an archived report, the ledger)
+  stops the step with a message saying what to remove: nothing outside the folder is written.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
-import shutil
+import secrets
+import stat
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -30,91 +54,301 @@ LEDGER = Path("ledger") / "ingested_files.csv"
 REJECTED = "rejected"
 # browsers and copy tools write these while a download or copy is still under way
 UNFINISHED_SUFFIXES = (".part", ".crdownload", ".tmp", ".download")
+# a file system that cannot make hard links (some network shares) says so with one of these
+NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK})
+
+
+class DropFolderError(RuntimeError):
+    """Something in the drop folder is not as the pipeline left it; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Look:
+    """What a glance at a file sees without reading it: enough to tell that it is still growing."""
+
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, status: os.stat_result) -> Look:
+        return cls(status.st_size, status.st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class DroppedFile:
+    """A dropped file as it was read: the look and content hash it is checked against before it goes."""
+
+    path: Path
+    look: Look
+    sha256: str
+    content: bytes = field(repr=False)
 
 
 class ZoomDropFolder(dg.ConfigurableResource):
     """The drop folder for Zoom registration and attendee reports."""
 
     directory: str = Field(description="Folder watched for Zoom CSVs (FUNNEL_ZOOM_DROP_DIR).")
+    # Zoom CSVs are small and copy in well under a second; a run the sensor started has already seen
+    # its files unchanged across a minute, and every file is looked at again before it is let go
     settle_seconds: float = Field(
-        default=30.0, description="A file must be unchanged this long before it is read (it may still be copying)."
+        default=2.0,
+        description="The step looks at the waiting files twice, this many seconds apart: a file whose size or "
+        "modification time changed in between is still being copied and waits for the next run.",
     )
 
     @property
     def path(self) -> Path:
         return Path(self.directory).expanduser()
 
+    # -- what is waiting ---------------------------------------------------------------------
+
+    def looks(self) -> dict[Path, Look]:
+        """Every CSV file in the folder (not its sub-folders, not a link), as a glance sees it now."""
+        return {path: Look.of(status) for path, status in self._entries() if stat.S_ISREG(status.st_mode)}
+
+    def links(self) -> list[Path]:
+        """Links with a CSV name dropped in the folder: never read (see the module's docstring)."""
+        return [path for path, status in self._entries() if stat.S_ISLNK(status.st_mode)]
+
     def waiting_files(self) -> list[Path]:
-        """CSV files in the folder (not its sub-folders) that have finished arriving, oldest first."""
-        if not self.path.is_dir():
+        """CSV files unchanged across two looks `settle_seconds` apart, oldest first; links are skipped, with a warning."""
+        for link in self.links():
+            dg.get_dagster_logger().warning(
+                f"{link} is a link, not a file, and was not read: remove it and drop the report itself."
+            )
+        first = self.looks()
+        if not first:
             return []
-        now = time.time()
-        files = [
-            p
-            for p in self.path.iterdir()
-            if p.is_file()
-            and p.suffix.lower() == ".csv"
-            and not p.name.startswith((".", "~$"))
-            and now - p.stat().st_mtime >= self.settle_seconds
-        ]
-        return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+        self.pause_between_looks()
+        return steady(first, self.looks())
+
+    def pause_between_looks(self) -> None:
+        time.sleep(self.settle_seconds)
 
     def still_arriving(self) -> list[Path]:
+        """What is in the folder and not yet read: CSV files (after a run, those that were still changing),
+        and the unfinished downloads copy tools leave while they work."""
         if not self.path.is_dir():
             return []
-        ready = set(self.waiting_files())
-        return sorted(
-            p
-            for p in self.path.iterdir()
-            if p.is_file() and p not in ready and (p.suffix.lower() == ".csv" or p.name.endswith(UNFINISHED_SUFFIXES))
-        )
+        unfinished = [p for p in self.path.iterdir() if p.name.endswith(UNFINISHED_SUFFIXES) and not p.is_symlink()]
+        return sorted({*self.looks(), *unfinished})
 
-    def fingerprint(self) -> str:
-        """Changes whenever a file ready to read is added, removed or changed."""
-        entries = [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in self.waiting_files()]
-        return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:24]
+    def _entries(self) -> Iterator[tuple[Path, os.stat_result]]:
+        if not self.path.is_dir():
+            return
+        for path in self.path.iterdir():
+            if path.suffix.lower() != ".csv" or path.name.startswith((".", "~$")):
+                continue
+            try:
+                yield path, path.lstat()
+            except FileNotFoundError:
+                continue  # moved away between listing and looking
+
+    # -- reading a dropped file, and letting it go --------------------------------------------
+
+    def read(self, path: Path) -> DroppedFile | None:
+        """The file's content, size and modification time; None if it is gone, a link or not a plain file."""
+        try:
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.EMLINK):  # swapped for a link since it was listed
+                return None
+            raise
+        with os.fdopen(descriptor, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                return None
+            content = handle.read()
+        return DroppedFile(path, Look.of(status), hashlib.sha256(content).hexdigest(), content)
+
+    def unchanged(self, dropped: DroppedFile) -> bool:
+        """Still the file that was read: same size, modification time and content."""
+        again = self.read(dropped.path)
+        return again is not None and again.look == dropped.look and again.sha256 == dropped.sha256
+
+    def remove(self, dropped: DroppedFile) -> bool:
+        """Remove a handled drop copy; False (and left for the next run) if it changed since it was read."""
+        if not self.unchanged(dropped):
+            return False
+        dropped.path.unlink(missing_ok=True)
+        return True
+
+    def reject(self, dropped: DroppedFile, reason: str) -> Path | None:
+        """Move a bad file aside with a note in plain words beside it; None (left for the next run) if it changed
+        since it was read, as a file still being copied does."""
+        if not self.unchanged(dropped):
+            return None
+        note = (
+            f"This file was not loaded.\n\nWhy: {reason}\n\n"
+            "What to do: download the report from Zoom again (Reports > Webinars > Registration or "
+            "Attendee report, CSV) and drop the new file into the drop folder. This file can then be deleted.\n"
+        )
+        stamp = now().strftime("%Y-%m-%d_%H%M%S")
+        with self._subfolder(REJECTED) as folder:
+            name = _new_name_with_note(folder, stamp, dropped.path.name, note.encode("utf-8"))
+            os.replace(dropped.path, name, dst_dir_fd=folder)  # a rename moves the entry, never through a link
+        return self.path / REJECTED / name
+
+    # -- the archive ----------------------------------------------------------------------------
+
+    def archive(self, dropped: DroppedFile) -> Path:
+        """Keep a loaded report for good: the bytes that were read and judged, under their content hash (the
+        drop copy stays until the archive is complete, so a crash never loses the only copy)."""
+        name = f"{dropped.sha256[:16]}__{dropped.path.name}"
+        target = self.path / PROCESSED / name
+        with self._subfolder(PROCESSED) as folder:
+            if not _is_plain_file(folder, name):  # a plain file of that name holds this very content
+                _write_in_place(folder, target, dropped.content, replace=False)
+        return target
 
     def archived_files(self) -> list[Path]:
+        """The archived reports; a link among them is never read (it would read a file outside the folder)."""
         folder = self.path / PROCESSED
-        return sorted(folder.glob("*.csv")) if folder.is_dir() else []
+        if folder.is_symlink():
+            raise DropFolderError(_link_message(folder))
+        if not folder.is_dir():
+            return []
+        files = []
+        for path in sorted(folder.glob("*.csv")):
+            if path.is_symlink():
+                dg.get_dagster_logger().warning(f"{path} is a link, not an archived report, and was not read: remove it.")
+            elif path.is_file():
+                files.append(path)
+        return files
+
+    # -- the ledger -----------------------------------------------------------------------------
 
     def read_ledger(self) -> pd.DataFrame | None:
         """Every file dropped before, as the ledger last written (None before the first run)."""
         path = self.path / LEDGER
+        for part in (path.parent, path):
+            if part.is_symlink():
+                raise DropFolderError(_link_message(part))
         return read_csv_text(path, label=f"the Zoom ledger {path}") if path.is_file() else None
 
     def write_ledger(self, ledger: pd.DataFrame) -> None:
-        """Replace the ledger beside the archive it describes (whole, or not at all)."""
-        path = self.path / LEDGER
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".part")
-        ledger.to_csv(partial, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z")
-        os.replace(partial, path)
+        """Replace the ledger beside the archive it describes (whole, or not at all; never through a link)."""
+        content = ledger.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z").encode("utf-8")
+        with self._subfolder(LEDGER.parent) as folder:
+            _write_in_place(folder, self.path / LEDGER, content, replace=True)
 
-    def archive(self, source: Path, sha256: str) -> Path:
-        """Keep a loaded report for good (copied first, so a crash never loses the only copy)."""
-        target = self.path / PROCESSED / f"{sha256[:16]}__{source.name}"
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(target.name + ".part")
-            shutil.copyfile(source, partial)
-            os.replace(partial, target)
-        return target
+    # -- writing safely -------------------------------------------------------------------------
 
-    def reject(self, source: Path, reason: str) -> Path:
-        """Move a bad file aside with a note in plain words beside it."""
-        folder = self.path / REJECTED
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = now().strftime("%Y-%m-%d_%H%M%S")
-        target = folder / f"{stamp}__{source.name}"
-        target.with_name(target.name + ".reason.txt").write_text(
-            f"This file was not loaded.\n\nWhy: {reason}\n\n"
-            "What to do: download the report from Zoom again (Reports > Webinars > Registration or "
-            "Attendee report, CSV) and drop the new file into the drop folder. This file can then be deleted.\n",
-            encoding="utf-8",
-        )
-        os.replace(source, target)
-        return target
+    @contextmanager
+    def _subfolder(self, name: str | Path) -> Iterator[int]:
+        """A sub-folder of the drop folder, made if missing and opened without following a link: every
+        write inside goes through this handle, so a link swapped in for the folder cannot redirect it."""
+        path = self.path / name
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            pass  # a file or a broken link has the folder's name: opening it below says so
+        try:
+            folder = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise DropFolderError(_link_message(path)) from None
+            raise
+        try:
+            yield folder
+        finally:
+            os.close(folder)
 
-    def remove(self, source: Path) -> None:
-        source.unlink(missing_ok=True)
+
+def steady(first: dict[Path, Look], second: dict[Path, Look]) -> list[Path]:
+    """The files two looks saw alike (same size, same modification time), oldest first."""
+    same = [path for path, look in second.items() if first.get(path) == look]
+    return sorted(same, key=lambda path: (second[path].mtime_ns, path.name))
+
+
+def _link_message(path: Path) -> str:
+    return (
+        f"{path} is a link (or not a plain file or folder). The pipeline never reads or writes through links "
+        "in the drop folder, so it stopped there, and the reports it had not finished with stay in the drop "
+        "folder. Ask whoever looks after the server to remove it; the next run then carries on."
+    )
+
+
+def _status(folder: int, name: str) -> os.stat_result | None:
+    try:
+        return os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+
+
+def _is_plain_file(folder: int, name: str) -> bool:
+    status = _status(folder, name)
+    return status is not None and stat.S_ISREG(status.st_mode)
+
+
+def _create_new(folder: int, name: str, content: bytes) -> None:
+    """Write a file that did not exist: never through a link, never over another file (FileExistsError)."""
+    descriptor = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=folder)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        os.unlink(name, dir_fd=folder)
+        raise
+
+
+def _write_in_place(folder: int, target: Path, content: bytes, *, replace: bool) -> None:
+    """Write `target` (in the open `folder`) whole or not at all: a hidden temporary file made new, then
+    given the name.
+
+    The name is taken by a hard link, which never replaces anything; with `replace` (the ledger), a
+    rename replaces an earlier plain file. A link (or anything but a plain file) at the name is refused."""
+    name = target.name
+    temporary = _create_temporary(folder, content)
+    try:
+        existing = _status(folder, name)
+        if existing is not None and not stat.S_ISREG(existing.st_mode):
+            raise DropFolderError(_link_message(target))
+        if replace and existing is not None:
+            os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+            return
+        try:
+            os.link(temporary, name, src_dir_fd=folder, dst_dir_fd=folder, follow_symlinks=False)
+        except FileExistsError:
+            if not _is_plain_file(folder, name):  # a link slipped in since the look above
+                raise DropFolderError(_link_message(target)) from None
+        except OSError as exc:
+            if exc.errno not in NO_HARD_LINKS:
+                raise
+            os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+    finally:
+        try:
+            os.unlink(temporary, dir_fd=folder)
+        except FileNotFoundError:
+            pass
+
+
+def _create_temporary(folder: int, content: bytes) -> str:
+    """A new hidden `.part` file (never a CSV name, so never mistaken for a report) holding `content`."""
+    for _ in range(100):
+        name = f".{secrets.token_hex(8)}.part"
+        try:
+            _create_new(folder, name, content)
+            return name
+        except FileExistsError:
+            continue
+    raise DropFolderError("could not create a temporary file in the drop folder: 100 new names were all taken.")
+
+
+def _new_name_with_note(folder: int, stamp: str, file_name: str, note: bytes) -> str:
+    """`<stamp>__<file name>` (or `<stamp>_<n>__<file name>`) with no file or link there yet, its
+    `.reason.txt` note beside it created new: a link planted at a note's name is passed by, never written."""
+    for attempt in range(1000):
+        name = f"{stamp}__{file_name}" if attempt == 0 else f"{stamp}_{attempt}__{file_name}"
+        if _status(folder, name) is not None:
+            continue
+        try:
+            _create_new(folder, f"{name}.reason.txt", note)
+        except FileExistsError:
+            continue
+        return name
+    raise DropFolderError(f"could not find a free name in rejected/ for {file_name}: 1000 names were all taken.")

@@ -12,6 +12,29 @@ reordered, added or missing section or column does not break it. What a section 
 decided by its columns (join times mean attendance, registration times without joins mean
 registration), with the section title as a hint. It only splits and labels; cleaning is in
 `zoom_events`.
+
+A report cut short is rejected, never loaded as if complete. A cut in the middle of a line shows
+as a half line at the end. A cut at a line boundary leaves a file that reads cleanly, so the
+people listed are compared with the counts Zoom prints in the report's own summary, each with
+the list it counts:
+
+- Registration report: `# Registered` counts registrations, one row each in `Registrant
+  Details`. The registrants listed (one per email; a row without an email counts alone) must
+  be at least `# Registered` minus `# Cancelled` (whether a cancelled registration is in
+  `# Registered` or listed is not documented, so the smaller number is the one promised).
+- Webinar attendee report: `Attendee Details` lists every registrant, `Attended` Yes or No,
+  and a person who left and rejoined once per join, so rows are joins, not people. So:
+  the registrants listed (one per email) must be at least `# Registered` minus `# Cancelled`;
+  and the people who watched (one per email, `Attended` Yes, in `Attendee Details` and
+  `Other Attended`) must be at least `Unique Viewers`. Hosts and panelists have their own
+  sections, are not viewers and are never counted. `Total Users` counts joins, and
+  whether a host's or panelist's joins are in it is not documented, so it is not used.
+- Meeting participants report: `Participants` counts joins (a rejoin is a second participant)
+  and the export may merge each person's joins into one row ("show unique users"), so the list
+  may rightly be shorter than the count: nothing is compared, only the half-line check applies.
+
+A count that is missing or blank promises nothing. A cut that drops only the last rejoin row of
+someone still listed is not caught by counts of people (the person is there, with fewer minutes).
 """
 
 from __future__ import annotations
@@ -251,15 +274,78 @@ def _check_complete(
             f"{file_name}: the file is cut short (its last line stops after {len(raw_rows[-1])} of "
             f"{len(headers[last_section])} columns). Download it from Zoom again, or wait until it is fully copied."
         )
-    people = {
-        WEBINAR_REGISTRATION: ("# registered", "registrant"),
-        WEBINAR_ATTENDEE: ("unique viewers", "attendee"),
-    }.get(report_type)
-    if people:
-        count_column, section = people
-        expected = webinar_id_digits(summary.get(count_column, ""))
-        if expected and int(expected) > 0 and (section not in frames or frames[section].empty):
+    for found, promised, what in _people_counts(summary, frames, report_type):
+        if found < promised:
             raise ZoomReportError(
-                f"{file_name}: the summary counts {int(expected)} people ({count_column!r}) but the file lists "
-                f"none. It is probably cut short; download it from Zoom again."
+                f"{file_name}: the report looks cut short: it lists {found} of the {promised} {what} that its "
+                "own summary counts. Download it from Zoom again (the whole report, all registrants) and drop "
+                "the new file into the drop folder."
             )
+
+
+def _people_counts(
+    summary: dict[str, str], frames: dict[str, pd.DataFrame], report_type: str
+) -> list[tuple[int, int, str]]:
+    """(people listed, people the summary promises, who they are) for each count the report has.
+
+    The rules, and why each compares what it does, are in the module's docstring."""
+    registered = _count(summary, "# registered")
+    if registered is None:
+        promised_registrants = None
+    else:
+        promised_registrants = registered - (_count(summary, "# cancelled") or 0)
+    counts = []
+    if report_type == WEBINAR_REGISTRATION and promised_registrants:
+        counts.append((_people(_sections(frames, "registrant")), promised_registrants, "people registered"))
+    if report_type == WEBINAR_ATTENDEE:
+        if promised_registrants:
+            counts.append((_people(_sections(frames, "attendee")), promised_registrants, "people registered"))
+        viewers = _count(summary, "unique viewers")
+        if viewers:
+            watched = [_attended(rows) for rows in _sections(frames, "attendee", "other_attended")]
+            counts.append((_people(watched), viewers, "people who watched"))
+    return counts
+
+
+def _count(summary: dict[str, str], name: str) -> int | None:
+    """A count from the summary (`1,204` is 1204); None when the report has no such count."""
+    digits = webinar_id_digits(summary.get(name, ""))
+    return int(digits) if digits else None
+
+
+def _sections(frames: dict[str, pd.DataFrame], *names: str) -> list[pd.DataFrame]:
+    """The sections of these kinds, including a repeated one (named `<kind>_<line number>`)."""
+    return [
+        rows
+        for section, rows in frames.items()
+        if any(section == name or re.fullmatch(rf"{name}_\d+", section) for name in names)
+    ]
+
+
+def _column(rows: pd.DataFrame, *names: str) -> pd.Series | None:
+    lowered = {str(column).lower(): column for column in rows.columns}
+    found = next((lowered[name] for name in names if name in lowered), None)
+    return None if found is None else rows[found].astype(str).str.strip().str.lower()
+
+
+def _attended(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of people who joined: `Attended` Yes; a section without that column (Other Attended) lists only joins."""
+    attended = _column(rows, "attended")
+    return rows if attended is None else rows[attended.eq("yes")]
+
+
+def _people(sections: list[pd.DataFrame]) -> int:
+    """How many people the rows hold: one per email (a rejoin repeats the email), a row without one counts alone.
+
+    Counting a row without an email alone can only count too many, never too few: a complete file is never
+    taken for a cut one."""
+    emails: set[str] = set()
+    without_email = 0
+    for rows in sections:
+        email = _column(rows, "email", "user email")
+        if email is None:
+            without_email += len(rows)
+            continue
+        emails.update(email[email.ne("")])
+        without_email += int(email.eq("").sum())
+    return len(emails) + without_email

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,11 +16,15 @@ from funnel_assets.lib.zoom_reports import (
     parse_zoom_report,
     webinar_id_digits,
 )
+from funnel_assets.settings import PROJECT_ROOT
+from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
+
+SAMPLE_REPORTS = sorted((PROJECT_ROOT / "sample_data" / "zoom").glob("*.csv"))
 
 ATTENDEE_REPORT = """Attendee Report,
 Report Generated:,"Nov 3, 2025 09:15 PM",
 Topic,Webinar ID,Actual Start Time,Actual Duration (minutes),# Registered,# Cancelled,Unique Viewers,Total Users,Max Concurrent Views,
-ACCA Free Masterclass,812 3456 7890,"Nov 3, 2025 07:00 PM",95,3,0,2,3,2,
+ACCA Free Masterclass,812 3456 7890,"Nov 3, 2025 07:00 PM",95,2,0,1,2,1,
 Host Details,
 Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Is Guest,Country/Region Name,
 Yes,CA Rahul S,rahul@finedu.in,"Nov 3, 2025 06:45 PM","Nov 3, 2025 08:40 PM",115,No,India,
@@ -150,3 +156,91 @@ def test_any_truncation_of_a_real_report_is_read_or_rejected_cleanly(cut):
         parse(ATTENDEE_REPORT[:cut])
     except ZoomReportError as error:
         assert "report.csv" in str(error)
+
+
+def cut_at_line(content: bytes, header_starts: bytes, rows_kept: int) -> bytes:
+    """The file as a download or copy stopped at a line boundary leaves it: up to `rows_kept` rows of the list."""
+    lines = content.splitlines(keepends=True)
+    header = next(n for n, line in enumerate(lines) if line.startswith(header_starts))
+    return b"".join(lines[: header + 1 + rows_kept])
+
+
+def test_a_real_report_cut_at_a_line_boundary_is_rejected_saying_how_many_people_it_lacks():
+    # 39 rows in Attendee Details: 30 registrants, 16 of whom watched, several of them rejoining
+    content = (PROJECT_ROOT / "sample_data" / "zoom" / "81964785654_attendee_2025-11-17.csv").read_bytes()
+    cut = cut_at_line(content, b"Attended,User Name (Original Name),First Name", rows_kept=9)
+    with pytest.raises(ZoomReportError, match=r"cut short: it lists 7 of the 30 people registered") as raised:
+        parse_zoom_report(cut, file_name="81964785654_attendee_2025-11-17.csv")
+    assert "Download it from Zoom again" in str(raised.value)
+
+
+@pytest.mark.parametrize("report", SAMPLE_REPORTS, ids=lambda path: path.name)
+def test_every_complete_sample_report_loads(report: Path):
+    """Rejoins, no-shows, the host among a meeting's participants: none of them makes a whole file look cut."""
+    parse_zoom_report(report.read_bytes(), file_name=report.name)
+
+
+START = "Nov 3, 2025 07:00 PM"
+JOIN = ("Nov 3, 2025 07:01 PM", "Nov 3, 2025 07:30 PM", 29)
+REJOIN = ("Nov 3, 2025 07:35 PM", "Nov 3, 2025 08:30 PM", 55)
+PEOPLE = [
+    {"first": "Asha", "last": "K", "email": "asha@x.com", "joins": [JOIN, REJOIN, REJOIN]},  # rejoined twice
+    {"first": "Ravi", "last": "P", "email": "ravi@x.com"},  # registered, did not come
+    {"first": "Neha", "last": "V", "email": "neha@x.com", "joins": [JOIN]},
+    {"first": "John", "last": "S", "email": "john@x.com", "joins": [JOIN, REJOIN]},
+    {"first": "Mina", "last": "R", "email": "mina@x.com"},
+]
+ATTENDEE_ROWS = b"Attended,User Name (Original Name),First Name"
+
+
+def rows_of(people: list[dict]) -> int:
+    """Rows these people take in Attendee Details: one per join, or one saying they did not come."""
+    return sum(max(1, len(p.get("joins", []))) for p in people)
+
+
+@pytest.mark.parametrize("people_kept", range(len(PEOPLE)))
+def test_an_attendee_report_missing_its_last_people_is_rejected(people_kept):
+    staff = {"panelists": ("Dr Panel", "CA Rahul S")}
+    whole = attendee_report("ACCA Masterclass", "812 3456 7890", START, PEOPLE, **staff).encode()
+    with pytest.raises(ZoomReportError, match=rf"cut short: it lists {people_kept} of the 5 people registered"):
+        parse(cut_at_line(whole, ATTENDEE_ROWS, rows_of(PEOPLE[:people_kept])).decode())
+
+
+def test_a_webinar_without_registration_is_checked_against_its_unique_viewers():
+    people = [PEOPLE[2], PEOPLE[3], PEOPLE[0]]  # 3 people, 6 joins
+    whole = attendee_report("ACCA Masterclass", "812 3456 7890", START, people)
+    assert ",90,3,0,3,6,3," in whole
+    whole = whole.replace(",90,3,0,3,6,3,", ",90,0,0,3,6,3,")  # no registration asked: Zoom counts 0 registered
+    assert len(parse(whole).sections["attendee"]) == 6
+    cut = cut_at_line(whole.encode(), ATTENDEE_ROWS, rows_kept=rows_of(people[:1]))
+    with pytest.raises(ZoomReportError, match=r"cut short: it lists 1 of the 3 people who watched"):
+        parse(cut.decode())
+
+
+def test_rejoins_hosts_and_panelists_do_not_count_as_people():
+    people = PEOPLE[:4]  # ends with John, who joined twice
+    whole = attendee_report("ACCA Masterclass", "812 3456 7890", START, people, panelists=("Dr Panel",))
+    report = parse(whole)  # 7 rows for 4 registrants, 3 of whom watched; the host and panelist listed apart
+    assert len(report.sections["attendee"]) == 7 and len(report.sections["panelist"]) == 1
+    # without its last rejoin row the list still names every person: a cut the counts cannot see, and it loads
+    assert len(parse(cut_at_line(whole.encode(), ATTENDEE_ROWS, rows_kept=6).decode()).sections["attendee"]) == 6
+
+
+def test_a_registration_report_cut_at_a_line_boundary_is_rejected():
+    whole = registration_report("CFA Orientation", "845 1111 2222", START, PEOPLE).encode()
+    cut = cut_at_line(whole, b"First Name,Last Name,Email", rows_kept=2)
+    with pytest.raises(ZoomReportError, match=r"cut short: it lists 2 of the 5 people registered"):
+        parse(cut.decode())
+
+
+def test_cancelled_registrations_are_not_promised():
+    whole = registration_report("CFA Orientation", "845 1111 2222", START, PEOPLE[:3])
+    assert ",3,0\r\n" in whole
+    # 5 registered of whom 2 cancelled and are not listed: 3 promised, 3 listed
+    assert len(parse(whole.replace(",3,0\r\n", ",5,2\r\n")).sections["registrant"]) == 3
+
+
+def test_a_meeting_report_has_no_count_to_compare_and_loads_as_before():
+    """`Participants` counts joins and the export may merge them per person: a shorter list proves nothing."""
+    cut = MEETING_REPORT.rsplit("Asha K", 1)[0]
+    assert parse(cut).sections["participant"]["User Email"].tolist() == ["host@finedu.in"]

@@ -20,6 +20,12 @@ STAFF_COLUMNS = [
 REGISTRANT_COLUMNS = ["First Name", "Last Name", "Email", "Phone", "Registration Time", "Approval Status", "Country/Region Name"]
 
 
+def _registrations(people: list[dict]) -> int:
+    """As Zoom counts `# Registered` (and `Unique Viewers` among those who came): one per email; without one, each alone."""
+    emails = {p["email"].strip().lower() for p in people if p.get("email", "").strip()}
+    return len(emails) + sum(not p.get("email", "").strip() for p in people)
+
+
 def _lines(rows: list[list[object]]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
@@ -35,7 +41,10 @@ def attendee_report(
     host: str = "CA Rahul S",
     panelists: tuple[str, ...] = (),
 ) -> str:
-    """people: first, last, email, phone, registered, and join/leave/minutes for each join (absent: did not attend)."""
+    """people: first, last, email, phone, registered, and join/leave/minutes for each join (absent: did not attend).
+
+    The summary counts as Zoom's (and the sample generator's) do: `# Registered` the registrants, `Unique
+    Viewers` those who joined, `Total Users` their joins; hosts and panelists in none of them."""
     rows = []
     for p in people:
         joins = p.get("joins") or []
@@ -44,7 +53,8 @@ def attendee_report(
             rows.append(["No", *base, "approved", "--", "--", "", "Yes", p.get("country", "India")])
         for join, leave, minutes in joins:
             rows.append(["Yes", *base, "approved", join, leave, minutes, "Yes", p.get("country", "India")])
-    attended = sum(bool(p.get("joins")) for p in people)
+    viewers = _registrations([p for p in people if p.get("joins")])
+    joins = sum(len(p.get("joins") or []) for p in people)
     return (
         "Attendee Report,\r\n"
         + _lines([["Report Generated:", start]])
@@ -52,7 +62,7 @@ def attendee_report(
             [
                 ["Topic", "Webinar ID", "Actual Start Time", "Actual Duration (minutes)", "# Registered", "# Cancelled",
                  "Unique Viewers", "Total Users", "Max Concurrent Views"],
-                [topic, webinar_id, start, 90, len(people), 0, attended, len(rows), attended],
+                [topic, webinar_id, start, 90, _registrations(people), 0, viewers, joins, viewers],
             ]
         )  # fmt: skip
         + "Host Details,\r\n"
@@ -74,7 +84,7 @@ def registration_report(topic: str, webinar_id: str, start: str, people: list[di
         + _lines(
             [
                 ["Topic", "Webinar ID", "Scheduled Time", "Duration (minutes)", "# Registered", "# Cancelled"],
-                [topic, webinar_id, start, 90, len(people), 0],
+                [topic, webinar_id, start, 90, _registrations(people), 0],
             ]
         )
         + "Host Details\r\n"

@@ -34,12 +34,14 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
     if history is None:
         history = pd.DataFrame(columns=list(INGESTED_FILES_COLUMNS))
     known = set(history.loc[history["status"].isin([LOADED, REPLACED]), "sha256"])
-    waiting = zoom_drop.waiting_files()
-    verdicts = judge_files(((path.name, path.read_bytes()) for path in waiting), known)
+    # each file is read once: what is judged is what is archived, and what a file is checked against
+    # (size, modification time, content) before its drop copy goes
+    waiting = [dropped for dropped in map(zoom_drop.read, zoom_drop.waiting_files()) if dropped is not None]
+    verdicts = judge_files(((dropped.path.name, dropped.content) for dropped in waiting), known)
     ingested_at = now()
-    for path, verdict in zip(waiting, verdicts):
+    for dropped, verdict in zip(waiting, verdicts):
         if verdict.status == LOADED:
-            zoom_drop.archive(path, verdict.sha256)
+            zoom_drop.archive(dropped)
 
     archived = ((path.name.split("__", 1)[-1], path.read_bytes()) for path in zoom_drop.archived_files())
     loaded = loaded_history(archived, history, ingested_at)
@@ -50,12 +52,18 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
     # stay in the drop folder and the next run loads them again (their archived copies are reused)
     zoom_drop.write_ledger(ledger)
 
-    for path, verdict in zip(waiting, verdicts):
+    for dropped, verdict in zip(waiting, verdicts):
         if verdict.status == REJECTED:
-            zoom_drop.reject(path, verdict.error or "unreadable")
-            context.log.warning(f"Zoom file rejected and moved to {zoom_drop.path / 'rejected'}: {verdict.error}")
+            gone = zoom_drop.reject(dropped, verdict.error or "unreadable")
+            if gone:
+                context.log.warning(f"Zoom file rejected and moved to {gone.parent}: {verdict.error}")
         else:
-            zoom_drop.remove(path)
+            gone = zoom_drop.remove(dropped)
+        if not gone:
+            context.log.warning(
+                f"{dropped.path.name} changed while it was being read (still being copied?): it was left in the "
+                "drop folder and will be read again on the next run."
+            )
     for problem in loaded.unreadable:
         context.log.error(f"An archived Zoom report can no longer be read and was left out: {problem}")
 

@@ -1,32 +1,76 @@
 """The sensor that notices Zoom reports dropped into FUNNEL_ZOOM_DROP_DIR."""
 
+import hashlib
+import json
+from pathlib import Path
+
 import dagster as dg
 
-from funnel_assets.io.drop_folder import ZoomDropFolder
+from funnel_assets.io.drop_folder import Look, ZoomDropFolder, steady
 
 
 @dg.sensor(job_name="zoom_ingest", minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
 def zoom_drop_sensor(context: dg.SensorEvaluationContext, zoom_drop: ZoomDropFolder) -> dg.SensorResult:
     """Starts `zoom_ingest` when a Zoom CSV lands in (or changes in) the drop folder.
 
-    A file still being copied waits until it has been unchanged for `settle_seconds`. The
-    cursor is a fingerprint of the files waiting: the same files never start a second run,
-    a new or re-saved file does. A failed run leaves its files in the folder for the next
-    change or for `daily_refresh`.
+    A file is ready when this tick sees it with the same size and modification time as the previous
+    tick did (a minute earlier): one still being copied grows in between, whatever its age, and is
+    looked at again on the next tick. The cursor keeps this tick's looks, and a fingerprint of the
+    ready files a run was started for: the same files never start a second run, a new or re-saved
+    file does (once it has stopped changing). A failed run leaves its files in the folder for the
+    next change or for `daily_refresh`. Links in the folder are never read (see `drop_folder`).
     """
-    waiting = zoom_drop.waiting_files()
-    if not waiting:
+    earlier, started = read_cursor(context.cursor)
+    looks = zoom_drop.looks()
+    ready = steady({zoom_drop.path / name: look for name, look in earlier.items()}, looks)
+    for link in zoom_drop.links():
+        context.log.warning(f"{link} is a link, not a file, and will not be read: remove it and drop the report itself.")
+    if not ready:
         arriving = zoom_drop.still_arriving()
-        reason = f"{len(arriving)} file(s) still arriving" if arriving else "no Zoom files waiting"
-        return dg.SensorResult(skip_reason=f"{reason} in {zoom_drop.path}", cursor=context.cursor)
-    fingerprint = zoom_drop.fingerprint()
-    if fingerprint == context.cursor:
-        return dg.SensorResult(
-            skip_reason=f"a run was already started for the {len(waiting)} waiting file(s)", cursor=fingerprint
+        reason = (
+            f"{len(arriving)} file(s) still arriving (new, or changed since the last look; looked at again next tick)"
+            if arriving
+            else "no Zoom files waiting"
         )
-    names = ", ".join(p.name for p in waiting[:5]) + (" ..." if len(waiting) > 5 else "")
-    context.log.info(f"{len(waiting)} Zoom file(s) to load: {names}")
+        return dg.SensorResult(skip_reason=f"{reason} in {zoom_drop.path}", cursor=write_cursor(looks, started))
+    ready_print = fingerprint({path: looks[path] for path in ready})
+    if ready_print == started:
+        return dg.SensorResult(
+            skip_reason=f"a run was already started for the {len(ready)} waiting file(s)",
+            cursor=write_cursor(looks, started),
+        )
+    names = ", ".join(p.name for p in ready[:5]) + (" ..." if len(ready) > 5 else "")
+    context.log.info(f"{len(ready)} Zoom file(s) to load: {names}")
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=f"zoom-{fingerprint}", tags={"zoom_files": str(len(waiting))})],
-        cursor=fingerprint,
+        run_requests=[dg.RunRequest(run_key=f"zoom-{ready_print}", tags={"zoom_files": str(len(ready))})],
+        cursor=write_cursor(looks, ready_print),
     )
+
+
+def fingerprint(ready: dict[Path, Look]) -> str:
+    """Changes whenever a ready file is added, removed or changed."""
+    entries = sorted(f"{path.name}:{look.size}:{look.mtime_ns}" for path, look in ready.items())
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:24]
+
+
+def write_cursor(looks: dict[Path, Look], started: str | None) -> str:
+    """This tick's look at each file (by name; the folder is the resource's) and the last run's fingerprint."""
+    return json.dumps(
+        {"looks": {path.name: [look.size, look.mtime_ns] for path, look in looks.items()}, "started": started},
+        sort_keys=True,
+    )
+
+
+def read_cursor(cursor: str | None) -> tuple[dict[str, Look], str | None]:
+    """The previous tick's looks (by file name) and fingerprint. A cursor from before looks were kept was the
+    fingerprint alone: its files are looked at afresh (a run was started for them already, so
+    nothing is loaded twice, and a run key never repeats)."""
+    if not cursor:
+        return {}, None
+    try:
+        kept = json.loads(cursor)
+    except ValueError:
+        return {}, cursor
+    if not isinstance(kept, dict):
+        return {}, cursor
+    return {name: Look(*look) for name, look in (kept.get("looks") or {}).items()}, kept.get("started")
