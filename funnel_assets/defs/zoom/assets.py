@@ -43,7 +43,12 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
         if verdict.status == LOADED:
             zoom_drop.archive(dropped)
 
-    archived = ((path.name.split("__", 1)[-1], path.read_bytes()) for path in zoom_drop.archived_files())
+    # read without following a link: a link swapped in after the listing is skipped, never read
+    archived = (
+        (path.name.split("__", 1)[-1], report.content)
+        for path in zoom_drop.archived_files()
+        if (report := zoom_drop.read(path)) is not None
+    )
     loaded = loaded_history(archived, history, ingested_at)
     participants = participants_from_reports(loaded.current, mappings.event_mappings())
     rows_read = sum(person_rows(r) for r in loaded.current)
