@@ -272,7 +272,7 @@ INGESTED_FILES = Table(
         _text(
             "status",
             "`loaded`; `duplicate` (same content as a file already loaded: adds nothing); `rejected` (unreadable: "
-            "moved to `rejected/` with a `.reason.txt`); `replaced` (a later report of the same session and type replaced it)",
+            "moved to `rejected/` with a `.reason.txt`; in a Drive folder, the reason is the file's description); `replaced` (a later report of the same session and type replaced it)",
         ),
         _text("error", "for rejected and duplicate files, why"),
         Column("ingested_at", TIMESTAMP, "when the run that read it started"),
@@ -681,6 +681,82 @@ RECONCILIATION = Table(
     ),
 )
 
+PERFORMANCE_NOTES = """\
+Assignments and sales dated today or later do not count (D-1). A phone assigned in two months counts
+in each month's row, as in `assigned_leads_monthly`; a sale created before the assignment does not
+convert it; refunded, cancelled and failed sales never count. An employee with sales but no
+assignments that month has a row with `assigned` 0.
+
+Worked example: in October Asha was handed phones A (1 Oct) and B (20 Oct). A bought on 11 Oct for
+₹50,000 and again on 2 Nov for ₹10,000; B bought on 15 Oct (before its assignment) and nothing after.
+October's row for Asha: assigned 2, converted 1 (A), conversion_rate 0.5, revenue_from_assigned
+60,000 (A's sales at or after 1 Oct), median_days_to_sale 10 (1 to 11 Oct). If the 15 Oct sale was
+closed by Asha, her sales_closed is 1 and revenue_closed its amount."""
+
+COHORT_NOTES = """\
+A person reaches `registered` at their earliest registration time (a boot-camp attendee report that
+marks someone registered without a time: that session's first join, else the session's date),
+`attended` at their earliest join, `assigned` at their phone's first CRM assignment, `converted` at
+their phone's first counted sale. People are matched to Zoom rows by phone, else email, as in first
+touch; people without a phone can register and attend but never be assigned or convert. Cohorts are
+complete once their month is over; the latest months keep filling as people move down the funnel.
+
+Worked example: 10 people first touched the ACCA Webinar funnel in September. 6 registered (all
+within 30 days), 3 attended, 2 were assigned (one 40 days after first touch), 1 bought. The
+September / ACCA Webinar rows read: registered 6 (share 0.6), attended 3 (0.3), assigned 2 (0.2,
+reached_within_30_days 1, reached_within_90_days 2), converted 1 (0.1)."""
+
+SALES_PERFORMANCE_MONTHLY = Table(
+    name="sales_performance_monthly",
+    group="sales",
+    grain="month x employee",
+    description=(
+        "One sales person in one month (Asia/Kolkata), through yesterday: the phones assigned to them that "
+        "month and how many of those bought (at or after the assignment), with the revenue and the median "
+        "days to the sale, and the sales they closed that month."
+    ),
+    columns=(
+        Column("month", DATE, "first day of the Asia/Kolkata month"),
+        _text("employee", "the sales person, as written on the assignments (else on the sales), trimmed"),
+        Column("assigned", INTEGER, "rows of `assigned_leads_monthly` for this month and employee"),
+        Column("converted", INTEGER, "of those phones, how many have a counted sale created at or after `first_assigned_on`"),
+        Column("conversion_rate", FLOAT, "converted / assigned (empty when nothing was assigned)"),
+        Column("revenue_from_assigned", FLOAT, "`net_amount` of those sales"),
+        Column("median_days_to_sale", FLOAT, "median over converted phones of days from `first_assigned_on` to their first such sale"),
+        Column("sales_closed", INTEGER, "counted sales created this month whose `employee_name` is this employee (trimmed, any case)"),
+        Column("revenue_closed", FLOAT, "`net_amount` of those sales"),
+    ),
+    notes=PERFORMANCE_NOTES,
+    key=("month", "employee"),
+    shrink_check=True,
+)
+
+FUNNEL_COHORTS = Table(
+    name="funnel_cohorts",
+    group="reporting",
+    grain="cohort month x first funnel x stage",
+    description=(
+        "One stage of one cohort: the people whose first touch (`lead_first_touch`) fell in one Asia/Kolkata "
+        "month through one funnel, and how many of them reached the stage (registered, attended, assigned, "
+        "converted) before today, within 30 and 90 days, and how fast."
+    ),
+    columns=(
+        Column("cohort_month", DATE, "first day of the Asia/Kolkata month of `first_touch_at`"),
+        _text("first_funnel", "the funnel of the first touch"),
+        _text("stage", "`registered`, `attended`, `assigned`, `converted`"),
+        Column("stage_order", INTEGER, "1 to 4, in that order"),
+        Column("people", INTEGER, "the cohort's size (the same on its four rows)"),
+        Column("reached", INTEGER, "people of the cohort who reached the stage before today"),
+        Column("reached_within_30_days", INTEGER, "of those, reached within 30 days of `first_touch_at` (a negative gap counts as 0)"),
+        Column("reached_within_90_days", INTEGER, "reached within 90 days"),
+        Column("share", FLOAT, "reached / people: never above 1, every row about the same people"),
+        Column("median_days_to_reach", FLOAT, "median days from `first_touch_at`, over those who reached (empty when none)"),
+    ),
+    notes=COHORT_NOTES,
+    key=("cohort_month", "first_funnel", "stage"),
+    shrink_check=True,
+)
+
 TABLES: tuple[Table, ...] = (
     MARKETING_LEADS,
     MARKETING_SPEND,
@@ -694,10 +770,12 @@ TABLES: tuple[Table, ...] = (
     ASSIGNED_LEADS_MONTHLY,
     SALES,
     SALES_TO_MAP,
+    SALES_PERFORMANCE_MONTHLY,
     UNMAPPED_SOURCES,
     FUNNEL_PEOPLE,
     FUNNEL_METRICS_MONTHLY,
     FUNNEL_STAGES_MONTHLY,
+    FUNNEL_COHORTS,
     RECONCILIATION,
 )
 _BY_NAME = {t.name: t for t in TABLES}

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from funnel_assets import catalogue
+from funnel_assets.io.sources.google_drive import is_drive_address
 
 # The project root: the folder holding pyproject.toml (the package is installed editable).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +48,10 @@ class Settings:
 
     data_dir: Path
     mappings_dir: Path
+    # the local folder the Zoom step works in: FUNNEL_ZOOM_DROP_DIR, or for a Drive folder its local copy
     zoom_drop_dir: Path
+    # FUNNEL_ZOOM_DROP_DIR when it is a Google Drive folder's address (its files are copied into zoom_drop_dir)
+    zoom_drop_drive_folder: str | None
     warehouse_url: str
     # a URL given in the environment may carry a password: Dagster then reads it at run time and never shows it
     warehouse_url_in_environment: bool
@@ -88,10 +92,14 @@ class Settings:
             database=value("FUNNEL_WAREHOUSE_DB", "warehouse"),
         ).render_as_string(hide_password=False)
         export_dir = value("FUNNEL_EXPORT_DIR", str(data_dir / "exports"))
+        drop = value("FUNNEL_ZOOM_DROP_DIR")
+        drive_folder = drop if is_drive_address(drop) else None
         return cls(
             data_dir=data_dir,
             mappings_dir=folder("FUNNEL_MAPPINGS_DIR", PROJECT_ROOT / "mappings"),
-            zoom_drop_dir=folder("FUNNEL_ZOOM_DROP_DIR", data_dir / "zoom_drop"),
+            # a Drive folder is copied into FUNNEL_DATA_DIR/zoom_drive, and handled there as a local drop folder
+            zoom_drop_dir=data_dir / "zoom_drive" if drive_folder else folder("FUNNEL_ZOOM_DROP_DIR", data_dir / "zoom_drop"),
+            zoom_drop_drive_folder=drive_folder,
             warehouse_url=from_parts or value(WAREHOUSE_URL, f"sqlite:///{data_dir / 'warehouse.sqlite'}"),
             # Dagster can read at run time only what this process's environment holds
             warehouse_url_in_environment=not from_parts and bool(value(WAREHOUSE_URL)) and environ is os.environ,

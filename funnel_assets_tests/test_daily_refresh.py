@@ -20,6 +20,7 @@ OUTPUT_TABLES = {
     "marketing_leads", "marketing_spend", "spend_by_funnel", "event_participants", "bootcamp_attendance", "ingested_files",
     "lead_touches", "lead_first_touch", "unmapped_sources", "crm_assigned_leads", "assigned_leads_monthly", "sales",
     "sales_to_map", "funnel_people", "funnel_metrics_monthly", "funnel_stages_monthly", "reconciliation",
+    "sales_performance_monthly", "funnel_cohorts",
 }  # fmt: skip
 
 

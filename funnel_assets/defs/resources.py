@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from funnel_assets.io.crm import CrmApi
+from funnel_assets.io.drive_folder import DriveDropFolder
 from funnel_assets.io.drop_folder import ZoomDropFolder
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sheets_export import SheetsExport
@@ -24,7 +25,7 @@ def resources(settings: Settings) -> dict[str, dg.ConfigurableResource | dg.Conf
             min_rows_ratios=settings.min_rows_ratios,
         ),
         "mappings": Mappings(directory=str(settings.mappings_dir)),
-        "zoom_drop": ZoomDropFolder(directory=str(settings.zoom_drop_dir)),
+        "zoom_drop": zoom_drop_folder(settings),
         "leads_source": LeadSheet(
             location=settings.leads_source,
             source_field=settings.leads_source_field,
@@ -44,3 +45,15 @@ def resources(settings: Settings) -> dict[str, dg.ConfigurableResource | dg.Conf
             **landing,
         ),
     }
+
+
+def zoom_drop_folder(settings: Settings) -> ZoomDropFolder:
+    """The local drop folder, or a Google Drive folder whose files are copied into FUNNEL_DATA_DIR/zoom_drive and
+    handled there by the same code (io/drive_folder.py)."""
+    if settings.zoom_drop_drive_folder:
+        return DriveDropFolder(
+            directory=str(settings.zoom_drop_dir),
+            drive_folder=settings.zoom_drop_drive_folder,
+            google_service_account_file=settings.google_service_account_file,
+        )
+    return ZoomDropFolder(directory=str(settings.zoom_drop_dir))

@@ -5,21 +5,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from funnel_assets import catalogue
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.warehouse import WarehouseIOManager
+from funnel_assets.lib.clock import today
 from funnel_assets.lib.columns import MissingColumnsError
 from funnel_assets.lib.funnel_mapping import MappingError
 
 KINDS = {"pandas", "sql"}
 # a source that is down may be back in a minute; a step retry re-reads this run's landing file
 SOURCE_RETRY = dg.RetryPolicy(max_retries=2, delay=30)
+
+
+class AsOfConfig(dg.Config):
+    as_of: str = Field(
+        default="",
+        description="Count everything before this date (YYYY-MM-DD); empty means today in Asia/Kolkata (D-1).",
+    )
+
+    def today(self) -> date:
+        return date.fromisoformat(self.as_of) if self.as_of.strip() else today()
 
 
 def column_schema(table: catalogue.Table) -> dg.TableSchema:

@@ -1,4 +1,5 @@
-"""A stand-in for Google's OAuth token endpoint and the Sheets API v4: a real HTTP server on 127.0.0.1.
+"""A stand-in for Google's OAuth token endpoint, the Sheets API v4 and the Drive API v3: a real HTTP server
+on 127.0.0.1.
 
 Google cannot be reached from the tests, and a mock that answers whatever it is told cannot
 see a client asking for the wrong thing (the export once asked for the read-only scope and
@@ -18,6 +19,19 @@ every mocked test passed). This server behaves as Google documents instead:
   read, Editor to write), 404 for an unknown spreadsheet, 400 INVALID_ARGUMENT for a bad
   request, all in Google's error shape. A batchUpdate is atomic and a tab has a grid
   (1000 rows x 26 columns unless sized): writing past it is refused, as Google does.
+- the Drive endpoints (`files.list`, `files.get`, `files.get?alt=media`, `files.update` of a
+  file's details), in Drive v3's error shape (https://developers.google.com/drive/api/guides/handle-errors):
+  401 for a missing or unknown token; 403 "Request had insufficient authentication scopes."
+  when the token's scopes do not cover the method (metadata scopes cannot download, read-only
+  scopes cannot update); 404 "File not found: <id>." for a file or folder the account cannot
+  see (not shared with it, directly or through a folder above it; a shared drive's file
+  without `supportsAllDrives=true`); 403 `insufficientFilePermissions` for an update by a
+  Viewer; 403 `fileNotDownloadable` for downloading a Google document; 400 for a query other
+  than `'<folder>' in parents and trashed = false`. A listing is paged (`drive_page_size`
+  caps a page), leaves out a shared drive's files without `includeItemsFromAllDrives=true`,
+  and honours `fields`. A file being uploaded is listed with size 0 and no md5Checksum, and
+  downloads as what has arrived so far; a Google Sheets document has no md5Checksum and
+  cannot be downloaded.
 
 Cells are kept as Google keeps them, as `userEnteredValue`s (`{"stringValue": ...}`,
 `{"numberValue": ...}`, `{"boolValue": ...}`, `{"formulaValue": ...}`); a read returns them as
@@ -26,13 +40,16 @@ what landed with `values()` and `cells()`, and `grants` and `calls` record every
 granted and every API call answered.
 
 Use: `standin.service_account_file(dir)` writes a service-account JSON whose `token_uri`
-is this server; pass `standin.sheets_api` as the Sheets API base URL.
+is this server; pass `standin.sheets_api` as the Sheets API base URL and `standin.drive_api` as
+the Drive API's. Drive files are made with `add_drive_folder`, `add_drive_file`, `add_google_sheet`
+and changed with `upload`; `drive_file(id)` shows one as Drive keeps it (its description...).
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import json
 import re
 import secrets
@@ -58,6 +75,8 @@ SPREADSHEETS_READONLY = "https://www.googleapis.com/auth/spreadsheets.readonly"
 DRIVE = "https://www.googleapis.com/auth/drive"
 DRIVE_READONLY = "https://www.googleapis.com/auth/drive.readonly"
 DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
+DRIVE_METADATA = "https://www.googleapis.com/auth/drive.metadata"
+DRIVE_METADATA_READONLY = "https://www.googleapis.com/auth/drive.metadata.readonly"
 # the scopes Google lists under "Authorization scopes" for each method
 READ_SCOPES = frozenset({SPREADSHEETS, SPREADSHEETS_READONLY, DRIVE, DRIVE_READONLY, DRIVE_FILE})
 WRITE_SCOPES = frozenset({SPREADSHEETS, DRIVE, DRIVE_FILE})
@@ -68,6 +87,21 @@ METHODS = {
     "BatchUpdateValues": WRITE_SCOPES,
 }
 WRITING = frozenset({"BatchUpdateSpreadsheet", "BatchUpdateValues"})
+# Drive v3, as its reference lists "Authorization scopes" per method; files.get with alt=media reads the
+# content, which the metadata scopes do not cover
+DRIVE_SEES = frozenset({DRIVE, DRIVE_READONLY, DRIVE_FILE, DRIVE_METADATA, DRIVE_METADATA_READONLY})
+DRIVE_METHODS = {
+    "DriveFiles.List": DRIVE_SEES,
+    "DriveFiles.Get": DRIVE_SEES,
+    "DriveFiles.Download": frozenset({DRIVE, DRIVE_READONLY, DRIVE_FILE}),
+    "DriveFiles.Update": frozenset({DRIVE, DRIVE_FILE, DRIVE_METADATA}),
+}
+DRIVE_FOLDER = "application/vnd.google-apps.folder"
+GOOGLE_SHEETS_DOCUMENT = "application/vnd.google-apps.spreadsheet"
+GOOGLE_APPS = "application/vnd.google-apps."
+# a file the account has not created: with drive.file alone it is invisible (that scope covers the app's own files)
+OPS_PERSON = "ops@finedu.in"
+_PARENT_QUERY = re.compile(r"^\s*'(?P<id>[^'\\]+)'\s+in\s+parents\s+and\s+trashed\s*=\s*false\s*$")
 DEFAULT_ROWS, DEFAULT_COLUMNS = 1000, 26
 MAX_WORKBOOK_CELLS = 10_000_000
 TOKEN_SECONDS = 3599
@@ -75,16 +109,24 @@ ACCOUNT = "funnel-reader@funnel-project.iam.gserviceaccount.com"
 
 
 class GoogleError(Exception):
-    """An answer in Google's error shape: {"error": {"code", "message", "status", "details"?}}."""
+    """An answer in Google's error shape: {"error": {"code", "message", "status"?, "errors"?, "details"?}}
+    (Drive v3 adds the older "errors" list, with a reason per error, and leaves out "status" on most)."""
 
-    def __init__(self, code: int, status: str, message: str, details: list | None = None, headers=None):
+    def __init__(
+        self, code: int, status: str | None, message: str, details: list | None = None, headers=None, errors=None
+    ):
         super().__init__(message)
         self.code, self.status, self.message = code, status, message
         self.details = details
         self.headers = headers or {}
+        self.errors = errors
 
     def body(self) -> dict:
-        error = {"code": self.code, "message": self.message, "status": self.status}
+        error = {"code": self.code, "message": self.message}
+        if self.errors:
+            error["errors"] = self.errors
+        if self.status:
+            error["status"] = self.status
         if self.details:
             error["details"] = self.details
         return {"error": error}
@@ -98,16 +140,31 @@ class OAuthError(Exception):
         self.error, self.description = error, description
 
 
-def _error_info(reason: str, method: str | None = None) -> list:
-    metadata = {"service": "sheets.googleapis.com"}
+def _error_info(reason: str, method: str | None = None, *, service: str = "sheets") -> list:
+    metadata = {"service": f"{service}.googleapis.com"}
     if method:
-        metadata["method"] = f"google.apps.sheets.v4.SpreadsheetsService.{method}"
+        prefix = "com.google.apps.drive.v3." if service == "drive" else "google.apps.sheets.v4.SpreadsheetsService."
+        metadata["method"] = prefix + method
     info = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason, "domain": "googleapis.com"}
     return [{**info, "metadata": metadata}]
 
 
 def _invalid(message: str) -> GoogleError:
     return GoogleError(400, "INVALID_ARGUMENT", message)
+
+
+def _drive_error(
+    code: int, message: str, reason: str, *, domain: str = "global", location: str | None = None
+) -> GoogleError:
+    """Drive v3's shape: the message, and an "errors" entry naming the reason (and the parameter at fault)."""
+    entry = {"message": message, "domain": domain, "reason": reason}
+    if location:
+        entry.update(location=location, locationType="parameter")
+    return GoogleError(code, None, message, errors=[entry])
+
+
+def _file_not_found(file_id: str) -> GoogleError:
+    return _drive_error(404, f"File not found: {file_id}.", "notFound", location="fileId")
 
 
 @functools.lru_cache(maxsize=None)
@@ -285,10 +342,60 @@ class Grant:
 @dataclass
 class Call:
     method: str
-    spreadsheet: str
+    target: str  # the spreadsheet key, or the Drive file or folder ID
     body: dict | None
     status: int
     scopes: frozenset[str] = frozenset()
+    query: dict = field(default_factory=dict)  # the query string's parameters (one value each)
+
+
+@dataclass
+class DriveItem:
+    """A file or folder as Drive keeps it. Sharing (`readers`, `writers`) reaches everything below a folder."""
+
+    id: str
+    name: str
+    mime_type: str
+    parent: str | None
+    content: bytes | None = None
+    complete: bool = True  # False while an upload is under way
+    description: str = ""
+    modified: float = field(default_factory=time.time)
+    trashed: bool = False
+    shared_drive: str | None = None
+    readers: set[str] = field(default_factory=set)
+    writers: set[str] = field(default_factory=set)
+    created_by: str = OPS_PERSON
+
+    @property
+    def google_document(self) -> bool:
+        return self.mime_type.startswith(GOOGLE_APPS)
+
+    def resource(self) -> dict:
+        """The file as Drive answers it, every field; a field a file does not have is left out, as Drive does."""
+        item = {
+            "kind": "drive#file",
+            "id": self.id,
+            "name": self.name,
+            "mimeType": self.mime_type,
+            "parents": [self.parent] if self.parent else [],
+            "trashed": self.trashed,
+            "modifiedTime": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.modified))
+            + f".{int(self.modified * 1000) % 1000:03d}Z",
+        }
+        if self.description:
+            item["description"] = self.description
+        if self.shared_drive:
+            item["driveId"] = self.shared_drive
+        if self.google_document:
+            if self.mime_type != DRIVE_FOLDER:
+                item["size"] = "1024"  # first-party editor files have a size, never a checksum
+        elif self.complete:
+            item["md5Checksum"] = hashlib.md5(self.content or b"").hexdigest()
+            item["size"] = str(len(self.content or b""))
+        else:
+            item["size"] = "0"  # listed before its content is complete
+        return item
 
 
 @dataclass
@@ -313,6 +420,9 @@ class GoogleStandin:
         self.calls: list[Call] = []
         self._accounts: dict[str, _ServiceAccount] = {}
         self._spreadsheets: dict[str, Spreadsheet] = {}
+        self._drive: dict[str, DriveItem] = {}
+        # the most files one page of a listing holds, whatever pageSize asks (Drive's own limit is 1000)
+        self.drive_page_size = 1000
         self._failures: dict[str, deque[tuple[int, dict]]] = {}
         self._lock = threading.RLock()
         standin = self
@@ -327,6 +437,9 @@ class GoogleStandin:
                 standin._handle(self, b"")
 
             def do_POST(self) -> None:
+                standin._handle(self, self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+            def do_PATCH(self) -> None:
                 standin._handle(self, self.rfile.read(int(self.headers.get("Content-Length") or 0)))
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -356,6 +469,11 @@ class GoogleStandin:
     def sheets_api(self) -> str:
         """The stand-in for https://sheets.googleapis.com/v4/spreadsheets."""
         return f"{self.base_url}/v4/spreadsheets"
+
+    @property
+    def drive_api(self) -> str:
+        """The stand-in for https://www.googleapis.com/drive/v3."""
+        return f"{self.base_url}/drive/v3"
 
     # ---- set-up by the tests ----------------------------------------------------------------------
 
@@ -417,13 +535,23 @@ class GoogleStandin:
         with self._lock:
             return self._spreadsheets[key]
 
-    def fail(self, method: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None) -> None:
-        """The next `times` calls of a method (e.g. "BatchUpdateSpreadsheet") answer this error, as under load."""
+    def fail(
+        self,
+        method: str,
+        status: int,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """The next `times` calls of a method (e.g. "BatchUpdateSpreadsheet", "DriveFiles.List") answer this error,
+        as under load; `reason` gives Drive's (e.g. 403 "userRateLimitExceeded", Drive's rate limit)."""
         shapes = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE", 503: "UNAVAILABLE"}
         with self._lock:
             queue = self._failures.setdefault(method, deque())
             for _ in range(times):
-                queue.append((status, {"status": shapes.get(status, "UNKNOWN"), "headers": headers or {}}))
+                shape = {"status": shapes.get(status, "UNKNOWN"), "headers": headers or {}, "reason": reason}
+                queue.append((status, shape))
 
     def revoke_tokens(self) -> None:
         """Every access token granted so far stops working (as when it expires early)."""
@@ -445,6 +573,208 @@ class GoogleStandin:
         with self._lock:
             return [c for c in self.calls if c.method == method]
 
+    # ---- Drive: set-up and inspection by the tests -------------------------------------------------
+
+    @staticmethod
+    def _new_drive_id() -> str:
+        return "1" + secrets.token_urlsafe(24)[:32]
+
+    def add_drive_folder(
+        self,
+        name: str = "Zoom reports",
+        *,
+        readers: tuple[str, ...] = (),
+        writers: tuple[str, ...] = (),
+        shared_drive: bool = False,
+    ) -> str:
+        """A folder (in a shared drive, if asked), shared with these accounts as Viewer and Editor; its ID."""
+        folder = DriveItem(self._new_drive_id(), name, DRIVE_FOLDER, None, readers=set(readers), writers=set(writers))
+        if shared_drive:
+            folder.shared_drive = "0A" + secrets.token_urlsafe(12)
+        with self._lock:
+            self._drive[folder.id] = folder
+        return folder.id
+
+    def add_drive_file(
+        self,
+        folder: str,
+        name: str,
+        content: bytes | str | None,
+        *,
+        mime_type: str = "text/csv",
+        uploading: bool = False,
+        modified_seconds_ago: float = 0.0,
+        description: str = "",
+    ) -> str:
+        """A file in the folder as the ops person leaves it (`uploading`: its content not complete yet); its ID."""
+        with self._lock:
+            parent = self._drive[folder]
+            item = DriveItem(
+                self._new_drive_id(),
+                name,
+                mime_type,
+                folder,
+                content=content.encode() if isinstance(content, str) else content,
+                complete=not uploading,
+                description=description,
+                modified=time.time() - modified_seconds_ago,
+                shared_drive=parent.shared_drive,
+            )
+            self._drive[item.id] = item
+        return item.id
+
+    def add_google_sheet(self, folder: str, name: str, *, modified_seconds_ago: float = 0.0) -> str:
+        """A Google Sheets document in the folder (a report opened in Sheets, or a CSV Drive converted on upload)."""
+        sheet = GOOGLE_SHEETS_DOCUMENT
+        return self.add_drive_file(folder, name, None, mime_type=sheet, modified_seconds_ago=modified_seconds_ago)
+
+    def upload(
+        self, file_id: str, content: bytes | str, *, finished: bool = True, modified_seconds_ago: float = 0.0
+    ) -> None:
+        """New content for a file, same ID: an upload going on or finishing, or a new version uploaded over it."""
+        with self._lock:
+            item = self._drive[file_id]
+            item.content = content.encode() if isinstance(content, str) else content
+            item.complete = finished
+            item.modified = time.time() - modified_seconds_ago
+
+    def drive_file(self, file_id: str) -> DriveItem:
+        with self._lock:
+            return self._drive[file_id]
+
+    # ---- Drive: serving ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _drive_route(command: str, path: str, query: dict) -> tuple[str, str] | None:
+        prefix = "/drive/v3/files"
+        if path == prefix and command == "GET":
+            return "DriveFiles.List", ""
+        if not path.startswith(prefix + "/") or "/" in path[len(prefix) + 1 :]:
+            return None
+        file_id = path[len(prefix) + 1 :]
+        if command == "GET":
+            return ("DriveFiles.Download" if query.get("alt") == ["media"] else "DriveFiles.Get"), file_id
+        if command == "PATCH":
+            return "DriveFiles.Update", file_id
+        return None
+
+    def _drive_api(self, handler, method: str, file_id: str, body, query: dict) -> tuple[object, str]:
+        """One Drive call: (the answer, its Content-Type)."""
+        grant, status, target = None, 200, file_id
+        one = {name: values[0] for name, values in query.items()}
+        try:
+            grant = self._grant_for(handler)
+            if not grant.scopes & DRIVE_METHODS[method]:
+                raise GoogleError(
+                    403,
+                    "PERMISSION_DENIED",
+                    "Request had insufficient authentication scopes.",
+                    _error_info("ACCESS_TOKEN_SCOPE_INSUFFICIENT", method, service="drive"),
+                    {
+                        "WWW-Authenticate": 'Bearer realm="https://accounts.google.com/", error="insufficient_scope", '
+                        f'scope="{" ".join(sorted(DRIVE_METHODS[method]))}"'
+                    },
+                    errors=[
+                        {"message": "Insufficient Permission", "domain": "global", "reason": "insufficientPermissions"}
+                    ],
+                )
+            self._injected_failure(method)
+            with self._lock:
+                if method == "DriveFiles.List":
+                    answer, target = self._drive_list(grant, one)
+                    return answer, "application/json; charset=UTF-8"
+                item = self._drive_visible(grant, file_id, one)
+                if method == "DriveFiles.Download":
+                    if item.google_document:
+                        raise _drive_error(
+                            403,
+                            "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
+                            "fileNotDownloadable",
+                            location="alt",
+                        )
+                    return item.content or b"", item.mime_type
+                if method == "DriveFiles.Update":
+                    self._drive_update(grant, item, body or {})
+                return self._drive_fields(item.resource(), one), "application/json; charset=UTF-8"
+        except GoogleError as exc:
+            status = exc.code
+            raise
+        finally:
+            with self._lock:
+                self.calls.append(Call(method, target, body, status, grant.scopes if grant else frozenset(), one))
+
+    def _drive_can(self, account: str, item: DriveItem, *, write: bool) -> bool:
+        """Shared with the account, directly or through a folder above it (Editor to write)."""
+        node: DriveItem | None = item
+        while node is not None:
+            if account in node.writers or (not write and account in node.readers):
+                return True
+            node = self._drive.get(node.parent) if node.parent else None
+        return False
+
+    def _drive_sees(self, grant: Grant, item: DriveItem, query: dict) -> bool:
+        if item.shared_drive and query.get("supportsAllDrives") != "true":
+            return False  # Drive answers as if a shared drive's file did not exist
+        if not grant.scopes & (DRIVE_SEES - {DRIVE_FILE}) and item.created_by != grant.account:
+            return False  # drive.file alone covers only the files the app created or was given
+        return self._drive_can(grant.account, item, write=False)
+
+    def _drive_visible(self, grant: Grant, file_id: str, query: dict) -> DriveItem:
+        item = self._drive.get(file_id)
+        if item is None or not self._drive_sees(grant, item, query):
+            raise _file_not_found(file_id)
+        return item
+
+    def _drive_list(self, grant: Grant, query: dict) -> tuple[dict, str]:
+        match = _PARENT_QUERY.match(query.get("q", ""))
+        if not match:
+            raise _drive_error(400, "Invalid Value", "invalid", location="q")
+        folder = self._drive_visible(grant, match.group("id"), query)
+        every_drive = query.get("includeItemsFromAllDrives") == "true"
+        children = [
+            item
+            for item in self._drive.values()
+            if item.parent == folder.id
+            and not item.trashed
+            and (every_drive or not item.shared_drive)
+            and self._drive_sees(grant, item, query)
+        ]
+        try:
+            size = min(int(query.get("pageSize", "100")), 1000, self.drive_page_size)
+            start = int(query.get("pageToken", "page-0").removeprefix("page-"))
+        except ValueError:
+            raise _drive_error(400, "Invalid Value", "invalid", location="pageToken") from None
+        answer = {
+            "kind": "drive#fileList",
+            "incompleteSearch": False,
+            "files": [item.resource() for item in children[start : start + size]],
+        }
+        if start + size < len(children):
+            answer["nextPageToken"] = f"page-{start + size}"
+        if "fields" not in query:
+            default = parse_field_mask("kind,incompleteSearch,nextPageToken,files(kind,id,name,mimeType)")
+            return masked(answer, default), folder.id
+        return self._drive_fields(answer, query), folder.id
+
+    @staticmethod
+    def _drive_fields(resource: dict, query: dict) -> dict:
+        if "fields" not in query:
+            return masked(resource, parse_field_mask("kind,id,name,mimeType"))
+        return masked(resource, parse_field_mask(query["fields"]))
+
+    def _drive_update(self, grant: Grant, item: DriveItem, body: dict) -> None:
+        """A file's details (name, description), by an account that can edit it; its content is not touched."""
+        if not self._drive_can(grant.account, item, write=True):
+            raise _drive_error(
+                403, f"The user does not have sufficient permissions for file {item.id}.", "insufficientFilePermissions"
+            )
+        if set(body) - {"name", "description"}:
+            raise _drive_error(
+                403, "The resource body includes fields which are not directly writable.", "fieldNotWritable"
+            )
+        item.name = body.get("name", item.name)
+        item.description = body.get("description", item.description)
+
     # ---- serving ------------------------------------------------------------------------------------
 
     def _handle(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
@@ -453,6 +783,11 @@ class GoogleStandin:
         try:
             if path == "/token" and handler.command == "POST":
                 self._reply(handler, 200, self._token(raw))
+                return
+            drive = self._drive_route(handler.command, path, query)
+            if drive is not None:
+                answer, content_type = self._drive_api(handler, *drive, json.loads(raw or b"null"), query)
+                self._reply(handler, 200, answer, content_type)
                 return
             route = self._route(handler.command, path)
             if route is None:
@@ -617,6 +952,18 @@ class GoogleStandin:
             if not queue:
                 return
             status, shape = queue.popleft()
+        if shape.get("reason"):  # Drive's: a reason in the "errors" list (its rate limits answer 403 as well as 429)
+            messages = {
+                "accessNotConfigured": "Google Drive API has not been used in project 1234567890 before or it is "
+                "disabled. Enable it by visiting https://console.developers.google.com/apis/api/drive.googleapis.com/"
+                "overview?project=1234567890 then retry.",
+                "rateLimitExceeded": "Rate Limit Exceeded",
+            }
+            error = _drive_error(
+                status, messages.get(shape["reason"], "User rate limit exceeded."), shape["reason"], domain="usageLimits"
+            )
+            error.headers = shape["headers"]
+            raise error
         message = (
             "The service is currently unavailable."
             if status >= 500

@@ -5,37 +5,27 @@ In `daily_refresh` these run after both parts; when a step they read fails they 
 and yesterday's tables stay, flagged stale by their freshness policy rather than half-updated.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
-from pydantic import Field
 
 from funnel_assets import catalogue
-from funnel_assets.defs.tables import readable_failures, table_asset
+from funnel_assets.defs.tables import AsOfConfig, readable_failures, table_asset
 from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.lib.attribution import list_unmapped_sources
-from funnel_assets.lib.clock import TIMEZONE, today
+from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.lib.cohorts import cohort_conversion, latest_complete_cohort_table
 from funnel_assets.lib.reporting import funnel_at_a_glance, monthly_funnel_metrics, people_across_funnel, stages_per_month
 
 # the daily refresh runs early morning; a day and a few hours later these are stale
 DAILY = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=30), warn_window=timedelta(hours=26))
-SALE_COLUMNS = ("phone", "created_on", "net_amount", "final_funnel", "status")
+SALE_COLUMNS = ("phone", "created_on", "net_amount", "final_funnel", "status", "employee_name")
 
 
 def sale_facts(sales: pd.DataFrame) -> pd.DataFrame:
     """The sales columns the reporting needs (the CRM's `status` when it sends one)."""
     return sales[[c for c in SALE_COLUMNS if c in sales.columns]]
-
-
-class MetricsConfig(dg.Config):
-    as_of: str = Field(
-        default="",
-        description="Count everything before this date (YYYY-MM-DD); empty means today in Asia/Kolkata (D-1).",
-    )
-
-    def today(self) -> date:
-        return date.fromisoformat(self.as_of) if self.as_of.strip() else today()
 
 
 @table_asset("unmapped_sources")
@@ -87,7 +77,7 @@ def funnel_people(
 @table_asset("funnel_metrics_monthly", freshness_policy=DAILY)
 def funnel_metrics_monthly(
     context: dg.AssetExecutionContext,
-    config: MetricsConfig,
+    config: AsOfConfig,
     marketing_leads: pd.DataFrame,
     event_participants: pd.DataFrame,
     lead_first_touch: pd.DataFrame,
@@ -113,6 +103,24 @@ def funnel_metrics_monthly(
         }
     )
     return metrics
+
+
+@table_asset("funnel_cohorts", freshness_policy=DAILY)
+def funnel_cohorts(
+    context: dg.AssetExecutionContext,
+    config: AsOfConfig,
+    lead_first_touch: pd.DataFrame,
+    event_participants: pd.DataFrame,
+    assigned_leads_monthly: pd.DataFrame,
+    sales: pd.DataFrame,
+) -> pd.DataFrame:
+    """Each first-touch cohort followed down the funnel: registered, attended, assigned, converted."""
+    as_of = config.today()
+    cohorts = cohort_conversion(lead_first_touch, event_participants, assigned_leads_monthly, sale_facts(sales), as_of)
+    context.add_output_metadata(
+        {"counted_through": str(as_of - timedelta(days=1)), "latest_complete_cohorts": dg.MetadataValue.md(latest_complete_cohort_table(cohorts, as_of))}
+    )
+    return cohorts
 
 
 @table_asset("funnel_stages_monthly", freshness_policy=DAILY)
@@ -141,7 +149,9 @@ def reconciliation(context: dg.AssetExecutionContext) -> pd.DataFrame:
     return table
 
 
-EXPORTED_TABLES = ("funnel_metrics_monthly", "funnel_stages_monthly", "spend_by_funnel")
+EXPORTED_TABLES = (
+    "funnel_metrics_monthly", "funnel_stages_monthly", "spend_by_funnel", "funnel_cohorts", "sales_performance_monthly"
+)  # fmt: skip
 
 
 @dg.asset(group_name="reporting", kinds={"googlesheets"})
@@ -151,14 +161,22 @@ def google_sheet_export(
     funnel_metrics_monthly: pd.DataFrame,
     funnel_stages_monthly: pd.DataFrame,
     spend_by_funnel: pd.DataFrame,
+    funnel_cohorts: pd.DataFrame,
+    sales_performance_monthly: pd.DataFrame,
 ) -> dg.MaterializeResult:
-    """One tab per aggregate table (funnel_metrics_monthly, funnel_stages_monthly, spend_by_funnel) in the
+    """One tab per aggregate table (funnel_metrics_monthly, funnel_stages_monthly, spend_by_funnel, funnel_cohorts,
+    sales_performance_monthly) in the
     Google Sheet FUNNEL_EXPORT_SHEET, replaced on each run. Off when FUNNEL_EXPORT_SHEET is empty; the
     per-person tables never go to a sheet (a spreadsheet holds at most 10 million cells)."""
     if not sheets_export.enabled:
         context.log.info("FUNNEL_EXPORT_SHEET is not set: no Google Sheet export.")
         return dg.MaterializeResult(metadata={"exported": False})
-    tables = dict(zip(EXPORTED_TABLES, (funnel_metrics_monthly, funnel_stages_monthly, spend_by_funnel)))
+    tables = dict(
+        zip(
+            EXPORTED_TABLES,
+            (funnel_metrics_monthly, funnel_stages_monthly, spend_by_funnel, funnel_cohorts, sales_performance_monthly),
+        )
+    )
     with readable_failures():
         cells = sheets_export.write(tables)
     return dg.MaterializeResult(metadata={"exported": True, **{f"cells_{tab}": n for tab, n in cells.items()}})

@@ -7,15 +7,18 @@ refuses its input never stops the CRM tables from landing. In `daily_refresh` th
 first (its priority), so on a good day Part 2 sees this morning's attendance.
 """
 
+from datetime import timedelta
+
 import dagster as dg
 import pandas as pd
 
-from funnel_assets.defs.tables import landing_run, last_good, readable_failures, reconciliation, table_asset
+from funnel_assets.defs.tables import AsOfConfig, landing_run, last_good, readable_failures, reconciliation, table_asset
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import WarehouseIOManager
 from funnel_assets.lib.assignments import clean_assigned_leads, first_assignment_per_month
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.performance import performance_by_employee, top_employees_table
 from funnel_assets.lib.sales import enrich_sales, list_sales_to_map
 from funnel_assets.lib.zoom_events import attended_phones
 
@@ -106,3 +109,16 @@ def sales(
 def sales_to_map(sales: pd.DataFrame) -> pd.DataFrame:
     """The sales still counted as Miscellaneous: the ops person's monthly worklist."""
     return list_sales_to_map(sales)
+
+
+@table_asset("sales_performance_monthly")
+def sales_performance_monthly(
+    context: dg.AssetExecutionContext, config: AsOfConfig, assigned_leads_monthly: pd.DataFrame, sales: pd.DataFrame
+) -> pd.DataFrame:
+    """Each sales person's month: what they were handed and how much of it bought, and what they closed."""
+    as_of = config.today()
+    performance = performance_by_employee(assigned_leads_monthly, sales, as_of)
+    context.add_output_metadata(
+        {"counted_through": str(as_of - timedelta(days=1)), "top_employees": dg.MetadataValue.md(top_employees_table(performance, as_of))}
+    )
+    return performance

@@ -4,6 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from funnel_assets.defs.tables import reconciliation, table_asset, table_out
+from funnel_assets.io.drive_folder import DriveDropFolder
 from funnel_assets.io.drop_folder import ZoomDropFolder
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.lib.clock import now
@@ -34,10 +35,14 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
     if history is None:
         history = pd.DataFrame(columns=list(INGESTED_FILES_COLUMNS))
     known = set(history.loc[history["status"].isin([LOADED, REPLACED]), "sha256"])
+    # a Google Drive folder's new files are first copied into its local folder, which is then handled exactly
+    # as a local drop folder; a Google Sheets document, with no CSV to copy, is refused unread
+    from_drive = zoom_drop.copy_from_drive() if isinstance(zoom_drop, DriveDropFolder) else None
     # each file is read once: what is judged is what is archived, and what a file is checked against
     # (size, modification time, content) before its drop copy goes
     waiting = [dropped for dropped in map(zoom_drop.read, zoom_drop.waiting_files()) if dropped is not None]
     verdicts = judge_files(((dropped.path.name, dropped.content) for dropped in waiting), known)
+    refused_unread = from_drive.refusals() if from_drive else []
     ingested_at = now()
     for dropped, verdict in zip(waiting, verdicts):
         if verdict.status == LOADED:
@@ -52,7 +57,7 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
     loaded = loaded_history(archived, history, ingested_at)
     participants = participants_from_reports(loaded.current, mappings.event_mappings())
     rows_read = sum(person_rows(r) for r in loaded.current)
-    ledger = ingested_files_table(history, ledger_rows(verdicts, ingested_at), loaded.replaced_hashes)
+    ledger = ingested_files_table(history, ledger_rows(verdicts + refused_unread, ingested_at), loaded.replaced_hashes)
     # the ledger is written once every waiting file is archived: if anything before fails, the files
     # stay in the drop folder and the next run loads them again (their archived copies are reused)
     zoom_drop.write_ledger(ledger)
@@ -71,8 +76,20 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
             )
     for problem in loaded.unreadable:
         context.log.error(f"An archived Zoom report can no longer be read and was left out: {problem}")
+    drive_facts = {}
+    if from_drive is not None:
+        # why a file was not loaded goes where the ops person sees it: that file's description in Drive
+        notes = zoom_drop.tell_drive(verdicts, from_drive.refused, ingested_at)
+        for problem in notes.problems:
+            context.log.warning(problem)
+        drive_facts = {
+            "drive_files_copied_this_run": len(from_drive.copied),
+            "drive_notes_written_this_run": notes.written,
+            "drive_notes_not_written_yet": notes.pending,
+        }
 
-    counts = {status: sum(v.status == status for v in verdicts) for status in (LOADED, DUPLICATE, REJECTED)}
+    every_file = verdicts + refused_unread
+    counts = {status: sum(v.status == status for v in every_file) for status in (LOADED, DUPLICATE, REJECTED)}
     per_session = (
         participants.groupby(["event_date", "event_id", "event_name"], dropna=False)
         .agg(registrations=("registered", "sum"), attendees=("attended", "sum"), people=("event_id", "size"))
@@ -100,9 +117,10 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
     context.add_output_metadata(
         {
             **{f"files_{status}_this_run": n for status, n in counts.items()},
-            "files_still_arriving": len(zoom_drop.still_arriving()),
+            "files_still_arriving": len(zoom_drop.still_arriving()) + (len(from_drive.arriving) if from_drive else 0),
             "reports_replaced_by_corrections": len(loaded.replaced_hashes),
             "archived_reports_unreadable": len(loaded.unreadable),
+            **drive_facts,
         },
         output_name="ingested_files",
     )

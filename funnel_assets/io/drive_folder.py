@@ -1,0 +1,353 @@
+"""The Zoom drop folder kept in Google Drive (FUNNEL_ZOOM_DROP_DIR set to a Drive folder's address).
+
+The ops person drops the Zoom CSVs into a Drive folder shared with the service account. Each new
+file is copied once into a local folder under FUNNEL_DATA_DIR (`zoom_drive/`), and that folder is
+then handled exactly as a local drop folder (`drop_folder.py`): the same judging, archive,
+corrections, ledger and `ingested_files`. What differs is only how a file arrives, and where the
+ops person reads why one was not loaded.
+
+- Taken once. A Drive file is known by its ID and its content's checksum (Drive's md5Checksum).
+  Each version taken is recorded in `zoom_drive/ledger/drive_files.json`, beside the ledger: a
+  file left in Drive is never taken again, and a new version of it (a corrected report uploaded
+  over it: same ID, new content) is. The same content under another name and ID is taken, and the
+  ledger records it as `duplicate`: it adds nothing.
+- Left in Drive. The folder is the ops person's: files taken stay where they are, and the
+  pipeline's tokens can read files and write a file's description, never change a file's
+  content or delete it (see `sources/google_drive.py`).
+- Still uploading. Drive lists a file before its content is complete: no md5Checksum yet, a size
+  that is still changing, a modification time of a moment ago. A file is taken only when two
+  looks (the sensor's previous tick and this one; in a run, two listings `settle_seconds` apart)
+  see the same checksum, size and modification time, it has a checksum, and it was not modified
+  within the last `quiet_seconds`. Age alone proves nothing (an upload tool may keep the file's
+  own, older, time), so the two looks decide. The copy is checked against the checksum it was
+  listed with: a file replaced meanwhile waits for the next look.
+- Why a file was not loaded is written into that file's description in Drive (the file's Details
+  panel), starting "Not loaded into the funnel tables". A description rather than a `.reason.txt`
+  uploaded beside it: it stays with the file however the folder is sorted or the file renamed, it
+  adds no file to the folder for the sensor to pass over, and writing it needs only the
+  `drive.metadata` scope (a file's details, never its content), where uploading a file needs the
+  full `drive` scope. When a corrected version of that file loads, the note is cleared. A note that
+  could not be written (a folder shared as Viewer) is tried again on every run.
+- A Google Sheets document (a report opened in Sheets, or a CSV that Drive converted on upload) has
+  no CSV content to copy: it is refused unread, with a note saying to drop the CSV downloaded from
+  Zoom. It is never exported: a Sheet is not what Zoom wrote.
+- Sub-folders and other Google documents are left alone; shortcuts are never followed (as links
+  in the local folder are not), with a warning in the log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from funnel_assets.io.drop_folder import LEDGER, DropFolderError, ZoomDropFolder, _write_in_place
+from funnel_assets.io.sources import google_drive
+from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.sources.google_drive import GOOGLE_SHEET, SHORTCUT, DriveApi, DriveFile, drive_folder_id
+from funnel_assets.io.sources.http import HttpSettings
+from funnel_assets.lib.clock import now
+from funnel_assets.lib.zoom_ingest import REJECTED, Verdict
+
+RECORD = LEDGER.parent / "drive_files.json"
+COPIED = "copied"  # copied into the local folder, not judged yet
+NOTE_START = "Not loaded into the funnel tables"
+GOOGLE_APPS = "application/vnd.google-apps."
+GOOGLE_SHEET_REASON = (
+    "it is a Google Sheets document, not the CSV file downloaded from Zoom; only the CSV exactly as Zoom makes it "
+    "can be read, and a Sheet is never converted back. If Google Drive turned your upload into a Sheet, switch off "
+    "'Convert uploads' in Google Drive's Settings (the gear icon) before uploading again."
+)
+
+
+def note_text(reason: str, at: pd.Timestamp) -> str:
+    """The note a file not loaded carries in its Drive description, in the ops person's words."""
+    return (
+        f"{NOTE_START} ({at:%d %b %Y %H:%M}, India time).\n"
+        f"Why: {reason}\n"
+        "What to do: download the report from Zoom again (Reports > Webinars > Registration or Attendee report, "
+        "CSV) and drop the new CSV file into this folder. This file can then be deleted."
+    )
+
+
+def kind_of(file: DriveFile) -> str | None:
+    """What an entry of the folder is to the pipeline: `csv` (a report to take), `sheet` (a Google Sheets
+    document, refused unread), `shortcut` (never followed), or None (anything else, left alone)."""
+    if file.mime_type == SHORTCUT:
+        return "shortcut"
+    if file.mime_type == GOOGLE_SHEET:
+        return "sheet"
+    if file.mime_type.startswith(GOOGLE_APPS):
+        return None  # sub-folders, Docs, Forms...: not reports
+    if file.name.lower().endswith(".csv") and not file.name.startswith((".", "~$")):
+        return "csv"
+    return None
+
+
+def local_name(drive_name: str) -> str:
+    """A Drive name as one safe local file name: Drive allows '/' in a name, and any length."""
+    name = re.sub(r"[/\\\x00-\x1f]", "_", drive_name).strip()
+    if len(name.encode()) > 200:
+        name = name.encode()[:196].decode(errors="ignore") + ".csv"
+    # a hidden name would never be seen by the local folder's look (it skips those, as Office's lock files)
+    return "_" + name if name.startswith((".", "~$")) else name
+
+
+@dataclass(frozen=True)
+class Sorting:
+    """The folder's entries by what to do with them now (entries left alone and files taken before are in none)."""
+
+    ready: list[DriveFile]  # to take now, oldest first: CSV files to copy, Google Sheets documents to refuse
+    arriving: list[DriveFile]  # still uploading, or changed since the previous look
+    shortcuts: list[DriveFile]
+
+
+@dataclass(frozen=True)
+class DriveCopy:
+    """What a run took from Drive."""
+
+    copied: list[str]  # names in the local folder
+    refused: list[DriveFile]  # Google Sheets documents, refused unread
+    arriving: list[DriveFile]  # left for a later look
+
+    def refusals(self) -> list[Verdict]:
+        """The Google Sheets documents as the ledger records them: rejected, with no content to hash."""
+        return [Verdict(f.name, None, REJECTED, error=GOOGLE_SHEET_REASON) for f in self.refused]
+
+
+@dataclass(frozen=True)
+class DriveNotes:
+    """The notes written in Drive this run, and those still to write (with why, in plain words)."""
+
+    written: int
+    pending: int
+    problems: list[str]
+
+
+class DriveDropFolder(ZoomDropFolder):
+    """The drop folder for Zoom reports kept in Google Drive, copied into a local folder handled as the local one."""
+
+    directory: str = Field(
+        description="Local copy of the Drive folder (FUNNEL_DATA_DIR/zoom_drive): files taken from Drive are judged, "
+        "archived and listed here exactly as in a local drop folder."
+    )
+    drive_folder: str = Field(description="The Google Drive folder's address (FUNNEL_ZOOM_DROP_DIR).")
+    google_service_account_file: str | None = Field(
+        default=None, description="Service-account JSON the folder is shared with (GOOGLE_SERVICE_ACCOUNT_FILE)."
+    )
+    drive_api_url: str | None = Field(default=None, description="The Google Drive API's address; Google's when empty.")
+    quiet_seconds: float = Field(
+        default=60.0,
+        description="A file modified in Drive this recently is left for a later look: Drive lists a file before its "
+        "upload has finished.",
+    )
+    connect_timeout_seconds: float = Field(default=10.0, description="Seconds to wait for a connection to Google.")
+    read_timeout_seconds: float = Field(default=120.0, description="Seconds to wait for the next bytes of an answer.")
+    max_attempts: int = Field(default=5, description="Tries per Drive call before giving up (429, 5xx, rate limits).")
+    backoff_seconds: float = Field(default=2.0, description="First wait between tries; doubles each time.")
+    max_file_bytes: int = Field(default=200 * 1024**2, description="Largest file copied from Drive.")
+
+    # -- Drive -----------------------------------------------------------------------------------
+
+    @property
+    def folder_id(self) -> str:
+        return drive_folder_id(self.drive_folder)
+
+    def drive(self, scopes: tuple[str, ...] | None = None) -> DriveApi:
+        """The Drive API with a token of exactly these scopes: read-only unless a note is to be written."""
+        settings = HttpSettings(
+            connect_timeout=self.connect_timeout_seconds,
+            read_timeout=self.read_timeout_seconds,
+            max_attempts=self.max_attempts,
+            backoff_seconds=self.backoff_seconds,
+            max_bytes=self.max_file_bytes,
+        )
+        return DriveApi(
+            self.google_service_account_file,
+            scopes or google_drive.READ_SCOPES,
+            settings,
+            api_url=self.drive_api_url or google_drive.DRIVE_API,
+            label="The Zoom drop folder in Google Drive",
+        )
+
+    def listing(self, api: DriveApi | None = None) -> list[DriveFile]:
+        """The folder's entries as Drive lists them now."""
+        return (api or self.drive()).list_folder(self.folder_id)
+
+    def sort(self, earlier: Mapping[str, tuple], listing: list[DriveFile]) -> Sorting:
+        """Which entries to take now: seen alike by the earlier look (by file ID), complete and quiet, and not
+        taken before."""
+        taken = self.taken()
+        moment = datetime.now(timezone.utc)
+        ready, arriving, shortcuts = [], [], []
+        for file in listing:
+            kind = kind_of(file)
+            if kind == "shortcut":
+                shortcuts.append(file)
+            elif kind is None or (file.id, file.version) in taken:
+                continue
+            elif tuple(earlier.get(file.id) or ()) != file.look or (kind == "csv" and not self._complete(file, moment)):
+                arriving.append(file)
+            else:
+                ready.append(file)
+        ready.sort(key=lambda f: (f.modified_time or "", f.name))
+        return Sorting(ready, arriving, shortcuts)
+
+    def _complete(self, file: DriveFile, moment: datetime) -> bool:
+        """Its content is whole (Drive gives a checksum) and it has not been touched within `quiet_seconds`."""
+        if file.md5 is None:
+            return False
+        modified = file.modified
+        return modified is None or (moment - modified).total_seconds() >= self.quiet_seconds
+
+    def warn_about_shortcuts(self, shortcuts: Iterable[DriveFile], log) -> None:
+        for shortcut in shortcuts:
+            log.warning(
+                f"{shortcut.name} in the Drive folder is a shortcut, not a file, and was not read: drop the "
+                "report itself."
+            )
+
+    # -- taking files ------------------------------------------------------------------------------
+
+    def copy_from_drive(self) -> DriveCopy:
+        """Copy the files ready in Drive into the local folder and record them as taken: two listings
+        `settle_seconds` apart, as the local folder's step looks twice, so a run that no sensor started
+        (daily_refresh) never takes a file still uploading. One file per local name at a time (Drive allows two
+        files of one name): the other waits for the next run."""
+        api = self.drive()
+        first = self.listing(api)
+        first_sorting = self.sort({}, first)  # against no earlier look: whatever is new counts as arriving
+        self.warn_about_shortcuts(first_sorting.shortcuts, dg.get_dagster_logger())
+        if not first_sorting.arriving:
+            return DriveCopy([], [], [])  # nothing new: no second look needed
+        self.pause_between_looks()
+        sorting = self.sort({file.id: file.look for file in first}, self.listing(api))
+        copied, arriving = [], list(sorting.arriving)
+        in_local_folder = {path.name for path in self.looks()}
+        records = self.read_record()
+        try:
+            for file in (f for f in sorting.ready if kind_of(f) == "csv"):
+                name = local_name(file.name)
+                content = None if name in in_local_folder else api.download(file)
+                if content is None or hashlib.md5(content, usedforsecurity=False).hexdigest() != file.md5:
+                    arriving.append(file)  # a namesake waiting, deleted, or replaced since it was listed
+                    continue
+                self._place(name, content)
+                in_local_folder.add(name)
+                records.append(_record(file, name, hashlib.sha256(content).hexdigest()))
+                copied.append(name)
+        finally:
+            if copied:  # what was copied is recorded even if a later download fails: never taken twice
+                self.write_record(records)
+        return DriveCopy(copied, [f for f in sorting.ready if kind_of(f) == "sheet"], arriving)
+
+    def _place(self, name: str, content: bytes) -> None:
+        """The copy, written whole or not at all, never through a link (drop_folder's own writing)."""
+        with self._subfolder(".") as folder:
+            _write_in_place(folder, self.path / name, content, replace=False)
+
+    # -- telling the ops person ------------------------------------------------------------------
+
+    def tell_drive(self, verdicts: Iterable[Verdict], refused: Iterable[DriveFile], at: pd.Timestamp) -> DriveNotes:
+        """After the ledger is written: record what became of each file taken from Drive, and write into the
+        description of each one not loaded why (or clear such a note once a corrected version of the file loads)."""
+        rows = self.read_record()
+        copied = {(row["copied_as"], row["sha256"]): row for row in rows if row["status"] == COPIED}
+        for verdict in verdicts:
+            row = copied.pop((verdict.file_name, verdict.sha256), None)
+            if row is not None:  # None: a file put into the local folder by hand, not taken from Drive
+                _settle(row, verdict.status, verdict.error, at)
+        for file in refused:
+            row = _record(file, None, None)
+            _settle(row, REJECTED, GOOGLE_SHEET_REASON, at)
+            rows.append(row)
+        notes = self._write_notes(rows)
+        self.write_record(rows)
+        return notes
+
+    def _write_notes(self, rows: list[dict]) -> DriveNotes:
+        """Every note still to write, newest version of each file only; one that fails waits for the next run."""
+        newest = {row["file_id"]: row for row in rows}  # rows are kept in the order taken
+        for row in rows:
+            if row["note_state"] == "pending" and newest[row["file_id"]] is not row:
+                row["note_state"] = "superseded"  # a later version of the file was taken since
+        pending = [row for row in rows if row["note_state"] == "pending"]
+        if not pending:
+            return DriveNotes(0, 0, [])
+        problems: list[str] = []
+        try:
+            api = self.drive(google_drive.NOTE_SCOPES)
+        except SourceError as exc:
+            return DriveNotes(0, len(pending), [str(exc)])
+        written = 0
+        for row in pending:
+            try:
+                found = api.set_description(row["file_id"], row["note"])
+            except SourceError as exc:
+                problems.append(str(exc))
+                continue
+            row["note_state"] = "written" if found else "file deleted"
+            written += found
+        return DriveNotes(written, len(pending) - written, list(dict.fromkeys(problems)))
+
+    # -- the record of files taken ---------------------------------------------------------------
+
+    def read_record(self) -> list[dict]:
+        """Every version of a Drive file ever taken, in the order taken (empty before the first)."""
+        path = self.path / RECORD
+        for part in (path.parent, path):
+            if part.is_symlink():
+                raise DropFolderError(f"{part} is a link: the pipeline never reads through links. Remove it.")
+        if not path.is_file():
+            return []
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise DropFolderError(
+                f"{path} cannot be read ({exc.__class__.__name__}). It lists the Google Drive files already taken: "
+                "restore it from a backup, or remove it to have every file in the Drive folder looked at again (those "
+                "already loaded are then recorded as duplicates and add nothing)."
+            ) from None
+
+    def write_record(self, rows: list[dict]) -> None:
+        """Replace the record, whole or not at all, never through a link."""
+        content = json.dumps(rows, indent=1, ensure_ascii=False).encode("utf-8")
+        with self._subfolder(RECORD.parent) as folder:
+            _write_in_place(folder, self.path / RECORD, content, replace=True)
+
+    def taken(self) -> set[tuple[str, str]]:
+        """(file ID, version) of every file ever taken."""
+        return {(row["file_id"], row["version"]) for row in self.read_record()}
+
+
+def _record(file: DriveFile, copied_as: str | None, sha256: str | None) -> dict:
+    return {
+        "file_id": file.id,
+        "version": file.version,
+        "name": file.name,
+        "copied_as": copied_as,
+        "sha256": sha256,
+        "modified_time": file.modified_time,
+        "taken_at": now().isoformat(),
+        "status": COPIED,
+        "note": None,
+        "note_state": "none",
+        # a note of ours on an earlier version, to clear if this one loads
+        "had_our_note": file.description.startswith(NOTE_START),
+    }
+
+
+def _settle(row: dict, status: str, reason: str | None, at: pd.Timestamp) -> None:
+    """What became of a file taken, and the note its description should carry."""
+    row["status"] = status
+    if status == REJECTED:
+        row["note"], row["note_state"] = note_text(reason or "it could not be read", at), "pending"
+    elif row["had_our_note"]:
+        row["note"], row["note_state"] = "", "pending"  # a corrected version loaded: the old note would mislead

@@ -1,0 +1,420 @@
+"""The Zoom drop folder kept in Google Drive, against the local Google stand-in (support/google_standin.py).
+
+The stand-in is a real HTTP server that behaves as Drive documents: it grants a token exactly
+the scopes asked for and refuses a call they do not cover, hides a folder not shared with the
+account (404 "File not found: <id>."), lists a file still uploading without an md5Checksum, and
+refuses to download a Google Sheets document. Everything on our side (google-auth signing a real
+JWT, the Drive calls, the copy into the local folder, judging, archive, ledger, notes) runs for
+real. The one seam: `google_drive.DRIVE_API`, Google's address, points at the stand-in.
+"""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import pytest
+
+from funnel_assets.definitions import build_definitions
+from funnel_assets.defs.resources import zoom_drop_folder
+from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
+from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
+from funnel_assets.io.drive_folder import NOTE_START, DriveDropFolder
+from funnel_assets.io.drop_folder import ZoomDropFolder
+from funnel_assets.io.mappings import Mappings
+from funnel_assets.io.sources import google_drive
+from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.sources.google_drive import drive_folder_id
+from funnel_assets.io.warehouse import Warehouse
+from funnel_assets.settings import PROJECT_ROOT, Settings
+from funnel_assets_tests.conftest import io_manager_for
+from funnel_assets_tests.support.google_standin import (
+    ACCOUNT,
+    DRIVE_METADATA,
+    DRIVE_READONLY,
+    GoogleStandin,
+    google_standin,  # noqa: F401 (fixture)
+)
+from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
+
+START = "Nov 3, 2025 07:00 PM"
+ASHA = {"first": "Asha", "last": "K", "email": "asha@x.com", "phone": "9876543210", "registered": "Oct 30, 2025 10:02 AM"}
+RAVI = {"first": "Ravi", "last": "P", "email": "ravi@x.com", "phone": "9876500000", "registered": "Oct 31, 2025 10:02 AM"}
+JOINED = [("Nov 3, 2025 07:01 PM", "Nov 3, 2025 07:30 PM", 29), ("Nov 3, 2025 07:35 PM", "Nov 3, 2025 08:30 PM", 55)]
+REGISTRATIONS = registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA, RAVI])
+ATTENDANCE = attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, RAVI])
+OLD = 600  # seconds since a file finished uploading: long past the quiet minute
+
+
+@pytest.fixture(autouse=True)
+def drive_at_the_standin(google_standin: GoogleStandin, monkeypatch) -> None:
+    monkeypatch.setattr(google_drive, "DRIVE_API", google_standin.drive_api)
+
+
+@pytest.fixture
+def account_file(google_standin: GoogleStandin, tmp_path) -> str:
+    return google_standin.service_account_file(tmp_path)
+
+
+def address(folder: str) -> str:
+    return f"https://drive.google.com/drive/folders/{folder}?usp=sharing"
+
+
+def drive_folder(tmp_path, folder: str, account_file: str, **options) -> DriveDropFolder:
+    """The resource as the definitions make it, without the pauses a test does not need."""
+    options.setdefault("settle_seconds", 0)
+    return DriveDropFolder(
+        directory=str(tmp_path / "data" / "zoom_drive"),
+        drive_folder=address(folder),
+        google_service_account_file=account_file,
+        backoff_seconds=0.01,
+        **options,
+    )
+
+
+def tick(zoom_drop: ZoomDropFolder, cursor: str | None = None):
+    with dg.instance_for_test() as instance:
+        return zoom_drop_sensor(dg.build_sensor_context(instance=instance, cursor=cursor, resources={"zoom_drop": zoom_drop}))
+
+
+def run(
+    zoom_drop: ZoomDropFolder, warehouse: Warehouse, *, success: bool = True, instance: dg.DagsterInstance | None = None
+) -> dg.ExecuteInProcessResult:
+    result = dg.materialize(
+        [zoom_reports, bootcamp_attendance],
+        resources={
+            "zoom_drop": zoom_drop,
+            "mappings": Mappings(directory=str(PROJECT_ROOT / "mappings")),
+            "io_manager": io_manager_for(warehouse),
+        },
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert result.success is success
+    return result
+
+
+def logged(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> str:
+    """Every line the run wrote to its log."""
+    return "\n".join(entry.user_message for entry in instance.all_logs(result.run_id))
+
+
+def step_error(result: dg.ExecuteInProcessResult) -> str:
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    error, messages = failure.step_failure_data.error, []
+    while error is not None:  # Dagster's own wrapper first, then the error the step raised
+        messages.append(error.message)
+        error = error.cause
+    return "\n".join(messages)
+
+
+def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
+    event = next(e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == asset)
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def statuses(warehouse: Warehouse) -> dict[str, str]:
+    return warehouse.read_table("ingested_files").set_index("file_name")["status"].to_dict()
+
+
+# ---- addresses and wiring ----------------------------------------------------------------------------
+
+
+def test_a_drive_folder_address_in_any_form_the_browser_gives(tmp_path):
+    folder = "1AbCdEfGhIjKlMnOpQrStUvWxYz012345"
+    for given in (
+        f"https://drive.google.com/drive/folders/{folder}",
+        f"https://drive.google.com/drive/folders/{folder}?usp=sharing",
+        f"https://drive.google.com/drive/u/0/folders/{folder}",
+        f"https://drive.google.com/drive/u/1/folders/{folder}?usp=drive_link",
+        f"https://drive.google.com/open?id={folder}",
+    ):
+        assert drive_folder_id(given) == folder, given
+    with pytest.raises(SourceError, match="a single file's address"):
+        drive_folder_id(f"https://drive.google.com/file/d/{folder}/view?usp=sharing")
+
+    settings = Settings.from_env({"FUNNEL_DATA_DIR": str(tmp_path), "FUNNEL_ZOOM_DROP_DIR": address(folder)})
+    assert settings.zoom_drop_drive_folder == address(folder)
+    assert settings.zoom_drop_dir == tmp_path / "zoom_drive", "copied under FUNNEL_DATA_DIR, handled as a local folder"
+    assert type(zoom_drop_folder(settings)) is DriveDropFolder
+
+    local = Settings.from_env({"FUNNEL_DATA_DIR": str(tmp_path), "FUNNEL_ZOOM_DROP_DIR": str(tmp_path / "drop")})
+    assert local.zoom_drop_drive_folder is None and local.zoom_drop_dir == tmp_path / "drop"
+    assert type(zoom_drop_folder(local)) is ZoomDropFolder, "the local folder stays the default, as it was"
+    assert type(zoom_drop_folder(Settings.from_env({"FUNNEL_DATA_DIR": str(tmp_path)}))) is ZoomDropFolder
+
+
+# ---- end to end, through the project's own wiring ----------------------------------------------------
+
+
+def project(tmp_path, folder: str, account_file: str, warehouse: Warehouse) -> dg.Definitions:
+    """The project's definitions as `definitions.py` builds them, with FUNNEL_ZOOM_DROP_DIR a Drive folder."""
+    return build_definitions(
+        Settings.from_env(
+            {
+                "FUNNEL_DATA_DIR": str(tmp_path / "data"),
+                "FUNNEL_ZOOM_DROP_DIR": address(folder),
+                "GOOGLE_SERVICE_ACCOUNT_FILE": account_file,
+                "FUNNEL_MAPPINGS_DIR": str(PROJECT_ROOT / "mappings"),
+                "FUNNEL_WAREHOUSE_URL": warehouse.url,
+                "FUNNEL_WAREHOUSE_SCHEMA": warehouse.schema_name,
+                "FUNNEL_EXPORT_DIR": "off",
+            }
+        )
+    )
+
+
+def test_end_to_end_through_the_sensor_each_file_taken_once_and_left_in_drive(
+    tmp_path, google_standin, account_file, warehouse
+):
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    registrations = google_standin.add_drive_file(folder, "reg.csv", REGISTRATIONS, modified_seconds_ago=OLD + 60)
+    attendance = google_standin.add_drive_file(folder, "att.csv", ATTENDANCE, modified_seconds_ago=OLD + 30)
+    # the same report downloaded twice and renamed: another name and ID, the same md5Checksum
+    renamed = google_standin.add_drive_file(folder, "ACCA attendees (1).csv", ATTENDANCE, modified_seconds_ago=OLD)
+    # a report opened in Google Sheets instead of the CSV
+    sheet = google_standin.add_google_sheet(folder, "ACCA Masterclass attendees", modified_seconds_ago=OLD)
+    defs = project(tmp_path, folder, account_file, warehouse)
+    sensor, job = defs.resolve_sensor_def("zoom_drop_sensor"), defs.resolve_job_def("zoom_ingest")
+
+    with dg.instance_for_test() as instance:
+
+        def evaluate(cursor):
+            with dg.build_sensor_context(instance=instance, cursor=cursor, resources=defs.resources) as context:
+                return sensor(context)
+
+        first = evaluate(None)
+        assert not first.run_requests, "a file is taken only once two looks agree"
+        second = evaluate(first.cursor)
+        assert len(second.run_requests) == 1 and second.run_requests[0].run_key.startswith("zoom-drive-")
+        result = job.execute_in_process(instance=instance, tags=second.run_requests[0].tags)
+        assert result.success
+
+        people = warehouse.read_table("event_participants")
+        assert sorted(people["email"]) == ["asha@x.com", "ravi@x.com"]
+        asha = people[people["phone"].eq("9876543210")].iloc[0]
+        assert bool(asha["registered"]) and bool(asha["attended"]) and asha["minutes_in_session"] == 84
+        ledger = warehouse.read_table("ingested_files").set_index("file_name")
+        assert ledger["status"].to_dict() == {
+            "reg.csv": "loaded",
+            "att.csv": "loaded",
+            "ACCA attendees (1).csv": "duplicate",
+            "ACCA Masterclass attendees": "rejected",
+        }
+        assert "Google Sheets document" in ledger.loc["ACCA Masterclass attendees", "error"]
+
+        # the reason is where the ops person sees it: the Sheet's description in Drive
+        note = google_standin.drive_file(sheet).description
+        assert note.startswith(NOTE_START) and "Google Sheets document, not the CSV file downloaded from Zoom" in note
+        assert "download the report from Zoom again" in note
+        for taken in (registrations, attendance, renamed, sheet):
+            assert google_standin.drive_file(taken).parent == folder, "files stay in Drive"
+        assert google_standin.drive_file(attendance).description == ""
+        assert {c.target for c in google_standin.calls_of("DriveFiles.Update")} == {sheet}
+        assert sheet not in {c.target for c in google_standin.calls_of("DriveFiles.Download")}, "a Sheet is never exported"
+        # each token asked for exactly what its calls need: read-only to look and copy, details to write a note
+        assert {grant.scopes for grant in google_standin.grants} == {frozenset({DRIVE_READONLY}), frozenset({DRIVE_METADATA})}
+        listing = google_standin.calls_of("DriveFiles.List")[0].query
+        assert listing["q"] == f"'{folder}' in parents and trashed = false"
+        assert listing["supportsAllDrives"] == listing["includeItemsFromAllDrives"] == "true"
+
+        # the files stay in Drive, and are never taken again: not by the sensor, not by a full refresh
+        third = evaluate(second.cursor)
+        assert not third.run_requests and "no new Zoom files" in third.skip_reason.skip_message
+        downloads = len(google_standin.calls_of("DriveFiles.Download"))
+        assert job.execute_in_process(instance=instance).success
+        assert len(google_standin.calls_of("DriveFiles.Download")) == downloads
+        assert warehouse.row_count("ingested_files") == 4 and warehouse.row_count("event_participants") == 2
+
+
+def test_a_folder_not_shared_with_the_service_account_says_to_share_it(tmp_path, google_standin, account_file, sqlite_warehouse):
+    folder = google_standin.add_drive_folder()  # shared with nobody
+    google_standin.add_drive_file(folder, "att.csv", ATTENDANCE, modified_seconds_ago=OLD)
+    zoom_drop = drive_folder(tmp_path, folder, account_file)
+
+    with pytest.raises(SourceError) as raised:
+        tick(zoom_drop)
+    message = str(raised.value)
+    assert f"add {ACCOUNT} as Editor" in message and "Share" in message
+    assert [c.status for c in google_standin.calls_of("DriveFiles.List")] == [404], "Drive's answer, not retried"
+
+    result = run(zoom_drop, sqlite_warehouse, success=False)
+    assert f"add {ACCOUNT} as Editor" in step_error(result)
+    assert "ya29." not in message and "private_key" not in message, "no secret in the message"
+
+
+# ---- a file still being uploaded ----------------------------------------------------------------------
+
+FIRST_PART = ATTENDANCE[: ATTENDANCE.index("Yes,Asha")]
+
+
+def test_a_file_still_uploading_is_taken_once_two_looks_see_it_whole(tmp_path, google_standin, account_file, sqlite_warehouse):
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    # Drive lists it before its content is complete: size 0, no md5Checksum; a download gives what has arrived
+    uploading = google_standin.add_drive_file(folder, "att.csv", FIRST_PART, uploading=True, modified_seconds_ago=OLD)
+    zoom_drop = drive_folder(tmp_path, folder, account_file)
+
+    first = tick(zoom_drop)
+    second = tick(zoom_drop, first.cursor)
+    assert not second.run_requests and "still uploading" in second.skip_reason.skip_message, "no checksum yet"
+    run(zoom_drop, sqlite_warehouse)
+    assert sqlite_warehouse.row_count("ingested_files") == 0, "a run no sensor started (daily_refresh) waits too"
+
+    google_standin.upload(uploading, ATTENDANCE)  # finished a moment ago
+    finished = tick(zoom_drop, second.cursor)
+    assert not finished.run_requests, "changed since the last look"
+    quiet = tick(zoom_drop, finished.cursor)
+    assert not quiet.run_requests, "modified within the last minute: Drive may still be settling it"
+
+    google_standin.upload(uploading, ATTENDANCE, modified_seconds_ago=120)
+    settled = tick(zoom_drop, tick(zoom_drop, quiet.cursor).cursor)
+    assert len(settled.run_requests) == 1
+    run(zoom_drop, sqlite_warehouse)
+    assert statuses(sqlite_warehouse) == {"att.csv": "loaded"}
+    assert sqlite_warehouse.row_count("event_participants") == 2, "the whole file, not the part listed at first"
+    assert not google_standin.calls_of("DriveFiles.Update"), "nothing to tell: it loaded"
+
+
+def test_a_run_takes_a_file_only_if_its_own_two_looks_agree_and_the_copy_matches_the_checksum(
+    tmp_path, google_standin, account_file, sqlite_warehouse, monkeypatch
+):
+    """A run no sensor started (daily_refresh) looks twice itself, and checks the copy against the listing."""
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    file_id = google_standin.add_drive_file(folder, "att.csv", FIRST_PART, modified_seconds_ago=OLD)
+
+    class UploadGoesOnBetweenLooks(DriveDropFolder):
+        def pause_between_looks(self) -> None:
+            google_standin.upload(file_id, ATTENDANCE, modified_seconds_ago=OLD)
+
+    changing = UploadGoesOnBetweenLooks(
+        directory=str(tmp_path / "data" / "zoom_drive"), drive_folder=address(folder),
+        google_service_account_file=account_file, settle_seconds=0,
+    )  # fmt: skip
+    result = run(changing, sqlite_warehouse)
+    assert sqlite_warehouse.row_count("ingested_files") == 0
+    assert metadata(result, "ingested_files")["files_still_arriving"] == 1
+
+    # a new version lands after the listing and before the copy: the copy does not match the listed checksum
+    download = google_drive.DriveApi.download
+
+    def replaced_meanwhile(api, file):
+        google_standin.upload(file_id, REGISTRATIONS, modified_seconds_ago=OLD)
+        return download(api, file)
+
+    monkeypatch.setattr(google_drive.DriveApi, "download", replaced_meanwhile)
+    run(drive_folder(tmp_path, folder, account_file), sqlite_warehouse)
+    assert sqlite_warehouse.row_count("ingested_files") == 0, "left for the next run"
+    monkeypatch.setattr(google_drive.DriveApi, "download", download)
+
+    run(drive_folder(tmp_path, folder, account_file), sqlite_warehouse)
+    assert statuses(sqlite_warehouse) == {"att.csv": "loaded"}
+    assert sqlite_warehouse.read_table("ingested_files")["report_type"].tolist() == ["webinar_registration"]
+
+
+# ---- duplicates, corrections, notes ----------------------------------------------------------------------
+
+
+def test_a_renamed_duplicate_adds_nothing_and_a_corrected_version_clears_the_note(
+    tmp_path, google_standin, account_file, sqlite_warehouse
+):
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    zoom_drop = drive_folder(tmp_path, folder, account_file)
+    google_standin.add_drive_file(folder, "att.csv", ATTENDANCE, modified_seconds_ago=OLD)
+    run(zoom_drop, sqlite_warehouse)
+    first = sqlite_warehouse.read_table("event_participants")
+
+    google_standin.add_drive_file(folder, "att renamed.csv", ATTENDANCE, modified_seconds_ago=OLD)
+    result = run(zoom_drop, sqlite_warehouse)
+    assert metadata(result, "ingested_files")["files_duplicate_this_run"] == 1
+    assert statuses(sqlite_warehouse)["att renamed.csv"] == "duplicate"
+    assert sqlite_warehouse.read_table("event_participants").equals(first)
+
+    # a report cut short is rejected, with the reason in its description in Drive
+    whole = attendee_report("CFA Talk", "845 1111 2222", START, [{**ASHA, "joins": JOINED}, {**RAVI, "joins": JOINED[:1]}])
+    cut = google_standin.add_drive_file(folder, "cfa.csv", whole[: whole.index("Yes,Asha") + 30], modified_seconds_ago=OLD)
+    run(zoom_drop, sqlite_warehouse)
+    note = google_standin.drive_file(cut).description
+    assert note.startswith(NOTE_START) and "cut short" in note
+    assert (tmp_path / "data" / "zoom_drive" / "rejected").is_dir(), "set aside locally as in a local drop folder"
+
+    # the ops person uploads the whole report over it (Drive keeps the ID): taken again, loaded, the note cleared
+    google_standin.upload(cut, whole, modified_seconds_ago=OLD)
+    run(zoom_drop, sqlite_warehouse)
+    assert google_standin.drive_file(cut).description == ""
+    rows = sqlite_warehouse.read_table("ingested_files")
+    assert rows.loc[rows["file_name"].eq("cfa.csv"), "status"].tolist() == ["rejected", "loaded"]
+    assert set(sqlite_warehouse.read_table("event_participants")["event_name"]) == {"ACCA Masterclass", "CFA Talk"}
+
+
+def test_a_note_refused_is_kept_and_written_once_the_folder_allows_it(tmp_path, google_standin, account_file, sqlite_warehouse):
+    folder = google_standin.add_drive_folder(readers=(ACCOUNT,))  # shared as Viewer: it can read, not write
+    sheet = google_standin.add_google_sheet(folder, "Registrations", modified_seconds_ago=OLD)
+    zoom_drop, instance = drive_folder(tmp_path, folder, account_file), dg.DagsterInstance.ephemeral()
+    result = run(zoom_drop, sqlite_warehouse, instance=instance)
+    assert statuses(sqlite_warehouse) == {"Registrations": "rejected"}, "the data path does not wait on a note"
+    assert metadata(result, "ingested_files")["drive_notes_not_written_yet"] == 1
+    assert f"Share the folder with {ACCOUNT} as Editor" in logged(instance, result)
+    assert google_standin.calls_of("DriveFiles.Update")[0].status == 403
+
+    google_standin.drive_file(folder).writers.add(ACCOUNT)
+    result = run(zoom_drop, sqlite_warehouse)
+    assert google_standin.drive_file(sheet).description.startswith(NOTE_START)
+    assert metadata(result, "ingested_files")["drive_notes_written_this_run"] == 1
+    assert statuses(sqlite_warehouse) == {"Registrations": "rejected"}, "refused once, not again"
+
+
+# ---- scopes: the stand-in refuses what a token does not cover -------------------------------------------
+
+
+def test_a_token_without_the_scope_a_call_needs_is_refused(tmp_path, google_standin, account_file, sqlite_warehouse, monkeypatch):
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    google_standin.add_drive_file(folder, "att.csv", "not a Zoom report\n", modified_seconds_ago=OLD)
+    zoom_drop = drive_folder(tmp_path, folder, account_file)
+
+    # metadata.readonly can list the folder but not download a file's content
+    monkeypatch.setattr(google_drive, "READ_SCOPES", ("https://www.googleapis.com/auth/drive.metadata.readonly",))
+    result = run(zoom_drop, sqlite_warehouse, success=False)
+    assert "insufficient authentication scopes" in step_error(result) and "Report this as a bug" in step_error(result)
+    assert [c.status for c in google_standin.calls_of("DriveFiles.Download")] == [403], "refused, never retried"
+    monkeypatch.undo()
+    monkeypatch.setattr(google_drive, "DRIVE_API", google_standin.drive_api)
+
+    # drive.readonly cannot write a description: the file is rejected, the note waits, the refusal is explained
+    monkeypatch.setattr(google_drive, "NOTE_SCOPES", google_drive.READ_SCOPES)
+    instance = dg.DagsterInstance.ephemeral()
+    result = run(zoom_drop, sqlite_warehouse, instance=instance)
+    assert statuses(sqlite_warehouse) == {"att.csv": "rejected"}
+    assert [c.status for c in google_standin.calls_of("DriveFiles.Update")] == [403]
+    assert metadata(result, "ingested_files")["drive_notes_not_written_yet"] == 1
+    assert "drive.readonly, which does not cover it" in logged(instance, result)
+    record = json.loads((tmp_path / "data" / "zoom_drive" / "ledger" / "drive_files.json").read_text())
+    assert [row["note_state"] for row in record] == ["pending"]
+
+
+# ---- shared drives, paging, Drive's rate limit ------------------------------------------------------------
+
+
+def test_a_folder_in_a_shared_drive_listed_page_by_page_through_a_rate_limit(
+    tmp_path, google_standin, account_file, sqlite_warehouse
+):
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,), shared_drive=True)
+    google_standin.add_drive_file(folder, "reg.csv", REGISTRATIONS, modified_seconds_ago=OLD)
+    google_standin.add_drive_file(folder, "att.csv", ATTENDANCE, modified_seconds_ago=OLD)
+    google_standin.add_drive_file(folder, "notes.txt", "not a report", mime_type="text/plain", modified_seconds_ago=OLD)
+    google_standin.drive_page_size = 1
+    google_standin.fail("DriveFiles.List", 403, reason="userRateLimitExceeded")  # Drive's rate limit is a 403 too
+
+    run(drive_folder(tmp_path, folder, account_file), sqlite_warehouse)
+    assert statuses(sqlite_warehouse) == {"reg.csv": "loaded", "att.csv": "loaded"}, "the text file is left alone"
+    lists = google_standin.calls_of("DriveFiles.List")
+    assert lists[0].status == 403 and all(c.status == 200 for c in lists[1:])
+    assert any("pageToken" in c.query for c in lists), "page after page"
+    assert all(c.query.get("supportsAllDrives") == "true" for c in google_standin.calls_of("DriveFiles.Download"))
+
+
+def test_the_drive_api_not_enabled_for_the_project_says_where_to_enable_it(tmp_path, google_standin, account_file):
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    google_standin.fail("DriveFiles.List", 403, reason="accessNotConfigured")
+    with pytest.raises(SourceError, match="APIs & Services > Library > Google Drive API"):
+        tick(drive_folder(tmp_path, folder, account_file))
+    assert len(google_standin.calls_of("DriveFiles.List")) == 1, "not a rate limit: not retried"
