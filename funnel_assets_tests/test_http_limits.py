@@ -264,6 +264,7 @@ def crm(url: str, **kwargs) -> CrmApi:
 def test_a_token_is_never_sent_over_plain_http_to_another_machine(http_server, monkeypatch, query_parameter):
     """The scripted server stands as the network's proxy: before the fix it received the token in clear."""
     monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
+    monkeypatch.setenv("CRM_ASSIGNED_LEADS_URL", "http://crm.example.com/api/leads.csv")  # as the server names it
     for name in ("HTTP_PROXY", "http_proxy"):
         monkeypatch.setenv(name, http_server.url(""))
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
@@ -283,6 +284,7 @@ def test_a_token_may_go_over_plain_http_to_this_machine(host, monkeypatch, tmp_p
         server.routes["/dump"] = unannounced(CSV)
         url = server.url("/dump").replace("127.0.0.1", host)
         monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
+        monkeypatch.setenv("CRM_SALES_URL", url)  # as the server names it
         assert len(crm(url).read("run-1", "sales")) == 1
         assert server.seen[0].headers["Authorization"] == f"Bearer {TOKEN}"
     finally:

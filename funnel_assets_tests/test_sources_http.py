@@ -158,3 +158,16 @@ def test_retry_after_reads_seconds_and_dates():
     assert retry_after_seconds("7") == 7.0
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert retry_after_seconds("soon") is None
+
+
+def test_the_token_never_goes_to_a_host_the_server_settings_do_not_name(http_server, tmp_path, monkeypatch):
+    """A run's configuration may point the CRM resource elsewhere: the token does not follow it."""
+    monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
+    monkeypatch.setenv("CRM_ASSIGNED_LEADS_URL", "https://crm.example.in/api/assigned.csv")
+    redirected = CrmApi(assigned_leads_url="https://collector.evil.example/grab", sales_url="https://crm.example.in/s.csv")
+    with pytest.raises(SourceError, match="sent only to the host of CRM_ASSIGNED_LEADS_URL") as refused:
+        redirected.read("run-x", "assigned_leads")
+    assert TOKEN not in str(refused.value)
+    # the host the server names, and this machine (tests, the demo), do get it
+    CrmApi._check_token_host(redirected, "https://crm.example.in/other.csv")
+    CrmApi._check_token_host(redirected, http_server.url("/assigned"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 from pydantic import Field
@@ -10,7 +11,10 @@ from pydantic import Field
 from funnel_assets.io.landing import landing_path
 from funnel_assets.io.sources.tabular import land_table, read_csv_text
 from funnel_assets.io.tabular_source import HttpOptions, describe_location
-from funnel_assets.settings import CRM_API_TOKEN, secret
+from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.settings import CRM_API_TOKEN, Settings, secret
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class CrmApi(HttpOptions):
@@ -37,10 +41,25 @@ class CrmApi(HttpOptions):
     def _endpoint(self, dump: str) -> str:
         return {"assigned_leads": self.assigned_leads_url, "sales": self.sales_url}[dump]
 
+    def _check_token_host(self, url: str) -> None:
+        """The token goes only to the CRM the environment names (CRM_ASSIGNED_LEADS_URL, CRM_SALES_URL), or
+        to this machine: a URL changed in a run's configuration never receives it."""
+        host = urlsplit(url).hostname
+        settings = Settings.from_env()
+        allowed = {urlsplit(u).hostname for u in (settings.crm_assigned_leads_url, settings.crm_sales_url)} - {None}
+        if host is not None and host not in allowed | LOCAL_HOSTS:
+            raise SourceError(
+                f"CRM {url.split('?')[0].rsplit('/', 1)[-1] or 'dump'}: the CRM token is sent only to the host of "
+                f"CRM_ASSIGNED_LEADS_URL / CRM_SALES_URL as set on the server, not to {host}. Set the address there.",
+                retryable=False,
+            )
+
     def land(self, run_id: str, dump: str) -> Path:
         """Stream one full dump (`assigned_leads` or `sales`) into this run's landing file."""
         url = self._endpoint(dump)
         token = self.token
+        if token:
+            self._check_token_host(url)
         headers, params = {}, {}
         if token and self.token_query_parameter:
             params[self.token_query_parameter] = token
