@@ -5,17 +5,36 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: setup demo run test benchmark-warehouse benchmark-refresh benchmark-crm benchmark-zoom clean
+.PHONY: setup lock demo run test production-check benchmark-warehouse benchmark-refresh benchmark-crm benchmark-zoom clean
 
-# The virtual environment, rebuilt when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
+# Exact versions with their hashes: requirements.lock is the runtime (what the Docker image installs),
+# requirements-dev.lock the same versions plus the test tools (what `make` installs here and in CI).
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+UV_VERSION := 0.13.9
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet $(if $(UPGRADE),--upgrade)
+
+# The virtual environment, rebuilt when pyproject.toml or a lock changes: every package from the lock,
+# checked against its hashes, then the project itself (editable, built with the locked setuptools,
+# no dependency resolved anew).
+$(VENV)/.installed: pyproject.toml $(LOCK) $(DEV_LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	touch $@
 
 setup: $(VENV)/.installed
+
+# Update the locks from pyproject.toml: `make lock` after editing its dependencies (every other pin kept),
+# `make lock UPGRADE=1` to move everything to the newest versions pyproject.toml allows. Commit both files.
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(UV_COMPILE) -o $(LOCK)
+	$(UV_COMPILE) --extra dev --constraint $(LOCK) -o $(DEV_LOCK)
 
 # Materialise the sample data into the embedded SQLite warehouse, then serve the UI.
 demo: setup run
@@ -29,6 +48,10 @@ run: setup
 
 test: setup
 	$(BIN)/pytest
+
+# docker-compose.yml's services as local processes against the local PostgreSQL (README, Production)
+production-check: setup
+	$(BIN)/python -m tools.production_check
 
 benchmark-warehouse: setup
 	$(BIN)/python -m tools.benchmarks.warehouse_load --rows 1000000
