@@ -198,6 +198,7 @@ def test_a_failed_run_alerts_the_webhook_with_its_first_line_and_no_secret(tmp_p
     assert len(posts) == 2, "a webhook hiccup is retried"
     text = posts[-1].body.decode()
     assert "crm_assigned_leads" in text and "HTTP 401" in text and f"https://funnel.example.in/runs/{result.run_id}" in text
+    assert "dagster._core" not in text and "Failure:" not in text, "the message in words, not Python's class name"
     assert token not in text
     assert "abc-secret-path" not in caplog.text
 

@@ -542,8 +542,11 @@ class ProductionCheck:
                 r.note(f"the webhook also received: {other[:300]}")
         for step, message in steps:
             first = next((line.strip() for line in message.splitlines() if line.strip()), "")
+            # the alert gives the message in words, without Python's exception class in front
+            first = re.sub(r"^[\w.]+(?:Error|Failure|Exception):\s*", "", first)
             require(step in alert, f"the alert does not name the failed step {step}")
             require(first[:300] in alert, f"the alert lacks {step}'s first error line: {first[:200]}")
+        require("dagster._core" not in alert, "the alert shows Python's exception class instead of the message")
         link = f"{self.dotenv['FUNNEL_UI_URL']}/runs/{failed.run_id}"
         require(link in alert, f"the alert lacks the link {link}")
         r.proved("it names each failed step with its error's first line, and links to the run in the UI")

@@ -17,6 +17,16 @@ def run_link(run_id: str) -> str:
     return f"{Settings.from_env().ui_url}/runs/{run_id}"
 
 
+def failure_text(event: dg.DagsterEvent) -> str | None:
+    """What went wrong in words: the project's own message when it raised one (not Python's class name)."""
+    data = event.step_failure_data
+    if data is None:
+        return None
+    if data.user_failure_data and data.user_failure_data.description:
+        return data.user_failure_data.description
+    return data.error.message if data.error else None
+
+
 def first_line(text: str | None) -> str:
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     return lines[0][:300] if lines else "(no message)"
@@ -49,10 +59,7 @@ def send_alert(text: str, log) -> bool:
 def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
     """A run failed: which job, which steps, the error's first line, and a link to the run."""
     run = context.dagster_run
-    failed_steps = [
-        f"{event.step_key}: {first_line(event.step_failure_data.error.message if event.step_failure_data and event.step_failure_data.error else None)}"
-        for event in context.get_step_failure_events()
-    ]
+    failed_steps = [f"{event.step_key}: {first_line(failure_text(event))}" for event in context.get_step_failure_events()]
     detail = "; ".join(failed_steps) or first_line(context.failure_event.message)
     send_alert(f"Funnel run failed: {run.job_name}. {detail} Open: {run_link(run.run_id)}", context.log)
 
