@@ -28,11 +28,9 @@ Shared drives: every call says `supportsAllDrives=true` and the listing
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import google.auth.exceptions
@@ -41,6 +39,7 @@ from google.auth.transport.requests import AuthorizedSession
 from google.oauth2.service_account import Credentials
 
 from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.sources.google_sheets import service_account_credentials
 from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_retry, retry_after_seconds
 
 DRIVE_API = "https://www.googleapis.com/drive/v3"
@@ -149,21 +148,7 @@ def _credentials(service_account_file: str | None, scopes: tuple[str, ...]) -> t
             "FUNNEL_ZOOM_DROP_DIR is a Google Drive folder, which is read with a Google service account: set "
             "GOOGLE_SERVICE_ACCOUNT_FILE to the service account's JSON key (and share the folder with it as Editor)."
         )
-    path = Path(service_account_file).expanduser()
-    if not path.is_file():
-        raise SourceError(
-            f"The Google service-account file {path} does not exist. Set GOOGLE_SERVICE_ACCOUNT_FILE to the "
-            "JSON key downloaded from Google Cloud."
-        )
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-        credentials = Credentials.from_service_account_info(info, scopes=scopes)
-    except (ValueError, KeyError) as exc:
-        raise SourceError(
-            f"The Google service-account file {path.name} is not a valid service-account JSON key "
-            f"({exc.__class__.__name__}). Download a new JSON key for the service account."
-        ) from None
-    return credentials, info.get("client_email", "the service account")
+    return service_account_credentials(service_account_file, scopes)
 
 
 def _error_of(response: requests.Response) -> tuple[str, frozenset[str], bool]:

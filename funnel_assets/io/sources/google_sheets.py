@@ -74,8 +74,8 @@ def export_url(key: str, gid: int | None, worksheet: str | None) -> str:
     return f"https://docs.google.com/spreadsheets/d/{key}/export?format=csv&gid={gid or 0}"
 
 
-def _client(service_account_file: str, settings: HttpSettings, scopes: tuple[str, ...]) -> tuple[gspread.Client, str]:
-    """A gspread client whose token carries exactly `scopes` (google-auth asks the key file's `token_uri` for it)."""
+def service_account_credentials(service_account_file: str, scopes: tuple[str, ...]) -> tuple[Credentials, str]:
+    """The key file's credentials for exactly `scopes`, and the account's e-mail (for "share it with ...")."""
     path = Path(service_account_file).expanduser()
     if not path.is_file():
         raise SourceError(
@@ -90,9 +90,15 @@ def _client(service_account_file: str, settings: HttpSettings, scopes: tuple[str
             f"The Google service-account file {path.name} is not a valid service-account JSON key "
             f"({exc.__class__.__name__}). Download a new JSON key for the service account."
         ) from None
+    return credentials, info.get("client_email", "the service account")
+
+
+def _client(service_account_file: str, settings: HttpSettings, scopes: tuple[str, ...]) -> tuple[gspread.Client, str]:
+    """A gspread client whose token carries exactly `scopes` (google-auth asks the key file's `token_uri` for it)."""
+    credentials, account = service_account_credentials(service_account_file, scopes)
     client = gspread.Client(auth=credentials)
     client.set_timeout((settings.connect_timeout, settings.read_timeout))
-    return client, info.get("client_email", "the service account")
+    return client, account
 
 
 def _lacks_scope(error: dict) -> bool:
