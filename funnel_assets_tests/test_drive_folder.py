@@ -283,7 +283,7 @@ def test_a_run_takes_a_file_only_if_its_own_two_looks_agree_and_the_copy_matches
     file_id = google_standin.add_drive_file(folder, "att.csv", FIRST_PART, modified_seconds_ago=OLD)
 
     class UploadGoesOnBetweenLooks(DriveDropFolder):
-        def pause_between_looks(self) -> None:
+        def pause_between_looks(self, seconds: float) -> None:
             google_standin.upload(file_id, ATTENDANCE, modified_seconds_ago=OLD)
 
     changing = UploadGoesOnBetweenLooks(

@@ -10,6 +10,7 @@ import dagster as dg
 import pandas as pd
 
 from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
+from funnel_assets.io import drop_folder
 from funnel_assets.io.drop_folder import ZoomDropFolder
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse
@@ -125,7 +126,7 @@ FIRST_PART = WHOLE[: WHOLE.index(b"Yes,Asha")]  # the copy so far: up to the peo
 class CopyStillRunning(ZoomDropFolder):
     """The drop folder while a report is still being copied into it: it grows between the step's two looks."""
 
-    def pause_between_looks(self) -> None:
+    def pause_between_looks(self, seconds: float) -> None:
         grow(self.path / "att.csv", WHOLE[len(FIRST_PART) :])
 
 
@@ -141,6 +142,45 @@ def test_a_file_still_being_copied_waits_however_old_its_modification_time(tmp_p
     assert not (drop_dir / "att.csv").exists()
     assert sqlite_warehouse.read_table("ingested_files")["status"].tolist() == ["loaded"]
     assert sqlite_warehouse.row_count("event_participants") == 2
+
+
+class FakeClock:
+    """The drop folder's clock: time moves only when the test says, and a pause is noted, not slept."""
+
+    def __init__(self) -> None:
+        self.now, self.pauses = 100.0, []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+
+
+def test_work_begun_on_the_first_look_counts_towards_the_pause_and_only_the_second_look_decides(tmp_path, monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(drop_folder, "time", clock)
+    drop_dir = tmp_path / "zoom_drop"
+    drop(drop_dir, "reg.csv", registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA]))
+    drop(drop_dir, "att.csv", FIRST_PART)
+    folder = ZoomDropFolder(directory=str(drop_dir), settle_seconds=2)
+    seen = []
+
+    def parsing_meanwhile(paths: list[Path]) -> None:
+        seen.extend(p.name for p in paths)
+        clock.now += 0.75  # the parsing took this long
+        grow(drop_dir / "att.csv", WHOLE[len(FIRST_PART) :])  # and a copy went on meanwhile
+
+    assert [p.name for p in folder.waiting_files(meanwhile=parsing_meanwhile)] == ["reg.csv"]
+    assert sorted(seen) == ["att.csv", "reg.csv"]
+    assert clock.pauses == [1.25], "the two looks stay two seconds apart, the parsing's time included"
+
+    def slow(paths: list[Path]) -> None:
+        clock.now += 5
+
+    assert sorted(p.name for p in folder.waiting_files(meanwhile=slow)) == ["att.csv", "reg.csv"], "copied in full now"
+    assert clock.pauses[-1] == 0, "no pause once the work took longer than it"
 
 
 class CopyFinishesDuringTheRun(ZoomDropFolder):

@@ -227,7 +227,7 @@ class DriveDropFolder(ZoomDropFolder):
         self.warn_about_shortcuts(first_sorting.shortcuts, dg.get_dagster_logger())
         if not first_sorting.arriving:
             return DriveCopy([], [], [])  # nothing new: no second look needed
-        self.pause_between_looks()
+        self.pause_between_looks(self.settle_seconds)
         sorting = self.sort({file.id: file.look for file in first}, self.listing(api))
         copied, arriving = [], list(sorting.arriving)
         in_local_folder = {path.name for path in self.looks()}

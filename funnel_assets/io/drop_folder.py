@@ -37,7 +37,7 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,8 +110,11 @@ class ZoomDropFolder(dg.ConfigurableResource):
         """Links with a CSV name dropped in the folder: never read (see the module's docstring)."""
         return [path for path, status in self._entries() if stat.S_ISLNK(status.st_mode)]
 
-    def waiting_files(self) -> list[Path]:
-        """CSV files unchanged across two looks `settle_seconds` apart, oldest first; links are skipped, with a warning."""
+    def waiting_files(self, meanwhile: Callable[[list[Path]], object] | None = None) -> list[Path]:
+        """CSV files unchanged across two looks `settle_seconds` apart, oldest first; links are skipped, with a warning.
+
+        `meanwhile` gets the files of the first look, to start on while the second look waits (the
+        time it takes counts towards the pause); only what the second look confirms is returned."""
         for link in self.links():
             dg.get_dagster_logger().warning(
                 f"{link} is a link, not a file, and was not read: remove it and drop the report itself."
@@ -119,11 +122,14 @@ class ZoomDropFolder(dg.ConfigurableResource):
         first = self.looks()
         if not first:
             return []
-        self.pause_between_looks()
+        started = time.monotonic()
+        if meanwhile is not None:
+            meanwhile(steady(first, first))
+        self.pause_between_looks(max(0.0, self.settle_seconds - (time.monotonic() - started)))
         return steady(first, self.looks())
 
-    def pause_between_looks(self) -> None:
-        time.sleep(self.settle_seconds)
+    def pause_between_looks(self, seconds: float) -> None:
+        time.sleep(seconds)
 
     def still_arriving(self) -> list[Path]:
         """What is in the folder and not yet read: CSV files (after a run, those that were still changing),

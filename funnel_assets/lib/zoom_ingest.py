@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -48,7 +48,42 @@ class Verdict:
     error: str | None = None
 
 
-def judge_files(files: Iterable[tuple[str, bytes]], known_hashes: Iterable[str]) -> list[Verdict]:
+# (content, file name) -> the report; raises ZoomReportError for a file that is not one
+Parse = Callable[[bytes, str], ZoomReport]
+
+
+def parse_report(content: bytes, file_name: str) -> ZoomReport:
+    return parse_zoom_report(content, file_name=file_name)
+
+
+class ParsedOnce:
+    """parse_report, remembering each (file name, content) it has seen: within one run a new report
+    is judged on arrival and read again with the archive, and parsing it once is enough."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, bytes], ZoomReport | ZoomReportError] = {}
+
+    def __call__(self, content: bytes, file_name: str) -> ZoomReport:
+        key = (file_name, content)
+        if key not in self._seen:
+            try:
+                self._seen[key] = parse_report(content, file_name)
+            except ZoomReportError as exc:
+                self._seen[key] = exc
+        found = self._seen[key]
+        if isinstance(found, ZoomReportError):
+            raise found
+        return found
+
+    def ahead(self, content: bytes, file_name: str) -> None:
+        """Parse now, for a later call; a file that is not a report is judged later, when it is asked for."""
+        try:
+            self(content, file_name)
+        except ZoomReportError:
+            pass
+
+
+def judge_files(files: Iterable[tuple[str, bytes]], known_hashes: Iterable[str], parse: Parse = parse_report) -> list[Verdict]:
     """Each newly dropped file: a duplicate of something already loaded, readable, or not."""
     seen = set(known_hashes)
     verdicts = []
@@ -58,7 +93,7 @@ def judge_files(files: Iterable[tuple[str, bytes]], known_hashes: Iterable[str])
             verdicts.append(Verdict(name, sha, DUPLICATE, error="the same content was already loaded"))
             continue
         try:
-            report = parse_zoom_report(content, file_name=name)
+            report = parse(content, name)
         except ZoomReportError as exc:
             verdicts.append(Verdict(name, sha, REJECTED, error=str(exc)))
             continue
@@ -108,7 +143,9 @@ class History:
     unreadable: list[str]
 
 
-def loaded_history(archived: Iterable[tuple[str, bytes]], ledger: pd.DataFrame, now: pd.Timestamp) -> History:
+def loaded_history(
+    archived: Iterable[tuple[str, bytes]], ledger: pd.DataFrame, now: pd.Timestamp, parse: Parse = parse_report
+) -> History:
     """Re-read the archived reports (name, content), so a fix to the rules reaches all history.
 
     A report keeps the time the ledger says it was ingested (a report archived this run: `now`),
@@ -119,7 +156,7 @@ def loaded_history(archived: Iterable[tuple[str, bytes]], ledger: pd.DataFrame, 
     for file_name, content in archived:
         sha = content_hash(content)
         try:
-            reports.append(parse_zoom_report(content, file_name=file_name))
+            reports.append(parse(content, file_name))
         except ZoomReportError as exc:
             unreadable.append(str(exc))
             continue

@@ -8,10 +8,13 @@ from funnel_assets.lib.zoom_ingest import (
     DUPLICATE,
     LOADED,
     REJECTED,
+    ParsedOnce,
     current_reports,
     ingested_files_table,
     judge_files,
+    loaded_history,
 )
+from funnel_assets.lib import zoom_ingest
 from funnel_assets.lib.zoom_reports import parse_zoom_report
 from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
 
@@ -24,6 +27,31 @@ def test_duplicates_are_by_content_whatever_the_name():
     assert [v.status for v in verdicts] == [LOADED, DUPLICATE, REJECTED]
     again = judge_files([("renamed.csv", report)], known_hashes=[verdicts[0].sha256])
     assert again[0].status == DUPLICATE
+
+
+def test_a_report_judged_on_arrival_is_not_parsed_again_with_the_archive(monkeypatch):
+    parsed_files = []
+
+    def counting(content: bytes, file_name: str):
+        parsed_files.append(file_name)
+        return parse_zoom_report(content, file_name=file_name)
+
+    monkeypatch.setattr(zoom_ingest, "parse_zoom_report", counting)
+    report = registration_report("ACCA", "812 3456 7890", "Nov 3, 2025 07:00 PM", [PERSON]).encode()
+    bad = b"x,y\n1,2\n"
+    parse = ParsedOnce()
+    parse.ahead(report, "a.csv")
+    parse.ahead(bad, "bad.csv")  # not a report: nothing raised yet, the verdict comes when it is judged
+    verdicts = judge_files([("a.csv", report), ("bad.csv", bad)], known_hashes=[], parse=parse)
+    assert [v.status for v in verdicts] == [LOADED, REJECTED]
+    assert "bad.csv" in verdicts[1].error
+    ledger = pd.DataFrame(columns=["sha256", "ingested_at"])
+    history = loaded_history([("a.csv", report), ("b.csv", report)], ledger, pd.Timestamp.now(tz="UTC"), parse)
+    assert [r.file_name for r in history.current] == ["b.csv"], "the same session twice: the later name wins"
+    assert sorted(parsed_files) == ["a.csv", "b.csv", "bad.csv"], "a.csv parsed once across the three reads"
+    changed = report.replace(b"Asha", b"Ashu")
+    judge_files([("a.csv", changed)], known_hashes=[], parse=parse)
+    assert parsed_files.count("a.csv") == 2, "new content under the same name is parsed again"
 
 
 def test_a_later_report_of_the_same_session_and_type_replaces_the_earlier():

@@ -15,6 +15,7 @@ from funnel_assets.lib.zoom_ingest import (
     LOADED,
     REJECTED,
     REPLACED,
+    ParsedOnce,
     ingested_files_table,
     judge_files,
     ledger_rows,
@@ -38,10 +39,18 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
     # a Google Drive folder's new files are first copied into its local folder, which is then handled exactly
     # as a local drop folder; a Google Sheets document, with no CSV to copy, is refused unread
     from_drive = zoom_drop.copy_from_drive() if isinstance(zoom_drop, DriveDropFolder) else None
-    # each file is read once: what is judged is what is archived, and what a file is checked against
-    # (size, modification time, content) before its drop copy goes
-    waiting = [dropped for dropped in map(zoom_drop.read, zoom_drop.waiting_files()) if dropped is not None]
-    verdicts = judge_files(((dropped.path.name, dropped.content) for dropped in waiting), known)
+    parse = ParsedOnce()
+
+    def parse_while_the_second_look_waits(paths):
+        for dropped in filter(None, map(zoom_drop.read, paths)):
+            if dropped.sha256 not in known:
+                parse.ahead(dropped.content, dropped.path.name)
+
+    # each file is read once after the second look: what is judged is what is archived, and what a file
+    # is checked against (size, modification time, content) before its drop copy goes
+    settled = zoom_drop.waiting_files(meanwhile=parse_while_the_second_look_waits)
+    waiting = [dropped for dropped in map(zoom_drop.read, settled) if dropped is not None]
+    verdicts = judge_files(((dropped.path.name, dropped.content) for dropped in waiting), known, parse)
     refused_unread = from_drive.refusals() if from_drive else []
     ingested_at = now()
     for dropped, verdict in zip(waiting, verdicts):
@@ -54,7 +63,7 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
         for path in zoom_drop.archived_files()
         if (report := zoom_drop.read(path)) is not None
     )
-    loaded = loaded_history(archived, history, ingested_at)
+    loaded = loaded_history(archived, history, ingested_at, parse)
     participants = participants_from_reports(loaded.current, mappings.event_mappings())
     rows_read = sum(person_rows(r) for r in loaded.current)
     ledger = ingested_files_table(history, ledger_rows(verdicts + refused_unread, ingested_at), loaded.replaced_hashes)
