@@ -27,16 +27,20 @@ def person_keys(phone: pd.Series, email: pd.Series, within: pd.Series | None = N
     scope = arrow_strings(within) if within is not None else None
     lookup = emails if scope is None else pc.binary_join_element_wise(scope, emails, "|")
     with_both = pc.and_(pc.is_valid(phones), pc.is_valid(lookup))
-    # each email's earliest phone (rows arrive earliest first)
-    seen = pd.Index(lookup.filter(with_both).to_numpy(zero_copy_only=False))
-    earliest = ~seen.duplicated()
-    email_phone = phones.filter(with_both).filter(pa.array(earliest))
-    position = seen[earliest].get_indexer(lookup.to_numpy(zero_copy_only=False))
-    phones = pc.coalesce(phones, email_phone.take(pa.array(position, mask=position < 0)))
-    alone = pc.binary_join_element_wise("row:", pa.array(phone.index.astype(str), type=pa.string()), "")
+    # each email's earliest phone (rows arrive earliest first): index_in finds a value's first place
+    earliest = pc.index_in(lookup, value_set=lookup.filter(with_both))
+    phones = pc.coalesce(phones, phones.filter(with_both).take(earliest))
+    alone = pc.binary_join_element_wise("row:", _index_text(phone.index), "")
     keys = pc.coalesce(
         pc.binary_join_element_wise("phone:", phones, ""), pc.binary_join_element_wise("email:", emails, ""), alone
     )
     if scope is not None:
         keys = pc.binary_join_element_wise(scope, keys, "|")
     return to_object(keys, phone.index), to_object(phones, phone.index)
+
+
+def _index_text(index: pd.Index) -> pa.Array:
+    """The row labels as text (whole numbers written by Arrow, without a Python string per row)."""
+    if pd.api.types.is_integer_dtype(index.dtype):
+        return pa.array(index.to_numpy()).cast(pa.string())
+    return pa.array(index.astype(str), type=pa.string())
