@@ -132,6 +132,8 @@ class Step:
     seconds: float
     status: str
     rows: int | None = None
+    # of `seconds`, the time its outputs took to be written (the IO manager's handle_output)
+    writing: float = 0.0
 
 
 @dataclass
@@ -176,9 +178,10 @@ def run_job(job: str, env: Mapping[str, str], log_path: Path) -> JobRun:
             count = entry.asset_materialization.metadata.get("dagster/row_count") if entry.asset_materialization else None
             if count is not None and entry.step_key:
                 rows[entry.step_key] = rows.get(entry.step_key, 0) + int(count.value)
+        writing = _writing_seconds(instance, run_id)
         steps = [
             Step(stat.step_key, (stat.end_time or stat.start_time or 0) - (stat.start_time or 0),
-                 stat.status.value if stat.status else "?", rows.get(stat.step_key))  # fmt: skip
+                 stat.status.value if stat.status else "?", rows.get(stat.step_key), writing.get(stat.step_key, 0.0))  # fmt: skip
             for stat in instance.get_run_step_stats(run_id)
         ]
     finally:
@@ -186,9 +189,27 @@ def run_job(job: str, env: Mapping[str, str], log_path: Path) -> JobRun:
     return JobRun(job, run_id, seconds, peak, sorted(steps, key=lambda s: s.seconds, reverse=True))
 
 
+def _writing_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    """Per step, the seconds between each output being returned (STEP_OUTPUT) and written (HANDLED_OUTPUT)."""
+    returned: dict[tuple[str, str], float] = {}
+    writing: dict[str, float] = {}
+    kinds = {dg.DagsterEventType.STEP_OUTPUT, dg.DagsterEventType.HANDLED_OUTPUT}
+    for entry in instance.all_logs(run_id, of_type=kinds):
+        event = entry.dagster_event
+        if event is None or entry.step_key is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_OUTPUT:
+            returned[(entry.step_key, event.step_output_data.output_name)] = entry.timestamp
+        else:
+            started = returned.get((entry.step_key, event.event_specific_data.output_name))
+            if started is not None:
+                writing[entry.step_key] = writing.get(entry.step_key, 0.0) + entry.timestamp - started
+    return writing
+
+
 def print_steps(run: JobRun, *, indent: str = "  ", min_seconds: float = 0.0) -> None:
-    """The run's steps, slowest first: wall seconds, rows written, rows per second."""
-    print(f"{indent}{'step':56} {'seconds':>8} {'rows':>11} {'rows/s':>11}")
+    """The run's steps, slowest first: wall seconds, of which writing the tables, rows written, rows per second."""
+    print(f"{indent}{'step':56} {'seconds':>8} {'writing':>8} {'rows':>11} {'rows/s':>11}")
     hidden = [s for s in run.steps if s.seconds < min_seconds and not s.rows]
     for step in run.steps:
         if step in hidden:
@@ -196,11 +217,14 @@ def print_steps(run: JobRun, *, indent: str = "  ", min_seconds: float = 0.0) ->
         rows = f"{step.rows:,}" if step.rows is not None else ""
         rate = f"{step.rows / step.seconds:,.0f}" if step.rows and step.seconds > 0 else ""
         flag = "" if step.status == "SUCCESS" else f"  {step.status}"
-        print(f"{indent}{step.key:56} {step.seconds:8.2f} {rows:>11} {rate:>11}{flag}")
+        print(f"{indent}{step.key:56} {step.seconds:8.2f} {step.writing:8.2f} {rows:>11} {rate:>11}{flag}")
     if hidden:
-        total = sum(s.seconds for s in hidden)
-        print(f"{indent}{f'{len(hidden)} more steps, each under {min_seconds:.2f} s':56} {total:8.2f}")
-    print(f"{indent}{'sum of steps':56} {sum(s.seconds for s in run.steps):8.2f}")
+        total, writing = sum(s.seconds for s in hidden), sum(s.writing for s in hidden)
+        print(f"{indent}{f'{len(hidden)} more steps, each under {min_seconds:.2f} s':56} {total:8.2f} {writing:8.2f}")
+    total, writing = sum(s.seconds for s in run.steps), sum(s.writing for s in run.steps)
+    print(f"{indent}{'sum of steps':56} {total:8.2f} {writing:8.2f}")
+    print(f"{indent}{'  of which computing (the steps less their writing)':56} {total - writing:8.2f}")
+    print(f"{indent}{'outside the steps (process start, imports, run set-up)':56} {run.seconds - total:8.2f}")
 
 
 def megabytes(n: int) -> str:
