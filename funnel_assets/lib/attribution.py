@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.lib.clock import in_local_time
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, source_key
 from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import user_id
@@ -73,7 +73,7 @@ def all_touches(leads: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame
     if not frames:
         return pd.DataFrame(columns=list(TOUCH_COLUMNS))
     touches = pd.concat(frames, ignore_index=True)[list(TOUCH_COLUMNS)]
-    touches["touch_at"] = pd.to_datetime(touches["touch_at"], utc=True).dt.tz_convert(TIMEZONE)
+    touches["touch_at"] = in_local_time(touches["touch_at"])
     touches["order"] = touches["touch_type"].map(TOUCH_ORDER)
     touches = touches.sort_values(["touch_at", "order"], na_position="last", kind="stable").drop(columns="order")
     return touches.reset_index(drop=True)
@@ -133,7 +133,7 @@ def list_unmapped_sources(seen: dict[str, pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     rows = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     rows["key"] = source_key(rows["source"])
-    rows["seen_at"] = pd.to_datetime(rows["seen_at"], utc=True).dt.tz_convert(TIMEZONE)
+    rows["seen_at"] = in_local_time(rows["seen_at"])
     # the spelling written most often; on a tie, the one seen first
     spelling = (
         rows.groupby(["key", "source"]).agg(n=("seen_in", "size"), first=("seen_at", "min")).reset_index()

@@ -26,4 +26,7 @@ def today() -> date:
 
 def in_local_time(moments: pd.Series) -> pd.Series:
     """Instants (zoned, or UTC when naive) shown in Asia/Kolkata."""
-    return pd.to_datetime(moments, utc=True).dt.tz_convert(TIMEZONE)
+    if not isinstance(moments.dtype, pd.DatetimeTZDtype):
+        # only when they are not instants yet: to_datetime looks through the values of any column
+        moments = pd.to_datetime(moments, utc=True)
+    return moments.dt.tz_convert(TIMEZONE)

@@ -39,10 +39,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.lib.clock import TIMEZONE, in_local_time
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 from funnel_assets.lib.people import person_keys
-from funnel_assets.lib.performance import as_dates, calendar_days, local_moments
+from funnel_assets.lib.performance import as_dates, calendar_days
 from funnel_assets.lib.reporting import before_today, counted_sales, month_start
 
 STAGES = (("registered", 1), ("attended", 2), ("assigned", 3), ("converted", 4))
@@ -76,7 +76,7 @@ def _session_start(event_date: pd.Series) -> pd.Series:
 
 def _earliest(moments: pd.Series, keys: pd.Series, mask: np.ndarray) -> pd.Series:
     """key -> the earliest of its moments among the rows in `mask` (missing moments ignored)."""
-    picked = pd.Series(local_moments(moments).array, index=keys.to_numpy())[mask]
+    picked = pd.Series(in_local_time(moments).array, index=keys.to_numpy())[mask]
     picked = picked[picked.notna().to_numpy()]
     if picked.empty:
         return pd.Series(dtype=f"datetime64[ns, {TIMEZONE}]")
@@ -93,8 +93,8 @@ def _stage_moments(
 ) -> dict[str, pd.Series]:
     """Each stage's moment for each person (NaT where never reached), aligned with `people_keys`."""
     session_start = _session_start(participants["event_date"]).array
-    join = local_moments(participants["first_join_time"])
-    registration = local_moments(participants["registration_time"]).fillna(join)
+    join = in_local_time(participants["first_join_time"])
+    registration = in_local_time(participants["registration_time"]).fillna(join)
     registration = registration.where(registration.notna(), pd.Series(session_start, index=registration.index))
     attendance = join.where(join.notna(), pd.Series(session_start, index=join.index))
     registered = _earliest(registration, event_keys, _flag(participants["registered"]))
@@ -108,7 +108,7 @@ def _stage_moments(
 
     def lookup(earliest: pd.Series, by: pd.Series) -> pd.Series:
         found = earliest.reindex(by.to_numpy())
-        return pd.Series(local_moments(found).array, index=by.index)
+        return pd.Series(in_local_time(found).array, index=by.index)
 
     return {
         "registered": lookup(registered, people_keys),
@@ -141,7 +141,7 @@ def cohort_conversion(
     people_phones = phones.iloc[:count].reset_index(drop=True)
     event_keys = keys.iloc[count:].reset_index(drop=True)
 
-    touched = pd.Series(local_moments(first_touch["first_touch_at"]).array)
+    touched = pd.Series(in_local_time(first_touch["first_touch_at"]).array)
     people = pd.DataFrame(
         {
             "key": people_keys,

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.lib.clock import TIMEZONE, in_local_time
 from funnel_assets.lib.reporting import before_today, counted_sales, month_start
 from funnel_assets.lib.text import arrow_strings, clean_text, to_object
 
@@ -47,15 +47,10 @@ _AMOUNTS = ("conversion_rate", "revenue_from_assigned", "median_days_to_sale", "
 NO_EMPLOYEE = "(no employee)"  # how the markdown summary shows the row without an employee
 
 
-def local_moments(moments: pd.Series) -> pd.Series:
-    """Instants in Asia/Kolkata (naive ones read as UTC, as everywhere in the project)."""
-    return pd.to_datetime(moments, utc=True).dt.tz_convert(TIMEZONE)
-
-
 def calendar_days(start: pd.Series, end: pd.Series) -> pd.Series:
     """Whole Asia/Kolkata calendar days from each start to its end (float; NaN where either is missing)."""
-    start_day = local_moments(start).dt.normalize()
-    end_day = local_moments(end).dt.normalize()
+    start_day = in_local_time(start).dt.normalize()
+    end_day = in_local_time(end).dt.normalize()
     return ((end_day - start_day) / pd.Timedelta(days=1)).astype("float64")
 
 
@@ -128,13 +123,13 @@ def performance_by_employee(assigned_monthly: pd.DataFrame, sales: pd.DataFrame,
             "month": as_dates(rows["month"]).to_numpy(),
             "key": employee_names(rows["employee"])[0].to_numpy(),
             "phone": rows["phone"].to_numpy(dtype=object),
-            "first_assigned_on": local_moments(rows["first_assigned_on"]).array,
+            "first_assigned_on": in_local_time(rows["first_assigned_on"]).array,
         }
     )
     sold = pd.DataFrame(
         {
             "phone": counted["phone"].to_numpy(dtype=object),
-            "created_on": local_moments(counted["created_on"]).array,
+            "created_on": in_local_time(counted["created_on"]).array,
             "net_amount": _amounts(counted).to_numpy(),
         }
     )

@@ -26,7 +26,7 @@ from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import user_id
 from funnel_assets.lib.text import text_rank
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
-from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.lib.clock import TIMEZONE, in_local_time
 
 NOT_A_SALE = ("refunded", "refund", "cancelled", "canceled", "failed", "chargeback")
 STAGES = (("leads", 1), ("registrations", 2), ("attendees", 3), ("assigned", 4), ("conversions", 5))
@@ -43,14 +43,14 @@ METRIC_COLUMNS = (
 
 def month_start(moments: pd.Series) -> pd.Series:
     """The first day of each moment's Asia/Kolkata month, as a date."""
-    local = pd.to_datetime(moments, utc=True).dt.tz_convert(TIMEZONE).dt.tz_localize(None)
+    local = in_local_time(moments).dt.tz_localize(None)
     return pd.Series(local.to_numpy().astype("datetime64[M]").astype("datetime64[D]"), index=moments.index).dt.date
 
 
 def before_today(moments: pd.Series, today: date) -> pd.Series:
     """True for moments before today's start in Asia/Kolkata (D-1); missing moments are False."""
     start = pd.Timestamp(today).tz_localize(TIMEZONE)
-    return pd.to_datetime(moments, utc=True).lt(start).fillna(False).astype(bool)
+    return in_local_time(moments).lt(start).fillna(False).astype(bool)
 
 
 def counted_sales(sales: pd.DataFrame) -> pd.Series:
@@ -133,9 +133,7 @@ def people_across_funnel(
         }
     )
     for column in ("lead_created_at", "assigned_on", "first_sale_at"):
-        if not isinstance(joined[column].dtype, pd.DatetimeTZDtype):
-            joined[column] = pd.to_datetime(joined[column], utc=True)
-        joined[column] = joined[column].dt.tz_convert(TIMEZONE)
+        joined[column] = in_local_time(joined[column])
     joined["converted"] = joined["first_sale_at"].notna()
     joined["revenue"] = pd.to_numeric(joined["revenue"]).fillna(0.0).astype("float64")
     for column in ("employee", "final_funnel"):

@@ -18,7 +18,7 @@ import pandas as pd
 from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.zoom_events import ZOOM_TIME_FORMATS, STAFF_ROLES
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, parse_zoom_report
-from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.lib.clock import in_local_time
 
 LOADED, DUPLICATE, REJECTED, REPLACED = "loaded", "duplicate", "rejected", "replaced"
 INGESTED_FILES_COLUMNS = (
@@ -189,5 +189,5 @@ def ingested_files_table(history: pd.DataFrame, new_rows: pd.DataFrame, replaced
     ledger["rows"] = pd.to_numeric(ledger["rows"], errors="coerce").astype("Int64")
     event_date = pd.to_datetime(ledger["event_date"], errors="coerce")
     ledger["event_date"] = event_date.dt.date.where(event_date.notna(), None)
-    ledger["ingested_at"] = pd.to_datetime(ledger["ingested_at"], utc=True).dt.tz_convert(TIMEZONE)
+    ledger["ingested_at"] = in_local_time(ledger["ingested_at"])
     return ledger.reset_index(drop=True)
