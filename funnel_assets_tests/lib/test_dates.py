@@ -24,3 +24,17 @@ def test_known_formats_become_asia_kolkata_times(raw, expected):
 @pytest.mark.parametrize("raw", ["", None, "yesterday", "31/02/2025"])
 def test_unreadable_values_are_nat(raw):
     assert pd.isna(parse_local_datetimes(pd.Series([raw], dtype=object))[0])
+
+
+def test_an_impossible_instant_among_good_ones_is_nat_and_the_good_ones_are_read():
+    """Arrow reads instants with an offset; one it refuses (30 February) sends the lot to pandas, which
+    reads the rest the same and leaves only that one empty."""
+    values = ["2025-09-30T19:00:00Z", "2025-02-30T10:00:00Z", "2025-09-30T19:00:00.5+05:30", "2025-09-30 19:00"]
+    parsed = parse_local_datetimes(pd.Series(values))
+    assert [None if pd.isna(t) else t.isoformat() for t in parsed] == [
+        "2025-10-01T00:30:00+05:30",
+        None,
+        "2025-09-30T19:00:00.500000+05:30",
+        "2025-09-30T19:00:00+05:30",
+    ]
+    assert parsed.drop(1).equals(parse_local_datetimes(pd.Series(values).drop(1))), "the same without it"
