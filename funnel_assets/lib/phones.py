@@ -10,20 +10,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from funnel_assets.lib.distinct import per_distinct
 from funnel_assets.lib.text import arrow_strings
-
-
-def _phone_key(values: pd.Series) -> pd.Series:
-    # \p{Nd}: every decimal digit, as Python's \d counts them
-    digits = pc.replace_substring_regex(arrow_strings(values), r"[^\p{Nd}]", "")
-    keys = pc.if_else(pc.greater_equal(pc.utf8_length(digits), 10), pc.utf8_slice_codeunits(digits, -10), pa.scalar(None, pa.string()))
-    return pd.Series(keys.to_numpy(zero_copy_only=False), index=values.index, dtype="string")
 
 
 def phone_key(values: pd.Series) -> pd.Series:
     """The 10-digit phone key of each value, or <NA> where there is no usable phone."""
-    return per_distinct(values, _phone_key)
+    # every row through Arrow's regex costs less than finding the distinct phones first (a million CRM
+    # rows hold a quarter of a million phones); \p{Nd}: every decimal digit, as Python's \d counts them
+    digits = pc.replace_substring_regex(arrow_strings(values), r"[^\p{Nd}]", "")
+    keys = pc.if_else(pc.greater_equal(pc.utf8_length(digits), 10), pc.utf8_slice_codeunits(digits, -10), pa.scalar(None, pa.string()))
+    return pd.Series(keys.to_numpy(zero_copy_only=False), index=values.index, dtype="string")
 
 
 def user_id(phones: pd.Series) -> pd.Series:
