@@ -39,6 +39,8 @@ from funnel_assets.io.warehouse.sqlite import SqliteBackend
 # that most tables are several batches, so the database loads one while the next is serialised
 # (with 200,000, every table under that size was serialised first and loaded after: 3 s more a refresh).
 WRITE_BATCH_ROWS = 50_000
+# The first batch is small: the database starts loading while the second is serialised.
+FIRST_BATCH_ROWS = 10_000
 
 T = TypeVar("T")
 
@@ -77,7 +79,8 @@ def _check_columns(frame: pd.DataFrame, table: str) -> list[str]:
 
 def _batches(data: pd.DataFrame | Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     if isinstance(data, pd.DataFrame):
-        for start in range(0, max(len(data), 1), WRITE_BATCH_ROWS):
+        yield data.iloc[:FIRST_BATCH_ROWS]
+        for start in range(FIRST_BATCH_ROWS, len(data), WRITE_BATCH_ROWS):
             yield data.iloc[start : start + WRITE_BATCH_ROWS]
     else:
         yield from data
@@ -184,7 +187,9 @@ class Warehouse:
         columns = _check_columns(first, table)
         # the names the table gets (both databases alike), one to one with the frame's
         names = warehouse_column_names(columns)
-        kinds = {name: column_kind(first[column]) for name, column in zip(names, columns)}
+        # a whole frame's columns are typed by all their values, a stream's by its first batch
+        typed_by = data if isinstance(data, pd.DataFrame) else first
+        kinds = {name: column_kind(typed_by[column]) for name, column in zip(names, columns)}
         export = self.export_dir / f"{table}.csv" if self.export_dir else None
         partial = export.with_name(export.name + ".part") if export else None
         loads_csv = self.backend.loads_csv
