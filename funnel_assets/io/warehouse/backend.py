@@ -12,19 +12,22 @@ import pyarrow as pa
 
 @dataclass(frozen=True)
 class PreparedBatch:
-    """One batch of rows cast to its columns' kinds: as Arrow columns, as CSV for COPY (verbatim),
-    and as CSV for the export (text made formula-safe; the same bytes when nothing needed it)."""
+    """One batch of rows cast to its columns' kinds: as Arrow columns, as the database loads them (CSV
+    for PostgreSQL's COPY, rows for SQLite; values verbatim), and as CSV for the export (text made
+    formula-safe)."""
 
     arrow: pa.Table
-    csv: bytes
+    load: bytes | list[tuple]
     export_csv: bytes = b""
 
 
 class Backend(Protocol):
     """A database holding the funnel tables; every write replaces a whole table atomically."""
 
-    #: True when the backend loads from the batches' CSV (so it is worth writing once for both)
-    loads_csv: bool
+    def prepare_load(self, arrow: pa.Table, kinds: dict[str, str]) -> bytes | list[tuple]:
+        """A batch as replace_table loads it; called on the thread that prepares the next batch
+        while the database loads this one."""
+        ...
 
     def replace_table(self, table: str, kinds: dict[str, str], batches: Iterator[PreparedBatch]) -> int:
         """Load the batches into a staging table and swap it in, in one transaction; the rows written."""

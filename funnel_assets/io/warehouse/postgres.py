@@ -26,6 +26,7 @@ from funnel_assets.io.warehouse.backend import PreparedBatch
 from funnel_assets.io.warehouse.columns import (
     ARROW_TYPES,
     WarehouseError,
+    csv_bytes,
     declared_type_kind,
     frame_from_arrow,
     restore_dtypes,
@@ -91,7 +92,6 @@ def _holder_text(pid: int, role: str | None, application: str | None, state: str
 
 
 class PostgresBackend:
-    loads_csv = True
 
     def __init__(
         self,
@@ -109,6 +109,9 @@ class PostgresBackend:
     def _qualified(self, table: str) -> str:
         return f"{quote(self.schema)}.{quote(table)}"
 
+    def prepare_load(self, arrow: pa.Table, kinds: dict[str, str]) -> bytes:
+        return csv_bytes(arrow)
+
     def replace_table(self, table: str, kinds: dict[str, str], batches: Iterator[PreparedBatch]) -> int:
         staging = f"_stage_{table}_{uuid.uuid4().hex[:8]}"[:63]
         columns = ", ".join(f"{quote(c)} {SQL_TYPES[k]}" for c, k in kinds.items())
@@ -121,7 +124,7 @@ class PostgresBackend:
                     # the staging table exists only inside this transaction: a crash leaves nothing behind
                     cur.execute(f"CREATE TABLE {self._qualified(staging)} ({columns})")
                     for batch in batches:
-                        cur.copy_expert(copy_sql, io.BytesIO(batch.csv), size=COPY_CHUNK_BYTES)
+                        cur.copy_expert(copy_sql, io.BytesIO(batch.load), size=COPY_CHUNK_BYTES)
                         rows += batch.arrow.num_rows
                     self._swap_in(cur, staging, table)
                 conn.commit()

@@ -45,7 +45,6 @@ def _column(values: tuple, kind: str) -> pa.ChunkedArray | pa.Array:
 
 
 class SqliteBackend:
-    loads_csv = False
 
     def __init__(self, url: URL) -> None:
         if url.database:
@@ -54,6 +53,9 @@ class SqliteBackend:
         with closing(self.engine.raw_connection()) as conn:
             # WAL lets BI readers keep reading while a table is swapped
             conn.execute("PRAGMA journal_mode=WAL")
+
+    def prepare_load(self, arrow: pa.Table, kinds: dict[str, str]) -> list[tuple]:
+        return _rows(arrow, kinds)
 
     def replace_table(self, table: str, kinds: dict[str, str], batches: Iterator[PreparedBatch]) -> int:
         staging = f"_stage_{table}_{uuid.uuid4().hex[:8]}"
@@ -68,7 +70,7 @@ class SqliteBackend:
                 raw.execute("BEGIN IMMEDIATE")
                 raw.execute(f"CREATE TABLE {quote(staging)} ({columns})")
                 for batch in batches:
-                    raw.executemany(insert_sql, _rows(batch.arrow, kinds))
+                    raw.executemany(insert_sql, batch.load)
                     rows += batch.arrow.num_rows
                 raw.execute(f"DROP TABLE IF EXISTS {quote(table)}")
                 raw.execute(f"ALTER TABLE {quote(staging)} RENAME TO {quote(table)}")

@@ -192,7 +192,6 @@ class Warehouse:
         kinds = {name: column_kind(typed_by[column]) for name, column in zip(names, columns)}
         export = self.export_dir / f"{table}.csv" if self.export_dir else None
         partial = export.with_name(export.name + ".part") if export else None
-        loads_csv = self.backend.loads_csv
 
         def prepare(batch: pd.DataFrame) -> PreparedBatch:
             if [str(c) for c in batch.columns] != columns:
@@ -202,12 +201,12 @@ class Warehouse:
             if names != columns:
                 batch = batch.set_axis(names, axis=1)
             arrow = arrow_batch(cast_to_kinds(batch, kinds, table), kinds)
-            csv = csv_bytes(arrow) if loads_csv else b""
+            load = self.backend.prepare_load(arrow, kinds)
             if export is None:
-                return PreparedBatch(arrow, csv)
-            # the export's text is escaped, the loaded text is not: one CSV serves both when nothing needs it
+                return PreparedBatch(arrow, load)
+            # the export's text is escaped, the loaded text is not: a CSV load serves both when nothing needs it
             safe = export_table(arrow, kinds)
-            return PreparedBatch(arrow, csv, csv if safe is arrow and csv else csv_bytes(safe))
+            return PreparedBatch(arrow, load, load if safe is arrow and isinstance(load, bytes) else csv_bytes(safe))
 
         prepared = _prepared_ahead(_chain(first, batches), prepare)
         if export:
