@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 
 import pandas as pd
 import pyarrow as pa
@@ -141,8 +142,9 @@ def declared_type_kind(declared: str) -> str:
     return "text"
 
 
-def cast_to_kinds(frame: pd.DataFrame, kinds: dict[str, str], table: str) -> pd.DataFrame:
-    """The frame's values cast to its columns' kinds, ready to serialise (text is left as it is)."""
+def cast_to_kinds(frame: pd.DataFrame, kinds: dict[str, str], table: str) -> dict[str, pd.Series]:
+    """The frame's columns cast to their kinds, ready to serialise (text is left as it is); as columns
+    apart, since gathering fifty of them into a new frame copies them all."""
     out = {}
     for column, kind in kinds.items():
         series = frame[column]
@@ -170,7 +172,7 @@ def cast_to_kinds(frame: pd.DataFrame, kinds: dict[str, str], table: str) -> pd.
                 f"({kind}) set by the first rows: {exc}"
             ) from exc
         out[column] = series
-    return pd.DataFrame(out, index=frame.index)
+    return out
 
 
 def _offset_text(seconds: float) -> str:
@@ -203,8 +205,9 @@ def _timestamp_strings(series: pd.Series) -> pa.Array:
     return text
 
 
-def arrow_batch(batch: pd.DataFrame, kinds: dict[str, str]) -> pa.Table:
-    """A cast batch as Arrow columns, ready for CSV: text (blank as null) and timestamps as strings."""
+def arrow_batch(batch: Mapping[str, pd.Series], kinds: dict[str, str]) -> pa.Table:
+    """A cast batch (its columns by name) as Arrow columns, ready for CSV: text (blank as null) and
+    timestamps as strings."""
     columns = []
     for column, kind in kinds.items():
         series = batch[column]
