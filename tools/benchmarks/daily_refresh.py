@@ -28,8 +28,9 @@ with tools/samples/generate.py, then for each backend:
        already in memory, typed as in the warehouse, timestamps as UTC wall-clock values since
        Arrow formats zoned ones ten times slower; only the write is timed).
 
-It prints, per run: the steps' wall times, slowest first (read from the run's step stats in
-its DAGSTER_HOME), the whole refresh's seconds, the floor's three parts and the rows loaded,
+It prints, per run: the steps' wall times, slowest first, and how much of each went to writing
+its tables (read from the run's step stats and events in its DAGSTER_HOME), the computing that
+remains and the time outside the steps, the whole refresh's seconds, the floor's three parts and the rows loaded,
 the ratio refresh / floor and the peak memory (the largest resident set in the CLI's process
 tree), each beside its target (PostgreSQL at most 2.0x the floor, SQLite at most 3x, peak under
 2 GB); then a scaling table per backend: refresh, floor, ratio and peak per size.
