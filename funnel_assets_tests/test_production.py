@@ -208,3 +208,14 @@ def test_without_a_webhook_the_alert_is_logged(monkeypatch, caplog):
     assert send_alert("Funnel run failed: daily_refresh", logging.getLogger("test")) is False
     assert "ALERT: Funnel run failed" in caplog.text
     assert alert_on_missing_yesterday.name == "alert_on_missing_yesterday"
+
+
+def test_a_webhook_that_refuses_the_alert_is_not_tried_again_and_its_address_stays_out_of_the_log(
+    http_server, monkeypatch, caplog
+):
+    http_server.add("/hooks/gone-secret-path", Scripted(status=404))
+    monkeypatch.setenv("FUNNEL_ALERT_WEBHOOK_URL", http_server.url("/hooks/gone-secret-path"))
+    assert send_alert("Funnel run failed: daily_refresh", logging.getLogger("test")) is False
+    assert len(http_server.requests("/hooks/gone-secret-path")) == 1, "a deleted webhook stays deleted"
+    assert "did not accept the alert: HTTP 404" in caplog.text
+    assert "gone-secret-path" not in caplog.text

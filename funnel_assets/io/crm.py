@@ -12,9 +12,9 @@ from funnel_assets.io.landing import landing_path
 from funnel_assets.io.sources.tabular import land_table, read_csv_text
 from funnel_assets.io.tabular_source import HttpOptions, describe_location
 from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.sources.http import is_this_machine
 from funnel_assets.settings import CRM_API_TOKEN, Settings, secret
 
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class CrmApi(HttpOptions):
@@ -47,7 +47,7 @@ class CrmApi(HttpOptions):
         host = urlsplit(url).hostname
         settings = Settings.from_env()
         allowed = {urlsplit(u).hostname for u in (settings.crm_assigned_leads_url, settings.crm_sales_url)} - {None}
-        if host is not None and host not in allowed | LOCAL_HOSTS:
+        if host is not None and host not in allowed and not is_this_machine(host):
             raise SourceError(
                 f"CRM {url.split('?')[0].rsplit('/', 1)[-1] or 'dump'}: the CRM token is sent only to the host of "
                 f"CRM_ASSIGNED_LEADS_URL / CRM_SALES_URL as set on the server, not to {host}. Set the address there.",

@@ -7,9 +7,9 @@ Without it, the alert is only logged. The webhook URL is a secret: it is never l
 
 import dagster as dg
 import requests
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from funnel_assets.defs.checks import STALE_CHECK
+from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_retry
 from funnel_assets.settings import ALERT_WEBHOOK_URL, Settings, secret
 
 
@@ -32,6 +32,22 @@ def first_line(text: str | None) -> str:
     return lines[0][:300] if lines else "(no message)"
 
 
+# an alert is small and waited for by nobody: three tries, at most ten seconds apart
+ALERT_RETRY = HttpSettings(max_attempts=3, backoff_seconds=1.0, max_wait_seconds=10.0)
+
+
+def _post(url: str, text: str) -> None:
+    """One try; an error names only its kind, since the URL (a secret) is in its text."""
+    try:
+        response = requests.post(url, json={"text": text}, timeout=(5, 15))
+    except requests.RequestException as exc:
+        raise TransientError(exc.__class__.__name__) from None
+    if response.status_code == 429 or response.status_code >= 500:
+        raise TransientError(f"HTTP {response.status_code}")
+    if response.status_code >= 400:
+        raise requests.HTTPError(f"HTTP {response.status_code}")  # a wrong or deleted webhook: trying again won't help
+
+
 def send_alert(text: str, log) -> bool:
     """Post the alert to the webhook if one is configured; True when it was delivered."""
     log.warning(f"ALERT: {text}")
@@ -39,18 +55,11 @@ def send_alert(text: str, log) -> bool:
     if not url:
         return False
     try:
-        for attempt in Retrying(
-            retry=retry_if_exception_type(requests.RequestException),
-            stop=stop_after_attempt(3),
-            wait=wait_exponential(multiplier=1, max=10),
-            reraise=True,
-        ):
+        for attempt in bounded_retry(ALERT_RETRY, "the alert webhook (FUNNEL_ALERT_WEBHOOK_URL)"):
             with attempt:
-                response = requests.post(url, json={"text": text}, timeout=(5, 15))
-                response.raise_for_status()
-    except requests.RequestException as exc:
-        # the URL (a secret) is in the exception's text: name only its kind
-        log.error(f"The alert webhook (FUNNEL_ALERT_WEBHOOK_URL) did not accept the alert: {exc.__class__.__name__}")
+                _post(url, text)
+    except (TransientError, requests.HTTPError) as exc:
+        log.error(f"The alert webhook (FUNNEL_ALERT_WEBHOOK_URL) did not accept the alert: {exc}")
         return False
     return True
 

@@ -152,7 +152,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds:g} second{'' if seconds == 1 else 's'}"
 
 
-def _is_this_machine(host: str) -> bool:
+def is_this_machine(host: str) -> bool:
     """localhost, 127.0.0.0/8 or ::1: traffic that never leaves the machine."""
     host = host.lower().rstrip(".")
     if host in LOOPBACK_NAMES:
@@ -172,7 +172,7 @@ def _carries_credentials(url: str, headers: Mapping[str, str], secrets: list[str
 def _refuse_plain_http(url: str, label: str, shown_url: str) -> None:
     """A token over plain http can be read by anyone on the way; only this machine's own traffic is exempt."""
     parts = urlsplit(url)
-    if parts.scheme.lower() == "http" and not _is_this_machine(parts.hostname or ""):
+    if parts.scheme.lower() == "http" and not is_this_machine(parts.hostname or ""):
         raise SourceError(
             f"{label}: {shown_url} is a plain http:// address, and the token (or password) would travel unencrypted "
             f"to {parts.hostname}. Use the https:// address of the same endpoint (plain http is allowed only to "
