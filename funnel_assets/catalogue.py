@@ -79,7 +79,6 @@ def _phone(of: str = "") -> Column:
 
 
 USER_ID = Column("user_id", TEXT, "`91` + phone", personal=True)
-MISCELLANEOUS_NOTE = "a source it does not list reads `Other Sources (Miscellaneous)`"
 
 
 # ---------------------------------------------------------------- Part 1: marketing

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from funnel_assets import catalogue
+from funnel_assets.io.landing import DEFAULT_KEEP_DAYS
 from funnel_assets.io.sources.google_drive import is_drive_address
 
 # The project root: the folder holding pyproject.toml (the package is installed editable).
@@ -118,5 +119,5 @@ class Settings:
             daily_refresh_cron=value("FUNNEL_DAILY_REFRESH_CRON", "30 6 * * *"),
             max_miscellaneous_share=float(value("FUNNEL_MAX_MISCELLANEOUS_SHARE", "0.25")),
             ui_url=value("FUNNEL_UI_URL", "http://127.0.0.1:3000").rstrip("/"),
-            landing_keep_days=int(value("FUNNEL_LANDING_KEEP_DAYS", "30")),
+            landing_keep_days=int(value("FUNNEL_LANDING_KEEP_DAYS", str(DEFAULT_KEEP_DAYS))),
         )

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from funnel_assets.lib.clock import in_local_time
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, source_key
 from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import user_id
-from funnel_assets.lib.text import arrow_strings, to_object
 
 TOUCH_ORDER = {"lead": 0, "webinar_registration": 1, "bootcamp_registration": 1, "webinar_attendance": 2, "bootcamp_attendance": 2}
 TOUCH_COLUMNS = ("phone", "email", "touch_at", "touch_type", "source", "funnel", "event_id")

@@ -23,10 +23,7 @@ from contextlib import closing
 import numpy as np
 import pandas as pd
 
-try:
-    from funnel_assets.io.warehouse import Warehouse
-except ImportError:  # the package before its resources moved to funnel_assets/io/
-    from funnel_assets.resources.warehouse import Warehouse
+from funnel_assets.io.warehouse import Warehouse
 
 
 def assignment_like_frame(rows: int, seed: int = 1) -> pd.DataFrame:

@@ -45,7 +45,6 @@ from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_
 DRIVE_API = "https://www.googleapis.com/drive/v3"
 READ_SCOPES = ("https://www.googleapis.com/auth/drive.readonly",)
 NOTE_SCOPES = ("https://www.googleapis.com/auth/drive.metadata",)
-FOLDER = "application/vnd.google-apps.folder"
 SHORTCUT = "application/vnd.google-apps.shortcut"
 GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
 # what the listing asks for; Drive leaves out a field a file does not have (a Google document has no md5Checksum)

@@ -12,11 +12,11 @@ import pyarrow as pa
 
 @dataclass(frozen=True)
 class PreparedBatch:
-    """One batch of rows cast to its columns' kinds: as Arrow columns, as the database loads them (CSV
-    for PostgreSQL's COPY, rows for SQLite; values verbatim), and as CSV for the export (text made
+    """One batch of rows cast to its columns' kinds: how many, as the database loads them (CSV for
+    PostgreSQL's COPY, rows for SQLite; values verbatim), and as CSV for the export (text made
     formula-safe)."""
 
-    arrow: pa.Table
+    rows: int
     load: bytes | list[tuple]
     export_csv: bytes = b""
 

@@ -20,10 +20,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from pandas.api import types as ptypes
 
-from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.lib.clock import TIMEZONE, in_local_time
 from funnel_assets.lib.text import arrow_strings, blank_as_null
-
-KINDS = ("text", "integer", "float", "boolean", "date", "timestamp", "timestamptz")
 
 # Arrow type of each column kind, as written to CSV and as read back (times as UTC instants).
 ARROW_TYPES = {
@@ -158,9 +156,7 @@ def cast_to_kinds(frame: pd.DataFrame, kinds: dict[str, str], table: str) -> dic
             # a column already of its kind is left as it is: to_datetime looks through the values of
             # even a datetime column (half a second per million rows)
             elif kind == "timestamptz":
-                if not isinstance(series.dtype, pd.DatetimeTZDtype):
-                    series = pd.to_datetime(series, utc=True)
-                series = series.dt.tz_convert(TIMEZONE)
+                series = in_local_time(series)
             elif kind == "timestamp":
                 if not ptypes.is_datetime64_dtype(series.dtype):
                     series = pd.to_datetime(series)

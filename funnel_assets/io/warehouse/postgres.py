@@ -125,7 +125,7 @@ class PostgresBackend:
                     cur.execute(f"CREATE TABLE {self._qualified(staging)} ({columns})")
                     for batch in batches:
                         cur.copy_expert(copy_sql, io.BytesIO(batch.load), size=COPY_CHUNK_BYTES)
-                        rows += batch.arrow.num_rows
+                        rows += batch.rows
                     self._swap_in(cur, staging, table)
                 conn.commit()
             except BaseException:

@@ -71,7 +71,7 @@ class SqliteBackend:
                 raw.execute(f"CREATE TABLE {quote(staging)} ({columns})")
                 for batch in batches:
                     raw.executemany(insert_sql, batch.load)
-                    rows += batch.arrow.num_rows
+                    rows += batch.rows
                 raw.execute(f"DROP TABLE IF EXISTS {quote(table)}")
                 raw.execute(f"ALTER TABLE {quote(staging)} RENAME TO {quote(table)}")
                 raw.execute("COMMIT")

@@ -203,10 +203,10 @@ class Warehouse:
             arrow = arrow_batch(cast_to_kinds(batch, kinds, table), kinds)
             load = self.backend.prepare_load(arrow, kinds)
             if export is None:
-                return PreparedBatch(arrow, load)
+                return PreparedBatch(arrow.num_rows, load)
             # the export's text is escaped, the loaded text is not: a CSV load serves both when nothing needs it
             safe = export_table(arrow, kinds)
-            return PreparedBatch(arrow, load, load if safe is arrow and isinstance(load, bytes) else csv_bytes(safe))
+            return PreparedBatch(arrow.num_rows, load, load if safe is arrow and isinstance(load, bytes) else csv_bytes(safe))
 
         prepared = _prepared_ahead(_chain(first, batches), prepare)
         if export:
