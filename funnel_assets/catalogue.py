@@ -53,6 +53,9 @@ class Table:
     open_columns: bool = False  # also carries the source's extra columns beyond those declared
     guard: Guard | None = None  # a full rebuild from `source`, refused when it shrinks sharply
     last_good_inputs: tuple[str, ...] = ()  # other-part tables read as last landed, without waiting on this run
+    # flagged stale when not rebuilt for a day (a part failed and the table kept yesterday's rows)
+    daily_freshness: bool = False
+    sheet_tab: bool = False  # also copied into the Google Sheet FUNNEL_EXPORT_SHEET, one tab
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -170,6 +173,7 @@ SPEND_BY_FUNNEL = Table(
     ),
     key=("spend_date", "funnel"),
     shrink_check=True,
+    sheet_tab=True,
 )
 
 EVENT_PARTICIPANTS = Table(
@@ -573,6 +577,7 @@ FUNNEL_PEOPLE = Table(
     key=("phone",),
     phone=True,
     shrink_check=True,
+    daily_freshness=True,
 )
 
 FUNNEL_METRICS_MONTHLY = Table(
@@ -635,6 +640,8 @@ FUNNEL_METRICS_MONTHLY = Table(
     ),
     key=("month", "funnel"),
     shrink_check=True,
+    daily_freshness=True,
+    sheet_tab=True,
 )
 
 FUNNEL_STAGES_MONTHLY = Table(
@@ -655,6 +662,8 @@ FUNNEL_STAGES_MONTHLY = Table(
     ),
     key=("month", "funnel", "stage"),
     shrink_check=True,
+    daily_freshness=True,
+    sheet_tab=True,
 )
 
 RECONCILIATION = Table(
@@ -728,6 +737,7 @@ SALES_PERFORMANCE_MONTHLY = Table(
     notes=PERFORMANCE_NOTES,
     key=("month", "employee"),
     shrink_check=True,
+    sheet_tab=True,
 )
 
 FUNNEL_COHORTS = Table(
@@ -754,6 +764,8 @@ FUNNEL_COHORTS = Table(
     notes=COHORT_NOTES,
     key=("cohort_month", "first_funnel", "stage"),
     shrink_check=True,
+    daily_freshness=True,
+    sheet_tab=True,
 )
 
 TABLES: tuple[Table, ...] = (
@@ -838,8 +850,8 @@ GROUP_INTRODUCTIONS = {
     "sales": "The CRM's assigned leads and sales: monthly de-duplication and attribution, sales enrichment.",
     "reporting": (
         "These read both parts' tables. In `daily_refresh` they run after both parts; if one part\n"
-        "fails they are skipped and keep yesterday's rows (`funnel_people`, `funnel_metrics_monthly`\n"
-        "and `funnel_stages_monthly` carry a freshness policy that then flags them)."
+        "fails they are skipped and keep yesterday's rows; {daily}\n"
+        "carry a freshness policy that then flags them."
     ),
 }
 
@@ -853,9 +865,8 @@ for BI tools that read files: the same values as the table. Text and times are q
 shortest form (`1`, `2.5`), and times are Asia/Kolkata ISO text with their offset
 (`2025-10-01T09:30:00+05:30`).
 
-With `FUNNEL_EXPORT_SHEET` set, the aggregate tables (`funnel_metrics_monthly`,
-`funnel_stages_monthly`, `spend_by_funnel`) are also copied into that Google Sheet, one tab
-each, each tab replaced in one request (with a bounded retry on Google's rate limits). The
+With `FUNNEL_EXPORT_SHEET` set, the aggregate tables are also copied into that Google Sheet,
+one tab each: {sheet_tabs}; each tab replaced in one request (with a bounded retry on Google's rate limits). The
 per-person tables never go to a sheet: a spreadsheet holds at most 10 million cells.
 
 ## Checks
@@ -869,8 +880,7 @@ table above lists its own:
 - Miscellaneous under `FUNNEL_MAX_MISCELLANEOUS_SHARE` (default 25%) of leads, assignments
   and sales; each source's newest row from yesterday or later; no table below half its
   previous size: warnings, for a person to look at;
-- `funnel_people`, `funnel_metrics_monthly` and `funnel_stages_monthly` carry a freshness
-  policy: stale after 26 hours, failing after 30."""
+- a freshness policy, stale after 26 hours and failing after 30, on {daily}."""
 
 
 def _code_list(names: tuple[str, ...]) -> str:
@@ -928,10 +938,14 @@ def _table_markdown(t: Table) -> str:
 
 def render_markdown() -> str:
     """The whole of docs/tables.md."""
+    _lists = {
+        "daily": _code_list(tuple(t.name for t in TABLES if t.daily_freshness)),
+        "sheet_tabs": _code_list(tuple(t.name for t in TABLES if t.sheet_tab)),
+    }
     parts = [GENERATED_MARK, "", INTRODUCTION]
     for group in GROUPS:
-        parts += ["", f"## {GROUP_HEADINGS[group]}", "", GROUP_INTRODUCTIONS[group]]
+        parts += ["", f"## {GROUP_HEADINGS[group]}", "", GROUP_INTRODUCTIONS[group].format(**_lists)]
         for t in tables_in_group(group):
             parts += ["", _table_markdown(t)]
-    parts += ["", CLOSING, ""]
+    parts += ["", CLOSING.format(**_lists), ""]
     return "\n".join(parts)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from funnel_assets import catalogue
@@ -278,3 +279,18 @@ def test_write_table_docs_writes_and_checks(tmp_path, capsys):
     capsys.readouterr()
     assert main(["--check", "--path", str(docs)]) == 1
     assert "python -m tools.write_table_docs" in capsys.readouterr().out
+
+
+def test_the_sheet_export_and_the_freshness_policies_follow_the_catalogue():
+    from funnel_assets.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    export = graph.get(dg.AssetKey("google_sheet_export"))
+    assert {key.path[-1] for key in export.parent_keys} == {t.name for t in TABLES if t.sheet_tab}
+    for declared in TABLES:
+        policy = graph.get(dg.AssetKey(declared.name)).freshness_policy
+        assert (policy is not None) == declared.daily_freshness, declared.name
+    markdown = render_markdown()
+    for declared in TABLES:
+        if declared.sheet_tab or declared.daily_freshness:
+            assert f"`{declared.name}`" in markdown.split("## Exports", 1)[1], declared.name

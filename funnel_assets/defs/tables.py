@@ -44,9 +44,15 @@ def table_metadata(table: catalogue.Table) -> dict[str, Any]:
     return {"dagster/column_schema": column_schema(table), "grain": table.grain}
 
 
+# the daily refresh runs early morning; a day and a few hours later a table it did not rebuild is stale
+DAILY = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=30), warn_window=timedelta(hours=26))
+
+
 def table_asset(name: str, **asset_args: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
     """`@dg.asset` for a table of the catalogue; the function returns the table as a DataFrame."""
     declared = catalogue.table(name)
+    if declared.daily_freshness:
+        asset_args.setdefault("freshness_policy", DAILY)
     return dg.asset(
         name=name,
         group_name=declared.group,

@@ -18,8 +18,6 @@ from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.cohorts import cohort_conversion, latest_complete_cohort_table
 from funnel_assets.lib.reporting import funnel_at_a_glance, monthly_funnel_metrics, people_across_funnel, stages_per_month
 
-# the daily refresh runs early morning; a day and a few hours later these are stale
-DAILY = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=30), warn_window=timedelta(hours=26))
 SALE_COLUMNS = ("phone", "created_on", "net_amount", "final_funnel", "status", "employee_name")
 
 
@@ -47,7 +45,7 @@ def unmapped_sources(
     return table
 
 
-@table_asset("funnel_people", freshness_policy=DAILY)
+@table_asset("funnel_people")
 def funnel_people(
     context: dg.AssetExecutionContext,
     lead_first_touch: pd.DataFrame,
@@ -74,7 +72,7 @@ def funnel_people(
     return people
 
 
-@table_asset("funnel_metrics_monthly", freshness_policy=DAILY)
+@table_asset("funnel_metrics_monthly")
 def funnel_metrics_monthly(
     context: dg.AssetExecutionContext,
     config: AsOfConfig,
@@ -105,7 +103,7 @@ def funnel_metrics_monthly(
     return metrics
 
 
-@table_asset("funnel_cohorts", freshness_policy=DAILY)
+@table_asset("funnel_cohorts")
 def funnel_cohorts(
     context: dg.AssetExecutionContext,
     config: AsOfConfig,
@@ -123,7 +121,7 @@ def funnel_cohorts(
     return cohorts
 
 
-@table_asset("funnel_stages_monthly", freshness_policy=DAILY)
+@table_asset("funnel_stages_monthly")
 def funnel_stages_monthly(funnel_metrics_monthly: pd.DataFrame) -> pd.DataFrame:
     """The monthly metrics reshaped to one row per stage, for BI funnel charts."""
     return stages_per_month(funnel_metrics_monthly)
@@ -149,11 +147,6 @@ def reconciliation(context: dg.AssetExecutionContext) -> pd.DataFrame:
     return table
 
 
-EXPORTED_TABLES = (
-    "funnel_metrics_monthly", "funnel_stages_monthly", "spend_by_funnel", "funnel_cohorts", "sales_performance_monthly"
-)  # fmt: skip
-
-
 @dg.asset(group_name="reporting", kinds={"googlesheets"})
 def google_sheet_export(
     context: dg.AssetExecutionContext,
@@ -164,19 +157,19 @@ def google_sheet_export(
     funnel_cohorts: pd.DataFrame,
     sales_performance_monthly: pd.DataFrame,
 ) -> dg.MaterializeResult:
-    """One tab per aggregate table (funnel_metrics_monthly, funnel_stages_monthly, spend_by_funnel, funnel_cohorts,
-    sales_performance_monthly) in the
-    Google Sheet FUNNEL_EXPORT_SHEET, replaced on each run. Off when FUNNEL_EXPORT_SHEET is empty; the
+    """One tab per aggregate table the catalogue marks `sheet_tab`, in the Google Sheet FUNNEL_EXPORT_SHEET,
+    replaced on each run. Off when FUNNEL_EXPORT_SHEET is empty; the
     per-person tables never go to a sheet (a spreadsheet holds at most 10 million cells)."""
     if not sheets_export.enabled:
         context.log.info("FUNNEL_EXPORT_SHEET is not set: no Google Sheet export.")
         return dg.MaterializeResult(metadata={"exported": False})
-    tables = dict(
-        zip(
-            EXPORTED_TABLES,
-            (funnel_metrics_monthly, funnel_stages_monthly, spend_by_funnel, funnel_cohorts, sales_performance_monthly),
-        )
-    )
+    tables = {
+        "funnel_metrics_monthly": funnel_metrics_monthly,
+        "funnel_stages_monthly": funnel_stages_monthly,
+        "spend_by_funnel": spend_by_funnel,
+        "funnel_cohorts": funnel_cohorts,
+        "sales_performance_monthly": sales_performance_monthly,
+    }
     with readable_failures():
         cells = sheets_export.write(tables)
     return dg.MaterializeResult(metadata={"exported": True, **{f"cells_{tab}": n for tab, n in cells.items()}})
