@@ -106,6 +106,7 @@ def test_daily_refresh_runs_from_the_command_line(tmp_path):
             "FUNNEL_DATA_DIR": str(tmp_path / "data"),
             "DAGSTER_HOME": str(tmp_path / "dagster_home"),
         },
+        cwd=tmp_path,
     )  # fmt: skip
     warehouse = Warehouse(url=f"sqlite:///{warehouse_file}")
     for table in ("marketing_spend", "spend_by_funnel", "crm_assigned_leads", "event_participants", "bootcamp_attendance"):

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse
 from tools.samples.generate import assigned_leads_frame, people_pool, sales_frame
-from funnel_assets.settings import PROJECT_ROOT
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.tabular import read_csv_text
 
@@ -97,7 +96,7 @@ def part2_process(tmp_path, env: dict[str, str], name: str) -> subprocess.Popen:
     (tmp_path / name).mkdir()
     return subprocess.Popen(
         [sys.executable, "-m", "dagster", "job", "execute", "-m", "funnel_assets.definitions", "-j", "part2_sales"],
-        cwd=PROJECT_ROOT,
+        cwd=tmp_path / name,  # not the project root, whose .env (if any) the dagster command would read over `env`
         env={**os.environ, **env, "DAGSTER_HOME": str(tmp_path / name), "FUNNEL_DATA_DIR": str(tmp_path / name / "data")},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

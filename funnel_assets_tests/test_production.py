@@ -155,7 +155,7 @@ def test_the_production_dagster_yaml_keeps_run_history_in_postgresql(production_
         "FUNNEL_WAREHOUSE_DB": names["FUNNEL_WAREHOUSE_DB"],
         "FUNNEL_DATA_DIR": str(tmp_path / "data"),
     }
-    dagster_cli("job", "execute", "-m", "funnel_assets.definitions", "-j", "part2_sales", env=env)
+    dagster_cli("job", "execute", "-m", "funnel_assets.definitions", "-j", "part2_sales", env=env, cwd=tmp_path)
     history = connect(names, "DAGSTER_PG_DB", names["FUNNEL_LOADER_USER"])
     with history.cursor() as cur:
         cur.execute("SELECT pipeline_name, status FROM runs")

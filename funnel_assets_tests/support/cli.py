@@ -5,15 +5,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from funnel_assets.settings import PROJECT_ROOT
 
 
-def dagster_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """`dagster <args>` from the project root with `env` over this process's environment; fails the test on error."""
+def dagster_cli(*args: str, env: dict[str, str], cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
+    """`dagster <args>` from `cwd` with `env` over this process's environment; fails the test on error.
+
+    The dagster command reads a `.env` file in its working folder over the environment it is given: a
+    run that must see only `env` (not a developer's .env with real secrets) starts from a folder of its own."""
     result = subprocess.run(
         [sys.executable, "-m", "dagster", *args],
-        cwd=PROJECT_ROOT,
+        cwd=cwd,
         env={**os.environ, **env},
         capture_output=True,
         text=True,

@@ -32,7 +32,7 @@ DEFAULT_POSTGRES_URL = os.environ.get("FUNNEL_BENCHMARK_POSTGRES_URL", "postgres
 
 # a developer's shell may carry the project's settings: a benchmark run sees only its own
 _INHERITED_PREFIXES_DROPPED = ("FUNNEL_", "CRM_", "GOOGLE_", "DAGSTER_")
-# blank means unset to the project, and keeps a `.env` file from filling these in
+# blank means unset to the project (the run starts outside the project root, so no .env fills them in)
 _BLANK = ("FUNNEL_EXPORT_SHEET", "GOOGLE_SERVICE_ACCOUNT_FILE", "CRM_API_TOKEN", "CRM_API_TOKEN_QUERY_PARAMETER",
           "FUNNEL_ALERT_WEBHOOK_URL")  # fmt: skip
 
@@ -156,7 +156,8 @@ def run_job(job: str, env: Mapping[str, str], log_path: Path) -> JobRun:
     command = [str(DAGSTER), "job", "execute", "-m", "funnel_assets.definitions", "-j", job]
     with open(log_path, "ab") as log:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT)
+        # from the run's own folder: the dagster command reads a .env in its working folder over `env`
+        process = subprocess.Popen(command, cwd=log_path.parent, env=dict(env), stdout=log, stderr=subprocess.STDOUT)
         sampler = _TreePeak(process.pid)
         # wait4 gives the finished process's own peak (and its waited-for children's), which
         # the sampler may miss in its last 50 ms
