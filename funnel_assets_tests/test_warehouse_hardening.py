@@ -12,10 +12,10 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from funnel_assets.io import sheets_export
 from funnel_assets.io.sheets_export import SheetsExport, tab_rows
 from funnel_assets.io.warehouse import Warehouse, WarehouseError
 from funnel_assets.io.warehouse.columns import warehouse_column_names
+from funnel_assets_tests.support.google_standin import ACCOUNT, google_standin  # noqa: F401  (a fixture)
 from funnel_assets_tests.test_production import production_databases  # noqa: F401  (a fixture)
 
 HYPERLINK = '=HYPERLINK("http://evil.example","Click")'
@@ -57,15 +57,14 @@ def test_csv_export_escapes_formulas_and_the_warehouse_keeps_them_verbatim(tmp_p
     assert back["cost"].tolist()[:2] == [-5.0, 2.5] and back["seats"].tolist()[0] == -3
 
 
-def test_sheet_export_escapes_formulas_in_text_cells_only(monkeypatch):
-    sent = {}
-
-    def fake_write_tabs(key, tabs, **kwargs):
-        sent.update(tabs)
-        return {title: sum(len(row) for row in rows) for title, rows in tabs.items()}
-
-    monkeypatch.setattr(sheets_export, "write_tabs", fake_write_tabs)
-    export = SheetsExport(spreadsheet="1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd", google_service_account_file="unused.json")
+def test_sheet_export_escapes_formulas_in_text_cells_only(google_standin, tmp_path):
+    key = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
+    google_standin.add_spreadsheet(key, {"funnel_metrics_monthly": [["old"]]}, writers=(ACCOUNT,))
+    export = SheetsExport(
+        spreadsheet=key,
+        google_service_account_file=google_standin.service_account_file(tmp_path),
+        google_sheets_api_url=google_standin.sheets_api,
+    )
     metrics = pd.DataFrame(
         {
             "month": [dt.date(2025, 10, 1), dt.date(2025, 11, 1)],
@@ -76,10 +75,11 @@ def test_sheet_export_escapes_formulas_in_text_cells_only(monkeypatch):
         }
     )
     export.write({"funnel_metrics_monthly": metrics})
-    assert sent["funnel_metrics_monthly"] == [
+    sent = [[next(iter(cell.values()), None) for cell in row] for row in google_standin.cells(key, "funnel_metrics_monthly")]
+    assert sent == [
         ["month", "funnel", "city", "leads", "roas"],
         ["2025-10-01", "'" + HYPERLINK, "'@SUM(1+1)", 3, -1.5],
-        ["2025-11-01", "ACCA Webinar", None, -2, None],
+        ["2025-11-01", "ACCA Webinar", None, -2],
     ]
 
 
