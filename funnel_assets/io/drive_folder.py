@@ -54,7 +54,7 @@ from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.google_drive import GOOGLE_SHEET, SHORTCUT, DriveApi, DriveFile, drive_folder_id
 from funnel_assets.io.sources.http import HttpSettings
 from funnel_assets.lib.clock import now
-from funnel_assets.lib.zoom_ingest import REJECTED, Verdict
+from funnel_assets.lib.zoom_ingest import REJECTED, Verdict, content_hash
 
 RECORD = LEDGER.parent / "drive_files.json"
 COPIED = "copied"  # copied into the local folder, not judged yet
@@ -241,7 +241,7 @@ class DriveDropFolder(ZoomDropFolder):
                     continue
                 self._place(name, content)
                 in_local_folder.add(name)
-                records.append(_record(file, name, hashlib.sha256(content).hexdigest()))
+                records.append(_record(file, name, content_hash(content)))
                 copied.append(name)
         finally:
             if copied:  # what was copied is recorded even if a later download fails: never taken twice

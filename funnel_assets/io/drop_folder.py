@@ -32,7 +32,6 @@ pipeline never follows one.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import secrets
 import stat
@@ -48,6 +47,7 @@ from pydantic import Field
 
 from funnel_assets.io.sources.tabular import read_csv_text
 from funnel_assets.lib.clock import now
+from funnel_assets.lib.zoom_ingest import content_hash
 
 PROCESSED = "processed"
 LEDGER = Path("ledger") / "ingested_files.csv"
@@ -167,7 +167,7 @@ class ZoomDropFolder(dg.ConfigurableResource):
             if not stat.S_ISREG(status.st_mode):
                 return None
             content = handle.read()
-        return DroppedFile(path, Look.of(status), hashlib.sha256(content).hexdigest(), content)
+        return DroppedFile(path, Look.of(status), content_hash(content), content)
 
     def unchanged(self, dropped: DroppedFile) -> bool:
         """Still the file that was read: same size, modification time and content."""

@@ -291,6 +291,16 @@ def participants_from_reports(reports: list[ZoomReport], mappings: EventMappings
     return enrich_sessions(participants, session_conductors(people), mappings)
 
 
+def sessions_summary(participants: pd.DataFrame) -> pd.DataFrame:
+    """One row per session, newest first: its registrations, attendees and people."""
+    return (
+        participants.groupby(["event_date", "event_id", "event_name"], dropna=False)
+        .agg(registrations=("registered", "sum"), attendees=("attended", "sum"), people=("event_id", "size"))
+        .reset_index()
+        .sort_values("event_date", ascending=False)
+    )
+
+
 def days_per_bootcamp(participants: pd.DataFrame) -> pd.DataFrame:
     """One person at one boot camp (both days together): which days they attended, `Both` for both."""
     camps = participants[participants["event_type"].eq("bootcamp")].copy()

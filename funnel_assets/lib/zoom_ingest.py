@@ -166,6 +166,11 @@ def loaded_history(
     return History(current, {hashes[i] for i in replaced_positions}, unreadable)
 
 
+def loaded_hashes(ledger: pd.DataFrame) -> set[str]:
+    """The contents already loaded (a correction's replaced report included): dropped again, they are duplicates."""
+    return set(ledger.loc[ledger["status"].isin([LOADED, REPLACED]), "sha256"])
+
+
 def ledger_rows(verdicts: list[Verdict], now: pd.Timestamp) -> pd.DataFrame:
     """This run's files for the ledger: their verdicts, and the session of each one loaded."""
     rows = pd.DataFrame(

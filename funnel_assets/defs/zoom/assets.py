@@ -8,17 +8,17 @@ from funnel_assets.io.drive_folder import DriveDropFolder
 from funnel_assets.io.drop_folder import ZoomDropFolder
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.lib.clock import now
-from funnel_assets.lib.zoom_events import days_per_bootcamp, participants_from_reports
+from funnel_assets.lib.zoom_events import days_per_bootcamp, participants_from_reports, sessions_summary
 from funnel_assets.lib.zoom_ingest import (
     DUPLICATE,
     INGESTED_FILES_COLUMNS,
     LOADED,
     REJECTED,
-    REPLACED,
     ParsedOnce,
     ingested_files_table,
     judge_files,
     ledger_rows,
+    loaded_hashes,
     loaded_history,
     person_rows,
 )
@@ -35,7 +35,7 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
     history = zoom_drop.read_ledger()
     if history is None:
         history = pd.DataFrame(columns=list(INGESTED_FILES_COLUMNS))
-    known = set(history.loc[history["status"].isin([LOADED, REPLACED]), "sha256"])
+    known = loaded_hashes(history)
     # a Google Drive folder's new files are first copied into its local folder, which is then handled exactly
     # as a local drop folder; a Google Sheets document, with no CSV to copy, is refused unread
     from_drive = zoom_drop.copy_from_drive() if isinstance(zoom_drop, DriveDropFolder) else None
@@ -99,12 +99,7 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
 
     every_file = verdicts + refused_unread
     counts = {status: sum(v.status == status for v in every_file) for status in (LOADED, DUPLICATE, REJECTED)}
-    per_session = (
-        participants.groupby(["event_date", "event_id", "event_name"], dropna=False)
-        .agg(registrations=("registered", "sum"), attendees=("attended", "sum"), people=("event_id", "size"))
-        .reset_index()
-        .sort_values("event_date", ascending=False)
-    )
+    per_session = sessions_summary(participants)
     context.add_output_metadata(
         {
             "sessions": len(per_session),
