@@ -400,7 +400,7 @@ ASSIGNED_LEADS_MONTHLY = Table(
     ),
     key=("month", "phone"),
     shrink_check=True,
-    last_good_inputs=("event_participants",),
+    last_good_inputs=(EVENT_PARTICIPANTS.name,),
 )
 
 
@@ -493,7 +493,7 @@ SALES = Table(
     funnel_column="final_funnel",
     fresh_column="created_on",
     shrink_check=True,
-    last_good_inputs=("event_participants",),
+    last_good_inputs=(EVENT_PARTICIPANTS.name,),
     source="CRM sales",
     guard=Guard("CRM_MIN_ROWS_RATIO", "that the CRM sent its full dump (not a page of it, or a filtered one)"),
     open_columns=True,

@@ -12,6 +12,7 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
+from funnel_assets import catalogue
 from funnel_assets.defs.tables import AsOfConfig, landing_run, last_good, readable_failures, reconciliation, table_asset
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.mappings import Mappings
@@ -61,7 +62,7 @@ def assigned_leads_monthly(
     context: dg.AssetExecutionContext, crm_assigned_leads: pd.DataFrame, io_manager: dg.ResourceParam[WarehouseIOManager]
 ) -> pd.DataFrame:
     """Each phone's earliest assignment of each month (the brief's M0), with whether it attended."""
-    participants = last_good(context, io_manager, "event_participants")
+    participants = last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name)
     monthly = first_assignment_per_month(crm_assigned_leads, attended_phones(participants))
     unplaced = crm_assigned_leads["phone"].isna() | crm_assigned_leads["assigned_on"].isna()
     context.add_output_metadata(
@@ -80,7 +81,7 @@ def sales(
         raw = crm.read(landing_run(context), "sales")
         manual = mappings.read("manual_sales_mapping.csv", ("sale_id", "manual_source"), optional=True)
         enriched, report = enrich_sales(
-            raw, mappings.funnel_mapping(), manual, attended_phones(last_good(context, io_manager, "event_participants")),
+            raw, mappings.funnel_mapping(), manual, attended_phones(last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name)),
             source=label,
         )
     if report.new_columns:
