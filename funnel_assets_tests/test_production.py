@@ -5,10 +5,8 @@ against a webhook served on 127.0.0.1."""
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -25,10 +23,11 @@ from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
 from funnel_assets_tests.support.cli import dagster_cli
 from funnel_assets_tests.support.http_server import Scripted
+from tools.production.database import BI_ROLE, Admin, Server, apply_init_scripts
 from tools.production.deployment import compose_variables
 
 ROOT = Path(__file__).resolve().parent.parent
-INIT_SQL = ROOT / "deploy" / "postgres-init" / "01-funnel-warehouse.sql"
+INIT_SCRIPTS = ROOT / "deploy" / "postgres-init"
 
 
 def test_each_container_gets_only_what_it_needs_and_never_the_superuser_password():
@@ -74,8 +73,9 @@ def test_compose_file_parses_and_everything_it_names_exists():
 
 
 @pytest.fixture
-def production_databases(postgres_url):
-    """The init script applied to the real server, with names of this test's own."""
+def production_databases(postgres_url, tmp_path):
+    """The init script applied to the real server as the postgres image applies it, with names of this
+    test's own; the production check's lock held meanwhile, since both create the shared role funnel_bi."""
     suffix = uuid.uuid4().hex[:8]
     names = {
         "FUNNEL_LOADER_USER": f"loader_{suffix}",
@@ -85,39 +85,36 @@ def production_databases(postgres_url):
         "FUNNEL_WAREHOUSE_DB": f"warehouse_{suffix}",
         "DAGSTER_PG_DB": f"dagster_{suffix}",
     }
-    server = psycopg2.extensions.parse_dsn(postgres_url.replace("postgresql://", "postgres://"))
-    connection = ["-h", server.get("host", "127.0.0.1"), "-p", str(server.get("port", 5432)), "-U", server.get("user", "postgres")]
-    subprocess.run(
-        ["psql", *connection, "-d", server.get("dbname", "test"), "-f", str(INIT_SQL)],
-        env={**os.environ, **names},
-        check=True,
-        capture_output=True,
-    )
-    yield names, connection
-    admin = psycopg2.connect(postgres_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
+    server = Server.from_url(postgres_url)
+    admin = Admin(server)
+    admin.lock(timeout_seconds=600, say=print)
+    public_connect = admin.public_may_connect_to_postgres()
+    try:
+        apply_init_scripts(server, INIT_SCRIPTS, names, tmp_path / "init.log")
+        yield names, server
+    finally:
         for database in (names["FUNNEL_WAREHOUSE_DB"], names["DAGSTER_PG_DB"]):
-            cur.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        cur.execute(f'DROP ROLE IF EXISTS "{names["FUNNEL_LOADER_USER"]}"')
-        cur.execute("DROP ROLE IF EXISTS funnel_bi")
-        cur.execute("GRANT CONNECT ON DATABASE postgres TO PUBLIC")  # the test server's default again
-    admin.close()
+            admin.drop_database(database)
+        admin.drop_role(names["FUNNEL_LOADER_USER"])
+        admin.drop_role(BI_ROLE)
+        if public_connect:
+            admin.query("GRANT CONNECT ON DATABASE postgres TO PUBLIC")  # the test server's default again
+        admin.close()
 
 
-def connect(names: dict, database_key: str, user: str):
-    return psycopg2.connect(host="127.0.0.1", port=5432, user=user, dbname=names[database_key])
+def connect(server: Server, names: dict, database_key: str, user: str):
+    return server.connect(dbname=names[database_key], user=user)
 
 
 def test_the_bi_role_reads_the_output_tables_and_nothing_else(production_databases):
-    names, _ = production_databases
+    names, server = production_databases
     loader = names["FUNNEL_LOADER_USER"]
-    warehouse = Warehouse(url=f"postgresql://{loader}@127.0.0.1:5432/{names['FUNNEL_WAREHOUSE_DB']}")
+    warehouse = Warehouse(url=f"postgresql://{loader}@{server.host}:{server.port}/{names['FUNNEL_WAREHOUSE_DB']}")
     warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000001"]}))
     warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000002"]}))  # swapped in anew
     warehouse.engine().dispose()
 
-    bi = connect(names, "FUNNEL_WAREHOUSE_DB", "funnel_bi")
+    bi = connect(server, names, "FUNNEL_WAREHOUSE_DB", "funnel_bi")
     with bi.cursor() as cur:
         cur.execute("SELECT phone FROM funnel.funnel_people")
         assert cur.fetchall() == [("9000000002",)]
@@ -132,31 +129,32 @@ def test_the_bi_role_reads_the_output_tables_and_nothing_else(production_databas
         bi.rollback()
     bi.close()
     with pytest.raises(psycopg2.OperationalError, match="permission denied"):
-        connect(names, "DAGSTER_PG_DB", "funnel_bi")
+        connect(server, names, "DAGSTER_PG_DB", "funnel_bi")
     with pytest.raises(psycopg2.OperationalError, match="permission denied"):
-        psycopg2.connect(host="127.0.0.1", port=5432, user="funnel_bi", dbname="postgres")
+        server.connect(dbname="postgres", user="funnel_bi")
 
 
 def test_the_production_dagster_yaml_keeps_run_history_in_postgresql(production_databases, tmp_path):
-    names, _ = production_databases
+    names, server = production_databases
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
     # the variables docker-compose.yml gives the code server: every URL built from its parts
     env = {
         "DAGSTER_HOME": str(home),
-        "DAGSTER_PG_HOST": "127.0.0.1",
+        "DAGSTER_PG_HOST": server.host,
         "DAGSTER_PG_USER": names["FUNNEL_LOADER_USER"],
         "DAGSTER_PG_PASSWORD": names["FUNNEL_LOADER_PASSWORD"],
         "DAGSTER_PG_DB": names["DAGSTER_PG_DB"],
-        "FUNNEL_WAREHOUSE_HOST": "127.0.0.1",
+        "FUNNEL_WAREHOUSE_HOST": server.host,
+        "FUNNEL_WAREHOUSE_PORT": str(server.port),
         "FUNNEL_WAREHOUSE_USER": names["FUNNEL_LOADER_USER"],
         "FUNNEL_WAREHOUSE_PASSWORD": names["FUNNEL_LOADER_PASSWORD"],
         "FUNNEL_WAREHOUSE_DB": names["FUNNEL_WAREHOUSE_DB"],
         "FUNNEL_DATA_DIR": str(tmp_path / "data"),
     }
     dagster_cli("job", "execute", "-m", "funnel_assets.definitions", "-j", "part2_sales", env=env, cwd=tmp_path)
-    history = connect(names, "DAGSTER_PG_DB", names["FUNNEL_LOADER_USER"])
+    history = connect(server, names, "DAGSTER_PG_DB", names["FUNNEL_LOADER_USER"])
     with history.cursor() as cur:
         cur.execute("SELECT pipeline_name, status FROM runs")
         assert cur.fetchall() == [("part2_sales", "SUCCESS")]

@@ -164,16 +164,16 @@ def test_a_swap_retries_until_a_short_bi_transaction_ends(postgres_url, blocked_
 
 @pytest.mark.timeout(120)
 def test_in_production_the_loader_names_the_bi_session_and_the_bi_role_is_time_limited(production_databases):  # noqa: F811
-    names, _ = production_databases
+    names, server = production_databases
     loader = names["FUNNEL_LOADER_USER"]
     warehouse = Warehouse(
-        url=f"postgresql://{loader}@127.0.0.1:5432/{names['FUNNEL_WAREHOUSE_DB']}",
+        url=f"postgresql://{loader}@{server.host}:{server.port}/{names['FUNNEL_WAREHOUSE_DB']}",
         swap_lock_timeout_seconds=0.2,
         swap_attempts=2,
     )
     warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000001"]}))
     bi = psycopg2.connect(
-        host="127.0.0.1", port=5432, user="funnel_bi", dbname=names["FUNNEL_WAREHOUSE_DB"], application_name="Metabase"
+        host=server.host, port=server.port, user="funnel_bi", dbname=names["FUNNEL_WAREHOUSE_DB"], application_name="Metabase"
     )
     try:
         with bi.cursor() as cur:
