@@ -77,3 +77,19 @@ def test_the_warehouse_password_is_read_when_connecting_and_may_hold_any_charact
     parsed = make_url(warehouse.url)
     assert (parsed.host, parsed.password, parsed.username) == ("db.internal", password, "funnel")
     assert "p@ss" not in warehouse.display_url and "w/rd" not in warehouse.display_url
+
+
+def test_a_preview_masks_personal_columns_and_columns_a_source_added_unannounced():
+    from funnel_assets.io.warehouse.io_manager import MASK, preview
+
+    frame = pd.DataFrame(
+        {
+            "source": ["ACCA_Webinar_Meta"], "assigned_on": [pd.Timestamp("2025-11-01", tz=TIMEZONE)],
+            "phone": ["9876543210"], "user_id": ["919876543210"], "employee": ["Deepa Rao"],
+            "funnel": ["ACCA Webinar"], "parentMobile": ["9123456780"],  # a column the CRM began to send
+        }
+    )  # fmt: skip
+    shown = preview("crm_assigned_leads", frame)
+    assert "9876543210" not in shown and "9123456780" not in shown
+    assert shown.count(MASK) == 3, "phone, user_id and the unannounced column"
+    assert "ACCA_Webinar_Meta" in shown and "Deepa Rao" in shown, "declared, not personal: shown"

@@ -78,10 +78,12 @@ MASK = "•••"
 
 def preview(table: str, frame: pd.DataFrame) -> str:
     """The first rows as markdown, personal columns masked: the event log keeps previews for good and
-    everyone with access to the UI reads them."""
-    personal = [c for c in catalogue.table(table).personal_columns if c in frame.columns]
+    everyone with access to the UI reads them. A column the catalogue does not declare (an open table
+    carries whatever its source adds, a parent's mobile say) is masked too: nobody has said it is not personal."""
+    declared = catalogue.table(table)
+    hidden = [c for c in frame.columns if c in declared.personal_columns or c not in declared.column_names]
     shown = frame.head(PREVIEW_ROWS).copy()
-    for column in personal:
+    for column in hidden:
         shown[column] = shown[column].where(shown[column].isna(), MASK)
     return shown.to_markdown(index=False)
 
