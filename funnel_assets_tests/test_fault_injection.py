@@ -110,7 +110,12 @@ def test_a_run_killed_midway_leaves_whole_tables_and_a_rerun_converges(tmp_path)
     warehouse = Warehouse(url=env["FUNNEL_WAREHOUSE_URL"])
 
     process = part2_process(tmp_path, env, "killed")
-    time.sleep(4.0)  # mid-run: after start-up, while the dumps are read and written
+    # mid-run: once the first dump has landed, while the dumps are read and written
+    landing = tmp_path / "killed" / "data" / "landing"
+    deadline = time.monotonic() + 120
+    while not any(landing.rglob("*.csv")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be killed midway: nothing was tested"
     process.send_signal(signal.SIGKILL)
     process.wait()
     expected = {"crm_assigned_leads": 150_000, "sales": 15_000}
