@@ -35,7 +35,7 @@ def check_declared_columns(table: str, frame: pd.DataFrame) -> None:
     missing = [c for c in declared.column_names if c not in columns]
     undeclared = [c for c in columns if c not in declared.column_names]
     # an open table carries what its source sends: a known column the source left out is not an error
-    if (missing and not declared.open_columns) or (undeclared and not declared.open_columns):
+    if (missing or undeclared) and not declared.open_columns:
         raise WarehouseError(
             f"Table '{table}' does not match its declaration in funnel_assets/catalogue.py: "
             f"missing {missing or 'nothing'}, undeclared {undeclared or 'nothing'}."
@@ -164,9 +164,12 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         if refusal:
             raise dg.Failure(description=refusal, metadata={"rows": rows, "rows_in_last_good_table": previous}, allow_retries=False)
 
-    def read_last_good(self, table: str) -> pd.DataFrame:
-        """The table as it last landed (empty before it first did), for a step that must not wait on it."""
+    def read_last_good(self, table: str, log=None) -> pd.DataFrame:
+        """The table as it last landed, for a step that must not wait on it; empty (with its declared
+        columns) before it first did, as when the other part has never run here."""
         if not self.warehouse.table_exists(table):
+            if log is not None:
+                log.warning(f"Table '{table}' is not in the warehouse yet; it is read as empty.")
             return empty_table(table)
         return self.warehouse.read_table(table)
 
@@ -176,11 +179,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         producer = context.upstream_output.run_id if context.upstream_output is not None else None
         held = self._held.get((producer, table))
         if held is None:
-            if not self.warehouse.table_exists(table):
-                # the other part has never run here (a first run of part2_sales alone, say): its table is empty
-                context.log.warning(f"Table '{table}' is not in the warehouse yet; it is read as empty.")
-                return empty_table(table)
-            return self.warehouse.read_table(table)
+            return self.read_last_good(table, context.log)
         frame, held[1] = held[0], held[1] - 1
         if held[1] <= 0:
             del self._held[(producer, table)]
