@@ -9,6 +9,21 @@ from typing import Protocol
 import pandas as pd
 import pyarrow as pa
 
+# The SQL type of each column kind (PostgreSQL's; SQLite keeps whatever it is given, and takes DOUBLE).
+SQL_TYPES = {
+    "text": "TEXT",
+    "integer": "BIGINT",
+    "float": "DOUBLE PRECISION",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "timestamptz": "TIMESTAMPTZ",
+}
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
 
 @dataclass(frozen=True)
 class PreparedBatch:

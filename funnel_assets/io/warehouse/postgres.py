@@ -22,7 +22,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Engine
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from funnel_assets.io.warehouse.backend import PreparedBatch
+from funnel_assets.io.warehouse.backend import SQL_TYPES, PreparedBatch, quote
 from funnel_assets.io.warehouse.columns import (
     ARROW_TYPES,
     WarehouseError,
@@ -61,20 +61,6 @@ _STATE_WORDS = {
     "active": "running a query",
     "idle": "idle",
 }
-
-SQL_TYPES = {
-    "text": "TEXT",
-    "integer": "BIGINT",
-    "float": "DOUBLE PRECISION",
-    "boolean": "BOOLEAN",
-    "date": "DATE",
-    "timestamp": "TIMESTAMP",
-    "timestamptz": "TIMESTAMPTZ",
-}
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _holder_text(pid: int, role: str | None, application: str | None, state: str | None, since) -> str:

@@ -12,20 +12,11 @@ import pyarrow as pa
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Engine
 
-from funnel_assets.io.warehouse.backend import PreparedBatch
+from funnel_assets.io.warehouse.backend import SQL_TYPES, PreparedBatch, quote
 from funnel_assets.io.warehouse.columns import ARROW_TYPES, declared_type_kind, frame_from_arrow, restore_dtypes
-from funnel_assets.io.warehouse.postgres import quote
 
 # Declared types; SQLite keeps them verbatim, and they are read back to restore each column's dtype.
-SQL_TYPES = {
-    "text": "TEXT",
-    "integer": "BIGINT",
-    "float": "DOUBLE",
-    "boolean": "BOOLEAN",
-    "date": "DATE",
-    "timestamp": "TIMESTAMP",
-    "timestamptz": "TIMESTAMPTZ",
-}
+SQLITE_TYPES = {**SQL_TYPES, "float": "DOUBLE"}
 
 
 def _rows(table: pa.Table, kinds: dict[str, str]) -> list[tuple]:
@@ -59,7 +50,7 @@ class SqliteBackend:
 
     def replace_table(self, table: str, kinds: dict[str, str], batches: Iterator[PreparedBatch]) -> int:
         staging = f"_stage_{table}_{uuid.uuid4().hex[:8]}"
-        columns = ", ".join(f"{quote(c)} {SQL_TYPES[k]}" for c, k in kinds.items())
+        columns = ", ".join(f"{quote(c)} {SQLITE_TYPES[k]}" for c, k in kinds.items())
         insert_sql = f"INSERT INTO {quote(staging)} VALUES ({', '.join('?' for _ in kinds)})"
         rows = 0
         with closing(self.engine.raw_connection()) as conn:
