@@ -39,7 +39,7 @@ from google.auth.transport.requests import AuthorizedSession
 from google.oauth2.service_account import Credentials
 
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.google_sheets import service_account_credentials
+from funnel_assets.io.sources.google_sheets import account_refusal, lacks_scope, scope_refusal, service_account_credentials
 from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_retry, retry_after_seconds
 
 DRIVE_API = "https://www.googleapis.com/drive/v3"
@@ -159,10 +159,7 @@ def _error_of(response: requests.Response) -> tuple[str, frozenset[str], bool]:
     if not isinstance(error, dict):
         return str(error), frozenset(), False
     reasons = {e.get("reason") for e in error.get("errors") or [] if isinstance(e, dict)}
-    details = {d.get("reason") for d in error.get("details") or [] if isinstance(d, dict)}
-    message = str(error.get("message", ""))
-    lacks_scope = "ACCESS_TOKEN_SCOPE_INSUFFICIENT" in details or "insufficient authentication scopes" in message.lower()
-    return message, frozenset(r for r in reasons if r), lacks_scope
+    return str(error.get("message", "")), frozenset(r for r in reasons if r), lacks_scope(error)
 
 
 class DriveApi:
@@ -194,26 +191,17 @@ class DriveApi:
                 raise TransientError(f"network problem ({exc.__class__.__name__})") from None
             except Exception as exc:  # google-auth's token exchange refused
                 if exc.__class__.__module__.startswith("google.auth"):
-                    raise SourceError(
-                        f"{self.label}: Google did not accept the service account {self.account} "
-                        f"({exc.__class__.__name__}). The key may have been deleted or disabled; download a new "
-                        "JSON key."
-                    ) from None
+                    raise SourceError(account_refusal(self.label, self.account, exc)) from None
                 raise
             if response.ok:
                 return response
             status = response.status_code
-            message, reasons, lacks_scope = _error_of(response)
+            message, reasons, scope_lacking = _error_of(response)
             response.close()
             if status == 429 or status >= 500 or (status == 403 and reasons & RATE_LIMIT_REASONS):
                 raise TransientError(f"HTTP {status}", retry_after_seconds(response.headers.get("Retry-After")))
-            if status == 403 and lacks_scope:
-                granted = ", ".join(self.scopes) or "no scope"
-                raise SourceError(
-                    f"{self.label}: Google refused the call because the access token of {self.account} was granted "
-                    f"only {granted}, which does not cover it (HTTP 403: {message}). Sharing the folder will not "
-                    "help: the program asked Google for too narrow a permission. Report this as a bug."
-                )
+            if status == 403 and scope_lacking:
+                raise SourceError(scope_refusal(self.label, self.account, self.scopes, message, "the folder"))
             answer = f"{self.label}: Google Drive answered HTTP {status} ({message})."
             raise DriveCallError(answer, status=status, reasons=reasons)
 

@@ -101,20 +101,29 @@ def _client(service_account_file: str, settings: HttpSettings, scopes: tuple[str
     return client, account
 
 
-def _lacks_scope(error: dict) -> bool:
-    """Google's 403 for a token whose scopes do not cover the method (not a sharing problem)."""
+def lacks_scope(error: dict) -> bool:
+    """Google's 403 (any Google API's error body) for a token whose scopes do not cover the method: not a
+    sharing problem."""
     details = error.get("details") or []
     reasons = {d.get("reason") for d in details if isinstance(d, dict)}
     message = str(error.get("message", "")).lower()
     return "ACCESS_TOKEN_SCOPE_INSUFFICIENT" in reasons or "insufficient authentication scopes" in message
 
 
-def _scope_refusal(label: str, account: str, client: gspread.Client, message: str) -> str:
-    granted = ", ".join(getattr(client.http_client.auth, "scopes", None) or ()) or "no scope"
+def scope_refusal(label: str, account: str, granted: tuple[str, ...], message: str, shared: str) -> str:
+    """Why a call the token's scopes do not cover failed, for `shared` (the sheet, the folder)."""
     return (
-        f"{label}: Google refused the call because the access token of {account} was granted only {granted}, "
-        f"which does not cover it (HTTP 403: {message}). Sharing the sheet will not help: the program asked Google "
-        "for too narrow a permission. Report this as a bug."
+        f"{label}: Google refused the call because the access token of {account} was granted only "
+        f"{', '.join(granted) or 'no scope'}, which does not cover it (HTTP 403: {message}). Sharing {shared} will "
+        "not help: the program asked Google for too narrow a permission. Report this as a bug."
+    )
+
+
+def account_refusal(label: str, account: str, error: Exception) -> str:
+    """Why google-auth's token exchange failed, in words."""
+    return (
+        f"{label}: Google did not accept the service account {account} ({error.__class__.__name__}). "
+        "The key may have been deleted or disabled; download a new JSON key."
     )
 
 
@@ -142,18 +151,16 @@ def _sheets_call(
             if status == 429 or status >= 500:
                 raise TransientError(f"HTTP {status}", retry_after_seconds(exc.response.headers.get("Retry-After"))) from None
             message = exc.error.get("message", "")
-            if status == 403 and _lacks_scope(exc.error):
-                raise SourceError(_scope_refusal(label, account, client, message)) from None
+            if status == 403 and lacks_scope(exc.error):
+                granted = tuple(getattr(client.http_client.auth, "scopes", None) or ())
+                raise SourceError(scope_refusal(label, account, granted, message, "the sheet")) from None
             explained = refusals.get(status, f"Google answered HTTP {status} ({{message}}).")
             raise SourceError(f"{label}: {explained.format(message=message)}") from None
         except requests.exceptions.RequestException as exc:
             raise TransientError(f"network problem ({exc.__class__.__name__})") from None
         except Exception as exc:  # google-auth's token exchange
             if exc.__class__.__module__.startswith("google.auth"):
-                raise SourceError(
-                    f"{label}: Google did not accept the service account {account} ({exc.__class__.__name__}). "
-                    "The key may have been deleted or disabled; download a new JSON key."
-                ) from None
+                raise SourceError(account_refusal(label, account, exc)) from None
             raise
 
     try:
