@@ -148,10 +148,18 @@ class DriveDropFolder(ZoomDropFolder):
         description="A file modified in Drive this recently is left for a later look: Drive lists a file before its "
         "upload has finished.",
     )
-    connect_timeout_seconds: float = Field(default=10.0, description="Seconds to wait for a connection to Google.")
-    read_timeout_seconds: float = Field(default=120.0, description="Seconds to wait for the next bytes of an answer.")
-    max_attempts: int = Field(default=5, description="Tries per Drive call before giving up (429, 5xx, rate limits).")
-    backoff_seconds: float = Field(default=2.0, description="First wait between tries; doubles each time.")
+    connect_timeout_seconds: float = Field(
+        default=HttpSettings.connect_timeout, description="Seconds to wait for a connection to Google."
+    )
+    read_timeout_seconds: float = Field(
+        default=HttpSettings.read_timeout, description="Seconds to wait for the next bytes of an answer."
+    )
+    max_attempts: int = Field(
+        default=HttpSettings.max_attempts, description="Tries per Drive call before giving up (429, 5xx, rate limits)."
+    )
+    backoff_seconds: float = Field(
+        default=HttpSettings.backoff_seconds, description="First wait between tries; doubles each time."
+    )
     max_file_bytes: int = Field(default=200 * 1024**2, description="Largest file copied from Drive.")
 
     # -- Drive -----------------------------------------------------------------------------------

@@ -31,10 +31,18 @@ class HttpOptions(dg.ConfigurableResource):
     landing_keep_days: int = Field(
         default=DEFAULT_KEEP_DAYS, description="Days each day's downloads are kept (FUNNEL_LANDING_KEEP_DAYS; 0 keeps all)."
     )
-    connect_timeout_seconds: float = Field(default=10.0, description="Seconds to wait for a connection.")
-    read_timeout_seconds: float = Field(default=120.0, description="Seconds to wait for the next bytes of an answer.")
-    max_attempts: int = Field(default=5, description="Tries per download before giving up (429, 5xx, timeouts).")
-    backoff_seconds: float = Field(default=2.0, description="First wait between tries; doubles each time.")
+    connect_timeout_seconds: float = Field(
+        default=HttpSettings.connect_timeout, description="Seconds to wait for a connection."
+    )
+    read_timeout_seconds: float = Field(
+        default=HttpSettings.read_timeout, description="Seconds to wait for the next bytes of an answer."
+    )
+    max_attempts: int = Field(
+        default=HttpSettings.max_attempts, description="Tries per download before giving up (429, 5xx, timeouts)."
+    )
+    backoff_seconds: float = Field(
+        default=HttpSettings.backoff_seconds, description="First wait between tries; doubles each time."
+    )
     max_seconds_per_attempt: float = Field(
         default=HttpSettings.max_seconds_per_attempt, description="Longest one download may take, however it trickles."
     )
