@@ -243,6 +243,34 @@ def test_a_folder_not_shared_with_the_service_account_says_to_share_it(tmp_path,
     assert "ya29." not in message and "private_key" not in message, "no secret in the message"
 
 
+def test_a_drive_folder_without_a_service_account_key_says_which_setting_to_set(tmp_path, google_standin, sqlite_warehouse):
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    google_standin.add_drive_file(folder, "att.csv", ATTENDANCE, modified_seconds_ago=OLD)
+    zoom_drop = drive_folder(tmp_path, folder, None)  # GOOGLE_SERVICE_ACCOUNT_FILE not set
+
+    with pytest.raises(SourceError, match="set GOOGLE_SERVICE_ACCOUNT_FILE"):
+        tick(zoom_drop)
+    result = run(zoom_drop, sqlite_warehouse, success=False)
+    assert "set GOOGLE_SERVICE_ACCOUNT_FILE" in step_error(result)
+    assert not google_standin.calls_of("DriveFiles.List"), "nothing asked of Google without a key"
+    assert not sqlite_warehouse.table_exists("event_participants")
+
+
+def test_an_empty_drive_folder_starts_no_run_and_a_refresh_keeps_the_zoom_tables(
+    tmp_path, google_standin, account_file, sqlite_warehouse
+):
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    google_standin.add_drive_file(folder, "att.csv", ATTENDANCE, modified_seconds_ago=OLD)
+    run(drive_folder(tmp_path, folder, account_file), sqlite_warehouse)
+    assert sqlite_warehouse.row_count("event_participants") == 2
+
+    empty = google_standin.add_drive_folder(writers=(ACCOUNT,))  # say the address was changed to a new, empty folder
+    elsewhere = drive_folder(tmp_path / "elsewhere", empty, account_file)
+    assert not tick(elsewhere).run_requests
+    run(elsewhere, sqlite_warehouse, success=False)  # nothing archived there: the guard refuses to empty the table
+    assert sqlite_warehouse.row_count("event_participants") == 2, "the Zoom history stays"
+
+
 # ---- a file still being uploaded ----------------------------------------------------------------------
 
 FIRST_PART = ATTENDANCE[: ATTENDANCE.index("Yes,Asha")]
