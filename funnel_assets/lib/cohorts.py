@@ -42,7 +42,7 @@ import pandas as pd
 from funnel_assets.lib.clock import TIMEZONE, in_local_time
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 from funnel_assets.lib.people import person_keys
-from funnel_assets.lib.performance import as_dates, calendar_days
+from funnel_assets.lib.performance import as_dates, calendar_days, markdown_cell
 from funnel_assets.lib.reporting import before_today, counted_sales, month_start
 
 STAGES = (("registered", 1), ("attended", 2), ("assigned", 3), ("converted", 4))
@@ -222,7 +222,6 @@ def latest_complete_cohort_table(cohorts: pd.DataFrame, today: date) -> str:
     ]
     for (funnel, month), size in sizes.items():
         cells = [f"{shares.at[(funnel, month), stage]:.0%}" if stage in shares.columns else "" for stage in stage_names]
-        funnel_cell = str(funnel).replace("|", "\\|")
-        lines.append(f"| {funnel_cell} | {month:%B %Y} | {int(size):,} | " + " | ".join(cells) + " |")
+        lines.append(f"| {markdown_cell(funnel)} | {month:%B %Y} | {int(size):,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

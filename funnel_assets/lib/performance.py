@@ -180,13 +180,9 @@ def _no_employee_last(column: pd.Series) -> pd.Series:
     return column.replace("", "\U0010ffff") if column.name == "key" else column
 
 
-def _cell(text: object) -> str:
+def markdown_cell(text: object) -> str:
     """A value as a markdown table cell: a `|` in it would split the cell."""
     return str(text).replace("|", "\\|")
-
-
-def _month_start(today: date) -> date:
-    return today.replace(day=1)
 
 
 def top_employees_table(performance: pd.DataFrame, today: date, n: int = 5) -> str:
@@ -195,11 +191,11 @@ def top_employees_table(performance: pd.DataFrame, today: date, n: int = 5) -> s
     if performance.empty:
         return "No sales performance yet."
     months = as_dates(performance["month"])
-    complete = performance[(months < _month_start(today)).to_numpy()]
-    if complete.empty:
+    complete_months = months[months < today.replace(day=1)]
+    if complete_months.empty:
         return "No complete month yet."
-    latest_month = as_dates(complete["month"]).max()
-    latest = complete[(as_dates(complete["month"]) == latest_month).to_numpy()]
+    latest_month = complete_months.max()
+    latest = performance[(months == latest_month).to_numpy()]
     ranked = latest.assign(
         _rate=latest["conversion_rate"].fillna(-1.0), _name=latest["employee"].fillna("\U0010ffff").astype(str)
     ).sort_values(["converted", "_rate", "revenue_closed", "_name"], ascending=[False, False, False, True], kind="stable")
@@ -214,6 +210,6 @@ def top_employees_table(performance: pd.DataFrame, today: date, n: int = 5) -> s
     ].itertuples(index=False):
         shown_rate = "" if pd.isna(rate) else f"{rate:.0%}"
         name = NO_EMPLOYEE if employee is None or pd.isna(employee) else employee
-        lines.append(f"| {_cell(name)} | {int(assigned):,} | {int(converted):,} | {shown_rate} | {revenue:,.0f} |")
+        lines.append(f"| {markdown_cell(name)} | {int(assigned):,} | {int(converted):,} | {shown_rate} | {revenue:,.0f} |")
     return "\n".join(lines)
 
