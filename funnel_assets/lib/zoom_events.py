@@ -30,7 +30,7 @@ from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import phone_key, user_id
 from funnel_assets.lib.text import clean_text
-from funnel_assets.lib.zoom_reports import MEETING_PARTICIPANTS, ZoomReport, webinar_id_digits
+from funnel_assets.lib.zoom_reports import EMAIL_HEADERS, MEETING_PARTICIPANTS, ZoomReport, webinar_id_digits
 
 # As Zoom writes times, and as a spreadsheet program re-saves them: slashes are US month-first
 # (Zoom's and Excel's default), dashes day-first (as India writes them).
@@ -54,7 +54,7 @@ PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "display_name": ("user name (original name)", "name (original name)", "user name", "name", "participant"),
     "first_name": ("first name",),
     "last_name": ("last name",),
-    "email": ("email", "user email", "attendee email"),
+    "email": EMAIL_HEADERS,
     "phone": ("phone", "phone number", "mobile"),
     "registration_time": ("registration time",),
     "join_time": ("join time",),

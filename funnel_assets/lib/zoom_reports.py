@@ -98,6 +98,10 @@ REPORT_TITLES = {
 }
 
 
+# the headers Zoom writes a person's email under, by report
+EMAIL_HEADERS = ("email", "user email", "attendee email")
+
+
 class ZoomReportError(ValueError):
     """A file is not a usable Zoom report; the message names the file and what is wrong."""
 
@@ -342,7 +346,7 @@ def _people(sections: list[pd.DataFrame]) -> int:
     emails: set[str] = set()
     without_email = 0
     for rows in sections:
-        email = _column(rows, "email", "user email")
+        email = _column(rows, *EMAIL_HEADERS)
         if email is None:
             without_email += len(rows)
             continue

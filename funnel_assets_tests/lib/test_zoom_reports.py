@@ -244,3 +244,15 @@ def test_a_meeting_report_has_no_count_to_compare_and_loads_as_before():
     """`Participants` counts joins and the export may merge them per person: a shorter list proves nothing."""
     cut = MEETING_REPORT.rsplit("Asha K", 1)[0]
     assert parse(cut).sections["participant"]["User Email"].tolist() == ["host@finedu.in"]
+
+
+def test_people_are_counted_by_email_under_any_header_zoom_writes_it():
+    whole = attendee_report("ACCA Masterclass", "812 3456 7890", START, PEOPLE)
+    header = next(line for line in whole.splitlines() if line.startswith("Attended,User Name"))
+    assert ",Email," in header
+    renamed = whole.replace(header, header.replace(",Email,", ",Attendee Email,"))
+    assert len(parse(renamed).sections["attendee"]) == rows_of(PEOPLE), "complete: it loads"
+    # three people in five rows (Asha rejoined twice): five rows must not pass for the five people registered
+    cut = cut_at_line(renamed.encode(), ATTENDEE_ROWS, rows_kept=rows_of(PEOPLE[:3]))
+    with pytest.raises(ZoomReportError, match=r"cut short: it lists 3 of the 5 people registered"):
+        parse(cut.decode())
