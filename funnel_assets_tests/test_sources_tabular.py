@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.tabular import land_table, read_csv_text
+from funnel_assets.io.sources.tabular import land_table, read_csv_text, set_aside_values
 from funnel_assets.io.sources.http import HttpSettings
 
 
@@ -84,3 +84,31 @@ def test_a_value_past_the_header_is_refused_but_trailing_commas_are_not(tmp_path
     with pytest.raises(SourceError, match="line 2 has more values than the header"):
         read_csv_text(write(tmp_path, b"a,b\n1,2,lost\n3,4\n"), label="leads")
     assert read_csv_text(write(tmp_path, b"a,b\n1,2,\n3,4,\n", "ok.csv"), label="leads").values.tolist() == [["1", "2"], ["3", "4"]]
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x1b", "\x7f", "\x0b"])
+def test_a_control_character_sets_its_value_aside_instead_of_cutting_it_short(tmp_path, character):
+    # a C parser stops a value at a NUL: `72<NUL>33.9` was read as 72, and revenue fell without a word
+    content = f"StudentName,netAmount\nAnusha,72{character}33.9\nRavi{character}Kumar,10\nMeera,5\n".encode()
+    frame = read_csv_text(write(tmp_path, content), label="CRM sales dump")
+    assert frame.to_dict("records") == [
+        {"StudentName": "Anusha", "netAmount": ""},
+        {"StudentName": "", "netAmount": "10"},
+        {"StudentName": "Meera", "netAmount": "5"},
+    ]
+    assert set_aside_values(frame) == {"netAmount": 1, "StudentName": 1}
+
+
+def test_a_clean_file_sets_nothing_aside(tmp_path):
+    frame = read_csv_text(write(tmp_path, b"a,b\n1,2\n"), label="leads")
+    assert set_aside_values(frame) == {}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_tab_separated_as_excel_saves_unicode_text_is_read(tmp_path, encoding):
+    text = "Name\tPhone number\tCity\r\nJosé\t98765 43210\tमुंबई\r\nRavi\t91234 56789\tPune\r\n"
+    frame = read_csv_text(write(tmp_path, text.encode(encoding)), label="lead sheet")
+    assert frame.to_dict("records") == [
+        {"Name": "José", "Phone number": "98765 43210", "City": "मुंबई"},
+        {"Name": "Ravi", "Phone number": "91234 56789", "City": "Pune"},
+    ]
