@@ -8,9 +8,9 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from funnel_assets.lib.funnel_mapping import MappingError, clean_funnel_mapping
+from funnel_assets.lib.funnel_mapping import MappingError, clean_funnel_mapping, respelled_funnels
 from funnel_assets.lib.zoom_events import EventMappings
-from funnel_assets.io.sources.tabular import read_csv_text
+from funnel_assets.io.sources.tabular import read_csv_text, set_aside_values
 
 # optional files, and the columns each must have
 EVENT_MAPPING_FILES = {
@@ -36,6 +36,14 @@ class Mappings(dg.ConfigurableResource):
         if optional and not path.exists():
             return pd.DataFrame(columns=list(required_columns), dtype=object)
         frame = read_csv_text(path, label=f"mappings/{file_name}")
+        unreadable = set_aside_values(frame)
+        if unreadable:
+            # a mapping is a handful of rows a person typed: a stray control character is a broken save, not data
+            raise MappingError(
+                f"mappings/{file_name}: {sum(unreadable.values())} cell(s) in column(s) {', '.join(unreadable)} hold an "
+                "invisible control character (such as a NUL byte), so the file cannot be trusted as saved. Open it in "
+                "a spreadsheet program, retype those cells and save it again as CSV."
+            )
         frame = frame.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
         missing = [c for c in required_columns if c not in frame.columns]
         if missing:
@@ -46,7 +54,15 @@ class Mappings(dg.ConfigurableResource):
         return frame
 
     def funnel_mapping(self) -> pd.DataFrame:
-        return clean_funnel_mapping(self.read("funnel_mapping.csv"), label="mappings/funnel_mapping.csv")
+        """The funnel mapping; a funnel typed like another but for case or spaces counts as that one, with a warning."""
+        mapping = clean_funnel_mapping(self.read("funnel_mapping.csv"), label="mappings/funnel_mapping.csv")
+        for typed, counted in respelled_funnels(mapping).items():
+            dg.get_dagster_logger().warning(
+                f"mappings/funnel_mapping.csv: the funnel '{typed}' differs from '{counted}' only in capitals or spaces, "
+                f"so its sources count under '{counted}' (a funnel is never split by a typo). Correct the spelling in "
+                "the file to make this warning go away."
+            )
+        return mapping
 
     def event_mappings(self) -> EventMappings:
         return EventMappings(

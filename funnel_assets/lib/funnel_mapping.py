@@ -3,6 +3,11 @@
 Matching ignores case and surrounding spaces. A source the mapping does not know falls
 to `Other Sources (Miscellaneous)` and is listed for the monthly mapping. Deprecated
 sources keep mapping their historical rows.
+
+A funnel is a name typed by hand on many rows, so a typo in its case or spacing (`ACCA webinar`
+beside `ACCA Webinar`) would silently split one funnel in two in every metric. It never does: a
+funnel spelled like an existing one but for case or spaces counts as that one (the spelling most
+rows use; Miscellaneous always keeps its own), and the caller is told, to warn the ops person.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from funnel_assets.lib.distinct import per_distinct
 
 MISCELLANEOUS_FUNNEL = "Other Sources (Miscellaneous)"
 MAPPING_COLUMNS = ("source", "funnel", "deprecated")
+RESPELLED_FUNNELS = "respelled_funnels"
 
 
 class MappingError(ValueError):
@@ -27,6 +33,27 @@ def _source_key(sources: pd.Series) -> pd.Series:
 def source_key(sources: pd.Series) -> pd.Series:
     """The matching form of a source: trimmed, inner spaces collapsed, case-folded."""
     return per_distinct(sources, _source_key)
+
+
+def funnel_key(funnels: pd.Series) -> pd.Series:
+    """The form in which two spellings of one funnel agree: case-folded, without any space."""
+    return funnels.astype("string").str.replace(r"\s+", "", regex=True).str.casefold()
+
+
+def settle_funnel_spellings(funnels: pd.Series) -> tuple[pd.Series, dict[str, str]]:
+    """Each funnel in the spelling most rows give it (Miscellaneous in its own), and the respellings made
+    (as typed -> as counted)."""
+    keys = funnel_key(funnels)
+    usage = pd.DataFrame({"key": keys, "funnel": funnels}).value_counts(["key", "funnel"], sort=False).reset_index(name="rows")
+    usage["first_seen"] = usage["funnel"].map({f: i for i, f in reversed(list(enumerate(funnels)))})
+    usage["own"] = usage["funnel"].eq(MISCELLANEOUS_FUNNEL)
+    usage = usage.sort_values(["key", "own", "rows", "first_seen"], ascending=[True, False, False, True])
+    spelling = usage.drop_duplicates("key").set_index("key")["funnel"]
+    misc_key = funnel_key(pd.Series([MISCELLANEOUS_FUNNEL])).iloc[0]
+    spelling[misc_key] = MISCELLANEOUS_FUNNEL
+    settled = keys.map(spelling).astype("string")
+    respelled = {typed: counted for typed, counted in zip(funnels, settled) if typed != counted}
+    return settled, respelled
 
 
 def clean_funnel_mapping(raw: pd.DataFrame, *, label: str = "funnel_mapping.csv") -> pd.DataFrame:
@@ -54,7 +81,8 @@ def clean_funnel_mapping(raw: pd.DataFrame, *, label: str = "funnel_mapping.csv"
             "Fill in the funnel column or delete the row."
         )
 
-    frame = frame.assign(source_key=source_key(frame["source"]))
+    settled, respelled = settle_funnel_spellings(frame["funnel"])
+    frame = frame.assign(funnel=settled, source_key=source_key(frame["source"]))
     frame = frame.assign(deprecated=frame["deprecated"].str.casefold().isin(["yes", "y", "true", "1", "x"]))
     conflicting = frame.drop_duplicates(["source_key", "funnel"])
     conflicting = conflicting[conflicting["source_key"].duplicated(keep=False)]
@@ -64,7 +92,14 @@ def clean_funnel_mapping(raw: pd.DataFrame, *, label: str = "funnel_mapping.csv"
             f"{label}: these sources are listed with two different funnels: {', '.join(sources[:10])}. "
             "Keep one row per source."
         )
-    return frame.drop_duplicates("source_key").reset_index(drop=True)
+    cleaned = frame.drop_duplicates("source_key").reset_index(drop=True)
+    cleaned.attrs[RESPELLED_FUNNELS] = respelled
+    return cleaned
+
+
+def respelled_funnels(mapping: pd.DataFrame) -> dict[str, str]:
+    """The funnels of a cleaned mapping typed differently from their funnel's usual spelling (typed -> counted as)."""
+    return dict(mapping.attrs.get(RESPELLED_FUNNELS, {}))
 
 
 def map_funnel(sources: pd.Series, mapping: pd.DataFrame) -> pd.Series:

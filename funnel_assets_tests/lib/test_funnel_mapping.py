@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from funnel_assets.lib.funnel_mapping import MappingError, clean_funnel_mapping, map_funnel
+from funnel_assets.lib.funnel_mapping import MappingError, clean_funnel_mapping, map_funnel, respelled_funnels
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 
 
@@ -39,3 +39,38 @@ def test_a_source_without_funnel_is_named_in_the_error():
 def test_missing_header_is_explained():
     with pytest.raises(MappingError, match="needs the columns 'source' and 'funnel'"):
         clean_funnel_mapping(pd.DataFrame({"src": ["a"], "funnel": ["b"]}))
+
+
+def test_a_funnel_typed_in_another_case_or_spacing_is_never_a_new_funnel():
+    # `ACCA webinar` beside `ACCA Webinar` split one funnel's leads 95 -> 67 + 28, without a word
+    cleaned = mapping(
+        [
+            ["ACCA_Webinar_Meta", "ACCA Webinar", ""],
+            ["ACCA_Webinar_Google", "ACCA Webinar", ""],
+            ["ACCA_Webinar_YouTube", "ACCA webinar", ""],
+            ["CFA_Webinar_Meta", "CFAWebinar", ""],
+            ["CFA_Webinar_Google", "CFA Webinar", ""],
+            ["CFA_L1_Google_Search", "CFA Webinar", ""],
+            ["CFA_Webinar_YouTube", "CFA  Webinar", ""],
+            ["Walk_in", "other sources (miscellaneous)", ""],
+        ]
+    )
+    assert map_funnel(pd.Series(["ACCA_Webinar_YouTube", "CFA_Webinar_Meta", "Walk_in"]), cleaned).tolist() == [
+        "ACCA Webinar", "CFA Webinar", MISCELLANEOUS_FUNNEL,
+    ]  # fmt: skip
+    assert set(cleaned["funnel"]) == {"ACCA Webinar", "CFA Webinar", MISCELLANEOUS_FUNNEL}
+    assert respelled_funnels(cleaned) == {
+        "ACCA webinar": "ACCA Webinar",
+        "CFAWebinar": "CFA Webinar",
+        "CFA  Webinar": "CFA Webinar",
+        "other sources (miscellaneous)": MISCELLANEOUS_FUNNEL,
+    }
+
+
+def test_a_source_listed_twice_with_one_funnel_in_two_spellings_is_not_a_conflict():
+    cleaned = mapping([["ACCA_Webinar_Meta", "ACCA Webinar", ""], ["acca_webinar_meta", "ACCA webinar", ""]])
+    assert cleaned["funnel"].tolist() == ["ACCA Webinar"]
+
+
+def test_funnels_spelled_alike_keep_their_spelling_and_no_warning():
+    assert respelled_funnels(mapping([["a", "ACCA Webinar", ""], ["b", "CFA Webinar", ""]])) == {}
