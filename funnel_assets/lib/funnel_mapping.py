@@ -102,6 +102,20 @@ def respelled_funnels(mapping: pd.DataFrame) -> dict[str, str]:
     return dict(mapping.attrs.get(RESPELLED_FUNNELS, {}))
 
 
+def spell_as_mapped(funnels: pd.Series, mapping: pd.DataFrame) -> tuple[pd.Series, dict[str, str]]:
+    """Funnels named elsewhere (the spend sheet's `Funnel` column) in the mapping's spelling when they differ
+    from one of its funnels only in case or spaces, so spend and leads meet in one funnel; and the
+    respellings made (as typed -> as counted). A funnel the mapping does not know stays as typed."""
+    known = pd.Series(mapping["funnel"].to_numpy(), index=funnel_key(mapping["funnel"]).to_numpy())
+    known = known[~known.index.duplicated()]
+    known[funnel_key(pd.Series([MISCELLANEOUS_FUNNEL])).iloc[0]] = MISCELLANEOUS_FUNNEL
+    typed = funnels.astype("string")
+    spelled = per_distinct(typed, lambda distinct: funnel_key(distinct).map(known).fillna(distinct)).astype("string")
+    changed = typed.notna() & spelled.ne(typed).fillna(False)
+    respelled = dict(zip(typed[changed], spelled[changed]))
+    return spelled.astype(object).where(typed.notna(), funnels), respelled
+
+
 def map_funnel(sources: pd.Series, mapping: pd.DataFrame) -> pd.Series:
     """The funnel of each source; unmapped or blank sources get `Other Sources (Miscellaneous)`."""
     lookup = pd.Series(mapping["funnel"].to_numpy(), index=mapping["source_key"].to_numpy())

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from funnel_assets.lib.funnel_mapping import MappingError, clean_funnel_mapping, map_funnel, respelled_funnels
+from funnel_assets.lib.funnel_mapping import MappingError, clean_funnel_mapping, map_funnel, respelled_funnels, spell_as_mapped
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 
 
@@ -74,3 +74,10 @@ def test_a_source_listed_twice_with_one_funnel_in_two_spellings_is_not_a_conflic
 
 def test_funnels_spelled_alike_keep_their_spelling_and_no_warning():
     assert respelled_funnels(mapping([["a", "ACCA Webinar", ""], ["b", "CFA Webinar", ""]])) == {}
+
+
+def test_funnels_named_elsewhere_take_the_mapping_spelling_so_spend_meets_leads():
+    cleaned = mapping([["a", "ACCA Webinar", ""], ["b", "CFA Webinar", ""]])
+    spelled, respelled = spell_as_mapped(pd.Series(["ACCA webinar", "CFA Webinar", "New Funnel", None, "ACCA  WEBINAR"]), cleaned)
+    assert spelled.tolist() == ["ACCA Webinar", "CFA Webinar", "New Funnel", None, "ACCA Webinar"]
+    assert respelled == {"ACCA webinar": "ACCA Webinar", "ACCA  WEBINAR": "ACCA Webinar"}
