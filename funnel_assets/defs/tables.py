@@ -14,6 +14,7 @@ from pydantic import Field
 
 from funnel_assets import catalogue
 from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.sources.tabular import set_aside_values
 from funnel_assets.io.warehouse import WarehouseIOManager
 from funnel_assets.lib.clock import today
 from funnel_assets.lib.columns import MissingColumnsError
@@ -75,11 +76,16 @@ def table_out(name: str, **out_args: Any) -> dg.AssetOut:
     )
 
 
-def reconciliation(rows_read: int, rows_loaded: int, **issues: int) -> dict[str, Any]:
+def reconciliation(read: int | pd.DataFrame, rows_loaded: int, **issues: int) -> dict[str, Any]:
     """Every input row accounted for: how many were read, how many landed, and why any was set aside or kept
     with a gap. Issue names are written for a person (`__` becomes `: `, `_` a space); the `reconciliation`
-    table collects these from every source."""
+    table collects these from every source. Given the source table as read, the values it set aside (a
+    control character in them) are counted too, by column."""
     counted = {name.replace("__", ": ").replace("_", " "): int(n) for name, n in issues.items() if n}
+    if isinstance(read, pd.DataFrame):
+        for column, n in set_aside_values(read).items():
+            counted[f"kept with value empty: control character in {column}"] = n
+    rows_read = len(read) if isinstance(read, pd.DataFrame) else read
     return {"reconciliation": dg.MetadataValue.json({"rows_read": int(rows_read), "rows_loaded": int(rows_loaded), "issues": counted})}
 
 
