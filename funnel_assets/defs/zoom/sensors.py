@@ -92,7 +92,7 @@ def drive_tick(context: dg.SensorEvaluationContext, drive: DriveDropFolder) -> d
     (not shared with the service account) fails the tick with a message saying so.
     """
     earlier, started = read_drive_cursor(context.cursor)
-    listing = drive.listing()
+    listing = drive.listing(log=context.log)
     looks = {file.id: file.look for file in listing}
     sorting = drive.sort(earlier, listing)
     drive.warn_about_shortcuts(sorting.shortcuts, context.log)
