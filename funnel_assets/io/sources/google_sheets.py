@@ -80,7 +80,8 @@ def export_url(key: str, gid: int | None, worksheet: str | None) -> str:
     """
     if worksheet:
         raise SourceError(
-            f"Google Sheet {key}: the tab {worksheet!r} is named in the settings, but no service account is set. "
+            f"Google Sheet {key}: the tab {worksheet!r} is asked for by name (the source's worksheet setting), but no "
+            "service account is set. "
             "Without one, Google only exports a tab named by its number, and its other way of reading a tab by name "
             "blanks cells in columns that mix numbers and text. Either share the sheet with the service account "
             "and set GOOGLE_SERVICE_ACCOUNT_FILE, or leave the tab name empty and use the tab's own address (open "
