@@ -1,9 +1,10 @@
 """The Zoom drop folder kept in Google Drive, against the local Google stand-in (support/google_standin.py).
 
 The stand-in is a real HTTP server that behaves as Drive documents: it grants a token exactly
-the scopes asked for and refuses a call they do not cover, hides a folder not shared with the
-account (404 "File not found: <id>."), lists a file still uploading without an md5Checksum, and
-refuses to download a Google Sheets document. Everything on our side (google-auth signing a real
+the scopes asked for and refuses a call Google's discovery document says they do not cover,
+hides a folder not shared with the account (files.get: 404 "File not found: <id>."; files.list:
+200 and no files), lists a file still uploading without an md5Checksum, and refuses to download
+a Google Sheets document. Everything on our side (google-auth signing a real
 JWT, the Drive calls, the copy into the local folder, judging, archive, ledger, notes) runs for
 real. The one seam: `google_drive.DRIVE_API`, Google's address, points at the stand-in.
 """
@@ -11,6 +12,7 @@ real. The one seam: `google_drive.DRIVE_API`, Google's address, points at the st
 from __future__ import annotations
 
 import json
+import logging.handlers
 
 import dagster as dg
 import pytest
@@ -32,6 +34,7 @@ from funnel_assets_tests.support.google_standin import (
     ACCOUNT,
     DRIVE_METADATA,
     DRIVE_READONLY,
+    MEDIA,
     GoogleStandin,
     google_standin,  # noqa: F401 (fixture)
 )
@@ -210,24 +213,25 @@ def test_end_to_end_through_the_sensor_each_file_taken_once_and_left_in_drive(
         for taken in (registrations, attendance, renamed, sheet):
             assert google_standin.drive_file(taken).parent == folder, "files stay in Drive"
         assert google_standin.drive_file(attendance).description == ""
-        assert {c.target for c in google_standin.calls_of("DriveFiles.Update")} == {sheet}
-        assert sheet not in {c.target for c in google_standin.calls_of("DriveFiles.Download")}, "a Sheet is never exported"
+        assert {c.target for c in google_standin.calls_of("drive.files.update")} == {sheet}
+        assert sheet not in {c.target for c in google_standin.calls_of(MEDIA)}, "a Sheet is never exported"
         # each token asked for exactly what its calls need: read-only to look and copy, details to write a note
         assert {grant.scopes for grant in google_standin.grants} == {frozenset({DRIVE_READONLY}), frozenset({DRIVE_METADATA})}
-        listing = google_standin.calls_of("DriveFiles.List")[0].query
+        listing = google_standin.calls_of("drive.files.list")[0].query
         assert listing["q"] == f"'{folder}' in parents and trashed = false"
         assert listing["supportsAllDrives"] == listing["includeItemsFromAllDrives"] == "true"
 
         # the files stay in Drive, and are never taken again: not by the sensor, not by a full refresh
         third = evaluate(second.cursor)
         assert not third.run_requests and "no new Zoom files" in third.skip_reason.skip_message
-        downloads = len(google_standin.calls_of("DriveFiles.Download"))
+        downloads = len(google_standin.calls_of(MEDIA))
         assert job.execute_in_process(instance=instance).success
-        assert len(google_standin.calls_of("DriveFiles.Download")) == downloads
+        assert len(google_standin.calls_of(MEDIA)) == downloads
         assert warehouse.row_count("ingested_files") == 4 and warehouse.row_count("event_participants") == 2
 
 
 def test_a_folder_not_shared_with_the_service_account_says_to_share_it(tmp_path, google_standin, account_file, sqlite_warehouse):
+    """Drive lists a folder the account cannot see as empty (200), so the folder is looked up first (404)."""
     folder = google_standin.add_drive_folder()  # shared with nobody
     google_standin.add_drive_file(folder, "att.csv", ATTENDANCE, modified_seconds_ago=OLD)
     zoom_drop = drive_folder(tmp_path, folder, account_file)
@@ -236,11 +240,54 @@ def test_a_folder_not_shared_with_the_service_account_says_to_share_it(tmp_path,
         tick(zoom_drop)
     message = str(raised.value)
     assert f"add {ACCOUNT} as Editor" in message and "Share" in message
-    assert [c.status for c in google_standin.calls_of("DriveFiles.List")] == [404], "Drive's answer, not retried"
+    assert [c.status for c in google_standin.calls_of("drive.files.get")] == [404], "Drive's answer, not retried"
 
     result = run(zoom_drop, sqlite_warehouse, success=False)
     assert f"add {ACCOUNT} as Editor" in step_error(result)
     assert "ya29." not in message and "private_key" not in message, "no secret in the message"
+
+
+def test_a_mistyped_folder_id_is_not_taken_for_an_empty_folder(tmp_path, google_standin, account_file, sqlite_warehouse):
+    google_standin.add_drive_folder(writers=(ACCOUNT,))
+    zoom_drop = drive_folder(tmp_path, "1NoSuchFolderIdAtAllInDrive0123", account_file)
+    with pytest.raises(SourceError, match="check FUNNEL_ZOOM_DROP_DIR for a typo"):
+        tick(zoom_drop)
+    assert "check FUNNEL_ZOOM_DROP_DIR for a typo" in step_error(run(zoom_drop, sqlite_warehouse, success=False))
+
+
+def test_a_file_given_as_the_folder_or_a_folder_in_the_bin_is_named_as_such(tmp_path, google_standin, account_file):
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    report = google_standin.add_drive_file(folder, "att.csv", ATTENDANCE, modified_seconds_ago=OLD)
+    with pytest.raises(SourceError, match="is a file, not a folder"):
+        tick(drive_folder(tmp_path, report, account_file))
+    google_standin.trash(folder)
+    with pytest.raises(SourceError, match="in Google Drive's bin"):
+        tick(drive_folder(tmp_path, folder, account_file))
+    assert not google_standin.calls_of("drive.files.list"), "nothing listed in a folder that is not the drop folder"
+
+
+def test_an_incomplete_listing_takes_nothing_and_says_why(tmp_path, google_standin, account_file, sqlite_warehouse):
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    google_standin.add_drive_file(folder, "att.csv", ATTENDANCE, modified_seconds_ago=OLD)
+    zoom_drop = drive_folder(tmp_path, folder, account_file)
+    google_standin.drive_incomplete_search = True
+
+    with dg.instance_for_test() as instance:
+        first = zoom_drop_sensor(dg.build_sensor_context(instance=instance, resources={"zoom_drop": zoom_drop}))
+        context = dg.build_sensor_context(instance=instance, cursor=first.cursor, resources={"zoom_drop": zoom_drop})
+        said = logging.handlers.BufferingHandler(100)
+        context.log.addHandler(said)  # the tick's own log, as the UI shows it
+        second = zoom_drop_sensor(context)
+        assert not second.run_requests, "two incomplete looks agree on nothing"
+        assert "may be incomplete" in "\n".join(record.getMessage() for record in said.buffer)
+    instance = dg.DagsterInstance.ephemeral()
+    result = run(zoom_drop, sqlite_warehouse, instance=instance)
+    assert sqlite_warehouse.row_count("ingested_files") == 0 and not google_standin.calls_of(MEDIA)
+    assert "may be incomplete" in logged(instance, result)
+
+    google_standin.drive_incomplete_search = False
+    run(zoom_drop, sqlite_warehouse)
+    assert statuses(sqlite_warehouse) == {"att.csv": "loaded"}
 
 
 def test_a_drive_folder_without_a_service_account_key_says_which_setting_to_set(tmp_path, google_standin, sqlite_warehouse):
@@ -252,7 +299,7 @@ def test_a_drive_folder_without_a_service_account_key_says_which_setting_to_set(
         tick(zoom_drop)
     result = run(zoom_drop, sqlite_warehouse, success=False)
     assert "set GOOGLE_SERVICE_ACCOUNT_FILE" in step_error(result)
-    assert not google_standin.calls_of("DriveFiles.List"), "nothing asked of Google without a key"
+    assert not google_standin.calls_of("drive.files.list"), "nothing asked of Google without a key"
     assert not sqlite_warehouse.table_exists("event_participants")
 
 
@@ -300,7 +347,7 @@ def test_a_file_still_uploading_is_taken_once_two_looks_see_it_whole(tmp_path, g
     run(zoom_drop, sqlite_warehouse)
     assert statuses(sqlite_warehouse) == {"att.csv": "loaded"}
     assert sqlite_warehouse.row_count("event_participants") == 2, "the whole file, not the part listed at first"
-    assert not google_standin.calls_of("DriveFiles.Update"), "nothing to tell: it loaded"
+    assert not google_standin.calls_of("drive.files.update"), "nothing to tell: it loaded"
 
 
 def test_a_run_takes_a_file_only_if_its_own_two_looks_agree_and_the_copy_matches_the_checksum(
@@ -374,21 +421,26 @@ def test_a_renamed_duplicate_adds_nothing_and_a_corrected_version_clears_the_not
     assert set(sqlite_warehouse.read_table("event_participants")["event_name"]) == {"ACCA Masterclass", "CFA Talk"}
 
 
-def test_a_note_refused_is_kept_and_written_once_the_folder_allows_it(tmp_path, google_standin, account_file, sqlite_warehouse):
+def test_a_folder_shared_as_viewer_says_once_that_notes_cannot_be_written_and_writes_them_once_it_can(
+    tmp_path, google_standin, account_file, sqlite_warehouse
+):
     folder = google_standin.add_drive_folder(readers=(ACCOUNT,))  # shared as Viewer: it can read, not write
-    sheet = google_standin.add_google_sheet(folder, "Registrations", modified_seconds_ago=OLD)
+    sheets = [google_standin.add_google_sheet(folder, f"Registrations {i}", modified_seconds_ago=OLD) for i in (1, 2)]
     zoom_drop, instance = drive_folder(tmp_path, folder, account_file), dg.DagsterInstance.ephemeral()
     result = run(zoom_drop, sqlite_warehouse, instance=instance)
-    assert statuses(sqlite_warehouse) == {"Registrations": "rejected"}, "the data path does not wait on a note"
-    assert metadata(result, "ingested_files")["drive_notes_not_written_yet"] == 1
-    assert f"Share the folder with {ACCOUNT} as Editor" in logged(instance, result)
-    assert google_standin.calls_of("DriveFiles.Update")[0].status == 403
+    assert statuses(sqlite_warehouse) == {"Registrations 1": "rejected", "Registrations 2": "rejected"}, (
+        "the data path does not wait on a note"
+    )
+    assert metadata(result, "ingested_files")["drive_notes_not_written_yet"] == 2
+    log = logged(instance, result)
+    assert log.count(f"shared with {ACCOUNT} as Viewer") == 1 and f"Share the folder with {ACCOUNT} as Editor" in log
+    assert not google_standin.calls_of("drive.files.update"), "Drive said the folder cannot be edited: nothing tried"
 
     google_standin.drive_file(folder).writers.add(ACCOUNT)
     result = run(zoom_drop, sqlite_warehouse)
-    assert google_standin.drive_file(sheet).description.startswith(NOTE_START)
-    assert metadata(result, "ingested_files")["drive_notes_written_this_run"] == 1
-    assert statuses(sqlite_warehouse) == {"Registrations": "rejected"}, "refused once, not again"
+    assert all(google_standin.drive_file(sheet).description.startswith(NOTE_START) for sheet in sheets)
+    assert metadata(result, "ingested_files")["drive_notes_written_this_run"] == 2
+    assert set(statuses(sqlite_warehouse).values()) == {"rejected"}, "refused once, not again"
 
 
 # ---- scopes: the stand-in refuses what a token does not cover -------------------------------------------
@@ -403,7 +455,7 @@ def test_a_token_without_the_scope_a_call_needs_is_refused(tmp_path, google_stan
     monkeypatch.setattr(google_drive, "READ_SCOPES", ("https://www.googleapis.com/auth/drive.metadata.readonly",))
     result = run(zoom_drop, sqlite_warehouse, success=False)
     assert "insufficient authentication scopes" in step_error(result) and "Report this as a bug" in step_error(result)
-    assert [c.status for c in google_standin.calls_of("DriveFiles.Download")] == [403], "refused, never retried"
+    assert [c.status for c in google_standin.calls_of(MEDIA)] == [403], "refused, never retried"
     monkeypatch.undo()
     monkeypatch.setattr(google_drive, "DRIVE_API", google_standin.drive_api)
 
@@ -412,7 +464,7 @@ def test_a_token_without_the_scope_a_call_needs_is_refused(tmp_path, google_stan
     instance = dg.DagsterInstance.ephemeral()
     result = run(zoom_drop, sqlite_warehouse, instance=instance)
     assert statuses(sqlite_warehouse) == {"att.csv": "rejected"}
-    assert [c.status for c in google_standin.calls_of("DriveFiles.Update")] == [403]
+    assert [c.status for c in google_standin.calls_of("drive.files.update")] == [403]
     assert metadata(result, "ingested_files")["drive_notes_not_written_yet"] == 1
     assert "drive.readonly, which does not cover it" in logged(instance, result)
     record = json.loads((tmp_path / "data" / "zoom_drive" / "ledger" / "drive_files.json").read_text())
@@ -430,19 +482,19 @@ def test_a_folder_in_a_shared_drive_listed_page_by_page_through_a_rate_limit(
     google_standin.add_drive_file(folder, "att.csv", ATTENDANCE, modified_seconds_ago=OLD)
     google_standin.add_drive_file(folder, "notes.txt", "not a report", mime_type="text/plain", modified_seconds_ago=OLD)
     google_standin.drive_page_size = 1
-    google_standin.fail("DriveFiles.List", 403, reason="userRateLimitExceeded")  # Drive's rate limit is a 403 too
+    google_standin.fail("drive.files.list", 403, reason="userRateLimitExceeded")  # Drive's rate limit is a 403 too
 
     run(drive_folder(tmp_path, folder, account_file), sqlite_warehouse)
     assert statuses(sqlite_warehouse) == {"reg.csv": "loaded", "att.csv": "loaded"}, "the text file is left alone"
-    lists = google_standin.calls_of("DriveFiles.List")
+    lists = google_standin.calls_of("drive.files.list")
     assert lists[0].status == 403 and all(c.status == 200 for c in lists[1:])
     assert any("pageToken" in c.query for c in lists), "page after page"
-    assert all(c.query.get("supportsAllDrives") == "true" for c in google_standin.calls_of("DriveFiles.Download"))
+    assert all(c.query.get("supportsAllDrives") == "true" for c in google_standin.calls_of(MEDIA))
 
 
 def test_the_drive_api_not_enabled_for_the_project_says_where_to_enable_it(tmp_path, google_standin, account_file):
     folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
-    google_standin.fail("DriveFiles.List", 403, reason="accessNotConfigured")
+    google_standin.fail("drive.files.get", 403, reason="accessNotConfigured")
     with pytest.raises(SourceError, match="APIs & Services > Library > Google Drive API"):
         tick(drive_folder(tmp_path, folder, account_file))
-    assert len(google_standin.calls_of("DriveFiles.List")) == 1, "not a rate limit: not retried"
+    assert len(google_standin.calls_of("drive.files.get")) == 1, "not a rate limit: not retried"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import urllib.parse
 from pathlib import Path
 
 import pandas as pd
@@ -37,8 +36,9 @@ from funnel_assets_tests.support.google_standin import (
 
 KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
 SHEET_URL = f"https://docs.google.com/spreadsheets/d/{KEY}/edit#gid=123"
-READ = "BatchGetValuesByDataFilter"
-WRITE = "BatchUpdateSpreadsheet"
+TABS = "sheets.spreadsheets.get"
+READ = "sheets.spreadsheets.values.get"
+WRITE = "sheets.spreadsheets.batchUpdate"
 
 
 @pytest.fixture
@@ -55,8 +55,8 @@ def standin_api(service_account_file: str) -> str:
 def source(service_account_file, **kwargs) -> TabularSource:
     if "google_sheets_api_url" not in kwargs:
         kwargs["google_sheets_api_url"] = standin_api(service_account_file)
+    kwargs.setdefault("location", SHEET_URL)
     return TabularSource(
-        location=SHEET_URL,
         google_service_account_file=service_account_file,
         max_attempts=3,
         backoff_seconds=0.01,
@@ -72,7 +72,9 @@ def leads_sheet(standin: GoogleStandin, rows: list[list[object]], **kwargs) -> N
 # ---- reading ----------------------------------------------------------------------------------------
 
 
-def test_whole_tab_in_one_request_every_cell_as_text_with_the_read_only_scope(google_standin, service_account_file):
+def test_whole_tab_every_cell_as_text_with_the_read_only_scope(google_standin, service_account_file):
+    """Read with methods Google accepts from a read-only token (its discovery document says which): the tab list,
+    then the tab named by the address's #gid=, as displayed."""
     leads_sheet(
         google_standin,
         [
@@ -89,17 +91,55 @@ def test_whole_tab_in_one_request_every_cell_as_text_with_the_read_only_scope(go
         {"Name": "Ravi", "Phone number": "", "created date": "14/09/2025 18:03:22"},
     ]
     assert [grant.scopes for grant in google_standin.grants] == [frozenset({SPREADSHEETS_READONLY})]
-    calls = google_standin.calls_of(READ)
-    assert [call.status for call in calls] == [200]
-    assert calls[0].body["valueRenderOption"] == "FORMATTED_VALUE"
-    assert calls[0].body["dataFilters"] == [{"gridRange": {"sheetId": 123}}]
+    assert [(call.method, call.status) for call in google_standin.calls] == [(TABS, 200), (READ, 200)]
+    read = google_standin.calls_of(READ)[0]
+    assert read.query["valueRenderOption"] == "FORMATTED_VALUE"
 
 
-def test_worksheet_name_is_asked_for_by_name(google_standin, service_account_file):
-    google_standin.add_spreadsheet(KEY, {"Leads": [["x"]], "Spend Oct": [["a"], ["1"]]}, readers=(ACCOUNT,))
+def test_a_private_sheet_is_never_read_with_a_method_the_read_only_scope_does_not_cover(google_standin, service_account_file):
+    """values:batchGetByDataFilter wants a scope that can write (Google answers 403 to a read-only token)."""
+    leads_sheet(google_standin, [["a"], ["1"]])
+    source(service_account_file).read("run-1", "leads")
+    assert {call.method for call in google_standin.calls} <= {TABS, READ}
+    assert all(call.status == 200 for call in google_standin.calls)
+
+
+def test_the_first_tab_is_the_leftmost_not_the_one_created_first(google_standin, service_account_file):
+    """Tab ID 0 is the tab created first; once someone drags another tab to the left, that one is the first."""
+    google_standin.add_spreadsheet(
+        KEY,
+        {"Old leads": [["a"], ["old"]], "Leads": [["a"], ["new"]]},
+        sheet_ids={"Old leads": 0, "Leads": 5},
+        readers=(ACCOUNT,),
+    )
+    google_standin.move_tab(KEY, "Leads", 0)
+    frame = source(service_account_file, location=KEY).read("run-1", "leads")
+    assert frame["a"].tolist() == ["new"]
+    assert [call.method for call in google_standin.calls] == [TABS, READ], "one request for the tab list, one for the tab"
+
+
+def test_a_gid_that_names_no_tab_says_to_copy_the_address_again(google_standin, service_account_file):
+    google_standin.add_spreadsheet(KEY, {"Leads": [["a"], ["1"]]}, sheet_ids={"Leads": 5}, readers=(ACCOUNT,))
+    with pytest.raises(SourceError, match="no tab with the number 123") as raised:
+        source(service_account_file).read("run-1", "leads")
+    assert "copy its address again" in str(raised.value)
+
+
+def test_worksheet_name_is_read_in_one_request(google_standin, service_account_file):
+    google_standin.add_spreadsheet(
+        KEY, {"Leads": [["x"]], "Spend Oct": [["a"], ["1"]], "Tom's / list": [["b"], ["2"]]}, readers=(ACCOUNT,)
+    )
     frame = source(service_account_file, worksheet="Spend Oct").read("run-1", "marketing_spend")
     assert frame["a"].tolist() == ["1"]
-    assert google_standin.calls_of(READ)[0].body["dataFilters"] == [{"a1Range": "'Spend Oct'"}]
+    assert [call.method for call in google_standin.calls] == [READ]
+    # a quote and a slash in a tab's name travel quoted and escaped
+    assert source(service_account_file, worksheet="Tom's / list").read("run-2", "marketing_spend")["b"].tolist() == ["2"]
+
+
+def test_an_unknown_worksheet_name_says_to_check_it(google_standin, service_account_file):
+    google_standin.add_spreadsheet(KEY, {"Leads": [["x"]]}, readers=(ACCOUNT,))
+    with pytest.raises(SourceError, match="Check the worksheet name"):
+        source(service_account_file, worksheet="Spend Nov").read("run-1", "marketing_spend")
 
 
 def test_429_then_200_is_retried(google_standin, service_account_file):
@@ -123,7 +163,7 @@ def test_sheet_not_shared_names_the_account_to_share_it_with(google_standin, ser
     with pytest.raises(SourceError, match=ACCOUNT) as raised:
         source(service_account_file).read("run-1", "leads")
     assert "Share the sheet" in str(raised.value)
-    assert [call.status for call in google_standin.calls_of(READ)] == [403], "a refusal is not retried"
+    assert [call.status for call in google_standin.calls] == [403], "a refusal is not retried"
 
 
 def test_unknown_sheet_says_to_check_the_key(google_standin, service_account_file):
@@ -158,11 +198,10 @@ def test_a_token_google_no_longer_knows_is_answered_401_and_refreshed(google_sta
     """One client whose token Google forgets between two calls: google-auth gets a new one on the 401."""
     leads_sheet(google_standin, [["a"], ["1"]])
     client, _ = google_sheets._client(service_account_file, HttpSettings(), google_sheets.READ_ONLY_SCOPES)
-    url = f"{google_standin.sheets_api}/{KEY}/values:batchGetByDataFilter"
-    body = {"dataFilters": [{"gridRange": {"sheetId": 123}}]}
-    client.http_client.request("post", url, json=body)
+    url = f"{google_standin.sheets_api}/{KEY}/values/Leads"
+    client.http_client.request("get", url)
     google_standin.revoke_tokens()
-    assert client.http_client.request("post", url, json=body).json()["valueRanges"]
+    assert client.http_client.request("get", url).json()["values"]
     assert [call.status for call in google_standin.calls_of(READ)] == [200, 401, 200]
     assert len(google_standin.grants) == 2
 
@@ -180,8 +219,18 @@ def test_sheet_references():
     assert not is_google_sheet(f"https://docs.google.com/spreadsheets/d/{KEY}/export?format=csv&gid=0")
     assert not is_google_sheet("https://docs.google.com/spreadsheets/d/e/2PACX-1vQabc/pub?output=csv")
     assert not is_google_sheet("data/leads.csv")
-    url = export_url(KEY, None, "Spend Oct")
-    assert urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["sheet"] == ["Spend Oct"]
+    assert export_url(KEY, 123, None) == f"https://docs.google.com/spreadsheets/d/{KEY}/export?format=csv&gid=123"
+
+
+def test_a_tab_named_without_a_service_account_is_refused_before_anything_is_asked_of_google(tmp_path):
+    """Google's only way to export a tab by name (the gviz query address) blanks the cells of the less common type
+    in a column that mixes numbers and text: a lead sheet would lose phones with no error."""
+    refused = TabularSource(location=SHEET_URL, worksheet="Spend Oct", landing_dir=str(tmp_path / "landing"))
+    with pytest.raises(SourceError) as raised:
+        refused.read("run-1", "marketing_spend")
+    message = str(raised.value)
+    assert "GOOGLE_SERVICE_ACCOUNT_FILE" in message and "#gid=" in message and KEY in message
+    assert not (tmp_path / "landing").exists() or not any((tmp_path / "landing").rglob("*.csv"))
 
 
 # ---- the aggregate export ----------------------------------------------------------------------------

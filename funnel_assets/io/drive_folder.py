@@ -185,9 +185,18 @@ class DriveDropFolder(ZoomDropFolder):
             label="The Zoom drop folder in Google Drive",
         )
 
-    def listing(self, api: DriveApi | None = None) -> list[DriveFile]:
-        """The folder's entries as Drive lists them now."""
-        return (api or self.drive()).list_folder(self.folder_id)
+    def listing(self, api: DriveApi | None = None, log=None) -> list[DriveFile]:
+        """The folder's entries as Drive lists them now; none if Drive says its search was incomplete (a file
+        missing from the look would count as gone, and one listed without its details as new)."""
+        listed = (api or self.drive()).list_folder(self.folder_id)
+        if listed.incomplete:
+            (log or dg.get_dagster_logger()).warning(
+                "Google Drive said its listing of the Zoom drop folder may be incomplete (it could not search "
+                "everywhere it looks), so nothing is taken from the folder on this look; it is looked at again on "
+                "the next one."
+            )
+            return []
+        return listed.files
 
     def sort(self, earlier: Mapping[str, tuple], listing: list[DriveFile]) -> Sorting:
         """Which entries to take now: seen alike by the earlier look (by file ID), complete and quiet, and not
@@ -292,8 +301,19 @@ class DriveDropFolder(ZoomDropFolder):
         problems: list[str] = []
         try:
             api = self.drive(google_drive.NOTE_SCOPES)
+            folder = api.folder(self.folder_id)
         except SourceError as exc:
             return DriveNotes(0, len(pending), [str(exc)])
+        if not folder.can_edit:
+            return DriveNotes(
+                0,
+                len(pending),
+                [
+                    f"The Zoom drop folder in Google Drive is shared with {api.account} as Viewer, so the note saying "
+                    f"why a file was not loaded could not be written on {len(pending)} file(s). Share the folder with "
+                    f"{api.account} as Editor; the notes are written on the next run."
+                ],
+            )
         written = 0
         for row in pending:
             try:

@@ -11,27 +11,35 @@ every mocked test passed). This server behaves as Google documents instead:
   (`https://oauth2.googleapis.com/token`) and its lifetime (an hour at most), and grants an
   access token carrying exactly the scopes of the assertion's `scope` claim
   (https://developers.google.com/identity/protocols/oauth2/service-account#httprest).
-- the Sheets endpoints (`spreadsheets.get`, `spreadsheets.batchUpdate`,
-  `values.batchGetByDataFilter`, `values.batchUpdate`) answer 401 UNAUTHENTICATED for a
-  missing or unknown token, 403 "Request had insufficient authentication scopes." when the
-  token's scopes do not cover the method (reason ACCESS_TOKEN_SCOPE_INSUFFICIENT), 403 "The
-  caller does not have permission" when the sheet is not shared with the account (Viewer to
-  read, Editor to write), 404 for an unknown spreadsheet, 400 INVALID_ARGUMENT for a bad
-  request, all in Google's error shape. A batchUpdate is atomic and a tab has a grid
+- every API request is routed by Google's own description of the API, the discovery documents
+  `sheets.v4.json` and `drive.v3.json` shipped with google-api-python-client: a request's HTTP
+  method and path name the method (its discovery id, e.g. `sheets.spreadsheets.values.get`), and a
+  token whose scopes share none of those the document lists for it is refused 403 "Request had
+  insufficient authentication scopes." (reason ACCESS_TOKEN_SCOPE_INSUFFICIENT). No scope list is
+  written here: the stand-in cannot agree with the code where Google does not. Downloading
+  (`files.get` with `alt=media`, recorded as MEDIA) takes files.get's scopes less the metadata-only
+  ones. A method the document has and the stand-in does not answer gets 501, never a guess.
+- the Sheets methods (`spreadsheets.get`, `values.get` of a whole tab, `values.batchGetByDataFilter`,
+  `spreadsheets.batchUpdate`, `values.batchUpdate`) answer 401 UNAUTHENTICATED for a missing or
+  unknown token, 403 "The caller does not have permission" when the sheet is not shared with the
+  account (Viewer to read, Editor to write), 404 for an unknown spreadsheet, 400 INVALID_ARGUMENT
+  for a bad request, all in Google's error shape. A tab has a sheetId (fixed) and an index (its
+  place, changed when someone drags it: `move_tab`). A batchUpdate is atomic and a tab has a grid
   (1000 rows x 26 columns unless sized): writing past it is refused, as Google does.
-- the Drive endpoints (`files.list`, `files.get`, `files.get?alt=media`, `files.update` of a
-  file's details), in Drive v3's error shape (https://developers.google.com/drive/api/guides/handle-errors):
-  401 for a missing or unknown token; 403 "Request had insufficient authentication scopes."
-  when the token's scopes do not cover the method (metadata scopes cannot download, read-only
-  scopes cannot update); 404 "File not found: <id>." for a file or folder the account cannot
-  see (not shared with it, directly or through a folder above it; a shared drive's file
-  without `supportsAllDrives=true`); 403 `insufficientFilePermissions` for an update by a
-  Viewer; 403 `fileNotDownloadable` for downloading a Google document; 400 for a query other
-  than `'<folder>' in parents and trashed = false`. A listing is paged (`drive_page_size`
-  caps a page), leaves out a shared drive's files without `includeItemsFromAllDrives=true`,
-  and honours `fields`. A file being uploaded is listed with size 0 and no md5Checksum, and
-  downloads as what has arrived so far; a Google Sheets document has no md5Checksum and
-  cannot be downloaded.
+- the Drive methods (`files.list`, `files.get`, its download, `files.update` of a file's details),
+  in Drive v3's error shape (https://developers.google.com/drive/api/guides/handle-errors): 401 for
+  a missing or unknown token; 404 "File not found: <id>." from `files.get` for a file or folder the
+  account cannot see (not shared with it, directly or through a folder above it; a shared drive's
+  file without `supportsAllDrives=true`); but `files.list` with `'<id>' in parents` is a search, and
+  for a folder the account cannot see, or an ID that names nothing, it answers 200 with no files, as
+  Drive does. 403 `insufficientFilePermissions` for an update by a Viewer; 403 `fileNotDownloadable`
+  for downloading a Google document; 400 for a query other than `'<folder>' in parents and trashed =
+  false`. A file carries the caller's `capabilities` (`canEdit` false for a Viewer) and is `trashed`
+  when it or a folder above it is in the bin. A listing is paged (`drive_page_size` caps a page),
+  says `incompleteSearch` when told to (`drive_incomplete_search`), leaves out a shared drive's files
+  without `includeItemsFromAllDrives=true`, and honours `fields`. A file being uploaded is listed
+  with size 0 and no md5Checksum, and downloads as what has arrived so far; a Google Sheets document
+  has no md5Checksum and cannot be downloaded.
 
 Cells are kept as Google keeps them, as `userEnteredValue`s (`{"stringValue": ...}`,
 `{"numberValue": ...}`, `{"boolValue": ...}`, `{"formulaValue": ...}`); a read returns them as
@@ -56,12 +64,13 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import googleapiclient
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -77,25 +86,19 @@ DRIVE_READONLY = "https://www.googleapis.com/auth/drive.readonly"
 DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
 DRIVE_METADATA = "https://www.googleapis.com/auth/drive.metadata"
 DRIVE_METADATA_READONLY = "https://www.googleapis.com/auth/drive.metadata.readonly"
-# the scopes Google lists under "Authorization scopes" for each method
-READ_SCOPES = frozenset({SPREADSHEETS, SPREADSHEETS_READONLY, DRIVE, DRIVE_READONLY, DRIVE_FILE})
-WRITE_SCOPES = frozenset({SPREADSHEETS, DRIVE, DRIVE_FILE})
-METHODS = {
-    "GetSpreadsheet": READ_SCOPES,
-    "BatchGetValuesByDataFilter": READ_SCOPES,
-    "BatchUpdateSpreadsheet": WRITE_SCOPES,
-    "BatchUpdateValues": WRITE_SCOPES,
-}
-WRITING = frozenset({"BatchUpdateSpreadsheet", "BatchUpdateValues"})
-# Drive v3, as its reference lists "Authorization scopes" per method; files.get with alt=media reads the
-# content, which the metadata scopes do not cover
-DRIVE_SEES = frozenset({DRIVE, DRIVE_READONLY, DRIVE_FILE, DRIVE_METADATA, DRIVE_METADATA_READONLY})
-DRIVE_METHODS = {
-    "DriveFiles.List": DRIVE_SEES,
-    "DriveFiles.Get": DRIVE_SEES,
-    "DriveFiles.Download": frozenset({DRIVE, DRIVE_READONLY, DRIVE_FILE}),
-    "DriveFiles.Update": frozenset({DRIVE, DRIVE_FILE, DRIVE_METADATA}),
-}
+DRIVE_APPDATA = "https://www.googleapis.com/auth/drive.appdata"
+# Which scopes each method accepts is Google's own description of its APIs, the discovery documents
+# (https://developers.google.com/discovery), as shipped by google-api-python-client: never a list written
+# here, which would only repeat what the code under test assumes.
+DISCOVERY_DOCUMENTS = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
+SERVICES = {"sheets": "sheets.v4.json", "drive": "drive.v3.json"}
+# files.get with alt=media downloads the content, under the same method id; the metadata scopes are
+# "View metadata for files" only (https://developers.google.com/drive/api/guides/api-specific-auth)
+MEDIA = "drive.files.get(alt=media)"
+METADATA_ONLY = frozenset({DRIVE_METADATA, DRIVE_METADATA_READONLY})
+# the scopes that reach every file shared with the account; the others reach only files the app made or opened
+# (drive.file), its app-data folder, photos or Meet recordings
+DRIVE_EVERY_FILE = frozenset({DRIVE, DRIVE_READONLY, DRIVE_METADATA, DRIVE_METADATA_READONLY})
 DRIVE_FOLDER = "application/vnd.google-apps.folder"
 GOOGLE_SHEETS_DOCUMENT = "application/vnd.google-apps.spreadsheet"
 GOOGLE_APPS = "application/vnd.google-apps."
@@ -143,10 +146,25 @@ class OAuthError(Exception):
 def _error_info(reason: str, method: str | None = None, *, service: str = "sheets") -> list:
     metadata = {"service": f"{service}.googleapis.com"}
     if method:
-        prefix = "com.google.apps.drive.v3." if service == "drive" else "google.apps.sheets.v4.SpreadsheetsService."
-        metadata["method"] = prefix + method
+        metadata["method"] = method
     info = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason, "domain": "googleapis.com"}
     return [{**info, "metadata": metadata}]
+
+
+def _scope_refusal(method_id: str, service: str, accepted: frozenset[str]) -> GoogleError:
+    """Google's 403 for a token whose scopes do not cover the method (Drive adds its older "errors" list)."""
+    errors = None
+    if service == "drive":
+        errors = [{"message": "Insufficient Permission", "domain": "global", "reason": "insufficientPermissions"}]
+    challenge = 'Bearer realm="https://accounts.google.com/", error="insufficient_scope", '
+    return GoogleError(
+        403,
+        "PERMISSION_DENIED",
+        "Request had insufficient authentication scopes.",
+        _error_info("ACCESS_TOKEN_SCOPE_INSUFFICIENT", method_id, service=service),
+        {"WWW-Authenticate": challenge + f'scope="{" ".join(sorted(accepted))}"'},
+        errors=errors,
+    )
 
 
 def _invalid(message: str) -> GoogleError:
@@ -165,6 +183,69 @@ def _drive_error(
 
 def _file_not_found(file_id: str) -> GoogleError:
     return _drive_error(404, f"File not found: {file_id}.", "notFound", location="fileId")
+
+
+# ---- Google's description of its methods -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Method:
+    """One method of a discovery document: its id, HTTP method, path on this server and accepted scopes."""
+
+    id: str
+    service: str
+    http_method: str
+    path: str  # servicePath + flatPath, e.g. /drive/v3/files/{fileId}
+    scopes: frozenset[str]
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern:
+        parts = re.split(r"(\{[^}]+\})", self.path)
+        return re.compile(
+            "".join(f"(?P<{p[1:-1].lstrip('+')}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
+        )
+
+    @property
+    def literal_length(self) -> int:
+        """How much of the path is fixed text: the more specific of two matching paths wins."""
+        return len(re.sub(r"\{[^}]+\}", "", self.path))
+
+
+@functools.lru_cache(maxsize=None)
+def discovery(service: str) -> dict[str, Method]:
+    """Every method of a service's discovery document, by id (e.g. "sheets.spreadsheets.values.get")."""
+    document = json.loads((DISCOVERY_DOCUMENTS / SERVICES[service]).read_text(encoding="utf-8"))
+    methods: dict[str, Method] = {}
+
+    def walk(resource: dict) -> None:
+        for method in (resource.get("methods") or {}).values():
+            path = "/" + document["servicePath"] + method.get("flatPath", method["path"])
+            scopes = frozenset(method.get("scopes") or ())
+            methods[method["id"]] = Method(method["id"], service, method["httpMethod"], path, scopes)
+        for sub in (resource.get("resources") or {}).values():
+            walk(sub)
+
+    walk(document)
+    return methods
+
+
+def document_scopes(service: str) -> frozenset[str]:
+    """Every scope the service's discovery document names."""
+    document = json.loads((DISCOVERY_DOCUMENTS / SERVICES[service]).read_text(encoding="utf-8"))
+    return frozenset(document["auth"]["oauth2"]["scopes"])
+
+
+def accepted_scopes(method_id: str) -> frozenset[str]:
+    """The scopes Google accepts for a method (the download: files.get's, less the metadata-only ones)."""
+    if method_id == MEDIA:
+        return discovery("drive")["drive.files.get"].scopes - METADATA_ONLY
+    return discovery(method_id.split(".")[0])[method_id].scopes
+
+
+@functools.lru_cache(maxsize=None)
+def _routes() -> tuple[Method, ...]:
+    every = [m for service in SERVICES for m in discovery(service).values()]
+    return tuple(sorted(every, key=lambda m: -m.literal_length))
 
 
 @functools.lru_cache(maxsize=None)
@@ -423,6 +504,8 @@ class GoogleStandin:
         self._drive: dict[str, DriveItem] = {}
         # the most files one page of a listing holds, whatever pageSize asks (Drive's own limit is 1000)
         self.drive_page_size = 1000
+        # Drive's listing says `incompleteSearch: true` when it could not search every place it looks in
+        self.drive_incomplete_search = False
         self._failures: dict[str, deque[tuple[int, dict]]] = {}
         self._lock = threading.RLock()
         standin = self
@@ -531,6 +614,14 @@ class GoogleStandin:
             self._spreadsheets[key] = spreadsheet
         return spreadsheet
 
+    def move_tab(self, key: str, title: str, index: int) -> None:
+        """As when someone drags a tab to another place: its sheetId stays, its index changes."""
+        with self._lock:
+            tabs = self._spreadsheets[key].tabs
+            tab = next(t for t in tabs if t.title == title)
+            tabs.remove(tab)
+            tabs.insert(index, tab)
+
     def spreadsheet(self, key: str) -> Spreadsheet:
         with self._lock:
             return self._spreadsheets[key]
@@ -544,7 +635,8 @@ class GoogleStandin:
         headers: dict[str, str] | None = None,
         reason: str | None = None,
     ) -> None:
-        """The next `times` calls of a method (e.g. "BatchUpdateSpreadsheet", "DriveFiles.List") answer this error,
+        """The next `times` calls of a method (its discovery id, e.g. "sheets.spreadsheets.batchUpdate",
+        "drive.files.list", or MEDIA for a download) answer this error,
         as under load; `reason` gives Drive's (e.g. 403 "userRateLimitExceeded", Drive's rate limit)."""
         shapes = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE", 503: "UNAVAILABLE"}
         with self._lock:
@@ -638,70 +730,16 @@ class GoogleStandin:
             item.complete = finished
             item.modified = time.time() - modified_seconds_ago
 
+    def trash(self, file_id: str) -> None:
+        """Moved to the bin: a folder's contents go with it."""
+        with self._lock:
+            self._drive[file_id].trashed = True
+
     def drive_file(self, file_id: str) -> DriveItem:
         with self._lock:
             return self._drive[file_id]
 
     # ---- Drive: serving ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _drive_route(command: str, path: str, query: dict) -> tuple[str, str] | None:
-        prefix = "/drive/v3/files"
-        if path == prefix and command == "GET":
-            return "DriveFiles.List", ""
-        if not path.startswith(prefix + "/") or "/" in path[len(prefix) + 1 :]:
-            return None
-        file_id = path[len(prefix) + 1 :]
-        if command == "GET":
-            return ("DriveFiles.Download" if query.get("alt") == ["media"] else "DriveFiles.Get"), file_id
-        if command == "PATCH":
-            return "DriveFiles.Update", file_id
-        return None
-
-    def _drive_api(self, handler, method: str, file_id: str, body, query: dict) -> tuple[object, str]:
-        """One Drive call: (the answer, its Content-Type)."""
-        grant, status, target = None, 200, file_id
-        one = {name: values[0] for name, values in query.items()}
-        try:
-            grant = self._grant_for(handler)
-            if not grant.scopes & DRIVE_METHODS[method]:
-                raise GoogleError(
-                    403,
-                    "PERMISSION_DENIED",
-                    "Request had insufficient authentication scopes.",
-                    _error_info("ACCESS_TOKEN_SCOPE_INSUFFICIENT", method, service="drive"),
-                    {
-                        "WWW-Authenticate": 'Bearer realm="https://accounts.google.com/", error="insufficient_scope", '
-                        f'scope="{" ".join(sorted(DRIVE_METHODS[method]))}"'
-                    },
-                    errors=[
-                        {"message": "Insufficient Permission", "domain": "global", "reason": "insufficientPermissions"}
-                    ],
-                )
-            self._injected_failure(method)
-            with self._lock:
-                if method == "DriveFiles.List":
-                    answer, target = self._drive_list(grant, one)
-                    return answer, "application/json; charset=UTF-8"
-                item = self._drive_visible(grant, file_id, one)
-                if method == "DriveFiles.Download":
-                    if item.google_document:
-                        raise _drive_error(
-                            403,
-                            "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
-                            "fileNotDownloadable",
-                            location="alt",
-                        )
-                    return item.content or b"", item.mime_type
-                if method == "DriveFiles.Update":
-                    self._drive_update(grant, item, body or {})
-                return self._drive_fields(item.resource(), one), "application/json; charset=UTF-8"
-        except GoogleError as exc:
-            status = exc.code
-            raise
-        finally:
-            with self._lock:
-                self.calls.append(Call(method, target, body, status, grant.scopes if grant else frozenset(), one))
 
     def _drive_can(self, account: str, item: DriveItem, *, write: bool) -> bool:
         """Shared with the account, directly or through a folder above it (Editor to write)."""
@@ -712,11 +750,20 @@ class GoogleStandin:
             node = self._drive.get(node.parent) if node.parent else None
         return False
 
+    def _in_bin(self, item: DriveItem) -> bool:
+        """Trashing a folder trashes everything in it (Drive: `trashed` true, `explicitlyTrashed` false)."""
+        node: DriveItem | None = item
+        while node is not None:
+            if node.trashed:
+                return True
+            node = self._drive.get(node.parent) if node.parent else None
+        return False
+
     def _drive_sees(self, grant: Grant, item: DriveItem, query: dict) -> bool:
         if item.shared_drive and query.get("supportsAllDrives") != "true":
             return False  # Drive answers as if a shared drive's file did not exist
-        if not grant.scopes & (DRIVE_SEES - {DRIVE_FILE}) and item.created_by != grant.account:
-            return False  # drive.file alone covers only the files the app created or was given
+        if not grant.scopes & DRIVE_EVERY_FILE and item.created_by != grant.account:
+            return False  # drive.file and the like cover only the files the app created or was given
         return self._drive_can(grant.account, item, write=False)
 
     def _drive_visible(self, grant: Grant, file_id: str, query: dict) -> DriveItem:
@@ -725,17 +772,35 @@ class GoogleStandin:
             raise _file_not_found(file_id)
         return item
 
-    def _drive_list(self, grant: Grant, query: dict) -> tuple[dict, str]:
+    def _drive_resource(self, grant: Grant, item: DriveItem) -> dict:
+        """The file as this account sees it: `capabilities` are the caller's (a Viewer cannot edit)."""
+        resource = item.resource()
+        resource["trashed"] = self._in_bin(item)
+        can_read, can_edit = self._drive_can(grant.account, item, write=False), self._drive_can(
+            grant.account, item, write=True
+        )
+        resource["capabilities"] = {
+            "canEdit": can_edit,
+            "canRename": can_edit,
+            "canDownload": can_read,
+            "canListChildren": can_read and item.mime_type == DRIVE_FOLDER,
+            "canAddChildren": can_edit and item.mime_type == DRIVE_FOLDER,
+            "canTrash": can_edit,
+        }
+        return resource
+
+    def _drive_list(self, grant: Grant, params: dict, body, query: dict) -> dict:
+        """A folder the account cannot see lists as empty (HTTP 200): `q` is a search, not a look-up of the folder."""
         match = _PARENT_QUERY.match(query.get("q", ""))
         if not match:
             raise _drive_error(400, "Invalid Value", "invalid", location="q")
-        folder = self._drive_visible(grant, match.group("id"), query)
+        parent = match.group("id")
         every_drive = query.get("includeItemsFromAllDrives") == "true"
         children = [
             item
             for item in self._drive.values()
-            if item.parent == folder.id
-            and not item.trashed
+            if item.parent == parent
+            and not self._in_bin(item)
             and (every_drive or not item.shared_drive)
             and self._drive_sees(grant, item, query)
         ]
@@ -746,15 +811,29 @@ class GoogleStandin:
             raise _drive_error(400, "Invalid Value", "invalid", location="pageToken") from None
         answer = {
             "kind": "drive#fileList",
-            "incompleteSearch": False,
-            "files": [item.resource() for item in children[start : start + size]],
+            "incompleteSearch": self.drive_incomplete_search,
+            "files": [self._drive_resource(grant, item) for item in children[start : start + size]],
         }
         if start + size < len(children):
             answer["nextPageToken"] = f"page-{start + size}"
         if "fields" not in query:
-            default = parse_field_mask("kind,incompleteSearch,nextPageToken,files(kind,id,name,mimeType)")
-            return masked(answer, default), folder.id
-        return self._drive_fields(answer, query), folder.id
+            return masked(answer, parse_field_mask("kind,incompleteSearch,nextPageToken,files(kind,id,name,mimeType)"))
+        return self._drive_fields(answer, query)
+
+    def _drive_get(self, grant: Grant, params: dict, body, query: dict) -> dict:
+        item = self._drive_visible(grant, params["fileId"], query)
+        return self._drive_fields(self._drive_resource(grant, item), query)
+
+    def _drive_download(self, grant: Grant, params: dict, body, query: dict) -> tuple[bytes, str]:
+        item = self._drive_visible(grant, params["fileId"], query)
+        if item.google_document:
+            raise _drive_error(
+                403,
+                "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
+                "fileNotDownloadable",
+                location="alt",
+            )
+        return item.content or b"", item.mime_type
 
     @staticmethod
     def _drive_fields(resource: dict, query: dict) -> dict:
@@ -762,8 +841,10 @@ class GoogleStandin:
             return masked(resource, parse_field_mask("kind,id,name,mimeType"))
         return masked(resource, parse_field_mask(query["fields"]))
 
-    def _drive_update(self, grant: Grant, item: DriveItem, body: dict) -> None:
+    def _drive_update(self, grant: Grant, params: dict, body, query: dict) -> dict:
         """A file's details (name, description), by an account that can edit it; its content is not touched."""
+        item = self._drive_visible(grant, params["fileId"], query)
+        body = body or {}
         if not self._drive_can(grant.account, item, write=True):
             raise _drive_error(
                 403, f"The user does not have sufficient permissions for file {item.id}.", "insufficientFilePermissions"
@@ -774,29 +855,43 @@ class GoogleStandin:
             )
         item.name = body.get("name", item.name)
         item.description = body.get("description", item.description)
+        return self._drive_fields(self._drive_resource(grant, item), query)
 
     # ---- serving ------------------------------------------------------------------------------------
 
+    def handlers(self) -> dict[str, Callable]:
+        """Every method this stand-in answers, by its discovery id; each is reached only through `_call`, which
+        first applies the scopes the discovery document lists for it."""
+        return {
+            "sheets.spreadsheets.get": self._sheets_get,
+            "sheets.spreadsheets.values.get": self._values_get,
+            "sheets.spreadsheets.values.batchGetByDataFilter": self._batch_get,
+            "sheets.spreadsheets.batchUpdate": self._batch_update,
+            "sheets.spreadsheets.values.batchUpdate": self._values_batch_update,
+            "drive.files.list": self._drive_list,
+            "drive.files.get": self._drive_get,
+            MEDIA: self._drive_download,
+            "drive.files.update": self._drive_update,
+        }
+
     def _handle(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
         parts = urlsplit(handler.path)
-        path, query = unquote(parts.path), parse_qs(parts.query)
+        query = parse_qs(parts.query)
         try:
-            if path == "/token" and handler.command == "POST":
+            if parts.path == "/token" and handler.command == "POST":
                 self._reply(handler, 200, self._token(raw))
                 return
-            drive = self._drive_route(handler.command, path, query)
-            if drive is not None:
-                answer, content_type = self._drive_api(handler, *drive, json.loads(raw or b"null"), query)
-                self._reply(handler, 200, answer, content_type)
-                return
-            route = self._route(handler.command, path)
+            route = self._route(handler.command, parts.path, query)
             if route is None:
                 page = b"<!DOCTYPE html><html><body>404. That's an error.</body></html>"
                 self._reply(handler, 404, page, "text/html")
                 return
-            method, key = route
-            body = json.loads(raw or b"null")
-            self._reply(handler, 200, self._api(handler, method, key, body, query))
+            method_id, params = route
+            answer = self._call(handler, method_id, params, json.loads(raw or b"null"), query)
+            if isinstance(answer, tuple):
+                self._reply(handler, 200, *answer)
+            else:
+                self._reply(handler, 200, answer)
         except OAuthError as exc:
             self._reply(handler, 400, {"error": exc.error, "error_description": exc.description})
         except GoogleError as exc:
@@ -805,20 +900,42 @@ class GoogleStandin:
             self._reply(handler, 400, GoogleError(400, "INVALID_ARGUMENT", "Invalid JSON payload received.").body())
 
     @staticmethod
-    def _route(command: str, path: str) -> tuple[str, str] | None:
-        prefix = "/v4/spreadsheets/"
-        if not path.startswith(prefix):
-            return None
-        rest = path[len(prefix) :]
-        if command == "GET" and "/" not in rest and ":" not in rest:
-            return "GetSpreadsheet", rest
-        if command == "POST" and rest.endswith(":batchUpdate") and "/" not in rest:
-            return "BatchUpdateSpreadsheet", rest[: -len(":batchUpdate")]
-        if command == "POST" and rest.endswith("/values:batchGetByDataFilter"):
-            return "BatchGetValuesByDataFilter", rest[: -len("/values:batchGetByDataFilter")]
-        if command == "POST" and rest.endswith("/values:batchUpdate"):
-            return "BatchUpdateValues", rest[: -len("/values:batchUpdate")]
+    def _route(command: str, raw_path: str, query: dict) -> tuple[str, dict] | None:
+        """The discovery method a request is for, and its path parameters (decoded: a tab name may hold a '/')."""
+        for method in _routes():
+            match = method.pattern.fullmatch(raw_path) if method.http_method == command else None
+            if match:
+                params = {name: unquote(value) for name, value in match.groupdict().items()}
+                media = method.id == "drive.files.get" and query.get("alt") == ["media"]
+                return (MEDIA if media else method.id), params
         return None
+
+    def _call(self, handler, method_id: str, params: dict, body, query: dict):
+        """One API call: the token, then the scopes the discovery document lists, then the method itself."""
+        service = method_id.split(".")[0]
+        one = {name: values[0] for name, values in query.items()}
+        target = params.get("spreadsheetId") or params.get("fileId") or ""
+        if method_id == "drive.files.list":
+            match = _PARENT_QUERY.match(one.get("q", ""))
+            target = match.group("id") if match else ""
+        grant, status = None, 200
+        try:
+            grant = self._grant_for(handler)
+            accepted = accepted_scopes(method_id)
+            if not grant.scopes & accepted:
+                raise _scope_refusal(method_id, service, accepted)
+            handle = self.handlers().get(method_id)
+            if handle is None:
+                raise GoogleError(501, "UNIMPLEMENTED", f"The stand-in does not answer {method_id} yet.")
+            self._injected_failure(method_id)
+            with self._lock:
+                return handle(grant, params, body, one)
+        except GoogleError as exc:
+            status = exc.code
+            raise
+        finally:
+            with self._lock:
+                self.calls.append(Call(method_id, target, body, status, grant.scopes if grant else frozenset(), one))
 
     @staticmethod
     def _reply(handler, status: int, body, content_type: str = "application/json; charset=UTF-8", headers=None) -> None:
@@ -909,42 +1026,68 @@ class GoogleStandin:
 
     # ---- Sheets --------------------------------------------------------------------------------------
 
-    def _api(self, handler, method: str, key: str, body, query: dict) -> dict:
-        grant, status = None, 200
-        try:
-            grant = self._grant_for(handler)
-            if not grant.scopes & METHODS[method]:
-                raise GoogleError(
-                    403,
-                    "PERMISSION_DENIED",
-                    "Request had insufficient authentication scopes.",
-                    _error_info("ACCESS_TOKEN_SCOPE_INSUFFICIENT", method),
-                    {
-                        "WWW-Authenticate": 'Bearer realm="https://accounts.google.com/", error="insufficient_scope", '
-                        f'scope="{" ".join(sorted(METHODS[method]))}"'
-                    },
-                )
-            self._injected_failure(method)
-            with self._lock:
-                spreadsheet = self._spreadsheets.get(key)
-                if spreadsheet is None:
-                    raise GoogleError(404, "NOT_FOUND", "Requested entity was not found.")
-                allowed = spreadsheet.writers if method in WRITING else spreadsheet.readers | spreadsheet.writers
-                if grant.account not in allowed:
-                    raise GoogleError(403, "PERMISSION_DENIED", "The caller does not have permission")
-                handle = {
-                    "GetSpreadsheet": lambda: self._get(spreadsheet, query),
-                    "BatchGetValuesByDataFilter": lambda: self._batch_get(spreadsheet, body or {}),
-                    "BatchUpdateSpreadsheet": lambda: self._batch_update(spreadsheet, body or {}),
-                    "BatchUpdateValues": lambda: self._values_batch_update(spreadsheet, body or {}),
-                }[method]
-                return handle()
-        except GoogleError as exc:
-            status = exc.code
-            raise
-        finally:
-            with self._lock:
-                self.calls.append(Call(method, key, body, status, grant.scopes if grant else frozenset()))
+    def _sheet(self, grant: Grant, key: str, *, write: bool = False) -> Spreadsheet:
+        """The spreadsheet, if shared with the account (Viewer to read, Editor to write)."""
+        spreadsheet = self._spreadsheets.get(key)
+        if spreadsheet is None:
+            raise GoogleError(404, "NOT_FOUND", "Requested entity was not found.")
+        allowed = spreadsheet.writers if write else spreadsheet.readers | spreadsheet.writers
+        if grant.account not in allowed:
+            raise GoogleError(403, "PERMISSION_DENIED", "The caller does not have permission")
+        return spreadsheet
+
+    def _sheets_get(self, grant: Grant, params: dict, body, query: dict) -> dict:
+        return self._get(self._sheet(grant, params["spreadsheetId"]), query)
+
+    def _values_get(self, grant: Grant, params: dict, body, query: dict) -> dict:
+        """One range as displayed; the stand-in reads whole tabs ('Tab' or Tab), as this project asks."""
+        spreadsheet = self._sheet(grant, params["spreadsheetId"])
+        if query.get("valueRenderOption", "FORMATTED_VALUE") != "FORMATTED_VALUE":
+            raise _invalid("The stand-in answers valueRenderOption FORMATTED_VALUE only.")
+        if query.get("majorDimension", "ROWS") != "ROWS":
+            raise _invalid("The stand-in answers majorDimension ROWS only.")
+        tab, top, left = self._tab_of_a1(spreadsheet, params["range"])
+        if "!" in params["range"]:
+            raise _invalid("The stand-in reads whole tabs only: give the tab's name as the range.")
+        return self._value_range(tab)
+
+    @staticmethod
+    def _value_range(tab: Tab) -> dict:
+        values = _trimmed([[displayed(c) for c in row] for row in tab.cells])
+        width = max((len(r) for r in values), default=1)
+        value_range = {
+            "range": f"'{tab.title}'!A1:{_column_letters(max(width, 1) - 1)}{max(len(values), 1)}",
+            "majorDimension": "ROWS",
+        }
+        if values:
+            value_range["values"] = values
+        return value_range
+
+    def _batch_get(self, grant: Grant, params: dict, body, query: dict) -> dict:
+        spreadsheet, body = self._sheet(grant, params["spreadsheetId"]), body or {}
+        if body.get("valueRenderOption", "FORMATTED_VALUE") != "FORMATTED_VALUE":
+            raise _invalid("The stand-in answers valueRenderOption FORMATTED_VALUE only.")
+        value_ranges = []
+        for data_filter in body.get("dataFilters") or []:
+            if "a1Range" in data_filter:
+                tab, _, _ = self._tab_of_a1(spreadsheet, data_filter["a1Range"])
+            elif "gridRange" in data_filter:
+                tab = spreadsheet.tab_by_id(int(data_filter["gridRange"].get("sheetId", 0)))
+                if tab is None:
+                    continue  # a filter matching nothing adds no range
+            else:
+                raise _invalid("Invalid dataFilter: the stand-in takes a1Range or gridRange.")
+            value_ranges.append({"valueRange": self._value_range(tab), "dataFilters": [data_filter]})
+        answer = {"spreadsheetId": spreadsheet.key}
+        if value_ranges:
+            answer["valueRanges"] = value_ranges
+        return answer
+
+    def _batch_update(self, grant: Grant, params: dict, body, query: dict) -> dict:
+        return self._batch_update_of(self._sheet(grant, params["spreadsheetId"], write=True), body or {})
+
+    def _values_batch_update(self, grant: Grant, params: dict, body, query: dict) -> dict:
+        return self._values_batch_update_of(self._sheet(grant, params["spreadsheetId"], write=True), body or {})
 
     def _injected_failure(self, method: str) -> None:
         with self._lock:
@@ -978,7 +1121,7 @@ class GoogleStandin:
             "properties": {"title": spreadsheet.title, "locale": "en_US", "timeZone": "Asia/Kolkata"},
             "sheets": [{"properties": tab.properties(i)} for i, tab in enumerate(spreadsheet.tabs)],
         }
-        fields = query.get("fields", [""])[0]
+        fields = query.get("fields", "")
         return masked(resource, parse_field_mask(fields)) if fields else resource
 
     @staticmethod
@@ -996,34 +1139,7 @@ class GoogleStandin:
         letters = re.match(r"[A-Za-z]+", cell).group(0)
         return tab, int(cell[len(letters) :]) - 1, _column_index(letters)
 
-    def _batch_get(self, spreadsheet: Spreadsheet, body: dict) -> dict:
-        if body.get("valueRenderOption", "FORMATTED_VALUE") != "FORMATTED_VALUE":
-            raise _invalid("The stand-in answers valueRenderOption FORMATTED_VALUE only.")
-        value_ranges = []
-        for data_filter in body.get("dataFilters") or []:
-            if "a1Range" in data_filter:
-                tab, _, _ = self._tab_of_a1(spreadsheet, data_filter["a1Range"])
-            elif "gridRange" in data_filter:
-                tab = spreadsheet.tab_by_id(int(data_filter["gridRange"].get("sheetId", 0)))
-                if tab is None:
-                    continue  # a filter matching nothing adds no range
-            else:
-                raise _invalid("Invalid dataFilter: the stand-in takes a1Range or gridRange.")
-            values = _trimmed([[displayed(c) for c in row] for row in tab.cells])
-            width = max((len(r) for r in values), default=1)
-            value_range = {
-                "range": f"'{tab.title}'!A1:{_column_letters(max(width, 1) - 1)}{max(len(values), 1)}",
-                "majorDimension": "ROWS",
-            }
-            if values:
-                value_range["values"] = values
-            value_ranges.append({"valueRange": value_range, "dataFilters": [data_filter]})
-        answer = {"spreadsheetId": spreadsheet.key}
-        if value_ranges:
-            answer["valueRanges"] = value_ranges
-        return answer
-
-    def _batch_update(self, spreadsheet: Spreadsheet, body: dict) -> dict:
+    def _batch_update_of(self, spreadsheet: Spreadsheet, body: dict) -> dict:
         """All the requests or none (Google applies a batchUpdate atomically)."""
         draft = copy.deepcopy(spreadsheet)
         replies = []
@@ -1114,7 +1230,7 @@ class GoogleStandin:
             raise _invalid(f"{where}: dimension must be ROWS or COLUMNS.")
         return {}
 
-    def _values_batch_update(self, spreadsheet: Spreadsheet, body: dict) -> dict:
+    def _values_batch_update_of(self, spreadsheet: Spreadsheet, body: dict) -> dict:
         option = body.get("valueInputOption")
         if option not in ("RAW", "USER_ENTERED"):
             raise _invalid("'valueInputOption' is required but not specified")

@@ -82,7 +82,7 @@ def read_cursor(cursor: str | None) -> tuple[dict[str, Look], str | None]:
 
 
 def drive_tick(context: dg.SensorEvaluationContext, drive: DriveDropFolder) -> dg.SensorResult:
-    """One look at a Google Drive drop folder: one listing, with a read-only token.
+    """One look at a Google Drive drop folder (the folder looked up, then listed), with a read-only token.
 
     A file is ready when this tick sees it as the previous tick did (same checksum, size and
     modification time, by file ID), complete, and not taken before (see `drive_folder`); files
@@ -92,7 +92,7 @@ def drive_tick(context: dg.SensorEvaluationContext, drive: DriveDropFolder) -> d
     (not shared with the service account) fails the tick with a message saying so.
     """
     earlier, started = read_drive_cursor(context.cursor)
-    listing = drive.listing()
+    listing = drive.listing(log=context.log)
     looks = {file.id: file.look for file in listing}
     sorting = drive.sort(earlier, listing)
     drive.warn_about_shortcuts(sorting.shortcuts, context.log)

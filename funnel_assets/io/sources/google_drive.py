@@ -1,8 +1,15 @@
 """Reading a Google Drive folder, and writing a note on a file in it (the Drive API v3 over HTTP).
 
 Used when the Zoom drop folder is a Drive folder shared with the service account
-(`io/drive_folder.py`). Three calls, nothing else: `files.list` on the folder (paged), `files.get`
-with `alt=media` to copy a file's bytes, and `files.update` to set a file's description.
+(`io/drive_folder.py`). Four calls, nothing else: `files.get` on the folder, `files.list` on it
+(paged), `files.get` with `alt=media` to copy a file's bytes, and `files.update` to set a file's
+description.
+
+The folder is looked up before it is listed: `files.list` with `'<id>' in parents` is a search,
+and Drive answers it 200 with no files for a folder the account cannot see or an ID that names
+nothing, so a listing alone would say "no new files" forever. `files.get` answers 404 for those,
+tells a file from a folder, and says through `capabilities.canEdit` whether the account may
+write notes there (shared as Editor). A listing Drive marks `incompleteSearch` is not trusted.
 
 Scopes. A token carries exactly the scopes its request asked for, and each token here asks for
 the least its calls need:
@@ -46,6 +53,8 @@ DRIVE_API = "https://www.googleapis.com/drive/v3"
 READ_SCOPES = ("https://www.googleapis.com/auth/drive.readonly",)
 NOTE_SCOPES = ("https://www.googleapis.com/auth/drive.metadata",)
 SHORTCUT = "application/vnd.google-apps.shortcut"
+FOLDER = "application/vnd.google-apps.folder"
+FOLDER_FIELDS = "id,mimeType,trashed,capabilities(canEdit)"
 GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
 # what the listing asks for; Drive leaves out a field a file does not have (a Google document has no md5Checksum)
 LIST_FIELDS = "nextPageToken,incompleteSearch,files(id,name,mimeType,md5Checksum,size,modifiedTime,description)"
@@ -128,6 +137,22 @@ class DriveFile:
         """Which version of the file this is: its content's checksum (a Google document, which has none, is
         one version whatever is edited in it)."""
         return self.md5 or self.mime_type
+
+
+@dataclass(frozen=True)
+class DriveFolder:
+    """The drop folder as Drive shows it to the service account."""
+
+    id: str
+    can_edit: bool  # shared with the account as Editor: it may write notes on the files in it
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One look at the folder: its files, and whether Drive said the search behind it was incomplete."""
+
+    files: list[DriveFile]
+    incomplete: bool
 
 
 # ---- calling Drive ----------------------------------------------------------------------------------
@@ -214,8 +239,42 @@ class DriveApi:
                 retryable=True,
             ) from None
 
-    def list_folder(self, folder_id: str) -> list[DriveFile]:
-        """Every file directly in the folder and not in the bin, page after page."""
+    def folder(self, folder_id: str) -> DriveFolder:
+        """The folder, checked to be one the account can see, a folder, and not in the bin."""
+        try:
+            item = self._call(
+                "GET", f"files/{folder_id}", params={"fields": FOLDER_FIELDS, "supportsAllDrives": "true"}
+            ).json()
+        except DriveCallError as exc:
+            if exc.status == 404:
+                raise SourceError(
+                    f"{self.label}: Google Drive cannot find the folder {folder_id}, or it is not shared with the "
+                    f"service account. Open the folder in Google Drive, click Share, and add {self.account} as "
+                    "Editor (Editor lets it write why a file was not loaded; it never deletes files). If it is "
+                    "shared already, check FUNNEL_ZOOM_DROP_DIR for a typo."
+                ) from None
+            if exc.status == 403 and "accessNotConfigured" in exc.reasons:
+                raise SourceError(
+                    f"{self.label}: the Google Drive API is not enabled for the service account's Google Cloud "
+                    "project. In Google Cloud, open APIs & Services > Library > Google Drive API, click Enable, "
+                    "and wait a few minutes."
+                ) from None
+            raise
+        if item.get("mimeType") != FOLDER:
+            raise SourceError(
+                f"{self.label}: {folder_id} in FUNNEL_ZOOM_DROP_DIR is a file, not a folder. Open the drop folder "
+                "itself in Google Drive and copy the address from the browser's address bar."
+            )
+        if item.get("trashed"):
+            raise SourceError(
+                f"{self.label}: the folder {folder_id} is in Google Drive's bin (Trash). Restore it, or set "
+                "FUNNEL_ZOOM_DROP_DIR to the folder the reports are dropped into now."
+            )
+        return DriveFolder(folder_id, bool((item.get("capabilities") or {}).get("canEdit")))
+
+    def list_folder(self, folder_id: str) -> Listing:
+        """Every file directly in the folder and not in the bin, page after page, once the folder is checked."""
+        self.folder(folder_id)
         params = {
             "q": f"'{folder_id}' in parents and trashed = false",
             "fields": LIST_FIELDS,
@@ -225,28 +284,14 @@ class DriveApi:
             "corpora": "allDrives",
         }
         files: list[DriveFile] = []
+        incomplete = False
         while True:
-            try:
-                page = self._call("GET", "files", params=params).json()
-            except DriveCallError as exc:
-                if exc.status == 404:
-                    raise SourceError(
-                        f"{self.label}: Google Drive cannot find the folder {folder_id}, or it is not shared with the "
-                        f"service account. Open the folder in Google Drive, click Share, and add {self.account} as "
-                        "Editor (Editor lets it write why a file was not loaded; it never deletes files). If it is "
-                        "shared already, check FUNNEL_ZOOM_DROP_DIR for a typo."
-                    ) from None
-                if exc.status == 403 and "accessNotConfigured" in exc.reasons:
-                    raise SourceError(
-                        f"{self.label}: the Google Drive API is not enabled for the service account's Google Cloud "
-                        "project. In Google Cloud, open APIs & Services > Library > Google Drive API, click Enable, "
-                        "and wait a few minutes."
-                    ) from None
-                raise
+            page = self._call("GET", "files", params=params).json()
             files += [DriveFile.from_api(item) for item in page.get("files") or []]
+            incomplete = incomplete or bool(page.get("incompleteSearch"))
             token = page.get("nextPageToken")
             if not token:
-                return files
+                return Listing(files, incomplete)
             params = {**params, "pageToken": token}
 
     def download(self, file: DriveFile) -> bytes | None:

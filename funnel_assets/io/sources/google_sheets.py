@@ -1,21 +1,25 @@
-"""Reading a Google Sheet (one API request per worksheet, every cell as text), and writing tabs.
+"""Reading a Google Sheet (every cell as text, one or two API requests per worksheet), and writing tabs.
 
-A private sheet is read with gspread and a service account, in a single
-`values:batchGetByDataFilter` call that returns the whole tab as displayed
-(FORMATTED_VALUE), so a date stays `14/09/2025 18:03` and is cast by the product, not
-guessed by a library. The Sheets API allows 60 reads a minute per user; a daily pull
-needs fewer than ten. gspread sets no timeout and its optional back-off client retries
-without bound, so this module sets both: a timeout on every request and a bounded retry
-on 429 and 5xx.
+A private sheet is read with gspread and a service account through the Values API's
+`values.get`, which returns the whole tab as displayed (FORMATTED_VALUE), so a date stays
+`14/09/2025 18:03` and is cast by the product, not guessed by a library. A tab named in the
+settings is read in that one request; a tab named by the address's `#gid=`, or the first tab,
+needs one more before it (`spreadsheets.get`, the tab list) to learn its name. "The first tab"
+is the leftmost, by its `index`: tab ID 0 is the tab created first, wherever it was moved since.
+The Sheets API allows 60 reads a minute per user; a daily pull needs fewer than ten. gspread
+sets no timeout and its optional back-off client retries without bound, so this module sets
+both: a timeout on every request and a bounded retry on 429 and 5xx.
 
-Reading asks Google for the read-only Sheets scope and writing for the full one: a token
-carries exactly the scopes its request asked for, and Google refuses a write made with a
-read-only token (HTTP 403, "insufficient authentication scopes"), whatever the sharing.
-The API's address is a parameter (Google's by default) so tests can point it, and the
-service account's `token_uri`, at a local stand-in that behaves as Google documents.
+Scopes are Google's, as its discovery document for the Sheets API lists them per method:
+reading asks for `spreadsheets.readonly`, which `spreadsheets.get` and `values.get` accept (the
+`...ByDataFilter` methods do not: they want a scope that can write), and writing asks for the
+full `spreadsheets` scope. A token carries exactly the scopes its request asked for, and Google
+refuses a call its scopes do not cover (HTTP 403, "insufficient authentication scopes"),
+whatever the sharing. The API's address is a parameter (Google's by default) so tests can point
+it, and the service account's `token_uri`, at a local stand-in that behaves as Google documents.
 
-Without a service account, a sheet shared "anyone with the link" is read through its
-CSV export URL instead (see `export_url`).
+Without a service account, a sheet shared "anyone with the link" is read through its CSV export
+URL instead (see `export_url`), which names a tab by its gid only.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import os
 import re
 import zlib
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 import gspread
 import requests
@@ -68,9 +72,21 @@ def parse_sheet_reference(location: str) -> tuple[str, int | None]:
 
 
 def export_url(key: str, gid: int | None, worksheet: str | None) -> str:
-    """The CSV export address of a sheet shared by link (no service account needed)."""
+    """The CSV export address of a sheet shared by link (no service account needed).
+
+    Google's export takes a tab by its gid only. A tab by name would go through the `gviz` query
+    address, whose query language gives each column one type and blanks the cells of the less
+    common one (a phone column of numbers with a few written as text loses those): refused.
+    """
     if worksheet:
-        return f"https://docs.google.com/spreadsheets/d/{key}/gviz/tq?{urlencode({'tqx': 'out:csv', 'sheet': worksheet})}"
+        raise SourceError(
+            f"Google Sheet {key}: the tab {worksheet!r} is asked for by name (the source's worksheet setting), but no "
+            "service account is set. "
+            "Without one, Google only exports a tab named by its number, and its other way of reading a tab by name "
+            "blanks cells in columns that mix numbers and text. Either share the sheet with the service account "
+            "and set GOOGLE_SERVICE_ACCOUNT_FILE, or leave the tab name empty and use the tab's own address (open "
+            "the tab in the browser and copy the address, which ends in #gid=<number>)."
+        )
     return f"https://docs.google.com/spreadsheets/d/{key}/export?format=csv&gid={gid or 0}"
 
 
@@ -133,6 +149,7 @@ def _sheets_call(
     url: str,
     body: dict | None,
     *,
+    params: dict | None = None,
     settings: HttpSettings,
     label: str,
     account: str,
@@ -145,7 +162,7 @@ def _sheets_call(
 
     def attempt() -> dict:
         try:
-            return client.http_client.request(method, url, json=body).json()
+            return client.http_client.request(method, url, params=params, json=body).json()
         except gspread.exceptions.APIError as exc:
             status = exc.response.status_code
             if status == 429 or status >= 500:
@@ -173,6 +190,11 @@ def _sheets_call(
         ) from None
 
 
+def a1_tab(title: str) -> str:
+    """A tab's whole grid in A1 notation: its name quoted, a quote in it doubled."""
+    return "'" + title.replace("'", "''") + "'"
+
+
 def fetch_sheet_values(
     key: str,
     *,
@@ -183,33 +205,43 @@ def fetch_sheet_values(
     label: str,
     api_url: str = SHEETS_API,
 ) -> list[list[str]]:
-    """Every row of one tab as displayed, in one request (plus Google's token exchange), with a read-only token."""
+    """Every row of one tab as displayed, with a read-only token (plus Google's token exchange)."""
     client, account = _client(service_account_file, settings, READ_ONLY_SCOPES)
-    data_filter = {"a1Range": f"'{worksheet}'"} if worksheet else {"gridRange": {"sheetId": gid or 0}}
-    body = {"dataFilters": [data_filter], "valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}
-    url = f"{api_url}/{key}/values:batchGetByDataFilter"
+    tab = worksheet or (f"gid {gid}" if gid is not None else "the first tab")
+    refusals = {
+        403: f"Google refused access (HTTP 403). Share the sheet with {account} (Viewer is enough) and check "
+        "that the Sheets API is enabled for its project.",
+        404: "Google found no sheet with this key (HTTP 404). Check FUNNEL_LEADS_SOURCE / FUNNEL_SPEND_SOURCE for a typo.",
+        400: f"Google could not read the tab {tab!r} (HTTP 400: {{message}}). Check the worksheet name or the #gid= "
+        "in the address.",
+    }
 
-    response = _sheets_call(
-        client,
-        "post",
-        url,
-        body,
-        settings=settings,
-        label=label,
-        account=account,
-        refusals={
-            403: f"Google refused access (HTTP 403). Share the sheet with {account} (Viewer is enough) and check "
-            "that the Sheets API is enabled for its project.",
-            404: "Google found no sheet with this key (HTTP 404). Check FUNNEL_LEADS_SOURCE / FUNNEL_SPEND_SOURCE for a typo.",
-            400: f"Google could not read the tab {worksheet or gid or 0!r} (HTTP 400: {{message}}). Check the worksheet "
-            "name or the #gid= in the address.",
-        },
+    def call(url: str, params: dict) -> dict:
+        return _sheets_call(
+            client, "get", url, None, params=params, settings=settings, label=label, account=account, refusals=refusals
+        )
+
+    title = worksheet or _tab_title(call(f"{api_url}/{key}", {"fields": "sheets.properties(sheetId,title,index)"}), gid, label)
+    response = call(
+        f"{api_url}/{key}/values/{quote(a1_tab(title), safe='')}",
+        {"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"},
     )
+    return response.get("values") or []
 
-    ranges = response.get("valueRanges") or []
-    if not ranges:
-        raise SourceError(f"{label}: Google returned no tab for {worksheet or f'gid {gid or 0}'}.")
-    return ranges[0].get("valueRange", {}).get("values", [])
+
+def _tab_title(listed: dict, gid: int | None, label: str) -> str:
+    """The title of the tab with this gid, or of the leftmost tab (lowest `index`) when none is named."""
+    tabs = [sheet.get("properties") or {} for sheet in listed.get("sheets") or []]
+    if gid is not None:
+        tabs = [tab for tab in tabs if tab.get("sheetId", 0) == gid]
+        if not tabs:
+            raise SourceError(
+                f"{label}: the sheet has no tab with the number {gid} (the #gid= in the address). The tab may have "
+                "been deleted: open the right tab in the browser and copy its address again."
+            )
+    if not tabs:
+        raise SourceError(f"{label}: Google listed no tab in this sheet.")
+    return min(tabs, key=lambda tab: tab.get("index", 0))["title"]
 
 
 def write_values_csv(values: list[list[str]], dest: Path) -> Path:
