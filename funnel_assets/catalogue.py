@@ -1,4 +1,5 @@
-"""Every output table, declared once: its grain, its columns and what they mean, the checks it carries.
+"""Every output table, declared once: its grain, its columns and what they mean, the checks it carries;
+and every input source read as a table, declared once: the columns it must or may have (its contract).
 
 This is plain data (no Dagster here): the asset layer turns a `Table` into the asset's
 description, column schema and checks, and `python -m tools.write_table_docs` turns the
@@ -27,12 +28,27 @@ class Column:
     personal: bool = False  # identifies a person: masked in UI previews
 
 
+# what a key column holds, for the content guard and its message
+PHONE_KEY, DATE_KEY, AMOUNT_KEY = "phone", "date", "amount"
+KEY_KINDS = (PHONE_KEY, DATE_KEY, AMOUNT_KEY)
+
+
+@dataclass(frozen=True)
+class KeyColumn:
+    """An output column whose share of usable (non-empty) values the content guard watches."""
+
+    column: str  # the output table's column
+    kind: str  # one of KEY_KINDS
+
+
 @dataclass(frozen=True)
 class Guard:
-    """A table rebuilt in full from one source: refused when the source comes back empty or far smaller."""
+    """A table rebuilt in full from one source: refused when the source comes back empty or far smaller,
+    or when a key column that used to be filled comes back mostly empty."""
 
     setting: str  # the environment variable holding the smallest share of the last load accepted
     what_to_check: str  # for the person reading the refusal: what usually causes it
+    key_columns: tuple[KeyColumn, ...] = ()  # the columns the content guard watches
 
 
 @dataclass(frozen=True)
@@ -84,6 +100,133 @@ def _phone(of: str = "") -> Column:
 USER_ID = Column("user_id", TEXT, "`91` + phone", personal=True)
 
 
+# ---------------------------------------------------------------- Sources: what each input must hold
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a source, as the code reads it and as the source spells it."""
+
+    name: str  # what the code calls it (snake_case)
+    header: str  # the header exactly as the source spells it: an exact match always wins
+    alternatives: tuple[str, ...] = ()  # other spellings accepted (compared ignoring case, spaces, punctuation)
+    required: bool = False  # the source is refused without it
+    key: KeyColumn | None = None  # the output column made from it, when the content guard watches that
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.header, *self.alternatives)
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input source read as a table: the columns it is expected to have. Its other columns are kept."""
+
+    name: str  # what a person calls it; the same as the output table's `source`
+    setting: str  # the environment variable saying where it is read from
+    table: str  # the output table it is loaded into
+    fields: tuple[Field, ...]
+
+    @property
+    def key_columns(self) -> tuple[KeyColumn, ...]:
+        return tuple(f.key for f in self.fields if f.key)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"The {self.name} contract declares no field {name!r}.")
+
+
+LEAD_SHEET = Source(
+    name="lead sheet",
+    setting="FUNNEL_LEADS_SOURCE",
+    table="marketing_leads",
+    fields=(
+        Field("name", "Name", ("full name", "lead name")),
+        Field("email", "Email", ("email address", "e-mail", "email id")),
+        Field(
+            "phone_raw",
+            "Phone number",
+            ("phone", "mobile", "mobile number", "phone no", "contact number", "whatsapp number"),
+            required=True,
+            key=KeyColumn("phone", PHONE_KEY),
+        ),
+        Field("city", "City", ("location",)),
+        Field("question_1", "Question 1", ("q1",)),
+        Field("utm_source", "utmSource"),
+        Field("utm_medium", "utmMedium"),
+        Field("utm_campaign", "utmCamp", ("utm campaign",)),
+        Field(
+            "created_at",
+            "created date",
+            ("created at", "created time", "created on", "timestamp", "submitted at", "date"),
+            required=True,
+            key=KeyColumn("created_at", DATE_KEY),
+        ),
+    ),
+)
+
+SPEND_SHEET = Source(
+    name="spend sheet",
+    setting="FUNNEL_SPEND_SOURCE",
+    table="marketing_spend",
+    fields=(
+        Field("date_time", "date_time", required=True, key=KeyColumn("spend_date", DATE_KEY)),
+        Field("campaign", "campaign"),
+        Field("impressions", "impressions"),
+        Field("clicks", "clicks"),
+        Field("cost", "cost", required=True, key=KeyColumn("cost", AMOUNT_KEY)),
+        Field("platform", "platform"),
+        Field("funnel", "Funnel", required=True),
+    ),
+)
+
+CRM_ASSIGNMENTS_DUMP = Source(
+    name="CRM assigned leads",
+    setting="CRM_ASSIGNED_LEADS_URL",
+    table="crm_assigned_leads",
+    fields=(
+        Field("sources", "sources", required=True),
+        Field("assign_on", "assignOn", required=True, key=KeyColumn("assigned_on", DATE_KEY)),
+        Field("lead_mobile", "leadMobile", required=True, key=KeyColumn("phone", PHONE_KEY)),
+        Field("employee", "employee", required=True),
+    ),
+)
+
+
+def _crm_sales_fields() -> tuple[Field, ...]:
+    # the CRM's 44 sales columns as the brief lists them, each with the snake_case name the code reads
+    names = {
+        "_id": "id", "status": "status", "txn_id": "txn_id", "sid": "sid", "emiId": "emi_id", "pId": "p_id",
+        "paymentGateway": "payment_gateway", "target": "target", "targetSuperGroup": "target_super_group",
+        "courseName": "course_name", "source": "source", "tokenAmount": "token_amount",
+        "WithOut_Token_paidAmount": "with_out_token_paid_amount", "createdOn": "created_on", "pType": "p_type",
+        "eBookRev": "e_book_rev", "bookRev": "book_rev", "paymentType": "payment_type", "DP": "dp",
+        "lastEmiDate": "last_emi_date", "paidAmount": "paid_amount", "corePartner": "core_partner",
+        "StudentContact": "student_contact", "StudentSignupDate": "student_signup_date", "StudentName": "student_name",
+        "TotalAmount": "total_amount", "product": "product", "mandateStatus": "mandate_status",
+        "StudentEmail": "student_email", "EBook_Net_Amount": "e_book_net_amount", "Book_Net_Amount": "book_net_amount",
+        "Product_Net_Amount": "product_net_amount", "netAmount": "net_amount", "employeeName": "employee_name",
+        "employeeTeam": "employee_team", "Total_emi": "total_emi", "Paid_Emi_Count": "paid_emi_count",
+        "Unpaid_Emi_Count": "unpaid_emi_count", "Paid_Emi_Amount": "paid_emi_amount", "Unpaid_Amount": "unpaid_amount",
+        "Last_Paid_Date": "last_paid_date", "netAmountAfterPDD": "net_amount_after_pdd",
+        "assignedLeadSources": "assigned_lead_sources", "Funnel": "crm_funnel",
+    }  # fmt: skip
+    required = {"_id", "StudentContact", "assignedLeadSources"}
+    keys = {
+        "StudentContact": KeyColumn("phone", PHONE_KEY),
+        "createdOn": KeyColumn("created_on", DATE_KEY),
+        "netAmount": KeyColumn("net_amount", AMOUNT_KEY),
+    }
+    return tuple(Field(name, header, required=header in required, key=keys.get(header)) for header, name in names.items())
+
+
+CRM_SALES_DUMP = Source(name="CRM sales", setting="CRM_SALES_URL", table="sales", fields=_crm_sales_fields())
+
+SOURCES: tuple[Source, ...] = (LEAD_SHEET, SPEND_SHEET, CRM_ASSIGNMENTS_DUMP, CRM_SALES_DUMP)
+
+
 # ---------------------------------------------------------------- Part 1: marketing
 
 MARKETING_LEADS = Table(
@@ -121,7 +264,11 @@ MARKETING_LEADS = Table(
     fresh_column="created_at",
     shrink_check=True,
     source="lead sheet",
-    guard=Guard("FUNNEL_LEADS_MIN_ROWS_RATIO", "that FUNNEL_LEADS_SOURCE still points at the lead sheet and tab, and that the sheet was not emptied or filtered"),
+    guard=Guard(
+        "FUNNEL_LEADS_MIN_ROWS_RATIO",
+        "that FUNNEL_LEADS_SOURCE still points at the lead sheet and tab, and that the sheet was not emptied or filtered",
+        LEAD_SHEET.key_columns,
+    ),
     open_columns=True,
 )
 
@@ -150,7 +297,11 @@ MARKETING_SPEND = Table(
     shrink_check=True,
     non_negative=("cost",),
     source="spend sheet",
-    guard=Guard("FUNNEL_SPEND_MIN_ROWS_RATIO", "that FUNNEL_SPEND_SOURCE still points at the spend sheet and tab, and that the sheet was not emptied or filtered"),
+    guard=Guard(
+        "FUNNEL_SPEND_MIN_ROWS_RATIO",
+        "that FUNNEL_SPEND_SOURCE still points at the spend sheet and tab, and that the sheet was not emptied or filtered",
+        SPEND_SHEET.key_columns,
+    ),
     open_columns=True,
 )
 
@@ -235,7 +386,12 @@ EVENT_PARTICIPANTS = Table(
     phone=True,
     shrink_check=True,
     source="Zoom reports",
-    guard=Guard("FUNNEL_ZOOM_MIN_ROWS_RATIO", "that FUNNEL_ZOOM_DROP_DIR is the drop folder (a shared folder that did not mount, or a changed path, looks empty) and that its processed/ folder is still there"),
+    guard=Guard(
+        "FUNNEL_ZOOM_MIN_ROWS_RATIO",
+        "that FUNNEL_ZOOM_DROP_DIR is the drop folder (a shared folder that did not mount, or a changed path, looks "
+        "empty) and that its processed/ folder is still there",
+        (KeyColumn("phone", PHONE_KEY), KeyColumn("event_date", DATE_KEY)),
+    ),
 )
 
 BOOTCAMP_ATTENDANCE = Table(
@@ -366,7 +522,9 @@ CRM_ASSIGNED_LEADS = Table(
     fresh_column="assigned_on",
     shrink_check=True,
     source="CRM assigned leads",
-    guard=Guard("CRM_MIN_ROWS_RATIO", "that the CRM sent its full dump (not a page of it, or a filtered one)"),
+    guard=Guard(
+        "CRM_MIN_ROWS_RATIO", "that the CRM sent its full dump (not a page of it, or a filtered one)", CRM_ASSIGNMENTS_DUMP.key_columns
+    ),
     open_columns=True,
 )
 
@@ -495,7 +653,7 @@ SALES = Table(
     shrink_check=True,
     last_good_inputs=(EVENT_PARTICIPANTS.name,),
     source="CRM sales",
-    guard=Guard("CRM_MIN_ROWS_RATIO", "that the CRM sent its full dump (not a page of it, or a filtered one)"),
+    guard=Guard("CRM_MIN_ROWS_RATIO", "that the CRM sent its full dump (not a page of it, or a filtered one)", CRM_SALES_DUMP.key_columns),
     open_columns=True,
 )
 
