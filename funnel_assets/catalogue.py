@@ -41,6 +41,12 @@ class KeyColumn:
     kind: str  # one of KEY_KINDS
 
 
+# the guard's rule, the same for every guarded table (a guard's setting changes the ratio for its source):
+DEFAULT_MIN_ROWS_RATIO = 0.5  # a load under this share of the largest recent load, or of a key column's old share, is refused
+RECENT_GOOD_LOADS = 5  # the row guard compares with the largest of the table and this many of its last good loads
+MEANINGFUL_SHARE = 0.2  # a key column filled in under this share of the old table says little when it empties further
+
+
 @dataclass(frozen=True)
 class Guard:
     """A table rebuilt in full from one source: refused when the source comes back empty or far smaller,
@@ -256,8 +262,9 @@ MARKETING_LEADS = Table(
         _text("funnel", "`source` mapped through `mappings/funnel_mapping.csv`"),
     ),
     notes=(
-        "Headers are matched ignoring case, spaces and punctuation (`Phone number`, `phone_number`,\n"
-        "`Mobile Number` all work). Any other column of the sheet is kept after these, snake_cased, as text."
+        "Headers are matched by the lead sheet's contract (see Sources): `Phone number` as spelled wins; else one\n"
+        "of `phone_number`, `Mobile Number` ... when it is the only candidate. Any other column of the sheet is\n"
+        "kept after these, snake_cased, as text."
     ),
     phone=True,
     funnel_column="funnel",
@@ -511,8 +518,8 @@ CRM_ASSIGNED_LEADS = Table(
         _text("funnel", "`source` mapped through `mappings/funnel_mapping.csv`"),
     ),
     notes=(
-        "Column names are recognised whatever their case (`assignOn`, `AssignOn`, `ASSIGNON`). A\n"
-        "column the CRM adds later is kept after these, snake_cased, as text, and named in the\n"
+        "Column names are matched by the dump's contract (see Sources): `assignOn` as spelled wins, else\n"
+        "`AssignOn` or `ASSIGNON` when it is the only candidate. A column the CRM adds later is kept after these, snake_cased, as text, and named in the\n"
         "asset's metadata (`new_crm_columns`). A dump missing one of the four columns fails, naming\n"
         "it; a dump with fewer than half the rows of the last one loaded fails too\n"
         "(`CRM_MIN_ROWS_RATIO`), and yesterday's table stays."
@@ -641,7 +648,7 @@ SALES = Table(
     ),
     notes=(
         "The CRM's 44 columns are snake_cased (`_id` -> `id`, `StudentContact` -> `student_contact`,\n"
-        "`netAmount` -> `net_amount`) and recognised whatever their case; amounts are read as numbers\n"
+        "`netAmount` -> `net_amount`) and matched by the dump's contract (see Sources); amounts are read as numbers\n"
         "(`1,234.50`, `₹1,234.50`; blank is empty) and times in Asia/Kolkata. Only `_id`,\n"
         "`StudentContact` and `assignedLeadSources` must be in the dump; a CRM column the dump lacks is\n"
         "not written. Any other column of the dump is kept, snake_cased, as text, in the dump's order\n"
@@ -1079,11 +1086,15 @@ def _table_markdown(t: Table) -> str:
     if _checks_line(t):
         lines += ["", _checks_line(t)]
     if t.guard:
+        keys = ", ".join(f"`{k.column}` ({k.kind})" for k in t.guard.key_columns)
         lines += [
             "",
             f"Guard: a load of the {t.source} that comes back empty, or with fewer rows than `{t.guard.setting}` "
-            f"(default 0.5) times the table it would replace, is refused and the table stays as it was; check "
-            f"{t.guard.what_to_check}. To accept a real shrink, set `{t.guard.setting}=0` for one run.",
+            f"(default {DEFAULT_MIN_ROWS_RATIO:g}) times the largest of the table it would replace and its last "
+            f"{RECENT_GOOD_LOADS} good loads, is refused and the table stays as it was; check {t.guard.what_to_check}. "
+            f"So is a load in which a key column ({keys}) has a value in fewer rows than `{t.guard.setting}` times "
+            f"the share in the table it would replace (when that share was at least {MEANINGFUL_SHARE:.0%}). To accept "
+            f"a real change, set `{t.guard.setting}=0` for one run; the loads before it then no longer count.",
         ]
     if t.last_good_inputs:
         lines += [
@@ -1094,13 +1105,44 @@ def _table_markdown(t: Table) -> str:
     return "\n".join(lines)
 
 
+SOURCES_INTRODUCTION = """\
+## Sources
+
+Each source read as a table has a contract: the columns the product reads from it, as the
+source spells them. For each column, a header spelled exactly so is taken, whatever else the
+source has; otherwise a header spelled like it or like an accepted alternative, ignoring case,
+spaces and punctuation (`phone_number`, `PHONE NUMBER`), is taken when it is the only one. Two
+such headers (an empty `LEADMOBILE` beside a `lead_mobile`, a `Mobile` beside a `phone`, or the
+same header twice) refuse the source, naming both: which one holds the data cannot be told. A
+missing required column refuses it too. Every other column is kept, snake_cased, as text (a
+name the table already has gets `_2`). A guarded column is the output column the content guard
+watches (see the table's Guard)."""
+
+
+def _source_markdown(source: Source) -> str:
+    lines = [
+        f"### {source.name}",
+        "",
+        f"Read from `{source.setting}` into `{source.table}`.",
+        "",
+        "| column in the source | also accepted | required | guarded as |",
+        "| --- | --- | --- | --- |",
+    ]
+    for f in source.fields:
+        guarded = f"`{f.key.column}` ({f.key.kind})" if f.key else ""
+        lines.append(f"| `{f.header}` | {_code_list(f.alternatives)} | {'yes' if f.required else ''} | {guarded} |")
+    return "\n".join(lines)
+
+
 def render_markdown() -> str:
     """The whole of docs/tables.md."""
     _lists = {
         "daily": _code_list(tuple(t.name for t in TABLES if t.daily_freshness)),
         "sheet_tabs": _code_list(tuple(t.name for t in TABLES if t.sheet_tab)),
     }
-    parts = [GENERATED_MARK, "", INTRODUCTION]
+    parts = [GENERATED_MARK, "", INTRODUCTION, "", SOURCES_INTRODUCTION]
+    for source in SOURCES:
+        parts += ["", _source_markdown(source)]
     for group in GROUPS:
         parts += ["", f"## {GROUP_HEADINGS[group]}", "", GROUP_INTRODUCTIONS[group].format(**_lists)]
         for t in tables_in_group(group):

@@ -42,12 +42,11 @@ def check_declared_columns(table: str, frame: pd.DataFrame) -> None:
         )
 
 
-DEFAULT_MIN_ROWS_RATIO = 0.5
+DEFAULT_MIN_ROWS_RATIO = catalogue.DEFAULT_MIN_ROWS_RATIO
 # the row guard compares with the largest of the table's last few good loads, so a source that shrinks a
 # little each run (300 -> 180 -> 108, each above half the one before) is stopped all the same
-RECENT_LOADS = 5
-# a key column filled in under this share of the last good table says little when it empties further
-MEANINGFUL_SHARE = 0.2
+RECENT_LOADS = catalogue.RECENT_GOOD_LOADS
+MEANINGFUL_SHARE = catalogue.MEANINGFUL_SHARE
 # set on a load written with the guard's setting at 0: the loads before it no longer count
 GUARD_OFF = "guard_off_for_this_load"
 
