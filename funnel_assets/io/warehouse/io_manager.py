@@ -98,14 +98,16 @@ def content_refusal(
     ]
     if not emptied:
         return None
+    # the source's own header, for the person who will open the source
+    read_from = {f.key.column: f" (read from `{f.header}`)" for s in catalogue.SOURCES if s.table == table.name for f in s.fields if f.key}
     parts = [
-        f"`{key.column}` has a usable {key.kind} in {new[key.column]:.0%} of the rows, against "
-        f"{old[key.column]:.0%} in the table it would replace"
+        f"`{key.column}`{read_from.get(key.column, '')} has a usable {key.kind} in {new[key.column]:.0%} of the rows, "
+        f"against {old[key.column]:.0%} in the table it would replace"
         for key in emptied
     ]
     hints = "; ".join(dict.fromkeys(KEY_HINTS[key.kind] for key in emptied))
     return (
-        f"The {table.source} came back with key columns mostly empty: {'; '.join(parts)} (the limit is {ratio:.0%} "
+        f"The {table.source} came back with {'a key column' if len(emptied) == 1 else 'key columns'} mostly empty: {'; '.join(parts)} (the limit is {ratio:.0%} "
         f"of the old share). The table is kept as it was. Check {hints}. If the change is real, set "
         f"{guard.setting}=0 for one run."
     )
