@@ -1,4 +1,5 @@
-"""Every output table, declared once: its grain, its columns and what they mean, the checks it carries.
+"""Every output table, declared once: its grain, its columns and what they mean, the checks it carries;
+and every input source read as a table, declared once: the columns it must or may have (its contract).
 
 This is plain data (no Dagster here): the asset layer turns a `Table` into the asset's
 description, column schema and checks, and `python -m tools.write_table_docs` turns the
@@ -27,12 +28,33 @@ class Column:
     personal: bool = False  # identifies a person: masked in UI previews
 
 
+# what a key column holds, for the content guard and its message
+PHONE_KEY, DATE_KEY, AMOUNT_KEY = "phone", "date", "amount"
+KEY_KINDS = (PHONE_KEY, DATE_KEY, AMOUNT_KEY)
+
+
+@dataclass(frozen=True)
+class KeyColumn:
+    """An output column whose share of usable (non-empty) values the content guard watches."""
+
+    column: str  # the output table's column
+    kind: str  # one of KEY_KINDS
+
+
+# the guard's rule, the same for every guarded table (a guard's setting changes the ratio for its source):
+DEFAULT_MIN_ROWS_RATIO = 0.5  # a load under this share of the largest recent load, or of a key column's old share, is refused
+RECENT_GOOD_LOADS = 5  # the row guard compares with the largest of the table and this many of its last good loads
+MEANINGFUL_SHARE = 0.2  # a key column filled in under this share of the old table says little when it empties further
+
+
 @dataclass(frozen=True)
 class Guard:
-    """A table rebuilt in full from one source: refused when the source comes back empty or far smaller."""
+    """A table rebuilt in full from one source: refused when the source comes back empty or far smaller,
+    or when a key column that used to be filled comes back mostly empty."""
 
     setting: str  # the environment variable holding the smallest share of the last load accepted
     what_to_check: str  # for the person reading the refusal: what usually causes it
+    key_columns: tuple[KeyColumn, ...] = ()  # the columns the content guard watches
 
 
 @dataclass(frozen=True)
@@ -84,6 +106,133 @@ def _phone(of: str = "") -> Column:
 USER_ID = Column("user_id", TEXT, "`91` + phone", personal=True)
 
 
+# ---------------------------------------------------------------- Sources: what each input must hold
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a source, as the code reads it and as the source spells it."""
+
+    name: str  # what the code calls it (snake_case)
+    header: str  # the header exactly as the source spells it: an exact match always wins
+    alternatives: tuple[str, ...] = ()  # other spellings accepted (compared ignoring case, spaces, punctuation)
+    required: bool = False  # the source is refused without it
+    key: KeyColumn | None = None  # the output column made from it, when the content guard watches that
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.header, *self.alternatives)
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input source read as a table: the columns it is expected to have. Its other columns are kept."""
+
+    name: str  # what a person calls it; the same as the output table's `source`
+    setting: str  # the environment variable saying where it is read from
+    table: str  # the output table it is loaded into
+    fields: tuple[Field, ...]
+
+    @property
+    def key_columns(self) -> tuple[KeyColumn, ...]:
+        return tuple(f.key for f in self.fields if f.key)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"The {self.name} contract declares no field {name!r}.")
+
+
+LEAD_SHEET = Source(
+    name="lead sheet",
+    setting="FUNNEL_LEADS_SOURCE",
+    table="marketing_leads",
+    fields=(
+        Field("name", "Name", ("full name", "lead name")),
+        Field("email", "Email", ("email address", "e-mail", "email id")),
+        Field(
+            "phone_raw",
+            "Phone number",
+            ("phone", "mobile", "mobile number", "phone no", "contact number", "whatsapp number"),
+            required=True,
+            key=KeyColumn("phone", PHONE_KEY),
+        ),
+        Field("city", "City", ("location",)),
+        Field("question_1", "Question 1", ("q1",)),
+        Field("utm_source", "utmSource"),
+        Field("utm_medium", "utmMedium"),
+        Field("utm_campaign", "utmCamp", ("utm campaign",)),
+        Field(
+            "created_at",
+            "created date",
+            ("created at", "created time", "created on", "timestamp", "submitted at", "date"),
+            required=True,
+            key=KeyColumn("created_at", DATE_KEY),
+        ),
+    ),
+)
+
+SPEND_SHEET = Source(
+    name="spend sheet",
+    setting="FUNNEL_SPEND_SOURCE",
+    table="marketing_spend",
+    fields=(
+        Field("date_time", "date_time", required=True, key=KeyColumn("spend_date", DATE_KEY)),
+        Field("campaign", "campaign"),
+        Field("impressions", "impressions"),
+        Field("clicks", "clicks"),
+        Field("cost", "cost", required=True, key=KeyColumn("cost", AMOUNT_KEY)),
+        Field("platform", "platform"),
+        Field("funnel", "Funnel", required=True),
+    ),
+)
+
+CRM_ASSIGNMENTS_DUMP = Source(
+    name="CRM assigned leads",
+    setting="CRM_ASSIGNED_LEADS_URL",
+    table="crm_assigned_leads",
+    fields=(
+        Field("sources", "sources", required=True),
+        Field("assign_on", "assignOn", required=True, key=KeyColumn("assigned_on", DATE_KEY)),
+        Field("lead_mobile", "leadMobile", required=True, key=KeyColumn("phone", PHONE_KEY)),
+        Field("employee", "employee", required=True),
+    ),
+)
+
+
+def _crm_sales_fields() -> tuple[Field, ...]:
+    # the CRM's 44 sales columns as the brief lists them, each with the snake_case name the code reads
+    names = {
+        "_id": "id", "status": "status", "txn_id": "txn_id", "sid": "sid", "emiId": "emi_id", "pId": "p_id",
+        "paymentGateway": "payment_gateway", "target": "target", "targetSuperGroup": "target_super_group",
+        "courseName": "course_name", "source": "source", "tokenAmount": "token_amount",
+        "WithOut_Token_paidAmount": "with_out_token_paid_amount", "createdOn": "created_on", "pType": "p_type",
+        "eBookRev": "e_book_rev", "bookRev": "book_rev", "paymentType": "payment_type", "DP": "dp",
+        "lastEmiDate": "last_emi_date", "paidAmount": "paid_amount", "corePartner": "core_partner",
+        "StudentContact": "student_contact", "StudentSignupDate": "student_signup_date", "StudentName": "student_name",
+        "TotalAmount": "total_amount", "product": "product", "mandateStatus": "mandate_status",
+        "StudentEmail": "student_email", "EBook_Net_Amount": "e_book_net_amount", "Book_Net_Amount": "book_net_amount",
+        "Product_Net_Amount": "product_net_amount", "netAmount": "net_amount", "employeeName": "employee_name",
+        "employeeTeam": "employee_team", "Total_emi": "total_emi", "Paid_Emi_Count": "paid_emi_count",
+        "Unpaid_Emi_Count": "unpaid_emi_count", "Paid_Emi_Amount": "paid_emi_amount", "Unpaid_Amount": "unpaid_amount",
+        "Last_Paid_Date": "last_paid_date", "netAmountAfterPDD": "net_amount_after_pdd",
+        "assignedLeadSources": "assigned_lead_sources", "Funnel": "crm_funnel",
+    }  # fmt: skip
+    required = {"_id", "StudentContact", "assignedLeadSources"}
+    keys = {
+        "StudentContact": KeyColumn("phone", PHONE_KEY),
+        "createdOn": KeyColumn("created_on", DATE_KEY),
+        "netAmount": KeyColumn("net_amount", AMOUNT_KEY),
+    }
+    return tuple(Field(name, header, required=header in required, key=keys.get(header)) for header, name in names.items())
+
+
+CRM_SALES_DUMP = Source(name="CRM sales", setting="CRM_SALES_URL", table="sales", fields=_crm_sales_fields())
+
+SOURCES: tuple[Source, ...] = (LEAD_SHEET, SPEND_SHEET, CRM_ASSIGNMENTS_DUMP, CRM_SALES_DUMP)
+
+
 # ---------------------------------------------------------------- Part 1: marketing
 
 MARKETING_LEADS = Table(
@@ -113,15 +262,20 @@ MARKETING_LEADS = Table(
         _text("funnel", "`source` mapped through `mappings/funnel_mapping.csv`"),
     ),
     notes=(
-        "Headers are matched ignoring case, spaces and punctuation (`Phone number`, `phone_number`,\n"
-        "`Mobile Number` all work). Any other column of the sheet is kept after these, snake_cased, as text."
+        "Headers are matched by the lead sheet's contract (see Sources): `Phone number` as spelled wins; else one\n"
+        "of `phone_number`, `Mobile Number` ... when it is the only candidate. Any other column of the sheet is\n"
+        "kept after these, snake_cased, as text."
     ),
     phone=True,
     funnel_column="funnel",
     fresh_column="created_at",
     shrink_check=True,
     source="lead sheet",
-    guard=Guard("FUNNEL_LEADS_MIN_ROWS_RATIO", "that FUNNEL_LEADS_SOURCE still points at the lead sheet and tab, and that the sheet was not emptied or filtered"),
+    guard=Guard(
+        "FUNNEL_LEADS_MIN_ROWS_RATIO",
+        "that FUNNEL_LEADS_SOURCE still points at the lead sheet and tab, and that the sheet was not emptied or filtered",
+        LEAD_SHEET.key_columns,
+    ),
     open_columns=True,
 )
 
@@ -150,7 +304,11 @@ MARKETING_SPEND = Table(
     shrink_check=True,
     non_negative=("cost",),
     source="spend sheet",
-    guard=Guard("FUNNEL_SPEND_MIN_ROWS_RATIO", "that FUNNEL_SPEND_SOURCE still points at the spend sheet and tab, and that the sheet was not emptied or filtered"),
+    guard=Guard(
+        "FUNNEL_SPEND_MIN_ROWS_RATIO",
+        "that FUNNEL_SPEND_SOURCE still points at the spend sheet and tab, and that the sheet was not emptied or filtered",
+        SPEND_SHEET.key_columns,
+    ),
     open_columns=True,
 )
 
@@ -235,7 +393,12 @@ EVENT_PARTICIPANTS = Table(
     phone=True,
     shrink_check=True,
     source="Zoom reports",
-    guard=Guard("FUNNEL_ZOOM_MIN_ROWS_RATIO", "that FUNNEL_ZOOM_DROP_DIR is the drop folder (a shared folder that did not mount, or a changed path, looks empty) and that its processed/ folder is still there"),
+    guard=Guard(
+        "FUNNEL_ZOOM_MIN_ROWS_RATIO",
+        "that FUNNEL_ZOOM_DROP_DIR is the drop folder (a shared folder that did not mount, or a changed path, looks "
+        "empty) and that its processed/ folder is still there",
+        (KeyColumn("phone", PHONE_KEY), KeyColumn("event_date", DATE_KEY)),
+    ),
 )
 
 BOOTCAMP_ATTENDANCE = Table(
@@ -355,8 +518,8 @@ CRM_ASSIGNED_LEADS = Table(
         _text("funnel", "`source` mapped through `mappings/funnel_mapping.csv`"),
     ),
     notes=(
-        "Column names are recognised whatever their case (`assignOn`, `AssignOn`, `ASSIGNON`). A\n"
-        "column the CRM adds later is kept after these, snake_cased, as text, and named in the\n"
+        "Column names are matched by the dump's contract (see Sources): `assignOn` as spelled wins, else\n"
+        "`AssignOn` or `ASSIGNON` when it is the only candidate. A column the CRM adds later is kept after these, snake_cased, as text, and named in the\n"
         "asset's metadata (`new_crm_columns`). A dump missing one of the four columns fails, naming\n"
         "it; a dump with fewer than half the rows of the last one loaded fails too\n"
         "(`CRM_MIN_ROWS_RATIO`), and yesterday's table stays."
@@ -366,7 +529,9 @@ CRM_ASSIGNED_LEADS = Table(
     fresh_column="assigned_on",
     shrink_check=True,
     source="CRM assigned leads",
-    guard=Guard("CRM_MIN_ROWS_RATIO", "that the CRM sent its full dump (not a page of it, or a filtered one)"),
+    guard=Guard(
+        "CRM_MIN_ROWS_RATIO", "that the CRM sent its full dump (not a page of it, or a filtered one)", CRM_ASSIGNMENTS_DUMP.key_columns
+    ),
     open_columns=True,
 )
 
@@ -483,7 +648,7 @@ SALES = Table(
     ),
     notes=(
         "The CRM's 44 columns are snake_cased (`_id` -> `id`, `StudentContact` -> `student_contact`,\n"
-        "`netAmount` -> `net_amount`) and recognised whatever their case; amounts are read as numbers\n"
+        "`netAmount` -> `net_amount`) and matched by the dump's contract (see Sources); amounts are read as numbers\n"
         "(`1,234.50`, `₹1,234.50`; blank is empty) and times in Asia/Kolkata. Only `_id`,\n"
         "`StudentContact` and `assignedLeadSources` must be in the dump; a CRM column the dump lacks is\n"
         "not written. Any other column of the dump is kept, snake_cased, as text, in the dump's order\n"
@@ -495,7 +660,7 @@ SALES = Table(
     shrink_check=True,
     last_good_inputs=(EVENT_PARTICIPANTS.name,),
     source="CRM sales",
-    guard=Guard("CRM_MIN_ROWS_RATIO", "that the CRM sent its full dump (not a page of it, or a filtered one)"),
+    guard=Guard("CRM_MIN_ROWS_RATIO", "that the CRM sent its full dump (not a page of it, or a filtered one)", CRM_SALES_DUMP.key_columns),
     open_columns=True,
 )
 
@@ -921,11 +1086,15 @@ def _table_markdown(t: Table) -> str:
     if _checks_line(t):
         lines += ["", _checks_line(t)]
     if t.guard:
+        keys = ", ".join(f"`{k.column}` ({k.kind})" for k in t.guard.key_columns)
         lines += [
             "",
             f"Guard: a load of the {t.source} that comes back empty, or with fewer rows than `{t.guard.setting}` "
-            f"(default 0.5) times the table it would replace, is refused and the table stays as it was; check "
-            f"{t.guard.what_to_check}. To accept a real shrink, set `{t.guard.setting}=0` for one run.",
+            f"(default {DEFAULT_MIN_ROWS_RATIO:g}) times the largest of the table it would replace and its last "
+            f"{RECENT_GOOD_LOADS} good loads, is refused and the table stays as it was; check {t.guard.what_to_check}. "
+            f"So is a load in which a key column ({keys}) has a value in fewer rows than `{t.guard.setting}` times "
+            f"the share in the table it would replace (when that share was at least {MEANINGFUL_SHARE:.0%}). To accept "
+            f"a real change, set `{t.guard.setting}=0` for one run; the loads before it then no longer count.",
         ]
     if t.last_good_inputs:
         lines += [
@@ -936,13 +1105,44 @@ def _table_markdown(t: Table) -> str:
     return "\n".join(lines)
 
 
+SOURCES_INTRODUCTION = """\
+## Sources
+
+Each source read as a table has a contract: the columns the product reads from it, as the
+source spells them. For each column, a header spelled exactly so is taken, whatever else the
+source has; otherwise a header spelled like it or like an accepted alternative, ignoring case,
+spaces and punctuation (`phone_number`, `PHONE NUMBER`), is taken when it is the only one. Two
+such headers (an empty `LEADMOBILE` beside a `lead_mobile`, a `Mobile` beside a `phone`, or the
+same header twice) refuse the source, naming both: which one holds the data cannot be told. A
+missing required column refuses it too. Every other column is kept, snake_cased, as text (a
+name the table already has gets `_2`). A guarded column is the output column the content guard
+watches (see the table's Guard)."""
+
+
+def _source_markdown(source: Source) -> str:
+    lines = [
+        f"### {source.name}",
+        "",
+        f"Read from `{source.setting}` into `{source.table}`.",
+        "",
+        "| column in the source | also accepted | required | guarded as |",
+        "| --- | --- | --- | --- |",
+    ]
+    for f in source.fields:
+        guarded = f"`{f.key.column}` ({f.key.kind})" if f.key else ""
+        lines.append(f"| `{f.header}` | {_code_list(f.alternatives)} | {'yes' if f.required else ''} | {guarded} |")
+    return "\n".join(lines)
+
+
 def render_markdown() -> str:
     """The whole of docs/tables.md."""
     _lists = {
         "daily": _code_list(tuple(t.name for t in TABLES if t.daily_freshness)),
         "sheet_tabs": _code_list(tuple(t.name for t in TABLES if t.sheet_tab)),
     }
-    parts = [GENERATED_MARK, "", INTRODUCTION]
+    parts = [GENERATED_MARK, "", INTRODUCTION, "", SOURCES_INTRODUCTION]
+    for source in SOURCES:
+        parts += ["", _source_markdown(source)]
     for group in GROUPS:
         parts += ["", f"## {GROUP_HEADINGS[group]}", "", GROUP_INTRODUCTIONS[group].format(**_lists)]
         for t in tables_in_group(group):

@@ -79,3 +79,22 @@ def test_a_login_page_instead_of_the_sheet_fails_clearly_and_keeps_the_last_good
     assert "web page instead of CSV" in failure.step_failure_data.error.message
     assert len(http_server.requests("/leads.csv")) == 2, "not retried: a login page will not change by waiting"
     assert sqlite_warehouse.row_count("marketing_leads") == 3
+
+
+def test_a_mobile_column_before_phone_number_never_empties_the_phones(tmp_path, warehouse: Warehouse, http_server):
+    header, *rows = LEADS_CSV.split("\r\n")
+    with_mobile = "\r\n".join([header.replace("Email,", "Email,Mobile,"), *(r.replace("@x.com,", "@x.com,,") for r in rows)])
+    http_server.add("/leads.csv", with_mobile)
+    assert dg.materialize([marketing_leads], resources=resources(tmp_path, warehouse, http_server)).success
+    leads = warehouse.read_table("marketing_leads").set_index("email")
+    assert leads.loc["asha@x.com", "phone"] == "9876543210" and leads.loc["neha@x.com", "phone"] == "9876500000"
+    assert "mobile" in leads.columns, "the look-alike column is kept as text"
+
+
+def test_a_lead_sheet_without_its_header_row_fails_without_quoting_the_first_lead(tmp_path, sqlite_warehouse, http_server):
+    http_server.add("/leads.csv", LEADS_CSV.split("\r\n", 1)[1])
+    result = dg.materialize([marketing_leads], resources=resources(tmp_path, sqlite_warehouse, http_server), raise_on_error=False)
+    message = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "Phone number" in message and "9 columns" in message
+    for value in ("asha", "Asha@x.com", "98765", "Pune", "ACCA_Webinar_Meta"):
+        assert value not in message

@@ -137,3 +137,63 @@ def test_a_dump_that_shrank_by_90_percent_fails_instead_of_replacing_good_data(t
     relaxed = resources(tmp_path, warehouse, http_server, min_rows_ratios={"CRM_MIN_ROWS_RATIO": 0})
     assert dg.materialize(CRM_ASSIGNMENTS, resources=relaxed).success
     assert warehouse.row_count("crm_assigned_leads") == 10
+
+
+def with_look_alike_phone_column(text: str) -> str:
+    """The dump with an extra, empty `LEADMOBILE` column placed before `leadMobile`."""
+    frame = pd.read_csv(pd.io.common.StringIO(text), dtype=str, keep_default_na=False)
+    frame.insert(2, "LEADMOBILE", "")
+    return frame.to_csv(index=False)
+
+
+def test_an_empty_look_alike_phone_column_never_empties_the_phones(tmp_path, warehouse, http_server):
+    http_server.add("/api/assigned", with_look_alike_phone_column(assigned_csv(40)))
+    result = dg.materialize(CRM_ASSIGNMENTS, resources=resources(tmp_path, warehouse, http_server))
+    assert result.success
+    assert warehouse.read_table("crm_assigned_leads")["phone"].notna().all()
+    assert warehouse.row_count("assigned_leads_monthly") == 40
+
+
+def test_two_look_alike_phone_columns_refuse_the_dump_naming_both_and_keep_the_table(tmp_path, sqlite_warehouse, http_server):
+    both = with_look_alike_phone_column(assigned_csv(40)).replace("leadMobile", "lead_mobile")
+    http_server.add("/api/assigned", assigned_csv(40), both)
+    configured = resources(tmp_path, sqlite_warehouse, http_server)
+    assert dg.materialize(CRM_ASSIGNMENTS, resources=configured).success
+    message = step_failure(dg.materialize(CRM_ASSIGNMENTS, resources=configured, raise_on_error=False))
+    assert "CRM assigned-leads dump" in message and "'LEADMOBILE'" in message and "'lead_mobile'" in message
+    assert sqlite_warehouse.read_table("crm_assigned_leads")["phone"].notna().all()
+
+
+def test_a_dump_whose_phones_all_became_unusable_is_refused_like_a_shrink(tmp_path, warehouse, http_server):
+    # the right header, but nothing usable under it: what a look-alike column did, whatever the cause
+    blank_phones = assigned_csv(600).replace(",90000", ",n/a ")
+    http_server.add("/api/assigned", assigned_csv(600), blank_phones, blank_phones)
+    configured = resources(tmp_path, warehouse, http_server)
+    assert dg.materialize(CRM_ASSIGNMENTS, resources=configured).success
+    message = step_failure(dg.materialize(CRM_ASSIGNMENTS, resources=configured, raise_on_error=False))
+    assert "CRM assigned leads" in message and "`phone`" in message and "CRM_MIN_ROWS_RATIO=0" in message
+    assert "n/a" not in message
+    assert warehouse.read_table("crm_assigned_leads")["phone"].notna().sum() == 600
+    assert warehouse.row_count("assigned_leads_monthly") > 0
+
+    relaxed = resources(tmp_path, warehouse, http_server, min_rows_ratios={"CRM_MIN_ROWS_RATIO": 0})
+    assert dg.materialize(CRM_ASSIGNMENTS, resources=relaxed).success
+    assert warehouse.read_table("crm_assigned_leads")["phone"].isna().all()
+
+
+def test_the_row_guard_compares_with_the_largest_of_the_recent_good_loads(tmp_path, warehouse, http_server):
+    # the reported fault: 300 -> 180 -> 108, each above half the one before, both accepted
+    http_server.add("/api/assigned", assigned_csv(300), assigned_csv(180), assigned_csv(108), assigned_csv(108), assigned_csv(100))
+    configured = resources(tmp_path, warehouse, http_server)
+    with dg.instance_for_test() as instance:
+        assert dg.materialize(CRM_ASSIGNMENTS, resources=configured, instance=instance).success
+        assert dg.materialize(CRM_ASSIGNMENTS, resources=configured, instance=instance).success
+        message = step_failure(dg.materialize(CRM_ASSIGNMENTS, resources=configured, instance=instance, raise_on_error=False))
+        assert "108 rows" in message and "300" in message and "CRM_MIN_ROWS_RATIO=0" in message
+        assert warehouse.row_count("crm_assigned_leads") == 180
+
+        # a real shrink accepted once is the new baseline: the next run compares with it, not with 300
+        relaxed = resources(tmp_path, warehouse, http_server, min_rows_ratios={"CRM_MIN_ROWS_RATIO": 0})
+        assert dg.materialize(CRM_ASSIGNMENTS, resources=relaxed, instance=instance).success
+        assert dg.materialize(CRM_ASSIGNMENTS, resources=configured, instance=instance).success
+        assert warehouse.row_count("crm_assigned_leads") == 100

@@ -167,6 +167,71 @@ def test_every_rule_has_broken_examples():
     assert set(BROKEN) == set(RULES)
 
 
+# ---------------------------------------------------------------- source contracts
+
+
+def contract_problems(sources: tuple[catalogue.Source, ...], tables: tuple[Table, ...]) -> list[str]:
+    """Each contract feeds a guarded, open table of its name; its fields are distinct whatever the spelling;
+    its key columns are the table's guard's, and declared columns of it."""
+    from funnel_assets.lib.columns import letters_only
+
+    by_name = {t.name: t for t in tables}
+    problems = [f"{t.name}: carries its source's columns, but no source contract declares them"
+                for t in tables if t.open_columns and t.name not in {s.table for s in sources}]  # fmt: skip
+    for s in sources:
+        t = by_name.get(s.table)
+        if t is None:
+            problems.append(f"{s.name}: loads into {s.table!r}, which is not declared")
+            continue
+        if t.source != s.name:
+            problems.append(f"{s.name}: {t.name}'s source is {t.source!r}")
+        if t.guard is None or t.guard.key_columns != s.key_columns:
+            problems.append(f"{s.name}: {t.name}'s guard does not watch the contract's key columns")
+        names = [f.name for f in s.fields]
+        problems += [f"{s.name}.{n}: not snake_case or declared twice" for n in names if not SNAKE_CASE.match(n) or names.count(n) > 1]
+        spellings = [letters_only(spelling) for f in s.fields for spelling in dict.fromkeys(map(letters_only, f.spellings))]
+        problems += [f"{s.name}: the spelling {x!r} belongs to two fields" for x in sorted(set(spellings)) if spellings.count(x) > 1]
+        problems += [f"{s.name}: no field is required" for _ in [0] if not any(f.required for f in s.fields)]
+        for key in s.key_columns:
+            if key.column not in t.column_names or key.kind not in catalogue.KEY_KINDS:
+                problems.append(f"{s.name}: key column {key} is not a declared column of {t.name} of a known kind")
+    return problems
+
+
+def _contract(**changes) -> catalogue.Source:
+    return dataclasses.replace(catalogue.CRM_ASSIGNMENTS_DUMP, **changes)
+
+
+BROKEN_CONTRACTS = [
+    (_contract(table="no_such_table"),),
+    (_contract(name="CRM dump"),),
+    (_contract(fields=catalogue.CRM_ASSIGNMENTS_DUMP.fields[:2]),),  # the phone field dropped: the guard watches it
+    (_contract(fields=(*catalogue.CRM_ASSIGNMENTS_DUMP.fields, catalogue.Field("mobile", "Lead Mobile"))),),
+    (_contract(fields=(*catalogue.CRM_ASSIGNMENTS_DUMP.fields, catalogue.Field("Sources", "src"))),),
+    (_contract(fields=tuple(dataclasses.replace(f, required=False) for f in catalogue.CRM_ASSIGNMENTS_DUMP.fields)),),
+    tuple(s for s in catalogue.SOURCES if s.table != "sales"),  # an open table without a contract
+]
+
+
+def test_the_source_contracts_keep_their_rules():
+    assert contract_problems(catalogue.SOURCES, TABLES) == []
+    assert {s.table for s in catalogue.SOURCES} == {"marketing_leads", "marketing_spend", "crm_assigned_leads", "sales"}
+
+
+@pytest.mark.parametrize("broken", BROKEN_CONTRACTS, ids=range(len(BROKEN_CONTRACTS)))
+def test_the_contract_rules_find_a_broken_contract(broken):
+    others = tuple(s for s in catalogue.SOURCES if s.table not in {b.table for b in broken} and s.name not in {b.name for b in broken})
+    assert contract_problems(broken if len(broken) > 1 else (*others, *broken), TABLES)
+
+
+def test_the_docs_list_every_source_field_as_spelled():
+    text = render_markdown()
+    for s in catalogue.SOURCES:
+        section = text.split(f"### {s.name}\n", 1)[1].split("\n### ", 1)[0]
+        for f in s.fields:
+            assert f"| `{f.header}` |" in section, f"{s.name}.{f.name} is not documented"
+
+
 # ---------------------------------------------------------------- the catalogue's shape and API
 
 

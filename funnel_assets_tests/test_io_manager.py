@@ -10,7 +10,15 @@ import pytest
 from funnel_assets.defs.marketing.assets import marketing_spend, spend_by_funnel
 from funnel_assets.io.tabular_source import TabularSource
 from funnel_assets.io.warehouse import Warehouse, WarehouseError, WarehouseIOManager
-from funnel_assets.io.warehouse.io_manager import check_declared_columns, empty_table
+from funnel_assets import catalogue
+from funnel_assets.io.warehouse.io_manager import (
+    DEFAULT_MIN_ROWS_RATIO,
+    MEANINGFUL_SHARE,
+    check_declared_columns,
+    content_refusal,
+    empty_table,
+    shrink_refusal,
+)
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.settings import Settings
 from sqlalchemy.engine import make_url
@@ -93,3 +101,38 @@ def test_a_preview_masks_personal_columns_and_columns_a_source_added_unannounced
     assert "9876543210" not in shown and "9123456780" not in shown
     assert shown.count(MASK) == 3, "phone, user_id and the unannounced column"
     assert "ACCA_Webinar_Meta" in shown and "Deepa Rao" in shown, "declared, not personal: shown"
+
+
+GUARDED = [pytest.param(t, id=t.name) for t in catalogue.TABLES if t.guard]
+WITH_KEYS = [pytest.param(t, k, id=f"{t.name}.{k.column}") for t in catalogue.TABLES if t.guard for k in t.guard.key_columns]
+
+
+@pytest.mark.parametrize("table", GUARDED)
+def test_every_guarded_table_declares_key_columns_it_has(table):
+    assert table.guard.key_columns, f"{table.name}: the content guard watches no column"
+    for key in table.guard.key_columns:
+        assert key.column in table.column_names and key.kind in catalogue.KEY_KINDS
+
+
+@pytest.mark.parametrize("table, key", WITH_KEYS)
+def test_a_key_column_that_empties_is_refused_naming_the_source_the_column_and_the_setting(table, key):
+    old = {k.column: 1.0 for k in table.guard.key_columns}
+    message = content_refusal(table, {**old, key.column: 0.0}, old, DEFAULT_MIN_ROWS_RATIO)
+    assert table.source in message and f"`{key.column}`" in message and f"{table.guard.setting}=0" in message
+    assert content_refusal(table, {**old, key.column: 0.6}, old, DEFAULT_MIN_ROWS_RATIO) is None, "a moderate drop passes"
+    assert content_refusal(table, {**old, key.column: 0.0}, old, 0) is None, "the setting at 0 accepts it"
+    sparse = {**old, key.column: MEANINGFUL_SHARE / 2}
+    assert content_refusal(table, {**old, key.column: 0.0}, sparse, DEFAULT_MIN_ROWS_RATIO) is None, "a column seldom filled says little"
+
+
+def test_the_row_guard_takes_the_largest_recent_load_and_names_it():
+    leads = catalogue.MARKETING_LEADS
+    assert shrink_refusal(leads, 108, 180, 0.5) is None, "against the last load alone, 60% passes"
+    message = shrink_refusal(leads, 108, 180, 0.5, largest=300)
+    assert "108 rows" in message and "300" in message and "holds 180" in message and "FUNNEL_LEADS_MIN_ROWS_RATIO=0" in message
+    assert shrink_refusal(leads, 0, 0, 0.5, largest=0) is None, "nothing to compare with"
+
+
+def test_usable_values_are_counted_in_the_warehouse_in_one_query(warehouse):
+    warehouse.write_table("some_table", pd.DataFrame({"phone": ["9000000001", None, None, "9000000002"], "cost": [1.0, None, 2.0, 3.0]}))
+    assert warehouse.usable_counts("some_table", ["phone", "cost", "not_there"]) == (4, {"phone": 2, "cost": 3})

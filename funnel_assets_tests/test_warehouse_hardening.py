@@ -214,3 +214,21 @@ def test_fitted_column_names_never_take_a_name_the_frame_has():
     names = warehouse_column_names(["c" * 61 + "_2", long + "a", long + "b", "é" * 35 + "x", "é" * 35 + "y"])
     assert names == ["c" * 61 + "_2", "c" * 63, "c" * 61 + "_3", "é" * 31, "é" * 30 + "_2"]
     assert all(len(name.encode()) <= 63 for name in names)
+
+
+@pytest.mark.timeout(60)
+def test_the_guards_count_waits_behind_an_exclusive_lock_no_longer_than_a_swap(postgres_url, blocked_schema):
+    warehouse = Warehouse(url=postgres_url, schema_name=blocked_schema, swap_lock_timeout_seconds=0.2)
+    warehouse.write_table("crm_assigned_leads", pd.DataFrame({"phone": ["9000000001", None]}))
+    holder = psycopg2.connect(postgres_url)
+    try:
+        with holder.cursor() as cur:
+            cur.execute(f"LOCK TABLE {blocked_schema}.crm_assigned_leads IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        with pytest.raises(WarehouseError, match="crm_assigned_leads' could not be counted within 0.2 s"):
+            warehouse.usable_counts("crm_assigned_leads", ["phone"])
+        assert time.monotonic() - started < 5
+    finally:
+        holder.close()
+    assert warehouse.usable_counts("crm_assigned_leads", ["phone"]) == (2, {"phone": 1})
+    warehouse.dispose()

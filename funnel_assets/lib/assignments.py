@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from funnel_assets.lib.columns import conform_columns, require_columns
+from funnel_assets.catalogue import CRM_ASSIGNMENTS_DUMP
+from funnel_assets.lib.columns import resolve_columns
 from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.distinct import per_distinct
 from funnel_assets.lib.funnel_mapping import map_funnel
@@ -16,8 +17,6 @@ from funnel_assets.lib.phones import phone_key, user_id
 from funnel_assets.lib.text import text_rank
 
 ASSIGNED_LEADS_COLUMNS = ("source", "assigned_on", "phone", "user_id", "employee", "funnel")
-# as the CRM names them (recognised whatever their case) and as the code reads them
-CRM_ASSIGNMENT_COLUMNS = ("sources", "assign_on", "lead_mobile", "employee")
 MONTHLY_COLUMNS = (
     "month", "phone", "user_id", "first_assigned_on", "source", "funnel", "employee", "attended", "assignments",
 )  # fmt: skip
@@ -39,13 +38,13 @@ def _stripped(values: pd.Series) -> pd.Series:
 def clean_assigned_leads(
     raw: pd.DataFrame, funnel_mapping: pd.DataFrame, *, source: str
 ) -> tuple[pd.DataFrame, AssignmentsReport]:
-    """Rename the CRM's columns, key the phone, read assignOn in Asia/Kolkata, map the funnel.
+    """Match the CRM's columns to their contract, key the phone, read assignOn in Asia/Kolkata, map the funnel.
 
     Rows without a usable phone or date are kept (phone / assigned_on NULL) and counted.
     Columns the CRM adds later are kept after the known ones, snake_cased, as text.
     """
-    frame, extra = conform_columns(raw, CRM_ASSIGNMENT_COLUMNS)
-    require_columns(frame, CRM_ASSIGNMENT_COLUMNS, source=source, spelled=("sources", "assignOn", "leadMobile", "employee"))
+    resolved = resolve_columns(raw, CRM_ASSIGNMENTS_DUMP, label=source)
+    frame = resolved.frame
     phones = phone_key(frame["lead_mobile"])
     cleaned = pd.DataFrame(
         {
@@ -57,13 +56,13 @@ def clean_assigned_leads(
             "funnel": map_funnel(frame["sources"], funnel_mapping),
         }
     )
-    for column in [c for c in frame.columns if c not in CRM_ASSIGNMENT_COLUMNS]:
-        cleaned[column if column not in cleaned.columns else f"crm_{column}"] = frame[column].to_numpy()
+    for column in resolved.others.values():
+        cleaned[column] = frame[column].to_numpy()
     report = AssignmentsReport(
         rows=len(cleaned),
         without_phone=int(cleaned["phone"].isna().sum()),
         unreadable_dates=int(cleaned["assigned_on"].isna().sum()),
-        extra_columns=tuple(extra),
+        extra_columns=resolved.other_headers,
     )
     return cleaned, report
 

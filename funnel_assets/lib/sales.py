@@ -7,23 +7,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from funnel_assets.lib.columns import conform_columns, require_columns
+from funnel_assets.catalogue import CRM_SALES_DUMP
+from funnel_assets.lib.columns import resolve_columns
 from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.funnel_mapping import map_funnel
 from funnel_assets.lib.numbers import parse_amounts
 from funnel_assets.lib.phones import phone_key, user_id
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 
-# the CRM's sales columns as the brief lists them (44); others are kept and reported as new
-CRM_SALES_COLUMNS = (
-    "_id,status,txn_id,sid,emiId,pId,paymentGateway,target,targetSuperGroup,courseName,source,tokenAmount,"
-    "WithOut_Token_paidAmount,createdOn,pType,eBookRev,bookRev,paymentType,DP,lastEmiDate,paidAmount,"
-    "corePartner,StudentContact,StudentSignupDate,StudentName,TotalAmount,product,mandateStatus,StudentEmail,"
-    "EBook_Net_Amount,Book_Net_Amount,Product_Net_Amount,netAmount,employeeName,employeeTeam,Total_emi,"
-    "Paid_Emi_Count,Unpaid_Emi_Count,Paid_Emi_Amount,Unpaid_Amount,Last_Paid_Date,netAmountAfterPDD,"
-    "assignedLeadSources,Funnel"
-).split(",")
-REQUIRED_SALES_COLUMNS = ("id", "student_contact", "assigned_lead_sources")
+# the CRM's sales columns as the brief lists them (44), from their contract; others are kept and reported as new
+CRM_SALES_COLUMNS = [f.header for f in CRM_SALES_DUMP.fields]
 # CRM columns read as numbers and times (snake_cased names); every other column stays text
 SALES_AMOUNT_COLUMNS = (
     "token_amount", "with_out_token_paid_amount", "e_book_rev", "book_rev", "dp", "paid_amount", "total_amount",
@@ -75,9 +68,8 @@ def enrich_sales(
 ) -> tuple[pd.DataFrame, SalesReport]:
     """Every CRM column snake_cased (`_id` -> `id`, the CRM's `Funnel` -> `crm_funnel`), plus
     phone, user_id, funnel, manual_source, final_funnel and attended."""
-    frame, new_columns = conform_columns(raw, CRM_SALES_COLUMNS)
-    frame = frame.rename(columns={"funnel": "crm_funnel"})
-    require_columns(frame, REQUIRED_SALES_COLUMNS, source=source, spelled=CRM_SALES_COLUMNS)
+    resolved = resolve_columns(raw, CRM_SALES_DUMP, label=source)
+    frame = resolved.frame
     unreadable = 0
     for column in [c for c in SALES_AMOUNT_COLUMNS if c in frame.columns]:
         frame[column], bad = parse_amounts(frame[column])
@@ -102,7 +94,7 @@ def enrich_sales(
         miscellaneous=int(sales["final_funnel"].eq(MISCELLANEOUS_FUNNEL).sum()),
         manually_mapped=int(pd.Series(manual).notna().sum()),
         unreadable_values=unreadable,
-        new_columns=tuple(new_columns),
+        new_columns=resolved.other_headers,
     )
     return sales, report
 

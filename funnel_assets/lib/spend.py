@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from funnel_assets.lib.columns import require_columns, snake_case_columns
+from funnel_assets.catalogue import SPEND_SHEET
+from funnel_assets.lib.columns import resolve_columns
 from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.numbers import parse_amounts
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
@@ -30,8 +31,7 @@ def clean_spend(raw: pd.DataFrame, *, source: str) -> tuple[pd.DataFrame, SpendR
     Every other column of the sheet is kept as text. Unreadable dates or numbers become
     NULL and are counted; a blank Funnel becomes Miscellaneous.
     """
-    frame = snake_case_columns(raw)
-    require_columns(frame, ("date_time", "cost", "funnel"), source=source)
+    frame = resolve_columns(raw, SPEND_SHEET, label=source).frame
     for column in ("impressions", "clicks", "platform", "campaign"):
         if column not in frame.columns:
             frame[column] = pd.NA

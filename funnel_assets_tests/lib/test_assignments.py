@@ -71,3 +71,23 @@ def test_renamed_case_and_new_columns_are_kept_a_missing_one_is_named():
     assert cleaned.loc[0, "team_name"] == "North" and report.extra_columns == ("teamName",)
     with pytest.raises(MissingColumnsError, match="CRM assigned-leads dump is missing the column\\(s\\) leadMobile"):
         clean_assigned_leads(raw.drop(columns="lead_mobile"), MAPPING, source="CRM assigned-leads dump")
+
+
+def test_an_empty_look_alike_column_before_the_real_one_never_takes_the_phones():
+    # the reported fault: an extra, empty LEADMOBILE before leadMobile made every phone NULL
+    raw = pd.DataFrame(
+        {"sources": ["ACCA_Webinar_Meta"] * 2, "assignOn": ["2025-10-02"] * 2, "LEADMOBILE": ["", ""],
+         "leadMobile": ["9000000001", "9000000002"], "employee": ["Asha", "Ravi"]}
+    )  # fmt: skip
+    cleaned, report = clean_assigned_leads(raw, MAPPING, source="CRM assigned-leads dump")
+    assert cleaned["phone"].tolist() == ["9000000001", "9000000002"] and report.without_phone == 0
+    assert "LEADMOBILE" in report.extra_columns, "the look-alike is kept as text and reported"
+
+
+def test_two_look_alike_columns_and_no_exact_one_refuse_the_dump_naming_both():
+    raw = pd.DataFrame({"sources": ["x"], "assignOn": ["2025-10-02"], "LEADMOBILE": [""], "lead_mobile": ["9000000001"], "employee": ["A"]})
+    with pytest.raises(MissingColumnsError) as raised:
+        clean_assigned_leads(raw, MAPPING, source="CRM assigned-leads dump")
+    message = str(raised.value)
+    assert "CRM assigned-leads dump" in message and "leadMobile" in message
+    assert "LEADMOBILE" in message and "lead_mobile" in message

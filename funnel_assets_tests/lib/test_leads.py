@@ -69,3 +69,32 @@ def test_a_missing_required_column_is_named_as_the_sheet_spells_it():
     with pytest.raises(MissingColumnsError, match="Phone number") as raised:
         clean_leads(sheet(["Name", "utmCamp", "created date"], [["A", "x", "2025-09-14"]]), MAPPING, label="lead sheet (Google Sheet 1AbC)")
     assert "lead sheet (Google Sheet 1AbC)" in str(raised.value)
+
+
+def test_a_mobile_column_before_phone_number_never_takes_the_phones():
+    # the reported fault: `Mobile` (an accepted spelling) before `Phone number` made 300 phones NULL
+    header = ["Name", "Mobile", "Phone number", "utmCamp", "created date"]
+    leads, report = clean_leads(sheet(header, [["A", "", "9876543210", "x", "2025-09-14"]]), MAPPING)
+    assert leads.loc[0, "phone"] == "9876543210" and report.without_phone == 0
+    assert report.extra_columns == ("Mobile",)
+
+
+def test_two_candidate_phone_columns_without_the_exact_one_refuse_the_sheet_naming_both():
+    header = ["Name", "Mobile", "phone_number", "utmCamp", "created date"]
+    with pytest.raises(MissingColumnsError) as raised:
+        clean_leads(sheet(header, [["A", "", "9876543210", "x", "2025-09-14"]]), MAPPING, label="lead sheet (leads.csv)")
+    message = str(raised.value)
+    assert "lead sheet (leads.csv)" in message and "Phone number" in message
+    assert "'Mobile'" in message and "'phone_number'" in message
+
+
+def test_a_sheet_without_its_header_row_is_refused_without_quoting_a_cell():
+    # the first lead became the header row: the message must not repeat their name, email or phone
+    first_lead = ["Asha Canary", "asha.canary@example.com", "9812345678", "Pune", "x", "fb", "cpc", "ACCA", "2025-09-14"]
+    raw = sheet(first_lead, [["Ravi P", "ravi@x.com", "9000000001", "Delhi", "", "fb", "cpc", "ACCA", "2025-09-15"]])
+    with pytest.raises(MissingColumnsError) as raised:
+        clean_leads(raw, MAPPING, label="lead sheet")
+    message = str(raised.value)
+    for value in first_lead[:4]:  # the name, email, phone and city
+        assert value not in message
+    assert "Phone number" in message and "created date" in message and "9 columns" in message

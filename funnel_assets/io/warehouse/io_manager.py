@@ -42,20 +42,92 @@ def check_declared_columns(table: str, frame: pd.DataFrame) -> None:
         )
 
 
-DEFAULT_MIN_ROWS_RATIO = 0.5
+DEFAULT_MIN_ROWS_RATIO = catalogue.DEFAULT_MIN_ROWS_RATIO
+# the row guard compares with the largest of the table's last few good loads, so a source that shrinks a
+# little each run (300 -> 180 -> 108, each above half the one before) is stopped all the same
+RECENT_LOADS = catalogue.RECENT_GOOD_LOADS
+MEANINGFUL_SHARE = catalogue.MEANINGFUL_SHARE
+# set on a load written with the guard's setting at 0: the loads before it no longer count
+GUARD_OFF = "guard_off_for_this_load"
+
+KEY_HINTS = {
+    catalogue.PHONE_KEY: "that the source's phone column still holds the phones (a renamed or moved column, or a second, look-alike one)",
+    catalogue.DATE_KEY: "that the source's date column still holds dates, in a format the product reads",
+    catalogue.AMOUNT_KEY: "that the source's amount column still holds numbers",
+}
 
 
-def shrink_refusal(table: catalogue.Table, rows: int, previous: int, ratio: float) -> str | None:
-    """Why a full rebuild of `rows` rows may not replace a table of `previous` rows, or None when it may."""
+def shrink_refusal(table: catalogue.Table, rows: int, previous: int, ratio: float, largest: int | None = None) -> str | None:
+    """Why a full rebuild of `rows` rows may not replace a table of `previous` rows, whose recent good loads
+    had at most `largest` rows, or None when it may."""
     guard = table.guard
-    if guard is None or previous == 0 or ratio <= 0 or rows >= previous * ratio:
+    largest = max(previous, largest or 0)
+    if guard is None or largest == 0 or ratio <= 0 or rows >= largest * ratio:
         return None
-    found = "nothing" if rows == 0 else f"{rows:,} rows ({rows / previous:.0%} of it; the limit is {ratio:.0%})"
-    return (
-        f"The {table.source} gave {found}, but `{table.name}` holds {previous:,} rows: a full rebuild should not "
-        f"shrink like this, so the table is kept as it was. Check {guard.what_to_check}. If the drop is real, "
-        f"set {guard.setting}=0 for one run."
+    found = "nothing" if rows == 0 else f"{rows:,} rows ({rows / largest:.0%} of {largest:,}; the limit is {ratio:.0%})"
+    held = (
+        f"`{table.name}` holds {previous:,} rows"
+        if largest == previous
+        else f"`{table.name}` had {largest:,} rows in one of its last {RECENT_LOADS} good loads (it holds {previous:,} now)"
     )
+    return (
+        f"The {table.source} gave {found}, but {held}: a full rebuild should not shrink like this, so the table is "
+        f"kept as it was. Check {guard.what_to_check}. If the drop is real, set {guard.setting}=0 for one run."
+    )
+
+
+def usable_shares(frame: pd.DataFrame, columns: list[str]) -> dict[str, float]:
+    """Each column's share of rows with a value (a column the frame lacks has none)."""
+    if frame.empty:
+        return {}
+    return {c: float(frame[c].notna().mean()) if c in frame.columns else 0.0 for c in columns}
+
+
+def content_refusal(
+    table: catalogue.Table, new: dict[str, float], old: dict[str, float], ratio: float
+) -> str | None:
+    """Why a rebuild whose key columns are filled in `new` shares may not replace a table filled in `old`
+    shares, or None when it may: a key column that was meaningfully filled and is now under `ratio` of that."""
+    guard = table.guard
+    if guard is None or ratio <= 0:
+        return None
+    emptied = [
+        key
+        for key in guard.key_columns
+        if key.column in new and old.get(key.column, 0.0) >= MEANINGFUL_SHARE and new[key.column] < old[key.column] * ratio
+    ]
+    if not emptied:
+        return None
+    # the source's own header, for the person who will open the source
+    read_from = {f.key.column: f" (read from `{f.header}`)" for s in catalogue.SOURCES if s.table == table.name for f in s.fields if f.key}
+    parts = [
+        f"`{key.column}`{read_from.get(key.column, '')} has a usable {key.kind} in {new[key.column]:.0%} of the rows, "
+        f"against {old[key.column]:.0%} in the table it would replace"
+        for key in emptied
+    ]
+    hints = "; ".join(dict.fromkeys(KEY_HINTS[key.kind] for key in emptied))
+    return (
+        f"The {table.source} came back with {'a key column' if len(emptied) == 1 else 'key columns'} mostly empty: {'; '.join(parts)} (the limit is {ratio:.0%} "
+        f"of the old share). The table is kept as it was. Check {hints}. If the change is real, set "
+        f"{guard.setting}=0 for one run."
+    )
+
+
+def recent_row_counts(context: dg.OutputContext) -> list[int]:
+    """Row counts of the table's last good loads, newest first, from the Dagster instance; back to the last
+    load written with its guard off (a person accepted that size). Empty when the instance has no history."""
+    try:
+        instance = context.step_context.instance
+    except dg.DagsterInvariantViolationError:
+        return []
+    counts = []
+    for record in instance.fetch_materializations(context.asset_key, limit=RECENT_LOADS).records:
+        metadata = record.asset_materialization.metadata if record.asset_materialization else {}
+        if "dagster/row_count" in metadata:
+            counts.append(int(metadata["dagster/row_count"].value))
+        if GUARD_OFF in metadata:
+            break
+    return counts
 
 
 PANDAS_DTYPES = {
@@ -145,24 +217,40 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             return
         table = table_name(context)
         check_declared_columns(table, obj)
-        self._refuse_a_sharp_shrink(table, len(obj))
+        self._refuse_a_sharp_change(context, table, obj)
         rows = self.warehouse.write_table(table, obj)
         context.add_output_metadata({"dagster/row_count": rows, "preview": dg.MetadataValue.md(preview(table, obj))})
         readers = _readers_in_this_run(context)
         if readers:
             self._held[(context.run_id, table)] = [obj, readers]
 
-    def _refuse_a_sharp_shrink(self, table: str, rows: int) -> None:
-        """A full rebuild from an outside source may not replace a table with far fewer rows: the last good
-        table stays, and the step fails saying what to check and how to accept a real shrink."""
-        guard = catalogue.table(table).guard
+    def _refuse_a_sharp_change(self, context: dg.OutputContext, table: str, frame: pd.DataFrame) -> None:
+        """A full rebuild from an outside source may not replace a table with far fewer rows than its recent good
+        loads, nor one whose key columns (phone, date, amount) were filled with mostly empty ones: the last good
+        table stays, and the step fails saying what to check and how to accept a real change."""
+        declared = catalogue.table(table)
+        guard = declared.guard
         if guard is None or not self.warehouse.table_exists(table):
             return
         ratio = self.min_rows_ratios.get(guard.setting, DEFAULT_MIN_ROWS_RATIO)
-        previous = self.warehouse.row_count(table)
-        refusal = shrink_refusal(catalogue.table(table), rows, previous, ratio)
+        if ratio <= 0:
+            context.add_output_metadata({GUARD_OFF: f"{guard.setting}={ratio:g}: later loads compare with this one"})
+            return
+        columns = [key.column for key in guard.key_columns]
+        previous, filled = self.warehouse.usable_counts(table, columns)
+        recent = recent_row_counts(context)
+        refusal = shrink_refusal(declared, len(frame), previous, ratio, max(recent, default=0))
         if refusal:
-            raise dg.Failure(description=refusal, metadata={"rows": rows, "rows_in_last_good_table": previous}, allow_retries=False)
+            metadata = {"rows": len(frame), "rows_in_last_good_table": previous, "largest_recent_load": max([previous, *recent])}
+            raise dg.Failure(description=refusal, metadata=metadata, allow_retries=False)
+        new = usable_shares(frame, columns)
+        old = {c: n / previous for c, n in filled.items()} if previous else {}
+        refusal = content_refusal(declared, new, old, ratio)
+        if refusal:
+            metadata = {f"{c}_filled": f"{new[c]:.0%} (was {old[c]:.0%})" for c in new if c in old}
+            raise dg.Failure(description=refusal, metadata=metadata, allow_retries=False)
+        if new:
+            context.add_output_metadata({"key_columns_filled": {c: round(share, 4) for c, share in new.items()}})
 
     def read_last_good(self, table: str, log=None) -> pd.DataFrame:
         """The table as it last landed, for a step that must not wait on it; empty (with its declared

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
 from funnel_assets.io.warehouse.backend import Backend, PreparedBatch
@@ -250,3 +251,27 @@ class Warehouse:
     def row_count(self, table: str) -> int:
         check_table_name(table)
         return self.backend.row_count(table)
+
+    def usable_counts(self, table: str, columns: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """The table's rows, and how many of them have a value in each of `columns` the table has; one query.
+
+        On PostgreSQL it waits for another session's lock no longer than a swap does.
+        """
+        present = [c for c in columns if c in self.column_kinds(table)]
+        schema = self.schema_name if self.dialect == "postgresql" else None
+        counted = sa.table(table, *(sa.column(c) for c in present), schema=schema)
+        query = sa.select(sa.func.count(), *(sa.func.count(counted.c[c]) for c in present)).select_from(counted)
+        try:
+            with self.engine().begin() as conn:
+                if self.dialect == "postgresql":
+                    milliseconds = max(1, round(self.swap_lock_timeout_seconds * 1000))
+                    conn.execute(sa.text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": f"{milliseconds}ms"})
+                rows, *filled = conn.execute(query).one()
+        except sa.exc.OperationalError as exc:
+            if getattr(exc.orig, "pgcode", None) != "55P03":  # lock_not_available
+                raise
+            raise WarehouseError(
+                f"Table '{table}' could not be counted within {self.swap_lock_timeout_seconds:g} s: another session "
+                "holds a lock on it. Run again once it is done."
+            ) from None
+        return int(rows), dict(zip(present, map(int, filled)))
