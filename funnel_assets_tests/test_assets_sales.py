@@ -197,3 +197,15 @@ def test_the_row_guard_compares_with_the_largest_of_the_recent_good_loads(tmp_pa
         assert dg.materialize(CRM_ASSIGNMENTS, resources=relaxed, instance=instance).success
         assert dg.materialize(CRM_ASSIGNMENTS, resources=configured, instance=instance).success
         assert warehouse.row_count("crm_assigned_leads") == 100
+
+
+def test_a_nul_byte_in_an_amount_is_set_aside_and_counted_never_cut_short(tmp_path, warehouse, http_server):
+    # `72<NUL>33.9` was loaded as 72: revenue fell by the rest, with exit 0 and no word
+    http_server.add("/api/sales", sales_csv().replace("2000", "72\x0033.9"))
+    result = dg.materialize([s for s in PART2 if s.key.path[-1] in ("sales",)], resources=resources(tmp_path, warehouse, http_server))
+    assert result.success
+    amounts = warehouse.read_table("sales").set_index("id")["net_amount"]
+    assert pd.isna(amounts["s2"]) and amounts["s1"] == 1000 and amounts["s3"] == 3000
+    metadata = result.asset_materializations_for_node("sales")[0].metadata
+    assert metadata["reconciliation"].value["issues"]["kept with value empty: control character in netAmount"] == 1
+    assert metadata["reconciliation"].value["rows_loaded"] == 3

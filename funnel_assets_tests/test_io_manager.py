@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from funnel_assets.defs.marketing.assets import marketing_spend, spend_by_funnel
+from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.tabular_source import TabularSource
 from funnel_assets.io.warehouse import Warehouse, WarehouseError, WarehouseIOManager
 from funnel_assets import catalogue
@@ -20,7 +21,7 @@ from funnel_assets.io.warehouse.io_manager import (
     shrink_refusal,
 )
 from funnel_assets.lib.clock import TIMEZONE
-from funnel_assets.settings import Settings
+from funnel_assets.settings import PROJECT_ROOT, Settings
 from sqlalchemy.engine import make_url
 from funnel_assets_tests.conftest import io_manager_for
 from funnel_assets_tests.test_assets_first_tables import SPEND_CSV
@@ -29,7 +30,11 @@ from funnel_assets_tests.test_assets_first_tables import SPEND_CSV
 def spend_resources(tmp_path, warehouse: Warehouse) -> dict:
     spend_file = tmp_path / "spend.csv"
     spend_file.write_text(SPEND_CSV, encoding="utf-8")
-    return {"spend_source": TabularSource(location=str(spend_file)), "io_manager": io_manager_for(warehouse)}
+    return {
+        "spend_source": TabularSource(location=str(spend_file)),
+        "mappings": Mappings(directory=str(PROJECT_ROOT / "mappings")),
+        "io_manager": io_manager_for(warehouse),
+    }
 
 
 def test_within_a_run_the_next_step_gets_the_table_in_memory(tmp_path, sqlite_warehouse, monkeypatch):

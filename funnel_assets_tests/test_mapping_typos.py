@@ -4,9 +4,9 @@ hides in the numbers."""
 from __future__ import annotations
 
 import dagster as dg
-from funnel_assets.defs.marketing.assets import marketing_leads
+from funnel_assets.defs.marketing.assets import marketing_leads, marketing_spend, spend_by_funnel
 from funnel_assets.io.mappings import Mappings
-from funnel_assets.io.tabular_source import LeadSheet
+from funnel_assets.io.tabular_source import LeadSheet, TabularSource
 from funnel_assets_tests.conftest import io_manager_for
 
 LEADS = "Name,Email,Phone number,utmCamp,created date\n" + "".join(
@@ -60,3 +60,24 @@ def test_a_mapping_file_with_a_nul_byte_is_refused_naming_it(tmp_path, warehouse
     failure = result.get_step_failure_events()[0].step_failure_data.error.message
     assert "mappings/funnel_mapping.csv" in failure and "control character" in failure
     assert not warehouse.table_exists("marketing_leads")
+
+
+def test_a_spend_funnel_typed_in_another_case_meets_its_leads(tmp_path, warehouse):
+    spend = tmp_path / "spend.csv"
+    spend.write_text("date_time,cost,Funnel\n2026-09-01,100,ACCA webinar\n2026-09-01,50,ACCA Webinar\n", encoding="utf-8")
+    folder = tmp_path / "mappings"
+    folder.mkdir()
+    (folder / "funnel_mapping.csv").write_text("source,funnel,deprecated\nACCA_Webinar_Meta,ACCA Webinar,\n", encoding="utf-8")
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
+        [marketing_spend, spend_by_funnel],
+        resources={
+            "io_manager": io_manager_for(warehouse),
+            "spend_source": TabularSource(location=str(spend)),
+            "mappings": Mappings(directory=str(folder)),
+        },
+        instance=instance,
+    )
+    assert result.success
+    assert warehouse.read_table("spend_by_funnel")[["funnel", "cost"]].values.tolist() == [["ACCA Webinar", 150.0]]
+    assert any("'ACCA webinar' differs from the mapping's 'ACCA Webinar'" in m for m in run_messages(instance, result))

@@ -7,18 +7,25 @@ from funnel_assets.defs.tables import SOURCE_RETRY, landing_run, readable_failur
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.tabular_source import LeadSheet, TabularSource
 from funnel_assets.lib.attribution import all_touches, first_touch
-from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, spell_as_mapped
 from funnel_assets.lib.leads import clean_leads
 from funnel_assets.lib.spend import clean_spend, total_spend_by_funnel
 
 
 @table_asset("marketing_spend", retry_policy=SOURCE_RETRY)
-def marketing_spend(context: dg.AssetExecutionContext, spend_source: TabularSource) -> pd.DataFrame:
+def marketing_spend(context: dg.AssetExecutionContext, spend_source: TabularSource, mappings: Mappings) -> pd.DataFrame:
     """The spend sheet (FUNNEL_SPEND_SOURCE), with amounts such as `₹1,234.50` read as numbers; an
-    unreadable date or number is left empty and counted, never dropped."""
+    unreadable date or number is left empty and counted, never dropped. A funnel typed like one of the
+    mapping's but for case or spaces takes the mapping's spelling, so spend meets its leads."""
     with readable_failures():
         raw = spend_source.read(landing_run(context), "marketing_spend")
         spend, report = clean_spend(raw, source=spend_source.label)
+        spend["funnel"], respelled = spell_as_mapped(spend["funnel"], mappings.funnel_mapping())
+    for typed, counted in respelled.items():
+        context.log.warning(
+            f"{spend_source.label}: the Funnel '{typed}' differs from the mapping's '{counted}' only in capitals or "
+            f"spaces, so its spend counts under '{counted}'. Correct it in the spend sheet to make this warning go away."
+        )
     context.add_output_metadata(
         {
             "source": spend_source.label,
@@ -27,7 +34,7 @@ def marketing_spend(context: dg.AssetExecutionContext, spend_source: TabularSour
             "rows_without_funnel": report.blank_funnel,
             "total_cost": float(spend["cost"].sum()),
             **reconciliation(
-                len(raw),
+                raw,
                 len(spend),
                 kept__date_unreadable_so_in_no_day=report.unreadable_dates,
                 kept_with_value_empty__number_unreadable=report.unreadable_numbers,
@@ -71,7 +78,7 @@ def marketing_leads(context: dg.AssetExecutionContext, leads_source: LeadSheet, 
             "miscellaneous_leads": miscellaneous,
             "extra_sheet_columns": ", ".join(report.extra_columns) or "none",
             **reconciliation(
-                len(raw),
+                raw,
                 len(leads),
                 kept_with_phone_empty__no_phone_given=report.without_phone,
                 kept_with_phone_empty__phone_too_short=report.unusable_phone,

@@ -45,7 +45,7 @@ def crm_assigned_leads(context: dg.AssetExecutionContext, crm: CrmApi, mappings:
             "new_crm_columns": ", ".join(report.extra_columns) or "none",
             "miscellaneous_rows": miscellaneous,
             **reconciliation(
-                len(raw),
+                raw,
                 len(assignments),
                 kept_with_phone_empty__no_usable_phone=report.without_phone,
                 kept__assign_date_unreadable=report.unreadable_dates,
@@ -95,7 +95,7 @@ def sales(
             "new_crm_columns": ", ".join(report.new_columns) or "none",
             "attended": int(enriched["attended"].sum()),
             **reconciliation(
-                len(raw),
+                raw,
                 len(enriched),
                 kept_with_phone_empty__no_usable_phone=report.without_phone,
                 kept_with_value_empty__number_or_date_unreadable=report.unreadable_values,
