@@ -22,7 +22,7 @@ from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
 from funnel_assets_tests.support.cli import dagster_cli
-from funnel_assets_tests.support.http_server import Scripted
+from funnel_assets_tests.support.http_server import Scripted, ScriptedServer
 from tools.production.database import BI_ROLE, Admin, Server, apply_init_scripts
 from tools.production.deployment import compose_variables
 
@@ -217,3 +217,26 @@ def test_a_webhook_that_refuses_the_alert_is_not_tried_again_and_its_address_sta
     assert len(http_server.requests("/hooks/gone-secret-path")) == 1, "a deleted webhook stays deleted"
     assert "did not accept the alert: HTTP 404" in caplog.text
     assert "gone-secret-path" not in caplog.text
+
+
+def test_a_webhook_address_read_two_ways_or_a_redirecting_webhook_sends_the_alert_nowhere_else(
+    http_server, monkeypatch, caplog
+):
+    """The alert's text goes only where the client's own parser says FUNNEL_ALERT_WEBHOOK_URL leads."""
+    other = ScriptedServer().start()
+    try:
+        other.add("/grab", Scripted(status=200, body=b"ok"))
+        http_server.add("/hooks/moved-secret-path", Scripted(status=302, headers={"Location": other.url("/grab")}))
+        monkeypatch.setenv("FUNNEL_ALERT_WEBHOOK_URL", http_server.url("/hooks/moved-secret-path"))
+        assert send_alert("Funnel run failed: daily_refresh", logging.getLogger("test")) is False
+        assert "a redirect, which is not followed" in caplog.text and "moved-secret-path" not in caplog.text
+
+        # urlsplit reads the host after the backslash; the client connects to the one before it
+        two_ways = other.url("/grab").removesuffix("/grab") + "\\@" + http_server.url("/hooks/x").removeprefix("http://")
+        monkeypatch.setenv("FUNNEL_ALERT_WEBHOOK_URL", two_ways)
+        assert send_alert("Funnel run failed: daily_refresh", logging.getLogger("test")) is False
+        assert "FUNNEL_ALERT_WEBHOOK_URL: the address has a backslash" in caplog.text
+        landed_at = "/%5C@" + http_server.url("/hooks/x").removeprefix("http://")
+        assert other.requests("/grab") == [] and other.requests(landed_at) == []
+    finally:
+        other.stop()
