@@ -88,7 +88,7 @@ def production_databases(postgres_url, tmp_path):
     server = Server.from_url(postgres_url)
     admin = Admin(server)
     admin.lock(timeout_seconds=600, say=print)
-    public_connect = admin.public_may_connect_to_postgres()
+    public_connect = admin.public_may_connect()
     try:
         apply_init_scripts(server, INIT_SCRIPTS, names, tmp_path / "init.log")
         yield names, server
@@ -97,8 +97,7 @@ def production_databases(postgres_url, tmp_path):
             admin.drop_database(database)
         admin.drop_role(names["FUNNEL_LOADER_USER"])
         admin.drop_role(BI_ROLE)
-        if public_connect:
-            admin.query("GRANT CONNECT ON DATABASE postgres TO PUBLIC")  # the test server's default again
+        admin.restore_public_connect(public_connect)  # the test server's defaults again
         admin.close()
 
 
@@ -130,8 +129,10 @@ def test_the_bi_role_reads_the_output_tables_and_nothing_else(production_databas
     bi.close()
     with pytest.raises(psycopg2.OperationalError, match="permission denied"):
         connect(server, names, "DAGSTER_PG_DB", "funnel_bi")
-    with pytest.raises(psycopg2.OperationalError, match="permission denied"):
-        server.connect(dbname="postgres", user="funnel_bi")
+    # nor the server's own databases, which every role may connect to by PostgreSQL's default
+    for database in ("postgres", "template1"):
+        with pytest.raises(psycopg2.OperationalError, match="permission denied"):
+            server.connect(dbname=database, user="funnel_bi")
 
 
 def test_the_production_dagster_yaml_keeps_run_history_in_postgresql(production_databases, tmp_path):
