@@ -18,6 +18,7 @@ from dagster._core.remote_representation.external_data import RepositorySnap
 from dagster._serdes import serialize_value
 
 from funnel_assets.definitions import build_definitions, defs
+from funnel_assets.defs.resources import fixed
 from funnel_assets.settings import Settings
 
 # (op, field) pairs a run may set: the date everything is counted before (defs/tables.py AsOfConfig)
@@ -140,3 +141,39 @@ def test_a_run_that_sets_an_endpoint_is_refused_before_it_starts(resource, confi
     dg.validate_run_config(
         defs.resolve_job_def("daily_refresh"), {"ops": {"funnel_metrics_monthly": {"config": {"as_of": "2026-03-01"}}}}
     )
+
+
+LIFECYCLE: list[tuple[str, object]] = []
+
+
+class RecordingIOManager(dg.ConfigurableIOManager):
+    """Says when it is set up and torn down, and as which object."""
+
+    def setup_for_execution(self, context) -> None:
+        LIFECYCLE.append(("setup", self))
+
+    def teardown_after_execution(self, context) -> None:
+        LIFECYCLE.append(("teardown", self))
+
+    def handle_output(self, context, obj) -> None:
+        pass
+
+    def load_input(self, context):
+        return None
+
+
+@dg.asset
+def one_number() -> int:
+    return 1
+
+
+def test_a_fixed_resource_is_a_copy_of_its_own_each_run_set_up_and_torn_down_as_before():
+    """What the warehouse IO manager relies on: its engine disposed and held tables let go after each run."""
+    LIFECYCLE.clear()
+    manager = fixed(RecordingIOManager())
+    assert isinstance(manager, dg.IOManagerDefinition)
+    for _ in range(2):
+        assert dg.materialize([one_number], resources={"io_manager": manager}).success
+    assert [event for event, _ in LIFECYCLE] == ["setup", "teardown", "setup", "teardown"]
+    first, second = LIFECYCLE[0][1], LIFECYCLE[2][1]
+    assert LIFECYCLE[1][1] is first and LIFECYCLE[3][1] is second and first is not second
