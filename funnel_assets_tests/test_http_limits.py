@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import dagster as dg
 import pytest
 
+from funnel_assets.defs.tables import landing_run, readable_failures
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.http import MAX_RETRY_AFTER_SECONDS, HttpSettings, download, retry_after_seconds
@@ -131,18 +133,56 @@ def settings(**kwargs) -> HttpSettings:
     return HttpSettings(**{**values, **kwargs})
 
 
-# ---- (a) a deadline per attempt ------------------------------------------------------------------
+# ---- (a) one deadline per download ---------------------------------------------------------------
 
 
 def test_a_server_trickling_a_byte_at_a_time_is_stopped_by_the_deadline(live_server, tmp_path):
     live_server.routes["/dump"] = trickle(CSV, every=0.2)  # never slower than the read timeout, ~17 s in all
     started = time.monotonic()
-    with pytest.raises(SourceError, match="still sending after 1 second ") as raised:
-        download(live_server.url("/dump"), tmp_path / "x.csv", settings(max_seconds_per_attempt=1.0), label="CRM sales")
+    with pytest.raises(SourceError, match="still not downloaded after 1 second of trying") as raised:
+        download(live_server.url("/dump"), tmp_path / "x.csv", settings(max_seconds_per_download=1.0), label="CRM sales")
     assert time.monotonic() - started < 4
-    assert "CRM sales" in str(raised.value) and raised.value.retryable
+    assert "CRM sales" in str(raised.value) and not raised.value.retryable, "a step retry would find the time spent"
     assert len(live_server.seen) == 1, "not retried: each retry would hold the run as long again"
     assert list(tmp_path.iterdir()) == []
+
+
+def cut_after(body: bytes, every: float, cut_at: int) -> Callable[[BaseHTTPRequestHandler], None]:
+    """The whole Content-Length announced, a trickle of `cut_at` bytes, then the connection closed."""
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/csv")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.send_header("Connection", "close")
+        handler.close_connection = True
+        handler.end_headers()
+        for i in range(cut_at):
+            handler.wfile.write(body[i : i + 1])
+            handler.wfile.flush()
+            time.sleep(every)
+
+    return answer
+
+
+def test_the_deadline_covers_every_try_of_a_download_not_each_one(live_server, tmp_path):
+    """Each try trickles for 1.2 s and is cut short (a transient fault, retried): with a deadline per try
+    the 2 s limit became 3 x 1.2 s and more; the download stops at 2 s."""
+    live_server.routes["/dump"] = cut_after(CSV, every=0.2, cut_at=6)
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="still not downloaded after 2 seconds of trying"):
+        download(live_server.url("/dump"), tmp_path / "x.csv", settings(max_seconds_per_download=2.0), label="CRM sales")
+    assert time.monotonic() - started < 2.8
+    assert len(live_server.seen) == 2
+
+
+def test_a_read_timeout_longer_than_the_time_left_is_cut_to_it(http_server, tmp_path):
+    """A server that answers nothing waits out the read timeout only within the download's deadline."""
+    http_server.add("/dump", Scripted(body=CSV, delay=5))
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="still not downloaded after 1 second"):
+        download(http_server.url("/dump"), tmp_path / "x.csv", settings(read_timeout=30, max_seconds_per_download=1.0), label="CRM")
+    assert time.monotonic() - started < 2
 
 
 # ---- (b) a size cap --------------------------------------------------------------------------------
@@ -306,7 +346,7 @@ def test_a_redirect_to_another_host_is_not_followed_with_the_token(
     monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
     echoed = f"?api_key={TOKEN}" if query_parameter else ""
     http_server.add("/dump", redirect_to(other_host.url(f"/dump{echoed}")))
-    with pytest.raises(SourceError, match=r"redirected to another host \(127\.0\.0\.2\)") as raised:
+    with pytest.raises(SourceError, match=r"redirected to another host \(127\.0\.0\.2:\d+\)") as raised:
         crm(http_server.url("/dump"), token_query_parameter=query_parameter).read("run-1", "sales")
     assert TOKEN not in str(raised.value)
     assert other_host.seen == [], "the other host received nothing, token or not"
@@ -332,3 +372,111 @@ def test_a_download_without_credentials_still_follows_redirects_anywhere(http_se
     http_server.add("/export", redirect_to(other_host.url("/dump")))
     assert download(http_server.url("/export"), tmp_path / "x.csv", FAST, label="leads").read_bytes() == CSV
     assert len(other_host.seen) == 1
+
+
+# ---- 4. one parser: the host checked is the host the client connects to ---------------------------------
+
+
+def read_two_ways(server: LiveServer, configured: str) -> str:
+    """An address another parser (urlsplit) reads as `configured`'s host, while the HTTP client
+    connects to `server` (the backslash ends the host for the client, not for urlsplit)."""
+    other = server.url("").removeprefix("http://")
+    return f"http://{other}\\@{configured.removeprefix('http://')}"
+
+
+def test_an_address_read_two_ways_never_receives_the_token(http_server, other_host, monkeypatch):
+    """Before the fix, the check read 127.0.0.1 while requests connected to 127.0.0.2 with the token."""
+    monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
+    configured = http_server.url("/dump")
+    monkeypatch.setenv("CRM_SALES_URL", configured)
+    http_server.add("/dump", CSV)
+    with pytest.raises(SourceError, match=r"CRM_SALES_URL.*backslash") as raised:
+        crm(read_two_ways(other_host, configured)).read("run-1", "sales")
+    assert TOKEN not in str(raised.value)
+    assert other_host.seen == [], "the other host received nothing"
+
+
+def test_an_address_read_two_ways_is_refused_even_from_the_environment(http_server, other_host, monkeypatch):
+    """The resources are built from the environment only: its address passes the same parser."""
+    from funnel_assets.defs.resources import configured_resources
+    from funnel_assets.settings import Settings
+
+    monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
+    monkeypatch.setenv("CRM_ASSIGNED_LEADS_URL", read_two_ways(other_host, http_server.url("/dump")))
+    with pytest.raises(SourceError, match=r"CRM_ASSIGNED_LEADS_URL.*backslash"):
+        configured_resources(Settings.from_env())["crm"].read("run-1", "assigned_leads")
+    assert other_host.seen == []
+
+
+def test_a_redirect_read_two_ways_is_not_followed(http_server, other_host, monkeypatch):
+    """The CRM's Location reads as its own host to urlsplit, and as another host to the client."""
+    monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
+    http_server.add("/dump", redirect_to(read_two_ways(other_host, http_server.url("/dump"))))
+    with pytest.raises(SourceError, match="backslash") as raised:
+        crm(http_server.url("/dump")).read("run-1", "sales")
+    assert TOKEN not in str(raised.value)
+    assert other_host.seen == [], "the other host received nothing"
+
+
+def test_a_redirect_without_credentials_read_two_ways_is_not_followed_either(http_server, other_host, tmp_path):
+    http_server.add("/export", redirect_to(read_two_ways(other_host, http_server.url("/dump"))))
+    with pytest.raises(SourceError, match="backslash"):
+        download(http_server.url("/export"), tmp_path / "x.csv", FAST, label="leads")
+    assert other_host.seen == []
+
+
+def test_an_address_with_a_user_name_and_password_is_refused_naming_the_setting(http_server, monkeypatch):
+    monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
+    http_server.add("/dump", CSV)
+    url = http_server.url("/dump").replace("http://", "http://crm-user:pa55word-in-url@")
+    with pytest.raises(SourceError, match="CRM_SALES_URL.*user name or password") as raised:
+        crm(url).read("run-1", "sales")
+    assert "pa55word-in-url" not in str(raised.value) and TOKEN not in str(raised.value)
+    assert http_server.requests("/dump") == []
+
+
+def test_the_token_goes_only_to_the_configured_port_not_to_another_service_on_the_same_machine(
+    http_server, live_server, monkeypatch
+):
+    """The server names the CRM on one port; another local service (another port) is another endpoint."""
+    monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
+    monkeypatch.setenv("CRM_SALES_URL", http_server.url("/dump"))
+    live_server.routes["/dump"] = unannounced(CSV)
+    with pytest.raises(SourceError, match="sent only to the host of CRM_ASSIGNED_LEADS_URL / CRM_SALES_URL"):
+        crm(live_server.url("/dump")).read("run-1", "sales")
+    assert live_server.seen == []
+
+
+def test_a_redirect_to_another_port_of_the_same_host_is_not_followed_with_the_token(http_server, live_server, monkeypatch):
+    monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
+    live_server.routes["/dump"] = unannounced(CSV)
+    http_server.add("/dump", redirect_to(live_server.url("/dump")))
+    with pytest.raises(SourceError, match="redirected to another host"):
+        crm(http_server.url("/dump")).read("run-1", "sales")
+    assert live_server.seen == []
+
+
+@dg.asset(retry_policy=dg.RetryPolicy(max_retries=2, delay=0))
+def trickled_sales(context, crm: CrmApi) -> None:
+    """The CRM assets' shape (defs/sales/assets.py), with a step retry that does not wait."""
+    with readable_failures():
+        crm.read(landing_run(context), "sales")
+
+
+def test_a_retried_step_keeps_its_download_deadline(live_server):
+    """Each try trickles 1.2 s and is cut short; the step's retry goes on from the first try's clock, so
+    the 2 s deadline stops the second try. With a deadline per step attempt, all three ran (3.6 s)."""
+    live_server.routes["/dump"] = cut_after(CSV, every=0.2, cut_at=6)
+    crm = CrmApi(
+        assigned_leads_url=live_server.url("/dump"),
+        sales_url=live_server.url("/dump"),
+        max_attempts=1,
+        max_seconds_per_download=2.0,
+    )
+    result = dg.materialize([trickled_sales], resources={"crm": crm}, raise_on_error=False)
+    assert not result.success
+    retried = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY]
+    assert len(retried) == 1, "the step was retried once, then stopped by the deadline"
+    failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data.description
+    assert "still not downloaded after 2 seconds of trying" in failure
+    assert len(live_server.seen) == 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from funnel_assets.io.landing import landing_path, prune_landing
 from funnel_assets.lib.clock import today
 
@@ -29,3 +31,18 @@ def test_a_new_download_prunes_and_a_retried_step_finds_its_file(tmp_path):
     path.parent.mkdir(parents=True)
     path.write_text("x")
     assert landing_path(landing, "run-1", "leads.csv", keep_days=30) == path
+
+
+def test_a_download_deadline_is_recorded_once_per_run_and_never_through_a_link(tmp_path):
+    from funnel_assets.io.landing import first_try_started
+
+    dest = tmp_path / "landing" / "2026-03-10" / "run-1" / "crm_sales.csv"
+    first = first_try_started(dest, "run-1")
+    assert first_try_started(dest, "run-1") == first, "a retried step of the run keeps the first try's clock"
+    assert first_try_started(dest, "run-2") >= first, "a re-execution (another run) gets its own"
+    kept = tmp_path / "kept.txt"
+    kept.write_text("keep")
+    (dest.parent / "crm_sales.csv.run-3.started").symlink_to(kept)
+    with pytest.raises(OSError):
+        first_try_started(dest, "run-3")
+    assert kept.read_text() == "keep"

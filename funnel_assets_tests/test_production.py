@@ -22,7 +22,7 @@ from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
 from funnel_assets_tests.support.cli import dagster_cli
-from funnel_assets_tests.support.http_server import Scripted
+from funnel_assets_tests.support.http_server import Scripted, ScriptedServer
 from tools.production.database import BI_ROLE, Admin, Server, apply_init_scripts
 from tools.production.deployment import compose_variables
 
@@ -88,7 +88,7 @@ def production_databases(postgres_url, tmp_path):
     server = Server.from_url(postgres_url)
     admin = Admin(server)
     admin.lock(timeout_seconds=600, say=print)
-    public_connect = admin.public_may_connect_to_postgres()
+    public_connect = admin.public_may_connect()
     try:
         apply_init_scripts(server, INIT_SCRIPTS, names, tmp_path / "init.log")
         yield names, server
@@ -97,8 +97,7 @@ def production_databases(postgres_url, tmp_path):
             admin.drop_database(database)
         admin.drop_role(names["FUNNEL_LOADER_USER"])
         admin.drop_role(BI_ROLE)
-        if public_connect:
-            admin.query("GRANT CONNECT ON DATABASE postgres TO PUBLIC")  # the test server's default again
+        admin.restore_public_connect(public_connect)  # the test server's defaults again
         admin.close()
 
 
@@ -130,8 +129,10 @@ def test_the_bi_role_reads_the_output_tables_and_nothing_else(production_databas
     bi.close()
     with pytest.raises(psycopg2.OperationalError, match="permission denied"):
         connect(server, names, "DAGSTER_PG_DB", "funnel_bi")
-    with pytest.raises(psycopg2.OperationalError, match="permission denied"):
-        server.connect(dbname="postgres", user="funnel_bi")
+    # nor the server's own databases, which every role may connect to by PostgreSQL's default
+    for database in ("postgres", "template1"):
+        with pytest.raises(psycopg2.OperationalError, match="permission denied"):
+            server.connect(dbname=database, user="funnel_bi")
 
 
 def test_the_production_dagster_yaml_keeps_run_history_in_postgresql(production_databases, tmp_path):
@@ -217,3 +218,26 @@ def test_a_webhook_that_refuses_the_alert_is_not_tried_again_and_its_address_sta
     assert len(http_server.requests("/hooks/gone-secret-path")) == 1, "a deleted webhook stays deleted"
     assert "did not accept the alert: HTTP 404" in caplog.text
     assert "gone-secret-path" not in caplog.text
+
+
+def test_a_webhook_address_read_two_ways_or_a_redirecting_webhook_sends_the_alert_nowhere_else(
+    http_server, monkeypatch, caplog
+):
+    """The alert's text goes only where the client's own parser says FUNNEL_ALERT_WEBHOOK_URL leads."""
+    other = ScriptedServer().start()
+    try:
+        other.add("/grab", Scripted(status=200, body=b"ok"))
+        http_server.add("/hooks/moved-secret-path", Scripted(status=302, headers={"Location": other.url("/grab")}))
+        monkeypatch.setenv("FUNNEL_ALERT_WEBHOOK_URL", http_server.url("/hooks/moved-secret-path"))
+        assert send_alert("Funnel run failed: daily_refresh", logging.getLogger("test")) is False
+        assert "a redirect, which is not followed" in caplog.text and "moved-secret-path" not in caplog.text
+
+        # urlsplit reads the host after the backslash; the client connects to the one before it
+        two_ways = other.url("/grab").removesuffix("/grab") + "\\@" + http_server.url("/hooks/x").removeprefix("http://")
+        monkeypatch.setenv("FUNNEL_ALERT_WEBHOOK_URL", two_ways)
+        assert send_alert("Funnel run failed: daily_refresh", logging.getLogger("test")) is False
+        assert "FUNNEL_ALERT_WEBHOOK_URL: the address has a backslash" in caplog.text
+        landed_at = "/%5C@" + http_server.url("/hooks/x").removeprefix("http://")
+        assert other.requests("/grab") == [] and other.requests(landed_at) == []
+    finally:
+        other.stop()

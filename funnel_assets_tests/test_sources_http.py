@@ -168,6 +168,9 @@ def test_the_token_never_goes_to_a_host_the_server_settings_do_not_name(http_ser
     with pytest.raises(SourceError, match="sent only to the host of CRM_ASSIGNED_LEADS_URL") as refused:
         redirected.read("run-x", "assigned_leads")
     assert TOKEN not in str(refused.value)
-    # the host the server names, and this machine (tests, the demo), do get it
+    # the host the server names does get it; this machine only when the server names no CRM address
     CrmApi._check_token_host(redirected, "https://crm.example.in/other.csv")
+    with pytest.raises(SourceError, match="sent only to the host"):
+        CrmApi._check_token_host(redirected, http_server.url("/assigned"))
+    monkeypatch.delenv("CRM_ASSIGNED_LEADS_URL")
     CrmApi._check_token_host(redirected, http_server.url("/assigned"))

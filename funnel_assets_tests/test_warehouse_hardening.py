@@ -189,6 +189,95 @@ def test_in_production_the_loader_names_the_bi_session_and_the_bi_role_is_time_l
         warehouse.dispose()
 
 
+def _lock_exclusively(url: str, table: str, application_name: str):
+    """A session that took the table for itself (LOCK TABLE ... ACCESS EXCLUSIVE) and went idle, ending
+    itself after 10 s idle so that a count waiting for it without end cannot hang the test."""
+    session = psycopg2.connect(url, application_name=application_name)
+    with session.cursor() as cur:
+        cur.execute("SET idle_in_transaction_session_timeout = '10s'")
+        cur.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    return session
+
+
+@pytest.mark.timeout(60)
+def test_the_guards_row_count_waits_for_an_exclusive_lock_only_as_long_as_a_swap_would(postgres_url, blocked_schema):
+    """Before a load, the shrink guard counts the table's rows: behind a session holding it exclusively
+    that count waited without limit (75 s seen); now it gives up as the swap does, naming the session."""
+    warehouse = Warehouse(url=postgres_url, schema_name=blocked_schema, swap_lock_timeout_seconds=0.2, swap_attempts=2)
+    warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000001", "9000000002"]}))
+    holder = _lock_exclusively(postgres_url, f"{blocked_schema}.funnel_people", "Maintenance script")
+    try:
+        started = time.monotonic()
+        with pytest.raises(WarehouseError) as failure:
+            warehouse.row_count("funnel_people")
+        assert time.monotonic() - started < 5
+        message = str(failure.value)
+        assert "could not be counted" in message and "'Maintenance script'" in message and "idle in transaction" in message
+    finally:
+        holder.close()
+    assert warehouse.row_count("funnel_people") == 2
+    warehouse.dispose()
+
+
+def _waiting_lock_on(url: str, table: str, timeout: float = 20) -> None:
+    """Returns once some session waits for a lock on `table` (the swap, queued behind the BI session)."""
+    watcher = psycopg2.connect(url)
+    watcher.autocommit = True
+    deadline = time.monotonic() + timeout
+    try:
+        with watcher.cursor() as cur:
+            while time.monotonic() < deadline:
+                cur.execute("SELECT 1 FROM pg_locks WHERE NOT granted AND relation = to_regclass(%s)", (table,))
+                if cur.fetchone():
+                    return
+                time.sleep(0.02)
+    finally:
+        watcher.close()
+    raise AssertionError(f"nothing waited for {table}")
+
+
+@pytest.mark.timeout(60)
+def test_a_swap_that_gives_up_names_only_the_session_that_blocked_it_not_a_query_queued_behind_it(
+    postgres_url, blocked_schema
+):
+    """A dashboard query that arrived while the swap waited queued behind it, got the table once the swap
+    gave up, and was running when the message was written: it was named as the blocker before."""
+    warehouse = Warehouse(url=postgres_url, schema_name=blocked_schema, swap_lock_timeout_seconds=1.5, swap_attempts=1)
+    table = f"{blocked_schema}.funnel_people"
+    warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000001"]}))
+    bi = _hold_table(postgres_url, table, "Metabase test")
+    innocent = psycopg2.connect(postgres_url, application_name="Innocent dashboard")
+    innocent.autocommit = True
+    outcome: dict[str, BaseException] = {}
+
+    def load() -> None:
+        try:
+            warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000002"]}))
+        except BaseException as exc:  # noqa: BLE001  (handed to the test's thread)
+            outcome["error"] = exc
+
+    def dashboard() -> None:
+        with innocent.cursor() as cur:
+            cur.execute(f"SELECT pg_sleep(4), COUNT(*) FROM {table}")
+
+    loading = threading.Thread(target=load)
+    querying = threading.Thread(target=dashboard)
+    try:
+        loading.start()
+        _waiting_lock_on(postgres_url, table)
+        querying.start()
+        loading.join()
+    finally:
+        querying.join()
+        innocent.close()
+        bi.close()
+        warehouse.dispose()
+    message = str(outcome["error"])
+    assert isinstance(outcome["error"], WarehouseError)
+    assert "'Metabase test'" in message
+    assert "Innocent dashboard" not in message
+
+
 # ---- C. column names longer than PostgreSQL keeps ------------------------------------------------
 
 

@@ -47,7 +47,7 @@ import psycopg2
 import yaml
 
 from tools.production.dagster_api import DagsterUI, Run
-from tools.production.database import BI_ROLE, PREFIX, Admin, Server, apply_init_scripts
+from tools.production.database import BI_ROLE, PREFIX, SERVER_DATABASES, Admin, Server, apply_init_scripts
 from tools.production.deployment import (
     ROOT,
     WORKSPACE_OPTIONS,
@@ -128,7 +128,7 @@ class ProductionCheck:
         self.stand_in_server: StandInServer | None = None
         self.databases: list[str] = []
         self.roles: list[str] = []
-        self.public_connect_before: bool | None = None
+        self.public_connect_before: dict[str, bool] = {}
         self.ports: dict[str, int] = {}
         self.cleaned = False
         self.runs_seen: dict[str, Run] = {}
@@ -190,7 +190,7 @@ class ProductionCheck:
         r.proved(f"the server's production-check lock is held (PostgreSQL at {self.server.host}:{self.server.port})")
         for dropped in self.admin.clear_leftovers(180, r.note):
             r.note(f"dropped a leftover of an earlier check: {dropped}")
-        self.public_connect_before = self.admin.public_may_connect_to_postgres()
+        self.public_connect_before = self.admin.public_may_connect()
         postgres = self.compose["services"]["postgres"]
         init = next(m for m in service_mounts(postgres) if m.target == "/docker-entrypoint-initdb.d")
         env = {k: str(v) for k, v in (postgres.get("environment") or {}).items()}
@@ -511,14 +511,15 @@ class ProductionCheck:
             r.proved(f"the README's query on {table.group(1) if table else '?'} ran as {BI_ROLE}: "
                      f"{len(rows)} rows of ({', '.join(columns)})")
         bi.close()
-        for database in (self.dotenv["DAGSTER_PG_DB"], "postgres"):
+        for database in (self.dotenv["DAGSTER_PG_DB"], *SERVER_DATABASES):
             try:
                 self.warehouse_db(BI_ROLE, self.dotenv["FUNNEL_BI_PASSWORD"], database).close()
             except psycopg2.OperationalError as exc:
                 require("permission denied" in str(exc), f"connecting to {database}: {exc}")
                 continue
             raise CheckFailed(f"{BI_ROLE} connects to database {database}")
-        r.proved(f"connecting to Dagster's database ({self.dotenv['DAGSTER_PG_DB']}) and to `postgres`: permission denied")
+        r.proved(f"connecting to Dagster's database ({self.dotenv['DAGSTER_PG_DB']}) and to `postgres` and `template1`: "
+                 "permission denied")
 
     def check_failure_alert(self) -> None:
         r = self.report
@@ -681,17 +682,15 @@ class ProductionCheck:
                     self.admin.drop_database(database)
                 for role in self.roles:
                     self.admin.drop_role(role)
-                if self.public_connect_before:
-                    self.admin.query("GRANT CONNECT ON DATABASE postgres TO PUBLIC")
                 left_db = self.admin.query("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (self.databases,))
                 left_roles = self.admin.query("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (self.roles,))
-                restored = self.admin.public_may_connect_to_postgres() == self.public_connect_before
+                restored = self.admin.restore_public_connect(self.public_connect_before)
                 if left_db or left_roles or not restored:
                     clean = False
-                    r.failed(f"left in PostgreSQL: {left_db} {left_roles}; CONNECT on postgres restored: {restored}")
+                    r.failed(f"left in PostgreSQL: {left_db} {left_roles}; CONNECT for PUBLIC restored: {restored}")
                 else:
                     r.proved(f"dropped {', '.join(self.databases)} and roles {', '.join(self.roles)}; "
-                             f"CONNECT on database postgres for PUBLIC as before ({self.public_connect_before})")
+                             f"CONNECT for PUBLIC as before ({self.public_connect_before})")
             except Exception as exc:
                 clean = False
                 r.failed(f"dropping the check's databases and roles: {exc}")

@@ -32,9 +32,12 @@ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'dagster_db') \gexec
 
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'dagster_db') \gexec
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'warehouse_db') \gexec
--- every role may connect to the server's own `postgres` database by default: the BI role reaches
--- only the warehouse
+-- every role may connect to any database that keeps PostgreSQL's default (CONNECT for PUBLIC): the
+-- server's own `postgres` and `template1` do. The BI role reaches only the warehouse. (template0
+-- takes no connections; a database created later on this server must be closed the same way:
+-- see the README's Production section.)
 REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;
+REVOKE CONNECT ON DATABASE template1 FROM PUBLIC;
 SELECT format('GRANT CONNECT ON DATABASE %I TO funnel_bi', :'warehouse_db') \gexec
 
 \connect :warehouse_db

@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pandas as pd
 from pydantic import Field
 
 from funnel_assets.io.landing import landing_path
-from funnel_assets.io.sources.tabular import land_table, read_csv_text
+from funnel_assets.io.sources.tabular import is_url, land_table, read_csv_text
 from funnel_assets.io.tabular_source import HttpOptions, describe_location
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.http import is_this_machine
+from funnel_assets.io.sources.http import client_url, endpoint, is_this_machine
 from funnel_assets.settings import CRM_API_TOKEN, Settings, secret
 
+
+# the setting that names each dump's address on the server
+DUMP_SETTINGS = {"assigned_leads": "CRM_ASSIGNED_LEADS_URL", "sales": "CRM_SALES_URL"}
 
 
 class CrmApi(HttpOptions):
     """The in-house CRM's CSV endpoints (full dumps), or local CSV files for the demo.
 
     The token is CRM_API_TOKEN, read from the environment each time a dump is fetched. It goes
-    only to the host of the configured URL, encrypted: an http:// URL to another machine is
-    refused before any request, and a redirect to another host is not followed (see
-    `download`).
+    only to the host and port of CRM_ASSIGNED_LEADS_URL / CRM_SALES_URL as the HTTP client reads
+    them, encrypted: an http:// URL to another machine is refused before any request, and a
+    redirect to another host is not followed (see `download`).
     """
 
     assigned_leads_url: str = Field(description="Assigned-leads dump (CRM_ASSIGNED_LEADS_URL).")
@@ -41,35 +43,41 @@ class CrmApi(HttpOptions):
     def _endpoint(self, dump: str) -> str:
         return {"assigned_leads": self.assigned_leads_url, "sales": self.sales_url}[dump]
 
-    def _check_token_host(self, url: str) -> None:
-        """The token goes only to the CRM the environment names (CRM_ASSIGNED_LEADS_URL, CRM_SALES_URL), or
-        to this machine: a URL changed in a run's configuration never receives it."""
-        host = urlsplit(url).hostname
+    def _check_token_host(self, url: str, setting: str = "the CRM address") -> None:
+        """The token goes only to where CRM_ASSIGNED_LEADS_URL / CRM_SALES_URL (as set on the server) lead,
+        compared on the host and port the HTTP client connects to. When neither names a web address
+        (the demo's local files, tests), only this machine may receive it."""
+        target = endpoint(client_url(url, setting))
         settings = Settings.from_env()
-        allowed = {urlsplit(u).hostname for u in (settings.crm_assigned_leads_url, settings.crm_sales_url)} - {None}
-        if host is not None and host not in allowed and not is_this_machine(host):
-            raise SourceError(
-                f"CRM {url.split('?')[0].rsplit('/', 1)[-1] or 'dump'}: the CRM token is sent only to the host of "
-                f"CRM_ASSIGNED_LEADS_URL / CRM_SALES_URL as set on the server, not to {host}. Set the address there.",
-                retryable=False,
-            )
+        configured = {"assigned_leads": settings.crm_assigned_leads_url, "sales": settings.crm_sales_url}
+        allowed = {endpoint(client_url(url, DUMP_SETTINGS[dump])) for dump, url in configured.items() if is_url(url)}
+        if target in allowed or (not allowed and is_this_machine(target[0])):
+            return
+        raise SourceError(
+            f"CRM ({setting}): the CRM token is sent only to the host of CRM_ASSIGNED_LEADS_URL / CRM_SALES_URL "
+            f"as set on the server, not to {target[0]} (port {target[1]}). Set the address there.",
+            retryable=False,
+        )
 
     def land(self, run_id: str, dump: str) -> Path:
         """Stream one full dump (`assigned_leads` or `sales`) into this run's landing file."""
         url = self._endpoint(dump)
         token = self.token
-        if token:
-            self._check_token_host(url)
+        if is_url(url):
+            client_url(url, DUMP_SETTINGS[dump])
+            if token:
+                self._check_token_host(url, DUMP_SETTINGS[dump])
         headers, params = {}, {}
         if token and self.token_query_parameter:
             params[self.token_query_parameter] = token
         elif token:
             headers["Authorization"] = f"Bearer {token}"
+        dest = landing_path(self.landing_dir, run_id, f"crm_{dump}.csv", self.landing_keep_days)
         return land_table(
             url,
-            landing_path(self.landing_dir, run_id, f"crm_{dump}.csv", self.landing_keep_days),
-            label=f"CRM {dump.replace('_', ' ')} ({describe_location(url)})",
-            http=self.http_settings(),
+            dest,
+            label=f"CRM {dump.replace('_', ' ')} ({DUMP_SETTINGS[dump]}: {describe_location(url)})",
+            http=self.download_settings(url, dest),
             headers=headers,
             params=params,
             secrets=[token] if token else [],

@@ -7,7 +7,9 @@ are ever removed: the Zoom archive, which is the history, lives in the drop fold
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -45,3 +47,25 @@ def prune_landing(landing: Path, keep_days: int, on: date) -> list[Path]:
             shutil.rmtree(folder)
             removed.append(folder)
     return removed
+
+
+def first_try_started(dest: Path, run_id: str) -> float:
+    """When run `run_id` first tried to download `dest` (time.time()): recorded beside it on the first try,
+    so a retried step of the same run keeps that download's one deadline. A re-execution is another run:
+    it gets a deadline of its own."""
+    record = dest.with_name(f"{dest.name}.{run_id}.started")
+    record.parent.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    try:
+        # created, never opened through a link: O_EXCL fails on anything already there, a link included
+        handle = os.open(record, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        handle = os.open(record, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(handle) as recorded:
+            try:
+                return min(now, float(recorded.read().strip()))
+            except ValueError:
+                return now  # a record cut short by a crash: the deadline counts from now
+    with os.fdopen(handle, "w") as fresh:
+        fresh.write(repr(now))
+    return now

@@ -7,18 +7,20 @@ instead of downloading again, and each day's raw data stays on disk for audit.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
+from dagster._check import CheckError
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from funnel_assets.io.landing import DEFAULT_KEEP_DAYS, landing_path
+from funnel_assets.io.landing import DEFAULT_KEEP_DAYS, first_try_started, landing_path
 from funnel_assets.settings import Settings
 from funnel_assets.io.sources.google_sheets import SHEETS_API, is_google_sheet, parse_sheet_reference
-from funnel_assets.io.sources.http import HttpSettings
+from funnel_assets.io.sources.http import HttpSettings, client_url, is_this_machine
 from funnel_assets.io.sources.redact import redact_url
-from funnel_assets.io.sources.tabular import land_table, read_csv_text
+from funnel_assets.io.sources.tabular import is_url, land_table, read_csv_text
 
 
 class HttpOptions(dg.ConfigurableResource):
@@ -43,11 +45,38 @@ class HttpOptions(dg.ConfigurableResource):
     backoff_seconds: float = Field(
         default=HttpSettings.backoff_seconds, description="First wait between tries; doubles each time."
     )
-    max_seconds_per_attempt: float = Field(
-        default=HttpSettings.max_seconds_per_attempt, description="Longest one download may take, however it trickles."
+    max_seconds_per_download: float = Field(
+        default=HttpSettings.max_seconds_per_download,
+        description="Longest one download may take, however it trickles: every try and step retry included.",
     )
     max_bytes: int = Field(default=HttpSettings.max_bytes, description="Largest download accepted.")
     google_sheets_api_url: str = Field(default=SHEETS_API, description="The Google Sheets API's address.")
+
+    @field_validator("google_sheets_api_url")
+    @classmethod
+    def _sheets_api_over_https(cls, url: str) -> str:
+        """The service account's access token goes there: Google's https address, or a stand-in on this machine."""
+        parsed = client_url(url, "google_sheets_api_url")
+        if parsed.scheme != "https" and not is_this_machine(parsed.host or ""):
+            raise ValueError("google_sheets_api_url must be an https:// address (or one on this machine): an access token goes there")
+        return url
+
+    def download_settings(self, location: str, dest: Path) -> HttpSettings:
+        """The settings for downloading `location` into `dest`: its deadline counts from this run's first
+        try, so a retried step does not start the clock again."""
+        run_id = self._current_run_id()
+        remote = is_url(location) or is_google_sheet(location.strip())
+        if run_id is None or not remote or dest.is_file():
+            return self.http_settings()
+        return replace(self.http_settings(), started_at=first_try_started(dest, run_id))
+
+    def _current_run_id(self) -> str | None:
+        """The run this resource was set up for (None outside a run: a test calling it directly)."""
+        try:
+            context = self.get_resource_context()
+        except CheckError:
+            return None
+        return context.run.run_id if context.run else None
 
     def http_settings(self) -> HttpSettings:
         return HttpSettings(
@@ -55,7 +84,7 @@ class HttpOptions(dg.ConfigurableResource):
             read_timeout=self.read_timeout_seconds,
             max_attempts=self.max_attempts,
             backoff_seconds=self.backoff_seconds,
-            max_seconds_per_attempt=self.max_seconds_per_attempt,
+            max_seconds_per_download=self.max_seconds_per_download,
             max_bytes=self.max_bytes,
         )
 
@@ -84,11 +113,12 @@ class TabularSource(HttpOptions):
         return describe_location(self.location)
 
     def land(self, run_id: str, name: str) -> Path:
+        dest = landing_path(self.landing_dir, run_id, f"{name}.csv", self.landing_keep_days)
         return land_table(
             self.location,
-            landing_path(self.landing_dir, run_id, f"{name}.csv", self.landing_keep_days),
+            dest,
             label=self.label,
-            http=self.http_settings(),
+            http=self.download_settings(self.location, dest),
             worksheet=self.worksheet or None,
             service_account_file=self.google_service_account_file or None,
             sheets_api_url=self.google_sheets_api_url,

@@ -2,7 +2,7 @@
 database and role names of the check's own, and everything dropped afterwards.
 
 The init script creates a role named `funnel_bi` (one per server, as in production) and revokes
-CONNECT on the `postgres` database from PUBLIC. So that two checks never share it, a check holds
+CONNECT on the server's own databases (`postgres`, `template1`) from PUBLIC. So that two checks never share it, a check holds
 an advisory lock for its whole run; a `funnel_bi` left behind by a check that was killed is
 dropped, one still in use by something else is waited for.
 """
@@ -25,6 +25,8 @@ from psycopg2 import sql
 ADVISORY_LOCK = 0x46554E4C
 BI_ROLE = "funnel_bi"
 PREFIX = "pcheck_"  # every database and role a check creates starts so
+# the server's own databases whose CONNECT for PUBLIC the init script revokes (template0 takes no connections)
+SERVER_DATABASES = ("postgres", "template1")
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,19 @@ class Admin:
                 told = True
             time.sleep(2)
 
-    def public_may_connect_to_postgres(self) -> bool:
-        return self.query("SELECT has_database_privilege('public', 'postgres', 'CONNECT')")[0][0]
+    def public_may_connect(self) -> dict[str, bool]:
+        """For each of the server's own databases, whether every role may connect to it (PostgreSQL's default)."""
+        return {
+            database: self.query("SELECT has_database_privilege('public', %s, 'CONNECT')", (database,))[0][0]
+            for database in SERVER_DATABASES
+        }
+
+    def restore_public_connect(self, before: dict[str, bool]) -> bool:
+        """Give PUBLIC back the CONNECT the init script took, where it had it; True when all is as before."""
+        for database, allowed in before.items():
+            if allowed:
+                self.query(sql.SQL("GRANT CONNECT ON DATABASE {} TO PUBLIC").format(sql.Identifier(database)))
+        return self.public_may_connect() == before
 
     def clear_leftovers(self, timeout_seconds: float, say) -> list[str]:
         """Databases and roles of an earlier check that was killed, and an orphaned `funnel_bi`, dropped.

@@ -2,14 +2,18 @@
 
 With FUNNEL_ALERT_WEBHOOK_URL set, a JSON message `{"text": ...}` is posted there: Slack
 and Google Chat incoming webhooks take it as is, and so does any URL accepting JSON.
-Without it, the alert is only logged. The webhook URL is a secret: it is never logged.
+Without it, the alert is only logged. The webhook URL is a secret: it is never logged. It is
+read by the HTTP client's own parser like every outbound address (no backslash, no user
+name or password), must be https:// (or this machine), and a redirect is not followed: the
+alert's text would go wherever the webhook's server said.
 """
 
 import dagster as dg
 import requests
 
 from funnel_assets.defs.checks import STALE_CHECK
-from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_retry
+from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_retry, client_url, is_this_machine
 from funnel_assets.settings import ALERT_WEBHOOK_URL, Settings, secret
 
 
@@ -36,14 +40,24 @@ def first_line(text: str | None) -> str:
 ALERT_RETRY = HttpSettings(max_attempts=3, backoff_seconds=1.0, max_wait_seconds=10.0)
 
 
+def webhook_url(url: str) -> str:
+    """The webhook's address as the HTTP client reads it; SourceError naming the setting (never the URL) otherwise."""
+    parsed = client_url(url, ALERT_WEBHOOK_URL)
+    if parsed.scheme != "https" and not is_this_machine(parsed.host or ""):
+        raise SourceError(f"{ALERT_WEBHOOK_URL} is a plain http:// address to another machine: use its https:// address.")
+    return parsed.url
+
+
 def _post(url: str, text: str) -> None:
     """One try; an error names only its kind, since the URL (a secret) is in its text."""
     try:
-        response = requests.post(url, json={"text": text}, timeout=(5, 15))
+        response = requests.post(url, json={"text": text}, timeout=(5, 15), allow_redirects=False)
     except requests.RequestException as exc:
         raise TransientError(exc.__class__.__name__) from None
     if response.status_code == 429 or response.status_code >= 500:
         raise TransientError(f"HTTP {response.status_code}")
+    if response.is_redirect:
+        raise requests.HTTPError(f"HTTP {response.status_code}, a redirect, which is not followed: set the final address")
     if response.status_code >= 400:
         raise requests.HTTPError(f"HTTP {response.status_code}")  # a wrong or deleted webhook: trying again won't help
 
@@ -55,10 +69,11 @@ def send_alert(text: str, log) -> bool:
     if not url:
         return False
     try:
+        url = webhook_url(url)
         for attempt in bounded_retry(ALERT_RETRY, "the alert webhook (FUNNEL_ALERT_WEBHOOK_URL)"):
             with attempt:
                 _post(url, text)
-    except (TransientError, requests.HTTPError) as exc:
+    except (TransientError, requests.HTTPError, SourceError) as exc:
         log.error(f"The alert webhook (FUNNEL_ALERT_WEBHOOK_URL) did not accept the alert: {exc}")
         return False
     return True

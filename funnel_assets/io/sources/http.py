@@ -8,14 +8,20 @@ back-off (a server's Retry-After is honoured, within a cap); 401/403/404 are not
 retrying and fail at once with a message that says what to check. Tokens and passwords
 never reach a message or a log line.
 
-Limits a server cannot talk its way around: each attempt has a total deadline (the read
-timeout only bounds each wait for bytes, so a server trickling a byte a second would
-otherwise hold a run for ever) and a size cap (checked on Content-Length before reading,
+Limits a server cannot talk its way around: each download has one total deadline, across
+all its tries and the step's retries (the read timeout only bounds each wait for bytes, so a
+server trickling a byte a second would otherwise hold a run for ever, and a fresh deadline
+per try multiplied it by every retry) and a size cap (checked on Content-Length before reading,
 and on the bytes as they arrive); an answer that is clearly not CSV (JSON, a web page, an
 image...) is refused by its Content-Type before a byte lands. A token goes only to the host
 it was configured for, encrypted: never over plain http except to this machine, and never
 along a redirect to another host (a query-parameter token would be carried along, and a
 token in a header leaves the configured host's trust either way).
+
+Every address, redirect targets included, is read with the HTTP client's own parser
+(urllib3's `parse_url`, which decides where requests connects): another parser can read
+`http://a.example\\@b.example/` as b.example while the client connects to a.example, so an
+address with a backslash or a user name/password in it is refused outright.
 """
 
 from __future__ import annotations
@@ -31,10 +37,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
 import urllib3
+from urllib3.exceptions import LocationParseError
+from urllib3.util import Url, parse_url
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from funnel_assets.io.sources.errors import SourceError
@@ -70,9 +78,13 @@ class HttpSettings:
     max_attempts: int = 5
     backoff_seconds: float = 2.0
     max_wait_seconds: float = 120.0
-    # one attempt, from the request to the last byte of the body (checked when the headers are in
-    # and as each piece arrives): read_timeout bounds each wait for bytes, never a trickle
-    max_seconds_per_attempt: float = 15 * 60.0
+    # one download, from its first request (`started_at`, when an earlier try of the same step
+    # began it) to the last byte, every try and pause between tries included (checked before each
+    # try, when the headers are in and as each piece arrives): read_timeout bounds each wait for
+    # bytes, never a trickle
+    max_seconds_per_download: float = 15 * 60.0
+    # time.time() of the download's first try, when a retried step carries it on; None: now
+    started_at: float | None = None
     # a full CRM dump is tens of MB; a runaway or hostile answer must not fill the disk
     max_bytes: int = 2 * 1024**3
 
@@ -154,7 +166,7 @@ def _duration(seconds: float) -> str:
 
 def is_this_machine(host: str) -> bool:
     """localhost, 127.0.0.0/8 or ::1: traffic that never leaves the machine."""
-    host = host.lower().rstrip(".")
+    host = host.lower().rstrip(".").strip("[]")
     if host in LOOPBACK_NAMES:
         return True
     try:
@@ -163,40 +175,84 @@ def is_this_machine(host: str) -> bool:
         return False
 
 
-def _carries_credentials(url: str, headers: Mapping[str, str], secrets: list[str]) -> bool:
-    """A token (as a header or a query parameter, both listed in `secrets`) or a password in the URL."""
-    parts = urlsplit(url)
-    return bool(secrets or parts.username or parts.password or any(h.lower() == "authorization" for h in headers))
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _refuse_plain_http(url: str, label: str, shown_url: str) -> None:
+def client_url(url: str, where: str) -> Url:
+    """`url` as the HTTP client reads it, or SourceError naming `where` (a setting or a source), never the URL.
+
+    A backslash or a user name/password is refused: parsers disagree on such an address's host,
+    and a check that reads one host while the client connects to another checks nothing.
+    """
+    if "\\" in url:
+        raise SourceError(
+            f"{where}: the address has a backslash (\\) in it, which web addresses never need and which "
+            "programs read differently. Write it with forward slashes only.",
+            retryable=False,
+        )
+    try:
+        parsed = parse_url(url.strip())
+    except LocationParseError:
+        raise SourceError(f"{where}: the address could not be read as a web address. Check it for a typo.", retryable=False) from None
+    if parsed.auth is not None:
+        raise SourceError(
+            f"{where}: the address has a user name or password in it (a part before @). Remove it: a CRM token "
+            "belongs in CRM_API_TOKEN, and a password never in an address.",
+            retryable=False,
+        )
+    if parsed.scheme not in DEFAULT_PORTS or not parsed.host:
+        raise SourceError(
+            f"{where}: the address must start with https:// (or http:// to this machine) and name a host.",
+            retryable=False,
+        )
+    return parsed
+
+
+def endpoint(parsed: Url) -> tuple[str, int]:
+    """Where the client connects: host and port (the scheme's default when none is written)."""
+    return (parsed.host or "").lower().rstrip("."), parsed.port or DEFAULT_PORTS[parsed.scheme or "http"]
+
+
+def _shown_host(parsed: Url) -> str:
+    host, port = endpoint(parsed)
+    return host if parsed.port is None else f"{host}:{port}"
+
+
+def _carries_credentials(headers: Mapping[str, str], secrets: list[str]) -> bool:
+    """A token, as a header or a query parameter (both listed in `secrets`). A URL cannot carry a password:
+    `client_url` refuses one."""
+    return bool(secrets or any(h.lower() == "authorization" for h in headers))
+
+
+def _refuse_plain_http(parsed: Url, label: str, shown_url: str) -> None:
     """A token over plain http can be read by anyone on the way; only this machine's own traffic is exempt."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() == "http" and not is_this_machine(parts.hostname or ""):
+    if parsed.scheme == "http" and not is_this_machine(parsed.host or ""):
         raise SourceError(
             f"{label}: {shown_url} is a plain http:// address, and the token (or password) would travel unencrypted "
-            f"to {parts.hostname}. Use the https:// address of the same endpoint (plain http is allowed only to "
+            f"to {parsed.host}. Use the https:// address of the same endpoint (plain http is allowed only to "
             "this machine: localhost, 127.0.0.1, ::1)."
         )
 
 
-def _same_host_redirect(origin: str, target: str) -> bool:
-    """A redirect that keeps the token with the host it was configured for, and never downgrades to http."""
-    before, after = urlsplit(origin), urlsplit(target)
-    if (before.hostname or "").lower() != (after.hostname or "").lower():
+def _same_host_redirect(before: Url, after: Url) -> bool:
+    """A redirect that keeps the token with the host and port it was configured for, and never downgrades to http."""
+    if endpoint(before) != endpoint(after):
         return False
-    return not (before.scheme.lower() == "https" and after.scheme.lower() != "https")
+    return not (before.scheme == "https" and after.scheme != "https")
 
 
-def bounded_retry(settings: HttpSettings, label: str) -> Retrying:
-    """Up to `max_attempts` tries on TransientError, exponential back-off or the server's Retry-After, capped."""
+def bounded_retry(settings: HttpSettings, label: str, deadline: float | None = None) -> Retrying:
+    """Up to `max_attempts` tries on TransientError, exponential back-off or the server's Retry-After, capped
+    (and never past `deadline`, a time.monotonic() value, when one is given)."""
     exponential = wait_exponential(multiplier=settings.backoff_seconds, max=settings.max_wait_seconds)
 
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, TransientError) and error.retry_after is not None:
-            return min(error.retry_after, settings.max_wait_seconds)
-        return exponential(state)
+            pause = min(error.retry_after, settings.max_wait_seconds)
+        else:
+            pause = exponential(state)
+        return pause if deadline is None else max(0.0, min(pause, deadline - time.monotonic()))
 
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
@@ -259,48 +315,53 @@ def _too_large(label: str, shown_url: str, settings: HttpSettings, what: str) ->
 
 
 def _too_slow(label: str, shown_url: str, settings: HttpSettings, written: int) -> SourceError:
-    """Not retried within the step: the limit is already generous, and each retry would hold the run as long again."""
+    """Not retried, within the step or by a step retry: the deadline covers every try of the download."""
     return SourceError(
-        f"{label}: {shown_url} was still sending after {_duration(settings.max_seconds_per_attempt)} "
-        f"({_size(written)} received), so the download was stopped. The server or the network is far too slow "
-        "right now; the step can be re-run later, and yesterday's tables are untouched.",
-        retryable=True,
+        f"{label}: {shown_url} was still not downloaded after {_duration(settings.max_seconds_per_download)} "
+        f"of trying ({_size(written)} received on the last try), so the download was stopped. The server or the "
+        "network is far too slow right now; run the job again later, and yesterday's tables are untouched.",
+        retryable=False,
     )
 
 
-def _refuse_redirect(origin: str, target: str, label: str, shown_url: str) -> None:
+def _refuse_redirect(origin: Url, target: Url, label: str, shown_url: str) -> None:
     """The token was configured for one host: a redirect elsewhere (or down to plain http) is not followed."""
     if _same_host_redirect(origin, target):
         return
-    before, after = urlsplit(origin), urlsplit(target)
-    where = "to plain http" if before.hostname == after.hostname else f"to another host ({after.hostname})"
+    where = "to plain http" if endpoint(origin) == endpoint(target) else f"to another host ({_shown_host(target)})"
     raise SourceError(
-        f"{label}: {shown_url} redirected {where}, and the token goes only to {before.hostname}: the redirect was "
+        f"{label}: {shown_url} redirected {where}, and the token goes only to {_shown_host(origin)}: the redirect was "
         "not followed and nothing was sent there. If that is the endpoint's new address, configure it (https://) "
         "instead."
     )
 
 
-def _get(url: str, *, headers: dict, params: dict, settings: HttpSettings, guarded: bool, label: str, shown_url: str):
-    """The answer, body not yet read. With credentials, redirects are followed here, hop by hop, only on the same host.
+def _get(
+    url: str, *, headers: dict, params: dict, settings: HttpSettings, deadline: float, guarded: bool, label: str, shown_url: str
+):
+    """The answer, body not yet read. Redirects are followed here, hop by hop, each target read by the client's
+    parser first; with credentials, only on the same host and port.
 
     requests drops an Authorization header on a redirect to another host, but a token in the
-    query string is carried along whenever the server echoes it in the Location, so the
-    redirects of a request with credentials are never left to requests.
+    query string is carried along whenever the server echoes it in the Location, so redirects
+    are never left to requests.
     """
-    timeout = (settings.connect_timeout, settings.read_timeout)
-    response = requests.get(
-        url, headers=headers, params=params, stream=True, timeout=timeout, allow_redirects=not guarded
-    )
+    # no wait for a connection or for bytes may outlast the download's deadline
+    remaining = max(0.001, deadline - time.monotonic())
+    timeout = (min(settings.connect_timeout, remaining), min(settings.read_timeout, remaining))
+    response = requests.get(url, headers=headers, params=params, stream=True, timeout=timeout, allow_redirects=False)
     hops = 0
-    while guarded and response.is_redirect:
+    while response.is_redirect:
         response.close()
         if hops == MAX_REDIRECTS:
             raise SourceError(f"{label}: {shown_url} redirected more than {MAX_REDIRECTS} times. Check the address.")
         hops += 1
-        target = urljoin(response.url, response.headers["Location"])
-        _refuse_redirect(response.url, target, label, shown_url)
-        response = requests.get(target, headers=headers, stream=True, timeout=timeout, allow_redirects=False)
+        where = f"{label} (a redirect from {shown_url})"
+        origin = client_url(response.url, where)
+        target = client_url(urljoin(response.url, response.headers["Location"]), where)
+        if guarded:
+            _refuse_redirect(origin, target, label, shown_url)
+        response = requests.get(target.url, headers=headers, stream=True, timeout=timeout, allow_redirects=False)
     return response
 
 
@@ -381,18 +442,29 @@ def download(
     secrets = [s for s in secrets if s]
     _secret_filter.secrets.update(secrets)
     headers, params = dict(headers or {}), dict(params or {})
+    parsed = client_url(url, label)
     shown_url = redact_text(redact_url(url), secrets)
-    guarded = _carries_credentials(url, headers, secrets)
+    guarded = _carries_credentials(headers, secrets)
     if guarded:
-        _refuse_plain_http(url, label, shown_url)
+        _refuse_plain_http(parsed, label, shown_url)
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".part")
+    started = settings.started_at if settings.started_at is not None else time.time()
+    deadline = time.monotonic() + settings.max_seconds_per_download - max(0.0, time.time() - started)
 
     def attempt() -> None:
-        deadline = time.monotonic() + settings.max_seconds_per_attempt
+        if time.monotonic() > deadline:
+            raise _too_slow(label, shown_url, settings, 0)
         try:
             opened = _get(
-                url, headers=headers, params=params, settings=settings, guarded=guarded, label=label, shown_url=shown_url
+                parsed.url,
+                headers=headers,
+                params=params,
+                settings=settings,
+                deadline=deadline,
+                guarded=guarded,
+                label=label,
+                shown_url=shown_url,
             )
             with opened as response:
                 _refuse_failed_answer(response, settings, label, shown_url)
@@ -404,6 +476,8 @@ def download(
                 if expected is not None and received < expected:
                     raise TransientError(f"the answer was cut short ({received} of {expected} bytes)")
         except requests.exceptions.Timeout:
+            if time.monotonic() > deadline:
+                raise _too_slow(label, shown_url, settings, 0) from None
             raise TransientError("no answer within the time limit") from None
         except requests.exceptions.ChunkedEncodingError:
             raise TransientError("the answer was cut short") from None
@@ -413,7 +487,7 @@ def download(
             raise SourceError(f"{label}: {shown_url} could not be requested ({exc.__class__.__name__}).") from None
 
     try:
-        bounded_retry(settings, label)(attempt)
+        bounded_retry(settings, label, deadline)(attempt)
     except TransientError as exc:
         partial.unlink(missing_ok=True)
         raise SourceError(

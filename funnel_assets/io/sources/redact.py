@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode
+
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 MASK = "***"
 
@@ -12,16 +15,23 @@ HARMLESS_QUERY_PARAMETERS = frozenset({"format", "gid", "output", "sheet", "sing
 
 
 def redact_url(url: str) -> str:
-    """The URL without user, password or the value of any query parameter that could be a secret."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+    """The URL without user, password or the value of any query parameter that could be a secret.
+
+    Read by the HTTP client's own parser, so the host shown is the one the client connects to.
+    """
+    try:
+        parts = parse_url(url.strip())
+    except LocationParseError:
+        return "(an address that could not be read)"
+    host = parts.host or ""
     if parts.port:
         host = f"{host}:{parts.port}"
     query = [
         (name, value if name.lower() in HARMLESS_QUERY_PARAMETERS else MASK)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        for name, value in parse_qsl(parts.query or "", keep_blank_values=True)
     ]
-    return urlunsplit((parts.scheme, host, parts.path, urlencode(query, safe="*"), ""))
+    shown = f"{parts.scheme}://{host}{parts.path or ''}"
+    return f"{shown}?{urlencode(query, safe='*')}" if query else shown
 
 
 def redact_text(text: str, secrets: Iterable[str | None]) -> str:

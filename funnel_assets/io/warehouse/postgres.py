@@ -4,15 +4,20 @@ The swap at the end of a load (DROP the old table, RENAME the new one) needs the
 itself, so it waits for every session reading it; and while it waits, every new query on the
 table queues behind it. A BI session left idle in an open transaction would hold it (and
 the dashboards) up without end: the swap waits a few seconds at most, tries again a few
-times, then gives up naming the session in the way, and yesterday's table stays.
+times, then gives up naming the session in the way, and yesterday's table stays. The guard's
+row count before a load waits the same way (a session holding the table exclusively would
+hold it up too). The sessions named are those PostgreSQL said were blocking the wait
+(`pg_blocking_pids`), never a query that was only queued behind it.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from typing import TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -43,17 +48,55 @@ SWAP_ATTEMPTS = 5
 SWAP_BACKOFF_SECONDS = 1.0
 SWAP_MAX_BACKOFF_SECONDS = 8.0
 
-# The sessions holding any lock on a table (the swap's lock conflicts with every kind), the
+# How often the sessions blocking a waiting statement are sampled while it waits.
+BLOCKER_POLL_SECONDS = 0.02
+
+# Of the sessions that blocked the wait, those still holding a lock on the table, the
 # longest-standing first. application_name and the role are visible to every role; the
 # state and its time only to the role's own sessions or with pg_read_all_stats.
 _LOCK_HOLDERS_SQL = """
 SELECT DISTINCT a.pid, a.usename, a.application_name, a.state, a.state_change
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
+WHERE l.locktype = 'relation' AND l.granted AND l.pid = ANY(%s)
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND l.relation = to_regclass(%s)
 ORDER BY a.state_change NULLS LAST, a.pid
 """
+
+T = TypeVar("T")
+
+
+class _Blockers:
+    """The sessions PostgreSQL reports as blocking `pid` (pg_blocking_pids), sampled from a second
+    connection while `pid` waits for a lock. A query that arrives after the wait began queues behind
+    it and is never among them, even if it gets the lock once the wait gives up."""
+
+    def __init__(self, engine: Engine, pid: int) -> None:
+        self.engine, self.pid = engine, pid
+        self.seen: set[int] = set()
+        self._stop = threading.Event()
+
+    def _watch(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                while not self._stop.is_set():
+                    found = conn.exec_driver_sql("SELECT pg_blocking_pids(%s)", (self.pid,)).scalar_one()
+                    conn.rollback()
+                    self.seen.update(found or ())
+                    self._stop.wait(BLOCKER_POLL_SECONDS)
+        except Exception:  # the watch only names sessions in a message: it never fails the load
+            return
+
+    @contextmanager
+    def watching(self) -> Iterator[None]:
+        self._stop.clear()
+        watcher = threading.Thread(target=self._watch, daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            self._stop.set()
+            watcher.join()
 
 _STATE_WORDS = {
     "idle in transaction": "idle in transaction (it began a transaction and left it open)",
@@ -127,8 +170,19 @@ class PostgresBackend:
     def _swap_in(self, cur, staging: str, table: str) -> None:
         """Replace `table` with the loaded staging table, each attempt waiting at most the lock
         timeout for the sessions reading the table; the loaded rows are kept between attempts."""
+
+        def swap() -> None:
+            cur.execute(f"DROP TABLE IF EXISTS {self._qualified(table)}")
+            cur.execute(f"ALTER TABLE {self._qualified(staging)} RENAME TO {quote(table)}")
+
+        self._waiting_for_locks(cur, table, swap, "was not replaced")
+
+    def _waiting_for_locks(self, cur, table: str, statements: Callable[[], T], failed: str) -> T:
+        """`statements` on `cur` (in its transaction), each attempt waiting at most the lock timeout for other
+        sessions' locks on `table`; after the last attempt, a WarehouseError naming the sessions in the way."""
         milliseconds = max(1, round(self.lock_timeout_seconds * 1000))
-        cur.execute("SELECT set_config('lock_timeout', %s, true)", (f"{milliseconds}ms",))
+        cur.execute("SELECT set_config('lock_timeout', %s, true), pg_backend_pid()", (f"{milliseconds}ms",))
+        blockers = _Blockers(self.engine, cur.fetchone()[1])
         try:
             for attempt in Retrying(
                 retry=retry_if_exception_type(LockNotAvailable),
@@ -138,24 +192,26 @@ class PostgresBackend:
             ):
                 with attempt:
                     # a savepoint: a timed-out attempt lets go of its place in the lock queue (the
-                    # BI queries behind it run) while the loaded staging table stays
-                    cur.execute("SAVEPOINT swap")
+                    # BI queries behind it run) while what the transaction did before stays
+                    cur.execute("SAVEPOINT waiting")
                     try:
-                        cur.execute(f"DROP TABLE IF EXISTS {self._qualified(table)}")
-                        cur.execute(f"ALTER TABLE {self._qualified(staging)} RENAME TO {quote(table)}")
+                        with blockers.watching():
+                            result = statements()
                     except LockNotAvailable:
-                        cur.execute("ROLLBACK TO SAVEPOINT swap")
+                        cur.execute("ROLLBACK TO SAVEPOINT waiting")
                         raise
-                    cur.execute("RELEASE SAVEPOINT swap")
+                    cur.execute("RELEASE SAVEPOINT waiting")
+                    return result
         except LockNotAvailable as exc:
-            raise WarehouseError(self._lock_message(cur, table)) from exc
+            raise WarehouseError(self._lock_message(cur, table, failed, sorted(blockers.seen))) from exc
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _lock_message(self, cur, table: str) -> str:
-        """Why the swap gave up, in the maintainer's words: which sessions hold the table, since when."""
-        cur.execute(_LOCK_HOLDERS_SQL, (self._qualified(table),))
+    def _lock_message(self, cur, table: str, failed: str, blockers: list[int]) -> str:
+        """Why the wait gave up, in the maintainer's words: which sessions blocked it and hold the table, since when."""
+        cur.execute(_LOCK_HOLDERS_SQL, (blockers, self._qualified(table)))
         holders = [_holder_text(*row) for row in cur.fetchall()]
         gave_up = (
-            f"Table '{self.schema}.{table}' was not replaced: after {self.swap_attempts} tries, "
+            f"Table '{self.schema}.{table}' {failed}: after {self.swap_attempts} tries, "
             f"each waiting {self.lock_timeout_seconds:g} s, another session"
         )
         if not holders:
@@ -220,8 +276,18 @@ class PostgresBackend:
         return frame_from_arrow({c: parsed.column(c).cast(ARROW_TYPES[kind]) for c, kind in kinds.items()}, kinds)
 
     def row_count(self, table: str) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM {self._qualified(table)}").scalar_one())
+        """The rows of `table`, waiting for another session's exclusive lock only as long as a swap would."""
+
+        def count() -> int:
+            cur.execute(f"SELECT COUNT(*) FROM {self._qualified(table)}")
+            return int(cur.fetchone()[0])
+
+        with closing(self.engine.raw_connection()) as conn:
+            try:
+                with conn.cursor() as cur:
+                    return self._waiting_for_locks(cur, table, count, "could not be counted before replacing it")
+            finally:
+                conn.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()
