@@ -54,8 +54,6 @@ class Settings:
     # FUNNEL_ZOOM_DROP_DIR when it is a Google Drive folder's address (its files are copied into zoom_drop_dir)
     zoom_drop_drive_folder: str | None
     warehouse_url: str
-    # a URL given in the environment may carry a password: Dagster then reads it at run time and never shows it
-    warehouse_url_in_environment: bool
     warehouse_schema: str
     export_dir: Path | None
     export_sheet: str
@@ -102,8 +100,6 @@ class Settings:
             zoom_drop_dir=data_dir / "zoom_drive" if drive_folder else folder("FUNNEL_ZOOM_DROP_DIR", data_dir / "zoom_drop"),
             zoom_drop_drive_folder=drive_folder,
             warehouse_url=from_parts or value(WAREHOUSE_URL, f"sqlite:///{data_dir / 'warehouse.sqlite'}"),
-            # Dagster can read at run time only what this process's environment holds
-            warehouse_url_in_environment=not from_parts and bool(value(WAREHOUSE_URL)) and environ is os.environ,
             warehouse_schema=value("FUNNEL_WAREHOUSE_SCHEMA", "funnel"),
             # "off" turns the CSV exports off
             export_dir=None if export_dir.lower() == "off" else Path(export_dir).expanduser(),
