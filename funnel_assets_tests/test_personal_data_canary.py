@@ -258,3 +258,16 @@ def test_a_zoom_report_with_a_control_character_in_a_person(world, warehouse):
     (sources.drop / "attendees.csv").write_text(canary_report().replace(LAST, "Canary\x00tree"), encoding="utf-8")
     surfaces.run(sources.definitions(warehouse), "zoom_ingest")
     assert_no_canary(surfaces)
+
+
+def test_two_columns_that_could_be_the_phone(world, warehouse):
+    sources, surfaces = world
+    text = leads_csv(5).replace("Phone number,", "Mobile Number,Mobile,", 1)  # neither is the exact header
+    lines = text.splitlines()
+    sources.leads.write_text("\n".join([lines[0]] + [line.replace(f",{PHONE},", f",{PHONE},{PHONE},") if PHONE in line
+                                                      else line.replace(",Pune,", ",,Pune,") for line in lines[1:]]) + "\n",
+                             encoding="utf-8")  # fmt: skip
+    sources.crm("/assigned", assigned_csv(5).replace("leadMobile", "LeadMobile,leadmobile", 1).replace(",Asha", ",,Asha"))
+    result = surfaces.run(sources.definitions(warehouse), "daily_refresh")
+    assert {"marketing_leads", "crm_assigned_leads"} <= failed_steps(result)
+    assert_no_canary(surfaces)
