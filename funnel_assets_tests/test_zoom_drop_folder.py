@@ -266,3 +266,54 @@ def test_sensor_reads_a_cursor_written_before_looks_were_kept(tmp_path):
     first_look = sensor_tick(drop_dir, cursor=old_cursor)
     assert not first_look.run_requests
     assert len(sensor_tick(drop_dir, cursor=first_look.cursor).run_requests) == 1
+
+
+def registrants(count: int) -> list[dict]:
+    return [
+        {"first": f"P{i}", "last": "R", "email": f"p{i}@x.com", "phone": f"98765{i:05d}", "registered": "Oct 30, 2025 10:02 AM"}
+        for i in range(count)
+    ]
+
+
+EARLIER = registration_report("ACCA Masterclass", "812 3456 7890", START, registrants(28), generated="Nov 3, 2025 09:15 PM")
+CORRECTION = registration_report("ACCA Masterclass", "812 3456 7890", START, registrants(30), generated="Nov 4, 2025 10:40 AM")
+
+
+def test_a_browser_renamed_correction_dropped_with_the_earlier_report_wins_by_zooms_generated_time(tmp_path, sqlite_warehouse):
+    drop_dir = tmp_path / "zoom_drop"
+    # the correction is older on disk and sorts first by name: neither may decide
+    drop(drop_dir, "reg (1).csv", CORRECTION, age_seconds=600)
+    drop(drop_dir, "reg.csv", EARLIER, age_seconds=300)
+    run(drop_dir, sqlite_warehouse)
+
+    assert sqlite_warehouse.row_count("event_participants") == 30, "the two registrants only the correction has are kept"
+    ledger = sqlite_warehouse.read_table("ingested_files").set_index("file_name")
+    assert ledger["status"].to_dict() == {"reg (1).csv": "loaded", "reg.csv": "replaced"}
+    assert "reg (1).csv" in ledger.loc["reg.csv", "error"], "the replaced file names the one that replaced it"
+
+
+def test_a_correction_dropped_before_the_earlier_report_still_wins(tmp_path, sqlite_warehouse):
+    drop_dir = tmp_path / "zoom_drop"
+    drop(drop_dir, "correction.csv", CORRECTION)
+    run(drop_dir, sqlite_warehouse)
+    drop(drop_dir, "reg.csv", EARLIER)  # the older download, dropped a day later
+    run(drop_dir, sqlite_warehouse)
+
+    assert sqlite_warehouse.row_count("event_participants") == 30
+    ledger = sqlite_warehouse.read_table("ingested_files")
+    assert ledger["status"].tolist() == ["loaded", "replaced"]
+    assert "correction.csv" in ledger["error"].iloc[1] and pd.isna(ledger["error"].iloc[0])
+
+
+def test_a_meeting_report_cut_at_a_line_end_is_loaded_with_a_note_that_its_count_could_not_be_checked(tmp_path, sqlite_warehouse):
+    drop_dir = tmp_path / "zoom_drop"
+    lines = (PROJECT_ROOT / "sample_data" / "zoom" / "83300045678_participants_2025-11-06.csv").read_bytes().splitlines(keepends=True)
+    drop(drop_dir, "bootcamp.csv", b"".join(lines[:8]))  # the summary, the header and 4 participants of 10
+    drop(drop_dir, "reg.csv", EARLIER)
+    run(drop_dir, sqlite_warehouse)
+
+    ledger = sqlite_warehouse.read_table("ingested_files").set_index("file_name")
+    assert ledger["status"].to_dict() == {"bootcamp.csv": "loaded", "reg.csv": "loaded"}
+    note = ledger.loc["bootcamp.csv", "error"]
+    assert "could not be checked" in note and "meeting participants report" in note
+    assert pd.isna(ledger.loc["reg.csv", "error"]), "a report its own counts vouch for has no note"

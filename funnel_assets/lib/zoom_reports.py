@@ -32,6 +32,9 @@ the list it counts:
 - Meeting participants report: `Participants` counts joins (a rejoin is a second participant)
   and the export may merge each person's joins into one row ("show unique users"), so the list
   may rightly be shorter than the count: nothing is compared, only the half-line check applies.
+  So a meeting report cut at a line end loads as if complete: no count in it can catch that. Such
+  a report (and any report whose counts are missing) carries `unchecked`, a note in plain words
+  that the ledger shows beside the file, so the ops person knows which files the check cannot vouch for.
 
 A count that is missing or blank promises nothing. A cut that drops only the last rejoin row of
 someone still listed is not caught by counts of people (the person is there, with fewer minutes).
@@ -113,6 +116,10 @@ class ZoomReport:
     summary: dict[str, str]
     # section name -> its rows, every cell as text, columns as Zoom spelled them
     sections: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # the preamble's `Report Generated:` time as written ('' when the report has none, as meeting reports)
+    generated_text: str = ""
+    # why no count in the report could vouch that it is complete ('' when one did)
+    unchecked: str = ""
 
     @property
     def event_id(self) -> str:
@@ -184,6 +191,7 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
     rows = [_trimmed(row) for row in raw_rows]
 
     report_title: str | None = None
+    generated_text = ""
     title: str | None = None
     sections: dict[str, list[list[str]]] = {}
     headers: dict[str, list[str]] = {}
@@ -206,6 +214,8 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
             title, current = first, None
             continue
         if first.endswith(":") and current is None:
+            if first == "report generated:" and len(cells) > 1 and not generated_text:
+                generated_text = cells[1]  # which of two reports of one session is the correction
             continue  # preamble, e.g. Report Generated:,"Nov 3, 2025 09:15 PM"
         if current is None:
             continue  # a stray line outside any table (a note typed into the file)
@@ -232,8 +242,28 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
         if name != "summary"
     }
     report_type = _report_type(summary, frames, report_title, file_name)
-    _check_complete(text, raw_rows, headers, current, summary, frames, report_type, file_name)
-    return ZoomReport(file_name=file_name, report_type=report_type, summary=summary, sections=frames)
+    checked = _check_complete(text, raw_rows, headers, current, summary, frames, report_type, file_name)
+    return ZoomReport(
+        file_name=file_name,
+        report_type=report_type,
+        summary=summary,
+        sections=frames,
+        generated_text=generated_text,
+        unchecked="" if checked else _unchecked(report_type),
+    )
+
+
+def _unchecked(report_type: str) -> str:
+    """For the ledger: why the count check cannot vouch for this report, in plain words."""
+    why = (
+        "a meeting participants report carries no count of people to compare with"
+        if report_type == MEETING_PARTICIPANTS
+        else "its summary has no '# Registered' or 'Unique Viewers' count to compare with"
+    )
+    return (
+        f"Loaded, but its row count could not be checked: {why}, so a file cut short at the end of a line "
+        "would look complete. If people seem to be missing, download it from Zoom again and drop it."
+    )
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -270,21 +300,25 @@ def _check_complete(
     frames: dict[str, pd.DataFrame],
     report_type: str,
     file_name: str,
-) -> None:
-    """A download or copy cut short shows as a half line at the end, or as a list missing its people."""
+) -> bool:
+    """A download or copy cut short shows as a half line at the end, or as a list missing its people.
+
+    True when a count in the report vouched for the lists; False when none could."""
     ends_mid_line = not text.endswith(("\n", "\r"))
     if ends_mid_line and last_section and raw_rows and len(raw_rows[-1]) < len(headers[last_section]):
         raise ZoomReportError(
             f"{file_name}: the file is cut short (its last line stops after {len(raw_rows[-1])} of "
             f"{len(headers[last_section])} columns). Download it from Zoom again, or wait until it is fully copied."
         )
-    for found, promised, what in _people_counts(summary, frames, report_type):
+    counts = _people_counts(summary, frames, report_type)
+    for found, promised, what in counts:
         if found < promised:
             raise ZoomReportError(
                 f"{file_name}: the report looks cut short: it lists {found} of the {promised} {what} that its "
                 "own summary counts. Download it from Zoom again (the whole report, all registrants) and drop "
                 "the new file into the drop folder."
             )
+    return bool(counts)
 
 
 def _people_counts(

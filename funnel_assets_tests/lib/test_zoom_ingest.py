@@ -65,7 +65,27 @@ def test_a_later_report_of_the_same_session_and_type_replaces_the_earlier():
     times = [pd.Timestamp("2025-11-04 09:00", tz="Asia/Kolkata") + pd.Timedelta(hours=h) for h in range(4)]
     kept, replaced = current_reports([new, old, other_day, registration], [times[1], times[0], times[2], times[3]])
     assert [r.file_name for r in kept] == ["new.csv", "next_week.csv", "reg.csv"]
-    assert replaced == [1]
+    assert replaced == {1: 0}, "the same generated time: the one ingested later wins"
+
+
+def test_the_report_zoom_generated_later_wins_whatever_the_names_and_the_drop_times():
+    def parsed(people, generated, name):
+        text = registration_report("ACCA", "812 3456 7890", "Nov 3, 2025 07:00 PM", people, generated=generated)
+        return parse_zoom_report(text.encode(), file_name=name)
+
+    correction = parsed([PERSON, {**PERSON, "email": "b@x.com"}], "Nov 4, 2025 10:40 AM", "reg (1).csv")
+    earlier = parsed([PERSON], "Nov 3, 2025 09:15 PM", "reg.csv")
+    dropped = [pd.Timestamp("2025-11-05 09:00", tz="Asia/Kolkata"), pd.Timestamp("2025-11-06 09:00", tz="Asia/Kolkata")]
+    kept, replaced = current_reports([correction, earlier], dropped)
+    assert [r.file_name for r in kept] == ["reg (1).csv"] and replaced == {1: 0}
+    kept, replaced = current_reports([earlier, correction], dropped, drop_order=[1, 0])
+    assert [r.file_name for r in kept] == ["reg (1).csv"] and replaced == {0: 1}
+
+    no_time = parse_zoom_report(registration_report("ACCA", "812 3456 7890", "Nov 3, 2025 07:00 PM", [PERSON]).encode()
+                                .replace(b"Report Generated:,\"Nov 3, 2025 07:00 PM\"\r\n", b""), file_name="plain.csv")  # fmt: skip
+    assert not no_time.generated_text
+    kept, _ = current_reports([correction, no_time], dropped)
+    assert [r.file_name for r in kept] == ["plain.csv"], "without a generated time, its drop time counts"
 
 
 def test_ledger_marks_replaced_files_and_keeps_one_type_per_column():
@@ -76,6 +96,6 @@ def test_ledger_marks_replaced_files_and_keeps_one_type_per_column():
         {"file_name": ["a.csv"], "sha256": ["a" * 64], "status": [LOADED], "event_date": [pd.Timestamp("2025-11-03").date()], "rows": [3],
          "ingested_at": [pd.Timestamp("2025-11-04 09:00", tz="Asia/Kolkata")]}
     )  # fmt: skip
-    ledger = ingested_files_table(history, new, replaced_hashes={"a" * 64})
-    assert ledger["status"].tolist() == [REJECTED, "replaced"]
+    ledger = ingested_files_table(history, new, {"a" * 64: ("replaced", "Replaced by a (1).csv")})
+    assert ledger["status"].tolist() == [REJECTED, "replaced"] and ledger["error"].tolist() == ["empty", "Replaced by a (1).csv"]
     assert str(ledger["rows"].dtype) == "Int64" and str(ledger["ingested_at"].dt.tz) == "Asia/Kolkata"

@@ -63,10 +63,13 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
         for path in zoom_drop.archived_files()
         if (report := zoom_drop.read(path)) is not None
     )
-    loaded = loaded_history(archived, history, ingested_at, parse)
+    new_rows = ledger_rows(verdicts + refused_unread, ingested_at)
+    # with this run's rows, so that the drop order decides between reports Zoom's generated times cannot
+    everything = pd.concat([f for f in (history, new_rows) if not f.empty] or [new_rows], ignore_index=True)
+    loaded = loaded_history(archived, everything, ingested_at, parse)
     participants = participants_from_reports(loaded.current, mappings.event_mappings())
     rows_read = sum(person_rows(r) for r in loaded.current)
-    ledger = ingested_files_table(history, ledger_rows(verdicts + refused_unread, ingested_at), loaded.replaced_hashes)
+    ledger = ingested_files_table(history, new_rows, loaded.states)
     # the ledger is written once every waiting file is archived: if anything before fails, the files
     # stay in the drop folder and the next run loads them again (their archived copies are reused)
     zoom_drop.write_ledger(ledger)
