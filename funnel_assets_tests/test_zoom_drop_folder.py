@@ -35,7 +35,9 @@ def drop(folder: Path, name: str, content: str | bytes, *, age_seconds: float = 
     return path
 
 
-def run(drop_dir: Path, warehouse: Warehouse, zoom_drop: ZoomDropFolder | None = None) -> dg.ExecuteInProcessResult:
+def run(
+    drop_dir: Path, warehouse: Warehouse, zoom_drop: ZoomDropFolder | None = None, instance: dg.DagsterInstance | None = None
+) -> dg.ExecuteInProcessResult:
     result = dg.materialize(
         [zoom_reports, bootcamp_attendance],
         resources={
@@ -44,9 +46,17 @@ def run(drop_dir: Path, warehouse: Warehouse, zoom_drop: ZoomDropFolder | None =
             "mappings": Mappings(directory=str(PROJECT_ROOT / "mappings")),
             "io_manager": io_manager_for(warehouse),
         },
+        instance=instance,
     )
     assert result.success
     return result
+
+
+def run_log(drop_dir: Path, warehouse: Warehouse) -> str:
+    """A run's log as the UI shows it."""
+    with dg.instance_for_test() as instance:
+        result = run(drop_dir, warehouse, instance=instance)
+        return "\n".join(entry.user_message for entry in instance.all_logs(result.run_id))
 
 
 def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
@@ -344,3 +354,49 @@ def test_the_ledger_on_the_share_holds_no_live_formula_and_reads_back_as_written
     assert ledger["status"].tolist() == ["loaded", "rejected", "rejected", "duplicate"]
     assert ledger["event_name"].iloc[0] == FORMULA
     assert ledger["error"].iloc[2].startswith("+1 leads.csv: the file is empty")
+
+
+LONG_REPORT = "ACCA Masterclass registration report " + "a" * 209 + ".csv"  # 250 bytes
+LONG_JUNK = "é" * 123 + ".csv"  # 250 bytes in UTF-8
+
+
+def test_a_250_byte_file_name_is_loaded_or_set_aside_under_a_shortened_name_and_the_ledger_keeps_the_original(
+    tmp_path, sqlite_warehouse
+):
+    drop_dir = tmp_path / "zoom_drop"
+    assert len(LONG_REPORT.encode()) == 250 and len(LONG_JUNK.encode()) == 250
+    drop(drop_dir, LONG_REPORT, registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA]), age_seconds=200)
+    drop(drop_dir, LONG_JUNK, "Name,Email\nAsha,a@x.com\n", age_seconds=100)
+    run(drop_dir, sqlite_warehouse)
+    run(drop_dir, sqlite_warehouse)  # and the next run reads the archive back
+
+    ledger = sqlite_warehouse.read_table("ingested_files")
+    assert ledger["file_name"].tolist() == [LONG_REPORT, LONG_JUNK] and ledger["status"].tolist() == ["loaded", "rejected"]
+    assert sqlite_warehouse.read_table("event_participants")["source_file"].tolist() == [LONG_REPORT]
+    assert not list(drop_dir.glob("*.csv"))
+    written = [*(drop_dir / "processed").iterdir(), *(drop_dir / "rejected").iterdir()]
+    assert len(written) == 3 and all(len(p.name.encode()) <= 255 for p in written)
+
+
+APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 40
+OFFICE_LOCK = b"\x05asha " + b" " * 48 + b"\x05\x00a\x00s\x00h\x00a\x00" + b"\x00" * 90
+
+
+def test_hidden_files_are_judged_like_any_other_and_system_sidecar_files_are_ignored_quietly(tmp_path, sqlite_warehouse):
+    drop_dir = tmp_path / "zoom_drop"
+    drop(drop_dir, ".reg.csv", registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA]), age_seconds=200)
+    drop(drop_dir, ".notes.csv", "my notes, not a report\n", age_seconds=100)
+    drop(drop_dir, "._reg.csv", APPLE_DOUBLE)  # macOS's sidecar of a file copied from a Mac
+    drop(drop_dir, "~$reg.csv", OFFICE_LOCK)  # Excel's lock file while someone has reg.csv open
+    first = sensor_tick(drop_dir)
+    assert len(sensor_tick(drop_dir, cursor=first.cursor).run_requests) == 1
+
+    logged = run_log(drop_dir, sqlite_warehouse)
+    ledger = sqlite_warehouse.read_table("ingested_files")
+    assert ledger["file_name"].tolist() == [".reg.csv", ".notes.csv"] and ledger["status"].tolist() == ["loaded", "rejected"]
+    assert sqlite_warehouse.row_count("event_participants") == 1
+    assert ".reg.csv: its name starts with '.'" in logged
+    assert sorted(p.name for p in drop_dir.glob("*.csv")) == ["._reg.csv", "~$reg.csv"], "left alone"
+
+    only_sidecars = sensor_tick(drop_dir)
+    assert not sensor_tick(drop_dir, cursor=only_sidecars.cursor).run_requests

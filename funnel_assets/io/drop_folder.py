@@ -7,6 +7,16 @@
                                every file ever dropped and what became of it (the ingested_files table)
     zoom_drop/rejected/        files that could not be read, each with <name>.reason.txt beside it
 
+Names the pipeline derives from a dropped file's name (the archived copy, the rejected copy and its
+note) are made safe and at most 150 bytes long (files.safe_name: a long name keeps its start and
+suffix around a digest of the whole name); the ledger keeps the name as dropped.
+
+Hidden names: a CSV whose name starts with `.` or `~$` is judged like any other (loaded, or
+rejected with a reason) and the run's log says it was hidden, except the system's own sidecar
+files, ignored quietly without a word: macOS's `._<name>` (AppleDouble, beside files copied from a
+Mac) and Office's `~$<name>` lock files, told from a report by their binary content (a NUL byte in
+the first 512 bytes; no Zoom report holds one).
+
 Finished copying is judged by two looks at a file a moment apart seeing the same size and
 modification time (the sensor compares its previous tick with this one; the step looks twice,
 `settle_seconds` apart). Age alone proves nothing: a copy tool that keeps the original's
@@ -47,6 +57,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
+from funnel_assets.io.files import safe_name
 from funnel_assets.io.sources.tabular import read_csv_text
 from funnel_assets.io.warehouse.columns import column_kind, formula_risk, formula_safe
 from funnel_assets.lib.clock import now
@@ -57,6 +68,10 @@ LEDGER = Path("ledger") / "ingested_files.csv"
 REJECTED = "rejected"
 # browsers and copy tools write these while a download or copy is still under way
 UNFINISHED_SUFFIXES = (".part", ".crdownload", ".tmp", ".download")
+# names most file browsers hide; a file so named is read like any other, unless it is one of the system's own
+# sidecar files: macOS's `._<name>` (AppleDouble) beside a file copied from a Mac, Office's `~$<name>` lock file
+HIDDEN_PREFIXES = (".", "~$")
+SIDECAR_PREFIXES = ("._", "~$")
 # a file system that cannot make hard links (some network shares) says so with one of these
 NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK})
 
@@ -146,12 +161,14 @@ class ZoomDropFolder(dg.ConfigurableResource):
         if not self.path.is_dir():
             return
         for path in self.path.iterdir():
-            if path.suffix.lower() != ".csv" or path.name.startswith((".", "~$")):
+            if path.suffix.lower() != ".csv":
                 continue
             try:
-                yield path, path.lstat()
+                status = path.lstat()
             except FileNotFoundError:
                 continue  # moved away between listing and looking
+            if not _system_sidecar(path, status):
+                yield path, status
 
     # -- reading a dropped file, and letting it go --------------------------------------------
 
@@ -196,7 +213,7 @@ class ZoomDropFolder(dg.ConfigurableResource):
         )
         stamp = now().strftime("%Y-%m-%d_%H%M%S")
         with self._subfolder(REJECTED) as folder:
-            name = _new_name_with_note(folder, stamp, dropped.path.name, note.encode("utf-8"))
+            name = _new_name_with_note(folder, stamp, safe_name(dropped.path.name), note.encode("utf-8"))
             os.replace(dropped.path, name, dst_dir_fd=folder)  # a rename moves the entry, never through a link
         return self.path / REJECTED / name
 
@@ -205,7 +222,8 @@ class ZoomDropFolder(dg.ConfigurableResource):
     def archive(self, dropped: DroppedFile) -> Path:
         """Keep a loaded report for good: the bytes that were read and judged, under their content hash (the
         drop copy stays until the archive is complete, so a crash never loses the only copy)."""
-        name = f"{dropped.sha256[:16]}__{dropped.path.name}"
+        # shortened when long (the ledger keeps the name it was dropped under): a name of 250 bytes would not fit
+        name = f"{dropped.sha256[:16]}__{safe_name(dropped.path.name)}"
         target = self.path / PROCESSED / name
         with self._subfolder(PROCESSED) as folder:
             if not _is_plain_file(folder, name):  # a plain file of that name holds this very content
@@ -272,6 +290,30 @@ class ZoomDropFolder(dg.ConfigurableResource):
             yield folder
         finally:
             os.close(folder)
+
+
+def hidden_name(name: str) -> str | None:
+    """For the run's log: a dropped file whose name most file browsers hide, said in plain words."""
+    prefix = next((p for p in HIDDEN_PREFIXES if name.startswith(p)), None)
+    if prefix is None:
+        return None
+    return (
+        f"{name}: its name starts with '{prefix}', so most file browsers hide it. It was read like any other "
+        "dropped file (see ingested_files); rename such files before dropping them so that people can see them."
+    )
+
+
+def _system_sidecar(path: Path, status: os.stat_result) -> bool:
+    """macOS's `._<name>` and Office's `~$<name>`, told by their binary content (a NUL byte, which no Zoom
+    report holds): ignored quietly, as the system makes them. A text file of such a name is read as any other."""
+    if not path.name.startswith(SIDECAR_PREFIXES) or not stat.S_ISREG(status.st_mode):
+        return False
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False  # gone or swapped for a link: the listing's look decides
+    with os.fdopen(descriptor, "rb") as handle:
+        return b"\0" in handle.read(512)
 
 
 def _strings(column: pd.Series) -> pa.Array:

@@ -185,9 +185,13 @@ def loaded_history(
     generated times cannot; give the ledger with this run's rows to keep this run's drop order."""
     ingested_at_by_hash = dict(zip(ledger["sha256"], pd.to_datetime(ledger["ingested_at"], utc=True, format="ISO8601")))
     order_by_hash = {sha: position for position, sha in enumerate(ledger["sha256"])}
+    # the name it was dropped under (an archived copy's name may be shortened)
+    taken = ledger[ledger["status"].isin([LOADED, REPLACED])].drop_duplicates("sha256")
+    name_by_hash = dict(zip(taken["sha256"], taken["file_name"]))
     reports, hashes, ingested_at, unreadable = [], [], [], []
-    for file_name, content in archived:
+    for archived_name, content in archived:
         sha = content_hash(content)
+        file_name = name_by_hash.get(sha, archived_name)
         try:
             reports.append(parse(content, file_name))
         except ZoomReportError as exc:

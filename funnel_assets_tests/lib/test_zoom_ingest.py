@@ -6,6 +6,7 @@ import pandas as pd
 
 from funnel_assets.lib.zoom_ingest import (
     DUPLICATE,
+    INGESTED_FILES_COLUMNS,
     LOADED,
     REJECTED,
     ParsedOnce,
@@ -45,7 +46,7 @@ def test_a_report_judged_on_arrival_is_not_parsed_again_with_the_archive(monkeyp
     verdicts = judge_files([("a.csv", report), ("bad.csv", bad)], known_hashes=[], parse=parse)
     assert [v.status for v in verdicts] == [LOADED, REJECTED]
     assert "bad.csv" in verdicts[1].error
-    ledger = pd.DataFrame(columns=["sha256", "ingested_at"])
+    ledger = pd.DataFrame(columns=list(INGESTED_FILES_COLUMNS))
     history = loaded_history([("a.csv", report), ("b.csv", report)], ledger, pd.Timestamp.now(tz="UTC"), parse)
     assert [r.file_name for r in history.current] == ["b.csv"], "the same session twice: the later name wins"
     assert sorted(parsed_files) == ["a.csv", "b.csv", "bad.csv"], "a.csv parsed once across the three reads"

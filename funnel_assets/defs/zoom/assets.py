@@ -5,7 +5,7 @@ import pandas as pd
 
 from funnel_assets.defs.tables import reconciliation, table_asset, table_out
 from funnel_assets.io.drive_folder import DriveDropFolder
-from funnel_assets.io.drop_folder import ZoomDropFolder
+from funnel_assets.io.drop_folder import ZoomDropFolder, hidden_name
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.lib.clock import now
 from funnel_assets.lib.zoom_events import days_per_bootcamp, participants_from_reports, sessions_summary
@@ -86,6 +86,9 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
                 f"{dropped.path.name} changed while it was being read (still being copied?): it was left in the "
                 "drop folder and will be read again on the next run."
             )
+    for verdict in verdicts:
+        if hidden := hidden_name(verdict.file_name):
+            context.log.warning(f"{hidden} It was {verdict.status}.")
     for problem in loaded.unreadable:
         context.log.error(f"An archived Zoom report can no longer be read and was left out: {problem}")
     drive_facts = {}
