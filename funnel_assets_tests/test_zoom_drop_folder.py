@@ -400,3 +400,35 @@ def test_hidden_files_are_judged_like_any_other_and_system_sidecar_files_are_ign
 
     only_sidecars = sensor_tick(drop_dir)
     assert not sensor_tick(drop_dir, cursor=only_sidecars.cursor).run_requests
+
+
+def test_a_report_is_parsed_once_and_later_runs_reuse_its_parsed_rows(tmp_path, sqlite_warehouse, monkeypatch):
+    from funnel_assets.lib import zoom_ingest
+    from funnel_assets.lib.zoom_reports import parse_zoom_report
+
+    parsed: list[str] = []
+
+    def counting(content: bytes, file_name: str):
+        parsed.append(file_name)
+        return parse_zoom_report(content, file_name=file_name)
+
+    monkeypatch.setattr(zoom_ingest, "parse_zoom_report", counting)
+    drop_dir = tmp_path / "zoom_drop"
+    drop(drop_dir, "reg.csv", registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA, RAVI]), age_seconds=200)
+    drop(drop_dir, "att.csv", attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, RAVI]))
+    run(drop_dir, sqlite_warehouse)
+    assert sorted(parsed) == ["att.csv", "reg.csv"]
+    first = sqlite_warehouse.read_table("event_participants")
+
+    run(drop_dir, sqlite_warehouse)
+    assert sorted(parsed) == ["att.csv", "reg.csv"], "the archived reports are not parsed again"
+    pd.testing.assert_frame_equal(sqlite_warehouse.read_table("event_participants"), first)
+
+    kept = sorted((drop_dir / "cache").glob("*.arrow"))
+    assert len(kept) == 2
+    kept[0].write_bytes(kept[0].read_bytes()[:100])  # damaged (a disk filled up, a copy tool cut it)
+    run(drop_dir, sqlite_warehouse)
+    assert len(parsed) == 3, "a damaged entry is simply parsed again"
+    pd.testing.assert_frame_equal(sqlite_warehouse.read_table("event_participants"), first)
+    run(drop_dir, sqlite_warehouse)
+    assert len(parsed) == 3, "and kept anew"

@@ -6,6 +6,9 @@
     zoom_drop/ledger/ingested_files.csv
                                every file ever dropped and what became of it (the ingested_files table)
     zoom_drop/rejected/        files that could not be read, each with <name>.reason.txt beside it
+    zoom_drop/cache/           each archived report as parsed (<sha256>.arrow, Arrow IPC), so a report is
+                               parsed once and later runs read its rows back; safe to delete (a missing or
+                               damaged entry is parsed again from processed/)
 
 Names the pipeline derives from a dropped file's name (the archived copy, the rejected copy and its
 note) are made safe and at most 150 bytes long (files.safe_name: a long name keeps its start and
@@ -42,6 +45,7 @@ pipeline never follows one.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import secrets
 import stat
@@ -57,13 +61,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
+from funnel_assets.io import files
 from funnel_assets.io.files import safe_name
 from funnel_assets.io.sources.tabular import read_csv_text
 from funnel_assets.io.warehouse.columns import column_kind, formula_risk, formula_safe
 from funnel_assets.lib.clock import now
-from funnel_assets.lib.zoom_ingest import content_hash
+from funnel_assets.lib.zoom_ingest import Archived, content_hash
+from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, report_from_table, report_table
 
 PROCESSED = "processed"
+# each archived report as parsed, by content hash (<sha256>.arrow), so it is parsed once, not on every run
+CACHE = "cache"
 LEDGER = Path("ledger") / "ingested_files.csv"
 REJECTED = "rejected"
 # browsers and copy tools write these while a download or copy is still under way
@@ -245,6 +253,47 @@ class ZoomDropFolder(dg.ConfigurableResource):
                 files.append(path)
         return files
 
+    def archived_reports(self) -> Iterator[Archived]:
+        """The archived reports, each with its content's hash (read a piece at a time); the content itself is
+        read only if it has to be parsed."""
+        for path in self.archived_files():
+            sha = _streamed_hash(path)
+            if sha is not None:
+                yield Archived(path.name.split("__", 1)[-1], sha, lambda path=path: self._archived_content(path))
+
+    def _archived_content(self, path: Path) -> bytes:
+        dropped = self.read(path)
+        if dropped is None:
+            raise ZoomReportError(f"{path}: the archived copy went away (or became a link) while the run read it.")
+        return dropped.content
+
+    # -- reports as parsed, kept beside the archive ---------------------------------------------------
+
+    def kept_report(self, sha256: str, file_name: str) -> ZoomReport | None:
+        """The report parsed from this content on an earlier run; None when none is kept, or it cannot be read
+        (damaged, a link, an older format): the report is then parsed again, and kept anew."""
+        try:
+            with files.open_folder(self.path / CACHE, create=False) as folder:
+                descriptor = os.open(f"{sha256}.arrow", os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)
+            with os.fdopen(descriptor, "rb") as handle:
+                return report_from_table(pa.ipc.open_file(handle).read_all(), file_name)
+        except (OSError, pa.ArrowException, ValueError, KeyError, TypeError):
+            return None
+
+    def keep_report(self, sha256: str, report: ZoomReport) -> None:
+        """Keep a parsed report for the next runs (written new and renamed into place, never through a link).
+        Only a saving: if it cannot be written, the report is parsed again next time, and the log says why."""
+        table = report_table(report)
+        try:
+            with files.writing(self.path / CACHE / f"{sha256}.arrow") as handle:
+                with pa.ipc.new_file(handle, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as out:
+                    out.write_table(table)
+        except OSError as exc:
+            dg.get_dagster_logger().warning(
+                f"{report.file_name} was loaded, but its parsed rows could not be kept in {self.path / CACHE} "
+                f"({exc.strerror or exc}); the next run parses it again."
+            )
+
     # -- the ledger -----------------------------------------------------------------------------
 
     def read_ledger(self) -> pd.DataFrame | None:
@@ -290,6 +339,21 @@ class ZoomDropFolder(dg.ConfigurableResource):
             yield folder
         finally:
             os.close(folder)
+
+
+def _streamed_hash(path: Path) -> str | None:
+    """The SHA-256 of a plain file read a piece at a time, never through a link; None if it is gone or not one."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    digest = hashlib.sha256()
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        while piece := handle.read(1 << 20):
+            digest.update(piece)
+    return digest.hexdigest()
 
 
 def hidden_name(name: str) -> str | None:

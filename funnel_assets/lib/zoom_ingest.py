@@ -61,24 +61,53 @@ def parse_report(content: bytes, file_name: str) -> ZoomReport:
     return parse_zoom_report(content, file_name=file_name)
 
 
-class ParsedOnce:
-    """parse_report, remembering each (file name, content) it has seen: within one run a new report
-    is judged on arrival and read again with the archive, and parsing it once is enough."""
+@dataclass(frozen=True)
+class Archived:
+    """A report in the archive: its name there, its content's hash, and how to read it (only when needed)."""
 
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, bytes], ZoomReport | ZoomReportError] = {}
+    name: str
+    sha256: str
+    read: Callable[[], bytes]
+
+
+class ParsedOnce:
+    """parse_report, parsing each content once: within a run (a new report is judged on arrival and read
+    again with the archive) and, given where parsed reports are kept (`load`, `save`, by content hash),
+    across runs: a report archived yesterday is read back, not parsed again. Whatever cannot be
+    loaded from there (missing, damaged, an older format) is parsed again and kept anew."""
+
+    def __init__(
+        self,
+        load: Callable[[str, str], ZoomReport | None] | None = None,
+        save: Callable[[str, ZoomReport], None] | None = None,
+    ) -> None:
+        self._seen: dict[tuple[str, str], ZoomReport | ZoomReportError] = {}
+        self._load, self._save = load, save
 
     def __call__(self, content: bytes, file_name: str) -> ZoomReport:
-        key = (file_name, content)
+        return self.report(file_name, content_hash(content), lambda: content)
+
+    def report(self, file_name: str, sha256: str, read: Callable[[], bytes]) -> ZoomReport:
+        key = (sha256, file_name)
         if key not in self._seen:
-            try:
-                self._seen[key] = parse_report(content, file_name)
-            except ZoomReportError as exc:
-                self._seen[key] = exc
+            self._seen[key] = self._kept_or_parsed(file_name, sha256, read)
         found = self._seen[key]
         if isinstance(found, ZoomReportError):
             raise found
         return found
+
+    def _kept_or_parsed(self, file_name: str, sha256: str, read: Callable[[], bytes]) -> ZoomReport | ZoomReportError:
+        kept = self._load(sha256, file_name) if self._load else None
+        if kept is not None:
+            return kept
+        content = read()
+        try:
+            report = parse_report(content, file_name)
+        except ZoomReportError as exc:
+            return exc
+        if self._save:
+            self._save(content_hash(content), report)
+        return report
 
     def ahead(self, content: bytes, file_name: str) -> None:
         """Parse now, for a later call; a file that is not a report is judged later, when it is asked for."""
@@ -176,24 +205,24 @@ def _replaced_note(report: ZoomReport, winner: ZoomReport) -> str:
 
 
 def loaded_history(
-    archived: Iterable[tuple[str, bytes]], ledger: pd.DataFrame, now: pd.Timestamp, parse: Parse = parse_report
+    archived: Iterable[Archived], ledger: pd.DataFrame, now: pd.Timestamp, parse: ParsedOnce | None = None
 ) -> History:
-    """Re-read the archived reports (name, content), so a fix to the rules reaches all history.
+    """Every archived report, as parsed (once: see ParsedOnce), so a fix to the rules reaches all history.
 
     A report keeps the time the ledger says it was ingested and its place in the ledger (a report not
     in it yet: `now`, and last), which decide between two reports of one session when Zoom's
     generated times cannot; give the ledger with this run's rows to keep this run's drop order."""
+    parse = parse or ParsedOnce()
     ingested_at_by_hash = dict(zip(ledger["sha256"], pd.to_datetime(ledger["ingested_at"], utc=True, format="ISO8601")))
     order_by_hash = {sha: position for position, sha in enumerate(ledger["sha256"])}
     # the name it was dropped under (an archived copy's name may be shortened)
     taken = ledger[ledger["status"].isin([LOADED, REPLACED])].drop_duplicates("sha256")
     name_by_hash = dict(zip(taken["sha256"], taken["file_name"]))
     reports, hashes, ingested_at, unreadable = [], [], [], []
-    for archived_name, content in archived:
-        sha = content_hash(content)
-        file_name = name_by_hash.get(sha, archived_name)
+    for report_file in archived:
+        sha = report_file.sha256
         try:
-            reports.append(parse(content, file_name))
+            reports.append(parse.report(name_by_hash.get(sha, report_file.name), sha, report_file.read))
         except ZoomReportError as exc:
             unreadable.append(str(exc))
             continue

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from funnel_assets.lib.zoom_ingest import (
+    Archived,
+    content_hash,
     DUPLICATE,
     INGESTED_FILES_COLUMNS,
     LOADED,
@@ -47,7 +49,8 @@ def test_a_report_judged_on_arrival_is_not_parsed_again_with_the_archive(monkeyp
     assert [v.status for v in verdicts] == [LOADED, REJECTED]
     assert "bad.csv" in verdicts[1].error
     ledger = pd.DataFrame(columns=list(INGESTED_FILES_COLUMNS))
-    history = loaded_history([("a.csv", report), ("b.csv", report)], ledger, pd.Timestamp.now(tz="UTC"), parse)
+    archived = [Archived(name, content_hash(report), lambda: report) for name in ("a.csv", "b.csv")]
+    history = loaded_history(archived, ledger, pd.Timestamp.now(tz="UTC"), parse)
     assert [r.file_name for r in history.current] == ["b.csv"], "the same session twice: the later name wins"
     assert sorted(parsed_files) == ["a.csv", "b.csv", "bad.csv"], "a.csv parsed once across the three reads"
     changed = report.replace(b"Asha", b"Ashu")

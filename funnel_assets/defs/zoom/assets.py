@@ -39,7 +39,8 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
     # a Google Drive folder's new files are first copied into its local folder, which is then handled exactly
     # as a local drop folder; a Google Sheets document, with no CSV to copy, is refused unread
     from_drive = zoom_drop.copy_from_drive() if isinstance(zoom_drop, DriveDropFolder) else None
-    parse = ParsedOnce()
+    # each report is parsed once: what was parsed on an earlier run is read back from beside the archive
+    parse = ParsedOnce(load=zoom_drop.kept_report, save=zoom_drop.keep_report)
 
     def parse_while_the_second_look_waits(paths):
         for dropped in filter(None, map(zoom_drop.read, paths)):
@@ -58,11 +59,7 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
             zoom_drop.archive(dropped)
 
     # read without following a link: a link swapped in after the listing is skipped, never read
-    archived = (
-        (path.name.split("__", 1)[-1], report.content)
-        for path in zoom_drop.archived_files()
-        if (report := zoom_drop.read(path)) is not None
-    )
+    archived = zoom_drop.archived_reports()
     new_rows = ledger_rows(verdicts + refused_unread, ingested_at)
     # with this run's rows, so that the drop order decides between reports Zoom's generated times cannot
     everything = pd.concat([f for f in (history, new_rows) if not f.empty] or [new_rows], ignore_index=True)
