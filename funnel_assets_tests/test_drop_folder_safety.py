@@ -191,3 +191,11 @@ def test_a_linked_cache_folder_is_never_written_into(drop_dir, tmp_path, sqlite_
     assert run(drop_dir, sqlite_warehouse).success
     assert list(elsewhere.iterdir()) == []
     assert sqlite_warehouse.row_count("event_participants") == 1
+
+
+def test_a_drop_folder_configured_through_a_link_keeps_its_parsed_reports_inside_it(drop_dir, tmp_path, sqlite_warehouse):
+    """The configured folder may be reached through a link on purpose (an administrator's choice); below it none is followed."""
+    through = link(tmp_path / "shared_zoom", drop_dir)
+    (drop_dir / "att.csv").write_bytes(REPORT)
+    assert run(through, sqlite_warehouse).success
+    assert [p.name for p in (drop_dir / "cache").iterdir()] == [f"{hashlib.sha256(REPORT).hexdigest()}.arrow"]

@@ -269,14 +269,22 @@ class ZoomDropFolder(dg.ConfigurableResource):
 
     # -- reports as parsed, kept beside the archive ---------------------------------------------------
 
+    @property
+    def _cache_folder(self) -> Path:
+        # the configured folder as the settings name it (an administrator may reach it through a link on
+        # purpose); below it, files.py follows no link
+        return Path(os.path.realpath(self.path)) / CACHE
+
     def kept_report(self, sha256: str, file_name: str) -> ZoomReport | None:
         """The report parsed from this content on an earlier run; None when none is kept, or it cannot be read
         (damaged, a link, an older format): the report is then parsed again, and kept anew."""
         try:
-            with files.open_folder(self.path / CACHE, create=False) as folder:
+            with files.open_folder(self._cache_folder, create=False) as folder:
                 descriptor = os.open(f"{sha256}.arrow", os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)
             with os.fdopen(descriptor, "rb") as handle:
-                return report_from_table(pa.ipc.open_file(handle).read_all(), file_name)
+                table = pa.ipc.open_file(handle).read_all()
+            table.validate(full=True)  # anyone on the share can write here: a malformed file is refused, not read
+            return report_from_table(table, file_name)
         except (OSError, pa.ArrowException, ValueError, KeyError, TypeError):
             return None
 
@@ -285,7 +293,7 @@ class ZoomDropFolder(dg.ConfigurableResource):
         Only a saving: if it cannot be written, the report is parsed again next time, and the log says why."""
         table = report_table(report)
         try:
-            with files.writing(self.path / CACHE / f"{sha256}.arrow") as handle:
+            with files.writing(self._cache_folder / f"{sha256}.arrow") as handle:
                 with pa.ipc.new_file(handle, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as out:
                     out.write_table(table)
         except OSError as exc:
