@@ -261,8 +261,8 @@ def _per_distinct(values: pd.Series, work) -> pd.Series:
 
 def enrich_sessions(participants: pd.DataFrame, conductors_from_staff: pd.DataFrame, mappings: EventMappings) -> pd.DataFrame:
     """Event type, boot-camp day, category and conductor for every participant row, worked out once per session."""
-    keys = participants["event_id"].astype(str) + "\x1f" + participants["event_name"].fillna("\x00").astype(str) + "\x1f" + participants["event_date"].astype(str)
-    codes, _ = pd.factorize(keys)
+    columns = [participants[c].fillna("\x00").astype(str) for c in ("event_id", "event_name", "event_date")]
+    codes, _ = pd.factorize(columns[0] + "\x1f" + columns[1] + "\x1f" + columns[2])
     first_rows = np.unique(codes, return_index=True)[1]
     sessions = participants.iloc[first_rows][["event_id", "event_name", "event_date"]].reset_index(drop=True)
 

@@ -469,7 +469,7 @@ def _column(rows: pd.DataFrame, *names: str) -> pa.Array | None:
     found = next((lowered[name] for name in names if name in lowered), None)
     if found is None:
         return None
-    values = pa.array(rows[found].astype(object) if rows[found].dtype == object else rows[found], type=pa.string(), from_pandas=True)
+    values = pa.array(rows[found], type=pa.string(), from_pandas=True)
     return pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(values, "")))
 
 
