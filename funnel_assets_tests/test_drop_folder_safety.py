@@ -172,3 +172,30 @@ def test_the_containers_run_as_a_user_with_a_fixed_uid_not_root():
     assert users and users[-1] == "funnel", "the last USER decides who the containers run as"
     assert re.search(r"useradd[^\n]*--uid\s+\S+[^\n]*funnel", dockerfile)
     assert re.search(r"chown[^\n]*/opt/funnel", dockerfile), "the folders it writes belong to it"
+
+
+def test_a_link_at_a_parsed_reports_name_is_neither_read_nor_written(drop_dir, victim, sqlite_warehouse):
+    (drop_dir / "att.csv").write_bytes(REPORT)
+    kept = link(drop_dir / "cache" / f"{hashlib.sha256(REPORT).hexdigest()}.arrow", victim)
+    assert run(drop_dir, sqlite_warehouse).success
+    assert run(drop_dir, sqlite_warehouse).success  # the next run reads the archive again, passing the link by
+    assert victim.read_bytes() == PRECIOUS and kept.is_symlink()
+    assert sqlite_warehouse.row_count("event_participants") == 1
+
+
+def test_a_linked_cache_folder_is_never_written_into(drop_dir, tmp_path, sqlite_warehouse):
+    elsewhere = tmp_path / "elsewhere_folder"
+    elsewhere.mkdir()
+    (drop_dir / "att.csv").write_bytes(REPORT)
+    link(drop_dir / "cache", elsewhere)
+    assert run(drop_dir, sqlite_warehouse).success
+    assert list(elsewhere.iterdir()) == []
+    assert sqlite_warehouse.row_count("event_participants") == 1
+
+
+def test_a_drop_folder_configured_through_a_link_keeps_its_parsed_reports_inside_it(drop_dir, tmp_path, sqlite_warehouse):
+    """The configured folder may be reached through a link on purpose (an administrator's choice); below it none is followed."""
+    through = link(tmp_path / "shared_zoom", drop_dir)
+    (drop_dir / "att.csv").write_bytes(REPORT)
+    assert run(through, sqlite_warehouse).success
+    assert [p.name for p in (drop_dir / "cache").iterdir()] == [f"{hashlib.sha256(REPORT).hexdigest()}.arrow"]

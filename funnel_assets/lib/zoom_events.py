@@ -160,15 +160,15 @@ def normalise_people(people: pd.DataFrame) -> pd.DataFrame:
     attended_flag = _clean_text(people["attended_flag"]).str.lower()
     attended_row = join_time.notna() | attended_flag.eq("yes")
     registration_time = parse_local_datetimes(_clean_text(people["registration_time"]), ZOOM_TIME_FORMATS)
-    session_start = parse_local_datetimes(_clean_text(people["session_start"]), ZOOM_TIME_FORMATS)
+    session_start = _per_distinct(people["session_start"], lambda v: parse_local_datetimes(_clean_text(v), ZOOM_TIME_FORMATS))
     minutes = pd.to_numeric(_clean_text(people["minutes"]), errors="coerce")
 
     event_date = session_start.dt.date
     event_date = event_date.where(session_start.notna(), join_time.dt.date)
     return pd.DataFrame(
         {
-            "event_id": people["event_id"].map(webinar_id_digits),
-            "event_name": _clean_text(people["event_name"]),
+            "event_id": _per_distinct(people["event_id"], lambda v: v.map(webinar_id_digits)),
+            "event_name": _per_distinct(people["event_name"], _clean_text),
             "event_date": event_date,
             "name": _display_name(people),
             "email": email,
@@ -252,15 +252,27 @@ def session_conductors(people: pd.DataFrame) -> pd.DataFrame:
     return staff.drop_duplicates("event_id")[["event_id", "name"]].rename(columns={"name": "host_conductor"})
 
 
+def _per_distinct(values: pd.Series, work) -> pd.Series:
+    """`work` done once per distinct value and spread over the rows: a session's topic, ID and start
+    repeat on every one of its rows."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return work(pd.Series(distinct, dtype=object)).take(codes).set_axis(values.index)
+
+
 def enrich_sessions(participants: pd.DataFrame, conductors_from_staff: pd.DataFrame, mappings: EventMappings) -> pd.DataFrame:
-    """Event type, boot-camp day, category and conductor for every participant row."""
-    topics = participants["event_name"].fillna("").str.lower()
+    """Event type, boot-camp day, category and conductor for every participant row, worked out once per session."""
+    columns = [participants[c].fillna("\x00").astype(str) for c in ("event_id", "event_name", "event_date")]
+    codes, _ = pd.factorize(columns[0] + "\x1f" + columns[1] + "\x1f" + columns[2])
+    first_rows = np.unique(codes, return_index=True)[1]
+    sessions = participants.iloc[first_rows][["event_id", "event_name", "event_date"]].reset_index(drop=True)
+
+    topics = sessions["event_name"].fillna("").astype(str).str.lower()
     bootcamp_ids = set(mappings.bootcamp_sessions["event_id"].map(webinar_id_digits)) - {""}
-    is_bootcamp = topics.str.contains(BOOTCAMP_TOPIC, na=False) | participants["event_id"].isin(bootcamp_ids)
+    is_bootcamp = topics.str.contains(BOOTCAMP_TOPIC, na=False) | sessions["event_id"].isin(bootcamp_ids)
 
     day_in_topic = topics.str.extract(BOOTCAMP_DAY_TOPIC, expand=False).astype("string")
-    weekday = pd.to_datetime(participants["event_date"], errors="coerce").dt.weekday
-    day_from_date = pd.Series(np.select([weekday.eq(5), weekday.eq(6)], ["1", "2"], default=""), index=participants.index)
+    weekday = pd.to_datetime(sessions["event_date"], errors="coerce").dt.weekday
+    day_from_date = pd.Series(np.select([weekday.eq(5), weekday.eq(6)], ["1", "2"], default=""), index=sessions.index)
     day = day_in_topic.fillna(day_from_date.mask(day_from_date.eq("")).astype("string")).fillna("1")
 
     conductor_by_id = pd.Series(
@@ -268,15 +280,18 @@ def enrich_sessions(participants: pd.DataFrame, conductors_from_staff: pd.DataFr
         index=mappings.conductors["webinar_id"].map(webinar_id_digits).to_numpy(),
     )
     conductor_by_id = conductor_by_id[~conductor_by_id.index.duplicated()]
-    host = participants["event_id"].map(conductors_from_staff.set_index("event_id")["host_conductor"])
-    conductor = participants["event_id"].map(conductor_by_id).fillna(host)
+    host = sessions["event_id"].map(conductors_from_staff.set_index("event_id")["host_conductor"])
+    conductor = sessions["event_id"].map(conductor_by_id).fillna(host)
 
-    enriched = participants.assign(
-        event_type=np.where(is_bootcamp, "bootcamp", "webinar"),
-        bootcamp_day=("Day " + day).where(is_bootcamp, None),
-        category=_token_category(topics, mappings.category_tokens),
-        conductor=_canonical_conductor(conductor, mappings.conductor_aliases).where(conductor.notna(), None),
+    per_session = pd.DataFrame(
+        {
+            "event_type": np.where(is_bootcamp, "bootcamp", "webinar"),
+            "bootcamp_day": ("Day " + day).where(is_bootcamp, None),
+            "category": _token_category(topics, mappings.category_tokens),
+            "conductor": _canonical_conductor(conductor, mappings.conductor_aliases).where(conductor.notna(), None),
+        }
     )
+    enriched = participants.assign(**{c: per_session[c].take(codes).set_axis(participants.index) for c in per_session.columns})
     return enriched[list(EVENT_PARTICIPANT_COLUMNS)].sort_values(
         ["event_date", "event_id", "registration_time", "first_join_time", "email"], na_position="last", ignore_index=True
     )

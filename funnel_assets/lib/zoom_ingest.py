@@ -3,8 +3,13 @@
 - A file is known by the SHA-256 of its content: the same bytes dropped again (under any name)
   are a `duplicate` and add nothing.
 - A file the parser cannot read is `rejected`, with the parser's reason in plain words.
-- A corrected report for the same session (webinar ID and date) and the same report type
-  replaces the earlier one: the earlier file's status becomes `replaced`.
+- Of two reports of the same session (webinar ID and date) and the same report type, the one Zoom
+  generated later (the `Report Generated` time in its preamble) wins, whatever the file names and
+  the order or time they were dropped in: a browser names a second download `report (1).csv`, and
+  copies keep or lose modification times at will. Only a report without that time (meeting
+  reports) counts from when it was ingested. The other file's status becomes `replaced`, and its
+  note names the file that replaced it.
+- A loaded report no count in it could vouch for (a meeting participants report) says so in its note.
 """
 
 from __future__ import annotations
@@ -56,24 +61,53 @@ def parse_report(content: bytes, file_name: str) -> ZoomReport:
     return parse_zoom_report(content, file_name=file_name)
 
 
-class ParsedOnce:
-    """parse_report, remembering each (file name, content) it has seen: within one run a new report
-    is judged on arrival and read again with the archive, and parsing it once is enough."""
+@dataclass(frozen=True)
+class Archived:
+    """A report in the archive: its name there, its content's hash, and how to read it (only when needed)."""
 
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, bytes], ZoomReport | ZoomReportError] = {}
+    name: str
+    sha256: str
+    read: Callable[[], bytes]
+
+
+class ParsedOnce:
+    """parse_report, parsing each content once: within a run (a new report is judged on arrival and read
+    again with the archive) and, given where parsed reports are kept (`load`, `save`, by content hash),
+    across runs: a report archived yesterday is read back, not parsed again. Whatever cannot be
+    loaded from there (missing, damaged, an older format) is parsed again and kept anew."""
+
+    def __init__(
+        self,
+        load: Callable[[str, str], ZoomReport | None] | None = None,
+        save: Callable[[str, ZoomReport], None] | None = None,
+    ) -> None:
+        self._seen: dict[tuple[str, str], ZoomReport | ZoomReportError] = {}
+        self._load, self._save = load, save
 
     def __call__(self, content: bytes, file_name: str) -> ZoomReport:
-        key = (file_name, content)
+        return self.report(file_name, content_hash(content), lambda: content)
+
+    def report(self, file_name: str, sha256: str, read: Callable[[], bytes]) -> ZoomReport:
+        key = (sha256, file_name)
         if key not in self._seen:
-            try:
-                self._seen[key] = parse_report(content, file_name)
-            except ZoomReportError as exc:
-                self._seen[key] = exc
+            self._seen[key] = self._kept_or_parsed(file_name, sha256, read)
         found = self._seen[key]
         if isinstance(found, ZoomReportError):
             raise found
         return found
+
+    def _kept_or_parsed(self, file_name: str, sha256: str, read: Callable[[], bytes]) -> ZoomReport | ZoomReportError:
+        kept = self._load(sha256, file_name) if self._load else None
+        if kept is not None:
+            return kept
+        content = read()
+        try:
+            report = parse_report(content, file_name)
+        except ZoomReportError as exc:
+            return exc
+        if self._save:
+            self._save(content_hash(content), report)
+        return report
 
     def ahead(self, content: bytes, file_name: str) -> None:
         """Parse now, for a later call; a file that is not a report is judged later, when it is asked for."""
@@ -120,50 +154,89 @@ def report_sessions(reports: list[ZoomReport]) -> pd.DataFrame:
     )
 
 
-def current_reports(reports: list[ZoomReport], ingested_at: list[pd.Timestamp]) -> tuple[list[ZoomReport], list[int]]:
-    """The latest report of each session and type, and the positions of those it replaces."""
+def current_reports(
+    reports: list[ZoomReport], ingested_at: list[pd.Timestamp], drop_order: list[int] | None = None
+) -> tuple[list[ZoomReport], dict[int, int]]:
+    """The latest report of each session and type, and {position of each report replaced: position of its replacement}.
+
+    Latest is the one Zoom generated later (the preamble's `Report Generated` time), whatever the file
+    names and whenever they were dropped; a report without that time counts as generated when it was
+    ingested. Ties go to the one ingested later, then dropped later (`drop_order`, the ledger's order)."""
     if not reports:
-        return [], []
-    sessions = report_sessions(reports).assign(ingested_at=ingested_at, position=range(len(reports)))
-    sessions["file_name"] = [r.file_name for r in reports]
-    ordered = sessions.sort_values(["ingested_at", "file_name"], kind="stable")
-    latest = ordered.duplicated(["event_id", "report_type", "event_date"], keep="last")
-    replaced = sorted(ordered.loc[latest, "position"].tolist())
-    kept = [reports[i] for i in range(len(reports)) if i not in set(replaced)]
+        return [], {}
+    ingested = pd.to_datetime(pd.Series(ingested_at, dtype=object), utc=True, format="ISO8601")
+    generated = parse_local_datetimes(pd.Series([r.generated_text for r in reports], dtype=object), ZOOM_TIME_FORMATS)
+    sessions = report_sessions(reports).assign(
+        made=generated.dt.tz_convert("UTC").fillna(ingested),
+        ingested_at=ingested,
+        drop_order=drop_order if drop_order is not None else range(len(reports)),
+        position=range(len(reports)),
+    )
+    ordered = sessions.sort_values(["made", "ingested_at", "drop_order", "position"], kind="stable")
+    session = ["event_id", "report_type", "event_date"]
+    winner = ordered.groupby(session, dropna=False, sort=False)["position"].transform("last")
+    replaced = {int(p): int(w) for p, w in zip(ordered["position"], winner) if p != w}
+    kept = [reports[i] for i in range(len(reports)) if i not in replaced]
     return kept, replaced
 
 
 @dataclass(frozen=True)
 class History:
-    """Every report ever loaded, read again: the current ones, the hashes of those a correction
-    replaced, and what could no longer be read (in words)."""
+    """Every report ever loaded, read again: the current ones, what became of each archived report
+    ({hash: (status, note)}: `loaded`, or `replaced` with the name of the file that replaced it), and
+    what could no longer be read (in words)."""
 
     current: list[ZoomReport]
-    replaced_hashes: set[str]
+    states: dict[str, tuple[str, str | None]]
     unreadable: list[str]
+
+    @property
+    def replaced_hashes(self) -> set[str]:
+        return {sha for sha, (status, _) in self.states.items() if status == REPLACED}
+
+
+def _replaced_note(report: ZoomReport, winner: ZoomReport) -> str:
+    why = (
+        "Zoom generated it later"
+        if report.generated_text and winner.generated_text
+        else "it was dropped later (a report without a 'Report Generated' time counts from when it was dropped)"
+    )
+    return f"Replaced by {winner.file_name}, a report of the same session and type: {why}."
 
 
 def loaded_history(
-    archived: Iterable[tuple[str, bytes]], ledger: pd.DataFrame, now: pd.Timestamp, parse: Parse = parse_report
+    archived: Iterable[Archived], ledger: pd.DataFrame, now: pd.Timestamp, parse: ParsedOnce | None = None
 ) -> History:
-    """Re-read the archived reports (name, content), so a fix to the rules reaches all history.
+    """Every archived report, as parsed (once: see ParsedOnce), so a fix to the rules reaches all history.
 
-    A report keeps the time the ledger says it was ingested (a report archived this run: `now`),
-    which decides which of two reports of one session is the correction.
-    """
+    A report keeps the time the ledger says it was ingested and its place in the ledger (a report not
+    in it yet: `now`, and last), which decide between two reports of one session when Zoom's
+    generated times cannot; give the ledger with this run's rows to keep this run's drop order."""
+    parse = parse or ParsedOnce()
     ingested_at_by_hash = dict(zip(ledger["sha256"], pd.to_datetime(ledger["ingested_at"], utc=True, format="ISO8601")))
+    order_by_hash = {sha: position for position, sha in enumerate(ledger["sha256"])}
+    # the name it was dropped under (an archived copy's name may be shortened)
+    taken = ledger[ledger["status"].isin([LOADED, REPLACED])].drop_duplicates("sha256")
+    name_by_hash = dict(zip(taken["sha256"], taken["file_name"]))
     reports, hashes, ingested_at, unreadable = [], [], [], []
-    for file_name, content in archived:
-        sha = content_hash(content)
+    for report_file in archived:
+        sha = report_file.sha256
         try:
-            reports.append(parse(content, file_name))
+            reports.append(parse.report(name_by_hash.get(sha, report_file.name), sha, report_file.read))
         except ZoomReportError as exc:
             unreadable.append(str(exc))
             continue
         hashes.append(sha)
         ingested_at.append(ingested_at_by_hash.get(sha, now))
-    current, replaced_positions = current_reports(reports, ingested_at)
-    return History(current, {hashes[i] for i in replaced_positions}, unreadable)
+    order = [order_by_hash.get(sha, len(order_by_hash)) for sha in hashes]
+    current, replaced = current_reports(reports, ingested_at, order)
+    states = {
+        sha: (REPLACED, _replaced_note(report, reports[replaced[i]]))
+        if i in replaced
+        else (LOADED, report.unchecked or None)
+        for i, (sha, report) in enumerate(zip(hashes, reports))
+    }
+    return History(current, states, unreadable)
 
 
 def loaded_hashes(ledger: pd.DataFrame) -> set[str]:
@@ -184,12 +257,20 @@ def ledger_rows(verdicts: list[Verdict], now: pd.Timestamp) -> pd.DataFrame:
     return rows.merge(sessions, on="sha256", how="left")
 
 
-def ingested_files_table(history: pd.DataFrame, new_rows: pd.DataFrame, replaced_hashes: set[str]) -> pd.DataFrame:
-    """The ledger: every file ever dropped, newest last; loaded files a correction replaced read `replaced`."""
+def ingested_files_table(
+    history: pd.DataFrame, new_rows: pd.DataFrame, states: dict[str, tuple[str, str | None]]
+) -> pd.DataFrame:
+    """The ledger: every file ever dropped, newest last. Each loaded report archived reads as the history
+    judged it this run: `loaded` (with a note when its row count could not be checked) or `replaced`
+    (naming the file that replaced it); a correction judged otherwise later changes it back."""
     frames = [f for f in (history, new_rows) if not f.empty]
     ledger = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(INGESTED_FILES_COLUMNS))
-    ledger = ledger.reindex(columns=list(INGESTED_FILES_COLUMNS))
-    ledger.loc[ledger["sha256"].isin(replaced_hashes) & ledger["status"].eq(LOADED), "status"] = REPLACED
+    ledger = ledger.reindex(columns=list(INGESTED_FILES_COLUMNS)).astype({"status": object, "error": object})
+    judged = ledger["status"].isin([LOADED, REPLACED]) & ledger["sha256"].isin(states.keys())
+    if judged.any():
+        found = ledger.loc[judged, "sha256"].map(states)
+        ledger.loc[judged, "status"] = found.str[0]
+        ledger.loc[judged, "error"] = found.str[1]
     # one type per column whatever the history held (a first run may have seen only rejected files)
     ledger["rows"] = pd.to_numeric(ledger["rows"], errors="coerce").astype("Int64")
     event_date = pd.to_datetime(ledger["event_date"], errors="coerce")

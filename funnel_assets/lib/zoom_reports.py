@@ -32,6 +32,9 @@ the list it counts:
 - Meeting participants report: `Participants` counts joins (a rejoin is a second participant)
   and the export may merge each person's joins into one row ("show unique users"), so the list
   may rightly be shorter than the count: nothing is compared, only the half-line check applies.
+  So a meeting report cut at a line end loads as if complete: no count in it can catch that. Such
+  a report (and any report whose counts are missing) carries `unchecked`, a note in plain words
+  that the ledger shows beside the file, so the ops person knows which files the check cannot vouch for.
 
 A count that is missing or blank promises nothing. A cut that drops only the last rejoin row of
 someone still listed is not caught by counts of people (the person is there, with fewer minutes).
@@ -39,12 +42,17 @@ someone still listed is not caught by counts of people (the person is there, wit
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 WEBINAR_REGISTRATION = "webinar_registration"
 WEBINAR_ATTENDEE = "webinar_attendee"
@@ -98,6 +106,12 @@ REPORT_TITLES = {
 }
 
 
+# a section's rows are made Arrow text this many at a time; the encoding is checked this many bytes at a time
+CHUNK_ROWS = 50_000
+DECODE_PIECE_BYTES = 1 << 22
+# anything but blanks and commas: a file of nothing else is empty
+_SOMETHING = re.compile(rb"[^ \t\r\n,]")
+
 # the headers Zoom writes a person's email under, by report
 EMAIL_HEADERS = ("email", "user email", "attendee email")
 
@@ -113,6 +127,10 @@ class ZoomReport:
     summary: dict[str, str]
     # section name -> its rows, every cell as text, columns as Zoom spelled them
     sections: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # the preamble's `Report Generated:` time as written ('' when the report has none, as meeting reports)
+    generated_text: str = ""
+    # why no count in the report could vouch that it is complete ('' when one did)
+    unchecked: str = ""
 
     @property
     def event_id(self) -> str:
@@ -135,11 +153,101 @@ def webinar_id_digits(value: str) -> str:
     return re.sub(r"\D", "", str(value))
 
 
-def _decode(content: bytes, file_name: str) -> str:
+def _encoding(content: bytes) -> str:
+    """UTF-8 (a BOM or not) when every byte of it is, else Windows' cp1252; checked a piece at a time,
+    so a large file is never held twice."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(content)
     try:
-        return content.decode("utf-8-sig")
+        for start in range(0, len(view), DECODE_PIECE_BYTES):
+            decoder.decode(view[start : start + DECODE_PIECE_BYTES])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return content.decode("cp1252", errors="replace")
+        return "cp1252"
+    return "utf-8-sig"
+
+
+class _Section:
+    """One section's rows, kept as Arrow text columns a piece at a time: a large report never sits in
+    memory as Python objects, only `CHUNK_ROWS` rows of it at once."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.header = header
+        self.names = _unique(header)
+        self.pending: list[list[str]] = []
+        self.batches: list[pa.RecordBatch] = []
+        self.rows = 0
+
+    def append(self, cells: list[str]) -> None:
+        self.pending.append(cells + [""] * (len(self.header) - len(cells)))
+        self.rows += 1
+        if len(self.pending) >= CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            columns = zip(*self.pending)
+            self.batches.append(pa.RecordBatch.from_arrays([pa.array(c, type=pa.string()) for c in columns], names=self.names))
+            self.pending = []
+
+    def frame(self) -> pd.DataFrame:
+        self._flush()
+        schema = pa.schema([(name, pa.string()) for name in self.names])
+        return text_frame(pa.Table.from_batches(self.batches, schema=schema))
+
+
+# what report_table writes; bump it whenever what the parser makes of a file changes, so that every report
+# parsed before (kept beside the archive) is parsed again and a fix reaches all history
+PARSED_FORMAT = 1
+_SECTION = "\x00section"
+
+
+def report_table(report: ZoomReport) -> pa.Table:
+    """One parsed report as one Arrow table (its sections' rows one under another, each marked with its
+    section's number), the rest in the schema's metadata: to keep and read back instead of parsing again."""
+    names = list(report.sections)
+    tables = [
+        pa.Table.from_pandas(rows, preserve_index=False).append_column(
+            _SECTION, pa.array(np.full(len(rows), number, dtype=np.int16))
+        )
+        for number, rows in enumerate(report.sections.values())
+    ]
+    about = {
+        "format": PARSED_FORMAT,
+        "report_type": report.report_type,
+        "summary": report.summary,
+        "generated_text": report.generated_text,
+        "unchecked": report.unchecked,
+        "sections": [[name, [str(c) for c in report.sections[name].columns]] for name in names],
+    }
+    table = pa.concat_tables(tables, promote_options="default") if tables else pa.table({_SECTION: pa.array([], pa.int16())})
+    return table.replace_schema_metadata({"zoom_report": json.dumps(about)})
+
+
+def report_from_table(table: pa.Table, file_name: str) -> ZoomReport:
+    """The report report_table kept; ValueError when the table is not one, or of another PARSED_FORMAT."""
+    about = json.loads((table.schema.metadata or {}).get(b"zoom_report", b"{}"))
+    if about.get("format") != PARSED_FORMAT:
+        raise ValueError(f"kept in format {about.get('format')}, not {PARSED_FORMAT}")
+    number = table.column(_SECTION)
+    sections = {
+        name: text_frame(table.filter(pc.equal(number, position)).select(columns))
+        for position, (name, columns) in enumerate(about["sections"])
+    }
+    return ZoomReport(
+        file_name=file_name,
+        report_type=about["report_type"],
+        summary=about["summary"],
+        sections=sections,
+        generated_text=about["generated_text"],
+        unchecked=about["unchecked"],
+    )
+
+
+def text_frame(table: pa.Table) -> pd.DataFrame:
+    """A table of text as a frame whose columns stay Arrow text (compact; `.str` works as on any text)."""
+    text = pd.StringDtype("pyarrow")
+    return table.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get, self_destruct=True)
 
 
 def _trimmed(row: list[str]) -> list[str]:
@@ -171,69 +279,96 @@ def _section_name(title: str | None, header: list[str]) -> str:
 
 
 def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
-    """Split one Zoom report into its summary and sections, and say what kind of report it is."""
-    text = _decode(content, file_name)
-    if not text.strip(" \t\r\n,"):
+    """Split one Zoom report into its summary and sections, and say what kind of report it is.
+
+    Read a line at a time, each section's rows kept as Arrow text in pieces: memory stays near the
+    file's own size, whatever that is."""
+    bom = content.startswith(codecs.BOM_UTF8)
+    if not _SOMETHING.search(content, 3 if bom else 0):
         raise ZoomReportError(f"{file_name}: the file is empty. Download the report from Zoom again.")
+    text = io.TextIOWrapper(io.BytesIO(content), encoding=_encoding(content), errors="replace", newline="")
+
+    report_title: str | None = None
+    generated_text = ""
+    title: str | None = None
+    sections: dict[str, _Section] = {}
+    current: str | None = None
+    last_raw_cells = 0
     try:
-        raw_rows = list(csv.reader(io.StringIO(text)))
+        for line_number, raw in enumerate(csv.reader(text), start=1):
+            last_raw_cells = len(raw)
+            cells = _trimmed(raw)
+            if not cells:
+                current = None
+                continue
+            first = cells[0].lower()
+            if _is_header(cells):
+                name = _section_name(title, cells)
+                # a second table of the same kind (a repeated section) appends under its own header
+                name = name if name not in sections or sections[name].header == cells else f"{name}_{line_number}"
+                if name not in sections:
+                    sections[name] = _Section(cells)
+                current, title = name, None
+                continue
+            if len(cells) == 1 and (first in SECTION_TITLES or first in REPORT_TITLES or first.endswith("details")):
+                if first in REPORT_TITLES:
+                    report_title = first
+                title, current = first, None
+                continue
+            if first.endswith(":") and current is None:
+                if first == "report generated:" and len(cells) > 1 and not generated_text:
+                    generated_text = cells[1]  # which of two reports of one session is the correction
+                continue  # preamble, e.g. Report Generated:,"Nov 3, 2025 09:15 PM"
+            if current is None:
+                continue  # a stray line outside any table (a note typed into the file)
+            section = sections[current]
+            if len(cells) > len(section.header):
+                raise ZoomReportError(
+                    f"{file_name}: line {line_number} has {len(cells)} values but its section's header has "
+                    f"{len(section.header)} columns. The file may have been edited by hand; download it from Zoom again."
+                )
+            section.append(cells)
     except csv.Error as exc:
         raise ZoomReportError(
             f"{file_name}: this is not a readable CSV file ({exc}). Download the report from Zoom again."
         ) from None
-    rows = [_trimmed(row) for row in raw_rows]
 
-    report_title: str | None = None
-    title: str | None = None
-    sections: dict[str, list[list[str]]] = {}
-    headers: dict[str, list[str]] = {}
-    current: str | None = None
-    for line_number, cells in enumerate(rows, start=1):
-        if not cells:
-            current = None
-            continue
-        first = cells[0].lower()
-        if _is_header(cells):
-            name = _section_name(title, cells)
-            # a second table of the same kind (a repeated section) appends under its own header
-            name = name if name not in headers or headers[name] == cells else f"{name}_{line_number}"
-            headers[name], current, title = cells, name, None
-            sections.setdefault(name, [])
-            continue
-        if len(cells) == 1 and (first in SECTION_TITLES or first in REPORT_TITLES or first.endswith("details")):
-            if first in REPORT_TITLES:
-                report_title = first
-            title, current = first, None
-            continue
-        if first.endswith(":") and current is None:
-            continue  # preamble, e.g. Report Generated:,"Nov 3, 2025 09:15 PM"
-        if current is None:
-            continue  # a stray line outside any table (a note typed into the file)
-        header = headers[current]
-        if len(cells) > len(header):
-            raise ZoomReportError(
-                f"{file_name}: line {line_number} has {len(cells)} values but its section's header has "
-                f"{len(header)} columns. The file may have been edited by hand; download it from Zoom again."
-            )
-        sections[current].append(cells + [""] * (len(header) - len(cells)))
-
-    if "summary" not in headers:
+    if "summary" not in sections:
         raise ZoomReportError(
             f"{file_name}: this is not a Zoom webinar or meeting report (no 'Topic' / 'Webinar ID' or "
             "'Meeting ID' summary found). Download the registration or attendee report from Zoom's Reports page."
         )
-    if not sections["summary"]:
+    summary_section = sections.pop("summary")
+    summary_rows = summary_section.frame()
+    if summary_rows.empty:
         raise ZoomReportError(f"{file_name}: the file is cut short: the summary has a header but no values.")
-    summary = dict(zip((c.lower() for c in headers["summary"]), sections["summary"][0]))
-
-    frames = {
-        name: pd.DataFrame(values, columns=_unique(headers[name]), dtype=object)
-        for name, values in sections.items()
-        if name != "summary"
-    }
+    summary = dict(zip((c.lower() for c in summary_section.header), summary_rows.iloc[0].tolist()))
+    last_width = len(sections[current].header) if current in sections else (len(summary_section.header) if current else 0)
+    frames = {name: section.frame() for name, section in sections.items()}
     report_type = _report_type(summary, frames, report_title, file_name)
-    _check_complete(text, raw_rows, headers, current, summary, frames, report_type, file_name)
-    return ZoomReport(file_name=file_name, report_type=report_type, summary=summary, sections=frames)
+    ends_mid_line = not content.endswith((b"\n", b"\r"))
+    checked = _check_complete(ends_mid_line, last_raw_cells, last_width, summary, frames, report_type, file_name)
+    return ZoomReport(
+        file_name=file_name,
+        report_type=report_type,
+        summary=summary,
+        sections=frames,
+        generated_text=generated_text,
+        unchecked="" if checked else _unchecked(report_type),
+    )
+
+
+def _unchecked(report_type: str) -> str:
+    """For the ledger: why the count check cannot vouch for this report, in plain words."""
+    why = (
+        "a meeting participants report carries no count of people to compare with"
+        if report_type == MEETING_PARTICIPANTS
+        else "its summary has no '# Registered' or 'Unique Viewers' count to compare with"
+    )
+    return (
+        f"Loaded, but its row count could not be checked: {why}, so a file cut short at the end of a line "
+        "would look complete. If people seem to be missing, download it from Zoom again and drop it."
+    )
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -262,29 +397,31 @@ def _report_type(summary: dict[str, str], frames: dict[str, pd.DataFrame], title
 
 
 def _check_complete(
-    text: str,
-    raw_rows: list[list[str]],
-    headers: dict[str, list[str]],
-    last_section: str | None,
+    ends_mid_line: bool,
+    last_line_cells: int,
+    last_section_width: int,
     summary: dict[str, str],
     frames: dict[str, pd.DataFrame],
     report_type: str,
     file_name: str,
-) -> None:
-    """A download or copy cut short shows as a half line at the end, or as a list missing its people."""
-    ends_mid_line = not text.endswith(("\n", "\r"))
-    if ends_mid_line and last_section and raw_rows and len(raw_rows[-1]) < len(headers[last_section]):
+) -> bool:
+    """A download or copy cut short shows as a half line at the end, or as a list missing its people.
+
+    True when a count in the report vouched for the lists; False when none could."""
+    if ends_mid_line and last_section_width and last_line_cells < last_section_width:
         raise ZoomReportError(
-            f"{file_name}: the file is cut short (its last line stops after {len(raw_rows[-1])} of "
-            f"{len(headers[last_section])} columns). Download it from Zoom again, or wait until it is fully copied."
+            f"{file_name}: the file is cut short (its last line stops after {last_line_cells} of "
+            f"{last_section_width} columns). Download it from Zoom again, or wait until it is fully copied."
         )
-    for found, promised, what in _people_counts(summary, frames, report_type):
+    counts = _people_counts(summary, frames, report_type)
+    for found, promised, what in counts:
         if found < promised:
             raise ZoomReportError(
                 f"{file_name}: the report looks cut short: it lists {found} of the {promised} {what} that its "
                 "own summary counts. Download it from Zoom again (the whole report, all registrants) and drop "
                 "the new file into the drop folder."
             )
+    return bool(counts)
 
 
 def _people_counts(
@@ -326,16 +463,20 @@ def _sections(frames: dict[str, pd.DataFrame], *names: str) -> list[pd.DataFrame
     ]
 
 
-def _column(rows: pd.DataFrame, *names: str) -> pd.Series | None:
+def _column(rows: pd.DataFrame, *names: str) -> pa.Array | None:
+    """The first of these columns, trimmed and lower-cased, as Arrow text (no Python object per row)."""
     lowered = {str(column).lower(): column for column in rows.columns}
     found = next((lowered[name] for name in names if name in lowered), None)
-    return None if found is None else rows[found].astype(str).str.strip().str.lower()
+    if found is None:
+        return None
+    values = pa.array(rows[found], type=pa.string(), from_pandas=True)
+    return pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(values, "")))
 
 
 def _attended(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows of people who joined: `Attended` Yes; a section without that column (Other Attended) lists only joins."""
     attended = _column(rows, "attended")
-    return rows if attended is None else rows[attended.eq("yes")]
+    return rows if attended is None else rows[pc.equal(attended, "yes").to_numpy(zero_copy_only=False)]
 
 
 def _people(sections: list[pd.DataFrame]) -> int:
@@ -343,13 +484,15 @@ def _people(sections: list[pd.DataFrame]) -> int:
 
     Counting a row without an email alone can only count too many, never too few: a complete file is never
     taken for a cut one."""
-    emails: set[str] = set()
+    emails: list[pa.Array] = []
     without_email = 0
     for rows in sections:
         email = _column(rows, *EMAIL_HEADERS)
         if email is None:
             without_email += len(rows)
             continue
-        emails.update(email[email.ne("")])
-        without_email += int(email.eq("").sum())
-    return len(emails) + without_email
+        present = pc.not_equal(email, "")
+        emails.append(email.filter(present))
+        without_email += len(email) - pc.sum(present).as_py() if len(email) else 0
+    distinct = len(pc.unique(pa.chunked_array(emails, type=pa.string()))) if emails else 0
+    return distinct + without_email

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -256,3 +257,34 @@ def test_people_are_counted_by_email_under_any_header_zoom_writes_it():
     cut = cut_at_line(renamed.encode(), ATTENDEE_ROWS, rows_kept=rows_of(PEOPLE[:3]))
     with pytest.raises(ZoomReportError, match=r"cut short: it lists 3 of the 5 people registered"):
         parse(cut.decode())
+
+
+def test_sections_read_a_few_rows_at_a_time_are_the_same(monkeypatch):
+    from funnel_assets.lib import zoom_reports
+
+    whole = {path.name: parse_zoom_report(path.read_bytes(), file_name=path.name) for path in SAMPLE_REPORTS}
+    monkeypatch.setattr(zoom_reports, "CHUNK_ROWS", 3)
+    for path in SAMPLE_REPORTS:
+        pieces = parse_zoom_report(path.read_bytes(), file_name=path.name)
+        assert list(pieces.sections) == list(whole[path.name].sections)
+        for name, rows in pieces.sections.items():
+            pd.testing.assert_frame_equal(rows, whole[path.name].sections[name])
+
+
+def test_a_parsed_report_kept_and_read_back_is_the_same_report():
+    from funnel_assets.lib.zoom_reports import report_from_table, report_table
+
+    texts = {"attendee.csv": ATTENDEE_REPORT, "registration.csv": REGISTRATION_REPORT, "meeting.csv": MEETING_REPORT}
+    reports = [parse_zoom_report(text.encode(), file_name=name) for name, text in texts.items()]
+    reports += [parse_zoom_report(path.read_bytes(), file_name=path.name) for path in SAMPLE_REPORTS]
+    for report in reports:
+        back = report_from_table(report_table(report), report.file_name)
+        assert (back.file_name, back.report_type, back.summary, back.generated_text, back.unchecked) == (
+            report.file_name, report.report_type, report.summary, report.generated_text, report.unchecked,
+        )  # fmt: skip
+        assert list(back.sections) == list(report.sections)
+        for name, rows in report.sections.items():
+            pd.testing.assert_frame_equal(back.sections[name], rows)
+    older = report_table(reports[0]).replace_schema_metadata({"zoom_report": '{"format": 0}'})
+    with pytest.raises(ValueError):
+        report_from_table(older, "attendee.csv")

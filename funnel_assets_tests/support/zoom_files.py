@@ -40,6 +40,7 @@ def attendee_report(
     *,
     host: str = "CA Rahul S",
     panelists: tuple[str, ...] = (),
+    generated: str | None = None,
 ) -> str:
     """people: first, last, email, phone, registered, and join/leave/minutes for each join (absent: did not attend).
 
@@ -57,7 +58,7 @@ def attendee_report(
     joins = sum(len(p.get("joins") or []) for p in people)
     return (
         "Attendee Report,\r\n"
-        + _lines([["Report Generated:", start]])
+        + _lines([["Report Generated:", generated or start]])
         + _lines(
             [
                 ["Topic", "Webinar ID", "Actual Start Time", "Actual Duration (minutes)", "# Registered", "# Cancelled",
@@ -76,11 +77,12 @@ def attendee_report(
     )
 
 
-def registration_report(topic: str, webinar_id: str, start: str, people: list[dict]) -> str:
+def registration_report(topic: str, webinar_id: str, start: str, people: list[dict], *, generated: str | None = None) -> str:
+    """`generated`: the preamble's `Report Generated` time (default: the session's start)."""
     rows = [[p["first"], p["last"], p.get("email", ""), p.get("phone", ""), p.get("registered", ""), "approved", "India"] for p in people]
     text = (
         "Registration Report\r\n"
-        + _lines([["Report Generated:", start]])
+        + _lines([["Report Generated:", generated or start]])
         + _lines(
             [
                 ["Topic", "Webinar ID", "Scheduled Time", "Duration (minutes)", "# Registered", "# Cancelled"],

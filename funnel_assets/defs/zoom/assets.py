@@ -5,7 +5,7 @@ import pandas as pd
 
 from funnel_assets.defs.tables import reconciliation, table_asset, table_out
 from funnel_assets.io.drive_folder import DriveDropFolder
-from funnel_assets.io.drop_folder import ZoomDropFolder
+from funnel_assets.io.drop_folder import ZoomDropFolder, hidden_name
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.lib.clock import now
 from funnel_assets.lib.zoom_events import days_per_bootcamp, participants_from_reports, sessions_summary
@@ -39,7 +39,8 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
     # a Google Drive folder's new files are first copied into its local folder, which is then handled exactly
     # as a local drop folder; a Google Sheets document, with no CSV to copy, is refused unread
     from_drive = zoom_drop.copy_from_drive() if isinstance(zoom_drop, DriveDropFolder) else None
-    parse = ParsedOnce()
+    # each report is parsed once: what was parsed on an earlier run is read back from beside the archive
+    parse = ParsedOnce(load=zoom_drop.kept_report, save=zoom_drop.keep_report)
 
     def parse_while_the_second_look_waits(paths):
         for dropped in filter(None, map(zoom_drop.read, paths)):
@@ -58,15 +59,14 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
             zoom_drop.archive(dropped)
 
     # read without following a link: a link swapped in after the listing is skipped, never read
-    archived = (
-        (path.name.split("__", 1)[-1], report.content)
-        for path in zoom_drop.archived_files()
-        if (report := zoom_drop.read(path)) is not None
-    )
-    loaded = loaded_history(archived, history, ingested_at, parse)
+    archived = zoom_drop.archived_reports()
+    new_rows = ledger_rows(verdicts + refused_unread, ingested_at)
+    # with this run's rows, so that the drop order decides between reports Zoom's generated times cannot
+    everything = pd.concat([f for f in (history, new_rows) if not f.empty] or [new_rows], ignore_index=True)
+    loaded = loaded_history(archived, everything, ingested_at, parse)
     participants = participants_from_reports(loaded.current, mappings.event_mappings())
     rows_read = sum(person_rows(r) for r in loaded.current)
-    ledger = ingested_files_table(history, ledger_rows(verdicts + refused_unread, ingested_at), loaded.replaced_hashes)
+    ledger = ingested_files_table(history, new_rows, loaded.states)
     # the ledger is written once every waiting file is archived: if anything before fails, the files
     # stay in the drop folder and the next run loads them again (their archived copies are reused)
     zoom_drop.write_ledger(ledger)
@@ -83,6 +83,9 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
                 f"{dropped.path.name} changed while it was being read (still being copied?): it was left in the "
                 "drop folder and will be read again on the next run."
             )
+    for verdict in verdicts:
+        if hidden := hidden_name(verdict.file_name):
+            context.log.warning(f"{hidden} It was {verdict.status}.")
     for problem in loaded.unreadable:
         context.log.error(f"An archived Zoom report can no longer be read and was left out: {problem}")
     drive_facts = {}
