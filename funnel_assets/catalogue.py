@@ -438,9 +438,13 @@ INGESTED_FILES = Table(
         _text(
             "status",
             "`loaded`; `duplicate` (same content as a file already loaded: adds nothing); `rejected` (unreadable: "
-            "moved to `rejected/` with a `.reason.txt`; in a Drive folder, the reason is the file's description); `replaced` (a later report of the same session and type replaced it)",
+            "moved to `rejected/` with a `.reason.txt`; in a Drive folder, the reason is the file's description); `replaced` (a report of the same session and type that Zoom generated later replaced it)",
         ),
-        _text("error", "for rejected and duplicate files, why"),
+        _text(
+            "error",
+            "for rejected and duplicate files, why; for `replaced`, the file that replaced it; for `loaded`, a note "
+            "when its row count could not be checked or values holding a control character were left empty",
+        ),
         Column("ingested_at", TIMESTAMP, "when the run that read it started"),
     ),
 )

@@ -233,7 +233,7 @@ def loaded_history(
     states = {
         sha: (REPLACED, _replaced_note(report, reports[replaced[i]]))
         if i in replaced
-        else (LOADED, report.unchecked or None)
+        else (LOADED, report.ledger_note or None)
         for i, (sha, report) in enumerate(zip(hashes, reports))
     }
     return History(current, states, unreadable)

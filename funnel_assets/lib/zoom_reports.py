@@ -33,8 +33,11 @@ the list it counts:
   and the export may merge each person's joins into one row ("show unique users"), so the list
   may rightly be shorter than the count: nothing is compared, only the half-line check applies.
   So a meeting report cut at a line end loads as if complete: no count in it can catch that. Such
-  a report (and any report whose counts are missing) carries `unchecked`, a note in plain words
-  that the ledger shows beside the file, so the ops person knows which files the check cannot vouch for.
+  a report (and any report whose counts are missing) carries a `ledger_note` in plain words that the
+  ledger shows beside the file, so the ops person knows which files the check cannot vouch for.
+
+A value holding a NUL or another control character is never cut short or stored as it is (PostgreSQL
+cannot hold a NUL): it is emptied, its row kept, and the ledger note says how many were.
 
 A count that is missing or blank promises nothing. A cut that drops only the last rejoin row of
 someone still listed is not caught by counts of people (the person is there, with fewer minutes).
@@ -111,6 +114,9 @@ CHUNK_ROWS = 50_000
 DECODE_PIECE_BYTES = 1 << 22
 # anything but blanks and commas: a file of nothing else is empty
 _SOMETHING = re.compile(rb"[^ \t\r\n,]")
+# C0 controls but tab, line feed and carriage return, and DEL: a value holding one is set aside, never cut
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # the headers Zoom writes a person's email under, by report
 EMAIL_HEADERS = ("email", "user email", "attendee email")
@@ -129,8 +135,8 @@ class ZoomReport:
     sections: dict[str, pd.DataFrame] = field(default_factory=dict)
     # the preamble's `Report Generated:` time as written ('' when the report has none, as meeting reports)
     generated_text: str = ""
-    # why no count in the report could vouch that it is complete ('' when one did)
-    unchecked: str = ""
+    # for the ledger, in plain words: why no count could vouch that it is complete, values set aside ('' when none)
+    ledger_note: str = ""
 
     @property
     def event_id(self) -> str:
@@ -198,7 +204,7 @@ class _Section:
 
 # what report_table writes; bump it whenever what the parser makes of a file changes, so that every report
 # parsed before (kept beside the archive) is parsed again and a fix reaches all history
-PARSED_FORMAT = 1
+PARSED_FORMAT = 2
 _SECTION = "\x00section"
 
 
@@ -217,7 +223,7 @@ def report_table(report: ZoomReport) -> pa.Table:
         "report_type": report.report_type,
         "summary": report.summary,
         "generated_text": report.generated_text,
-        "unchecked": report.unchecked,
+        "ledger_note": report.ledger_note,
         "sections": [[name, [str(c) for c in report.sections[name].columns]] for name in names],
     }
     table = pa.concat_tables(tables, promote_options="default") if tables else pa.table({_SECTION: pa.array([], pa.int16())})
@@ -240,7 +246,7 @@ def report_from_table(table: pa.Table, file_name: str) -> ZoomReport:
         summary=about["summary"],
         sections=sections,
         generated_text=about["generated_text"],
-        unchecked=about["unchecked"],
+        ledger_note=about["ledger_note"],
     )
 
 
@@ -255,6 +261,13 @@ def _trimmed(row: list[str]) -> list[str]:
     while cells and not cells[-1]:
         cells.pop()
     return cells
+
+
+def _set_aside(row: list[str], count: list[int]) -> list[str]:
+    """The row with every value holding a control character emptied (PostgreSQL cannot even store a NUL)."""
+    held = [bool(_CONTROL.search(cell)) for cell in row]
+    count[0] += sum(held)
+    return ["" if bad else cell for cell, bad in zip(row, held)]
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -294,10 +307,12 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
     sections: dict[str, _Section] = {}
     current: str | None = None
     last_raw_cells = 0
+    set_aside = [0]
+    controls = bool(_CONTROL_BYTES.search(content))
     try:
         for line_number, raw in enumerate(csv.reader(text), start=1):
             last_raw_cells = len(raw)
-            cells = _trimmed(raw)
+            cells = _trimmed(_set_aside(raw, set_aside) if controls else raw)
             if not cells:
                 current = None
                 continue
@@ -354,7 +369,18 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
         summary=summary,
         sections=frames,
         generated_text=generated_text,
-        unchecked="" if checked else _unchecked(report_type),
+        ledger_note=" ".join(
+            note for note in ("" if checked else _unchecked(report_type), _set_aside_note(set_aside[0])) if note
+        ),
+    )
+
+
+def _set_aside_note(values: int) -> str:
+    if not values:
+        return ""
+    return (
+        f"{values} value(s) held an invisible control character (such as a NUL byte) and were left empty, their "
+        "rows kept. If a name or email is missing for someone, download the report from Zoom again and drop it."
     )
 
 

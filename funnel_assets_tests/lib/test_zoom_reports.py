@@ -279,8 +279,8 @@ def test_a_parsed_report_kept_and_read_back_is_the_same_report():
     reports += [parse_zoom_report(path.read_bytes(), file_name=path.name) for path in SAMPLE_REPORTS]
     for report in reports:
         back = report_from_table(report_table(report), report.file_name)
-        assert (back.file_name, back.report_type, back.summary, back.generated_text, back.unchecked) == (
-            report.file_name, report.report_type, report.summary, report.generated_text, report.unchecked,
+        assert (back.file_name, back.report_type, back.summary, back.generated_text, back.ledger_note) == (
+            report.file_name, report.report_type, report.summary, report.generated_text, report.ledger_note,
         )  # fmt: skip
         assert list(back.sections) == list(report.sections)
         for name, rows in report.sections.items():
