@@ -7,10 +7,12 @@ are ever removed: the Zoom archive, which is the history, lives in the drop fold
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+from funnel_assets.io import files
 from funnel_assets.lib.clock import today
 
 DEFAULT_KEEP_DAYS = 30
@@ -36,12 +38,15 @@ def prune_landing(landing: Path, keep_days: int, on: date) -> list[Path]:
         return []
     oldest_kept = on - timedelta(days=keep_days)
     removed = []
-    for folder in landing.iterdir():
-        try:
-            day = date.fromisoformat(folder.name)
-        except ValueError:
-            continue  # not a day folder of ours: left alone
-        if day < oldest_kept and folder.is_dir() and not folder.is_symlink():
-            shutil.rmtree(folder)
-            removed.append(folder)
+    # listed and removed through the landing folder opened without following a link: a link at the landing
+    # folder (or above it) is refused, never emptied; a link among the day folders is left alone
+    with files.open_folder(landing, create=False) as folder:
+        for entry in os.scandir(folder):
+            try:
+                day = date.fromisoformat(entry.name)
+            except ValueError:
+                continue  # not a day folder of ours: left alone
+            if day < oldest_kept and entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.name, dir_fd=folder)  # rmtree's fd-based walk follows no link inside either
+                removed.append(landing / entry.name)
     return removed

@@ -23,7 +23,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
-import os
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -31,12 +30,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import IO
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from funnel_assets.io import files
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.redact import redact_text, redact_url
 
@@ -343,21 +344,20 @@ def _arriving(response: requests.Response) -> Iterator[bytes]:
         yield chunk
 
 
-def _save(response, partial: Path, *, deadline: float, settings: HttpSettings, label: str, shown_url: str) -> int:
-    """The body into `partial`, the limits checked as the bytes arrive. Returns the bytes written (decompressed)."""
+def _save(response, out: IO[bytes], *, deadline: float, settings: HttpSettings, label: str, shown_url: str) -> int:
+    """The body into `out`, the limits checked as the bytes arrive. Returns the bytes written (decompressed)."""
     written, head = 0, b""
-    with partial.open("wb") as out:
-        for chunk in _arriving(response):
-            if len(head) < SNIFF_BYTES:
-                head += chunk[: SNIFF_BYTES - len(head)]
-                if looks_like_html(head):
-                    raise _web_page(label, shown_url)
-            written += len(chunk)
-            if written > settings.max_bytes:
-                raise _too_large(label, shown_url, settings, "sent more data")
-            out.write(chunk)
-            if time.monotonic() > deadline:
-                raise _too_slow(label, shown_url, settings, written)
+    for chunk in _arriving(response):
+        if len(head) < SNIFF_BYTES:
+            head += chunk[: SNIFF_BYTES - len(head)]
+            if looks_like_html(head):
+                raise _web_page(label, shown_url)
+        written += len(chunk)
+        if written > settings.max_bytes:
+            raise _too_large(label, shown_url, settings, "sent more data")
+        out.write(chunk)
+        if time.monotonic() > deadline:
+            raise _too_slow(label, shown_url, settings, written)
     return written
 
 
@@ -385,8 +385,6 @@ def download(
     guarded = _carries_credentials(url, headers, secrets)
     if guarded:
         _refuse_plain_http(url, label, shown_url)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + ".part")
 
     def attempt() -> None:
         deadline = time.monotonic() + settings.max_seconds_per_attempt
@@ -398,11 +396,13 @@ def download(
                 _refuse_failed_answer(response, settings, label, shown_url)
                 if time.monotonic() > deadline:
                     raise _too_slow(label, shown_url, settings, 0)
-                _save(response, partial, deadline=deadline, settings=settings, label=label, shown_url=shown_url)
-                # Content-Length counts the bytes on the wire (compressed, if the server compressed them)
-                expected, received = _content_length(response), response.raw.tell()
-                if expected is not None and received < expected:
-                    raise TransientError(f"the answer was cut short ({received} of {expected} bytes)")
+                # the landing file appears whole once the answer is complete, or not at all (never through a link)
+                with files.writing(dest) as out:
+                    _save(response, out, deadline=deadline, settings=settings, label=label, shown_url=shown_url)
+                    # Content-Length counts the bytes on the wire (compressed, if the server compressed them)
+                    expected, received = _content_length(response), response.raw.tell()
+                    if expected is not None and received < expected:
+                        raise TransientError(f"the answer was cut short ({received} of {expected} bytes)")
         except requests.exceptions.Timeout:
             raise TransientError("no answer within the time limit") from None
         except requests.exceptions.ChunkedEncodingError:
@@ -415,14 +415,9 @@ def download(
     try:
         bounded_retry(settings, label)(attempt)
     except TransientError as exc:
-        partial.unlink(missing_ok=True)
         raise SourceError(
             f"{label}: {shown_url} still failed after {settings.max_attempts} attempts (last: {exc.reason}). "
             "The server may be down or overloaded; the step can be re-run later, and yesterday's tables are untouched.",
             retryable=True,
         ) from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    os.replace(partial, dest)
     return dest

@@ -11,14 +11,13 @@ blank rows.
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from funnel_assets.io import files
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.google_sheets import (
     SHEETS_API,
@@ -81,11 +80,7 @@ def land_table(
             f"{label}: the file {path} does not exist. Check the path in the configuration, "
             "or whether the file was moved or renamed."
         )
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + ".part")
-    shutil.copyfile(path, partial)
-    os.replace(partial, dest)
-    return dest
+    return files.copy_file(path, dest)
 
 
 def _sniff_delimiter(sample: str) -> str:

@@ -22,6 +22,8 @@ from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.settings import WAREHOUSE_PASSWORD, secret
 
 PREVIEW_ROWS = 10
+# output metadata the `exported` check reads (defs/checks.py)
+EXPORT_PATH, EXPORT_PROBLEM = "export", "export_problem"
 
 
 def table_name(context: dg.InputContext | dg.OutputContext) -> str:
@@ -148,6 +150,11 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         self._refuse_a_sharp_shrink(table, len(obj))
         rows = self.warehouse.write_table(table, obj)
         context.add_output_metadata({"dagster/row_count": rows, "preview": dg.MetadataValue.md(preview(table, obj))})
+        export = self.warehouse.export_of(table)
+        if export is not None:  # a failed export never fails the table: the `exported` check reports it
+            context.add_output_metadata({EXPORT_PATH: dg.MetadataValue.path(str(export.path)), EXPORT_PROBLEM: export.problem or ""})
+            if export.problem:
+                context.log.error(export.problem)
         readers = _readers_in_this_run(context)
         if readers:
             self._held[(context.run_id, table)] = [obj, readers]
