@@ -248,8 +248,8 @@ class ZoomDropFolder(dg.ConfigurableResource):
         with ExitStack() as opened:
             try:
                 folder = opened.enter_context(files.open_folder(path))
-            except files.UnsafePathError:
-                raise DropFolderError(_link_message(path)) from None
+            except files.UnsafePathError as exc:
+                raise DropFolderError(_link_message(Path(exc.filename))) from None  # the folder on the way that is a link
             yield folder
 
 

@@ -44,6 +44,7 @@ def _refusal(path: Path) -> UnsafePathError:
         errno.ELOOP,
         f"{path} is a link (or not a plain file or folder), so nothing was written there: the pipeline never "
         "writes through links. Ask whoever looks after the server to remove it; the next run then carries on.",
+        str(path),
     )
 
 
@@ -156,6 +157,7 @@ def refuse_link(path: str | Path) -> None:
         status = _entry_status(folder, path.name)
     if status is not None and not stat.S_ISREG(status.st_mode):
         raise _refusal(path)
+    _note("file", path)
 
 
 def _entry_status(folder: int, name: str) -> os.stat_result | None:

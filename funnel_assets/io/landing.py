@@ -27,7 +27,9 @@ def landing_path(landing_dir: str | Path, run_id: str, name: str, keep_days: int
     landing = Path(landing_dir)
     # a step retried after midnight still finds the file its run landed the day before
     for earlier in sorted(landing.glob(f"*/{run_id}/{name}")):
-        return earlier
+        if not any(part.is_symlink() for part in (earlier, earlier.parent, earlier.parent.parent)):
+            return earlier  # a link planted there is never read as the download: the step downloads again
+
     prune_landing(landing, keep_days, today())
     return landing / today().isoformat() / run_id / name
 

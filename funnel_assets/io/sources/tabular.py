@@ -54,7 +54,7 @@ def land_table(
 
     `sheets_api_url` is the Sheets API's address (Google's; tests point it at a local stand-in).
     """
-    if dest.is_file():
+    if dest.is_file() and not dest.is_symlink():  # a link planted there is never read: the write below refuses it
         return dest
     location = location.strip()
     if is_google_sheet(location):

@@ -16,6 +16,7 @@ from pydantic import Field, PrivateAttr
 from sqlalchemy.engine import make_url
 
 from funnel_assets import catalogue
+from funnel_assets.io import files
 from funnel_assets.io.warehouse.columns import WarehouseError
 from funnel_assets.io.warehouse.warehouse import Warehouse
 from funnel_assets.lib.clock import TIMEZONE
@@ -140,6 +141,11 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             self._warehouse = Warehouse(
                 url=url.render_as_string(hide_password=False), schema_name=self.schema_name, export_dir=self.export_dir
             )
+            try:
+                self._warehouse.backend  # noqa: B018 - opens the SQLite file's folder now: a link there is refused once
+            except files.UnsafePathError as exc:
+                self._warehouse = None
+                raise dg.Failure(description=str(exc), allow_retries=False) from None  # a retry would find the same link
         return self._warehouse
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | None) -> None:
