@@ -11,6 +11,8 @@ Two walks close the boundary where it is defined:
 from __future__ import annotations
 
 import ast
+import errno
+import os
 import shutil
 import subprocess
 import uuid
@@ -415,3 +417,33 @@ def test_a_table_lands_when_its_export_is_a_link_and_the_export_check_says_so(tm
         assert (exports / "people.csv").read_text(encoding="utf-8").splitlines() == ["n", "1", "2"]
     finally:
         exporting.dispose()
+
+
+# -- the primitive's own edges -------------------------------------------------------------------------------------
+
+
+def test_a_local_source_that_is_a_pipe_or_a_link_is_refused_without_hanging_the_step(tmp_path):
+    """copy_file (a local CSV source copied into the landing folder) opens its source without waiting on a pipe
+    and never through a link: either would read something other than a plain file the setting names."""
+    pipe, link, secret = tmp_path / "leads.csv", tmp_path / "spend.csv", tmp_path / "secret.txt"
+    os.mkfifo(pipe)
+    secret.write_text("not for the warehouse\n", encoding="utf-8")
+    link.symlink_to(secret)
+    for source in (pipe, link):
+        with pytest.raises(files.UnsafePathError, match="is a link \\(or not a plain file\\), so it was not copied"):
+            files.copy_file(source, tmp_path / "landing" / "copy.csv")
+    assert not (tmp_path / "landing" / "copy.csv").exists()
+
+
+def test_a_write_that_fails_names_its_file_and_leaves_nothing_behind(tmp_path):
+    """A failure inside the block (here the disk quota, as the OS reports it: no file name) is re-raised naming the
+    file, in plain words; the hidden temporary file is removed and the earlier file is kept."""
+    target = tmp_path / "exports" / "sales.csv"
+    files.write_text(target, "yesterday\n")
+    with pytest.raises(OSError) as raised:
+        with files.writing(target) as out:
+            out.write(b"half")
+            raise OSError(errno.EDQUOT, os.strerror(errno.EDQUOT))
+    assert raised.value.filename == str(target) and "quota" in str(raised.value)
+    assert target.read_text(encoding="utf-8") == "yesterday\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["sales.csv"]

@@ -125,6 +125,7 @@ class _Export:
         self.problem: str | None = None
         self._writing: AbstractContextManager | None = None
         self._out = None
+        self._complete = False
 
     def passing(self, batches: Iterator[PreparedBatch]) -> Iterator[PreparedBatch]:
         """The batches, unchanged, each one's export CSV appended to the export on the way."""
@@ -133,10 +134,12 @@ class _Export:
             if self._out is not None:
                 self._attempt(lambda: self._out.write(batch.export_csv))
             yield batch
+        self._complete = True
 
     def _open(self) -> None:
-        self._writing = files.writing(self.path)
-        self._out = self._writing.__enter__()
+        writing = files.writing(self.path)
+        self._out = writing.__enter__()
+        self._writing = writing
         self._out.write(csv_header(self.columns))
 
     def _attempt(self, step: Callable[[], object]) -> None:
@@ -152,6 +155,10 @@ class _Export:
 
     def publish(self) -> None:
         """Give the finished export its name (after the table has landed)."""
+        if not self._complete:  # the table was written from fewer batches than passed here: never publish a part
+            self.abandon()
+            self.problem = self.problem or f"The CSV export {self.path} was not written: the table was not read to its end."
+            return
         writing, self._writing, self._out = self._writing, None, None
         if writing is not None:
             self._attempt(lambda: writing.__exit__(None, None, None))
