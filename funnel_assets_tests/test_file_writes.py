@@ -447,3 +447,28 @@ def test_a_write_that_fails_names_its_file_and_leaves_nothing_behind(tmp_path):
     assert raised.value.filename == str(target) and "quota" in str(raised.value)
     assert target.read_text(encoding="utf-8") == "yesterday\n"
     assert sorted(p.name for p in target.parent.iterdir()) == ["sales.csv"]
+
+
+def test_the_drive_folders_copies_and_record_never_go_through_a_link(tmp_path):
+    """The Drive folder's local copy writes its copies and its record of files taken with the drop folder's own
+    writing (files.py): a link at either name, or at the record's folder, is refused and its target untouched."""
+    from funnel_assets.io.drive_folder import RECORD, DriveDropFolder
+    from funnel_assets.io.drop_folder import DropFolderError
+
+    local = tmp_path / "zoom_drive"
+    drive = DriveDropFolder(directory=str(local), drive_folder="https://drive.google.com/drive/folders/abc")
+    victim_file, victim_folder = _victims(tmp_path / "victims")
+    local.mkdir()
+    (local / "report.csv").symlink_to(victim_file)
+    with pytest.raises(DropFolderError, match=f"{local / 'report.csv'} is a link"):
+        drive._place("report.csv", b"Topic,Webinar ID\n")
+    (local / "ledger").mkdir()
+    (local / RECORD).symlink_to(victim_file)
+    with pytest.raises(DropFolderError, match="is a link"):
+        drive.write_record([{"file_id": "1"}])
+    (local / RECORD).unlink()
+    (local / "ledger").rmdir()
+    (local / "ledger").symlink_to(victim_folder, target_is_directory=True)
+    with pytest.raises(DropFolderError, match=f"{local / 'ledger'} is a link"):
+        drive.write_record([{"file_id": "1"}])
+    assert _untouched(victim_file, victim_folder) == []

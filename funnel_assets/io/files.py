@@ -6,7 +6,9 @@ leave a symbolic link where the pipeline is about to write (`exports/spend_by_fu
 folder on the way is opened from the root of the file system without following a link
 (O_NOFOLLOW | O_DIRECTORY), missing folders are made inside the folder just opened, and a file is
 written new under a random hidden name (O_CREAT | O_EXCL | O_NOFOLLOW), then renamed into place,
-which replaces an entry and never writes through it. A reader therefore never sees half a file.
+which replaces an entry and never writes through it (or, where a name must never be replaced, hard-linked
+into place). A reader therefore never sees half a file, and a write that fails (a full disk says only
+"No space left on device") is reported naming its file, in plain words.
 
 The configured folders themselves are resolved once, when the settings are read (an administrator
 may point `FUNNEL_DATA_DIR` through a link on purpose); below them nothing is followed.
