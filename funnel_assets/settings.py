@@ -77,6 +77,9 @@ class Settings:
             return environ.get(name, "").strip() or default
 
         def folder(name: str, default: Path) -> Path:
+            # a folder the administrator names is resolved once, here: a link in its path is theirs and accepted,
+            # while below it the pipeline follows no link (funnel_assets/io/files.py); a default below another
+            # folder is not resolved, so a link planted there is refused, never followed
             given = value(name)
             return Path(given).expanduser().resolve() if given else default
 
@@ -102,7 +105,7 @@ class Settings:
             warehouse_url=from_parts or value(WAREHOUSE_URL, f"sqlite:///{data_dir / 'warehouse.sqlite'}"),
             warehouse_schema=value("FUNNEL_WAREHOUSE_SCHEMA", "funnel"),
             # "off" turns the CSV exports off
-            export_dir=None if export_dir.lower() == "off" else Path(export_dir).expanduser(),
+            export_dir=None if export_dir.lower() == "off" else folder("FUNNEL_EXPORT_DIR", data_dir / "exports"),
             export_sheet=value("FUNNEL_EXPORT_SHEET"),
             leads_source=value("FUNNEL_LEADS_SOURCE", str(SAMPLE_DATA_DIR / "leads.csv")),
             leads_source_field=value("FUNNEL_LEADS_SOURCE_FIELD", "utm_campaign"),

@@ -19,7 +19,7 @@ from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
 from funnel_assets.io import drop_folder
 from funnel_assets.io.drop_folder import ZoomDropFolder
 from funnel_assets.io.mappings import Mappings
-from funnel_assets.settings import PROJECT_ROOT
+from funnel_assets.settings import PROJECT_ROOT, Settings
 from funnel_assets_tests.conftest import io_manager_for
 from funnel_assets_tests.support.zoom_files import attendee_report
 
@@ -197,5 +197,6 @@ def test_a_drop_folder_configured_through_a_link_keeps_its_parsed_reports_inside
     """The configured folder may be reached through a link on purpose (an administrator's choice); below it none is followed."""
     through = link(tmp_path / "shared_zoom", drop_dir)
     (drop_dir / "att.csv").write_bytes(REPORT)
-    assert run(through, sqlite_warehouse).success
+    configured = Settings.from_env({"FUNNEL_ZOOM_DROP_DIR": str(through), "FUNNEL_DATA_DIR": str(tmp_path / "data")})
+    assert run(configured.zoom_drop_dir, sqlite_warehouse).success
     assert [p.name for p in (drop_dir / "cache").iterdir()] == [f"{hashlib.sha256(REPORT).hexdigest()}.arrow"]

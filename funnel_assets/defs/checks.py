@@ -14,11 +14,13 @@ import dagster as dg
 import pandas as pd
 
 from funnel_assets import catalogue
+from funnel_assets.io.warehouse.io_manager import EXPORT_PATH, EXPORT_PROBLEM
 from funnel_assets.lib.clock import today
 from funnel_assets.lib.quality import malformed_phones, miscellaneous_share, negative_values, newest_day, repeated_keys
 
 WARN = dg.AssetCheckSeverity.WARN
 STALE_CHECK = "has_yesterdays_data"
+EXPORT_CHECK = "exported"
 
 
 def _grain_name(table: catalogue.Table) -> str:
@@ -59,7 +61,30 @@ def check_specs(table: catalogue.Table) -> list[dg.AssetCheckSpec]:
                 "did_not_shrink_sharply", asset=asset, description="The table has at least half the rows of its previous materialisation."
             )
         )
+    specs.append(
+        dg.AssetCheckSpec(
+            EXPORT_CHECK,
+            asset=asset,
+            description=f"With exports on (FUNNEL_EXPORT_DIR), {asset}.csv was written with the table. The table lands in "
+            "the warehouse even when its export cannot be written; this check then fails, saying which file and why.",
+        )
+    )
     return specs
+
+
+def _export_of_latest(context: dg.AssetCheckExecutionContext, asset: str) -> tuple[str | None, str | None]:
+    """(export path, why it was not written) of the table's latest materialisation; (None, None) with exports off."""
+    records = context.instance.fetch_materializations(dg.AssetKey(asset), limit=1).records
+    metadata = records[0].asset_materialization.metadata if records and records[0].asset_materialization else {}
+    path, problem = metadata.get(EXPORT_PATH), metadata.get(EXPORT_PROBLEM)
+    return (str(path.value) if path else None), (str(problem.value) if problem and problem.value else None)
+
+
+def export_result(asset: str, path: str | None, problem: str | None) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        asset_key=asset, check_name=EXPORT_CHECK, passed=problem is None, description=problem,
+        metadata={"export": path or "exports are off"},
+    )  # fmt: skip
 
 
 def _previous_row_count(context: dg.AssetCheckExecutionContext, asset: str) -> int | None:
@@ -110,6 +135,7 @@ def table_checks(table: catalogue.Table, max_miscellaneous_share: float) -> dg.A
     def checks(context: dg.AssetCheckExecutionContext, frame: pd.DataFrame) -> Iterator[dg.AssetCheckResult]:
         previous = _previous_row_count(context, table.name) if table.shrink_check else None
         yield from evaluate(table, frame, max_miscellaneous_share, previous)
+        yield export_result(table.name, *_export_of_latest(context, table.name))
 
     return checks
 

@@ -13,6 +13,7 @@ import pandas as pd
 from pydantic import Field
 
 from funnel_assets import catalogue
+from funnel_assets.io import files
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.tabular import set_aside_values
 from funnel_assets.io.warehouse import WarehouseIOManager
@@ -101,7 +102,7 @@ def readable_failures() -> Iterator[None]:
         yield
     except SourceError as exc:
         raise dg.Failure(description=str(exc), allow_retries=exc.retryable) from None
-    except (MissingColumnsError, MappingError) as exc:
+    except (MissingColumnsError, MappingError, files.UnsafePathError) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
 
 

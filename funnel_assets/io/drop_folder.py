@@ -47,11 +47,10 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import secrets
 import stat
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,8 +79,6 @@ UNFINISHED_SUFFIXES = (".part", ".crdownload", ".tmp", ".download")
 # sidecar files: macOS's `._<name>` (AppleDouble) beside a file copied from a Mac, Office's `~$<name>` lock file
 HIDDEN_PREFIXES = (".", "~$")
 SIDECAR_PREFIXES = ("._", "~$")
-# a file system that cannot make hard links (some network shares) says so with one of these
-NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK})
 
 
 class DropFolderError(RuntimeError):
@@ -222,7 +219,7 @@ class ZoomDropFolder(dg.ConfigurableResource):
         stamp = now().strftime("%Y-%m-%d_%H%M%S")
         with self._subfolder(REJECTED) as folder:
             name = _new_name_with_note(folder, stamp, safe_name(dropped.path.name), note.encode("utf-8"))
-            os.replace(dropped.path, name, dst_dir_fd=folder)  # a rename moves the entry, never through a link
+            files.move(dropped.path, self.path / REJECTED / name)  # a rename moves the entry, never through a link
         return self.path / REJECTED / name
 
     # -- the archive ----------------------------------------------------------------------------
@@ -271,9 +268,9 @@ class ZoomDropFolder(dg.ConfigurableResource):
 
     @property
     def _cache_folder(self) -> Path:
-        # the configured folder as the settings name it (an administrator may reach it through a link on
-        # purpose); below it, files.py follows no link
-        return Path(os.path.realpath(self.path)) / CACHE
+        # the settings resolved the configured folder once (an administrator may reach it through a link on
+        # purpose); from it down, files.py follows no link, a link planted at the folder itself included
+        return self.path / CACHE
 
     def kept_report(self, sha256: str, file_name: str) -> ZoomReport | None:
         """The report parsed from this content on an earlier run; None when none is kept, or it cannot be read
@@ -333,20 +330,12 @@ class ZoomDropFolder(dg.ConfigurableResource):
         """A sub-folder of the drop folder, made if missing and opened without following a link: every
         write inside goes through this handle, so a link swapped in for the folder cannot redirect it."""
         path = self.path / name
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:
-            pass  # a file or a broken link has the folder's name: opening it below says so
-        try:
-            folder = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        except OSError as exc:
-            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-                raise DropFolderError(_link_message(path)) from None
-            raise
-        try:
+        with ExitStack() as opened:
+            try:
+                folder = opened.enter_context(files.open_folder(path))
+            except files.UnsafePathError as exc:
+                raise DropFolderError(_link_message(Path(exc.filename))) from None  # the folder on the way that is a link
             yield folder
-        finally:
-            os.close(folder)
 
 
 def _streamed_hash(path: Path) -> str | None:
@@ -440,58 +429,21 @@ def _is_plain_file(folder: int, name: str) -> bool:
 
 def _create_new(folder: int, name: str, content: bytes) -> None:
     """Write a file that did not exist: never through a link, never over another file (FileExistsError)."""
-    descriptor = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=folder)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        os.unlink(name, dir_fd=folder)
-        raise
+    files.write_in(folder, name, content, replace=False)
 
 
 def _write_in_place(folder: int, target: Path, content: bytes, *, replace: bool) -> None:
-    """Write `target` (in the open `folder`) whole or not at all: a hidden temporary file made new, then
-    given the name.
+    """Write `target` (in the open `folder`) whole or not at all (files.py's writing).
 
-    The name is taken by a hard link, which never replaces anything; with `replace` (the ledger), a
-    rename replaces an earlier plain file. A link (or anything but a plain file) at the name is refused."""
-    name = target.name
-    temporary = _create_temporary(folder, content)
+    Without `replace` an existing plain file keeps its name (an archived report holds this very content); with
+    `replace` (the ledger), an earlier plain file is replaced. A link (or anything but a plain file) at the name is refused."""
     try:
-        existing = _status(folder, name)
-        if existing is not None and not stat.S_ISREG(existing.st_mode):
-            raise DropFolderError(_link_message(target))
-        if replace and existing is not None:
-            os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
-            return
-        try:
-            os.link(temporary, name, src_dir_fd=folder, dst_dir_fd=folder, follow_symlinks=False)
-        except FileExistsError:
-            if not _is_plain_file(folder, name):  # a link slipped in since the look above
-                raise DropFolderError(_link_message(target)) from None
-        except OSError as exc:
-            if exc.errno not in NO_HARD_LINKS:
-                raise
-            os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
-    finally:
-        try:
-            os.unlink(temporary, dir_fd=folder)
-        except FileNotFoundError:
-            pass
-
-
-def _create_temporary(folder: int, content: bytes) -> str:
-    """A new hidden `.part` file (never a CSV name, so never mistaken for a report) holding `content`."""
-    for _ in range(100):
-        name = f".{secrets.token_hex(8)}.part"
-        try:
-            _create_new(folder, name, content)
-            return name
-        except FileExistsError:
-            continue
-    raise DropFolderError("could not create a temporary file in the drop folder: 100 new names were all taken.")
+        files.write_in(folder, target.name, content, replace=replace)
+    except FileExistsError:
+        if not _is_plain_file(folder, target.name):  # a link at the name
+            raise DropFolderError(_link_message(target)) from None
+    except files.UnsafePathError:
+        raise DropFolderError(_link_message(target)) from None
 
 
 def _new_name_with_note(folder: int, stamp: str, file_name: str, note: bytes) -> str:

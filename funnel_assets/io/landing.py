@@ -13,6 +13,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from funnel_assets.io import files
 from funnel_assets.lib.clock import today
 
 DEFAULT_KEEP_DAYS = 30
@@ -27,7 +28,9 @@ def landing_path(landing_dir: str | Path, run_id: str, name: str, keep_days: int
     landing = Path(landing_dir)
     # a step retried after midnight still finds the file its run landed the day before
     for earlier in sorted(landing.glob(f"*/{run_id}/{name}")):
-        return earlier
+        if not any(part.is_symlink() for part in (earlier, earlier.parent, earlier.parent.parent)):
+            return earlier  # a link planted there is never read as the download: the step downloads again
+
     prune_landing(landing, keep_days, today())
     return landing / today().isoformat() / run_id / name
 
@@ -38,14 +41,17 @@ def prune_landing(landing: Path, keep_days: int, on: date) -> list[Path]:
         return []
     oldest_kept = on - timedelta(days=keep_days)
     removed = []
-    for folder in landing.iterdir():
-        try:
-            day = date.fromisoformat(folder.name)
-        except ValueError:
-            continue  # not a day folder of ours: left alone
-        if day < oldest_kept and folder.is_dir() and not folder.is_symlink():
-            shutil.rmtree(folder)
-            removed.append(folder)
+    # listed and removed through the landing folder opened without following a link: a link at the landing
+    # folder (or above it) is refused, never emptied; a link among the day folders is left alone
+    with files.open_folder(landing, create=False) as folder:
+        for entry in os.scandir(folder):
+            try:
+                day = date.fromisoformat(entry.name)
+            except ValueError:
+                continue  # not a day folder of ours: left alone
+            if day < oldest_kept and entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.name, dir_fd=folder)  # rmtree's fd-based walk follows no link inside either
+                removed.append(landing / entry.name)
     return removed
 
 
@@ -54,18 +60,15 @@ def first_try_started(dest: Path, run_id: str) -> float:
     so a retried step of the same run keeps that download's one deadline. A re-execution is another run:
     it gets a deadline of its own."""
     record = dest.with_name(f"{dest.name}.{run_id}.started")
-    record.parent.mkdir(parents=True, exist_ok=True)
     now = time.time()
     try:
-        # created, never opened through a link: O_EXCL fails on anything already there, a link included
-        handle = os.open(record, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        # written new, never over anything already there (a link included)
+        files.write_text(record, repr(now), replace=False)
+        return now
     except FileExistsError:
-        handle = os.open(record, os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(handle) as recorded:
-            try:
-                return min(now, float(recorded.read().strip()))
-            except ValueError:
-                return now  # a record cut short by a crash: the deadline counts from now
-    with os.fdopen(handle, "w") as fresh:
-        fresh.write(repr(now))
-    return now
+        pass
+    with os.fdopen(os.open(record, os.O_RDONLY | os.O_NOFOLLOW)) as recorded:
+        try:
+            return min(now, float(recorded.read().strip()))
+        except ValueError:
+            return now  # a record cut short by a crash: the deadline counts from now

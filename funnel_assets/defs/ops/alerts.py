@@ -11,7 +11,7 @@ alert's text would go wherever the webhook's server said.
 import dagster as dg
 import requests
 
-from funnel_assets.defs.checks import STALE_CHECK
+from funnel_assets.defs.checks import EXPORT_CHECK, STALE_CHECK
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_retry, client_url, is_this_machine
 from funnel_assets.settings import ALERT_WEBHOOK_URL, Settings, secret
@@ -79,27 +79,52 @@ def send_alert(text: str, log) -> bool:
     return True
 
 
+def _failed_checks(instance: dg.DagsterInstance, run_id: str, check_name: str) -> list:
+    """The evaluations of `check_name` in the run that failed."""
+    found = []
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.asset_check_evaluation_data
+        if evaluation.check_name == check_name and not evaluation.passed:
+            found.append(evaluation)
+    return found
+
+
+def failed_exports(instance: dg.DagsterInstance, run_id: str) -> str:
+    """The CSV exports the run could not write, each with its file and why; empty when there were none."""
+    failed = _failed_checks(instance, run_id, EXPORT_CHECK)
+    if not failed:
+        return ""
+    tables = ", ".join(e.asset_key.to_user_string() for e in failed)
+    return f"CSV exports not written for {tables}. {first_line(failed[0].description)}"
+
+
 @dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING, monitor_all_code_locations=False)
 def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
     """A run failed: which job, which steps, the error's first line, and a link to the run."""
     run = context.dagster_run
     failed_steps = [f"{event.step_key}: {first_line(failure_text(event))}" for event in context.get_step_failure_events()]
     detail = "; ".join(failed_steps) or first_line(context.failure_event.message)
-    send_alert(f"Funnel run failed: {run.job_name}. {detail} Open: {run_link(run.run_id)}", context.log)
+    exports = failed_exports(context.instance, run.run_id)
+    send_alert(
+        f"Funnel run failed: {run.job_name}. {detail}{' Also: ' + exports if exports else ''} Open: {run_link(run.run_id)}",
+        context.log,
+    )
 
 
 @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, default_status=dg.DefaultSensorStatus.RUNNING)
 def alert_on_missing_yesterday(context: dg.RunStatusSensorContext) -> None:
-    """A run succeeded but a source sent no data for yesterday (its `has_yesterdays_data` check failed)."""
+    """A run succeeded but a source sent no data for yesterday (its `has_yesterdays_data` check failed), or a
+    table's CSV export could not be written (its `exported` check failed: the table itself landed)."""
+    run_id = context.dagster_run.run_id
     stale = []
-    for entry in context.instance.all_logs(context.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
-        evaluation = entry.dagster_event.asset_check_evaluation_data
-        if evaluation.check_name == STALE_CHECK and not evaluation.passed:
-            newest = evaluation.metadata.get("newest")
-            stale.append(f"{evaluation.asset_key.to_user_string()} (newest: {newest.value if newest else 'none'})")
+    for evaluation in _failed_checks(context.instance, run_id, STALE_CHECK):
+        newest = evaluation.metadata.get("newest")
+        stale.append(f"{evaluation.asset_key.to_user_string()} (newest: {newest.value if newest else 'none'})")
     if stale:
         send_alert(
-            f"Yesterday's data is missing for: {', '.join(stale)}. Check the source, then re-run. "
-            f"Open: {run_link(context.dagster_run.run_id)}",
+            f"Yesterday's data is missing for: {', '.join(stale)}. Check the source, then re-run. Open: {run_link(run_id)}",
             context.log,
         )
+    exports = failed_exports(context.instance, run_id)
+    if exports:
+        send_alert(f"Funnel run {context.dagster_run.job_name}: the warehouse tables were refreshed, but {exports} Open: {run_link(run_id)}", context.log)

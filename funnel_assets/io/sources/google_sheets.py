@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import zlib
 from pathlib import Path
@@ -36,6 +35,7 @@ import gspread
 import requests
 from google.oauth2.service_account import Credentials
 
+from funnel_assets.io import files
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_retry, retry_after_seconds
 
@@ -247,12 +247,9 @@ def _tab_title(listed: dict, gid: int | None, label: str) -> str:
 def write_values_csv(values: list[list[str]], dest: Path) -> Path:
     """The sheet's rows as a CSV landing file, short rows padded (the API drops trailing blanks)."""
     width = max((len(row) for row in values), default=0)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + ".part")
-    with partial.open("w", encoding="utf-8", newline="") as out:
+    with files.writing(dest, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerows([list(row) + [""] * (width - len(row)) for row in values])
-    os.replace(partial, dest)
     return dest
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
-import os
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -37,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import IO
 from urllib.parse import urljoin
 
 import requests
@@ -45,6 +45,7 @@ from urllib3.exceptions import LocationParseError
 from urllib3.util import Url, parse_url
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from funnel_assets.io import files
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.redact import redact_text, redact_url
 
@@ -404,21 +405,20 @@ def _arriving(response: requests.Response) -> Iterator[bytes]:
         yield chunk
 
 
-def _save(response, partial: Path, *, deadline: float, settings: HttpSettings, label: str, shown_url: str) -> int:
-    """The body into `partial`, the limits checked as the bytes arrive. Returns the bytes written (decompressed)."""
+def _save(response, out: IO[bytes], *, deadline: float, settings: HttpSettings, label: str, shown_url: str) -> int:
+    """The body into `out`, the limits checked as the bytes arrive. Returns the bytes written (decompressed)."""
     written, head = 0, b""
-    with partial.open("wb") as out:
-        for chunk in _arriving(response):
-            if len(head) < SNIFF_BYTES:
-                head += chunk[: SNIFF_BYTES - len(head)]
-                if looks_like_html(head):
-                    raise _web_page(label, shown_url)
-            written += len(chunk)
-            if written > settings.max_bytes:
-                raise _too_large(label, shown_url, settings, "sent more data")
-            out.write(chunk)
-            if time.monotonic() > deadline:
-                raise _too_slow(label, shown_url, settings, written)
+    for chunk in _arriving(response):
+        if len(head) < SNIFF_BYTES:
+            head += chunk[: SNIFF_BYTES - len(head)]
+            if looks_like_html(head):
+                raise _web_page(label, shown_url)
+        written += len(chunk)
+        if written > settings.max_bytes:
+            raise _too_large(label, shown_url, settings, "sent more data")
+        out.write(chunk)
+        if time.monotonic() > deadline:
+            raise _too_slow(label, shown_url, settings, written)
     return written
 
 
@@ -447,8 +447,6 @@ def download(
     guarded = _carries_credentials(headers, secrets)
     if guarded:
         _refuse_plain_http(parsed, label, shown_url)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + ".part")
     started = settings.started_at if settings.started_at is not None else time.time()
     deadline = time.monotonic() + settings.max_seconds_per_download - max(0.0, time.time() - started)
 
@@ -470,11 +468,13 @@ def download(
                 _refuse_failed_answer(response, settings, label, shown_url)
                 if time.monotonic() > deadline:
                     raise _too_slow(label, shown_url, settings, 0)
-                _save(response, partial, deadline=deadline, settings=settings, label=label, shown_url=shown_url)
-                # Content-Length counts the bytes on the wire (compressed, if the server compressed them)
-                expected, received = _content_length(response), response.raw.tell()
-                if expected is not None and received < expected:
-                    raise TransientError(f"the answer was cut short ({received} of {expected} bytes)")
+                # the landing file appears whole once the answer is complete, or not at all (never through a link)
+                with files.writing(dest) as out:
+                    _save(response, out, deadline=deadline, settings=settings, label=label, shown_url=shown_url)
+                    # Content-Length counts the bytes on the wire (compressed, if the server compressed them)
+                    expected, received = _content_length(response), response.raw.tell()
+                    if expected is not None and received < expected:
+                        raise TransientError(f"the answer was cut short ({received} of {expected} bytes)")
         except requests.exceptions.Timeout:
             if time.monotonic() > deadline:
                 raise _too_slow(label, shown_url, settings, 0) from None
@@ -489,14 +489,9 @@ def download(
     try:
         bounded_retry(settings, label, deadline)(attempt)
     except TransientError as exc:
-        partial.unlink(missing_ok=True)
         raise SourceError(
             f"{label}: {shown_url} still failed after {settings.max_attempts} attempts (last: {exc.reason}). "
             "The server may be down or overloaded; the step can be re-run later, and yesterday's tables are untouched.",
             retryable=True,
         ) from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    os.replace(partial, dest)
     return dest

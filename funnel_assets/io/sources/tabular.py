@@ -18,9 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 import re
-import shutil
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import TextIO
 
 import pandas as pd
 
+from funnel_assets.io import files
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.google_sheets import (
     SHEETS_API,
@@ -70,7 +69,7 @@ def land_table(
 
     `sheets_api_url` is the Sheets API's address (Google's; tests point it at a local stand-in).
     """
-    if dest.is_file():
+    if dest.is_file() and not dest.is_symlink():  # a link planted there is never read: the write below refuses it
         return dest
     location = location.strip()
     if is_google_sheet(location):
@@ -96,11 +95,7 @@ def land_table(
             f"{label}: the file {path} does not exist. Check the path in the configuration, "
             "or whether the file was moved or renamed."
         )
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + ".part")
-    shutil.copyfile(path, partial)
-    os.replace(partial, dest)
-    return dest
+    return files.copy_file(path, dest)
 
 
 def _sniff_delimiter(sample: str) -> str:

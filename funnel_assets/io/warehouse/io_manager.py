@@ -16,12 +16,15 @@ from pydantic import Field, PrivateAttr
 from sqlalchemy.engine import make_url
 
 from funnel_assets import catalogue
+from funnel_assets.io import files
 from funnel_assets.io.warehouse.columns import WarehouseError
 from funnel_assets.io.warehouse.warehouse import Warehouse
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.settings import WAREHOUSE_PASSWORD, secret
 
 PREVIEW_ROWS = 10
+# output metadata the `exported` check reads (defs/checks.py)
+EXPORT_PATH, EXPORT_PROBLEM = "export", "export_problem"
 
 
 def table_name(context: dg.InputContext | dg.OutputContext) -> str:
@@ -210,6 +213,11 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             self._warehouse = Warehouse(
                 url=url.render_as_string(hide_password=False), schema_name=self.schema_name, export_dir=self.export_dir
             )
+            try:
+                self._warehouse.backend  # noqa: B018 - opens the SQLite file's folder now: a link there is refused once
+            except files.UnsafePathError as exc:
+                self._warehouse = None
+                raise dg.Failure(description=str(exc), allow_retries=False) from None  # a retry would find the same link
         return self._warehouse
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | None) -> None:
@@ -220,6 +228,11 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         self._refuse_a_sharp_change(context, table, obj)
         rows = self.warehouse.write_table(table, obj)
         context.add_output_metadata({"dagster/row_count": rows, "preview": dg.MetadataValue.md(preview(table, obj))})
+        export = self.warehouse.export_of(table)
+        if export is not None:  # a failed export never fails the table: the `exported` check reports it
+            context.add_output_metadata({EXPORT_PATH: dg.MetadataValue.path(str(export.path)), EXPORT_PROBLEM: export.problem or ""})
+            if export.problem:
+                context.log.error(export.problem)
         readers = _readers_in_this_run(context)
         if readers:
             self._held[(context.run_id, table)] = [obj, readers]

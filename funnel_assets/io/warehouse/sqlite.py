@@ -12,6 +12,7 @@ import pyarrow as pa
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Engine
 
+from funnel_assets.io import files
 from funnel_assets.io.warehouse.backend import SQL_TYPES, PreparedBatch, quote
 from funnel_assets.io.warehouse.columns import ARROW_TYPES, declared_type_kind, frame_from_arrow, restore_dtypes
 
@@ -38,8 +39,12 @@ def _column(values: tuple, kind: str) -> pa.ChunkedArray | pa.Array:
 class SqliteBackend:
 
     def __init__(self, url: URL) -> None:
-        if url.database:
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if url.database and url.database != ":memory:":
+            database = Path(url.database)
+            files.make_folder(database.parent)
+            # SQLite opens its files by name and would follow a link there: refused, as every write is
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                files.refuse_link(database.with_name(database.name + suffix))
         self.engine: Engine = create_engine(url, connect_args={"timeout": 60})
         with closing(self.engine.raw_connection()) as conn:
             # WAL lets BI readers keep reading while a table is swapped

@@ -11,10 +11,11 @@ open in a spreadsheet program, where the warehouse keeps every value verbatim.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,6 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
+from funnel_assets.io import files
 from funnel_assets.io.warehouse.backend import Backend, PreparedBatch
 from funnel_assets.io.warehouse.columns import (
     WarehouseError,
@@ -44,6 +46,14 @@ WRITE_BATCH_ROWS = 50_000
 FIRST_BATCH_ROWS = 10_000
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """A table's CSV export: where, and why it was not written (None when it was)."""
+
+    path: Path
+    problem: str | None = None
 
 _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -106,13 +116,66 @@ def _prepared_ahead(batches: Iterator[pd.DataFrame], prepare: Callable[[pd.DataF
             yield pending.result()
 
 
-def _exporting(batches: Iterator[PreparedBatch], path: Path, columns: list[str]) -> Iterator[PreparedBatch]:
-    """Pass the batches through, appending each one's export CSV to the export at `path` on the way."""
-    with path.open("wb") as out:
-        out.write(csv_header(columns))
+class _Export:
+    """A table's CSV export, written on the side as the batches pass to the database: published only once the
+    table has landed (both show the same rows), and when it cannot be written (a full disk, a link in the way)
+    the table still lands and `problem` says what went wrong, naming the file."""
+
+    def __init__(self, table: str, path: Path, columns: list[str]) -> None:
+        self.table, self.path, self.columns = table, path, columns
+        self.problem: str | None = None
+        self._writing: AbstractContextManager | None = None
+        self._out = None
+        self._complete = False
+
+    def passing(self, batches: Iterator[PreparedBatch]) -> Iterator[PreparedBatch]:
+        """The batches, unchanged, each one's export CSV appended to the export on the way."""
+        self._attempt(self._open)
         for batch in batches:
-            out.write(batch.export_csv)
+            if self._out is not None:
+                self._attempt(lambda: self._out.write(batch.export_csv))
             yield batch
+        self._complete = True
+
+    def _open(self) -> None:
+        writing = files.writing(self.path)
+        self._out = writing.__enter__()
+        self._writing = writing
+        self._out.write(csv_header(self.columns))
+
+    def _attempt(self, step: Callable[[], object]) -> None:
+        try:
+            step()
+        except OSError as exc:
+            self.abandon()
+            self.problem = (
+                f"The CSV export {self.path} was not written: {files.plain_reason(exc)}. The table `{self.table}` itself "
+                "was refreshed in the warehouse; the file keeps its previous content. "
+                + (str(exc) if isinstance(exc, files.UnsafePathError) else "Free space or fix the export folder (FUNNEL_EXPORT_DIR), then re-run to refresh the file.")
+            )
+
+    def publish(self) -> None:
+        """Give the finished export its name (after the table has landed)."""
+        if not self._complete:  # the table was written from fewer batches than passed here: never publish a part
+            self.abandon()
+            self.problem = self.problem or f"The CSV export {self.path} was not written: the table was not read to its end."
+            return
+        writing, self._writing, self._out = self._writing, None, None
+        if writing is not None:
+            self._attempt(lambda: writing.__exit__(None, None, None))
+
+    def abandon(self) -> None:
+        """Remove what was written so far; the previous export stays."""
+        writing, self._writing, self._out = self._writing, None, None
+        if writing is not None:
+            abandoned = RuntimeError("export abandoned")
+            try:
+                writing.__exit__(RuntimeError, abandoned, None)
+            except RuntimeError as exc:
+                if exc is not abandoned:
+                    raise
+            except OSError:
+                pass  # the temporary file could not even be removed: the problem is already being reported
 
 
 class Warehouse:
@@ -138,6 +201,7 @@ class Warehouse:
         self.swap_lock_timeout_seconds = swap_lock_timeout_seconds
         self.swap_attempts = swap_attempts
         self._backend: Backend | None = None
+        self.exports: dict[str, ExportResult] = {}
 
     @property
     def dialect(self) -> str:
@@ -181,6 +245,7 @@ class Warehouse:
         fails, the previous table stays as it was. Returns the number of rows written.
         """
         check_table_name(table)
+        self.exports.pop(table, None)
         batches = _batches(data)
         first = next(batches, None)
         if first is None:
@@ -192,7 +257,6 @@ class Warehouse:
         typed_by = data if isinstance(data, pd.DataFrame) else first
         kinds = {name: column_kind(typed_by[column]) for name, column in zip(names, columns)}
         export = self.export_dir / f"{table}.csv" if self.export_dir else None
-        partial = export.with_name(export.name + ".part") if export else None
 
         def prepare(batch: pd.DataFrame) -> PreparedBatch:
             if [str(c) for c in batch.columns] != columns:
@@ -210,19 +274,21 @@ class Warehouse:
             return PreparedBatch(arrow.num_rows, load, load if safe is arrow and isinstance(load, bytes) else csv_bytes(safe))
 
         prepared = _prepared_ahead(_chain(first, batches), prepare)
-        if export:
-            export.parent.mkdir(parents=True, exist_ok=True)
-            prepared = _exporting(prepared, partial, names)
+        if export is None:
+            return self.backend.replace_table(table, kinds, prepared)
+        side = _Export(table, export, names)
         try:
-            rows = self.backend.replace_table(table, kinds, prepared)
+            rows = self.backend.replace_table(table, kinds, side.passing(prepared))
         except BaseException:
-            if partial:
-                partial.unlink(missing_ok=True)
+            side.abandon()
             raise
-        if export:
-            # the CSV changes only once the table has: both show the same rows
-            os.replace(partial, export)
+        side.publish()  # the CSV changes only once the table has: both show the same rows
+        self.exports[table] = ExportResult(export, side.problem)
         return rows
+
+    def export_of(self, table: str) -> ExportResult | None:
+        """How the last write of `table` in this process exported it (None: no export folder, or not written)."""
+        return self.exports.get(table)
 
     # ---- reading ----------------------------------------------------------------------
 
