@@ -17,7 +17,7 @@ import pytest
 from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
 from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
 from funnel_assets.io import drop_folder
-from funnel_assets.io.drop_folder import ZoomDropFolder
+from funnel_assets.io.drop_folder import PARSED, ZoomDropFolder
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.settings import PROJECT_ROOT, Settings
 from funnel_assets_tests.conftest import io_manager_for
@@ -44,6 +44,11 @@ def victim(tmp_path) -> Path:
     outside.parent.mkdir()
     outside.write_bytes(PRECIOUS)
     return outside
+
+
+def parsed_dir():
+    """Where the drop folder keeps parsed reports: FUNNEL_DATA_DIR/zoom_parsed (the tests' own data folder)."""
+    return Settings.from_env().data_dir / PARSED
 
 
 def link(at: Path, to: Path) -> Path:
@@ -176,27 +181,31 @@ def test_the_containers_run_as_a_user_with_a_fixed_uid_not_root():
 
 def test_a_link_at_a_parsed_reports_name_is_neither_read_nor_written(drop_dir, victim, sqlite_warehouse):
     (drop_dir / "att.csv").write_bytes(REPORT)
-    kept = link(drop_dir / "cache" / f"{hashlib.sha256(REPORT).hexdigest()}.arrow", victim)
+    kept = link(parsed_dir() / f"{hashlib.sha256(REPORT).hexdigest()}.arrow", victim)
     assert run(drop_dir, sqlite_warehouse).success
     assert run(drop_dir, sqlite_warehouse).success  # the next run reads the archive again, passing the link by
     assert victim.read_bytes() == PRECIOUS and kept.is_symlink()
     assert sqlite_warehouse.row_count("event_participants") == 1
 
 
-def test_a_linked_cache_folder_is_never_written_into(drop_dir, tmp_path, sqlite_warehouse):
+def test_a_linked_parsed_reports_folder_is_never_written_into(drop_dir, tmp_path, sqlite_warehouse):
     elsewhere = tmp_path / "elsewhere_folder"
     elsewhere.mkdir()
     (drop_dir / "att.csv").write_bytes(REPORT)
-    link(drop_dir / "cache", elsewhere)
+    link(parsed_dir(), elsewhere)
     assert run(drop_dir, sqlite_warehouse).success
     assert list(elsewhere.iterdir()) == []
     assert sqlite_warehouse.row_count("event_participants") == 1
 
 
-def test_a_drop_folder_configured_through_a_link_keeps_its_parsed_reports_inside_it(drop_dir, tmp_path, sqlite_warehouse):
-    """The configured folder may be reached through a link on purpose (an administrator's choice); below it none is followed."""
+def test_a_drop_folder_configured_through_a_link_works_and_its_parsed_reports_stay_off_the_share(drop_dir, tmp_path, sqlite_warehouse):
+    """The configured folder may be reached through a link on purpose (an administrator's choice: the settings
+    resolve it once); below it none is followed. Parsed reports are kept in FUNNEL_DATA_DIR, never on the share,
+    where anyone could put other rows in place of a real report's."""
     through = link(tmp_path / "shared_zoom", drop_dir)
     (drop_dir / "att.csv").write_bytes(REPORT)
     configured = Settings.from_env({"FUNNEL_ZOOM_DROP_DIR": str(through), "FUNNEL_DATA_DIR": str(tmp_path / "data")})
     assert run(configured.zoom_drop_dir, sqlite_warehouse).success
-    assert [p.name for p in (drop_dir / "cache").iterdir()] == [f"{hashlib.sha256(REPORT).hexdigest()}.arrow"]
+    assert [p.name for p in parsed_dir().iterdir()] == [f"{hashlib.sha256(REPORT).hexdigest()}.arrow"]
+    assert len(list((drop_dir / "processed").iterdir())) == 1
+    assert not list(drop_dir.rglob("*.arrow"))

@@ -11,11 +11,11 @@ import pandas as pd
 
 from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
 from funnel_assets.io import drop_folder
-from funnel_assets.io.drop_folder import ZoomDropFolder
+from funnel_assets.io.drop_folder import PARSED, ZoomDropFolder
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
-from funnel_assets.settings import PROJECT_ROOT
+from funnel_assets.settings import PROJECT_ROOT, Settings
 from funnel_assets_tests.conftest import io_manager_for
 from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
 
@@ -23,6 +23,11 @@ START = "Nov 3, 2025 07:00 PM"
 ASHA = {"first": "Asha", "last": "K", "email": "asha@x.com", "phone": "9876543210", "registered": "Oct 30, 2025 10:02 AM"}
 RAVI = {"first": "Ravi", "last": "P", "email": "ravi@x.com", "phone": "9876500000", "registered": "Oct 31, 2025 10:02 AM"}
 JOINED = [("Nov 3, 2025 07:01 PM", "Nov 3, 2025 07:30 PM", 29), ("Nov 3, 2025 07:35 PM", "Nov 3, 2025 08:30 PM", 55)]
+
+
+def parsed_dir():
+    """Where the drop folder keeps parsed reports: FUNNEL_DATA_DIR/zoom_parsed (the tests' own data folder)."""
+    return Settings.from_env().data_dir / PARSED
 
 
 def drop(folder: Path, name: str, content: str | bytes, *, age_seconds: float = 120) -> Path:
@@ -424,7 +429,7 @@ def test_a_report_is_parsed_once_and_later_runs_reuse_its_parsed_rows(tmp_path, 
     assert sorted(parsed) == ["att.csv", "reg.csv"], "the archived reports are not parsed again"
     pd.testing.assert_frame_equal(sqlite_warehouse.read_table("event_participants"), first)
 
-    kept = sorted((drop_dir / "cache").glob("*.arrow"))
+    kept = sorted(parsed_dir().glob("*.arrow"))
     assert len(kept) == 2
     kept[0].write_bytes(kept[0].read_bytes()[:100])  # damaged (a disk filled up, a copy tool cut it)
     run(drop_dir, sqlite_warehouse)

@@ -16,7 +16,7 @@ import dagster as dg
 
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.drive_folder import DriveDropFolder
-from funnel_assets.io.drop_folder import ZoomDropFolder
+from funnel_assets.io.drop_folder import PARSED, ZoomDropFolder
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.io.tabular_source import LeadSheet, TabularSource
@@ -84,7 +84,8 @@ def zoom_drop_folder(settings: Settings) -> ZoomDropFolder:
     if settings.zoom_drop_drive_folder:
         return DriveDropFolder(
             directory=str(settings.zoom_drop_dir),
+            parsed_directory=str(settings.data_dir / PARSED),
             drive_folder=settings.zoom_drop_drive_folder,
             google_service_account_file=settings.google_service_account_file,
         )
-    return ZoomDropFolder(directory=str(settings.zoom_drop_dir))
+    return ZoomDropFolder(directory=str(settings.zoom_drop_dir), parsed_directory=str(settings.data_dir / PARSED))

@@ -6,9 +6,11 @@
     zoom_drop/ledger/ingested_files.csv
                                every file ever dropped and what became of it (the ingested_files table)
     zoom_drop/rejected/        files that could not be read, each with <name>.reason.txt beside it
-    zoom_drop/cache/           each archived report as parsed (<sha256>.arrow, Arrow IPC), so a report is
-                               parsed once and later runs read its rows back; safe to delete (a missing or
-                               damaged entry is parsed again from processed/)
+
+Each archived report as parsed is kept in FUNNEL_DATA_DIR/zoom_parsed/<sha256>.arrow (Arrow IPC), so a report
+is parsed once and later runs read its rows back; safe to delete (a missing or damaged entry is parsed again
+from processed/). It is kept off the share on purpose: anyone on the share could otherwise put other rows
+in place of a real report's, unseen in the ledger.
 
 Names the pipeline derives from a dropped file's name (the archived copy, the rejected copy and its
 note) are made safe and at most 150 bytes long (files.safe_name: a long name keeps its start and
@@ -65,12 +67,13 @@ from funnel_assets.io.files import safe_name
 from funnel_assets.io.sources.tabular import read_csv_text
 from funnel_assets.io.warehouse.columns import column_kind, formula_risk, formula_safe
 from funnel_assets.lib.clock import now
+from funnel_assets.settings import Settings
 from funnel_assets.lib.zoom_ingest import Archived, content_hash
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, report_from_table, report_table
 
 PROCESSED = "processed"
 # each archived report as parsed, by content hash (<sha256>.arrow), so it is parsed once, not on every run
-CACHE = "cache"
+PARSED = "zoom_parsed"
 LEDGER = Path("ledger") / "ingested_files.csv"
 REJECTED = "rejected"
 # browsers and copy tools write these while a download or copy is still under way
@@ -117,6 +120,11 @@ class ZoomDropFolder(dg.ConfigurableResource):
         default=2.0,
         description="The step looks at the waiting files twice, this many seconds apart: a file whose size or "
         "modification time changed in between is still being copied and waits for the next run.",
+    )
+
+    parsed_directory: str = Field(
+        default_factory=lambda: str(Settings.from_env().data_dir / PARSED),
+        description="Where each loaded report is kept as parsed, off the share (FUNNEL_DATA_DIR/zoom_parsed).",
     )
 
     @property
@@ -268,9 +276,7 @@ class ZoomDropFolder(dg.ConfigurableResource):
 
     @property
     def _cache_folder(self) -> Path:
-        # the settings resolved the configured folder once (an administrator may reach it through a link on
-        # purpose); from it down, files.py follows no link, a link planted at the folder itself included
-        return self.path / CACHE
+        return Path(self.parsed_directory)
 
     def kept_report(self, sha256: str, file_name: str) -> ZoomReport | None:
         """The report parsed from this content on an earlier run; None when none is kept, or it cannot be read
@@ -295,7 +301,7 @@ class ZoomDropFolder(dg.ConfigurableResource):
                     out.write_table(table)
         except OSError as exc:
             dg.get_dagster_logger().warning(
-                f"{report.file_name} was loaded, but its parsed rows could not be kept in {self.path / CACHE} "
+                f"{report.file_name} was loaded, but its parsed rows could not be kept in {self._cache_folder} "
                 f"({exc.strerror or exc}); the next run parses it again."
             )
 
