@@ -60,6 +60,7 @@ import pyarrow.compute as pc
 WEBINAR_REGISTRATION = "webinar_registration"
 WEBINAR_ATTENDEE = "webinar_attendee"
 MEETING_PARTICIPANTS = "meeting_participants"
+EVENT_PLATFORMS = ("zoom", "teams", "meet", "form", "manual")
 
 # Zoom's header cells, lower-cased; two of them on one line make it a header row.
 HEADER_WORDS = frozenset(
@@ -137,10 +138,17 @@ class ZoomReport:
     generated_text: str = ""
     # for the ledger, in plain words: why no count could vouch that it is complete, values set aside ('' when none)
     ledger_note: str = ""
+    # the platform whose file this is: zoom, teams, meet, form, manual (EVENT_PLATFORMS)
+    platform: str = "zoom"
+    # `webinar` or `bootcamp` when the file itself says which (a form's declaration, a filled template);
+    # '' leaves it to the topic and mappings/bootcamp_sessions.csv, as for Zoom
+    declared_event_type: str = ""
 
     @property
     def event_id(self) -> str:
-        return webinar_id_digits(self.summary.get("webinar id") or self.summary.get("meeting id") or "")
+        """Zoom's webinar or meeting ID as digits; another platform's stable key for the session as it made it."""
+        given = self.summary.get("webinar id") or self.summary.get("meeting id") or ""
+        return webinar_id_digits(given) if self.platform == "zoom" else given.strip()
 
     @property
     def topic(self) -> str:
@@ -204,7 +212,7 @@ class _Section:
 
 # what report_table writes; bump it whenever what the parser makes of a file changes, so that every report
 # parsed before (kept beside the archive) is parsed again and a fix reaches all history
-PARSED_FORMAT = 2
+PARSED_FORMAT = 3
 _SECTION = "\x00section"
 
 
@@ -224,6 +232,8 @@ def report_table(report: ZoomReport) -> pa.Table:
         "summary": report.summary,
         "generated_text": report.generated_text,
         "ledger_note": report.ledger_note,
+        "platform": report.platform,
+        "declared_event_type": report.declared_event_type,
         "sections": [[name, [str(c) for c in report.sections[name].columns]] for name in names],
     }
     table = pa.concat_tables(tables, promote_options="default") if tables else pa.table({_SECTION: pa.array([], pa.int16())})
@@ -247,6 +257,8 @@ def report_from_table(table: pa.Table, file_name: str) -> ZoomReport:
         sections=sections,
         generated_text=about["generated_text"],
         ledger_note=about["ledger_note"],
+        platform=about["platform"],
+        declared_event_type=about["declared_event_type"],
     )
 
 
