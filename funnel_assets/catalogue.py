@@ -337,20 +337,27 @@ SPEND_BY_FUNNEL = Table(
 EVENT_PARTICIPANTS = Table(
     name="event_participants",
     group="marketing",
-    grain="one person at one Zoom session",
+    grain="one person at one event session",
     description=(
-        "One person at one Zoom session: a webinar, or one day of a boot camp. Rebuilt on every run "
-        "from every report ever loaded (kept in `FUNNEL_ZOOM_DROP_DIR/processed/`); when a corrected "
+        "One person at one event session: a webinar, or one day of a boot camp, on Zoom, Microsoft Teams, "
+        "Google Meet, a registration form or an offline event's filled template. Rebuilt on every run "
+        "from every file ever loaded (kept in `FUNNEL_ZOOM_DROP_DIR/processed/`); when a corrected "
         "report for the same session and report type is dropped, it replaces the earlier one. "
-        "Hosts and panelists are staff and not listed."
+        "Hosts, panelists, organisers and presenters are staff and not listed."
     ),
     columns=(
+        _text("platform", "where the file came from: `zoom`, `teams`, `meet`, `form` (a declared form's responses) or `manual` (the event template)"),
         _text(
             "event_type",
-            "`bootcamp` when the topic says boot camp (any spelling: `Boot Camp`, `bootcamp`, `boot-camp`) "
-            "or `mappings/bootcamp_sessions.csv` lists the ID; else `webinar`",
+            "the type a form's declaration or a filled template gives; else `bootcamp` when the topic says boot camp "
+            "(any spelling: `Boot Camp`, `bootcamp`, `boot-camp`) or `mappings/bootcamp_sessions.csv` lists the ID; "
+            "else `webinar`",
         ),
-        _text("event_id", "Zoom's Webinar / Meeting ID, digits only (`812 3456 7890` -> `81234567890`)"),
+        _text(
+            "event_id",
+            "Zoom's Webinar / Meeting ID, digits only (`812 3456 7890` -> `81234567890`); another platform's key for "
+            "the session (`teams:<title or meeting ID>@<start>`, `meet:...`, `form:<form>@<date>`, `manual:<event>@<date>`)",
+        ),
         _text("event_name", "the session's topic"),
         Column("event_date", DATE, "the session's start date (Asia/Kolkata); a recurring webinar has one row set per date"),
         _text(

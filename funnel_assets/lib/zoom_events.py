@@ -69,6 +69,7 @@ BOOTCAMP_TOPIC = re.compile(r"boot[\s_-]*camp", re.IGNORECASE)
 BOOTCAMP_DAY_TOPIC = re.compile(r"day[\s\-_]*([12])\b", re.IGNORECASE)
 
 EVENT_PARTICIPANT_COLUMNS = (
+    "platform",
     "event_type",
     "event_id",
     "event_name",
@@ -122,8 +123,13 @@ def report_people(report: ZoomReport) -> pd.DataFrame:
         picked["role"] = roles
         frames.append(picked)
     if not frames:
-        return pd.DataFrame(columns=[*PERSON_COLUMNS, "role", "event_id", "event_name", "session_start", "report_type", "source_file"])
+        return pd.DataFrame(
+            columns=[*PERSON_COLUMNS, "role", "platform", "declared_event_type", "event_id", "event_name", "session_start",
+                     "report_type", "source_file"]
+        )  # fmt: skip
     people = pd.DataFrame({column: np.concatenate([frame[column] for frame in frames]) for column in frames[0]})
+    people["platform"] = report.platform
+    people["declared_event_type"] = report.declared_event_type
     people["event_id"] = report.event_id
     people["event_name"] = report.topic
     people["session_start"] = report.start_time_text
@@ -167,7 +173,10 @@ def normalise_people(people: pd.DataFrame) -> pd.DataFrame:
     event_date = event_date.where(session_start.notna(), join_time.dt.date)
     return pd.DataFrame(
         {
-            "event_id": _per_distinct(people["event_id"], lambda v: v.map(webinar_id_digits)),
+            "platform": people["platform"].astype(str),
+            "declared_event_type": people["declared_event_type"].astype(str),
+            # a report gave its ID as its platform makes it (Zoom's as digits): kept as given
+            "event_id": people["event_id"].astype(str),
             "event_name": _per_distinct(people["event_name"], _clean_text),
             "event_date": event_date,
             "name": _display_name(people),
@@ -188,7 +197,8 @@ def normalise_people(people: pd.DataFrame) -> pd.DataFrame:
 def merge_session_people(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per person per session: registration and attendance merged, rejoins summed."""
     if rows.empty:
-        return pd.DataFrame(columns=[c for c in EVENT_PARTICIPANT_COLUMNS if c not in ("event_type", "bootcamp_day", "category", "conductor")])
+        kept = [c for c in EVENT_PARTICIPANT_COLUMNS if c not in ("event_type", "bootcamp_day", "category", "conductor")]
+        return pd.DataFrame(columns=[*kept, "declared_event_type"])
     session = rows["event_id"].astype(str) + "|" + rows["event_date"].astype(str)
     keys, phone = person_keys(rows["phone"], rows["email"], within=session)
     rows = rows.assign(person=keys, phone=phone)
@@ -197,6 +207,8 @@ def merge_session_people(rows: pd.DataFrame) -> pd.DataFrame:
     ordered = rows.sort_values(["registration_time", "attended_row", "join_time"], na_position="last", kind="stable")
     grouped = ordered.groupby("person", sort=False)
     merged = grouped.agg(
+        platform=("platform", "first"),
+        declared_event_type=("declared_event_type", "first"),
         event_id=("event_id", "first"),
         event_name=("event_name", "first"),
         event_date=("event_date", "first"),
@@ -245,7 +257,6 @@ def _canonical_conductor(names: pd.Series, aliases: pd.DataFrame) -> pd.Series:
 def session_conductors(people: pd.DataFrame) -> pd.DataFrame:
     """The host (else the first panelist) of each event, from the staff rows, as the fallback conductor."""
     staff = people[people["role"].isin(STAFF_ROLES)].copy()
-    staff["event_id"] = staff["event_id"].map(webinar_id_digits)
     staff["name"] = _display_name(staff)
     staff = staff[staff["name"].notna()]
     staff = staff.assign(rank=staff["role"].map({"host": 0, "panelist": 1})).sort_values(["rank"], kind="stable")
@@ -264,20 +275,26 @@ def enrich_sessions(participants: pd.DataFrame, conductors_from_staff: pd.DataFr
     columns = [participants[c].fillna("\x00").astype(str) for c in ("event_id", "event_name", "event_date")]
     codes, _ = pd.factorize(columns[0] + "\x1f" + columns[1] + "\x1f" + columns[2])
     first_rows = np.unique(codes, return_index=True)[1]
-    sessions = participants.iloc[first_rows][["event_id", "event_name", "event_date"]].reset_index(drop=True)
+    sessions = participants.iloc[first_rows][["event_id", "event_name", "event_date", "declared_event_type"]].reset_index(drop=True)
 
     topics = sessions["event_name"].fillna("").astype(str).str.lower()
-    bootcamp_ids = set(mappings.bootcamp_sessions["event_id"].map(webinar_id_digits)) - {""}
-    is_bootcamp = topics.str.contains(BOOTCAMP_TOPIC, na=False) | sessions["event_id"].isin(bootcamp_ids)
+    listed = mappings.bootcamp_sessions["event_id"].astype(str).str.strip()
+    # a Zoom ID however it is spaced, another platform's key as written
+    bootcamp_ids = (set(listed.map(webinar_id_digits)) | set(listed)) - {""}
+    by_rules = topics.str.contains(BOOTCAMP_TOPIC, na=False) | sessions["event_id"].isin(bootcamp_ids)
+    declared = sessions["declared_event_type"].fillna("").astype(str)
+    is_bootcamp = declared.eq("bootcamp") | (declared.eq("") & by_rules)
 
     day_in_topic = topics.str.extract(BOOTCAMP_DAY_TOPIC, expand=False).astype("string")
     weekday = pd.to_datetime(sessions["event_date"], errors="coerce").dt.weekday
     day_from_date = pd.Series(np.select([weekday.eq(5), weekday.eq(6)], ["1", "2"], default=""), index=sessions.index)
     day = day_in_topic.fillna(day_from_date.mask(day_from_date.eq("")).astype("string")).fillna("1")
 
+    ids = mappings.conductors["webinar_id"].astype(str).str.strip()
     conductor_by_id = pd.Series(
         mappings.conductors["conductor"].astype(str).str.strip().to_numpy(),
-        index=mappings.conductors["webinar_id"].map(webinar_id_digits).to_numpy(),
+        # a Zoom ID however it is spaced, another platform's key as written
+        index=ids.map(webinar_id_digits).where(ids.str.fullmatch(r"[\d\s-]+"), ids).to_numpy(),
     )
     conductor_by_id = conductor_by_id[~conductor_by_id.index.duplicated()]
     host = sessions["event_id"].map(conductors_from_staff.set_index("event_id")["host_conductor"])

@@ -22,6 +22,10 @@ import pandas as pd
 
 from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.zoom_events import ZOOM_TIME_FORMATS, STAFF_ROLES
+from funnel_assets.lib.form_responses import looks_like_form, parse_form_responses
+from funnel_assets.lib.manual_events import looks_like_manual_event, parse_manual_event
+from funnel_assets.lib.meet_reports import looks_like_meet, parse_meet_report
+from funnel_assets.lib.teams_reports import looks_like_teams, parse_teams_report
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, parse_zoom_report
 from funnel_assets.lib.clock import in_local_time
 
@@ -57,7 +61,18 @@ class Verdict:
 Parse = Callable[[bytes, str], ZoomReport]
 
 
-def parse_report(content: bytes, file_name: str) -> ZoomReport:
+def parse_report(content: bytes, file_name: str, forms: pd.DataFrame | None = None) -> ZoomReport:
+    """A dropped file as the report of whichever platform wrote it, told by its content, never its name:
+    a Teams or Meet attendance report, a declared form's responses (`forms`: mappings/registration_forms.csv),
+    the offline event template, else a Zoom report (whose parser says plainly when it is none of these)."""
+    if looks_like_teams(content):
+        return parse_teams_report(content, file_name=file_name)
+    if looks_like_manual_event(content):
+        return parse_manual_event(content, file_name=file_name)
+    if forms is not None and looks_like_form(content, forms):
+        return parse_form_responses(content, file_name=file_name, forms=forms)
+    if looks_like_meet(content):
+        return parse_meet_report(content, file_name=file_name)
     return parse_zoom_report(content, file_name=file_name)
 
 
@@ -80,9 +95,10 @@ class ParsedOnce:
         self,
         load: Callable[[str, str], ZoomReport | None] | None = None,
         save: Callable[[str, ZoomReport], None] | None = None,
+        forms: pd.DataFrame | None = None,
     ) -> None:
         self._seen: dict[tuple[str, str], ZoomReport | ZoomReportError] = {}
-        self._load, self._save = load, save
+        self._load, self._save, self._forms = load, save, forms
 
     def __call__(self, content: bytes, file_name: str) -> ZoomReport:
         return self.report(file_name, content_hash(content), lambda: content)
@@ -98,14 +114,15 @@ class ParsedOnce:
 
     def _kept_or_parsed(self, file_name: str, sha256: str, read: Callable[[], bytes]) -> ZoomReport | ZoomReportError:
         kept = self._load(sha256, file_name) if self._load else None
-        if kept is not None:
+        # a form's responses are read through its declaration, which the ops person may edit: always read afresh
+        if kept is not None and kept.platform != "form":
             return kept
         content = read()
         try:
-            report = parse_report(content, file_name)
+            report = parse_report(content, file_name, self._forms)
         except ZoomReportError as exc:
             return exc
-        if self._save:
+        if self._save and report.platform != "form":
             self._save(content_hash(content), report)
         return report
 

@@ -362,8 +362,11 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
 
     if "summary" not in sections:
         raise ZoomReportError(
-            f"{file_name}: this is not a Zoom webinar or meeting report (no 'Topic' / 'Webinar ID' or "
-            "'Meeting ID' summary found). Download the registration or attendee report from Zoom's Reports page."
+            f"{file_name}: this is not a file the pipeline knows: not a Zoom webinar or meeting report (no 'Topic' / "
+            "'Webinar ID' or 'Meeting ID' summary found), nor a Microsoft Teams or Google Meet attendance report, nor "
+            "the responses of a form declared in mappings/registration_forms.csv, nor a filled copy of "
+            "mappings/templates/event_attendance.csv. Download the report again from where it came from; for a "
+            "form's responses, declare the form in mappings/registration_forms.csv first."
         )
     summary_section = sections.pop("summary")
     summary_rows = summary_section.frame()

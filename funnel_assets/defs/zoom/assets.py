@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from funnel_assets.defs.tables import reconciliation, table_asset, table_out
+from funnel_assets.defs.tables import readable_failures, reconciliation, table_asset, table_out
 from funnel_assets.io.drive_folder import DriveDropFolder
 from funnel_assets.io.drop_folder import ZoomDropFolder, hidden_name
 from funnel_assets.io.mappings import Mappings
@@ -40,7 +40,9 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
     # as a local drop folder; a Google Sheets document, with no CSV to copy, is refused unread
     from_drive = zoom_drop.copy_from_drive() if isinstance(zoom_drop, DriveDropFolder) else None
     # each report is parsed once: what was parsed on an earlier run is read back from beside the archive
-    parse = ParsedOnce(load=zoom_drop.kept_report, save=zoom_drop.keep_report)
+    with readable_failures():
+        forms = mappings.registration_forms()
+    parse = ParsedOnce(load=zoom_drop.kept_report, save=zoom_drop.keep_report, forms=forms)
 
     def parse_while_the_second_look_waits(paths):
         for dropped in filter(None, map(zoom_drop.read, paths)):
