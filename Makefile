@@ -43,7 +43,7 @@ demo: setup run
 # The demo's drop folder gets the sample Zoom reports once, as the ops person would drop them.
 run: setup
 	@if [ -z "$$FUNNEL_ZOOM_DROP_DIR" ] && [ ! -d data/zoom_drop/processed ]; then \
-		mkdir -p data/zoom_drop && cp -p sample_data/zoom/*.csv data/zoom_drop/; fi
+		mkdir -p data/zoom_drop && cp -p sample_data/zoom/*.csv sample_data/events/*.csv data/zoom_drop/; fi
 	$(BIN)/dagster job execute -m funnel_assets.definitions -j daily_refresh
 
 test: setup

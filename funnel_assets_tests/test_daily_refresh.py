@@ -30,7 +30,7 @@ def sample_settings(tmp_path, warehouse: Warehouse, **environ: str) -> Settings:
     drop = tmp_path / "zoom_drop"
     if not drop.exists():
         drop.mkdir()
-        for report in (SAMPLE_DATA_DIR / "zoom").glob("*.csv"):
+        for report in [*(SAMPLE_DATA_DIR / "zoom").glob("*.csv"), *(SAMPLE_DATA_DIR / "events").glob("*.csv")]:
             shutil.copy2(report, drop / report.name)
     return Settings.from_env(
         {

@@ -490,6 +490,9 @@ def zoom_reports(rng: np.random.Generator, people: pd.DataFrame, scale: Scale, e
     return files
 
 
+EVENT_EXAMPLES = Path(__file__).parent / "events"
+
+
 def generate(out_dir: Path, scale: Scale = SMALL, *, seed: int = 7, end_date: date | None = None) -> dict[str, int]:
     """Write every source under `out_dir`; returns rows (or bytes, for Zoom files) per file."""
     end = end_date or DEFAULT_END_DATE
@@ -509,6 +512,13 @@ def generate(out_dir: Path, scale: Scale = SMALL, *, seed: int = 7, end_date: da
     for name, content in zoom_reports(rng, people, scale, end).items():
         (zoom_dir / name).write_bytes(content)
         counts[f"zoom/{name}"] = len(content)
+    # one file from each other event platform (Teams, Meet, a declared form, the offline template), written
+    # as those platforms write them, byte for byte: the demo's drop folder shows all five platforms
+    events_dir = out_dir / "events"
+    events_dir.mkdir(parents=True, exist_ok=True)
+    for example in sorted(EVENT_EXAMPLES.glob("*.csv")):
+        (events_dir / example.name).write_bytes(example.read_bytes())
+        counts[f"events/{example.name}"] = example.stat().st_size
     return counts
 
 
@@ -522,7 +532,7 @@ def main() -> None:
     started = time.perf_counter()
     counts = generate(args.out, SCALES[args.scale].scaled(args.fraction), seed=args.seed)
     seconds = time.perf_counter() - started
-    tables = {k: v for k, v in counts.items() if not k.startswith("zoom/")}
+    tables = {k: v for k, v in counts.items() if not k.startswith(("zoom/", "events/"))}
     for name, rows in tables.items():
         print(f"{name:28} {rows:>10,} rows")
     print(f"{'zoom/':28} {len(counts) - len(tables):>10,} reports")
