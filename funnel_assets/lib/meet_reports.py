@@ -28,7 +28,7 @@ import codecs
 import csv
 import io
 import re
-from datetime import date, datetime
+from datetime import date
 from itertools import islice
 
 import numpy as np
@@ -72,6 +72,7 @@ MEET_SOURCE = catalogue.Source(
 )
 _SPELLINGS = {letters_only(s): f.name for f in MEET_SOURCE.fields for s in f.spellings}
 _WHO = {"name", "first_name", "last_name", "email"}
+_WHEN = {"duration", "joined", "exited"}
 # only Meet writes these: how its table is told from Zoom's (`Join Time`) and Teams' (`First Join`)
 _MEET_TIMES = {"timejoined", "joinedat", "timeexited", "leftat"}
 
@@ -149,9 +150,9 @@ def _cells_key(cells: list[str]) -> set[str]:
 
 
 def _is_table_header(cells: list[str]) -> bool:
-    """Two of the table's column names on one line, one of them saying who."""
+    """The table's column names on one line: one saying who, one saying how long or when."""
     fields = {_SPELLINGS[k] for k in _cells_key(cells) if k in _SPELLINGS}
-    return len(fields) >= 2 and bool(fields & _WHO)
+    return bool(fields & _WHO) and bool(fields & _WHEN)
 
 
 def _delimiter(text: str) -> str | None:
@@ -285,17 +286,28 @@ def _header_block(rows: list[list[str]]) -> dict[str, str]:
     return said
 
 
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """Each value trimmed, inner spaces made one (odd spaces too: `6:02\u202fPM`), null where blank."""
+    return pa.array(clean_text(values).to_numpy(), type=pa.string(), from_pandas=True)
+
+
+def _groups(text: pa.Array, pattern: str) -> np.ndarray:
+    """Each named group of the pattern as a float column (NaN where the value does not match or the group is empty)."""
+    found = pc.extract_regex(text, pattern)
+    columns = [pc.cast(pc.if_else(pc.equal(found.field(i), ""), None, found.field(i)), pa.float64()) for i in range(3)]
+    return np.column_stack([c.to_numpy(zero_copy_only=False) for c in columns]).astype(float)
+
+
 def _minutes(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Durations as minutes (float, NaN where blank) and where a value is no duration at all."""
-    text = pd.Series(clean_text(values), dtype="string")
-    words = text.str.extract(_DURATION_WORDS).astype(float)
-    clock = text.str.extract(_DURATION_CLOCK).astype(float)
-    by_words = words.notna().any(axis=1)
-    by_clock = clock.notna().all(axis=1)
-    parts = np.nan_to_num(np.where(by_words.to_numpy()[:, None], words.to_numpy(), clock.to_numpy()))
+    text = _arrow_text(values)
+    words, clock = _groups(text, _DURATION_WORDS), _groups(text, _DURATION_CLOCK)
+    by_words = ~np.isnan(words).all(axis=1)
+    by_clock = ~np.isnan(clock).any(axis=1)
+    parts = np.nan_to_num(np.where(by_words[:, None], words, clock))
+    read = by_words | by_clock
+    present = pc.is_valid(text).to_numpy(zero_copy_only=False)
     minutes = pd.Series(parts[:, 0] * 60 + parts[:, 1] + parts[:, 2] / 60, index=values.index)
-    read = (by_words | by_clock).to_numpy()
-    present = text.notna().to_numpy()
     return minutes.where(read & present), present & ~read
 
 
@@ -305,21 +317,30 @@ def _minutes_text(minutes: pd.Series) -> pd.Series:
     return pd.Series(pc.fill_null(text, "").to_numpy(zero_copy_only=False), index=minutes.index, dtype=object)
 
 
-def _times(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
-    """(full timestamps read, times of day as `H:MM[:SS] AM` text, where a value is neither)."""
-    text = clean_text(values)
-    full = parse_local_datetimes(text, FULL_FORMATS)
-    rest = pd.Series(text, dtype="string").where(full.isna().to_numpy())
-    # `6:02PM`, `6:02 p.m.`, `6:02\u202fPM` (newer Sheets) all become `6:02 PM`
-    rest = rest.str.replace(r"\s*([AaPp])\.?\s*[Mm]\.?$", lambda m: f" {m.group(1).upper()}M", regex=True)
-    time_only = rest.str.fullmatch(_TIME_OF_DAY).fillna(False).to_numpy(dtype=bool)
-    unreadable = rest.notna().to_numpy() & ~time_only
-    return full, rest.where(time_only), unreadable
+def _times(values: pd.Series) -> tuple[pd.Series, pa.Array, np.ndarray]:
+    """(full timestamps read, times of day as `H:MM[:SS] AM` text (null elsewhere), where a value is neither)."""
+    text = _arrow_text(values)
+    # `6:02PM`, `6:02 p.m.` all become `6:02 PM`
+    clock = pc.replace_substring_regex(pc.utf8_upper(text), r"\s*([AP])\.?\s*M\.?$", r" \1M")
+    time_only = pc.fill_null(pc.match_substring_regex(clock, _TIME_OF_DAY), False)
+    # only what is not a time of day is tried against the full formats, one format after another
+    rest = pc.if_else(time_only, None, text)
+    full = parse_local_datetimes(pd.Series(rest.to_numpy(zero_copy_only=False), index=values.index, dtype=object), FULL_FORMATS)
+    unreadable = pc.is_valid(rest).to_numpy(zero_copy_only=False) & full.isna().to_numpy()
+    return full, pc.if_else(time_only, clock, None), unreadable
 
 
-def _on_day(times: pd.Series, day: date) -> pd.Series:
+def _on_day(times: pa.Array, day: date, index: pd.Index) -> pd.Series:
     """Times of day on the given day, as Kolkata timestamps (NaT where there is no time)."""
-    return parse_local_datetimes((day.isoformat() + " " + times).astype(object), _ON_A_DAY)
+    dated = pc.binary_join_element_wise(day.isoformat(), times, " ")
+    return parse_local_datetimes(pd.Series(dated.to_numpy(zero_copy_only=False), index=index, dtype=object), _ON_A_DAY)
+
+
+def _stamps(moments: pd.Series) -> np.ndarray:
+    """Kolkata timestamps as `YYYY-MM-DD HH:MM:SS` text ('' where none), formatted by Arrow."""
+    # whole seconds: Arrow writes the fraction of a finer unit
+    local = pa.array(moments.dt.tz_localize(None).to_numpy().astype("datetime64[s]"), from_pandas=True)
+    return pc.fill_null(pc.strftime(local, format="%Y-%m-%d %H:%M:%S"), "").to_numpy(zero_copy_only=False)
 
 
 def _lines(numbers: list[int], where: np.ndarray) -> str:
@@ -428,7 +449,8 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
     data_moments = pd.concat([joined_full, exited_full]).dropna()
     data_day = data_moments.min().date() if len(data_moments) else None
     day = data_day or header_day or name_day
-    needs_day = joined_clock.notna().any() or exited_clock.notna().any() or not len(data_moments)
+    any_clock = pc.any(pc.is_valid(joined_clock)).as_py() or pc.any(pc.is_valid(exited_clock)).as_py()
+    needs_day = any_clock or not len(data_moments)
     if day is None and needs_day:
         raise ZoomReportError(
             f"{file_name}: the meeting's date is nowhere in the file: its times are times of day only, and neither "
@@ -445,15 +467,15 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
     scheduled = pd.Timestamp(f"{day.isoformat()} {start_clock}").tz_localize(TIMEZONE) if start_clock else None
 
     joined = joined_full.copy()
-    if joined_clock.notna().any():
-        on_day = _on_day(joined_clock, day)
+    if pc.any(pc.is_valid(joined_clock)).as_py():
+        on_day = _on_day(joined_clock, day, table.index)
         # a time far before the start is the next morning (a meeting that ran past midnight)
         if scheduled is not None:
             on_day = on_day.mask(on_day < scheduled - pd.Timedelta(hours=12), on_day + pd.Timedelta(days=1))
         joined = joined.fillna(on_day)
     exited = exited_full.copy()
-    if exited_clock.notna().any():
-        on_day = _on_day(exited_clock, day)
+    if pc.any(pc.is_valid(exited_clock)).as_py():
+        on_day = _on_day(exited_clock, day, table.index)
         on_day = on_day.mask(on_day < joined, on_day + pd.Timedelta(days=1))
         exited = exited.fillna(on_day)
 
@@ -484,8 +506,8 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
     for field, spelled in (("name", "Name"), ("first_name", "First Name"), ("last_name", "Last Name"), ("email", "Email"), ("phone", "Phone")):
         if field in column:
             attendee[spelled] = column[field].to_numpy(dtype=object)
-    attendee["Join Time"] = joined.dt.strftime("%Y-%m-%d %H:%M:%S").fillna("").to_numpy(dtype=object)
-    attendee["Leave Time"] = exited.dt.strftime("%Y-%m-%d %H:%M:%S").fillna("").to_numpy(dtype=object)
+    attendee["Join Time"] = _stamps(joined)
+    attendee["Leave Time"] = _stamps(exited)
     attendee["Time in Session (minutes)"] = _minutes_text(minutes).to_numpy(dtype=object)
     attendee["Attended"] = np.full(len(table), "Yes", dtype=object)
     people = text_frame(pa.table({k: pa.array(v, type=pa.string()) for k, v in attendee.items()}))
