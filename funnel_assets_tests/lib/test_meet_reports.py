@@ -297,7 +297,6 @@ def test_meet_people_come_out_of_participants_from_reports_as_attended_not_regis
     assert asha["category"] == "ACCA" and asha["conductor"] == "Meera Iyer", "the organiser stands where Zoom's host does"
 
 
-@pytest.mark.xfail(strict=True, reason="zoom_events maps every event_id to its digits (webinar_id_digits): for the integrator")
 def test_two_meet_sessions_of_one_day_stay_two_sessions():
     morning = parse_meet_report(meet_csv(*MEET_ROWS), file_name="2026-11-03 10:00 CFA Orientation - Attendance Report.csv")
     evening = parse_meet_report(meet_csv(*MEET_ROWS), file_name=MEET_NAME)
