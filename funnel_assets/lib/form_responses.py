@@ -348,7 +348,7 @@ def _contract(form: pd.Series) -> catalogue.Source:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Match:
     form: pd.Series
     columns: dict[str, int] | None  # declaration column -> the position of its header in the file
@@ -403,14 +403,13 @@ def looks_like_form(content: bytes, forms: pd.DataFrame) -> bool:
 
 def _choose(matches: list[_Match], file_name: str) -> _Match:
     """The one form this file is; refused when it is none or more than one."""
-    named = [m for m in matches if m.form["file_name_contains"]]
-    if len(matches) > 1 and named:
-        in_name = [m for m in named if m.form["file_name_contains"].casefold() in file_name.casefold()]
-        # a form whose `file_name_contains` the name lacks is not this file's; those without one stay candidates
-        matches = [m for m in matches if not m.form["file_name_contains"] or m in in_name]
-    elif len(matches) == 1 and named:
-        if matches[0].form["file_name_contains"].casefold() not in file_name.casefold():
-            matches = []
+    def named(match: _Match) -> bool:
+        return bool(match.form["file_name_contains"])
+
+    # a form whose file_name_contains the file's name lacks is not this file's form; one whose it has wins
+    matches = [m for m in matches if not named(m) or m.form["file_name_contains"].casefold() in file_name.casefold()]
+    if any(named(m) for m in matches):
+        matches = [m for m in matches if named(m)]
     if not matches:
         raise ZoomReportError(
             f"{file_name}: these form responses match no form declared in {FORMS_FILE} (no row there names "
