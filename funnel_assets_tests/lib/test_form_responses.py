@@ -8,6 +8,7 @@ import codecs
 import pandas as pd
 import pytest
 
+from funnel_assets.io.mappings import Mappings
 from funnel_assets.lib.form_responses import (
     FORM_REGISTRATION,
     FORMS_FILE,
@@ -348,7 +349,8 @@ def test_responses_come_out_of_the_participants_table_as_registered_people():
 
 
 def test_the_sample_form_loads_with_its_declaration():
-    forms = pd.read_csv(PROJECT_ROOT / "mappings" / "registration_forms.csv", dtype=str, keep_default_na=False)
+    # read as the mapping folder reads every mapping file
+    forms = read_form_declarations(Mappings(directory=str(PROJECT_ROOT / "mappings")).read("registration_forms.csv"))
     path = PROJECT_ROOT / "sample_data" / "events" / "form_acca_bootcamp_registrations.csv"
     content = path.read_bytes()
     assert looks_like_form(content, forms) and not looks_like_manual_event(content)
