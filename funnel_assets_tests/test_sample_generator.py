@@ -58,8 +58,7 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
 def test_committed_sample_data_is_what_the_generator_writes(tmp_path):
     """The demo's data never drifts from its generator: regenerate with the README's command after a change."""
     generate(tmp_path, SMALL)
-    # sample_data/events/ holds hand-written files of the other event platforms, not the generator's
-    assert generated_files(tmp_path) == [f for f in generated_files(SAMPLE_DATA_DIR) if not f.startswith("events/")]
+    assert generated_files(tmp_path) == generated_files(SAMPLE_DATA_DIR)
     _, mismatch, errors = filecmp.cmpfiles(tmp_path, SAMPLE_DATA_DIR, generated_files(tmp_path), shallow=False)
     assert not mismatch and not errors, mismatch
 

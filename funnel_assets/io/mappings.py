@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import Field
 
 from funnel_assets.lib.funnel_mapping import MappingError, clean_funnel_mapping, respelled_funnels
-from funnel_assets.lib.form_responses import read_form_declarations
+from funnel_assets.lib.form_responses import REQUIRED_DECLARATION, read_form_declarations
 from funnel_assets.lib.zoom_events import EventMappings
 from funnel_assets.io.sources.tabular import read_csv_text, set_aside_values
 
@@ -67,7 +67,7 @@ class Mappings(dg.ConfigurableResource):
 
     def registration_forms(self) -> pd.DataFrame:
         """The forms declared once each (mappings/registration_forms.csv), whose responses load as registrations."""
-        return read_form_declarations(self.read("registration_forms.csv", optional=True))
+        return read_form_declarations(self.read("registration_forms.csv", REQUIRED_DECLARATION, optional=True))
 
     def event_mappings(self) -> EventMappings:
         return EventMappings(
