@@ -145,3 +145,27 @@ def test_previews_in_the_event_log_show_no_emails_or_phones(refreshed):
     assert len(previews) >= len(OUTPUT_TABLES) - 1
     leaked = {s for s in secrets for text in previews if s in text}
     assert not leaked, sorted(leaked)[:5]
+
+
+def test_all_five_event_platforms_land_and_reach_the_reporting_tables(refreshed, tmp_path):
+    """The sample drop folder holds Zoom reports, a Teams and a Meet attendance report, a declared form's responses
+    and a filled event template: every one is loaded, and their people count downstream like Zoom's."""
+    _, warehouse = refreshed
+    participants = warehouse.read_table("event_participants")
+    by_platform = participants.groupby("platform").agg(attended=("attended", "sum"), registered=("registered", "sum"))
+    assert set(by_platform.index) == {"zoom", "teams", "meet", "form", "manual"}
+    assert by_platform.loc["teams", "attended"] > 0 and by_platform.loc["meet", "attended"] > 0
+    assert by_platform.loc["form", "registered"] > 0 and by_platform.loc["form", "attended"] == 0
+    assert by_platform.loc["manual", "attended"] > 0
+    assert set(participants.loc[participants["platform"].eq("form"), "event_type"]) == {"bootcamp"}  # as declared
+    ledger = warehouse.read_table("ingested_files")
+    assert set(ledger["status"]) == {"loaded"}, ledger.loc[ledger["status"].ne("loaded"), ["file_name", "error"]]
+    # the people of other platforms are touches of their own: first touch and the funnel's attendees see them
+    touches = warehouse.read_table("lead_touches")
+    for platform in ("teams", "meet", "form", "manual"):
+        sessions = set(participants.loc[participants["platform"].eq(platform), "event_id"])
+        assert touches["event_id"].isin(sessions).any(), f"no touch from the {platform} session"
+    teams_phones = set(participants.loc[participants["platform"].eq("teams") & participants["attended"], "phone"].dropna())
+    people = warehouse.read_table("funnel_people")
+    if teams_phones:
+        assert people.loc[people["phone"].isin(teams_phones), "attended"].all()
