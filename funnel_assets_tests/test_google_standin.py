@@ -23,6 +23,7 @@ from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.io.sources.google_sheets import fetch_sheet_values
 from funnel_assets.io.sources.http import HttpSettings
 from funnel_assets.io.sources import google_drive
+from funnel_assets.lib.zoom_ingest import REJECTED, Verdict, content_hash
 from funnel_assets_tests.support.google_standin import (
     ACCOUNT,
     MEDIA,
@@ -78,9 +79,10 @@ def session(account_file: str, scope: str) -> AuthorizedSession:
     return AuthorizedSession(Credentials.from_service_account_file(account_file, scopes=[scope]))
 
 
-def ask(standin: GoogleStandin, http: AuthorizedSession, method_id: str, folder: str, file_id: str):
+def ask(standin: GoogleStandin, http: AuthorizedSession, method_id: str, folder: str, file_id: str, sheet_id: str = ""):
     doc, method = described("drive.files.get" if method_id == MEDIA else method_id)
-    values = {"spreadsheetId": KEY, "range": "Leads", "fileId": file_id}
+    exported = method_id == "drive.files.export"  # a Google Sheet's first sheet, as CSV
+    values = {"spreadsheetId": KEY, "range": "Leads", "fileId": sheet_id if exported else file_id}
     path = method["flatPath"].format(**{name: quote(value, safe="") for name, value in values.items()})
     params = {}
     if method_id.startswith("drive."):
@@ -89,6 +91,8 @@ def ask(standin: GoogleStandin, http: AuthorizedSession, method_id: str, folder:
         params["q"] = f"'{folder}' in parents and trashed = false"
     if method_id == MEDIA:
         params["alt"] = "media"
+    if exported:
+        params["mimeType"] = "text/csv"
     url = f"{standin.base_url}/{doc['servicePath']}{path}"
     return http.request(method["httpMethod"], url, params=params, json=BODIES.get(method_id), timeout=10)
 
@@ -106,6 +110,7 @@ def test_each_method_the_standin_answers_takes_exactly_the_scopes_of_googles_dis
     google_standin.add_spreadsheet(KEY, {"Leads": [["a"], ["1"]]}, writers=(ACCOUNT,))
     folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
     file_id = google_standin.add_drive_file(folder, "att.csv", "a\n1\n")
+    sheet_id = google_standin.add_google_sheet(folder, "Attendance", [["a"], ["1"]])
     every_scope = set(document("sheets")["auth"]["oauth2"]["scopes"]) | set(document("drive")["auth"]["oauth2"]["scopes"])
     sessions = {scope: session(account_file, scope) for scope in sorted(every_scope)}
 
@@ -114,7 +119,7 @@ def test_each_method_the_standin_answers_takes_exactly_the_scopes_of_googles_dis
     for method_id in methods:
         granted, answered = set(), set()
         for scope, http in sessions.items():
-            response = ask(google_standin, http, method_id, folder, file_id)
+            response = ask(google_standin, http, method_id, folder, file_id, sheet_id)
             if not refused_for_scope(response):
                 granted.add(scope)
             if response.ok:
@@ -140,7 +145,7 @@ def test_every_method_the_project_calls_is_one_the_standin_walks_above(google_st
 
     folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
     google_standin.add_drive_file(folder, "att.csv", "a\n1\n", modified_seconds_ago=600)
-    google_standin.add_google_sheet(folder, "opened in Sheets", modified_seconds_ago=600)
+    google_standin.add_google_sheet(folder, "opened in Sheets", [["a"], ["1"]], modified_seconds_ago=600)
     drop = DriveDropFolder(
         directory=str(tmp_path / "zoom_drive"),
         drive_folder=f"https://drive.google.com/drive/folders/{folder}",
@@ -149,8 +154,9 @@ def test_every_method_the_project_calls_is_one_the_standin_walks_above(google_st
         settle_seconds=0,
     )
     taken = drop.copy_from_drive()
-    assert taken.copied == ["att.csv"]
-    notes = drop.tell_drive([], taken.refused, pd.Timestamp("2025-11-03 10:00", tz="Asia/Kolkata"))
+    assert taken.copied == ["att.csv", "opened in Sheets.csv"] and not taken.refused
+    not_loaded = Verdict("opened in Sheets.csv", content_hash(b"a\r\n1"), REJECTED, error="not an event report")
+    notes = drop.tell_drive([not_loaded], taken.refused, pd.Timestamp("2025-11-03 10:00", tz="Asia/Kolkata"))
     assert notes.written == 1
 
     called = {call.method for call in google_standin.calls}
@@ -163,6 +169,7 @@ def test_every_method_the_project_calls_is_one_the_standin_walks_above(google_st
         "drive.files.get",
         "drive.files.list",
         MEDIA,
+        "drive.files.export",
         "drive.files.update",
     }
     # and each token was one Google's description allows for each call made with it

@@ -26,7 +26,7 @@ every mocked test passed). This server behaves as Google documents instead:
   for a bad request, all in Google's error shape. A tab has a sheetId (fixed) and an index (its
   place, changed when someone drags it: `move_tab`). A batchUpdate is atomic and a tab has a grid
   (1000 rows x 26 columns unless sized): writing past it is refused, as Google does.
-- the Drive methods (`files.list`, `files.get`, its download, `files.update` of a file's details),
+- the Drive methods (`files.list`, `files.get`, its download, `files.export`, `files.update` of a file's details),
   in Drive v3's error shape (https://developers.google.com/drive/api/guides/handle-errors): 401 for
   a missing or unknown token; 404 "File not found: <id>." from `files.get` for a file or folder the
   account cannot see (not shared with it, directly or through a folder above it; a shared drive's
@@ -39,7 +39,13 @@ every mocked test passed). This server behaves as Google documents instead:
   says `incompleteSearch` when told to (`drive_incomplete_search`), leaves out a shared drive's files
   without `includeItemsFromAllDrives=true`, and honours `fields`. A file being uploaded is listed
   with size 0 and no md5Checksum, and downloads as what has arrived so far; a Google Sheets document
-  has no md5Checksum and cannot be downloaded.
+  has no md5Checksum and cannot be downloaded. `files.export` to `text/csv` gives a Google Sheet's
+  first sheet only, as displayed, as Drive does (rows padded to the widest, CRLF between rows);
+  403 `fileNotExportable` for a file that is not a Docs Editors file, 400 for a Google document
+  with no CSV export, 403 `exportSizeLimitExceeded` above 10 MB. A Google Sheet in Drive and the
+  spreadsheet the Sheets API reads are one thing (same ID, same cells, Drive's sharing): a write
+  through the Sheets API moves its modifiedTime, as an edit does. Changing a file's details moves
+  its modifiedTime too (Drive: "some fields might change automatically, such as modifiedDate").
 
 Cells are kept as Google keeps them, as `userEnteredValue`s (`{"stringValue": ...}`,
 `{"numberValue": ...}`, `{"boolValue": ...}`, `{"formulaValue": ...}`); a read returns them as
@@ -56,7 +62,9 @@ and changed with `upload`; `drive_file(id)` shows one as Drive keeps it (its des
 from __future__ import annotations
 
 import copy
+import csv
 import functools
+import io
 import hashlib
 import json
 import re
@@ -104,6 +112,7 @@ GOOGLE_SHEETS_DOCUMENT = "application/vnd.google-apps.spreadsheet"
 GOOGLE_APPS = "application/vnd.google-apps."
 # a file the account has not created: with drive.file alone it is invisible (that scope covers the app's own files)
 OPS_PERSON = "ops@finedu.in"
+EXPORT_LIMIT_BYTES = 10 * 1024**2  # "the exported content is limited to 10 MB" (files.export)
 _PARENT_QUERY = re.compile(r"^\s*'(?P<id>[^'\\]+)'\s+in\s+parents\s+and\s+trashed\s*=\s*false\s*$")
 DEFAULT_ROWS, DEFAULT_COLUMNS = 1000, 26
 MAX_WORKBOOK_CELLS = 10_000_000
@@ -715,10 +724,29 @@ class GoogleStandin:
             self._drive[item.id] = item
         return item.id
 
-    def add_google_sheet(self, folder: str, name: str, *, modified_seconds_ago: float = 0.0) -> str:
-        """A Google Sheets document in the folder (a report opened in Sheets, or a CSV Drive converted on upload)."""
+    def add_google_sheet(
+        self,
+        folder: str,
+        name: str,
+        rows: list[list[object]] = (),
+        *,
+        modified_seconds_ago: float = 0.0,
+        more_tabs: dict[str, list[list[object]]] | None = None,
+    ) -> str:
+        """A Google Sheets document in the folder (Meet's attendance sheet, a report opened in Sheets): its first tab
+        holds `rows` (plain values, as typed), `more_tabs` the others; its ID, also its spreadsheet key."""
         sheet = GOOGLE_SHEETS_DOCUMENT
-        return self.add_drive_file(folder, name, None, mime_type=sheet, modified_seconds_ago=modified_seconds_ago)
+        file_id = self.add_drive_file(folder, name, None, mime_type=sheet, modified_seconds_ago=modified_seconds_ago)
+        spreadsheet = self.add_spreadsheet(file_id, {"Sheet1": list(rows), **(more_tabs or {})})
+        spreadsheet.title = name
+        return file_id
+
+    def edit_sheet(self, file_id: str, rows: list[list[object]], *, modified_seconds_ago: float = 0.0) -> None:
+        """As someone editing the Sheet in the browser: its first tab now holds these rows."""
+        with self._lock:
+            tab = self._spreadsheets[file_id].tabs[0]
+            tab.cells = [[entered(v) for v in row] for row in rows]
+            self._drive[file_id].modified = time.time() - modified_seconds_ago
 
     def upload(
         self, file_id: str, content: bytes | str, *, finished: bool = True, modified_seconds_ago: float = 0.0
@@ -835,6 +863,26 @@ class GoogleStandin:
             )
         return item.content or b"", item.mime_type
 
+    def _drive_export(self, grant: Grant, params: dict, body, query: dict) -> tuple[bytes, str]:
+        """A Google Sheet's first sheet as CSV, formatted values as displayed (Drive exports the first sheet only)."""
+        item = self._drive_visible(grant, params["fileId"], query)
+        wanted = query.get("mimeType")
+        if not wanted:
+            raise _drive_error(400, "Required parameter: mimeType", "required", location="mimeType")
+        if not item.google_document:
+            raise _drive_error(403, "Export only supports Docs Editors files.", "fileNotExportable")
+        if item.mime_type != GOOGLE_SHEETS_DOCUMENT or wanted != "text/csv":
+            raise _drive_error(400, "The requested conversion is not supported.", "badRequest", location="convertTo")
+        tab = self._spreadsheets[item.id].tabs[0]
+        values = _trimmed([[displayed(c) for c in row] for row in tab.cells])
+        width = max((len(row) for row in values), default=0)
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows(row + [""] * (width - len(row)) for row in values)
+        content = out.getvalue().removesuffix("\r\n").encode("utf-8")
+        if len(content) > EXPORT_LIMIT_BYTES:
+            raise _drive_error(403, "This file is too large to be exported.", "exportSizeLimitExceeded")
+        return content, "text/csv"
+
     @staticmethod
     def _drive_fields(resource: dict, query: dict) -> dict:
         if "fields" not in query:
@@ -855,6 +903,9 @@ class GoogleStandin:
             )
         item.name = body.get("name", item.name)
         item.description = body.get("description", item.description)
+        item.modified = time.time()
+        if item.id in self._spreadsheets:
+            self._spreadsheets[item.id].title = item.name
         return self._drive_fields(self._drive_resource(grant, item), query)
 
     # ---- serving ------------------------------------------------------------------------------------
@@ -871,6 +922,7 @@ class GoogleStandin:
             "drive.files.list": self._drive_list,
             "drive.files.get": self._drive_get,
             MEDIA: self._drive_download,
+            "drive.files.export": self._drive_export,
             "drive.files.update": self._drive_update,
         }
 
@@ -1032,7 +1084,8 @@ class GoogleStandin:
         if spreadsheet is None:
             raise GoogleError(404, "NOT_FOUND", "Requested entity was not found.")
         allowed = spreadsheet.writers if write else spreadsheet.readers | spreadsheet.writers
-        if grant.account not in allowed:
+        in_drive = self._drive.get(key)  # a Sheet kept in a Drive folder is shared as the folder is
+        if grant.account not in allowed and not (in_drive and self._drive_can(grant.account, in_drive, write=write)):
             raise GoogleError(403, "PERMISSION_DENIED", "The caller does not have permission")
         return spreadsheet
 
@@ -1084,10 +1137,19 @@ class GoogleStandin:
         return answer
 
     def _batch_update(self, grant: Grant, params: dict, body, query: dict) -> dict:
-        return self._batch_update_of(self._sheet(grant, params["spreadsheetId"], write=True), body or {})
+        answer = self._batch_update_of(self._sheet(grant, params["spreadsheetId"], write=True), body or {})
+        self._edited(params["spreadsheetId"])
+        return answer
 
     def _values_batch_update(self, grant: Grant, params: dict, body, query: dict) -> dict:
-        return self._values_batch_update_of(self._sheet(grant, params["spreadsheetId"], write=True), body or {})
+        answer = self._values_batch_update_of(self._sheet(grant, params["spreadsheetId"], write=True), body or {})
+        self._edited(params["spreadsheetId"])
+        return answer
+
+    def _edited(self, key: str) -> None:
+        """An edit through the Sheets API is an edit of the Drive file: its modifiedTime moves."""
+        if key in self._drive:
+            self._drive[key].modified = time.time()
 
     def _injected_failure(self, method: str) -> None:
         with self._lock:
