@@ -3,10 +3,10 @@
 The stand-in is a real HTTP server that behaves as Drive documents: it grants a token exactly
 the scopes asked for and refuses a call Google's discovery document says they do not cover,
 hides a folder not shared with the account (files.get: 404 "File not found: <id>."; files.list:
-200 and no files), lists a file still uploading without an md5Checksum, and refuses to download
-a Google Sheets document. Everything on our side (google-auth signing a real
-JWT, the Drive calls, the copy into the local folder, judging, archive, ledger, notes) runs for
-real. The one seam: `google_drive.DRIVE_API`, Google's address, points at the stand-in.
+200 and no files), lists a file still uploading without an md5Checksum, refuses to download a
+Google Sheets document and exports its first sheet as CSV. Everything on our side (google-auth
+signing a real JWT, the Drive calls, the copy into the local folder, judging, archive, ledger,
+notes) runs for real. The one seam: `google_drive.DRIVE_API`, Google's address, points at the stand-in.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import logging.handlers
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from funnel_assets.definitions import build_definitions
@@ -30,6 +31,7 @@ from funnel_assets.io.sources.google_drive import drive_folder_id
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.settings import PROJECT_ROOT, Settings
 from funnel_assets_tests.conftest import io_manager_for
+from funnel_assets_tests.support import google_standin as google_standin_module
 from funnel_assets_tests.support.google_standin import (
     ACCOUNT,
     DRIVE_METADATA,
@@ -47,6 +49,8 @@ JOINED = [("Nov 3, 2025 07:01 PM", "Nov 3, 2025 07:30 PM", 29), ("Nov 3, 2025 07
 REGISTRATIONS = registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA, RAVI])
 ATTENDANCE = attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, RAVI])
 OLD = 600  # seconds since a file finished uploading: long past the quiet minute
+EXPORT = "drive.files.export"
+TO_DO = [["Task", "Owner", "Done"], ["Call Asha about the masterclass", "Ravi", "no"]]
 
 
 @pytest.fixture(autouse=True)
@@ -175,8 +179,8 @@ def test_end_to_end_through_the_sensor_each_file_taken_once_and_left_in_drive(
     attendance = google_standin.add_drive_file(folder, "att.csv", ATTENDANCE, modified_seconds_ago=OLD + 30)
     # the same report downloaded twice and renamed: another name and ID, the same md5Checksum
     renamed = google_standin.add_drive_file(folder, "ACCA attendees (1).csv", ATTENDANCE, modified_seconds_ago=OLD)
-    # a report opened in Google Sheets instead of the CSV
-    sheet = google_standin.add_google_sheet(folder, "ACCA Masterclass attendees", modified_seconds_ago=OLD)
+    # a Google Sheet that is no event report (someone's to-do list left in the folder)
+    sheet = google_standin.add_google_sheet(folder, "ACCA to do", TO_DO, modified_seconds_ago=OLD)
     defs = project(tmp_path, folder, account_file, warehouse)
     sensor, job = defs.resolve_sensor_def("zoom_drop_sensor"), defs.resolve_job_def("zoom_ingest")
 
@@ -202,19 +206,20 @@ def test_end_to_end_through_the_sensor_each_file_taken_once_and_left_in_drive(
             "reg.csv": "loaded",
             "att.csv": "loaded",
             "ACCA attendees (1).csv": "duplicate",
-            "ACCA Masterclass attendees": "rejected",
+            "ACCA to do.csv": "rejected",
         }
-        assert "Google Sheets document" in ledger.loc["ACCA Masterclass attendees", "error"]
+        reason = ledger.loc["ACCA to do.csv", "error"]
+        assert reason.startswith("ACCA to do.csv: ") and "Call Asha" not in reason, "a plain reason, no cell quoted"
 
         # the reason is where the ops person sees it: the Sheet's description in Drive
         note = google_standin.drive_file(sheet).description
-        assert note.startswith(NOTE_START) and "Google Sheets document, not the CSV file downloaded from Zoom" in note
-        assert "download the report from Zoom again" in note
+        assert note.startswith(NOTE_START) and reason in note and "correct this Google Sheet" in note
         for taken in (registrations, attendance, renamed, sheet):
             assert google_standin.drive_file(taken).parent == folder, "files stay in Drive"
         assert google_standin.drive_file(attendance).description == ""
         assert {c.target for c in google_standin.calls_of("drive.files.update")} == {sheet}
-        assert sheet not in {c.target for c in google_standin.calls_of(MEDIA)}, "a Sheet is never exported"
+        assert [c.target for c in google_standin.calls_of(EXPORT)] == [sheet], "a Sheet is exported, never downloaded"
+        assert google_standin.calls_of(EXPORT)[0].query == {"mimeType": "text/csv"}
         # each token asked for exactly what its calls need: read-only to look and copy, details to write a note
         assert {grant.scopes for grant in google_standin.grants} == {frozenset({DRIVE_READONLY}), frozenset({DRIVE_METADATA})}
         listing = google_standin.calls_of("drive.files.list")[0].query
@@ -222,11 +227,18 @@ def test_end_to_end_through_the_sensor_each_file_taken_once_and_left_in_drive(
         assert listing["supportsAllDrives"] == listing["includeItemsFromAllDrives"] == "true"
 
         # the files stay in Drive, and are never taken again: not by the sensor, not by a full refresh
-        third = evaluate(second.cursor)
+        # writing the note moved the Sheet's modification time (Drive may, on a change of details): a while later
+        # it looks like a new version, and one run finds its first sheet unchanged and takes nothing
+        google_standin.drive_file(sheet).modified -= OLD
+        moved = evaluate(evaluate(second.cursor).cursor)
+        assert len(moved.run_requests) == 1
+        assert job.execute_in_process(instance=instance, tags=moved.run_requests[0].tags).success
+        assert len(google_standin.calls_of(EXPORT)) == 2 and warehouse.row_count("ingested_files") == 4
+        third = evaluate(moved.cursor)
         assert not third.run_requests and "no new Zoom files" in third.skip_reason.skip_message
-        downloads = len(google_standin.calls_of(MEDIA))
+        downloads = len(google_standin.calls_of(MEDIA)) + len(google_standin.calls_of(EXPORT))
         assert job.execute_in_process(instance=instance).success
-        assert len(google_standin.calls_of(MEDIA)) == downloads
+        assert len(google_standin.calls_of(MEDIA)) + len(google_standin.calls_of(EXPORT)) == downloads
         assert warehouse.row_count("ingested_files") == 4 and warehouse.row_count("event_participants") == 2
 
 
@@ -409,7 +421,7 @@ def test_a_renamed_duplicate_adds_nothing_and_a_corrected_version_clears_the_not
     cut = google_standin.add_drive_file(folder, "cfa.csv", whole[: whole.index("Yes,Asha") + 30], modified_seconds_ago=OLD)
     run(zoom_drop, sqlite_warehouse)
     note = google_standin.drive_file(cut).description
-    assert note.startswith(NOTE_START) and "cut short" in note
+    assert note.startswith(NOTE_START) and "cut short" in note and "download the report again" in note
     assert (tmp_path / "data" / "zoom_drive" / "rejected").is_dir(), "set aside locally as in a local drop folder"
 
     # the ops person uploads the whole report over it (Drive keeps the ID): taken again, loaded, the note cleared
@@ -425,10 +437,12 @@ def test_a_folder_shared_as_viewer_says_once_that_notes_cannot_be_written_and_wr
     tmp_path, google_standin, account_file, sqlite_warehouse
 ):
     folder = google_standin.add_drive_folder(readers=(ACCOUNT,))  # shared as Viewer: it can read, not write
-    sheets = [google_standin.add_google_sheet(folder, f"Registrations {i}", modified_seconds_ago=OLD) for i in (1, 2)]
+    sheets = [
+        google_standin.add_google_sheet(folder, f"Registrations {i}", TO_DO, modified_seconds_ago=OLD) for i in (1, 2)
+    ]
     zoom_drop, instance = drive_folder(tmp_path, folder, account_file), dg.DagsterInstance.ephemeral()
     result = run(zoom_drop, sqlite_warehouse, instance=instance)
-    assert statuses(sqlite_warehouse) == {"Registrations 1": "rejected", "Registrations 2": "rejected"}, (
+    assert statuses(sqlite_warehouse) == {"Registrations 1.csv": "rejected", "Registrations 2.csv": "rejected"}, (
         "the data path does not wait on a note"
     )
     assert metadata(result, "ingested_files")["drive_notes_not_written_yet"] == 2
@@ -498,3 +512,123 @@ def test_the_drive_api_not_enabled_for_the_project_says_where_to_enable_it(tmp_p
     with pytest.raises(SourceError, match="APIs & Services > Library > Google Drive API"):
         tick(drive_folder(tmp_path, folder, account_file))
     assert len(google_standin.calls_of("drive.files.get")) == 1, "not a rate limit: not retried"
+
+
+# ---- a Google Sheet in the folder: Google Meet's attendance report is one -------------------------------
+
+# as Meet titles the sheet it puts in the organiser's Drive, and fills it: times of day only, so the date is the title's
+MEET_TITLE = "ACCA Weekly Q&A - 2026-11-03 - Attendance"
+MEET_HEADER = ["First name", "Last name", "Email", "Duration", "Time joined", "Time exited"]
+MEET_ROWS = [
+    MEET_HEADER,
+    ["Asha", "Kumar", "asha.kumar@gmail.com", "1 hr 2 min", "6:02 PM", "7:04 PM"],
+    ["Ravi", "Patel", "ravi.patel@yahoo.com", "42 min", "6:10 PM", "6:52 PM"],
+]
+
+
+def test_a_google_meet_attendance_sheet_in_drive_loads_as_meet_and_an_unchanged_one_is_never_taken_twice(
+    tmp_path, google_standin, account_file, warehouse
+):
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    sheet = google_standin.add_google_sheet(folder, MEET_TITLE, MEET_ROWS, modified_seconds_ago=OLD)
+    zoom_drop = drive_folder(tmp_path, folder, account_file)
+
+    first = tick(zoom_drop)
+    second = tick(zoom_drop, first.cursor)
+    assert len(second.run_requests) == 1, "a Sheet is taken once two looks agree, as a file is"
+    run(zoom_drop, warehouse)
+
+    people = warehouse.read_table("event_participants")
+    assert sorted(people["email"]) == ["asha.kumar@gmail.com", "ravi.patel@yahoo.com"]
+    assert set(people["platform"]) == {"meet"} and bool(people["attended"].all())
+    assert set(pd.to_datetime(people["event_date"]).dt.date.astype(str)) == {"2026-11-03"}, "the date in its title"
+    assert set(people["event_name"]) == {"ACCA Weekly Q&A"}
+    assert people.set_index("email")["minutes_in_session"].to_dict() == {
+        "asha.kumar@gmail.com": 62,
+        "ravi.patel@yahoo.com": 42,
+    }
+    assert statuses(warehouse) == {f"{MEET_TITLE}.csv": "loaded"}, "named after its title, as a CSV"
+    assert [c.query for c in google_standin.calls_of(EXPORT)] == [{"mimeType": "text/csv"}]
+    assert not google_standin.calls_of(MEDIA), "a Google Sheet is exported, never downloaded"
+    assert {grant.scopes for grant in google_standin.grants} == {frozenset({DRIVE_READONLY})}, "the read-only token"
+    assert google_standin.drive_file(sheet).description == "" and not google_standin.calls_of("drive.files.update")
+
+    # left in Drive unchanged: never taken again, by the sensor or by a full refresh
+    third = tick(zoom_drop, second.cursor)
+    assert not third.run_requests and "no new Zoom files" in third.skip_reason.skip_message
+    run(zoom_drop, warehouse)
+    assert len(google_standin.calls_of(EXPORT)) == 1 and warehouse.row_count("ingested_files") == 1
+    assert warehouse.row_count("event_participants") == 2
+
+
+def test_an_edited_meet_sheet_is_taken_again_and_replaces_the_earlier(
+    tmp_path, google_standin, account_file, warehouse
+):
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    sheet = google_standin.add_google_sheet(folder, MEET_TITLE, MEET_ROWS, modified_seconds_ago=OLD)
+    zoom_drop = drive_folder(tmp_path, folder, account_file)
+    run(zoom_drop, warehouse)
+
+    # the organiser corrects the sheet: Ravi stayed longer, and someone missing from it is added
+    corrected = [MEET_ROWS[0], MEET_ROWS[1], ["Ravi", "Patel", "ravi.patel@yahoo.com", "55 min", "6:10 PM", "7:05 PM"]]
+    corrected.append(["Meera", "Shah", "meera.shah@gmail.com", "30 min", "6:30 PM", "7:00 PM"])
+    google_standin.edit_sheet(sheet, corrected, modified_seconds_ago=OLD)
+    first = tick(zoom_drop)
+    assert len(tick(zoom_drop, first.cursor).run_requests) == 1, "a new version of the Sheet"
+    run(zoom_drop, warehouse)
+
+    assert len(google_standin.calls_of(EXPORT)) == 2
+    rows = warehouse.read_table("ingested_files")
+    assert rows["file_name"].tolist() == [f"{MEET_TITLE}.csv"] * 2
+    assert rows["status"].tolist() == ["replaced", "loaded"], "the later version of the session wins"
+    people = warehouse.read_table("event_participants").set_index("email")
+    assert people["minutes_in_session"].to_dict() == {
+        "asha.kumar@gmail.com": 62,
+        "ravi.patel@yahoo.com": 55,
+        "meera.shah@gmail.com": 30,
+    }
+    assert set(people["platform"]) == {"meet"}
+
+
+def test_a_sheet_that_is_no_event_report_is_rejected_with_a_note_and_loads_once_corrected(
+    tmp_path, google_standin, account_file, sqlite_warehouse
+):
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    sheet = google_standin.add_google_sheet(folder, "ACCA Weekly Q&A - 2026-11-03", TO_DO, modified_seconds_ago=OLD)
+    zoom_drop = drive_folder(tmp_path, folder, account_file)
+    run(zoom_drop, sqlite_warehouse)
+
+    ledger = sqlite_warehouse.read_table("ingested_files")
+    assert ledger["status"].tolist() == ["rejected"]
+    reason = ledger["error"].iloc[0]
+    assert reason.startswith("ACCA Weekly Q&A - 2026-11-03.csv: ")
+    assert not any(value in reason for value in ("Call Asha", "Ravi")), "a plain reason: no cell quoted"
+    note = google_standin.drive_file(sheet).description
+    assert note.startswith(NOTE_START) and reason in note and "correct this Google Sheet" in note
+    assert "Google Sheets document" not in note, "it was read, not refused unread"
+
+    # unchanged (though the note moved its modification time), it is not taken again
+    google_standin.drive_file(sheet).modified -= OLD
+    run(zoom_drop, sqlite_warehouse)
+    assert sqlite_warehouse.row_count("ingested_files") == 1 and len(google_standin.calls_of("drive.files.update")) == 1
+
+    # the organiser pastes Meet's attendance into it: taken again, loaded, the note cleared
+    google_standin.edit_sheet(sheet, MEET_ROWS, modified_seconds_ago=OLD)
+    run(zoom_drop, sqlite_warehouse)
+    assert sqlite_warehouse.read_table("ingested_files")["status"].tolist() == ["rejected", "loaded"]
+    assert google_standin.drive_file(sheet).description == ""
+    assert set(sqlite_warehouse.read_table("event_participants")["platform"]) == {"meet"}
+
+
+def test_a_sheet_too_large_for_drive_to_export_is_refused_with_a_note(
+    tmp_path, google_standin, account_file, sqlite_warehouse, monkeypatch
+):
+    monkeypatch.setattr(google_standin_module, "EXPORT_LIMIT_BYTES", 100)  # Drive's is 10 MB
+    folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
+    sheet = google_standin.add_google_sheet(folder, MEET_TITLE, MEET_ROWS, modified_seconds_ago=OLD)
+    run(drive_folder(tmp_path, folder, account_file), sqlite_warehouse)
+
+    assert [c.status for c in google_standin.calls_of(EXPORT)] == [403], "Drive's answer, not retried"
+    ledger = sqlite_warehouse.read_table("ingested_files")
+    assert ledger["status"].tolist() == ["rejected"] and "too large" in ledger["error"].iloc[0]
+    assert "too large" in google_standin.drive_file(sheet).description

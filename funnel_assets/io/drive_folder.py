@@ -1,12 +1,13 @@
 """The Zoom drop folder kept in Google Drive (FUNNEL_ZOOM_DROP_DIR set to a Drive folder's address).
 
-The ops person drops the Zoom CSVs into a Drive folder shared with the service account. Each new
-file is copied once into a local folder under FUNNEL_DATA_DIR (`zoom_drive/`), and that folder is
-then handled exactly as a local drop folder (`drop_folder.py`): the same judging, archive,
-corrections, ledger and `ingested_files`. What differs is only how a file arrives, and where the
-ops person reads why one was not loaded.
+The ops person drops the event reports (Zoom, Teams, Meet, forms, the offline template) into a
+Drive folder shared with the service account. Each new file is copied once into a local folder
+under FUNNEL_DATA_DIR (`zoom_drive/`), and that folder is then handled exactly as a local drop
+folder (`drop_folder.py`): the same judging, archive, corrections, ledger and `ingested_files`.
+What differs is only how a file arrives, and where the ops person reads why one was not loaded.
 
-- Taken once. A Drive file is known by its ID and its content's checksum (Drive's md5Checksum).
+- Taken once. A Drive file is known by its ID and its content's checksum (Drive's md5Checksum;
+  a Google Sheet, which has none, by its modification time: see below).
   Each version taken is recorded in `zoom_drive/ledger/drive_files.json`, beside the ledger: a
   file left in Drive is never taken again, and a new version of it (a corrected report uploaded
   over it: same ID, new content) is. The same content under another name and ID is taken, and the
@@ -28,9 +29,16 @@ ops person reads why one was not loaded.
   `drive.metadata` scope (a file's details, never its content), where uploading a file needs the
   full `drive` scope. When a corrected version of that file loads, the note is cleared. A note that
   could not be written (a folder shared as Viewer) is tried again on every run.
-- A Google Sheets document (a report opened in Sheets, or a CSV that Drive converted on upload) has
-  no CSV content to copy: it is refused unread, with a note saying to drop the CSV downloaded from
-  Zoom. It is never exported: a Sheet is not what Zoom wrote.
+- A Google Sheets document (Google Meet's attendance report is one: Meet puts it in the organiser's
+  Drive) is copied as its first sheet exported as CSV (Drive's `files.export`, with the same
+  read-only token), named after its title, and judged as any dropped CSV: the content decides what
+  it is (a report opened in Sheets is read as that report; a sheet that is no event report is
+  rejected with the usual reason, and its note says so). A Sheet has no checksum, so the version
+  taken is its modification time: an edited sheet is taken again (a correction), an unchanged one
+  never twice; one whose modification time moved with no change to its first sheet (a note written,
+  a rename) is not taken again either: its export is compared with the copy taken last. A Sheet
+  edited within the last `quiet_seconds` waits, as an upload does. Drive refuses to export above
+  10 MB: such a Sheet is refused with a note saying so.
 - Sub-folders and other Google documents are left alone; shortcuts are never followed (as links
   in the local folder are not), with a warning in the log.
 """
@@ -39,7 +47,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -49,9 +56,17 @@ import pandas as pd
 from pydantic import Field
 
 from funnel_assets.io.drop_folder import LEDGER, DropFolderError, ZoomDropFolder, _write_in_place
+from funnel_assets.io.files import safe_name
 from funnel_assets.io.sources import google_drive
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.google_drive import GOOGLE_SHEET, SHORTCUT, DriveApi, DriveFile, drive_folder_id
+from funnel_assets.io.sources.google_drive import (
+    GOOGLE_SHEET,
+    SHORTCUT,
+    DriveApi,
+    DriveCallError,
+    DriveFile,
+    drive_folder_id,
+)
 from funnel_assets.io.sources.http import HttpSettings
 from funnel_assets.lib.clock import now
 from funnel_assets.lib.zoom_ingest import REJECTED, Verdict, content_hash
@@ -60,26 +75,28 @@ RECORD = LEDGER.parent / "drive_files.json"
 COPIED = "copied"  # copied into the local folder, not judged yet
 NOTE_START = "Not loaded into the funnel tables"
 GOOGLE_APPS = "application/vnd.google-apps."
-GOOGLE_SHEET_REASON = (
-    "it is a Google Sheets document, not the CSV file downloaded from Zoom; only the CSV exactly as Zoom makes it "
-    "can be read, and a Sheet is never converted back. If Google Drive turned your upload into a Sheet, switch off "
-    "'Convert uploads' in Google Drive's Settings (the gear icon) before uploading again."
+TOO_LARGE_TO_EXPORT = (
+    "it is a Google Sheets document too large for Google Drive to export as CSV (more than 10 MB); an event "
+    "report is far smaller, so check what this sheet holds"
 )
 
 
-def note_text(reason: str, at: pd.Timestamp) -> str:
+def note_text(reason: str, at: pd.Timestamp, *, sheet: bool = False) -> str:
     """The note a file not loaded carries in its Drive description, in the ops person's words."""
-    return (
-        f"{NOTE_START} ({at:%d %b %Y %H:%M}, India time).\n"
-        f"Why: {reason}\n"
-        "What to do: download the report from Zoom again (Reports > Webinars > Registration or Attendee report, "
-        "CSV) and drop the new CSV file into this folder. This file can then be deleted."
+    what_to_do = (
+        "correct this Google Sheet (it is read again once it changes), or put the right report into this folder "
+        "instead."
+        if sheet
+        else "download the report again from where it came from (Zoom, Teams, Google Meet, the form) and drop the "
+        "new file into this folder. This file can then be deleted."
     )
+    return f"{NOTE_START} ({at:%d %b %Y %H:%M}, India time).\nWhy: {reason}\nWhat to do: {what_to_do}"
 
 
 def kind_of(file: DriveFile) -> str | None:
     """What an entry of the folder is to the pipeline: `csv` (a report to take), `sheet` (a Google Sheets
-    document, refused unread), `shortcut` (never followed), or None (anything else, left alone)."""
+    document, taken as its first sheet exported as CSV), `shortcut` (never followed), or None (anything else,
+    left alone)."""
     if file.mime_type == SHORTCUT:
         return "shortcut"
     if file.mime_type == GOOGLE_SHEET:
@@ -91,11 +108,10 @@ def kind_of(file: DriveFile) -> str | None:
     return None
 
 
-def local_name(drive_name: str) -> str:
-    """A Drive name as one safe local file name: Drive allows '/' in a name, and any length."""
-    name = re.sub(r"[/\\\x00-\x1f]", "_", drive_name).strip()
-    if len(name.encode()) > 200:
-        name = name.encode()[:196].decode(errors="ignore") + ".csv"
+def local_name(file: DriveFile) -> str:
+    """A Drive file's name as one safe local file name (Drive allows '/' in a name, and any length); a Google Sheet's
+    is its title + `.csv`, which keeps the meeting's name and date Meet titles its sheet with."""
+    name = safe_name(file.name + ".csv" if file.mime_type == GOOGLE_SHEET else file.name)
     # a hidden name would never be seen by the local folder's look (it skips those, as Office's lock files)
     return "_" + name if name.startswith((".", "~$")) else name
 
@@ -104,9 +120,17 @@ def local_name(drive_name: str) -> str:
 class Sorting:
     """The folder's entries by what to do with them now (entries left alone and files taken before are in none)."""
 
-    ready: list[DriveFile]  # to take now, oldest first: CSV files to copy, Google Sheets documents to refuse
+    ready: list[DriveFile]  # to take now, oldest first: CSV files to copy, Google Sheets documents to export
     arriving: list[DriveFile]  # still uploading, or changed since the previous look
     shortcuts: list[DriveFile]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A Drive file taken but not copied, and why in plain words."""
+
+    file: DriveFile
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -114,12 +138,12 @@ class DriveCopy:
     """What a run took from Drive."""
 
     copied: list[str]  # names in the local folder
-    refused: list[DriveFile]  # Google Sheets documents, refused unread
+    refused: list[Refusal]  # Google Sheets documents Drive would not export
     arriving: list[DriveFile]  # left for a later look
 
     def refusals(self) -> list[Verdict]:
-        """The Google Sheets documents as the ledger records them: rejected, with no content to hash."""
-        return [Verdict(f.name, None, REJECTED, error=GOOGLE_SHEET_REASON) for f in self.refused]
+        """The files refused as the ledger records them: rejected, with no content to hash."""
+        return [Verdict(local_name(r.file), None, REJECTED, error=r.reason) for r in self.refused]
 
 
 @dataclass(frozen=True)
@@ -210,7 +234,7 @@ class DriveDropFolder(ZoomDropFolder):
                 shortcuts.append(file)
             elif kind is None or (file.id, file.version) in taken:
                 continue
-            elif tuple(earlier.get(file.id) or ()) != file.look or (kind == "csv" and not self._complete(file, moment)):
+            elif tuple(earlier.get(file.id) or ()) != file.look or not self._complete(file, moment):
                 arriving.append(file)
             else:
                 ready.append(file)
@@ -218,8 +242,9 @@ class DriveDropFolder(ZoomDropFolder):
         return Sorting(ready, arriving, shortcuts)
 
     def _complete(self, file: DriveFile, moment: datetime) -> bool:
-        """Its content is whole (Drive gives a checksum) and it has not been touched within `quiet_seconds`."""
-        if file.md5 is None:
+        """Its content is whole (Drive gives a checksum; a Google Sheet has none and is always whole) and it has not
+        been touched within `quiet_seconds` (someone may still be typing in a Sheet)."""
+        if file.md5 is None and file.mime_type != GOOGLE_SHEET:
             return False
         modified = file.modified
         return modified is None or (moment - modified).total_seconds() >= self.quiet_seconds
@@ -246,24 +271,41 @@ class DriveDropFolder(ZoomDropFolder):
             return DriveCopy([], [], [])  # nothing new: no second look needed
         self.pause_between_looks(self.settle_seconds)
         sorting = self.sort({file.id: file.look for file in first}, self.listing(api))
-        copied, arriving = [], list(sorting.arriving)
+        copied, refused, arriving = [], [], list(sorting.arriving)
         in_local_folder = {path.name for path in self.looks()}
-        records = self.read_record()
+        records, recorded = self.read_record(), False
         try:
-            for file in (f for f in sorting.ready if kind_of(f) == "csv"):
-                name = local_name(file.name)
-                content = None if name in in_local_folder else api.download(file)
-                if content is None or hashlib.md5(content, usedforsecurity=False).hexdigest() != file.md5:
-                    arriving.append(file)  # a namesake waiting, deleted, or replaced since it was listed
+            for file in sorting.ready:
+                name = local_name(file)
+                if name in in_local_folder:
+                    arriving.append(file)  # a namesake waiting: taken on the next run
+                    continue
+                if file.mime_type == GOOGLE_SHEET:
+                    try:
+                        content = api.export_csv(file)
+                    except DriveCallError as exc:
+                        if exc.status == 403 and "exportSizeLimitExceeded" in exc.reasons:
+                            refused.append(Refusal(file, TOO_LARGE_TO_EXPORT))
+                            continue
+                        raise
+                    if content is not None and _same_as_last_taken(records, file, content):
+                        recorded = True
+                        continue  # its details changed (a note written, a rename), not its first sheet: nothing new
+                else:
+                    content = api.download(file)
+                    if content is not None and hashlib.md5(content, usedforsecurity=False).hexdigest() != file.md5:
+                        content = None  # replaced since it was listed
+                if content is None:
+                    arriving.append(file)  # deleted, cut short, or replaced since it was listed
                     continue
                 self._place(name, content)
                 in_local_folder.add(name)
                 records.append(_record(file, name, content_hash(content)))
                 copied.append(name)
         finally:
-            if copied:  # what was copied is recorded even if a later download fails: never taken twice
+            if copied or recorded:  # what was copied is recorded even if a later download fails: never taken twice
                 self.write_record(records)
-        return DriveCopy(copied, [f for f in sorting.ready if kind_of(f) == "sheet"], arriving)
+        return DriveCopy(copied, refused, arriving)
 
     def _place(self, name: str, content: bytes) -> None:
         """The copy, written whole or not at all, never through a link (drop_folder's own writing)."""
@@ -272,7 +314,7 @@ class DriveDropFolder(ZoomDropFolder):
 
     # -- telling the ops person ------------------------------------------------------------------
 
-    def tell_drive(self, verdicts: Iterable[Verdict], refused: Iterable[DriveFile], at: pd.Timestamp) -> DriveNotes:
+    def tell_drive(self, verdicts: Iterable[Verdict], refused: Iterable[Refusal], at: pd.Timestamp) -> DriveNotes:
         """After the ledger is written: record what became of each file taken from Drive, and write into the
         description of each one not loaded why (or clear such a note once a corrected version of the file loads)."""
         rows = self.read_record()
@@ -281,9 +323,9 @@ class DriveDropFolder(ZoomDropFolder):
             row = copied.pop((verdict.file_name, verdict.sha256), None)
             if row is not None:  # None: a file put into the local folder by hand, not taken from Drive
                 _settle(row, verdict.status, verdict.error, at)
-        for file in refused:
-            row = _record(file, None, None)
-            _settle(row, REJECTED, GOOGLE_SHEET_REASON, at)
+        for refusal in refused:
+            row = _record(refusal.file, None, None)
+            _settle(row, REJECTED, refusal.reason, at)
             rows.append(row)
         notes = self._write_notes(rows)
         self.write_record(rows)
@@ -351,8 +393,13 @@ class DriveDropFolder(ZoomDropFolder):
             _write_in_place(folder, self.path / RECORD, content, replace=True)
 
     def taken(self) -> set[tuple[str, str]]:
-        """(file ID, version) of every file ever taken."""
-        return {(row["file_id"], row["version"]) for row in self.read_record()}
+        """(file ID, version) of every file ever taken, and of every later version of a Google Sheet found to be the
+        same as the one taken (its first sheet unchanged)."""
+        return {
+            (row["file_id"], version)
+            for row in self.read_record()
+            for version in (row["version"], *row.get("same_content_versions", ()))
+        }
 
 
 def _record(file: DriveFile, copied_as: str | None, sha256: str | None) -> dict:
@@ -365,6 +412,7 @@ def _record(file: DriveFile, copied_as: str | None, sha256: str | None) -> dict:
         "modified_time": file.modified_time,
         "taken_at": now().isoformat(),
         "status": COPIED,
+        "google_sheet": file.mime_type == GOOGLE_SHEET,
         "note": None,
         "note_state": "none",
         # a note of ours on an earlier version, to clear if this one loads
@@ -376,6 +424,16 @@ def _settle(row: dict, status: str, reason: str | None, at: pd.Timestamp) -> Non
     """What became of a file taken, and the note its description should carry."""
     row["status"] = status
     if status == REJECTED:
-        row["note"], row["note_state"] = note_text(reason or "it could not be read", at), "pending"
+        reason = reason or "it could not be read"
+        row["note"], row["note_state"] = note_text(reason, at, sheet=row.get("google_sheet", False)), "pending"
     elif row["had_our_note"]:
         row["note"], row["note_state"] = "", "pending"  # a corrected version loaded: the old note would mislead
+
+
+def _same_as_last_taken(rows: list[dict], file: DriveFile, content: bytes) -> bool:
+    """Whether a Google Sheet's export is the copy last taken of it; if so this version is recorded as taken too."""
+    last = next((row for row in reversed(rows) if row["file_id"] == file.id and row["sha256"]), None)
+    if last is None or last["sha256"] != content_hash(content):
+        return False
+    last.setdefault("same_content_versions", []).append(file.version)
+    return True

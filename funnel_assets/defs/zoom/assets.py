@@ -37,7 +37,7 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
         history = pd.DataFrame(columns=list(INGESTED_FILES_COLUMNS))
     known = loaded_hashes(history)
     # a Google Drive folder's new files are first copied into its local folder, which is then handled exactly
-    # as a local drop folder; a Google Sheets document, with no CSV to copy, is refused unread
+    # as a local drop folder (a Google Sheet as its first sheet exported as CSV; one Drive will not export is refused)
     from_drive = zoom_drop.copy_from_drive() if isinstance(zoom_drop, DriveDropFolder) else None
     # each report is parsed once: what was parsed on an earlier run is read back from beside the archive
     with readable_failures():

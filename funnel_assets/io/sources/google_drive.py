@@ -1,9 +1,10 @@
 """Reading a Google Drive folder, and writing a note on a file in it (the Drive API v3 over HTTP).
 
 Used when the Zoom drop folder is a Drive folder shared with the service account
-(`io/drive_folder.py`). Four calls, nothing else: `files.get` on the folder, `files.list` on it
-(paged), `files.get` with `alt=media` to copy a file's bytes, and `files.update` to set a file's
-description.
+(`io/drive_folder.py`). Five calls, nothing else: `files.get` on the folder, `files.list` on it
+(paged), `files.get` with `alt=media` to copy a file's bytes, `files.export` to copy a Google
+Sheets document's first sheet as CSV (Google Meet's attendance report is one), and `files.update`
+to set a file's description.
 
 The folder is looked up before it is listed: `files.list` with `'<id>' in parents` is a search,
 and Drive answers it 200 with no files for a folder the account cannot see or an ID that names
@@ -14,8 +15,9 @@ write notes there (shared as Editor). A listing Drive marks `incompleteSearch` i
 Scopes. A token carries exactly the scopes its request asked for, and each token here asks for
 the least its calls need:
 
-- looking at the folder and copying files: `drive.readonly`, which can read and can never change,
-  move or delete anything. The sensor, which only looks, never holds more.
+- looking at the folder and copying files (a Google Sheet too: `files.export` takes the same
+  scope): `drive.readonly`, which can read and can never change, move or delete anything. The
+  sensor, which only looks, never holds more.
 - writing why a file was not loaded into that file's description: `drive.metadata`, which edits a
   file's details and never its content, and cannot delete a file. `drive.readonly` cannot write a
   description (Google answers 403), and the full `drive` scope could overwrite or permanently
@@ -24,6 +26,7 @@ the least its calls need:
 Errors are Drive's documented ones (developers.google.com/drive/api/guides/handle-errors): 404
 "File not found: <id>." for a folder or file the account cannot see (not shared with it, or
 deleted); 403 `insufficientFilePermissions` for a write by an account that is only a Viewer;
+403 `exportSizeLimitExceeded` for a Google document whose export would pass 10 MB;
 403 `userRateLimitExceeded` / `rateLimitExceeded`, 429 and 5xx for load (retried, with
 back-off, a bounded number of times); 403 with reason ACCESS_TOKEN_SCOPE_INSUFFICIENT for a
 token whose scopes do not cover the call (the program's mistake: never retried). The access
@@ -56,6 +59,7 @@ SHORTCUT = "application/vnd.google-apps.shortcut"
 FOLDER = "application/vnd.google-apps.folder"
 FOLDER_FIELDS = "id,mimeType,trashed,capabilities(canEdit)"
 GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
+CSV = "text/csv"  # a Google Sheet exports its first sheet only, as CSV
 # what the listing asks for; Drive leaves out a field a file does not have (a Google document has no md5Checksum)
 LIST_FIELDS = "nextPageToken,incompleteSearch,files(id,name,mimeType,md5Checksum,size,modifiedTime,description)"
 PAGE_SIZE = 1000
@@ -134,9 +138,14 @@ class DriveFile:
 
     @property
     def version(self) -> str:
-        """Which version of the file this is: its content's checksum (a Google document, which has none, is
-        one version whatever is edited in it)."""
-        return self.md5 or self.mime_type
+        """Which version of the file this is: its content's checksum; a Google document has none, and Drive's
+        `version` counts every change to its details too (a note written), so its modification time."""
+        return self.md5 or document_version(self.mime_type, self.modified_time)
+
+
+def document_version(mime_type: str, modified_time: str | None) -> str:
+    """A Google document's version as the record of files taken keeps it: its type and when it was last modified."""
+    return f"{mime_type}@{modified_time or ''}"
 
 
 @dataclass(frozen=True)
@@ -297,10 +306,16 @@ class DriveApi:
     def download(self, file: DriveFile) -> bytes | None:
         """The file's bytes, refused beyond the size limit; None if it was deleted since it was listed or the copy was
         cut short (either way it is looked at again on the next run, if it is still there)."""
+        return self._bytes(file, f"files/{file.id}", {"alt": "media", "supportsAllDrives": "true"})
+
+    def export_csv(self, file: DriveFile) -> bytes | None:
+        """A Google Sheets document's first sheet as CSV (Drive exports the first sheet only), as `download`. Drive
+        refuses an export above 10 MB (403 exportSizeLimitExceeded): a DriveCallError the caller words."""
+        return self._bytes(file, f"files/{file.id}/export", {"mimeType": CSV})
+
+    def _bytes(self, file: DriveFile, path: str, params: dict) -> bytes | None:
         try:
-            response = self._call(
-                "GET", f"files/{file.id}", params={"alt": "media", "supportsAllDrives": "true"}, stream=True
-            )
+            response = self._call("GET", path, params=params, stream=True)
         except DriveCallError as exc:
             if exc.status == 404:
                 return None
@@ -313,7 +328,7 @@ class DriveApi:
                     if len(content) > self.settings.max_bytes:
                         raise SourceError(
                             f"{self.label}: {file.name} is larger than the {self.settings.max_bytes} bytes allowed for "
-                            "one file, so it was not copied. A Zoom report is far smaller: check what was dropped."
+                            "one file, so it was not copied. An event report is far smaller: check what was dropped."
                         )
             except requests.exceptions.RequestException:
                 return None  # cut short: the checksum would not match anyway; taken on the next run
