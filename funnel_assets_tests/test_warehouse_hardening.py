@@ -57,7 +57,8 @@ def test_csv_export_escapes_formulas_and_the_warehouse_keeps_them_verbatim(tmp_p
     assert back["cost"].tolist()[:2] == [-5.0, 2.5] and back["seats"].tolist()[0] == -3
 
 
-def test_sheet_export_escapes_formulas_in_text_cells_only(google_standin, tmp_path):
+def test_sheet_export_sends_text_as_string_values_that_show_as_they_are(google_standin, tmp_path):
+    """A string value is never evaluated by Sheets, so the CSV exports' apostrophe is not added: it would show."""
     key = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
     google_standin.add_spreadsheet(key, {"funnel_metrics_monthly": [["old"]]}, writers=(ACCOUNT,))
     export = SheetsExport(
@@ -70,23 +71,30 @@ def test_sheet_export_escapes_formulas_in_text_cells_only(google_standin, tmp_pa
             "month": [dt.date(2025, 10, 1), dt.date(2025, 11, 1)],
             "funnel": [HYPERLINK, "ACCA Webinar"],
             "city": ["@SUM(1+1)", None],
+            "phone": ["+91 98765 43210", "-"],
             "leads": [3, -2],
             "roas": [-1.5, float("nan")],
         }
     )
     export.write({"funnel_metrics_monthly": metrics})
-    sent = [[next(iter(cell.values()), None) for cell in row] for row in google_standin.cells(key, "funnel_metrics_monthly")]
-    assert sent == [
-        ["month", "funnel", "city", "leads", "roas"],
-        ["2025-10-01", "'" + HYPERLINK, "'@SUM(1+1)", 3, -1.5],
-        ["2025-11-01", "ACCA Webinar", None, -2],
-    ]
+    assert google_standin.cells(key, "funnel_metrics_monthly") == [
+        [{"stringValue": c} for c in ("month", "funnel", "city", "phone", "leads", "roas")],
+        [{"stringValue": "2025-10-01"}, {"stringValue": HYPERLINK}, {"stringValue": "@SUM(1+1)"},
+         {"stringValue": "+91 98765 43210"}, {"numberValue": 3}, {"numberValue": -1.5}],
+        [{"stringValue": "2025-11-01"}, {"stringValue": "ACCA Webinar"}, {}, {"stringValue": "-"}, {"numberValue": -2}],
+    ]  # fmt: skip
+    # what a person sees in the sheet: the values as the warehouse keeps them, no apostrophe, no formula
+    shown = google_standin.values(key, "funnel_metrics_monthly")
+    assert shown[1][:4] == ["2025-10-01", HYPERLINK, "@SUM(1+1)", "+91 98765 43210"]
 
 
-def test_sheet_cells_of_a_mixed_column_escape_only_formula_text():
-    frame = pd.DataFrame({"note": ["-to call", 7, None, "\rx", "ok"], "delta": [-1, 2, 3, 4, 5]})
-    assert tab_rows(frame)[1:] == [["'-to call", -1], [7, 2], [None, 3], ["'\rx", 4], ["ok", 5]]
-    assert tab_rows(pd.DataFrame({"=sum": ["a"]}))[0] == ["'=sum"]
+def test_sheet_cells_are_the_values_themselves_where_the_csv_export_escapes_them(tmp_path, sqlite_warehouse):
+    frame = pd.DataFrame({"note": ["-to call", "7", None, "\rx", "ok"], "delta": [-1, 2, 3, 4, 5]})
+    assert tab_rows(frame)[1:] == [["-to call", -1], ["7", 2], [None, 3], ["\rx", 4], ["ok", 5]]
+    assert tab_rows(pd.DataFrame({"=sum": ["a"]}))[0] == ["=sum"]
+    exporting = Warehouse(url=sqlite_warehouse.url, export_dir=str(tmp_path / "exports"))
+    exporting.write_table("notes", frame)
+    assert (tmp_path / "exports" / "notes.csv").read_text().splitlines()[:2] == ["note,delta", '"\'-to call",-1']
 
 
 # ---- B. a table swap does not wait without end behind a BI session ---------------------------------

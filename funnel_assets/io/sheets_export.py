@@ -1,7 +1,8 @@
 """Optional: the aggregate tables copied into one Google Sheet for people who live in Sheets.
 
-People open the sheet (or download it) in spreadsheet programs, so no text cell may be a live
-formula: text is written formula-safe, by the same rule as the CSV exports.
+Text goes as a string value (`userEnteredValue.stringValue`), which Sheets keeps as text and never
+evaluates: a lead named `=HYPERLINK(...)` or a phone `+91...` shows as it is. So the CSV exports'
+leading apostrophe is not added here (it would show in the cell).
 """
 
 from __future__ import annotations
@@ -10,14 +11,10 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import Field
 
 from funnel_assets.io.tabular_source import HttpOptions
 from funnel_assets.io.sources.google_sheets import parse_sheet_reference, write_tabs
-from funnel_assets.io.warehouse.columns import column_kind, formula_risk, formula_safe
-from funnel_assets.lib.text import arrow_strings, to_object
 
 # a spreadsheet holds at most 10 million cells; the per-person tables never go there
 MAX_CELLS = 2_000_000
@@ -32,25 +29,10 @@ def _plain(value: object) -> object:
     return value
 
 
-def _formula_safe_column(series: pd.Series) -> pd.Series:
-    """A text column with each value that would start a formula given its leading apostrophe
-    (the CSV exports' rule, judged on the text the warehouse stores); other columns, and the
-    other values, as they are: a negative number stays a number."""
-    if column_kind(series) != "text":
-        return series
-    text = arrow_strings(series)
-    risky = formula_risk(text)
-    if not pc.any(risky).as_py():
-        return series
-    safe = to_object(formula_safe(text), series.index)
-    return series.astype(object).where(~risky.to_numpy(zero_copy_only=False), safe)
-
-
 def tab_rows(frame: pd.DataFrame) -> list[list[object]]:
     """One tab's cells: the header, then each row, as Sheets takes them (None for an empty cell)."""
-    header = formula_safe(pa.array([str(c) for c in frame.columns], type=pa.string())).to_pylist()
-    safe = pd.DataFrame({i: _formula_safe_column(frame.iloc[:, i]) for i in range(frame.shape[1])}, index=frame.index)
-    values = safe.astype(object).where(safe.notna(), None).to_numpy().tolist()
+    header = [str(c) for c in frame.columns]
+    values = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
     return [header, *[[_plain(v) for v in row] for row in values]]
 
 
