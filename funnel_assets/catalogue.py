@@ -16,7 +16,10 @@ from dataclasses import dataclass
 
 TEXT, INTEGER, FLOAT, BOOLEAN, DATE, TIMESTAMP = "text", "integer", "float", "boolean", "date", "timestamp"
 # TIMESTAMP means a moment with its offset, shown in Asia/Kolkata (TIMESTAMPTZ on PostgreSQL)
-TYPES = (TEXT, INTEGER, FLOAT, BOOLEAN, DATE, TIMESTAMP)
+# MONEY is an amount in INR, exact to the paisa (NUMERIC(14,2) on PostgreSQL, two decimals in the CSV exports);
+# FLOAT is for rates, shares, ratios and other measures (DOUBLE PRECISION)
+MONEY = "money"
+TYPES = (TEXT, INTEGER, FLOAT, MONEY, BOOLEAN, DATE, TIMESTAMP)
 GROUPS = ("marketing", "sales", "reporting")
 
 
@@ -290,7 +293,7 @@ MARKETING_SPEND = Table(
         _text("campaign", "the sheet's `campaign` (empty when the sheet has none)"),
         Column("impressions", FLOAT, "the sheet's `impressions`, as a number"),
         Column("clicks", FLOAT, "the sheet's `clicks`, as a number"),
-        Column("cost", FLOAT, "spend in INR; `₹1,234.50` and `1,234.50` read as 1234.5; blank is empty"),
+        Column("cost", MONEY, "spend in INR; `₹1,234.50` and `1,234.50` read as 1234.5; blank is empty"),
         _text("platform", "the sheet's `platform` (empty when the sheet has none)"),
         _text("funnel", "the sheet's `Funnel` column; blank reads `Other Sources (Miscellaneous)`"),
     ),
@@ -321,7 +324,7 @@ SPEND_BY_FUNNEL = Table(
         Column("spend_date", DATE, "the day (Asia/Kolkata)"),
         Column("spend_month", DATE, "the first day of that day's month, to sum by month"),
         _text("funnel", "as in `marketing_spend`"),
-        Column("cost", FLOAT, "sum of `cost` over that funnel's rows that day (blank counts as 0)"),
+        Column("cost", MONEY, "sum of `cost` over that funnel's rows that day (blank counts as 0)"),
         Column("impressions", FLOAT, "sum of `impressions`, likewise"),
         Column("clicks", FLOAT, "sum of `clicks`, likewise"),
     ),
@@ -586,7 +589,7 @@ def _crm(name: str, crm_name: str, meaning: str = "", *, type: str = TEXT, perso
 
 
 def _amount(name: str, crm_name: str, meaning: str = "") -> Column:
-    return _crm(name, crm_name, meaning or "an amount, as a number", type=FLOAT)
+    return _crm(name, crm_name, meaning or "an amount, as a number", type=MONEY)
 
 
 def _moment(name: str, crm_name: str, meaning: str = "") -> Column:
@@ -634,9 +637,9 @@ SALES = Table(
         _amount("net_amount", "netAmount", "the sale's revenue, as a number (summed in the reporting tables)"),
         _crm("employee_name", "employeeName", "the sales person who closed it"),
         _crm("employee_team", "employeeTeam"),
-        _amount("total_emi", "Total_emi", "a number"),
-        _amount("paid_emi_count", "Paid_Emi_Count", "a number"),
-        _amount("unpaid_emi_count", "Unpaid_Emi_Count", "a number"),
+        _crm("total_emi", "Total_emi", "a number", type=FLOAT),
+        _crm("paid_emi_count", "Paid_Emi_Count", "a number", type=FLOAT),
+        _crm("unpaid_emi_count", "Unpaid_Emi_Count", "a number", type=FLOAT),
         _amount("paid_emi_amount", "Paid_Emi_Amount"),
         _amount("unpaid_amount", "Unpaid_Amount"),
         _moment("last_paid_date", "Last_Paid_Date"),
@@ -689,7 +692,7 @@ SALES_TO_MAP = Table(
         _text("student_name", "as in `sales`, to recognise the sale", personal=True),
         _phone(),
         _text("assigned_lead_sources", "as in `sales`: the source that mapped to no funnel"),
-        Column("net_amount", FLOAT, "as in `sales`, to recognise the sale"),
+        Column("net_amount", MONEY, "as in `sales`, to recognise the sale"),
         _text("manual_source", "what is entered today, if anything"),
         _text("why", "`no manual source yet`, or `manual source not in funnel_mapping.csv`"),
     ),
@@ -747,7 +750,7 @@ FUNNEL_PEOPLE = Table(
         _text("employee", "the sales person of that first assignment"),
         Column("converted", BOOLEAN, "they have at least one sale that is not refunded, cancelled or failed"),
         Column("first_sale_at", TIMESTAMP, "that first sale's `created_on`"),
-        Column("revenue", FLOAT, "the sum of `net_amount` of those sales (0 without)"),
+        Column("revenue", MONEY, "the sum of `net_amount` of those sales (0 without)"),
         _text("final_funnel", "the `final_funnel` of their first sale"),
     ),
     key=("phone",),
@@ -798,11 +801,11 @@ FUNNEL_METRICS_MONTHLY = Table(
             INTEGER,
             "sales created that month (by `created_on`) that are not refunded, cancelled or failed, under their `final_funnel`",
         ),
-        Column("revenue", FLOAT, "the `net_amount` of those sales"),
-        Column("spend", FLOAT, "the `cost` of `spend_by_funnel` for that month and funnel"),
-        Column("cost_per_lead", FLOAT, "spend / leads"),
-        Column("cost_per_attendee", FLOAT, "spend / attendees"),
-        Column("cost_per_acquisition", FLOAT, "spend / conversions"),
+        Column("revenue", MONEY, "the `net_amount` of those sales"),
+        Column("spend", MONEY, "the `cost` of `spend_by_funnel` for that month and funnel"),
+        Column("cost_per_lead", MONEY, "spend / leads"),
+        Column("cost_per_attendee", MONEY, "spend / attendees"),
+        Column("cost_per_acquisition", MONEY, "spend / conversions"),
         Column("roas", FLOAT, "revenue / spend"),
         Column("registration_rate", FLOAT, "registrations / leads"),
         Column("attendance_rate", FLOAT, "attendees / registrations"),
@@ -905,10 +908,10 @@ SALES_PERFORMANCE_MONTHLY = Table(
         Column("assigned", INTEGER, "rows of `assigned_leads_monthly` for this month and employee"),
         Column("converted", INTEGER, "of those phones, how many have a counted sale created at or after `first_assigned_on`"),
         Column("conversion_rate", FLOAT, "converted / assigned (empty when nothing was assigned)"),
-        Column("revenue_from_assigned", FLOAT, "`net_amount` of those sales"),
+        Column("revenue_from_assigned", MONEY, "`net_amount` of those sales"),
         Column("median_days_to_sale", FLOAT, "median over converted phones of days from `first_assigned_on` to their first such sale"),
         Column("sales_closed", INTEGER, "counted sales created this month whose `employee_name` is this employee (trimmed, any case)"),
-        Column("revenue_closed", FLOAT, "`net_amount` of those sales"),
+        Column("revenue_closed", MONEY, "`net_amount` of those sales"),
     ),
     notes=PERFORMANCE_NOTES,
     key=("month", "employee"),
@@ -1005,8 +1008,12 @@ General rules:
   kept with that value empty and counted in the asset's metadata in the Dagster UI.
 - `funnel` comes from `mappings/funnel_mapping.csv`; a source it does not list reads
   `Other Sources (Miscellaneous)`.
-- Column types: `text`; `integer` (`BIGINT`); `float` (`DOUBLE PRECISION` on PostgreSQL,
-  `DOUBLE` on SQLite); `boolean`; `date`; `timestamp` (a moment with its offset, as above).
+- Column types: `text`; `integer` (`BIGINT`); `float` for rates, shares and measures (`DOUBLE PRECISION`
+  on PostgreSQL, `DOUBLE` on SQLite); `money`, an amount in INR exact to the paisa (`NUMERIC(14,2)`, so a
+  BI tool's sums show no float noise; two decimals in the CSV exports); `boolean`; `date`; `timestamp`
+  (a moment with its offset, as above).
+- On PostgreSQL each table's description and grain, and each column's meaning, are its comments
+  (`COMMENT ON`), which BI tools show beside the tables and columns (docs/bi.md).
 - Personal columns (a person's name, email, phone, user_id, the CRM's student details) are
   listed under each table; the Dagster UI masks them in its previews.
 - The grain says what one row is; the key, where there is one, is the columns no two rows

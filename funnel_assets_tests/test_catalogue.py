@@ -17,7 +17,7 @@ import dagster as dg
 import pytest
 
 from funnel_assets import catalogue
-from funnel_assets.catalogue import BOOLEAN, DATE, FLOAT, INTEGER, TABLES, TEXT, TIMESTAMP, Column, Table, render_markdown, table
+from funnel_assets.catalogue import BOOLEAN, DATE, FLOAT, INTEGER, MONEY, TABLES, TEXT, TIMESTAMP, Column, Table, render_markdown, table
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "tables.md"
@@ -100,7 +100,7 @@ def check_column_problems(tables: tuple[Table, ...]) -> list[str]:
         problems += [
             f"{t.name}: non_negative column {c!r} is {t.column(c).type}, not a number"
             for c in t.non_negative
-            if c in t.column_names and t.column(c).type not in (INTEGER, FLOAT)
+            if c in t.column_names and t.column(c).type not in (INTEGER, FLOAT, MONEY)
         ]
         if t.fresh_column in t.column_names and t.column(t.fresh_column).type not in (DATE, TIMESTAMP):
             problems.append(f"{t.name}: fresh_column {t.fresh_column!r} is not a date or timestamp")
@@ -247,7 +247,7 @@ def test_table_finds_a_table_and_refuses_an_unknown_name():
 
 
 def test_column_finds_a_column_and_refuses_an_unknown_name():
-    assert table("marketing_spend").column("cost").type == FLOAT
+    assert table("marketing_spend").column("cost").type == MONEY
     with pytest.raises(KeyError, match="marketing_spend.*no_such_column"):
         table("marketing_spend").column("no_such_column")
 
@@ -257,8 +257,8 @@ def test_personal_columns():
     assert table("funnel_metrics_monthly").personal_columns == ()
 
 
-def test_the_six_types():
-    assert catalogue.TYPES == (TEXT, INTEGER, FLOAT, BOOLEAN, DATE, TIMESTAMP)
+def test_the_seven_types():
+    assert catalogue.TYPES == (TEXT, INTEGER, FLOAT, MONEY, BOOLEAN, DATE, TIMESTAMP)
     assert {c.type for t in TABLES for c in t.columns} <= set(catalogue.TYPES)
 
 

@@ -16,11 +16,13 @@ import psycopg2
 import pytest
 import yaml
 
+from funnel_assets import catalogue
 from funnel_assets.defs.ops.alerts import alert_on_run_failure, send_alert
 from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
+from funnel_assets.io.warehouse.io_manager import UNDECLARED_MEANING, empty_table
 from funnel_assets_tests.support.cli import dagster_cli
 from funnel_assets_tests.support.http_server import Scripted, ScriptedServer
 from tools.production.database import BI_ROLE, Admin, Server, apply_init_scripts
@@ -133,6 +135,44 @@ def test_the_bi_role_reads_the_output_tables_and_nothing_else(production_databas
     for database in ("postgres", "template1"):
         with pytest.raises(psycopg2.OperationalError, match="permission denied"):
             server.connect(dbname=database, user="funnel_bi")
+
+
+def test_the_bi_role_sees_every_catalogue_meaning_as_a_comment_and_money_as_numeric(production_databases):
+    """Every table of the catalogue written through the IO manager as the loader, then read back as `funnel_bi`
+    would in Superset or Metabase: the table's description and grain, each column's meaning, money's SQL type."""
+    names, server = production_databases
+    loader = names["FUNNEL_LOADER_USER"]
+    url = f"postgresql://{loader}@{server.host}:{server.port}/{names['FUNNEL_WAREHOUSE_DB']}"
+    io_manager = WarehouseIOManager(url=url, schema_name="funnel")
+    extra = "parent_mobile"  # an open table carries its source's other columns too
+    for table in catalogue.TABLES:
+        frame = empty_table(table.name)
+        if table.open_columns:
+            frame[extra] = pd.Series(dtype=object)
+        io_manager.handle_output(dg.build_output_context(asset_key=dg.AssetKey(table.name)), frame)
+    io_manager.warehouse.dispose()
+
+    bi = connect(server, names, "FUNNEL_WAREHOUSE_DB", BI_ROLE)
+    with bi.cursor() as cur:
+        cur.execute(
+            "SELECT c.relname, obj_description(c.oid, 'pg_class'), a.attname, col_description(c.oid, a.attnum), "
+            "format_type(a.atttypid, a.atttypmod) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+            "WHERE n.nspname = 'funnel' AND c.relkind = 'r'"
+        )
+        seen = {(table, column): (table_comment, comment, sql_type) for table, table_comment, column, comment, sql_type in cur.fetchall()}
+    bi.close()
+    # money is exact, rates and shares are double (the other types follow the frame's dtypes)
+    sql_types = {catalogue.MONEY: "numeric(14,2)", catalogue.FLOAT: "double precision"}
+    for table in catalogue.TABLES:
+        for column in table.columns:
+            table_comment, comment, sql_type = seen[(table.name, column.name)]
+            assert table_comment == f"{table.description} Grain: {table.grain}."
+            assert comment == column.meaning, f"{table.name}.{column.name}"
+            assert sql_type == sql_types.get(column.type, sql_type), f"{table.name}.{column.name}"
+        if table.open_columns:
+            assert seen[(table.name, extra)][1] == UNDECLARED_MEANING
+    assert {t for t, _ in seen} == {t.name for t in catalogue.TABLES}, "no staging table is left behind"
 
 
 def test_the_production_dagster_yaml_keeps_run_history_in_postgresql(production_databases, tmp_path):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import pandas as pd
@@ -14,6 +14,7 @@ SQL_TYPES = {
     "text": "TEXT",
     "integer": "BIGINT",
     "float": "DOUBLE PRECISION",
+    "money": "NUMERIC(14,2)",
     "boolean": "BOOLEAN",
     "date": "DATE",
     "timestamp": "TIMESTAMP",
@@ -23,6 +24,16 @@ SQL_TYPES = {
 
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Described:
+    """What a table's declaration adds to its frame: the table's and each column's meaning (PostgreSQL
+    comments, which BI tools show), and the columns holding money (exact, two decimals)."""
+
+    comment: str = ""
+    column_comments: Mapping[str, str] = field(default_factory=dict)
+    money: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -44,8 +55,11 @@ class Backend(Protocol):
         while the database loads this one."""
         ...
 
-    def replace_table(self, table: str, kinds: dict[str, str], batches: Iterator[PreparedBatch]) -> int:
-        """Load the batches into a staging table and swap it in, in one transaction; the rows written."""
+    def replace_table(
+        self, table: str, kinds: dict[str, str], batches: Iterator[PreparedBatch], comments: Described | None = None
+    ) -> int:
+        """Load the batches into a staging table and swap it in, in one transaction, with the table's and its
+        columns' comments where the database keeps them; the rows written."""
         ...
 
     def table_exists(self, table: str) -> bool: ...

@@ -2,7 +2,9 @@
 
 Column types follow the pandas dtypes of the frame written, and come back the same when
 the table is read: text, whole numbers (nullable), decimals, true/false (nullable), dates,
-timestamps, and timestamps with a time zone (returned in Asia/Kolkata). Blank text is
+timestamps, and timestamps with a time zone (returned in Asia/Kolkata). A column the
+catalogue declares as money is written as an exact amount with two decimals (a BI tool's sum
+shows no float noise) and read back as decimals. Blank text is
 stored as NULL, as BI tools expect. Column names are fitted to PostgreSQL's identifier limit,
 and the CSV exports' text is made safe to open in a spreadsheet program. Both backends share
 these rules; only their SQL differs.
@@ -28,11 +30,17 @@ ARROW_TYPES = {
     "text": pa.string(),
     "integer": pa.int64(),
     "float": pa.float64(),
+    "money": pa.float64(),  # read back as decimals; written as MONEY_ARROW
     "boolean": pa.bool_(),
     "date": pa.date32(),
     "timestamp": pa.timestamp("us"),
     "timestamptz": pa.timestamp("us", tz="UTC"),
 }
+
+# Money as written: an exact amount with two decimals (NUMERIC(14,2) on PostgreSQL, `1234.50` in the exports).
+MONEY_PRECISION, MONEY_SCALE = 14, 2
+MONEY_ARROW = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
+MONEY_LIMIT = 10 ** (MONEY_PRECISION - MONEY_SCALE)
 
 
 # PostgreSQL keeps the first 63 bytes of a name and drops the rest (SQLite keeps it whole).
@@ -100,7 +108,8 @@ def export_table(table: pa.Table, kinds: dict[str, str]) -> pa.Table:
 
 
 def column_kind(series: pd.Series) -> str:
-    """The warehouse kind of a column: text, integer, float, boolean, date, timestamp(tz)."""
+    """The warehouse kind of a column by its dtype: text, integer, float, boolean, date, timestamp(tz)
+    (money is never inferred: the catalogue declares it)."""
     dtype = series.dtype
     if ptypes.is_bool_dtype(dtype):
         return "boolean"
@@ -135,7 +144,9 @@ def declared_type_kind(declared: str) -> str:
         return "boolean"
     if "INT" in declared:
         return "integer"
-    if any(word in declared for word in ("DOUBLE", "REAL", "FLOAT", "NUMERIC", "DECIMAL")):
+    if "NUMERIC" in declared or "DECIMAL" in declared:
+        return "money"
+    if any(word in declared for word in ("DOUBLE", "REAL", "FLOAT")):
         return "float"
     return "text"
 
@@ -151,6 +162,8 @@ def cast_to_kinds(frame: pd.DataFrame, kinds: dict[str, str], table: str) -> dic
                 series = pd.to_numeric(series).astype("Int64")
             elif kind == "float":
                 series = pd.to_numeric(series).astype("float64")
+            elif kind == "money":
+                series = _money(pd.to_numeric(series).astype("float64"), table, column)
             elif kind == "boolean":
                 series = series.astype("boolean")
             # a column already of its kind is left as it is: to_datetime looks through the values of
@@ -169,6 +182,18 @@ def cast_to_kinds(frame: pd.DataFrame, kinds: dict[str, str], table: str) -> dic
             ) from exc
         out[column] = series
     return out
+
+
+def _money(series: pd.Series, table: str, column: str) -> pd.Series:
+    """Amounts rounded to paise; one that is not a finite number, or is beyond NUMERIC(14,2), refused."""
+    series = series.round(MONEY_SCALE)
+    beyond = ~(series.abs() < MONEY_LIMIT) & series.notna()
+    if beyond.any():
+        raise WarehouseError(
+            f"Table '{table}', column '{column}': {int(beyond.sum())} amount(s) are infinite or not below "
+            f"{MONEY_LIMIT:,} (the most a money column holds); check the source's amounts."
+        )
+    return series
 
 
 def _offset_text(seconds: float) -> str:
@@ -211,6 +236,9 @@ def arrow_batch(batch: Mapping[str, pd.Series], kinds: dict[str, str]) -> pa.Tab
             columns.append(blank_as_null(arrow_strings(series)))
         elif kind in ("timestamptz", "timestamp"):
             columns.append(_timestamp_strings(series))
+        elif kind == "money":
+            # an exact decimal: CSV writes it with two decimals, for COPY and the exports alike
+            columns.append(pa.array(series, type=pa.float64(), from_pandas=True).cast(MONEY_ARROW))
         else:
             columns.append(pa.array(series, type=ARROW_TYPES[kind], from_pandas=True))
     return pa.table(columns, names=list(kinds))
@@ -252,7 +280,7 @@ def restore_dtypes(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
             frame[column] = series.astype("boolean")
         elif kind == "integer":
             frame[column] = pd.to_numeric(series).astype("Int64")
-        elif kind == "float":
+        elif kind in ("float", "money"):
             frame[column] = pd.to_numeric(series).astype("float64")
         elif kind == "timestamptz":
             if not isinstance(series.dtype, pd.DatetimeTZDtype):

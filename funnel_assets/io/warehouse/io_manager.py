@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from funnel_assets import catalogue
 from funnel_assets.io import files
+from funnel_assets.io.warehouse.backend import Described
 from funnel_assets.io.warehouse.columns import WarehouseError
 from funnel_assets.io.warehouse.warehouse import Warehouse
 from funnel_assets.lib.clock import TIMEZONE
@@ -43,6 +44,22 @@ def check_declared_columns(table: str, frame: pd.DataFrame) -> None:
             f"Table '{table}' does not match its declaration in funnel_assets/catalogue.py: "
             f"missing {missing or 'nothing'}, undeclared {undeclared or 'nothing'}."
         )
+
+
+# the comment of a column an open table carries beyond its declaration
+UNDECLARED_MEANING = "a column of the source that the catalogue does not declare, kept as the source sent it (as text)"
+
+
+def described(table: str, columns: list[str]) -> Described:
+    """The table's catalogue declaration as the warehouse keeps it: its description and grain as the table's
+    comment, each column's meaning as the column's, and which columns hold money."""
+    declared = catalogue.table(table)
+    meanings = {c.name: c.meaning for c in declared.columns}
+    return Described(
+        comment=f"{declared.description} Grain: {declared.grain}.",
+        column_comments={c: meanings.get(c, UNDECLARED_MEANING) for c in columns},
+        money=frozenset(c.name for c in declared.columns if c.type == catalogue.MONEY),
+    )
 
 
 DEFAULT_MIN_ROWS_RATIO = catalogue.DEFAULT_MIN_ROWS_RATIO
@@ -137,6 +154,7 @@ PANDAS_DTYPES = {
     catalogue.TEXT: object,
     catalogue.INTEGER: "Int64",
     catalogue.FLOAT: "float64",
+    catalogue.MONEY: "float64",
     catalogue.BOOLEAN: "boolean",
     catalogue.DATE: object,
     catalogue.TIMESTAMP: pd.DatetimeTZDtype(tz=TIMEZONE),
@@ -226,7 +244,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         table = table_name(context)
         check_declared_columns(table, obj)
         self._refuse_a_sharp_change(context, table, obj)
-        rows = self.warehouse.write_table(table, obj)
+        rows = self.warehouse.write_table(table, obj, described(table, [str(c) for c in obj.columns]))
         context.add_output_metadata({"dagster/row_count": rows, "preview": dg.MetadataValue.md(preview(table, obj))})
         export = self.warehouse.export_of(table)
         if export is not None:  # a failed export never fails the table: the `exported` check reports it

@@ -22,12 +22,13 @@ from typing import TypeVar
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from psycopg2 import sql
 from psycopg2.errors import LockNotAvailable
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Engine
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from funnel_assets.io.warehouse.backend import SQL_TYPES, PreparedBatch, quote
+from funnel_assets.io.warehouse.backend import SQL_TYPES, Described, PreparedBatch, quote
 from funnel_assets.io.warehouse.columns import (
     ARROW_TYPES,
     WarehouseError,
@@ -108,7 +109,8 @@ _STATE_WORDS = {
 
 def _holder_text(pid: int, role: str | None, application: str | None, state: str | None, since) -> str:
     """One session holding the table, as the maintainer knows it: the BI tool's name first."""
-    who = f"'{application}'" if application else "a session with no application name"
+    # Superset, for one, sets no application name unless its connection asks for one
+    who = f"'{application}'" if application else "a session with no application name (docs/bi.md: how a BI tool sets one)"
     text = f"{who} (role {role or 'unknown'}, process {pid})"
     if state is None:
         # another role's session, and the loader may not see its state (pg_read_all_stats)
@@ -141,7 +143,9 @@ class PostgresBackend:
     def prepare_load(self, arrow: pa.Table, kinds: dict[str, str]) -> bytes:
         return csv_bytes(arrow)
 
-    def replace_table(self, table: str, kinds: dict[str, str], batches: Iterator[PreparedBatch]) -> int:
+    def replace_table(
+        self, table: str, kinds: dict[str, str], batches: Iterator[PreparedBatch], comments: Described | None = None
+    ) -> int:
         staging = f"_stage_{table}_{uuid.uuid4().hex[:8]}"[:63]
         columns = ", ".join(f"{quote(c)} {SQL_TYPES[k]}" for c, k in kinds.items())
         copy_sql = f"COPY {self._qualified(staging)} ({', '.join(quote(c) for c in kinds)}) FROM STDIN WITH (FORMAT csv)"
@@ -155,6 +159,8 @@ class PostgresBackend:
                     for batch in batches:
                         cur.copy_expert(copy_sql, io.BytesIO(batch.load), size=COPY_CHUNK_BYTES)
                         rows += batch.rows
+                    # on the staging table, which keeps them when renamed: the swap brings table and comments at once
+                    self._comment(cur, staging, comments)
                     self._swap_in(cur, staging, table)
                 conn.commit()
             except BaseException:
@@ -166,6 +172,21 @@ class PostgresBackend:
                     conn.invalidate()
                 raise
         return rows
+
+    def _comment(self, cur, table: str, comments: Described | None) -> None:
+        """The table's and its columns' meanings as PostgreSQL comments (what BI tools show); a comment is
+        data, quoted by the driver (sql.Literal), so a quote in a meaning is just a quote."""
+        if comments is None:
+            return
+        name = sql.Identifier(self.schema, table)
+        statements = [sql.SQL("COMMENT ON TABLE {} IS {}").format(name, sql.Literal(comments.comment))] if comments.comment else []
+        statements += [
+            sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(name, sql.Identifier(column), sql.Literal(meaning))
+            for column, meaning in comments.column_comments.items()
+            if meaning
+        ]
+        if statements:  # one round trip
+            cur.execute(sql.SQL("; ").join(statements))
 
     def _swap_in(self, cur, staging: str, table: str) -> None:
         """Replace `table` with the loaded staging table, each attempt waiting at most the lock
@@ -259,7 +280,7 @@ class PostgresBackend:
         columns = list(kinds)
         if not buffer.getbuffer().nbytes:
             return restore_dtypes(pd.DataFrame({c: pd.Series(dtype=object) for c in columns}), kinds)
-        copied = {kind: ARROW_TYPES[kind] for kind in ("text", "integer", "float", "boolean", "date")}
+        copied = {kind: ARROW_TYPES[kind] for kind in ("text", "integer", "float", "money", "boolean", "date")}
         parsed = pacsv.read_csv(
             pa.BufferReader(buffer.getbuffer()),
             read_options=pacsv.ReadOptions(column_names=columns),

@@ -13,16 +13,18 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Engine
 
 from funnel_assets.io import files
-from funnel_assets.io.warehouse.backend import SQL_TYPES, PreparedBatch, quote
+from funnel_assets.io.warehouse.backend import SQL_TYPES, Described, PreparedBatch, quote
 from funnel_assets.io.warehouse.columns import ARROW_TYPES, declared_type_kind, frame_from_arrow, restore_dtypes
 
-# Declared types; SQLite keeps them verbatim, and they are read back to restore each column's dtype.
+# Declared types; SQLite keeps them verbatim, and they are read back to restore each column's dtype. Money's
+# NUMERIC(14,2) gives the column numeric affinity: amounts are stored as numbers, rounded to paise when written.
 SQLITE_TYPES = {**SQL_TYPES, "float": "DOUBLE"}
 
 
 def _rows(table: pa.Table, kinds: dict[str, str]) -> list[tuple]:
-    """Rows as Python values sqlite3 stores: ISO text for dates and times, 0/1 for booleans."""
-    columns = [column.cast(pa.string()) if kind == "date" else column for column, kind in zip(table.columns, kinds.values())]
+    """Rows as Python values sqlite3 stores: ISO text for dates and times, 0/1 for booleans, money as numbers."""
+    cast_to = {"date": pa.string(), "money": pa.float64()}
+    columns = [column.cast(cast_to[kind]) if kind in cast_to else column for column, kind in zip(table.columns, kinds.values())]
     return list(zip(*(column.to_pylist() for column in columns)))
 
 
@@ -53,7 +55,10 @@ class SqliteBackend:
     def prepare_load(self, arrow: pa.Table, kinds: dict[str, str]) -> list[tuple]:
         return _rows(arrow, kinds)
 
-    def replace_table(self, table: str, kinds: dict[str, str], batches: Iterator[PreparedBatch]) -> int:
+    def replace_table(
+        self, table: str, kinds: dict[str, str], batches: Iterator[PreparedBatch], comments: Described | None = None
+    ) -> int:
+        """As the Backend says; SQLite keeps no comments, so `comments` is not stored."""
         staging = f"_stage_{table}_{uuid.uuid4().hex[:8]}"
         columns = ", ".join(f"{quote(c)} {SQLITE_TYPES[k]}" for c, k in kinds.items())
         insert_sql = f"INSERT INTO {quote(staging)} VALUES ({', '.join('?' for _ in kinds)})"

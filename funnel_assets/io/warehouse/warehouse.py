@@ -4,9 +4,10 @@ One SQLAlchemy URL picks the database: an embedded SQLite file by default, Postg
 (schema `funnel`) in production. Every write replaces a whole table atomically: rows are
 loaded into a staging table and swapped in within one transaction, so a reader sees
 yesterday's table or today's, never a half-written or empty one, and a failure mid-write
-leaves the previous table in place. With an export folder, each table is also written
-there as `<table>.csv`, replaced only once the table has been; its text is made safe to
-open in a spreadsheet program, where the warehouse keeps every value verbatim.
+leaves the previous table in place. On PostgreSQL the table's and its columns' meanings are
+comments, swapped in with it, and money is NUMERIC(14,2). With an export folder, each table is also written
+there as `<table>.csv`, replaced only once the table has been; money has two decimals
+(`1234.50`) and text is made safe to open in a spreadsheet program, where the warehouse keeps every value verbatim.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
 from funnel_assets.io import files
-from funnel_assets.io.warehouse.backend import Backend, PreparedBatch
+from funnel_assets.io.warehouse.backend import Backend, Described, PreparedBatch
 from funnel_assets.io.warehouse.columns import (
     WarehouseError,
     arrow_batch,
@@ -238,11 +239,14 @@ class Warehouse:
 
     # ---- writing ----------------------------------------------------------------------
 
-    def write_table(self, table: str, data: pd.DataFrame | Iterable[pd.DataFrame]) -> int:
-        """Replace `table` with `data` (a frame, or an iterable of frames with the same columns).
+    def write_table(
+        self, table: str, data: pd.DataFrame | Iterable[pd.DataFrame], described: Described | None = None
+    ) -> int:
+        """Replace `table` with `data` (a frame, or an iterable of frames with the same columns); `described`
+        (by the frame's column names) adds its comments and money columns.
 
-        Atomic: until the final swap commits, readers see the previous table; if anything
-        fails, the previous table stays as it was. Returns the number of rows written.
+        Atomic: until the final swap commits, readers see the previous table, comments included; if
+        anything fails, the previous table stays as it was. Returns the number of rows written.
         """
         check_table_name(table)
         self.exports.pop(table, None)
@@ -255,7 +259,12 @@ class Warehouse:
         names = warehouse_column_names(columns)
         # a whole frame's columns are typed by all their values, a stream's by its first batch
         typed_by = data if isinstance(data, pd.DataFrame) else first
-        kinds = {name: column_kind(typed_by[column]) for name, column in zip(names, columns)}
+        money = described.money if described else frozenset()
+        kinds = {name: "money" if column in money else column_kind(typed_by[column]) for name, column in zip(names, columns)}
+        comments = None
+        if described is not None:
+            meanings = described.column_comments
+            comments = Described(described.comment, {n: meanings[c] for n, c in zip(names, columns) if meanings.get(c)})
         export = self.export_dir / f"{table}.csv" if self.export_dir else None
 
         def prepare(batch: pd.DataFrame) -> PreparedBatch:
@@ -275,10 +284,10 @@ class Warehouse:
 
         prepared = _prepared_ahead(_chain(first, batches), prepare)
         if export is None:
-            return self.backend.replace_table(table, kinds, prepared)
+            return self.backend.replace_table(table, kinds, prepared, comments)
         side = _Export(table, export, names)
         try:
-            rows = self.backend.replace_table(table, kinds, side.passing(prepared))
+            rows = self.backend.replace_table(table, kinds, side.passing(prepared), comments)
         except BaseException:
             side.abandon()
             raise
