@@ -11,9 +11,10 @@ import uuid
 import pandas as pd
 import psycopg2
 import pytest
+import sqlalchemy as sa
 
 from funnel_assets.io.sheets_export import SheetsExport, tab_rows
-from funnel_assets.io.warehouse import Warehouse, WarehouseError
+from funnel_assets.io.warehouse import Warehouse, WarehouseError, normalise_url
 from funnel_assets.io.warehouse.columns import warehouse_column_names
 from funnel_assets_tests.support.google_standin import ACCOUNT, google_standin  # noqa: F401  (a fixture)
 from funnel_assets_tests.test_production import production_databases  # noqa: F401  (a fixture)
@@ -73,15 +74,17 @@ def test_sheet_export_sends_text_as_string_values_that_show_as_they_are(google_s
             "city": ["@SUM(1+1)", None],
             "phone": ["+91 98765 43210", "-"],
             "leads": [3, -2],
+            "spend": [29770.160000000003, 0.1 + 0.2],  # money: rounded to paise, as in the warehouse
             "roas": [-1.5, float("nan")],
         }
     )
     export.write({"funnel_metrics_monthly": metrics})
     assert google_standin.cells(key, "funnel_metrics_monthly") == [
-        [{"stringValue": c} for c in ("month", "funnel", "city", "phone", "leads", "roas")],
+        [{"stringValue": c} for c in ("month", "funnel", "city", "phone", "leads", "spend", "roas")],
         [{"stringValue": "2025-10-01"}, {"stringValue": HYPERLINK}, {"stringValue": "@SUM(1+1)"},
-         {"stringValue": "+91 98765 43210"}, {"numberValue": 3}, {"numberValue": -1.5}],
-        [{"stringValue": "2025-11-01"}, {"stringValue": "ACCA Webinar"}, {}, {"stringValue": "-"}, {"numberValue": -2}],
+         {"stringValue": "+91 98765 43210"}, {"numberValue": 3}, {"numberValue": 29770.16}, {"numberValue": -1.5}],
+        [{"stringValue": "2025-11-01"}, {"stringValue": "ACCA Webinar"}, {}, {"stringValue": "-"}, {"numberValue": -2},
+         {"numberValue": 0.3}],
     ]  # fmt: skip
     # what a person sees in the sheet: the values as the warehouse keeps them, no apostrophe, no formula
     shown = google_standin.values(key, "funnel_metrics_monthly")
@@ -151,6 +154,29 @@ def test_a_swap_behind_an_idle_bi_transaction_gives_up_naming_the_session(postgr
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (blocked_schema,)
         ).scalars().all()
     assert tables == ["funnel_people"], "no staging table left behind"
+    warehouse.dispose()
+
+
+@pytest.mark.timeout(60)
+def test_a_bi_tool_connected_as_docs_bi_md_says_is_named_and_one_without_a_name_is_told_how(postgres_url, blocked_schema):
+    warehouse = Warehouse(url=postgres_url, schema_name=blocked_schema, swap_lock_timeout_seconds=0.2, swap_attempts=1)
+    warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000001"]}))
+    # Superset's SQLAlchemy URI with the application name docs/bi.md adds to it
+    superset = sa.create_engine(normalise_url(f"{postgres_url}?application_name=Superset"))
+    named = superset.connect()
+    named.exec_driver_sql("SET idle_in_transaction_session_timeout = '10s'")
+    named.exec_driver_sql(f"SELECT COUNT(*) FROM {blocked_schema}.funnel_people")  # its transaction stays open
+    unnamed = _hold_table(postgres_url, f"{blocked_schema}.funnel_people", "")
+    try:
+        with pytest.raises(WarehouseError) as failure:
+            warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000002"]}))
+        message = str(failure.value)
+        assert "'Superset' (role " in message
+        assert "a session with no application name (docs/bi.md: how a BI tool sets one)" in message
+    finally:
+        named.close()
+        superset.dispose()
+        unnamed.close()
     warehouse.dispose()
 
 

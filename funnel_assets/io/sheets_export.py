@@ -2,7 +2,8 @@
 
 Text goes as a string value (`userEnteredValue.stringValue`), which Sheets keeps as text and never
 evaluates: a lead named `=HYPERLINK(...)` or a phone `+91...` shows as it is. So the CSV exports'
-leading apostrophe is not added here (it would show in the cell).
+leading apostrophe is not added here (it would show in the cell). Money is rounded to the paisa, as
+the warehouse keeps it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from funnel_assets import catalogue
 from funnel_assets.io.tabular_source import HttpOptions
 from funnel_assets.io.sources.google_sheets import parse_sheet_reference, write_tabs
 
@@ -36,6 +38,14 @@ def tab_rows(frame: pd.DataFrame) -> list[list[object]]:
     return [header, *[[_plain(v) for v in row] for row in values]]
 
 
+def _money_rounded(title: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The table's money columns (catalogue: MONEY) rounded to paise: a sum in the sheet shows no float noise."""
+    names = {t.name for t in catalogue.TABLES}
+    money = [c.name for c in catalogue.table(title).columns if c.type == catalogue.MONEY] if title in names else []
+    money = [c for c in money if c in frame.columns]
+    return frame.assign(**{c: pd.to_numeric(frame[c]).round(2) for c in money}) if money else frame
+
+
 class SheetsExport(HttpOptions):
     """A Google Sheet that receives the monthly metrics, funnel stages and daily spend (off when empty)."""
 
@@ -54,7 +64,7 @@ class SheetsExport(HttpOptions):
         for title, frame in tables.items():
             if frame.size > MAX_CELLS:
                 raise ValueError(f"{title} has {frame.size:,} cells, too many for a Google Sheet tab; use the CSV export.")
-            tabs[title] = tab_rows(frame)
+            tabs[title] = tab_rows(_money_rounded(title, frame))
         return write_tabs(
             key,
             tabs,
