@@ -186,14 +186,21 @@ def cast_to_kinds(frame: pd.DataFrame, kinds: dict[str, str], table: str) -> dic
 
 def _money(series: pd.Series, table: str, column: str) -> pd.Series:
     """Amounts rounded to paise; one that is not a finite number, or is beyond NUMERIC(14,2), refused."""
-    series = series.round(MONEY_SCALE)
-    beyond = ~(series.abs() < MONEY_LIMIT) & series.notna()
+    beyond = ~(series.abs().round(MONEY_SCALE) < MONEY_LIMIT) & series.notna()
     if beyond.any():
         raise WarehouseError(
             f"Table '{table}', column '{column}': {int(beyond.sum())} amount(s) are infinite or not below "
             f"{MONEY_LIMIT:,} (the most a money column holds); check the source's amounts."
         )
-    return series
+    return money_rounded(series)
+
+
+def money_rounded(series: pd.Series) -> pd.Series:
+    """Amounts (finite, within NUMERIC(14,2)) rounded to paise exactly as the warehouse gives them back:
+    through the same decimal the table stores, so a step handed the frame in memory computes what a step
+    reading the table would."""
+    exact = pa.array(series, type=pa.float64(), from_pandas=True).cast(MONEY_ARROW)
+    return pd.Series(exact.cast(pa.float64()).to_numpy(zero_copy_only=False), index=series.index, name=series.name)
 
 
 def _offset_text(seconds: float) -> str:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 from pydantic import Field, PrivateAttr
 from sqlalchemy.engine import make_url
 
 from funnel_assets import catalogue
 from funnel_assets.io import files
 from funnel_assets.io.warehouse.backend import Described
-from funnel_assets.io.warehouse.columns import WarehouseError
+from funnel_assets.io.warehouse.columns import WarehouseError, money_rounded
 from funnel_assets.io.warehouse.warehouse import Warehouse
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.settings import WAREHOUSE_PASSWORD, secret
@@ -60,6 +61,16 @@ def described(table: str, columns: list[str]) -> Described:
         column_comments={c: meanings.get(c, UNDECLARED_MEANING) for c in columns},
         money=frozenset(c.name for c in declared.columns if c.type == catalogue.MONEY),
     )
+
+
+def _money_as_stored(frame: pd.DataFrame, money: frozenset[str]) -> pd.DataFrame:
+    """The frame with its money columns as the warehouse stores them (to the paisa): the steps downstream
+    that get it in memory see what they would read back (a re-executed step gives the same bytes)."""
+    columns = [c for c in money if c in frame.columns and pd.api.types.is_numeric_dtype(frame[c].dtype)]
+    try:
+        return frame.assign(**{c: money_rounded(frame[c]) for c in columns}) if columns else frame
+    except pa.ArrowInvalid:
+        return frame  # an amount beyond what money holds: the write refuses it, naming the column
 
 
 DEFAULT_MIN_ROWS_RATIO = catalogue.DEFAULT_MIN_ROWS_RATIO
@@ -243,6 +254,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             return
         table = table_name(context)
         check_declared_columns(table, obj)
+        obj = _money_as_stored(obj, described(table, []).money)
         self._refuse_a_sharp_change(context, table, obj)
         rows = self.warehouse.write_table(table, obj, described(table, [str(c) for c in obj.columns]))
         context.add_output_metadata({"dagster/row_count": rows, "preview": dg.MetadataValue.md(preview(table, obj))})
