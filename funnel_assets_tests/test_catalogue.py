@@ -17,7 +17,9 @@ import dagster as dg
 import pytest
 
 from funnel_assets import catalogue
-from funnel_assets.catalogue import BOOLEAN, DATE, FLOAT, INTEGER, MONEY, TABLES, TEXT, TIMESTAMP, Column, Table, render_markdown, table
+from funnel_assets.catalogue import (
+    BOOLEAN, DATE, FLOAT, INTEGER, MONEY, TABLES, TEXT, TIMESTAMP, Column, Table, render_markdown, table,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "tables.md"

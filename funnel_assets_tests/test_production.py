@@ -160,7 +160,7 @@ def test_the_bi_role_sees_every_catalogue_meaning_as_a_comment_and_money_as_nume
             "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
             "WHERE n.nspname = 'funnel' AND c.relkind = 'r'"
         )
-        seen = {(table, column): (table_comment, comment, sql_type) for table, table_comment, column, comment, sql_type in cur.fetchall()}
+        seen = {(table, column): (described, comment, sql_type) for table, described, column, comment, sql_type in cur}
     bi.close()
     # money is exact, rates and shares are double (the other types follow the frame's dtypes)
     sql_types = {catalogue.MONEY: "numeric(14,2)", catalogue.FLOAT: "double precision"}

@@ -158,7 +158,7 @@ def test_a_swap_behind_an_idle_bi_transaction_gives_up_naming_the_session(postgr
 
 
 @pytest.mark.timeout(60)
-def test_a_bi_tool_connected_as_docs_bi_md_says_is_named_and_one_without_a_name_is_told_how(postgres_url, blocked_schema):
+def test_a_bi_tool_named_as_docs_bi_md_says_is_named_and_one_without_a_name_is_told_how(postgres_url, blocked_schema):
     warehouse = Warehouse(url=postgres_url, schema_name=blocked_schema, swap_lock_timeout_seconds=0.2, swap_attempts=1)
     warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000001"]}))
     # Superset's SQLAlchemy URI with the application name docs/bi.md adds to it

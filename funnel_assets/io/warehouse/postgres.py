@@ -110,7 +110,9 @@ _STATE_WORDS = {
 def _holder_text(pid: int, role: str | None, application: str | None, state: str | None, since) -> str:
     """One session holding the table, as the maintainer knows it: the BI tool's name first."""
     # Superset, for one, sets no application name unless its connection asks for one
-    who = f"'{application}'" if application else "a session with no application name (docs/bi.md: how a BI tool sets one)"
+    who = (
+        f"'{application}'" if application else "a session with no application name (docs/bi.md: how a BI tool sets one)"
+    )
     text = f"{who} (role {role or 'unknown'}, process {pid})"
     if state is None:
         # another role's session, and the loader may not see its state (pg_read_all_stats)
@@ -179,7 +181,9 @@ class PostgresBackend:
         if comments is None:
             return
         name = sql.Identifier(self.schema, table)
-        statements = [sql.SQL("COMMENT ON TABLE {} IS {}").format(name, sql.Literal(comments.comment))] if comments.comment else []
+        statements = []
+        if comments.comment:
+            statements.append(sql.SQL("COMMENT ON TABLE {} IS {}").format(name, sql.Literal(comments.comment)))
         statements += [
             sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(name, sql.Identifier(column), sql.Literal(meaning))
             for column, meaning in comments.column_comments.items()

@@ -24,7 +24,9 @@ SQLITE_TYPES = {**SQL_TYPES, "float": "DOUBLE"}
 def _rows(table: pa.Table, kinds: dict[str, str]) -> list[tuple]:
     """Rows as Python values sqlite3 stores: ISO text for dates and times, 0/1 for booleans, money as numbers."""
     cast_to = {"date": pa.string(), "money": pa.float64()}
-    columns = [column.cast(cast_to[kind]) if kind in cast_to else column for column, kind in zip(table.columns, kinds.values())]
+    columns = [
+        column.cast(cast_to[kind]) if kind in cast_to else column for column, kind in zip(table.columns, kinds.values())
+    ]
     return list(zip(*(column.to_pylist() for column in columns)))
 
 

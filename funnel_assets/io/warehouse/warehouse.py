@@ -260,7 +260,9 @@ class Warehouse:
         # a whole frame's columns are typed by all their values, a stream's by its first batch
         typed_by = data if isinstance(data, pd.DataFrame) else first
         money = described.money if described else frozenset()
-        kinds = {name: "money" if column in money else column_kind(typed_by[column]) for name, column in zip(names, columns)}
+        kinds = {
+            name: "money" if column in money else column_kind(typed_by[column]) for name, column in zip(names, columns)
+        }
         comments = None
         if described is not None:
             meanings = described.column_comments
