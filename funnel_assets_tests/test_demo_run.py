@@ -50,8 +50,9 @@ def test_the_demo_run_shows_under_the_served_code_location_with_every_check_gree
         "CRM_ASSIGNED_LEADS_URL": str(sample / "crm" / "assigned_leads.csv"),
         "CRM_SALES_URL": str(sample / "crm" / "sales.csv"),
     }
+    # from a folder of its own: it reads a .env in its working folder, as Dagster's commands do
     done = subprocess.run(
-        [sys.executable, "-m", "tools.demo_run"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=240
+        [sys.executable, "-m", "tools.demo_run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240
     )
     assert done.returncode == 0, done.stderr[-3000:]
     last_line = done.stdout.strip().splitlines()[-1]

@@ -3,7 +3,7 @@
 A run started with `dagster job execute` or `dg launch` is recorded without a code location, so
 the UI's Overview and Jobs pages never list it. This one is recorded as belonging to the code
 location that `workspace.yaml` and `dg dev` serve (`funnel_assets`), then runs in this process
-(like `dagster job execute`, it does not wait in the run queue).
+(like `dagster job execute`, it does not wait in the run queue, and reads a `.env` file as it does).
 
     DAGSTER_HOME=$PWD/dagster_home python -m tools.demo_run [--job daily_refresh]
 """
@@ -11,6 +11,7 @@ location that `workspace.yaml` and `dg dev` serve (`funnel_assets`), then runs i
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from dagster._core.definitions.reconstruct import ReconstructableRepository
 from dagster._core.definitions.repository_definition.valid_definitions import SINGLETON_REPOSITORY_NAME
 from dagster._core.execution.api import execute_run
 from dagster._core.remote_origin import RemoteJobOrigin, RemoteRepositoryOrigin
+from dagster._core.secrets.env_file import get_env_var_dict
+from dagster._utils.env import environ
 from dagster._core.workspace.load import location_origins_from_yaml_paths
 
 WORKSPACE = Path(__file__).resolve().parent.parent / "workspace.yaml"
@@ -55,7 +58,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--job", default="daily_refresh")
     args = parser.parse_args()
-    with dg.DagsterInstance.get() as instance:
+    # a .env file in the working folder is read as Dagster's own commands read it (over the environment)
+    with environ(get_env_var_dict(os.getcwd())), dg.DagsterInstance.get() as instance:
         run = run_job(instance, args.job)
     where = f"{UI}/runs/{run.run_id} (or the UI's Runs page, once `make demo` serves it)"
     if run.status == dg.DagsterRunStatus.SUCCESS:
