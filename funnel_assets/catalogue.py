@@ -553,7 +553,10 @@ ASSIGNED_LEADS_MONTHLY = Table(
     name="assigned_leads_monthly",
     group="sales",
     grain="month x phone",
-    description="One phone assigned in one month: the brief's monthly de-duplication and attribution (M0).",
+    description=(
+        "One phone assigned in one month: a phone assigned several times in a month counts once, with the source, "
+        "funnel and employee of its earliest assignment that month."
+    ),
     columns=(
         Column(
             "month",
@@ -655,7 +658,7 @@ SALES = Table(
         ),
         _text(
             "final_funnel",
-            "the brief's formula: if `funnel` is Miscellaneous, the funnel `manual_source` maps to (Miscellaneous if it "
+            "the funnel the sale is credited to: if `funnel` is Miscellaneous, the funnel `manual_source` maps to (Miscellaneous if it "
             "maps to none); otherwise `manual_source` as entered when there is one, else `funnel`",
         ),
         Column("attended", BOOLEAN, "the phone attended any webinar or boot camp"),

@@ -126,7 +126,21 @@ def personal_problems(tables: tuple[Table, ...]) -> list[str]:
     ]
 
 
-RULES = (name_problems, description_problems, column_problems, check_column_problems, group_problems, personal_problems)
+# words from the project's own planning, which users of the UI, docs/tables.md or a BI tool never saw
+INTERNAL_WORDS = re.compile(r"\bthe brief\b|\bM0\b|DESIGN\.md", re.IGNORECASE)
+
+
+def wording_problems(tables: tuple[Table, ...]) -> list[str]:
+    texts = [(t.name, t.description) for t in tables] + [
+        (f"{t.name}.{c.name}", c.meaning) for t in tables for c in t.columns
+    ]
+    return [f"{where}: says {INTERNAL_WORDS.search(text).group()!r}" for where, text in texts if INTERNAL_WORDS.search(text)]
+
+
+RULES = (
+    name_problems, description_problems, column_problems, check_column_problems, group_problems, personal_problems,
+    wording_problems,
+)
 
 # for each rule, tables that break it
 BROKEN = {
@@ -150,6 +164,10 @@ BROKEN = {
     ],
     group_problems: [(_table(group="Marketing"),), (_table(group="sales"), _table(name="other", group="marketing"))],
     personal_problems: [(_table(columns=(Column("phone", TEXT, "the phone key"),)),)],
+    wording_problems: [
+        (_table(description="One phone in one month: the brief's de-duplication (M0)."),),
+        (_table(columns=(*_table().columns, Column("final_funnel", TEXT, "the brief's formula")),),),
+    ],
 }
 
 

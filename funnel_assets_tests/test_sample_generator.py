@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,7 @@ from funnel_assets.lib.funnel_mapping import clean_funnel_mapping, source_key
 from funnel_assets.lib.phones import phone_key
 from funnel_assets.lib.zoom_events import EventMappings
 from funnel_assets.lib.zoom_reports import MEETING_PARTICIPANTS, WEBINAR_ATTENDEE, WEBINAR_REGISTRATION, parse_zoom_report
-from tools.samples.generate import BENCHMARK, SALES_COLUMNS, SPEND_COLUMNS, SMALL, Scale, generate
+from tools.samples.generate import BENCHMARK, SALES_COLUMNS, SPEND_COLUMNS, SMALL, Scale, generate, generate_current
 
 try:
     from funnel_assets.lib.zoom_events import participants_from_reports
@@ -61,6 +62,39 @@ def test_committed_sample_data_is_what_the_generator_writes(tmp_path):
     assert generated_files(tmp_path) == generated_files(SAMPLE_DATA_DIR)
     _, mismatch, errors = filecmp.cmpfiles(tmp_path, SAMPLE_DATA_DIR, generated_files(tmp_path), shallow=False)
     assert not mismatch and not errors, mismatch
+
+
+def _newest_days(folder: Path) -> dict[str, date]:
+    """Each source's newest day, India time, read as the sources write it."""
+    india = pd.Timedelta(hours=5, minutes=30)
+    leads = read(folder / "leads.csv")["created date"]
+    leads_at = pd.to_datetime(leads, format="%Y-%m-%d %H:%M:%S", errors="coerce").fillna(
+        pd.to_datetime(leads, format="%d/%m/%Y %H:%M:%S", errors="coerce")
+    )
+    assigned = read(folder / "crm" / "assigned_leads.csv")["assignOn"]
+    assigned_at = (pd.to_datetime(assigned, format="%Y-%m-%dT%H:%M:%SZ", errors="coerce") + india).fillna(
+        pd.to_datetime(assigned, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    )
+    sold_at = pd.to_datetime(read(folder / "crm" / "sales.csv")["createdOn"], format="%Y-%m-%dT%H:%M:%S.000Z") + india
+    zoom_days = [date.fromisoformat(p.stem.rsplit("_", 1)[1]) for p in (folder / "zoom").glob("*.csv")]
+    return {
+        "leads": leads_at.max().date(),
+        "spend": date.fromisoformat(read(folder / "spend.csv")["date_time"].max()),
+        "assigned leads": assigned_at.max().date(),
+        "sales": sold_at.max().date(),
+        "zoom": max(zoom_days),
+    }
+
+
+def test_a_set_generated_for_a_day_reaches_the_day_before(tmp_path):
+    """The demo generates its data for the day it runs: every source, Zoom included, ends yesterday, so the
+    demo's `has_yesterdays_data` checks pass and a yellow one means something."""
+    for today in (date(2026, 12, 3), date(2027, 3, 1)):
+        out = tmp_path / str(today)
+        generate_current(out, today)
+        yesterday = date.fromordinal(today.toordinal() - 1)
+        assert _newest_days(out) == dict.fromkeys(_newest_days(out), yesterday)
+    assert _newest_days(SAMPLE_DATA_DIR)["zoom"] == date(2025, 11, 17), "the committed set keeps its own dates"
 
 
 def test_a_fraction_of_a_scale():

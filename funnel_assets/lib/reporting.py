@@ -226,21 +226,32 @@ def stages_per_month(metrics: pd.DataFrame) -> pd.DataFrame:
     return tall[columns].sort_values(["month", "funnel", "stage_order"], ignore_index=True)
 
 
-def funnel_at_a_glance(metrics: pd.DataFrame) -> str:
-    """A small markdown table for the run's metadata: the latest month's stages over all funnels."""
+def funnel_at_a_glance(metrics: pd.DataFrame, counted_through: date) -> str:
+    """A small markdown table for the run's metadata: the stages over all funnels in the month of
+    `counted_through` (yesterday), or in the latest month with data when that month has none yet."""
+    through = f"{counted_through:%-d %B %Y}"
     if metrics.empty:
-        return "No data yet."
-    latest = metrics[metrics["month"].eq(metrics["month"].max())]
-    totals = latest[[stage for stage, _ in STAGES]].sum()
-    rows = ["| stage | people | from the stage before |", "| --- | ---: | ---: |"]
-    previous = None
+        return f"No data yet (counted through {through})."
+    month = counted_through.replace(day=1)
+    shown = metrics[metrics["month"].eq(month)]
+    if shown.empty:
+        latest_month = metrics["month"].max()
+        shown = metrics[metrics["month"].eq(latest_month)]
+        header = f"No data for **{month:%B %Y}** yet (counted through {through}); the latest month with data is **{latest_month:%B %Y}**"
+    else:
+        state = "the whole month" if bool(shown["month_complete"].all()) else "the month so far"
+        header = f"**{month:%B %Y}**, counted through {through} (yesterday): {state}"
+    totals = shown[[stage for stage, _ in STAGES]].sum()
+    leads = totals["leads"]
+    rows = ["| stage | people | as a share of leads |", "| --- | ---: | ---: |"]
     for stage, _ in STAGES:
-        rate = f"{totals[stage] / previous:.0%}" if previous else ""
-        rows.append(f"| {stage} | {int(totals[stage]):,} | {rate} |")
-        previous = totals[stage]
-    spend, revenue = latest["spend"].sum(), latest["revenue"].sum()
-    complete = "complete" if bool(latest["month_complete"].all()) else "through yesterday"
-    header = f"**{latest['month'].iloc[0]:%B %Y}** ({complete}): spend {spend:,.0f}, revenue {revenue:,.0f}"
+        share = f"{totals[stage] / leads:.0%}" if leads and stage != "leads" else ""
+        rows.append(f"| {stage} | {int(totals[stage]):,} | {share} |")
+    spend, revenue = shown["spend"].sum(), shown["revenue"].sum()
     roas = f", ROAS {revenue / spend:.2f}" if spend else ""
-    return header + roas + "\n\n" + "\n".join(rows)
+    note = (
+        "Each stage counts the people who reached it that month, whether or not they came in as a lead that month "
+        "(a person may register for a webinar without filling in a lead form), so a stage can be above 100% of leads."
+    )
+    return f"{header}. Spend {spend:,.0f}, revenue {revenue:,.0f}{roas}.\n\n" + "\n".join(rows) + "\n\n" + note
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from funnel_assets.lib.reporting import monthly_funnel_metrics, people_across_funnel, stages_per_month
+from funnel_assets.lib.reporting import funnel_at_a_glance, monthly_funnel_metrics, people_across_funnel, stages_per_month
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL as MISC
 
 TODAY = date(2025, 11, 3)
@@ -172,3 +172,25 @@ def test_funnel_people_joins_the_parts_on_the_phone_and_keeps_everyone():
     assert pd.isna(d["first_funnel"]) and d["final_funnel"] == "Referral" and d["revenue"] == 2000.0
     email_only = people[people["email"].eq("e@x.com")].iloc[0]
     assert pd.isna(email_only["phone"]) and email_only["lead_created_at"] == at("2025-11-01 10:00")
+
+
+def test_the_glance_names_its_month_and_day_and_shows_shares_of_leads(metrics):
+    """The run's "funnel at a glance" says which month it shows and through which day, and gives each stage as a
+    share of leads (a stage can pass 100%: one may register without a lead form), never "from the stage before"."""
+    table = metrics.reset_index()
+    glance = funnel_at_a_glance(table, date(2025, 11, 2))
+    assert glance.startswith("**November 2025**, counted through 2 November 2025 (yesterday): the month so far.")
+    assert "| stage | people | as a share of leads |" in glance and "stage before" not in glance
+    assert "above 100% of leads" in glance
+    october = funnel_at_a_glance(table, date(2025, 10, 31))
+    leads = int(table.loc[table["month"].eq(date(2025, 10, 1)), "leads"].sum())
+    registrations = int(table.loc[table["month"].eq(date(2025, 10, 1)), "registrations"].sum())
+    assert october.startswith("**October 2025**, counted through 31 October 2025 (yesterday): the whole month.")
+    assert f"| registrations | {registrations:,} | {registrations / leads:.0%} |" in october
+
+
+def test_a_glance_with_no_data_for_yesterdays_month_says_so(metrics):
+    glance = funnel_at_a_glance(metrics.reset_index(), date(2026, 12, 2))
+    assert glance.startswith(
+        "No data for **December 2026** yet (counted through 2 December 2026); the latest month with data is **November 2025**."
+    )

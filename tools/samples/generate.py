@@ -11,6 +11,7 @@ recurring webinar, a boot camp only the mappings mark, and a meeting's participa
 Run from the project root:
 
     python -m tools.samples.generate --out sample_data                          # the committed demo set
+    python -m tools.samples.generate --out data/sample --through yesterday      # the demo's set, current
     python -m tools.samples.generate --out /tmp/big --scale benchmark
     python -m tools.samples.generate --out /tmp/quarter --scale benchmark --fraction 0.25
 
@@ -25,12 +26,13 @@ import io
 import resource
 import time
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from funnel_assets.lib.clock import today as today_in_india
 from funnel_assets.lib.sales import CRM_SALES_COLUMNS
 
 
@@ -75,6 +77,8 @@ BENCHMARK = Scale(
 )
 SCALES = {"small": SMALL, "benchmark": BENCHMARK}
 DEFAULT_END_DATE = date(2025, 11, 20)
+# the committed set's newest webinar is three days before its end; a current set's is yesterday
+DEFAULT_NEWEST_WEBINAR_DAYS = 3
 HISTORY_DAYS = 120
 
 FIRST_NAMES = np.array(
@@ -319,11 +323,12 @@ def _csv_lines(rows: list[list[object]], trailing_comma: bool) -> str:
     return text.replace("\r\n", ",\r\n") if trailing_comma else text
 
 
-def _zoom_sessions(rng: np.random.Generator, scale: Scale, end: date) -> list[dict]:
+def _zoom_sessions(rng: np.random.Generator, scale: Scale, end: date, newest_webinar_days: int) -> list[dict]:
     sessions = []
     for i in range(scale.webinar_sessions):
         program = PROGRAMS[i % len(PROGRAMS)]
-        day = pd.Timestamp(end) - pd.Timedelta(days=int(3 + i * max(1, (HISTORY_DAYS - 10) // max(1, scale.webinar_sessions))))
+        gap = max(1, (HISTORY_DAYS - 10) // max(1, scale.webinar_sessions))
+        day = pd.Timestamp(end) - pd.Timedelta(days=int(newest_webinar_days + i * gap))
         sessions.append(
             {
                 "id": f"8{int(rng.integers(10**9, 10**10)):010d}",
@@ -403,11 +408,14 @@ def _spaced_id(webinar_id: str) -> str:
     return f"{webinar_id[:3]} {webinar_id[3:7]} {webinar_id[7:]}"
 
 
-def zoom_reports(rng: np.random.Generator, people: pd.DataFrame, scale: Scale, end: date) -> dict[str, bytes]:
+def zoom_reports(
+    rng: np.random.Generator, people: pd.DataFrame, scale: Scale, end: date,
+    newest_webinar_days: int = DEFAULT_NEWEST_WEBINAR_DAYS,
+) -> dict[str, bytes]:
     """file name -> bytes, in Zoom's layouts: a registration and an attendee report per webinar or
     boot-camp day, a participants report per meeting."""
     files: dict[str, bytes] = {}
-    sessions = _zoom_sessions(rng, scale, end)
+    sessions = _zoom_sessions(rng, scale, end, newest_webinar_days)
     camp_people = people.iloc[rng.integers(0, max(1, len(people) // 2), scale.registrants_per_session)]
     for index, session in enumerate(sessions):
         n = scale.registrants_per_session
@@ -493,8 +501,13 @@ def zoom_reports(rng: np.random.Generator, people: pd.DataFrame, scale: Scale, e
 EVENT_EXAMPLES = Path(__file__).parent / "events"
 
 
-def generate(out_dir: Path, scale: Scale = SMALL, *, seed: int = 7, end_date: date | None = None) -> dict[str, int]:
-    """Write every source under `out_dir`; returns rows (or bytes, for Zoom files) per file."""
+def generate(
+    out_dir: Path, scale: Scale = SMALL, *, seed: int = 7, end_date: date | None = None,
+    newest_webinar_days: int = DEFAULT_NEWEST_WEBINAR_DAYS,
+) -> dict[str, int]:
+    """Write every source under `out_dir`; returns rows (or bytes, for Zoom files) per file. Every
+    source's newest row is from the day before `end_date`; the newest webinar `newest_webinar_days`
+    before it."""
     end = end_date or DEFAULT_END_DATE
     rng = np.random.default_rng(seed)
     out_dir = Path(out_dir)
@@ -509,7 +522,7 @@ def generate(out_dir: Path, scale: Scale = SMALL, *, seed: int = 7, end_date: da
     }
     zoom_dir = out_dir / "zoom"
     zoom_dir.mkdir(parents=True, exist_ok=True)
-    for name, content in zoom_reports(rng, people, scale, end).items():
+    for name, content in zoom_reports(rng, people, scale, end, newest_webinar_days).items():
         (zoom_dir / name).write_bytes(content)
         counts[f"zoom/{name}"] = len(content)
     # one file from each other event platform (Teams, Meet, a declared form, the offline template), written
@@ -522,15 +535,35 @@ def generate(out_dir: Path, scale: Scale = SMALL, *, seed: int = 7, end_date: da
     return counts
 
 
+def generate_current(out_dir: Path, today: date, scale: Scale = SMALL, *, seed: int = 7) -> dict[str, int]:
+    """The demo's set as of `today`: every lead, spend, CRM and Zoom file reaches yesterday, so a run
+    today finds yesterday's data (the same day always gives the same bytes)."""
+    return generate(out_dir, scale, seed=seed, end_date=today, newest_webinar_days=1)
+
+
+def _through(text: str) -> date:
+    if text == "yesterday":
+        return today_in_india() - timedelta(days=1)
+    return date.fromisoformat(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="folder to write into")
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--fraction", type=float, default=1.0, help="a share of the scale, e.g. 0.25 for a quarter")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--through", type=_through, metavar="DAY",
+        help="the newest day in every source (YYYY-MM-DD, or 'yesterday' in India time); default: the committed set's",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
-    counts = generate(args.out, SCALES[args.scale].scaled(args.fraction), seed=args.seed)
+    scale = SCALES[args.scale].scaled(args.fraction)
+    if args.through:
+        counts = generate_current(args.out, args.through + timedelta(days=1), scale, seed=args.seed)
+    else:
+        counts = generate(args.out, scale, seed=args.seed)
     seconds = time.perf_counter() - started
     tables = {k: v for k, v in counts.items() if not k.startswith(("zoom/", "events/"))}
     for name, rows in tables.items():

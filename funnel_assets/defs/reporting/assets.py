@@ -97,7 +97,7 @@ def funnel_metrics_monthly(
     context.add_output_metadata(
         {
             "counted_through": str(as_of - timedelta(days=1)),
-            "funnel_at_a_glance": dg.MetadataValue.md(funnel_at_a_glance(metrics)),
+            "funnel_at_a_glance": dg.MetadataValue.md(funnel_at_a_glance(metrics, as_of - timedelta(days=1))),
         }
     )
     return metrics

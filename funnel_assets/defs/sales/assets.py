@@ -61,7 +61,7 @@ def crm_assigned_leads(context: dg.AssetExecutionContext, crm: CrmApi, mappings:
 def assigned_leads_monthly(
     context: dg.AssetExecutionContext, crm_assigned_leads: pd.DataFrame, io_manager: dg.ResourceParam[WarehouseIOManager]
 ) -> pd.DataFrame:
-    """Each phone's earliest assignment of each month (the brief's M0), with whether it attended."""
+    """Each phone's earliest assignment of each month, with whether it attended."""
     participants = last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name)
     monthly = first_assignment_per_month(crm_assigned_leads, attended_phones(participants))
     unplaced = crm_assigned_leads["phone"].isna() | crm_assigned_leads["assigned_on"].isna()
@@ -75,7 +75,7 @@ def assigned_leads_monthly(
 def sales(
     context: dg.AssetExecutionContext, crm: CrmApi, mappings: Mappings, io_manager: dg.ResourceParam[WarehouseIOManager]
 ) -> pd.DataFrame:
-    """The CRM's sales dump (CRM_SALES_URL), with the final funnel of the brief's formula."""
+    """The CRM's sales dump (CRM_SALES_URL), each sale with the funnel it is credited to (`final_funnel`)."""
     label = "CRM sales dump"
     with readable_failures():
         raw = crm.read(landing_run(context), "sales")
