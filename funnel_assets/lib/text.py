@@ -7,6 +7,8 @@ seconds per column.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -17,6 +19,12 @@ import pyarrow.compute as pc
 _ODD_SPACE = r"\t\n\x{0b}\f\r\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
 _UNTIDY = f"[ {_ODD_SPACE}]{{2}}|[{_ODD_SPACE}]"
 _WHITESPACE_RUN = f"[ {_ODD_SPACE}]+"
+
+
+# C0 control characters but tab, line feed and carriage return (which CSV itself uses), and DEL: a value
+# holding one is set aside by every reader, never cut short where it stands (PostgreSQL cannot even store a NUL)
+CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def arrow_strings(values: pd.Series) -> pa.Array:

@@ -57,6 +57,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from funnel_assets.lib.text import CONTROL_BYTES, CONTROL_TEXT
+
 WEBINAR_REGISTRATION = "webinar_registration"
 WEBINAR_ATTENDEE = "webinar_attendee"
 MEETING_PARTICIPANTS = "meeting_participants"
@@ -115,9 +117,7 @@ CHUNK_ROWS = 50_000
 DECODE_PIECE_BYTES = 1 << 22
 # anything but blanks and commas: a file of nothing else is empty
 _SOMETHING = re.compile(rb"[^ \t\r\n,]")
-# C0 controls but tab, line feed and carriage return, and DEL: a value holding one is set aside, never cut
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES, _CONTROL = CONTROL_BYTES, CONTROL_TEXT
 
 # the headers Zoom writes a person's email under, by report
 EMAIL_HEADERS = ("email", "user email", "attendee email")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -37,12 +36,10 @@ from funnel_assets.io.sources.google_sheets import (
     write_values_csv,
 )
 from funnel_assets.io.sources.http import HttpSettings, download, looks_like_html
+from funnel_assets.lib.text import CONTROL_BYTES, CONTROL_TEXT
 
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t"
-# C0 controls but tab, line feed and carriage return (which CSV itself uses), and DEL
-CONTROL_CHARACTERS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # stands in for a control character while the file is parsed: a private-use character no source writes
 _SET_ASIDE = "\ue000"
 SET_ASIDE_VALUES = "set_aside_values"
@@ -137,7 +134,7 @@ def _refuse_values_past_the_header(text: Callable[[], TextIO], delimiter: str, w
 def _holds_control_characters(path: Path) -> bool:
     with path.open("rb") as handle:
         while chunk := handle.read(8 << 20):
-            if CONTROL_CHARACTERS.search(chunk):
+            if CONTROL_BYTES.search(chunk):
                 return True
     return False
 
@@ -148,7 +145,7 @@ def _parsable_text(path: Path, encoding: str) -> tuple[Path | None, str | None]:
     if not encoding.startswith("utf-16") and not _holds_control_characters(path):
         return path, None
     text = path.read_bytes().decode(encoding)
-    return None, _CONTROL_TEXT.sub(_SET_ASIDE, text).lstrip("\ufeff")
+    return None, CONTROL_TEXT.sub(_SET_ASIDE, text).lstrip("\ufeff")
 
 
 def _set_aside(frame: pd.DataFrame) -> dict[str, int]:
@@ -186,7 +183,7 @@ def read_csv_text(path: Path, *, label: str) -> pd.DataFrame:
             f"{label}: the file is a web page, not CSV data. It is probably a login or error page saved "
             "instead of the export; download the CSV again."
         )
-    delimiter = _sniff_delimiter(_CONTROL_TEXT.sub(_SET_ASIDE, sample_text))
+    delimiter = _sniff_delimiter(CONTROL_TEXT.sub(_SET_ASIDE, sample_text))
     try:
         file, text = _parsable_text(path, encoding)
 
