@@ -45,7 +45,9 @@ class KeyColumn:
 
 
 # the guard's rule, the same for every guarded table (a guard's setting changes the ratio for its source):
-DEFAULT_MIN_ROWS_RATIO = 0.5  # a load under this share of the largest recent load, or of a key column's old share, is refused
+DEFAULT_MIN_ROWS_RATIO = (
+    0.5  # a load under this share of the largest recent load, or of a key column's old share, is refused
+)
 RECENT_GOOD_LOADS = 5  # the row guard compares with the largest of the table and this many of its last good loads
 MEANINGFUL_SHARE = 0.2  # a key column filled in under this share of the old table says little when it empties further
 
@@ -90,7 +92,9 @@ class Table:
         for column in self.columns:
             if column.name == name:
                 return column
-        raise KeyError(f"Table {self.name!r} declares no column {name!r}; its columns are: {', '.join(self.column_names)}.")
+        raise KeyError(
+            f"Table {self.name!r} declares no column {name!r}; its columns are: {', '.join(self.column_names)}."
+        )
 
     @property
     def personal_columns(self) -> tuple[str, ...]:
@@ -207,28 +211,60 @@ CRM_ASSIGNMENTS_DUMP = Source(
 def _crm_sales_fields() -> tuple[Field, ...]:
     # the CRM's 44 sales columns as the brief lists them, each with the snake_case name the code reads
     names = {
-        "_id": "id", "status": "status", "txn_id": "txn_id", "sid": "sid", "emiId": "emi_id", "pId": "p_id",
-        "paymentGateway": "payment_gateway", "target": "target", "targetSuperGroup": "target_super_group",
-        "courseName": "course_name", "source": "source", "tokenAmount": "token_amount",
-        "WithOut_Token_paidAmount": "with_out_token_paid_amount", "createdOn": "created_on", "pType": "p_type",
-        "eBookRev": "e_book_rev", "bookRev": "book_rev", "paymentType": "payment_type", "DP": "dp",
-        "lastEmiDate": "last_emi_date", "paidAmount": "paid_amount", "corePartner": "core_partner",
-        "StudentContact": "student_contact", "StudentSignupDate": "student_signup_date", "StudentName": "student_name",
-        "TotalAmount": "total_amount", "product": "product", "mandateStatus": "mandate_status",
-        "StudentEmail": "student_email", "EBook_Net_Amount": "e_book_net_amount", "Book_Net_Amount": "book_net_amount",
-        "Product_Net_Amount": "product_net_amount", "netAmount": "net_amount", "employeeName": "employee_name",
-        "employeeTeam": "employee_team", "Total_emi": "total_emi", "Paid_Emi_Count": "paid_emi_count",
-        "Unpaid_Emi_Count": "unpaid_emi_count", "Paid_Emi_Amount": "paid_emi_amount", "Unpaid_Amount": "unpaid_amount",
-        "Last_Paid_Date": "last_paid_date", "netAmountAfterPDD": "net_amount_after_pdd",
-        "assignedLeadSources": "assigned_lead_sources", "Funnel": "crm_funnel",
-    }  # fmt: skip
+        "_id": "id",
+        "status": "status",
+        "txn_id": "txn_id",
+        "sid": "sid",
+        "emiId": "emi_id",
+        "pId": "p_id",
+        "paymentGateway": "payment_gateway",
+        "target": "target",
+        "targetSuperGroup": "target_super_group",
+        "courseName": "course_name",
+        "source": "source",
+        "tokenAmount": "token_amount",
+        "WithOut_Token_paidAmount": "with_out_token_paid_amount",
+        "createdOn": "created_on",
+        "pType": "p_type",
+        "eBookRev": "e_book_rev",
+        "bookRev": "book_rev",
+        "paymentType": "payment_type",
+        "DP": "dp",
+        "lastEmiDate": "last_emi_date",
+        "paidAmount": "paid_amount",
+        "corePartner": "core_partner",
+        "StudentContact": "student_contact",
+        "StudentSignupDate": "student_signup_date",
+        "StudentName": "student_name",
+        "TotalAmount": "total_amount",
+        "product": "product",
+        "mandateStatus": "mandate_status",
+        "StudentEmail": "student_email",
+        "EBook_Net_Amount": "e_book_net_amount",
+        "Book_Net_Amount": "book_net_amount",
+        "Product_Net_Amount": "product_net_amount",
+        "netAmount": "net_amount",
+        "employeeName": "employee_name",
+        "employeeTeam": "employee_team",
+        "Total_emi": "total_emi",
+        "Paid_Emi_Count": "paid_emi_count",
+        "Unpaid_Emi_Count": "unpaid_emi_count",
+        "Paid_Emi_Amount": "paid_emi_amount",
+        "Unpaid_Amount": "unpaid_amount",
+        "Last_Paid_Date": "last_paid_date",
+        "netAmountAfterPDD": "net_amount_after_pdd",
+        "assignedLeadSources": "assigned_lead_sources",
+        "Funnel": "crm_funnel",
+    }
     required = {"_id", "StudentContact", "assignedLeadSources"}
     keys = {
         "StudentContact": KeyColumn("phone", PHONE_KEY),
         "createdOn": KeyColumn("created_on", DATE_KEY),
         "netAmount": KeyColumn("net_amount", AMOUNT_KEY),
     }
-    return tuple(Field(name, header, required=header in required, key=keys.get(header)) for header, name in names.items())
+    return tuple(
+        Field(name, header, required=header in required, key=keys.get(header)) for header, name in names.items()
+    )
 
 
 CRM_SALES_DUMP = Source(name="CRM sales", setting="CRM_SALES_URL", table="sales", fields=_crm_sales_fields())
@@ -349,7 +385,10 @@ EVENT_PARTICIPANTS = Table(
         "Hosts, panelists, organisers and presenters are staff and not listed."
     ),
     columns=(
-        _text("platform", "where the file came from: `zoom`, `teams`, `meet`, `form` (a declared form's responses) or `manual` (the event template)"),
+        _text(
+            "platform",
+            "where the file came from: `zoom`, `teams`, `meet`, `form` (a declared form's responses) or `manual` (the event template)",
+        ),
         _text(
             "event_type",
             "the type a form's declaration or a filled template gives; else `bootcamp` when the topic says boot camp "
@@ -362,7 +401,9 @@ EVENT_PARTICIPANTS = Table(
             "the session (`teams:<title or meeting ID>@<start>`, `meet:...`, `form:<form>@<date>`, `manual:<event>@<date>`)",
         ),
         _text("event_name", "the session's topic"),
-        Column("event_date", DATE, "the session's start date (Asia/Kolkata); a recurring webinar has one row set per date"),
+        Column(
+            "event_date", DATE, "the session's start date (Asia/Kolkata); a recurring webinar has one row set per date"
+        ),
         _text(
             "bootcamp_day",
             "boot camps only: `Day 1` / `Day 2` from the topic, else Saturday = Day 1 and Sunday = Day 2, else Day 1",
@@ -544,7 +585,9 @@ CRM_ASSIGNED_LEADS = Table(
     shrink_check=True,
     source="CRM assigned leads",
     guard=Guard(
-        "CRM_MIN_ROWS_RATIO", "that the CRM sent its full dump (not a page of it, or a filtered one)", CRM_ASSIGNMENTS_DUMP.key_columns
+        "CRM_MIN_ROWS_RATIO",
+        "that the CRM sent its full dump (not a page of it, or a filtered one)",
+        CRM_ASSIGNMENTS_DUMP.key_columns,
     ),
     open_columns=True,
 )
@@ -677,7 +720,11 @@ SALES = Table(
     shrink_check=True,
     last_good_inputs=(EVENT_PARTICIPANTS.name,),
     source="CRM sales",
-    guard=Guard("CRM_MIN_ROWS_RATIO", "that the CRM sent its full dump (not a page of it, or a filtered one)", CRM_SALES_DUMP.key_columns),
+    guard=Guard(
+        "CRM_MIN_ROWS_RATIO",
+        "that the CRM sent its full dump (not a page of it, or a filtered one)",
+        CRM_SALES_DUMP.key_columns,
+    ),
     open_columns=True,
 )
 
@@ -909,11 +956,23 @@ SALES_PERFORMANCE_MONTHLY = Table(
         Column("month", DATE, "first day of the Asia/Kolkata month"),
         _text("employee", "the sales person, as written on the assignments (else on the sales), trimmed"),
         Column("assigned", INTEGER, "rows of `assigned_leads_monthly` for this month and employee"),
-        Column("converted", INTEGER, "of those phones, how many have a counted sale created at or after `first_assigned_on`"),
+        Column(
+            "converted",
+            INTEGER,
+            "of those phones, how many have a counted sale created at or after `first_assigned_on`",
+        ),
         Column("conversion_rate", FLOAT, "converted / assigned (empty when nothing was assigned)"),
         Column("revenue_from_assigned", MONEY, "`net_amount` of those sales"),
-        Column("median_days_to_sale", FLOAT, "median over converted phones of days from `first_assigned_on` to their first such sale"),
-        Column("sales_closed", INTEGER, "counted sales created this month whose `employee_name` is this employee (trimmed, any case)"),
+        Column(
+            "median_days_to_sale",
+            FLOAT,
+            "median over converted phones of days from `first_assigned_on` to their first such sale",
+        ),
+        Column(
+            "sales_closed",
+            INTEGER,
+            "counted sales created this month whose `employee_name` is this employee (trimmed, any case)",
+        ),
         Column("revenue_closed", MONEY, "`net_amount` of those sales"),
     ),
     notes=PERFORMANCE_NOTES,
@@ -938,10 +997,16 @@ FUNNEL_COHORTS = Table(
         Column("stage_order", INTEGER, "1 to 4, in that order"),
         Column("people", INTEGER, "the cohort's size (the same on its four rows)"),
         Column("reached", INTEGER, "people of the cohort who reached the stage before today"),
-        Column("reached_within_30_days", INTEGER, "of those, reached within 30 days of `first_touch_at` (a negative gap counts as 0)"),
+        Column(
+            "reached_within_30_days",
+            INTEGER,
+            "of those, reached within 30 days of `first_touch_at` (a negative gap counts as 0)",
+        ),
         Column("reached_within_90_days", INTEGER, "reached within 90 days"),
         Column("share", FLOAT, "reached / people: never above 1, every row about the same people"),
-        Column("median_days_to_reach", FLOAT, "median days from `first_touch_at`, over those who reached (empty when none)"),
+        Column(
+            "median_days_to_reach", FLOAT, "median days from `first_touch_at`, over those who reached (empty when none)"
+        ),
     ),
     notes=COHORT_NOTES,
     key=("cohort_month", "first_funnel", "stage"),
@@ -978,7 +1043,9 @@ def table(name: str) -> Table:
     try:
         return _BY_NAME[name]
     except KeyError:
-        raise KeyError(f"No output table {name!r} in funnel_assets/catalogue.py; the tables are: {', '.join(_BY_NAME)}.") from None
+        raise KeyError(
+            f"No output table {name!r} in funnel_assets/catalogue.py; the tables are: {', '.join(_BY_NAME)}."
+        ) from None
 
 
 def tables_in_group(group: str) -> tuple[Table, ...]:

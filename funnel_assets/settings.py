@@ -100,7 +100,9 @@ class Settings:
             data_dir=data_dir,
             mappings_dir=folder("FUNNEL_MAPPINGS_DIR", PROJECT_ROOT / "mappings"),
             # a Drive folder is copied into FUNNEL_DATA_DIR/zoom_drive, and handled there as a local drop folder
-            zoom_drop_dir=data_dir / "zoom_drive" if drive_folder else folder("FUNNEL_ZOOM_DROP_DIR", data_dir / "zoom_drop"),
+            zoom_drop_dir=data_dir / "zoom_drive"
+            if drive_folder
+            else folder("FUNNEL_ZOOM_DROP_DIR", data_dir / "zoom_drop"),
             zoom_drop_drive_folder=drive_folder,
             warehouse_url=from_parts or value(WAREHOUSE_URL, f"sqlite:///{data_dir / 'warehouse.sqlite'}"),
             warehouse_schema=value("FUNNEL_WAREHOUSE_SCHEMA", "funnel"),

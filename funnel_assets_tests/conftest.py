@@ -82,5 +82,8 @@ def isolated_data_dir(tmp_path, monkeypatch):
 def io_manager_for(warehouse: Warehouse, export_dir=None, **options) -> WarehouseIOManager:
     """The project's IO manager writing into the test's warehouse."""
     return WarehouseIOManager(
-        url=warehouse.url, schema_name=warehouse.schema_name, export_dir=str(export_dir) if export_dir else None, **options
+        url=warehouse.url,
+        schema_name=warehouse.schema_name,
+        export_dir=str(export_dir) if export_dir else None,
+        **options,
     )

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import dagster as dg
-import pytest
 import pandas as pd
+import pytest
 
 from funnel_assets.defs.marketing.assets import marketing_spend, spend_by_funnel
-from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS
-from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.crm import CrmApi
+from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.tabular_source import TabularSource
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 from funnel_assets_tests.conftest import io_manager_for
+from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS
 from funnel_assets_tests.support.http_server import Scripted
 
 SPEND_CSV = (
@@ -33,7 +33,9 @@ ASSIGNED_CSV = (
 
 def write_mappings(folder):
     folder.mkdir()
-    (folder / "funnel_mapping.csv").write_text("source,funnel,deprecated\nACCA_Webinar_Meta,ACCA Webinar,\n", encoding="utf-8")
+    (folder / "funnel_mapping.csv").write_text(
+        "source,funnel,deprecated\nACCA_Webinar_Meta,ACCA Webinar,\n", encoding="utf-8"
+    )
     return Mappings(directory=str(folder))
 
 

@@ -24,8 +24,16 @@ LEADS_CSV = (
     "Neha V,neha@x.com,98765 00000,Mumbai,,google,cpc,Diwali_Offer,2025-11-05 12:00:00\r\n"
 )
 # Part 2 has not run here: its tables read as empty
-PART1 = [marketing_leads, zoom_reports, bootcamp_attendance, lead_touches, lead_first_touch, unmapped_sources,
-         dg.AssetSpec("crm_assigned_leads"), dg.AssetSpec("sales")]  # fmt: skip
+PART1 = [
+    marketing_leads,
+    zoom_reports,
+    bootcamp_attendance,
+    lead_touches,
+    lead_first_touch,
+    unmapped_sources,
+    dg.AssetSpec("crm_assigned_leads"),
+    dg.AssetSpec("sales"),
+]
 
 
 def resources(tmp_path, warehouse: Warehouse, http_server) -> dict:
@@ -44,8 +52,18 @@ def resources(tmp_path, warehouse: Warehouse, http_server) -> dict:
 def test_first_touch_meets_zoom_and_a_mapping_edit_applies_on_the_next_run(tmp_path, warehouse: Warehouse, http_server):
     http_server.add("/leads.csv", LEADS_CSV)
     # Ravi has no phone on the lead sheet; he registers for a webinar before his lead row, with a phone
-    ravi = {"first": "Ravi", "last": "P", "email": "ravi@x.com", "phone": "9000000009", "registered": "Oct 30, 2025 10:00 AM"}
-    drop(tmp_path / "zoom_drop", "att.csv", attendee_report("CFA Masterclass", "812 3456 7890", "Nov 3, 2025 07:00 PM", [ravi]))
+    ravi = {
+        "first": "Ravi",
+        "last": "P",
+        "email": "ravi@x.com",
+        "phone": "9000000009",
+        "registered": "Oct 30, 2025 10:00 AM",
+    }
+    drop(
+        tmp_path / "zoom_drop",
+        "att.csv",
+        attendee_report("CFA Masterclass", "812 3456 7890", "Nov 3, 2025 07:00 PM", [ravi]),
+    )
     configured = resources(tmp_path, warehouse, http_server)
     assert dg.materialize(PART1, resources=configured).success
 
@@ -56,7 +74,9 @@ def test_first_touch_meets_zoom_and_a_mapping_edit_applies_on_the_next_run(tmp_p
     assert bool(people.loc["ravi@x.com", "registered_any"]) and not bool(people.loc["ravi@x.com", "attended_any"])
     assert people.loc["asha@x.com", "first_funnel"] == "ACCA Webinar"
     unmapped = warehouse.read_table("unmapped_sources")
-    assert unmapped[["source", "seen_in", "rows"]].values.tolist() == [["diwali_offer", "marketing_leads", 2]]  # as first written
+    assert unmapped[["source", "seen_in", "rows"]].values.tolist() == [
+        ["diwali_offer", "marketing_leads", 2]
+    ]  # as first written
 
     # the monthly mapping: the ops person adds the source; no code change
     mapping = tmp_path / "mappings" / "funnel_mapping.csv"
@@ -68,8 +88,12 @@ def test_first_touch_meets_zoom_and_a_mapping_edit_applies_on_the_next_run(tmp_p
     assert MISCELLANEOUS_FUNNEL not in set(warehouse.read_table("lead_first_touch")["first_funnel"])
 
 
-def test_a_login_page_instead_of_the_sheet_fails_clearly_and_keeps_the_last_good_leads(tmp_path, sqlite_warehouse, http_server):
-    http_server.add("/leads.csv", LEADS_CSV, Scripted(body=b"<!DOCTYPE html><html><title>Sign in - Google Accounts</title></html>"))
+def test_a_login_page_instead_of_the_sheet_fails_clearly_and_keeps_the_last_good_leads(
+    tmp_path, sqlite_warehouse, http_server
+):
+    http_server.add(
+        "/leads.csv", LEADS_CSV, Scripted(body=b"<!DOCTYPE html><html><title>Sign in - Google Accounts</title></html>")
+    )
     configured = resources(tmp_path, sqlite_warehouse, http_server)
     assert dg.materialize([marketing_leads], resources=configured).success
 
@@ -83,7 +107,9 @@ def test_a_login_page_instead_of_the_sheet_fails_clearly_and_keeps_the_last_good
 
 def test_a_mobile_column_before_phone_number_never_empties_the_phones(tmp_path, warehouse: Warehouse, http_server):
     header, *rows = LEADS_CSV.split("\r\n")
-    with_mobile = "\r\n".join([header.replace("Email,", "Email,Mobile,"), *(r.replace("@x.com,", "@x.com,,") for r in rows)])
+    with_mobile = "\r\n".join(
+        [header.replace("Email,", "Email,Mobile,"), *(r.replace("@x.com,", "@x.com,,") for r in rows)]
+    )
     http_server.add("/leads.csv", with_mobile)
     assert dg.materialize([marketing_leads], resources=resources(tmp_path, warehouse, http_server)).success
     leads = warehouse.read_table("marketing_leads").set_index("email")
@@ -91,9 +117,13 @@ def test_a_mobile_column_before_phone_number_never_empties_the_phones(tmp_path, 
     assert "mobile" in leads.columns, "the look-alike column is kept as text"
 
 
-def test_a_lead_sheet_without_its_header_row_fails_without_quoting_the_first_lead(tmp_path, sqlite_warehouse, http_server):
+def test_a_lead_sheet_without_its_header_row_fails_without_quoting_the_first_lead(
+    tmp_path, sqlite_warehouse, http_server
+):
     http_server.add("/leads.csv", LEADS_CSV.split("\r\n", 1)[1])
-    result = dg.materialize([marketing_leads], resources=resources(tmp_path, sqlite_warehouse, http_server), raise_on_error=False)
+    result = dg.materialize(
+        [marketing_leads], resources=resources(tmp_path, sqlite_warehouse, http_server), raise_on_error=False
+    )
     message = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
     assert "Phone number" in message and "9 columns" in message
     for value in ("asha", "Asha@x.com", "98765", "Pune", "ACCA_Webinar_Meta"):

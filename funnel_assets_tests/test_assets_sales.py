@@ -6,13 +6,13 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS, PART2
-from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.crm import CrmApi
+from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse
-from tools.samples.generate import SALES_COLUMNS
 from funnel_assets_tests.conftest import io_manager_for
+from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS, PART2
 from funnel_assets_tests.support.http_server import Scripted
+from tools.samples.generate import SALES_COLUMNS
 
 TOKEN = "crm-secret-token-123"
 
@@ -31,7 +31,7 @@ def assigned_csv(rows: int, extra_header: str = "", drop: str | None = None) -> 
 
 
 def sales_csv() -> str:
-    frame = pd.DataFrame({c: "" for c in SALES_COLUMNS}, index=range(3))
+    frame = pd.DataFrame(dict.fromkeys(SALES_COLUMNS, ""), index=range(3))
     frame["_id"] = ["s1", "s2", "s3"]
     frame["StudentContact"] = ["+91 90000-00001", "9000000002", ""]
     frame["assignedLeadSources"] = ["ACCA_Webinar_Meta", "Diwali", "ACCA_Webinar_Meta"]
@@ -48,7 +48,9 @@ def crm_token(monkeypatch):
 def resources(tmp_path, warehouse: Warehouse, http_server, **io_options) -> dict:
     mappings = tmp_path / "mappings"
     mappings.mkdir(exist_ok=True)
-    (mappings / "funnel_mapping.csv").write_text("source,funnel,deprecated\nACCA_Webinar_Meta,ACCA Webinar,\nReferral,Referral,\n")
+    (mappings / "funnel_mapping.csv").write_text(
+        "source,funnel,deprecated\nACCA_Webinar_Meta,ACCA Webinar,\nReferral,Referral,\n"
+    )
     (mappings / "manual_sales_mapping.csv").write_text("sale_id,manual_source,note\ns2,Referral,called the student\n")
     return {
         "crm": CrmApi(
@@ -154,7 +156,9 @@ def test_an_empty_look_alike_phone_column_never_empties_the_phones(tmp_path, war
     assert warehouse.row_count("assigned_leads_monthly") == 40
 
 
-def test_two_look_alike_phone_columns_refuse_the_dump_naming_both_and_keep_the_table(tmp_path, sqlite_warehouse, http_server):
+def test_two_look_alike_phone_columns_refuse_the_dump_naming_both_and_keep_the_table(
+    tmp_path, sqlite_warehouse, http_server
+):
     both = with_look_alike_phone_column(assigned_csv(40)).replace("leadMobile", "lead_mobile")
     http_server.add("/api/assigned", assigned_csv(40), both)
     configured = resources(tmp_path, sqlite_warehouse, http_server)
@@ -183,12 +187,16 @@ def test_a_dump_whose_phones_all_became_unusable_is_refused_like_a_shrink(tmp_pa
 
 def test_the_row_guard_compares_with_the_largest_of_the_recent_good_loads(tmp_path, warehouse, http_server):
     # the reported fault: 300 -> 180 -> 108, each above half the one before, both accepted
-    http_server.add("/api/assigned", assigned_csv(300), assigned_csv(180), assigned_csv(108), assigned_csv(108), assigned_csv(100))
+    http_server.add(
+        "/api/assigned", assigned_csv(300), assigned_csv(180), assigned_csv(108), assigned_csv(108), assigned_csv(100)
+    )
     configured = resources(tmp_path, warehouse, http_server)
     with dg.instance_for_test() as instance:
         assert dg.materialize(CRM_ASSIGNMENTS, resources=configured, instance=instance).success
         assert dg.materialize(CRM_ASSIGNMENTS, resources=configured, instance=instance).success
-        message = step_failure(dg.materialize(CRM_ASSIGNMENTS, resources=configured, instance=instance, raise_on_error=False))
+        message = step_failure(
+            dg.materialize(CRM_ASSIGNMENTS, resources=configured, instance=instance, raise_on_error=False)
+        )
         assert "108 rows" in message and "300" in message and "CRM_MIN_ROWS_RATIO=0" in message
         assert warehouse.row_count("crm_assigned_leads") == 180
 
@@ -202,7 +210,9 @@ def test_the_row_guard_compares_with_the_largest_of_the_recent_good_loads(tmp_pa
 def test_a_nul_byte_in_an_amount_is_set_aside_and_counted_never_cut_short(tmp_path, warehouse, http_server):
     # `72<NUL>33.9` was loaded as 72: revenue fell by the rest, with exit 0 and no word
     http_server.add("/api/sales", sales_csv().replace("2000", "72\x0033.9"))
-    result = dg.materialize([s for s in PART2 if s.key.path[-1] in ("sales",)], resources=resources(tmp_path, warehouse, http_server))
+    result = dg.materialize(
+        [s for s in PART2 if s.key.path[-1] in ("sales",)], resources=resources(tmp_path, warehouse, http_server)
+    )
     assert result.success
     amounts = warehouse.read_table("sales").set_index("id")["net_amount"]
     assert pd.isna(amounts["s2"]) and amounts["s1"] == 1000 and amounts["s3"] == 3000

@@ -18,7 +18,18 @@ import pytest
 
 from funnel_assets import catalogue
 from funnel_assets.catalogue import (
-    BOOLEAN, DATE, FLOAT, INTEGER, MONEY, TABLES, TEXT, TIMESTAMP, Column, Table, render_markdown, table,
+    BOOLEAN,
+    DATE,
+    FLOAT,
+    INTEGER,
+    MONEY,
+    TABLES,
+    TEXT,
+    TIMESTAMP,
+    Column,
+    Table,
+    render_markdown,
+    table,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,11 +38,26 @@ SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 PERSONAL_NAMES = {"name", "email", "phone", "user_id", "student_name", "student_contact", "student_email"}
 
 EXPECTED_GROUPS = {
-    "marketing": ("marketing_leads", "marketing_spend", "spend_by_funnel", "event_participants", "bootcamp_attendance",
-                  "ingested_files", "lead_touches", "lead_first_touch"),
+    "marketing": (
+        "marketing_leads",
+        "marketing_spend",
+        "spend_by_funnel",
+        "event_participants",
+        "bootcamp_attendance",
+        "ingested_files",
+        "lead_touches",
+        "lead_first_touch",
+    ),
     "sales": ("crm_assigned_leads", "assigned_leads_monthly", "sales", "sales_to_map", "sales_performance_monthly"),
-    "reporting": ("unmapped_sources", "funnel_people", "funnel_metrics_monthly", "funnel_stages_monthly", "funnel_cohorts", "reconciliation"),
-}  # fmt: skip
+    "reporting": (
+        "unmapped_sources",
+        "funnel_people",
+        "funnel_metrics_monthly",
+        "funnel_stages_monthly",
+        "funnel_cohorts",
+        "reconciliation",
+    ),
+}
 
 
 def _table(**changes) -> Table:
@@ -76,7 +102,9 @@ def column_problems(tables: tuple[Table, ...]) -> list[str]:
         problems += [f"{t.name}.{n}: declared {names.count(n)} times" for n in sorted(set(names)) if names.count(n) > 1]
         problems += [f"{t.name}.{n}: not snake_case" for n in names if not SNAKE_CASE.match(n)]
         problems += [
-            f"{t.name}.{c.name}: type {c.type!r} is not one of the six" for c in t.columns if c.type not in catalogue.TYPES
+            f"{t.name}.{c.name}: type {c.type!r} is not one of the six"
+            for c in t.columns
+            if c.type not in catalogue.TYPES
         ]
         problems += [
             f"{t.name}.{c.name}: the meaning must be one line without '|'"
@@ -98,7 +126,11 @@ def check_column_problems(tables: tuple[Table, ...]) -> list[str]:
             "non_negative": t.non_negative,
         }
         for field, columns in named.items():
-            problems += [f"{t.name}: {field} names {c!r}, which is not a declared column" for c in columns if c not in t.column_names]
+            problems += [
+                f"{t.name}: {field} names {c!r}, which is not a declared column"
+                for c in columns
+                if c not in t.column_names
+            ]
         problems += [
             f"{t.name}: non_negative column {c!r} is {t.column(c).type}, not a number"
             for c in t.non_negative
@@ -110,7 +142,11 @@ def check_column_problems(tables: tuple[Table, ...]) -> list[str]:
 
 
 def group_problems(tables: tuple[Table, ...]) -> list[str]:
-    problems = [f"{t.name}: group {t.group!r} is not one of {catalogue.GROUPS}" for t in tables if t.group not in catalogue.GROUPS]
+    problems = [
+        f"{t.name}: group {t.group!r} is not one of {catalogue.GROUPS}"
+        for t in tables
+        if t.group not in catalogue.GROUPS
+    ]
     order = [catalogue.GROUPS.index(t.group) for t in tables if t.group in catalogue.GROUPS]
     if order != sorted(order):
         problems.append("tables are not in documentation order (marketing, then sales, then reporting)")
@@ -134,11 +170,18 @@ def wording_problems(tables: tuple[Table, ...]) -> list[str]:
     texts = [(t.name, t.description) for t in tables] + [
         (f"{t.name}.{c.name}", c.meaning) for t in tables for c in t.columns
     ]
-    return [f"{where}: says {INTERNAL_WORDS.search(text).group()!r}" for where, text in texts if INTERNAL_WORDS.search(text)]
+    return [
+        f"{where}: says {INTERNAL_WORDS.search(text).group()!r}" for where, text in texts if INTERNAL_WORDS.search(text)
+    ]
 
 
 RULES = (
-    name_problems, description_problems, column_problems, check_column_problems, group_problems, personal_problems,
+    name_problems,
+    description_problems,
+    column_problems,
+    check_column_problems,
+    group_problems,
+    personal_problems,
     wording_problems,
 )
 
@@ -166,7 +209,11 @@ BROKEN = {
     personal_problems: [(_table(columns=(Column("phone", TEXT, "the phone key"),)),)],
     wording_problems: [
         (_table(description="One phone in one month: the brief's de-duplication (M0)."),),
-        (_table(columns=(*_table().columns, Column("final_funnel", TEXT, "the brief's formula")),),),
+        (
+            _table(
+                columns=(*_table().columns, Column("final_funnel", TEXT, "the brief's formula")),
+            ),
+        ),
     ],
 }
 
@@ -177,7 +224,9 @@ def test_the_catalogue_keeps_the_rule(rule):
 
 
 @pytest.mark.parametrize(
-    ("rule", "broken"), [(rule, tables) for rule, cases in BROKEN.items() for tables in cases], ids=lambda x: getattr(x, "__name__", "")
+    ("rule", "broken"),
+    [(rule, tables) for rule, cases in BROKEN.items() for tables in cases],
+    ids=lambda x: getattr(x, "__name__", ""),
 )
 def test_the_rule_finds_a_broken_table(rule, broken):
     assert rule(broken), f"{rule.__name__} should have found a problem in {broken}"
@@ -196,8 +245,11 @@ def contract_problems(sources: tuple[catalogue.Source, ...], tables: tuple[Table
     from funnel_assets.lib.columns import letters_only
 
     by_name = {t.name: t for t in tables}
-    problems = [f"{t.name}: carries its source's columns, but no source contract declares them"
-                for t in tables if t.open_columns and t.name not in {s.table for s in sources}]  # fmt: skip
+    problems = [
+        f"{t.name}: carries its source's columns, but no source contract declares them"
+        for t in tables
+        if t.open_columns and t.name not in {s.table for s in sources}
+    ]
     for s in sources:
         t = by_name.get(s.table)
         if t is None:
@@ -208,9 +260,19 @@ def contract_problems(sources: tuple[catalogue.Source, ...], tables: tuple[Table
         if t.guard is None or t.guard.key_columns != s.key_columns:
             problems.append(f"{s.name}: {t.name}'s guard does not watch the contract's key columns")
         names = [f.name for f in s.fields]
-        problems += [f"{s.name}.{n}: not snake_case or declared twice" for n in names if not SNAKE_CASE.match(n) or names.count(n) > 1]
-        spellings = [letters_only(spelling) for f in s.fields for spelling in dict.fromkeys(map(letters_only, f.spellings))]
-        problems += [f"{s.name}: the spelling {x!r} belongs to two fields" for x in sorted(set(spellings)) if spellings.count(x) > 1]
+        problems += [
+            f"{s.name}.{n}: not snake_case or declared twice"
+            for n in names
+            if not SNAKE_CASE.match(n) or names.count(n) > 1
+        ]
+        spellings = [
+            letters_only(spelling) for f in s.fields for spelling in dict.fromkeys(map(letters_only, f.spellings))
+        ]
+        problems += [
+            f"{s.name}: the spelling {x!r} belongs to two fields"
+            for x in sorted(set(spellings))
+            if spellings.count(x) > 1
+        ]
         problems += [f"{s.name}: no field is required" for _ in [0] if not any(f.required for f in s.fields)]
         for key in s.key_columns:
             if key.column not in t.column_names or key.kind not in catalogue.KEY_KINDS:
@@ -240,7 +302,11 @@ def test_the_source_contracts_keep_their_rules():
 
 @pytest.mark.parametrize("broken", BROKEN_CONTRACTS, ids=range(len(BROKEN_CONTRACTS)))
 def test_the_contract_rules_find_a_broken_contract(broken):
-    others = tuple(s for s in catalogue.SOURCES if s.table not in {b.table for b in broken} and s.name not in {b.name for b in broken})
+    others = tuple(
+        s
+        for s in catalogue.SOURCES
+        if s.table not in {b.table for b in broken} and s.name not in {b.name for b in broken}
+    )
     assert contract_problems(broken if len(broken) > 1 else (*others, *broken), TABLES)
 
 
@@ -304,30 +370,60 @@ def test_check_fields_as_the_checks_apply_them():
         "funnel_cohorts": ("cohort_month", "first_funnel", "stage"),
     }
     assert {t.name for t in TABLES if t.phone} == {
-        "marketing_leads", "event_participants", "crm_assigned_leads", "sales", "funnel_people", "lead_first_touch"
-    }  # fmt: skip
+        "marketing_leads",
+        "event_participants",
+        "crm_assigned_leads",
+        "sales",
+        "funnel_people",
+        "lead_first_touch",
+    }
     assert {t.name: t.funnel_column for t in TABLES if t.funnel_column} == {
-        "marketing_leads": "funnel", "crm_assigned_leads": "funnel", "sales": "final_funnel"
-    }  # fmt: skip
+        "marketing_leads": "funnel",
+        "crm_assigned_leads": "funnel",
+        "sales": "final_funnel",
+    }
     assert {t.name: t.fresh_column for t in TABLES if t.fresh_column} == {
-        "marketing_leads": "created_at", "crm_assigned_leads": "assigned_on", "marketing_spend": "spend_date", "sales": "created_on"
-    }  # fmt: skip
+        "marketing_leads": "created_at",
+        "crm_assigned_leads": "assigned_on",
+        "marketing_spend": "spend_date",
+        "sales": "created_on",
+    }
     assert {t.name for t in TABLES if t.shrink_check} == {
-        "funnel_people", "assigned_leads_monthly", "funnel_metrics_monthly", "funnel_stages_monthly", "event_participants",
-        "spend_by_funnel", "lead_first_touch", "marketing_leads", "marketing_spend", "crm_assigned_leads", "sales",
-        "sales_performance_monthly", "funnel_cohorts",
-    }  # fmt: skip
+        "funnel_people",
+        "assigned_leads_monthly",
+        "funnel_metrics_monthly",
+        "funnel_stages_monthly",
+        "event_participants",
+        "spend_by_funnel",
+        "lead_first_touch",
+        "marketing_leads",
+        "marketing_spend",
+        "crm_assigned_leads",
+        "sales",
+        "sales_performance_monthly",
+        "funnel_cohorts",
+    }
     assert {t.name: t.non_negative for t in TABLES if t.non_negative} == {"marketing_spend": ("cost",)}
     assert {t.name: t.source for t in TABLES if t.source} == {
-        "marketing_leads": "lead sheet", "marketing_spend": "spend sheet", "event_participants": "Zoom reports",
-        "crm_assigned_leads": "CRM assigned leads", "sales": "CRM sales",
-    }  # fmt: skip
-    assert {t.name for t in TABLES if t.open_columns} == {"marketing_leads", "marketing_spend", "crm_assigned_leads", "sales"}
+        "marketing_leads": "lead sheet",
+        "marketing_spend": "spend sheet",
+        "event_participants": "Zoom reports",
+        "crm_assigned_leads": "CRM assigned leads",
+        "sales": "CRM sales",
+    }
+    assert {t.name for t in TABLES if t.open_columns} == {
+        "marketing_leads",
+        "marketing_spend",
+        "crm_assigned_leads",
+        "sales",
+    }
 
 
 def test_the_catalogue_does_not_import_dagster():
     code = "import sys, funnel_assets.catalogue; sys.exit('dagster' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0, "funnel_assets.catalogue imports dagster"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0, (
+        "funnel_assets.catalogue imports dagster"
+    )
 
 
 # ---------------------------------------------------------------- docs/tables.md

@@ -14,7 +14,9 @@ from funnel_assets.lib.clock import TIMEZONE, now, today
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 
 
-def results(table: str, frame: pd.DataFrame, previous_rows: int | None = None, share: float = 0.25) -> dict[str, dg.AssetCheckResult]:
+def results(
+    table: str, frame: pd.DataFrame, previous_rows: int | None = None, share: float = 0.25
+) -> dict[str, dg.AssetCheckResult]:
     return {r.check_name: r for r in evaluate(catalogue.table(table), frame, share, previous_rows)}
 
 
@@ -34,9 +36,16 @@ def test_the_grain_check_fails_on_a_repeated_key_and_ignores_missing_phones():
 
 
 def test_the_phone_check_fails_on_a_key_that_is_not_ten_digits():
-    bad = results("marketing_leads", with_rows("marketing_leads", phone=["9000000001", "900000000", "90000000012", "90000-0001"]))
-    assert not bad["phone_keys_well_formed"].passed and bad["phone_keys_well_formed"].metadata["malformed_phones"].value == 3
-    assert results("marketing_leads", with_rows("marketing_leads", phone=["9000000001", None]))["phone_keys_well_formed"].passed
+    bad = results(
+        "marketing_leads", with_rows("marketing_leads", phone=["9000000001", "900000000", "90000000012", "90000-0001"])
+    )
+    assert (
+        not bad["phone_keys_well_formed"].passed
+        and bad["phone_keys_well_formed"].metadata["malformed_phones"].value == 3
+    )
+    assert results("marketing_leads", with_rows("marketing_leads", phone=["9000000001", None]))[
+        "phone_keys_well_formed"
+    ].passed
 
 
 def test_the_cost_check_fails_on_a_negative_cost():
@@ -45,7 +54,9 @@ def test_the_cost_check_fails_on_a_negative_cost():
 
 
 def test_the_miscellaneous_check_warns_above_its_share():
-    frame = with_rows("crm_assigned_leads", funnel=[MISCELLANEOUS_FUNNEL, MISCELLANEOUS_FUNNEL, "ACCA Webinar", "CFA Webinar"])
+    frame = with_rows(
+        "crm_assigned_leads", funnel=[MISCELLANEOUS_FUNNEL, MISCELLANEOUS_FUNNEL, "ACCA Webinar", "CFA Webinar"]
+    )
     check = results("crm_assigned_leads", frame, share=0.25)["miscellaneous_share"]
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN and check.metadata["share"].value == 0.5
     assert results("crm_assigned_leads", frame, share=0.5)["miscellaneous_share"].passed
@@ -53,10 +64,18 @@ def test_the_miscellaneous_check_warns_above_its_share():
 
 def test_the_freshness_check_warns_when_yesterday_is_missing():
     two_days_ago = now() - timedelta(days=2)
-    stale = results("marketing_leads", with_rows("marketing_leads", created_at=pd.Series([two_days_ago], dtype=f"datetime64[ns, {TIMEZONE}]")))
-    assert not stale["has_yesterdays_data"].passed and stale["has_yesterdays_data"].severity == dg.AssetCheckSeverity.WARN
+    stale = results(
+        "marketing_leads",
+        with_rows("marketing_leads", created_at=pd.Series([two_days_ago], dtype=f"datetime64[ns, {TIMEZONE}]")),
+    )
+    assert (
+        not stale["has_yesterdays_data"].passed and stale["has_yesterdays_data"].severity == dg.AssetCheckSeverity.WARN
+    )
     yesterday = now() - timedelta(days=1)
-    assert results("marketing_leads", with_rows("marketing_leads", created_at=pd.Series([yesterday], dtype=f"datetime64[ns, {TIMEZONE}]")))["has_yesterdays_data"].passed
+    assert results(
+        "marketing_leads",
+        with_rows("marketing_leads", created_at=pd.Series([yesterday], dtype=f"datetime64[ns, {TIMEZONE}]")),
+    )["has_yesterdays_data"].passed
     # a date column (spend) counts the same way
     fresh_spend = with_rows("marketing_spend", spend_date=[today() - timedelta(days=1)])
     assert results("marketing_spend", fresh_spend)["has_yesterdays_data"].passed
@@ -77,7 +96,9 @@ def test_a_failing_check_shows_in_a_dagster_run():
     def repeated_day():
         return with_rows("spend_by_funnel", spend_date=[today(), today()], funnel=["ACCA Webinar", "ACCA Webinar"])
 
-    checks = [c for c in all_table_checks(0.25) if dg.AssetKey("spend_by_funnel") in {k.asset_key for k in c.check_keys}]
+    checks = [
+        c for c in all_table_checks(0.25) if dg.AssetKey("spend_by_funnel") in {k.asset_key for k in c.check_keys}
+    ]
     result = dg.materialize([repeated_day, *checks], resources={"io_manager": dg.InMemoryIOManager()})
     grain = [e for e in result.get_asset_check_evaluations() if e.check_name == "one_row_per_spend_date_funnel"]
     assert len(grain) == 1 and not grain[0].passed and grain[0].severity == dg.AssetCheckSeverity.ERROR

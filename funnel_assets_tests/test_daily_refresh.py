@@ -17,12 +17,26 @@ from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.settings import PROJECT_ROOT, SAMPLE_DATA_DIR, Settings
 
 OUTPUT_TABLES = {
-    "marketing_leads", "marketing_spend", "spend_by_funnel", "event_participants", "bootcamp_attendance", "ingested_files",
-    "lead_touches", "lead_first_touch", "unmapped_sources", "crm_assigned_leads", "assigned_leads_monthly", "sales",
-    "sales_to_map", "funnel_people", "funnel_metrics_monthly", "funnel_stages_monthly", "reconciliation",
-    "sales_performance_monthly", "funnel_cohorts",
-}  # fmt: skip
-
+    "marketing_leads",
+    "marketing_spend",
+    "spend_by_funnel",
+    "event_participants",
+    "bootcamp_attendance",
+    "ingested_files",
+    "lead_touches",
+    "lead_first_touch",
+    "unmapped_sources",
+    "crm_assigned_leads",
+    "assigned_leads_monthly",
+    "sales",
+    "sales_to_map",
+    "funnel_people",
+    "funnel_metrics_monthly",
+    "funnel_stages_monthly",
+    "reconciliation",
+    "sales_performance_monthly",
+    "funnel_cohorts",
+}
 
 
 def sample_settings(tmp_path, warehouse: Warehouse, **environ: str) -> Settings:
@@ -52,8 +66,10 @@ def sample_definitions(tmp_path, warehouse: Warehouse, **environ: str) -> dg.Def
 
 @pytest.fixture
 def refreshed(tmp_path, warehouse):
-    result = sample_definitions(tmp_path, warehouse).resolve_job_def("daily_refresh").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral()
+    result = (
+        sample_definitions(tmp_path, warehouse)
+        .resolve_job_def("daily_refresh")
+        .execute_in_process(instance=dg.DagsterInstance.ephemeral())
     )
     assert result.success
     return result, warehouse
@@ -70,7 +86,9 @@ def test_every_output_table_lands_and_is_exported(refreshed, tmp_path):
 
 def test_the_grain_and_phone_checks_pass_on_the_sample(refreshed):
     result, _ = refreshed
-    evaluations = [e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    evaluations = [
+        e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
     assert len(evaluations) == len([key for check in all_table_checks(0.25) for key in check.check_keys])
     failed_errors = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
@@ -78,7 +96,9 @@ def test_the_grain_and_phone_checks_pass_on_the_sample(refreshed):
         if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
     ]
     assert failed_errors == []
-    stale = {e.asset_key.to_user_string() for e in evaluations if e.check_name == "has_yesterdays_data" and not e.passed}
+    stale = {
+        e.asset_key.to_user_string() for e in evaluations if e.check_name == "has_yesterdays_data" and not e.passed
+    }
     assert "marketing_leads" in stale, "the sample data ends in 2025: yesterday's data is missing, and said so"
 
 
@@ -112,7 +132,9 @@ def test_a_step_run_alone_reads_its_inputs_back_and_writes_the_same_table(refres
     before = {t: warehouse.read_table(t) for t in ("funnel_metrics_monthly", "funnel_people", "unmapped_sources")}
     definitions = sample_definitions(tmp_path, warehouse)
     for table, expected in before.items():
-        job = dg.define_asset_job(f"only_{table}", selection=[table]).resolve(asset_graph=definitions.resolve_asset_graph())
+        job = dg.define_asset_job(f"only_{table}", selection=[table]).resolve(
+            asset_graph=definitions.resolve_asset_graph()
+        )
         result = job.execute_in_process(resources=definitions.resources, instance=dg.DagsterInstance.ephemeral())
         assert result.success
         loaded = {e.event_specific_data.input_name for e in result.all_events if e.event_type_value == "LOADED_INPUT"}
@@ -125,8 +147,10 @@ def test_unmapped_sources_lists_every_mapped_input_and_is_the_same_on_a_second_r
     first = warehouse.read_table("unmapped_sources")
     assert set(first["seen_in"]) == {"marketing_leads", "crm_assigned_leads", "sales"}
     assert not first.duplicated(["source", "seen_in"]).any()
-    again = sample_definitions(tmp_path, warehouse).resolve_job_def("daily_refresh").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral()
+    again = (
+        sample_definitions(tmp_path, warehouse)
+        .resolve_job_def("daily_refresh")
+        .execute_in_process(instance=dg.DagsterInstance.ephemeral())
     )
     assert again.success
     pd.testing.assert_frame_equal(warehouse.read_table("unmapped_sources"), first)
@@ -165,7 +189,9 @@ def test_all_five_event_platforms_land_and_reach_the_reporting_tables(refreshed,
     for platform in ("teams", "meet", "form", "manual"):
         sessions = set(participants.loc[participants["platform"].eq(platform), "event_id"])
         assert touches["event_id"].isin(sessions).any(), f"no touch from the {platform} session"
-    teams_phones = set(participants.loc[participants["platform"].eq("teams") & participants["attended"], "phone"].dropna())
+    teams_phones = set(
+        participants.loc[participants["platform"].eq("teams") & participants["attended"], "phone"].dropna()
+    )
     people = warehouse.read_table("funnel_people")
     if teams_phones:
         assert people.loc[people["phone"].isin(teams_phones), "attended"].all()

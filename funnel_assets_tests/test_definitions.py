@@ -33,7 +33,9 @@ def test_every_table_of_the_catalogue_is_one_asset_described_by_its_declaration(
         assert spec.group_name == table.group, table.name
         assert spec.description == table.description, table.name
         schema = spec.metadata["dagster/column_schema"]
-        assert [(c.name, c.type, c.description) for c in schema.columns] == [(c.name, c.type, c.meaning) for c in table.columns]
+        assert [(c.name, c.type, c.description) for c in schema.columns] == [
+            (c.name, c.type, c.meaning) for c in table.columns
+        ]
     # the only asset that is not a table is the optional Google Sheet export
     assert set(specs) - {t.name for t in catalogue.TABLES} == {"google_sheet_export"}
 
@@ -57,7 +59,9 @@ def test_lineage_is_the_signature_no_asset_reads_a_table_it_did_not_declare():
             assert parent.to_user_string() in tables, f"{key.to_user_string()} reads {parent.to_user_string()}"
     # unmapped_sources takes every input that goes through the funnel mapping, whatever step ran first
     assert {k.to_user_string() for k in graph.get(dg.AssetKey("unmapped_sources")).parent_keys} == {
-        "marketing_leads", "crm_assigned_leads", "sales"
+        "marketing_leads",
+        "crm_assigned_leads",
+        "sales",
     }
 
 
@@ -68,8 +72,12 @@ def test_dg_check_defs_loads_the_project_and_warns_of_nothing(tmp_path):
     shutil.copy2(PROJECT_ROOT / "dagster_home" / "dagster.yaml", tmp_path / "dagster.yaml")  # the project's instance
     result = subprocess.run(
         [str(Path(sys.executable).parent / "dg"), "check", "defs"],
-        cwd=PROJECT_ROOT, env={**environ, "DAGSTER_HOME": str(tmp_path)}, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        cwd=PROJECT_ROOT,
+        env={**environ, "DAGSTER_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "All definitions loaded successfully" in result.stdout + result.stderr
     assert "warning" not in (result.stdout + result.stderr).lower(), result.stdout + result.stderr
@@ -103,7 +111,12 @@ def test_daily_refresh_runs_from_the_command_line(tmp_path):
         shutil.copy2(report, drop_dir / report.name)  # keeps the old mtime: finished copying
     (tmp_path / "dagster_home").mkdir()
     dagster_cli(
-        "job", "execute", "-m", "funnel_assets.definitions", "-j", "daily_refresh",
+        "job",
+        "execute",
+        "-m",
+        "funnel_assets.definitions",
+        "-j",
+        "daily_refresh",
         env={
             "FUNNEL_ZOOM_DROP_DIR": str(drop_dir),
             "FUNNEL_WAREHOUSE_URL": f"sqlite:///{warehouse_file}",
@@ -111,9 +124,15 @@ def test_daily_refresh_runs_from_the_command_line(tmp_path):
             "DAGSTER_HOME": str(tmp_path / "dagster_home"),
         },
         cwd=tmp_path,
-    )  # fmt: skip
+    )
     warehouse = Warehouse(url=f"sqlite:///{warehouse_file}")
-    for table in ("marketing_spend", "spend_by_funnel", "crm_assigned_leads", "event_participants", "bootcamp_attendance"):
+    for table in (
+        "marketing_spend",
+        "spend_by_funnel",
+        "crm_assigned_leads",
+        "event_participants",
+        "bootcamp_attendance",
+    ):
         assert warehouse.row_count(table) > 0, table
 
 

@@ -70,8 +70,12 @@ def test_the_demo_run_shows_under_the_served_code_location_with_every_check_gree
         )
         evaluations = [
             record.event_log_entry.dagster_event.event_specific_data
-            for record in instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+            for record in instance.get_records_for_run(
+                run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+            ).records
         ]
     stale = {e.asset_key.to_user_string(): e.passed for e in evaluations if e.check_name == STALE_CHECK}
     assert stale == dict.fromkeys(["crm_assigned_leads", "marketing_leads", "marketing_spend", "sales"], True)
-    assert all(e.passed for e in evaluations), [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed]
+    assert all(e.passed for e in evaluations), [
+        f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed
+    ]

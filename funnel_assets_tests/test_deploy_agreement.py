@@ -145,13 +145,17 @@ def test_make_ci_and_the_image_install_from_the_locks():
     build = [Requirement(r) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]]
     for requirement in build:
         pins = locked(LOCK).get(canonicalize_name(requirement.name))
-        assert pins and all(requirement.specifier.contains(v) for v, _, _ in pins), f"{requirement} is not in {LOCK.name}"
+        assert pins and all(requirement.specifier.contains(v) for v, _, _ in pins), (
+            f"{requirement} is not in {LOCK.name}"
+        )
     assert re.search(r"pip install .*--no-deps --no-build-isolation -e \.", makefile)
     assert any(LOCK.name in sources for sources, _ in image.copies), "the Dockerfile does not copy the lock"
     text = (ROOT / "Dockerfile").read_text()
     assert text.index(f"COPY {LOCK.name}") < text.index(f"-r {LOCK.name}")
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
-    assert LOCK.name not in ignored and not any(re.fullmatch(p.replace("*", ".*"), LOCK.name) for p in ignored if p and not p.startswith("#"))
+    assert LOCK.name not in ignored and not any(
+        re.fullmatch(p.replace("*", ".*"), LOCK.name) for p in ignored if p and not p.startswith("#")
+    )
 
 
 # -- what each service runs
@@ -169,7 +173,9 @@ def test_each_service_runs_an_executable_the_image_has_and_code_that_exists():
         assert argv, f"{name} has no command"
         script = scripts.get(argv[0])
         assert script is not None, f"{name} runs `{argv[0]}`, which no installed package provides"
-        assert canonicalize_name(script.dist.name) in runtime, f"`{argv[0]}` comes from {script.dist.name}, not in {LOCK.name}"
+        assert canonicalize_name(script.dist.name) in runtime, (
+            f"`{argv[0]}` comes from {script.dist.name}, not in {LOCK.name}"
+        )
         module = deployment.option_value(argv, ("-m", "--module-name"))
         if module:
             assert util.find_spec(module) is not None, f"{name} loads {module}, which does not exist"
@@ -194,7 +200,9 @@ def test_each_service_runs_an_executable_the_image_has_and_code_that_exists():
 def test_a_workspace_pointing_elsewhere_than_the_code_server_is_caught():
     compose = read_compose()
     with pytest.raises(DeploymentError, match="listens on 4000"):
-        local_workspace({"load_from": [{"grpc_server": {"host": "user_code", "port": 4001}}]}, compose, {"user_code": 1})
+        local_workspace(
+            {"load_from": [{"grpc_server": {"host": "user_code", "port": 4001}}]}, compose, {"user_code": 1}
+        )
     with pytest.raises(DeploymentError, match="no service"):
         local_workspace({"load_from": [{"grpc_server": {"host": "usercode", "port": 4000}}]}, compose, {"user_code": 1})
 
@@ -250,7 +258,9 @@ def test_the_dagster_services_get_exactly_the_storage_variables_dagster_yaml_ref
     assert storage == {"DAGSTER_PG_HOST", "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB"}
     for name in ("webserver", "daemon"):
         environment = compose_environment(compose["services"][name])
-        assert set(environment) == storage, f"{name} gets {sorted(set(environment) ^ storage)} besides/instead of storage"
+        assert set(environment) == storage, (
+            f"{name} gets {sorted(set(environment) ^ storage)} besides/instead of storage"
+        )
         assert all(environment.values()), f"{name}: an empty storage variable"
     # runs execute in the code server: it opens the same instance
     assert storage <= set(compose_environment(compose["services"]["user_code"]))
@@ -261,7 +271,9 @@ def test_every_mount_is_where_the_image_points_the_code():
     folders = {image.env[name]: name for name in ("FUNNEL_MAPPINGS_DIR", "FUNNEL_ZOOM_DROP_DIR", "FUNNEL_DATA_DIR")}
     mounts = service_mounts(compose["services"]["user_code"])
     targets = {mount.target for mount in mounts}
-    assert set(folders) <= targets, f"{sorted(set(folders) - targets)} are not mounted: their contents die with the container"
+    assert set(folders) <= targets, (
+        f"{sorted(set(folders) - targets)} are not mounted: their contents die with the container"
+    )
     for mount in mounts:
         if mount.target == "/run/secrets/funnel":
             assert mount.read_only
@@ -272,7 +284,9 @@ def test_every_mount_is_where_the_image_points_the_code():
     # a container path compose itself gives the code (a default) lies in a mounted folder too
     for key, value in compose_environment(compose["services"]["user_code"]).items():
         if value.startswith("/"):
-            assert any(value == t or value.startswith(t.rstrip("/") + "/") for t in targets), f"{key}={value} is not mounted"
+            assert any(value == t or value.startswith(t.rstrip("/") + "/") for t in targets), (
+                f"{key}={value} is not mounted"
+            )
     # the webserver and the daemon mount nothing: runs, sensors and their files live in user_code
     for name in ("webserver", "daemon"):
         assert not service_mounts(compose["services"][name])
@@ -309,9 +323,14 @@ def test_the_check_derives_its_commands_and_environments_from_the_compose_file(c
                 assert service.env[key] == expected, f"{name}: {key}"
             # nothing of the shell running the check leaks into a service
             assert set(service.env) <= set(compose_environment(compose["services"][name])) | set(check.image.env) | {
-                "PATH", "HOME", "LANG", "TZ"
+                "PATH",
+                "HOME",
+                "LANG",
+                "TZ",
             }
-            assert (Path(service.env["DAGSTER_HOME"]) / "dagster.yaml").read_text() == (ROOT / "deploy" / "dagster.yaml").read_text()
+            assert (Path(service.env["DAGSTER_HOME"]) / "dagster.yaml").read_text() == (
+                ROOT / "deploy" / "dagster.yaml"
+            ).read_text()
         for name in ("webserver", "daemon"):
             workspace = yaml.safe_load((check.services[name].cwd / "workspace.yaml").read_text())
             assert workspace["load_from"][0]["grpc_server"]["port"] == check.ports["user_code"]

@@ -43,8 +43,20 @@ from funnel_assets_tests.support.google_standin import (
 from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
 
 START = "Nov 3, 2025 07:00 PM"
-ASHA = {"first": "Asha", "last": "K", "email": "asha@x.com", "phone": "9876543210", "registered": "Oct 30, 2025 10:02 AM"}
-RAVI = {"first": "Ravi", "last": "P", "email": "ravi@x.com", "phone": "9876500000", "registered": "Oct 31, 2025 10:02 AM"}
+ASHA = {
+    "first": "Asha",
+    "last": "K",
+    "email": "asha@x.com",
+    "phone": "9876543210",
+    "registered": "Oct 30, 2025 10:02 AM",
+}
+RAVI = {
+    "first": "Ravi",
+    "last": "P",
+    "email": "ravi@x.com",
+    "phone": "9876500000",
+    "registered": "Oct 31, 2025 10:02 AM",
+}
 JOINED = [("Nov 3, 2025 07:01 PM", "Nov 3, 2025 07:30 PM", 29), ("Nov 3, 2025 07:35 PM", "Nov 3, 2025 08:30 PM", 55)]
 REGISTRATIONS = registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA, RAVI])
 ATTENDANCE = attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, RAVI])
@@ -81,7 +93,9 @@ def drive_folder(tmp_path, folder: str, account_file: str, **options) -> DriveDr
 
 def tick(zoom_drop: ZoomDropFolder, cursor: str | None = None):
     with dg.instance_for_test() as instance:
-        return zoom_drop_sensor(dg.build_sensor_context(instance=instance, cursor=cursor, resources={"zoom_drop": zoom_drop}))
+        return zoom_drop_sensor(
+            dg.build_sensor_context(instance=instance, cursor=cursor, resources={"zoom_drop": zoom_drop})
+        )
 
 
 def run(
@@ -221,7 +235,10 @@ def test_end_to_end_through_the_sensor_each_file_taken_once_and_left_in_drive(
         assert [c.target for c in google_standin.calls_of(EXPORT)] == [sheet], "a Sheet is exported, never downloaded"
         assert google_standin.calls_of(EXPORT)[0].query == {"mimeType": "text/csv"}
         # each token asked for exactly what its calls need: read-only to look and copy, details to write a note
-        assert {grant.scopes for grant in google_standin.grants} == {frozenset({DRIVE_READONLY}), frozenset({DRIVE_METADATA})}
+        assert {grant.scopes for grant in google_standin.grants} == {
+            frozenset({DRIVE_READONLY}),
+            frozenset({DRIVE_METADATA}),
+        }
         listing = google_standin.calls_of("drive.files.list")[0].query
         assert listing["q"] == f"'{folder}' in parents and trashed = false"
         assert listing["supportsAllDrives"] == listing["includeItemsFromAllDrives"] == "true"
@@ -242,7 +259,9 @@ def test_end_to_end_through_the_sensor_each_file_taken_once_and_left_in_drive(
         assert warehouse.row_count("ingested_files") == 4 and warehouse.row_count("event_participants") == 2
 
 
-def test_a_folder_not_shared_with_the_service_account_says_to_share_it(tmp_path, google_standin, account_file, sqlite_warehouse):
+def test_a_folder_not_shared_with_the_service_account_says_to_share_it(
+    tmp_path, google_standin, account_file, sqlite_warehouse
+):
     """Drive lists a folder the account cannot see as empty (200), so the folder is looked up first (404)."""
     folder = google_standin.add_drive_folder()  # shared with nobody
     google_standin.add_drive_file(folder, "att.csv", ATTENDANCE, modified_seconds_ago=OLD)
@@ -259,7 +278,9 @@ def test_a_folder_not_shared_with_the_service_account_says_to_share_it(tmp_path,
     assert "ya29." not in message and "private_key" not in message, "no secret in the message"
 
 
-def test_a_mistyped_folder_id_is_not_taken_for_an_empty_folder(tmp_path, google_standin, account_file, sqlite_warehouse):
+def test_a_mistyped_folder_id_is_not_taken_for_an_empty_folder(
+    tmp_path, google_standin, account_file, sqlite_warehouse
+):
     google_standin.add_drive_folder(writers=(ACCOUNT,))
     zoom_drop = drive_folder(tmp_path, "1NoSuchFolderIdAtAllInDrive0123", account_file)
     with pytest.raises(SourceError, match="check FUNNEL_ZOOM_DROP_DIR for a typo"):
@@ -302,7 +323,9 @@ def test_an_incomplete_listing_takes_nothing_and_says_why(tmp_path, google_stand
     assert statuses(sqlite_warehouse) == {"att.csv": "loaded"}
 
 
-def test_a_drive_folder_without_a_service_account_key_says_which_setting_to_set(tmp_path, google_standin, sqlite_warehouse):
+def test_a_drive_folder_without_a_service_account_key_says_which_setting_to_set(
+    tmp_path, google_standin, sqlite_warehouse
+):
     folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
     google_standin.add_drive_file(folder, "att.csv", ATTENDANCE, modified_seconds_ago=OLD)
     zoom_drop = drive_folder(tmp_path, folder, None)  # GOOGLE_SERVICE_ACCOUNT_FILE not set
@@ -335,7 +358,9 @@ def test_an_empty_drive_folder_starts_no_run_and_a_refresh_keeps_the_zoom_tables
 FIRST_PART = ATTENDANCE[: ATTENDANCE.index("Yes,Asha")]
 
 
-def test_a_file_still_uploading_is_taken_once_two_looks_see_it_whole(tmp_path, google_standin, account_file, sqlite_warehouse):
+def test_a_file_still_uploading_is_taken_once_two_looks_see_it_whole(
+    tmp_path, google_standin, account_file, sqlite_warehouse
+):
     folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
     # Drive lists it before its content is complete: size 0, no md5Checksum; a download gives what has arrived
     uploading = google_standin.add_drive_file(folder, "att.csv", FIRST_PART, uploading=True, modified_seconds_ago=OLD)
@@ -374,9 +399,11 @@ def test_a_run_takes_a_file_only_if_its_own_two_looks_agree_and_the_copy_matches
             google_standin.upload(file_id, ATTENDANCE, modified_seconds_ago=OLD)
 
     changing = UploadGoesOnBetweenLooks(
-        directory=str(tmp_path / "data" / "zoom_drive"), drive_folder=address(folder),
-        google_service_account_file=account_file, settle_seconds=0,
-    )  # fmt: skip
+        directory=str(tmp_path / "data" / "zoom_drive"),
+        drive_folder=address(folder),
+        google_service_account_file=account_file,
+        settle_seconds=0,
+    )
     result = run(changing, sqlite_warehouse)
     assert sqlite_warehouse.row_count("ingested_files") == 0
     assert metadata(result, "ingested_files")["files_still_arriving"] == 1
@@ -417,8 +444,12 @@ def test_a_renamed_duplicate_adds_nothing_and_a_corrected_version_clears_the_not
     assert sqlite_warehouse.read_table("event_participants").equals(first)
 
     # a report cut short is rejected, with the reason in its description in Drive
-    whole = attendee_report("CFA Talk", "845 1111 2222", START, [{**ASHA, "joins": JOINED}, {**RAVI, "joins": JOINED[:1]}])
-    cut = google_standin.add_drive_file(folder, "cfa.csv", whole[: whole.index("Yes,Asha") + 30], modified_seconds_ago=OLD)
+    whole = attendee_report(
+        "CFA Talk", "845 1111 2222", START, [{**ASHA, "joins": JOINED}, {**RAVI, "joins": JOINED[:1]}]
+    )
+    cut = google_standin.add_drive_file(
+        folder, "cfa.csv", whole[: whole.index("Yes,Asha") + 30], modified_seconds_ago=OLD
+    )
     run(zoom_drop, sqlite_warehouse)
     note = google_standin.drive_file(cut).description
     assert note.startswith(NOTE_START) and "cut short" in note and "download the report again" in note
@@ -460,7 +491,9 @@ def test_a_folder_shared_as_viewer_says_once_that_notes_cannot_be_written_and_wr
 # ---- scopes: the stand-in refuses what a token does not cover -------------------------------------------
 
 
-def test_a_token_without_the_scope_a_call_needs_is_refused(tmp_path, google_standin, account_file, sqlite_warehouse, monkeypatch):
+def test_a_token_without_the_scope_a_call_needs_is_refused(
+    tmp_path, google_standin, account_file, sqlite_warehouse, monkeypatch
+):
     folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
     google_standin.add_drive_file(folder, "att.csv", "not a Zoom report\n", modified_seconds_ago=OLD)
     zoom_drop = drive_folder(tmp_path, folder, account_file)

@@ -24,8 +24,14 @@ from funnel_assets_tests.conftest import io_manager_for
 from funnel_assets_tests.support.zoom_files import attendee_report
 
 START = "Nov 3, 2025 07:00 PM"
-ASHA = {"first": "Asha", "last": "K", "email": "asha@x.com", "phone": "9876543210", "registered": "Oct 30, 2025 10:02 AM",
-        "joins": [("Nov 3, 2025 07:01 PM", "Nov 3, 2025 07:30 PM", 29)]}  # fmt: skip
+ASHA = {
+    "first": "Asha",
+    "last": "K",
+    "email": "asha@x.com",
+    "phone": "9876543210",
+    "registered": "Oct 30, 2025 10:02 AM",
+    "joins": [("Nov 3, 2025 07:01 PM", "Nov 3, 2025 07:30 PM", 29)],
+}
 REPORT = attendee_report("ACCA Masterclass", "812 3456 7890", START, [ASHA]).encode()
 ARCHIVED_NAME = f"{hashlib.sha256(REPORT).hexdigest()[:16]}__att.csv"
 PRECIOUS = b"a file outside the drop folder that the pipeline must never touch\n"
@@ -198,7 +204,9 @@ def test_a_linked_parsed_reports_folder_is_never_written_into(drop_dir, tmp_path
     assert sqlite_warehouse.row_count("event_participants") == 1
 
 
-def test_a_drop_folder_configured_through_a_link_works_and_its_parsed_reports_stay_off_the_share(drop_dir, tmp_path, sqlite_warehouse):
+def test_a_drop_folder_configured_through_a_link_works_and_its_parsed_reports_stay_off_the_share(
+    drop_dir, tmp_path, sqlite_warehouse
+):
     """The configured folder may be reached through a link on purpose (an administrator's choice: the settings
     resolve it once); below it none is followed. Parsed reports are kept in FUNNEL_DATA_DIR, never on the share,
     where anyone could put other rows in place of a real report's."""

@@ -78,8 +78,13 @@ def test_an_offline_event_is_added_by_filling_the_template(tmp_path, warehouse):
     run(drop_dir, PROJECT_ROOT / "mappings", warehouse)
     people = warehouse.read_table("event_participants").set_index("email")
     assert set(people["platform"]) == {"manual"}
-    assert bool(people.loc["neha.k@example.com", "attended"]) and people.loc["neha.k@example.com", "minutes_in_session"] == 85
-    assert bool(people.loc["arjun.p@example.com", "registered"]) and not bool(people.loc["arjun.p@example.com", "attended"])
+    assert (
+        bool(people.loc["neha.k@example.com", "attended"])
+        and people.loc["neha.k@example.com", "minutes_in_session"] == 85
+    )
+    assert bool(people.loc["arjun.p@example.com", "registered"]) and not bool(
+        people.loc["arjun.p@example.com", "attended"]
+    )
 
 
 def test_every_platform_s_example_loads_and_a_re_drop_is_a_duplicate(tmp_path, warehouse):

@@ -18,17 +18,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from funnel_assets.io.mappings import Mappings
-from funnel_assets.io.warehouse import Warehouse
-from tools.samples.generate import assigned_leads_frame, people_pool, sales_frame
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.tabular import read_csv_text
+from funnel_assets.io.warehouse import Warehouse
+from tools.samples.generate import assigned_leads_frame, people_pool, sales_frame
 
 
 def frame(rows: int, tag: str) -> pd.DataFrame:
     return pd.DataFrame({"n": np.arange(rows), "tag": tag})
 
 
-def test_postgres_terminating_the_loader_mid_write_keeps_the_previous_table(postgres_warehouse: Warehouse, postgres_url):
+def test_postgres_terminating_the_loader_mid_write_keeps_the_previous_table(
+    postgres_warehouse: Warehouse, postgres_url
+):
     postgres_warehouse.write_table("assignments", frame(10, "yesterday"))
 
     def batches():
@@ -87,9 +89,14 @@ def write_crm_dumps(folder, assigned: int, sales: int) -> dict[str, str]:
     rng = np.random.default_rng(3)
     people = people_pool(rng, 20_000)
     (folder / "crm").mkdir(parents=True)
-    assigned_leads_frame(rng, people, assigned, pd.Timestamp("2025-11-20").date()).to_csv(folder / "crm" / "assigned.csv", index=False)
+    assigned_leads_frame(rng, people, assigned, pd.Timestamp("2025-11-20").date()).to_csv(
+        folder / "crm" / "assigned.csv", index=False
+    )
     sales_frame(rng, people, sales, pd.Timestamp("2025-11-20").date()).to_csv(folder / "crm" / "sales.csv", index=False)
-    return {"CRM_ASSIGNED_LEADS_URL": str(folder / "crm" / "assigned.csv"), "CRM_SALES_URL": str(folder / "crm" / "sales.csv")}
+    return {
+        "CRM_ASSIGNED_LEADS_URL": str(folder / "crm" / "assigned.csv"),
+        "CRM_SALES_URL": str(folder / "crm" / "sales.csv"),
+    }
 
 
 def part2_process(tmp_path, env: dict[str, str], name: str) -> subprocess.Popen:
@@ -97,7 +104,12 @@ def part2_process(tmp_path, env: dict[str, str], name: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "dagster", "job", "execute", "-m", "funnel_assets.definitions", "-j", "part2_sales"],
         cwd=tmp_path / name,  # not the project root, whose .env (if any) the dagster command would read over `env`
-        env={**os.environ, **env, "DAGSTER_HOME": str(tmp_path / name), "FUNNEL_DATA_DIR": str(tmp_path / name / "data")},
+        env={
+            **os.environ,
+            **env,
+            "DAGSTER_HOME": str(tmp_path / name),
+            "FUNNEL_DATA_DIR": str(tmp_path / name / "data"),
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -132,7 +144,9 @@ def test_a_run_killed_midway_leaves_whole_tables_and_a_rerun_converges(tmp_path)
 
 def test_a_mapping_saved_by_a_spreadsheet_program_still_maps(tmp_path):
     (tmp_path / "funnel_mapping.csv").write_bytes(
-        "\ufeffSource;Funnel;Deprecated\r\nACCA_Webinar_Meta;ACCA Webinar;\r\n;;\r\n ACCA_FinProClub ;ACCA Webinar;yes\r\n".encode("utf-8")
+        "\ufeffSource;Funnel;Deprecated\r\nACCA_Webinar_Meta;ACCA Webinar;\r\n;;\r\n ACCA_FinProClub ;ACCA Webinar;yes\r\n".encode(
+            "utf-8"
+        )
     )
     mapping = Mappings(directory=str(tmp_path)).funnel_mapping()
     assert mapping[["source", "funnel", "deprecated"]].values.tolist() == [
@@ -142,7 +156,10 @@ def test_a_mapping_saved_by_a_spreadsheet_program_still_maps(tmp_path):
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(content=st.binary(max_size=3000) | st.text(alphabet=st.sampled_from(list('a,;\t"\r\n\x00é₹ 1')), max_size=400).map(str.encode))
+@given(
+    content=st.binary(max_size=3000)
+    | st.text(alphabet=st.sampled_from(list('a,;\t"\r\n\x00é₹ 1')), max_size=400).map(str.encode)
+)
 def test_the_csv_reader_returns_a_table_or_says_what_is_wrong(tmp_path, content):
     path = tmp_path / "input.csv"
     path.write_bytes(content)

@@ -35,15 +35,51 @@ THE_PRIMITIVE = PACKAGE / "io" / "files.py"
 
 WRITING_FLAGS = {"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND", "O_TMPFILE"}
 # module functions that create, replace or write a file or folder, by the name they are called through
-WRITING_FUNCTIONS = {
-    ("os", name) for name in ("replace", "rename", "renames", "link", "symlink", "mkdir", "makedirs", "mknod", "mkfifo", "truncate")
-} | {("shutil", name) for name in ("copy", "copy2", "copyfile", "copytree", "move", "copymode", "copystat")} | {
-    ("tempfile", name) for name in ("mkstemp", "mkdtemp", "NamedTemporaryFile", "TemporaryFile", "SpooledTemporaryFile", "TemporaryDirectory")
-}  # fmt: skip
+WRITING_FUNCTIONS = (
+    {
+        ("os", name)
+        for name in (
+            "replace",
+            "rename",
+            "renames",
+            "link",
+            "symlink",
+            "mkdir",
+            "makedirs",
+            "mknod",
+            "mkfifo",
+            "truncate",
+        )
+    }
+    | {("shutil", name) for name in ("copy", "copy2", "copyfile", "copytree", "move", "copymode", "copystat")}
+    | {
+        ("tempfile", name)
+        for name in (
+            "mkstemp",
+            "mkdtemp",
+            "NamedTemporaryFile",
+            "TemporaryFile",
+            "SpooledTemporaryFile",
+            "TemporaryDirectory",
+        )
+    }
+)
 # methods that write whatever their receiver is (a Path's)
 WRITING_METHODS = {"write_text", "write_bytes", "mkdir", "touch", "symlink_to", "hardlink_to", "link_to", "makedirs"}
 # pandas / pyarrow writers: a write when given a path (pandas returns the text when given none)
-FRAME_WRITERS = {"to_csv", "to_parquet", "to_feather", "to_excel", "to_json", "to_pickle", "to_hdf", "to_stata", "to_orc", "to_xml", "tofile"}
+FRAME_WRITERS = {
+    "to_csv",
+    "to_parquet",
+    "to_feather",
+    "to_excel",
+    "to_json",
+    "to_pickle",
+    "to_hdf",
+    "to_stata",
+    "to_orc",
+    "to_xml",
+    "tofile",
+}
 ARROW_WRITERS = {"write_csv", "write_feather", "write_table", "write_to_dataset"}
 OPENERS = {"open", "fdopen"}  # builtins.open, Path.open, os.fdopen, io/gzip/codecs/tarfile.open
 
@@ -95,7 +131,11 @@ def write_sites(source: str) -> list[tuple[int, str]]:
         if receiver == "files":
             continue  # the primitive itself, called as files.<name>
         if dotted == "os.open":
-            flags = {n.attr for n in ast.walk(call.args[1]) if isinstance(n, ast.Attribute)} if len(call.args) > 1 else set()
+            flags = (
+                {n.attr for n in ast.walk(call.args[1]) if isinstance(n, ast.Attribute)}
+                if len(call.args) > 1
+                else set()
+            )
             flags |= {n.id for n in ast.walk(call.args[1]) if isinstance(n, ast.Name)} if len(call.args) > 1 else set()
             if flags & WRITING_FLAGS:
                 what = "os.open for writing"
@@ -106,23 +146,45 @@ def write_sites(source: str) -> list[tuple[int, str]]:
                 what = "shutil.rmtree without dir_fd (a link above the folder would be followed)"
         elif name in OPENERS:
             # builtins/io/codecs/gzip/tarfile open(file, mode); Path.open(mode); os.fdopen(fd, mode)
-            position = 0 if isinstance(func, ast.Attribute) and receiver not in ("io", "codecs", "gzip", "bz2", "lzma", "tarfile", "os", "builtins") else 1
+            position = (
+                0
+                if isinstance(func, ast.Attribute)
+                and receiver not in ("io", "codecs", "gzip", "bz2", "lzma", "tarfile", "os", "builtins")
+                else 1
+            )
             if _is_writing_mode(_mode_argument(call, position)):
                 what = f"{dotted or name}() with a writing mode"
         elif isinstance(func, ast.Attribute) and name in WRITING_METHODS:
             what = f".{name}()"
-        elif isinstance(func, ast.Attribute) and name in ("replace", "rename") and len(call.args) == 1 and not call.keywords:
+        elif (
+            isinstance(func, ast.Attribute)
+            and name in ("replace", "rename")
+            and len(call.args) == 1
+            and not call.keywords
+        ):
             # Path.replace/rename(target); str.replace takes two arguments, pandas' rename a mapping by keyword or
             # a new name, often at the end of a chain (`.size().rename(name)`)
             chained = isinstance(func.value, ast.Call) and not _looks_like_a_path(func.value)
             if not chained and not (isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)):
                 what = f".{name}(target) (Path.{name})"
         elif name in FRAME_WRITERS:
-            given = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("path", "path_or_buf", "excel_writer", "fname")), None)
+            given = (
+                call.args[0]
+                if call.args
+                else next(
+                    (k.value for k in call.keywords if k.arg in ("path", "path_or_buf", "excel_writer", "fname")), None
+                )
+            )
             if given is not None and not (isinstance(given, ast.Constant) and given.value is None):
                 what = f".{name}() given a destination"
         elif name in ARROW_WRITERS:
-            given = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg in ("output_file", "where", "dest", "root_path")), None)
+            given = (
+                call.args[1]
+                if len(call.args) > 1
+                else next(
+                    (k.value for k in call.keywords if k.arg in ("output_file", "where", "dest", "root_path")), None
+                )
+            )
             if given is not None and _looks_like_a_path(given):
                 what = f"{dotted or name}() given a path"
         elif name in ("ZipFile", "TarFile") and _is_writing_mode(_mode_argument(call, 1)):
@@ -134,7 +196,7 @@ def write_sites(source: str) -> list[tuple[int, str]]:
 
 def test_the_walker_finds_every_kind_of_write_site():
     """The walker itself, on one instance of each way Python writes a file (so the walk below means something)."""
-    sample = '''
+    sample = """
 open(path, "w")
 open(path, mode="ab")
 open(path, mode)
@@ -159,10 +221,10 @@ os.open(name, os.O_WRONLY | os.O_CREAT)
 os.fdopen(descriptor, "wb")
 shutil.rmtree(folder)
 tempfile.NamedTemporaryFile()
-'''
+"""
     lines = {line for line, _ in write_sites(sample)}
     assert lines == set(range(2, 2 + len(sample.strip().splitlines()))), sorted(lines)
-    harmless = '''
+    harmless = """
 open(path)
 path.open("rb")
 path.open(encoding="utf-8", errors="replace", newline="")
@@ -178,7 +240,7 @@ os.fdopen(descriptor, "rb")
 shutil.rmtree(entry.name, dir_fd=folder)
 files.write_bytes(path, b"x")
 files.writing(path, "w")
-'''
+"""
     assert write_sites(harmless) == []
 
 
@@ -213,8 +275,10 @@ def _initial_state(root: Path) -> None:
 def _run(settings: Settings) -> tuple[dg.ExecuteInProcessResult, str]:
     """daily_refresh as definitions.py builds it; the result and every word the run said."""
     instance = dg.DagsterInstance.ephemeral()
-    result = build_definitions(settings).resolve_job_def("daily_refresh").execute_in_process(
-        instance=instance, raise_on_error=False, run_id=RUN_ID
+    result = (
+        build_definitions(settings)
+        .resolve_job_def("daily_refresh")
+        .execute_in_process(instance=instance, raise_on_error=False, run_id=RUN_ID)
     )
     said = []
     for entry in instance.all_logs(RUN_ID):
@@ -251,7 +315,9 @@ def _untouched(victim_file: Path, victim_folder: Path) -> list[str]:
     if entries != ["keep.txt"] or (victim_folder / "keep.txt").read_text(encoding="utf-8") != "keep\n":
         problems.append(f"{victim_folder} was written into: {entries}")
     if sorted(p.name for p in victim_file.parent.iterdir()) != ["victim.txt", "victim_folder"]:
-        problems.append(f"something was written beside the victims: {sorted(p.name for p in victim_file.parent.iterdir())}")
+        problems.append(
+            f"something was written beside the victims: {sorted(p.name for p in victim_file.parent.iterdir())}"
+        )
     return problems
 
 
@@ -304,7 +370,11 @@ def test_a_link_planted_at_any_path_the_project_writes_is_never_followed(sample_
     folders = {p for p in targets if p.is_dir()}
     # the walk found every kind of write of a run: exports, landing files, the SQLite warehouse, the archive,
     # the ledger and a rejected file with its note
-    for expected in ("data/exports/spend_by_funnel.csv", "data/warehouse.sqlite", "zoom_drop/ledger/ingested_files.csv"):
+    for expected in (
+        "data/exports/spend_by_funnel.csv",
+        "data/warehouse.sqlite",
+        "zoom_drop/ledger/ingested_files.csv",
+    ):
         assert root / expected in recorded, expected
     assert any(p.parent == root / "zoom_drop" / "processed" for p in recorded)
     assert any(p.name.endswith(".reason.txt") for p in recorded)
@@ -324,7 +394,9 @@ def test_a_link_planted_at_any_path_the_project_writes_is_never_followed(sample_
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)
             target.unlink(missing_ok=True)
-            target.symlink_to(victim_folder if target in folders else victim_file, target_is_directory=target in folders)
+            target.symlink_to(
+                victim_folder if target in folders else victim_file, target_is_directory=target in folders
+            )
         result, said = _run(settings)
         failures += [f"{', '.join(map(str, group))}: {problem}" for problem in _untouched(victim_file, victim_folder)]
         if "must never change" in said or "must_never_change" in said:
@@ -348,7 +420,9 @@ def test_a_full_export_disk_fails_the_exported_check_and_keeps_every_table_fresh
     tables are refreshed; the `exported` check fails naming the file and the reason; the alert says so."""
     exports = tmp_path / "exports"
     exports.mkdir()
-    mounting = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(exports)], capture_output=True, text=True)
+    mounting = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(exports)], capture_output=True, text=True
+    )
     if mounting.returncode != 0:
         pytest.skip(f"a 64 KiB disk cannot be mounted here (needs root): {mounting.stderr.strip()}")
     try:
@@ -365,14 +439,23 @@ def test_a_full_export_disk_fails_the_exported_check_and_keeps_every_table_fresh
         )
         monkeypatch.setattr(ZoomDropFolder, "pause_between_looks", lambda self, seconds: None)
         instance = dg.DagsterInstance.ephemeral()
-        result = build_definitions(settings).resolve_job_def("daily_refresh").execute_in_process(instance=instance, raise_on_error=False)
+        result = (
+            build_definitions(settings)
+            .resolve_job_def("daily_refresh")
+            .execute_in_process(instance=instance, raise_on_error=False)
+        )
         # nothing failed: every table is in the warehouse, the downstream ones included
         assert result.success
         for table in ("marketing_leads", "funnel_people", "funnel_metrics_monthly", "funnel_cohorts", "reconciliation"):
             assert warehouse.row_count(table) > 0, table
         checks = {
-            (e.asset_key.to_user_string(), e.check_name): e for e in (event.asset_check_evaluation_data for event in result.all_events if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-        }  # fmt: skip
+            (e.asset_key.to_user_string(), e.check_name): e
+            for e in (
+                event.asset_check_evaluation_data
+                for event in result.all_events
+                if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+            )
+        }
         failed = {asset: e for (asset, name), e in checks.items() if name == "exported" and not e.passed}
         assert "event_participants" in failed  # its CSV is larger than the whole disk
         described = failed["event_participants"].description
@@ -386,10 +469,14 @@ def test_a_full_export_disk_fails_the_exported_check_and_keeps_every_table_fresh
 
         sent = []
         monkeypatch.setattr(alerts, "send_alert", lambda text, log: sent.append(text))
-        alerts.alert_on_missing_yesterday(dg.build_run_status_sensor_context(
-            sensor_name="alert_on_missing_yesterday", dagster_event=result.get_run_success_event(), dagster_instance=instance,
-            dagster_run=result.dagster_run,
-        ))  # fmt: skip
+        alerts.alert_on_missing_yesterday(
+            dg.build_run_status_sensor_context(
+                sensor_name="alert_on_missing_yesterday",
+                dagster_event=result.get_run_success_event(),
+                dagster_instance=instance,
+                dagster_run=result.dagster_run,
+            )
+        )
         assert any("event_participants" in text and str(exports) in text and "full" in text for text in sent), sent
     finally:
         subprocess.run(["umount", str(exports)], check=False)
@@ -440,10 +527,9 @@ def test_a_write_that_fails_names_its_file_and_leaves_nothing_behind(tmp_path):
     file, in plain words; the hidden temporary file is removed and the earlier file is kept."""
     target = tmp_path / "exports" / "sales.csv"
     files.write_text(target, "yesterday\n")
-    with pytest.raises(OSError) as raised:
-        with files.writing(target) as out:
-            out.write(b"half")
-            raise OSError(errno.EDQUOT, os.strerror(errno.EDQUOT))
+    with pytest.raises(OSError) as raised, files.writing(target) as out:
+        out.write(b"half")
+        raise OSError(errno.EDQUOT, os.strerror(errno.EDQUOT))
     assert raised.value.filename == str(target) and "quota" in str(raised.value)
     assert target.read_text(encoding="utf-8") == "yesterday\n"
     assert sorted(p.name for p in target.parent.iterdir()) == ["sales.csv"]

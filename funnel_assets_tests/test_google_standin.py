@@ -20,9 +20,9 @@ from google.oauth2.service_account import Credentials
 
 from funnel_assets.io.drive_folder import DriveDropFolder
 from funnel_assets.io.sheets_export import SheetsExport
+from funnel_assets.io.sources import google_drive
 from funnel_assets.io.sources.google_sheets import fetch_sheet_values
 from funnel_assets.io.sources.http import HttpSettings
-from funnel_assets.io.sources import google_drive
 from funnel_assets.lib.zoom_ingest import REJECTED, Verdict, content_hash
 from funnel_assets_tests.support.google_standin import (
     ACCOUNT,
@@ -34,7 +34,10 @@ from funnel_assets_tests.support.google_standin import (
 DOCUMENTS = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
 # Drive's scopes page: the metadata scopes "view metadata for files", never their content
-METADATA_ONLY = {"https://www.googleapis.com/auth/drive.metadata", "https://www.googleapis.com/auth/drive.metadata.readonly"}
+METADATA_ONLY = {
+    "https://www.googleapis.com/auth/drive.metadata",
+    "https://www.googleapis.com/auth/drive.metadata.readonly",
+}
 # a request each method accepts when its scopes allow it; a method added to the stand-in needs one here
 BODIES = {
     "sheets.spreadsheets.values.batchGetByDataFilter": {"dataFilters": [{"a1Range": "Leads"}]},
@@ -111,7 +114,9 @@ def test_each_method_the_standin_answers_takes_exactly_the_scopes_of_googles_dis
     folder = google_standin.add_drive_folder(writers=(ACCOUNT,))
     file_id = google_standin.add_drive_file(folder, "att.csv", "a\n1\n")
     sheet_id = google_standin.add_google_sheet(folder, "Attendance", [["a"], ["1"]])
-    every_scope = set(document("sheets")["auth"]["oauth2"]["scopes"]) | set(document("drive")["auth"]["oauth2"]["scopes"])
+    every_scope = set(document("sheets")["auth"]["oauth2"]["scopes"]) | set(
+        document("drive")["auth"]["oauth2"]["scopes"]
+    )
     sessions = {scope: session(account_file, scope) for scope in sorted(every_scope)}
 
     methods = sorted(google_standin.handlers())
@@ -135,9 +140,14 @@ def test_every_method_the_project_calls_is_one_the_standin_walks_above(google_st
     settings = HttpSettings(backoff_seconds=0.01)
     for gid, worksheet in ((None, "Leads"), (3, None), (None, None)):
         assert fetch_sheet_values(
-            KEY, gid=gid, worksheet=worksheet, service_account_file=account_file, settings=settings, label="leads",
+            KEY,
+            gid=gid,
+            worksheet=worksheet,
+            service_account_file=account_file,
+            settings=settings,
+            label="leads",
             api_url=google_standin.sheets_api,
-        ) == [["a"], ["1"]]  # fmt: skip
+        ) == [["a"], ["1"]]
     export = SheetsExport(
         spreadsheet=KEY, google_service_account_file=account_file, google_sheets_api_url=google_standin.sheets_api
     )

@@ -140,7 +140,9 @@ def test_a_server_trickling_a_byte_at_a_time_is_stopped_by_the_deadline(live_ser
     live_server.routes["/dump"] = trickle(CSV, every=0.2)  # never slower than the read timeout, ~17 s in all
     started = time.monotonic()
     with pytest.raises(SourceError, match="still not downloaded after 1 second of trying") as raised:
-        download(live_server.url("/dump"), tmp_path / "x.csv", settings(max_seconds_per_download=1.0), label="CRM sales")
+        download(
+            live_server.url("/dump"), tmp_path / "x.csv", settings(max_seconds_per_download=1.0), label="CRM sales"
+        )
     assert time.monotonic() - started < 4
     assert "CRM sales" in str(raised.value) and not raised.value.retryable, "a step retry would find the time spent"
     assert len(live_server.seen) == 1, "not retried: each retry would hold the run as long again"
@@ -171,7 +173,9 @@ def test_the_deadline_covers_every_try_of_a_download_not_each_one(live_server, t
     live_server.routes["/dump"] = cut_after(CSV, every=0.2, cut_at=6)
     started = time.monotonic()
     with pytest.raises(SourceError, match="still not downloaded after 2 seconds of trying"):
-        download(live_server.url("/dump"), tmp_path / "x.csv", settings(max_seconds_per_download=2.0), label="CRM sales")
+        download(
+            live_server.url("/dump"), tmp_path / "x.csv", settings(max_seconds_per_download=2.0), label="CRM sales"
+        )
     assert time.monotonic() - started < 2.8
     assert len(live_server.seen) == 2
 
@@ -181,7 +185,12 @@ def test_a_read_timeout_longer_than_the_time_left_is_cut_to_it(http_server, tmp_
     http_server.add("/dump", Scripted(body=CSV, delay=5))
     started = time.monotonic()
     with pytest.raises(SourceError, match="still not downloaded after 1 second"):
-        download(http_server.url("/dump"), tmp_path / "x.csv", settings(read_timeout=30, max_seconds_per_download=1.0), label="CRM")
+        download(
+            http_server.url("/dump"),
+            tmp_path / "x.csv",
+            settings(read_timeout=30, max_seconds_per_download=1.0),
+            label="CRM",
+        )
     assert time.monotonic() - started < 2
 
 
@@ -221,7 +230,17 @@ def test_a_compressed_body_lands_decompressed(live_server, tmp_path):
 
 @pytest.mark.parametrize(
     "value",
-    ["soon", "", "   ", "\u00b2", "9" * 400, "-5", "1e9", "Wed, 21 Oct 99999 07:28:00 GMT", "Wed, 21 Oct 2015 25:61:00 GMT"],
+    [
+        "soon",
+        "",
+        "   ",
+        "\u00b2",
+        "9" * 400,
+        "-5",
+        "1e9",
+        "Wed, 21 Oct 99999 07:28:00 GMT",
+        "Wed, 21 Oct 2015 25:61:00 GMT",
+    ],
     ids=["word", "empty", "blank", "superscript-two", "huge", "negative", "exponent", "year-99999", "hour-25"],
 )
 def test_retry_after_never_raises_and_is_finite(value):
@@ -236,7 +255,9 @@ def test_retry_after_caps_a_huge_delay_and_reads_decimals():
     assert retry_after_seconds(" 7 ") == 7.0
 
 
-@pytest.mark.parametrize("value", ["soon", "", "\u00b2", "99999999999999999999"], ids=["word", "empty", "superscript-two", "huge"])
+@pytest.mark.parametrize(
+    "value", ["soon", "", "\u00b2", "99999999999999999999"], ids=["word", "empty", "superscript-two", "huge"]
+)
 def test_a_malformed_retry_after_falls_back_to_the_back_off(http_server, tmp_path, value):
     # "²" is a digit to str.isdigit() but not to float(): it used to escape as a ValueError
     http_server.add("/dump", Scripted(status=429, headers={"Retry-After": value}), CSV)
@@ -447,7 +468,9 @@ def test_the_token_goes_only_to_the_configured_port_not_to_another_service_on_th
     assert live_server.seen == []
 
 
-def test_a_redirect_to_another_port_of_the_same_host_is_not_followed_with_the_token(http_server, live_server, monkeypatch):
+def test_a_redirect_to_another_port_of_the_same_host_is_not_followed_with_the_token(
+    http_server, live_server, monkeypatch
+):
     monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
     live_server.routes["/dump"] = unannounced(CSV)
     http_server.add("/dump", redirect_to(live_server.url("/dump")))

@@ -48,16 +48,25 @@ def test_injection_looking_names_reach_sql_and_files_unharmed(tmp_path, warehous
     definitions = sample_definitions(tmp_path, warehouse)
     drop = tmp_path / "zoom_drop"
     name = "Robert'); DROP TABLE funnel_people;-- ..%2F..%2Fetc.csv"
-    person = {"first": "Robert'); DROP TABLE x;--", "last": '"; DELETE FROM sales; --', "email": "bobby@x.com",
-              "phone": "9000000099", "registered": "Nov 1, 2025 10:00 AM"}  # fmt: skip
+    person = {
+        "first": "Robert'); DROP TABLE x;--",
+        "last": '"; DELETE FROM sales; --',
+        "email": "bobby@x.com",
+        "phone": "9000000099",
+        "registered": "Nov 1, 2025 10:00 AM",
+    }
     path = drop / name
     path.write_text(attendee_report("ACCA $(rm -rf /) Masterclass", "812 0000 0099", "Nov 3, 2025 07:00 PM", [person]))
     os.utime(path, (time.time() - 120, time.time() - 120))
-    assert definitions.resolve_job_def("daily_refresh").execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
+    assert (
+        definitions.resolve_job_def("daily_refresh").execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
+    )
 
     people = warehouse.read_table("event_participants")
     bobby = people[people["email"].eq("bobby@x.com")].iloc[0]
-    assert bobby["name"].startswith("Robert'); Drop Table X;--") and bobby["event_name"] == "ACCA $(rm -rf /) Masterclass"
+    assert (
+        bobby["name"].startswith("Robert'); Drop Table X;--") and bobby["event_name"] == "ACCA $(rm -rf /) Masterclass"
+    )
     ledger = warehouse.read_table("ingested_files").set_index("file_name")
     assert ledger.loc[name, "status"] == LOADED
     archived = [p for p in (drop / "processed").iterdir() if p.name.endswith(name)]

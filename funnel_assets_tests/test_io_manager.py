@@ -6,12 +6,13 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 import pytest
+from sqlalchemy.engine import make_url
 
+from funnel_assets import catalogue
 from funnel_assets.defs.marketing.assets import marketing_spend, spend_by_funnel
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.tabular_source import TabularSource
 from funnel_assets.io.warehouse import Warehouse, WarehouseError, WarehouseIOManager
-from funnel_assets import catalogue
 from funnel_assets.io.warehouse.io_manager import (
     DEFAULT_MIN_ROWS_RATIO,
     MEANINGFUL_SHARE,
@@ -22,7 +23,6 @@ from funnel_assets.io.warehouse.io_manager import (
 )
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.settings import PROJECT_ROOT, Settings
-from sqlalchemy.engine import make_url
 from funnel_assets_tests.conftest import io_manager_for
 from funnel_assets_tests.test_assets_first_tables import SPEND_CSV
 
@@ -62,7 +62,9 @@ def test_a_step_run_alone_reads_its_input_back_from_the_warehouse(tmp_path, ware
 
 def test_a_table_that_does_not_match_its_declaration_is_refused_naming_it():
     frame = pd.DataFrame({"spend_date": [], "funnel": [], "cost": []})
-    with pytest.raises(WarehouseError, match=r"spend_by_funnel.*catalogue.*missing \['spend_month', 'impressions', 'clicks'\]"):
+    with pytest.raises(
+        WarehouseError, match=r"spend_by_funnel.*catalogue.*missing \['spend_month', 'impressions', 'clicks'\]"
+    ):
         check_declared_columns("spend_by_funnel", frame)
     complete = empty_table("spend_by_funnel")
     check_declared_columns("spend_by_funnel", complete)
@@ -97,11 +99,15 @@ def test_a_preview_masks_personal_columns_and_columns_a_source_added_unannounced
 
     frame = pd.DataFrame(
         {
-            "source": ["ACCA_Webinar_Meta"], "assigned_on": [pd.Timestamp("2025-11-01", tz=TIMEZONE)],
-            "phone": ["9876543210"], "user_id": ["919876543210"], "employee": ["Deepa Rao"],
-            "funnel": ["ACCA Webinar"], "parentMobile": ["9123456780"],  # a column the CRM began to send
+            "source": ["ACCA_Webinar_Meta"],
+            "assigned_on": [pd.Timestamp("2025-11-01", tz=TIMEZONE)],
+            "phone": ["9876543210"],
+            "user_id": ["919876543210"],
+            "employee": ["Deepa Rao"],
+            "funnel": ["ACCA Webinar"],
+            "parentMobile": ["9123456780"],  # a column the CRM began to send
         }
-    )  # fmt: skip
+    )
     shown = preview("crm_assigned_leads", frame)
     assert "9876543210" not in shown and "9123456780" not in shown
     assert shown.count(MASK) == 3, "phone, user_id and the unannounced column"
@@ -109,7 +115,9 @@ def test_a_preview_masks_personal_columns_and_columns_a_source_added_unannounced
 
 
 GUARDED = [pytest.param(t, id=t.name) for t in catalogue.TABLES if t.guard]
-WITH_KEYS = [pytest.param(t, k, id=f"{t.name}.{k.column}") for t in catalogue.TABLES if t.guard for k in t.guard.key_columns]
+WITH_KEYS = [
+    pytest.param(t, k, id=f"{t.name}.{k.column}") for t in catalogue.TABLES if t.guard for k in t.guard.key_columns
+]
 
 
 @pytest.mark.parametrize("table", GUARDED)
@@ -124,20 +132,31 @@ def test_a_key_column_that_empties_is_refused_naming_the_source_the_column_and_t
     old = {k.column: 1.0 for k in table.guard.key_columns}
     message = content_refusal(table, {**old, key.column: 0.0}, old, DEFAULT_MIN_ROWS_RATIO)
     assert table.source in message and f"`{key.column}`" in message and f"{table.guard.setting}=0" in message
-    assert content_refusal(table, {**old, key.column: 0.6}, old, DEFAULT_MIN_ROWS_RATIO) is None, "a moderate drop passes"
+    assert content_refusal(table, {**old, key.column: 0.6}, old, DEFAULT_MIN_ROWS_RATIO) is None, (
+        "a moderate drop passes"
+    )
     assert content_refusal(table, {**old, key.column: 0.0}, old, 0) is None, "the setting at 0 accepts it"
     sparse = {**old, key.column: MEANINGFUL_SHARE / 2}
-    assert content_refusal(table, {**old, key.column: 0.0}, sparse, DEFAULT_MIN_ROWS_RATIO) is None, "a column seldom filled says little"
+    assert content_refusal(table, {**old, key.column: 0.0}, sparse, DEFAULT_MIN_ROWS_RATIO) is None, (
+        "a column seldom filled says little"
+    )
 
 
 def test_the_row_guard_takes_the_largest_recent_load_and_names_it():
     leads = catalogue.MARKETING_LEADS
     assert shrink_refusal(leads, 108, 180, 0.5) is None, "against the last load alone, 60% passes"
     message = shrink_refusal(leads, 108, 180, 0.5, largest=300)
-    assert "108 rows" in message and "300" in message and "holds 180" in message and "FUNNEL_LEADS_MIN_ROWS_RATIO=0" in message
+    assert (
+        "108 rows" in message
+        and "300" in message
+        and "holds 180" in message
+        and "FUNNEL_LEADS_MIN_ROWS_RATIO=0" in message
+    )
     assert shrink_refusal(leads, 0, 0, 0.5, largest=0) is None, "nothing to compare with"
 
 
 def test_usable_values_are_counted_in_the_warehouse_in_one_query(warehouse):
-    warehouse.write_table("some_table", pd.DataFrame({"phone": ["9000000001", None, None, "9000000002"], "cost": [1.0, None, 2.0, 3.0]}))
+    warehouse.write_table(
+        "some_table", pd.DataFrame({"phone": ["9000000001", None, None, "9000000002"], "cost": [1.0, None, 2.0, 3.0]})
+    )
     assert warehouse.usable_counts("some_table", ["phone", "cost", "not_there"]) == (4, {"phone": 2, "cost": 3})

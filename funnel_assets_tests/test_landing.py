@@ -18,7 +18,9 @@ def test_old_day_folders_are_pruned_and_nothing_else(tmp_path):
     (landing / "notes").mkdir()  # not a day folder: left alone
     removed = prune_landing(landing, 30, on)
     assert [p.name for p in removed] == [(on - timedelta(days=31)).isoformat()]
-    assert sorted(p.name for p in landing.iterdir()) == sorted([(on - timedelta(days=30)).isoformat(), (on - timedelta(days=1)).isoformat(), "notes"])
+    assert sorted(p.name for p in landing.iterdir()) == sorted(
+        [(on - timedelta(days=30)).isoformat(), (on - timedelta(days=1)).isoformat(), "notes"]
+    )
     assert prune_landing(landing, 0, on + timedelta(days=400)) == [], "0 keeps every day"
 
 

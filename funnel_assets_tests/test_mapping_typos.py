@@ -4,6 +4,7 @@ hides in the numbers."""
 from __future__ import annotations
 
 import dagster as dg
+
 from funnel_assets.defs.marketing.assets import marketing_leads, marketing_spend, spend_by_funnel
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.tabular_source import LeadSheet, TabularSource
@@ -64,10 +65,14 @@ def test_a_mapping_file_with_a_nul_byte_is_refused_naming_it(tmp_path, warehouse
 
 def test_a_spend_funnel_typed_in_another_case_meets_its_leads(tmp_path, warehouse):
     spend = tmp_path / "spend.csv"
-    spend.write_text("date_time,cost,Funnel\n2026-09-01,100,ACCA webinar\n2026-09-01,50,ACCA Webinar\n", encoding="utf-8")
+    spend.write_text(
+        "date_time,cost,Funnel\n2026-09-01,100,ACCA webinar\n2026-09-01,50,ACCA Webinar\n", encoding="utf-8"
+    )
     folder = tmp_path / "mappings"
     folder.mkdir()
-    (folder / "funnel_mapping.csv").write_text("source,funnel,deprecated\nACCA_Webinar_Meta,ACCA Webinar,\n", encoding="utf-8")
+    (folder / "funnel_mapping.csv").write_text(
+        "source,funnel,deprecated\nACCA_Webinar_Meta,ACCA Webinar,\n", encoding="utf-8"
+    )
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
         [marketing_spend, spend_by_funnel],

@@ -13,9 +13,7 @@ files. Where the canary is found, the message quoting it is a leak.
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
 
 import dagster as dg
 import pytest
@@ -45,11 +43,16 @@ def leads_csv(rows: int, *, header: bool = True, extra: str = "") -> str:
 
 
 ASSIGNED_HEADER = "sources,assignOn,leadMobile,employee"
-SALES_HEADER = "_id,status,StudentContact,StudentName,StudentEmail,netAmount,createdOn,employeeName,assignedLeadSources,Funnel"
+SALES_HEADER = (
+    "_id,status,StudentContact,StudentName,StudentEmail,netAmount,createdOn,employeeName,assignedLeadSources,Funnel"
+)
 
 
 def assigned_csv(rows: int, *, header: bool = True) -> str:
-    lines = [f"ACCA_Webinar_Meta,2026-09-0{1 + n % 9}T10:00:00Z,{PHONE if n == 0 else f'98000{n:05d}'},Asha" for n in range(rows)]
+    lines = [
+        f"ACCA_Webinar_Meta,2026-09-0{1 + n % 9}T10:00:00Z,{PHONE if n == 0 else f'98000{n:05d}'},Asha"
+        for n in range(rows)
+    ]
     return "\n".join(([ASSIGNED_HEADER] if header else []) + lines) + "\n"
 
 
@@ -64,12 +67,24 @@ def sales_csv(rows: int, *, header: bool = True) -> str:
 
 def canary_report(people: int = 3) -> str:
     others = [
-        {"first": f"P{n}", "last": "Person", "email": f"p{n}@example.com", "phone": f"98000{n:05d}",
-         "registered": "09/02/2026 10:00:00", "joins": [("09/02/2026 18:00:00", "09/02/2026 19:00:00", 60)]}
+        {
+            "first": f"P{n}",
+            "last": "Person",
+            "email": f"p{n}@example.com",
+            "phone": f"98000{n:05d}",
+            "registered": "09/02/2026 10:00:00",
+            "joins": [("09/02/2026 18:00:00", "09/02/2026 19:00:00", 60)],
+        }
         for n in range(people - 1)
-    ]  # fmt: skip
-    canary = {"first": FIRST, "last": LAST, "email": EMAIL, "phone": PHONE, "registered": "09/02/2026 10:00:00",
-              "joins": [("09/02/2026 18:00:00", "09/02/2026 19:30:00", 90)]}  # fmt: skip
+    ]
+    canary = {
+        "first": FIRST,
+        "last": LAST,
+        "email": EMAIL,
+        "phone": PHONE,
+        "registered": "09/02/2026 10:00:00",
+        "joins": [("09/02/2026 18:00:00", "09/02/2026 19:30:00", 90)],
+    }
     return attendee_report("ACCA Webinar: IFRS", "812 3456 7890", "09/02/2026 18:00:00", [canary, *others])
 
 
@@ -127,15 +142,19 @@ class Surfaces:
         failure = result.get_run_failure_event() if not result.success else None
         if failure is not None:
             context = dg.build_run_status_sensor_context(
-                sensor_name=alert_on_run_failure.name, dagster_instance=self.instance, dagster_run=run,
+                sensor_name=alert_on_run_failure.name,
+                dagster_instance=self.instance,
+                dagster_run=run,
                 dagster_event=failure,
-            ).for_run_failure()  # fmt: skip
+            ).for_run_failure()
             alert_on_run_failure(context)
         else:
             context = dg.build_run_status_sensor_context(
-                sensor_name=alert_on_missing_yesterday.name, dagster_instance=self.instance, dagster_run=run,
+                sensor_name=alert_on_missing_yesterday.name,
+                dagster_instance=self.instance,
+                dagster_run=run,
                 dagster_event=result.get_run_success_event(),
-            )  # fmt: skip
+            )
             alert_on_missing_yesterday(context)
         return result
 
@@ -167,7 +186,7 @@ def assert_no_canary(surfaces: Surfaces) -> None:
         for trace in TRACES:
             at = lowered.find(trace)
             if at >= 0:
-                leaks.append(f"{surface}: ...{text[max(0, at - 160):at + 60]!r}...")
+                leaks.append(f"{surface}: ...{text[max(0, at - 160) : at + 60]!r}...")
     assert not leaks, "the canary person was quoted:\n" + "\n".join(leaks)
 
 
@@ -207,7 +226,10 @@ def test_the_crm_answering_a_login_page_or_a_refusal_that_names_the_person(world
     sources, surfaces = world
     page = f"<html><body>Welcome back {NAME} ({EMAIL}, {PHONE}). Sign in</body></html>"
     sources.crm("/assigned", Scripted(status=200, body=page.encode(), headers={"Content-Type": "text/csv"}))
-    sources.crm("/sales", Scripted(status=401, body=f"token of {EMAIL} expired".encode(), headers={"Content-Type": "text/plain"}))
+    sources.crm(
+        "/sales",
+        Scripted(status=401, body=f"token of {EMAIL} expired".encode(), headers={"Content-Type": "text/plain"}),
+    )
     result = surfaces.run(sources.definitions(warehouse), "part2_sales")
     assert {"crm_assigned_leads", "sales"} <= failed_steps(result)
     assert_no_canary(surfaces)
@@ -269,10 +291,20 @@ def test_two_columns_that_could_be_the_phone(world, warehouse):
     sources, surfaces = world
     text = leads_csv(5).replace("Phone number,", "Mobile Number,Mobile,", 1)  # neither is the exact header
     lines = text.splitlines()
-    sources.leads.write_text("\n".join([lines[0]] + [line.replace(f",{PHONE},", f",{PHONE},{PHONE},") if PHONE in line
-                                                      else line.replace(",Pune,", ",,Pune,") for line in lines[1:]]) + "\n",
-                             encoding="utf-8")  # fmt: skip
-    sources.crm("/assigned", assigned_csv(5).replace("leadMobile", "LeadMobile,leadmobile", 1).replace(",Asha", ",,Asha"))
+    sources.leads.write_text(
+        "\n".join(
+            [lines[0]]
+            + [
+                line.replace(f",{PHONE},", f",{PHONE},{PHONE},") if PHONE in line else line.replace(",Pune,", ",,Pune,")
+                for line in lines[1:]
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    sources.crm(
+        "/assigned", assigned_csv(5).replace("leadMobile", "LeadMobile,leadmobile", 1).replace(",Asha", ",,Asha")
+    )
     result = surfaces.run(sources.definitions(warehouse), "daily_refresh")
     assert {"marketing_leads", "crm_assigned_leads"} <= failed_steps(result)
     assert_no_canary(surfaces)

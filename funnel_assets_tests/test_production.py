@@ -18,11 +18,11 @@ import yaml
 
 from funnel_assets import catalogue
 from funnel_assets.defs.ops.alerts import alert_on_run_failure, send_alert
-from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS
-from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.crm import CrmApi
+from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
 from funnel_assets.io.warehouse.io_manager import UNDECLARED_MEANING, empty_table
+from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS
 from funnel_assets_tests.support.cli import dagster_cli
 from funnel_assets_tests.support.http_server import Scripted, ScriptedServer
 from tools.production.database import BI_ROLE, Admin, Server, apply_init_scripts
@@ -65,7 +65,9 @@ def test_compose_file_parses_and_everything_it_names_exists():
             host = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", volume.split(":")[0])
             if host.startswith("."):
                 # data/ is created on first start; everything else ships with the project
-                assert host.startswith("./data") or (ROOT / host).exists(), f"{name} mounts {host}, which does not exist"
+                assert host.startswith("./data") or (ROOT / host).exists(), (
+                    f"{name} mounts {host}, which does not exist"
+                )
         for published in service.get("ports", []):
             assert published.startswith("127.0.0.1:"), f"{name} publishes {published} beyond this machine"
     example = (ROOT / ".env.example").read_text()
@@ -237,7 +239,11 @@ def test_a_failed_run_alerts_the_webhook_with_its_first_line_and_no_secret(tmp_p
     posts = http_server.requests("/hooks/abc-secret-path")
     assert len(posts) == 2, "a webhook hiccup is retried"
     text = posts[-1].body.decode()
-    assert "crm_assigned_leads" in text and "HTTP 401" in text and f"https://funnel.example.in/runs/{result.run_id}" in text
+    assert (
+        "crm_assigned_leads" in text
+        and "HTTP 401" in text
+        and f"https://funnel.example.in/runs/{result.run_id}" in text
+    )
     assert "dagster._core" not in text and "Failure:" not in text, "the message in words, not Python's class name"
     assert token not in text
     assert "abc-secret-path" not in caplog.text
@@ -273,7 +279,9 @@ def test_a_webhook_address_read_two_ways_or_a_redirecting_webhook_sends_the_aler
         assert "a redirect, which is not followed" in caplog.text and "moved-secret-path" not in caplog.text
 
         # urlsplit reads the host after the backslash; the client connects to the one before it
-        two_ways = other.url("/grab").removesuffix("/grab") + "\\@" + http_server.url("/hooks/x").removeprefix("http://")
+        two_ways = (
+            other.url("/grab").removesuffix("/grab") + "\\@" + http_server.url("/hooks/x").removeprefix("http://")
+        )
         monkeypatch.setenv("FUNNEL_ALERT_WEBHOOK_URL", two_ways)
         assert send_alert("Funnel run failed: daily_refresh", logging.getLogger("test")) is False
         assert "FUNNEL_ALERT_WEBHOOK_URL: the address has a backslash" in caplog.text

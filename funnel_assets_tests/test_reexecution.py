@@ -13,11 +13,10 @@ from datetime import timedelta
 import dagster as dg
 
 from funnel_assets.defs import tables
-
-from funnel_assets_tests.support.assets import PART2
-from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.crm import CrmApi
+from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
+from funnel_assets_tests.support.assets import PART2
 from funnel_assets_tests.support.http_server import Scripted
 from funnel_assets_tests.test_assets_sales import assigned_csv, sales_csv
 

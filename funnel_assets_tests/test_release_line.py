@@ -17,5 +17,7 @@ def test_a_2021_dagster_postgres_beside_a_new_core_is_caught():
 
 
 def test_a_webserver_one_patch_behind_is_caught():
-    problems = release_line_mismatches({"dagster": "1.13.27", "dagster-webserver": "1.13.26", "dagster-postgres": "0.29.27"})
+    problems = release_line_mismatches(
+        {"dagster": "1.13.27", "dagster-webserver": "1.13.26", "dagster-postgres": "0.29.27"}
+    )
     assert problems == ["dagster-webserver 1.13.26 does not match dagster 1.13.27 (expected 1.13.27)"]

@@ -92,7 +92,9 @@ def test_the_walk_finds_what_it_should():
     found = [
         path
         for job in all_jobs(probe)
-        for path, kind in settable_fields(job.run_config_schema.config_type.fields["resources"].config_type, ("resources",))
+        for path, kind in settable_fields(
+            job.run_config_schema.config_type.fields["resources"].config_type, ("resources",)
+        )
         if reaches_something(job, path, kind)
     ]
     assert ("resources", "endpoint", "config", "url") in found
@@ -127,7 +129,10 @@ EVIL = "http://evil.example:18082\\@127.0.0.1:18081"
     "resource, config",
     [
         ("crm", {"assigned_leads_url": f"{EVIL}/assigned_leads.csv", "sales_url": f"{EVIL}/sales.csv"}),
-        ("leads_source", {"location": "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "google_sheets_api_url": "http://evil.example/v4"}),
+        (
+            "leads_source",
+            {"location": "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "google_sheets_api_url": "http://evil.example/v4"},
+        ),
         ("io_manager", {"url": "postgresql://loader@evil.example/warehouse"}),
         ("zoom_drop", {"directory": "/etc"}),
     ],

@@ -11,8 +11,13 @@ import pandas as pd
 from funnel_assets.lib.funnel_mapping import clean_funnel_mapping, source_key
 from funnel_assets.lib.phones import phone_key
 from funnel_assets.lib.zoom_events import EventMappings
-from funnel_assets.lib.zoom_reports import MEETING_PARTICIPANTS, WEBINAR_ATTENDEE, WEBINAR_REGISTRATION, parse_zoom_report
-from tools.samples.generate import BENCHMARK, SALES_COLUMNS, SPEND_COLUMNS, SMALL, Scale, generate, generate_current
+from funnel_assets.lib.zoom_reports import (
+    MEETING_PARTICIPANTS,
+    WEBINAR_ATTENDEE,
+    WEBINAR_REGISTRATION,
+    parse_zoom_report,
+)
+from tools.samples.generate import BENCHMARK, SALES_COLUMNS, SMALL, SPEND_COLUMNS, Scale, generate, generate_current
 
 try:
     from funnel_assets.lib.zoom_events import participants_from_reports
@@ -23,7 +28,9 @@ except ImportError:  # lib before the runtime package's rewrite named it event_p
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DATA_DIR = PROJECT_ROOT / "sample_data"
 
-TINY = Scale(people=60, leads=40, spend_rows=10, assigned_leads=50, sales=12, webinar_sessions=2, registrants_per_session=8)
+TINY = Scale(
+    people=60, leads=40, spend_rows=10, assigned_leads=50, sales=12, webinar_sessions=2, registrants_per_session=8
+)
 
 
 def read(path: Path) -> pd.DataFrame:
@@ -108,10 +115,23 @@ def test_a_fraction_of_a_scale():
 
 def test_headers_are_the_sources_own():
     assert list(read(SAMPLE_DATA_DIR / "leads.csv").columns) == [
-        "Name", "Email", "Phone number", "City", "Question 1", "utmSource", "utmMedium", "utmCamp", "created date",
-    ]  # fmt: skip
+        "Name",
+        "Email",
+        "Phone number",
+        "City",
+        "Question 1",
+        "utmSource",
+        "utmMedium",
+        "utmCamp",
+        "created date",
+    ]
     assert list(read(SAMPLE_DATA_DIR / "spend.csv").columns) == SPEND_COLUMNS and len(SPEND_COLUMNS) == 43
-    assert list(read(SAMPLE_DATA_DIR / "crm" / "assigned_leads.csv").columns) == ["sources", "assignOn", "leadMobile", "employee"]
+    assert list(read(SAMPLE_DATA_DIR / "crm" / "assigned_leads.csv").columns) == [
+        "sources",
+        "assignOn",
+        "leadMobile",
+        "employee",
+    ]
     assert list(read(SAMPLE_DATA_DIR / "crm" / "sales.csv").columns) == SALES_COLUMNS and len(SALES_COLUMNS) == 44
 
 
@@ -141,7 +161,9 @@ def test_zoom_reports_parse_and_carry_real_quirks():
     assert sum(content.startswith(b"\xef\xbb\xbf") for content in raw) == 1
     reports = [parse_zoom_report(content, file_name=f.name) for f, content in zip(files, raw)]
     assert {r.report_type for r in reports} == {WEBINAR_ATTENDEE, WEBINAR_REGISTRATION, MEETING_PARTICIPANTS}
-    masterclasses = [r.event_id for r in reports if r.report_type == WEBINAR_ATTENDEE and "masterclass" in r.topic.lower()]
+    masterclasses = [
+        r.event_id for r in reports if r.report_type == WEBINAR_ATTENDEE and "masterclass" in r.topic.lower()
+    ]
     assert len(masterclasses) > len(set(masterclasses)), "a recurring webinar: one ID on several dates"
     attendees = pd.concat([r.sections["attendee"] for r in reports if r.report_type == WEBINAR_ATTENDEE])
     joined = attendees[attendees["Attended"].eq("Yes")]
@@ -153,7 +175,9 @@ def test_zoom_reports_parse_and_carry_real_quirks():
 def test_sample_sessions_exercise_the_event_rules():
     """A boot camp known only from mappings/bootcamp_sessions.csv, a meeting's participants (email
     only, the host left out) and a recurring webinar all come out of the sample as they should."""
-    reports = [parse_zoom_report(f.read_bytes(), file_name=f.name) for f in sorted((SAMPLE_DATA_DIR / "zoom").glob("*.csv"))]
+    reports = [
+        parse_zoom_report(f.read_bytes(), file_name=f.name) for f in sorted((SAMPLE_DATA_DIR / "zoom").glob("*.csv"))
+    ]
     participants = participants_from_reports(reports, event_mappings())
     intensive = participants[participants["event_name"].eq("CFA Weekend Intensive")]
     assert "boot camp" not in intensive["event_name"].iloc[0].lower()
@@ -161,7 +185,9 @@ def test_sample_sessions_exercise_the_event_rules():
     meeting = participants[participants["event_name"].eq("CFA Doubt Clearing Session")]
     assert len(meeting) and meeting["attended"].all() and meeting["email"].notna().all()
     assert "host@finedu.in" not in set(meeting["email"])
-    masterclasses = participants[participants["event_name"].str.contains("Masterclass")].drop_duplicates(["event_id", "event_date"])
+    masterclasses = participants[participants["event_name"].str.contains("Masterclass")].drop_duplicates(
+        ["event_id", "event_date"]
+    )
     assert masterclasses["event_id"].duplicated().any(), "one webinar ID on two dates is two sessions"
     assert set(masterclasses["event_type"]) == {"webinar"}
 

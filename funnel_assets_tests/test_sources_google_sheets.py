@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.io.sources import google_sheets
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.http import HttpSettings
 from funnel_assets.io.sources.google_sheets import export_url, is_google_sheet, parse_sheet_reference, tab_id
+from funnel_assets.io.sources.http import HttpSettings
 from funnel_assets.io.tabular_source import TabularSource
 from funnel_assets_tests.support.google_standin import (
     ACCOUNT,
@@ -96,7 +96,9 @@ def test_whole_tab_every_cell_as_text_with_the_read_only_scope(google_standin, s
     assert read.query["valueRenderOption"] == "FORMATTED_VALUE"
 
 
-def test_a_private_sheet_is_never_read_with_a_method_the_read_only_scope_does_not_cover(google_standin, service_account_file):
+def test_a_private_sheet_is_never_read_with_a_method_the_read_only_scope_does_not_cover(
+    google_standin, service_account_file
+):
     """values:batchGetByDataFilter wants a scope that can write (Google answers 403 to a read-only token)."""
     leads_sheet(google_standin, [["a"], ["1"]])
     source(service_account_file).read("run-1", "leads")
@@ -115,7 +117,9 @@ def test_the_first_tab_is_the_leftmost_not_the_one_created_first(google_standin,
     google_standin.move_tab(KEY, "Leads", 0)
     frame = source(service_account_file, location=KEY).read("run-1", "leads")
     assert frame["a"].tolist() == ["new"]
-    assert [call.method for call in google_standin.calls] == [TABS, READ], "one request for the tab list, one for the tab"
+    assert [call.method for call in google_standin.calls] == [TABS, READ], (
+        "one request for the tab list, one for the tab"
+    )
 
 
 def test_a_gid_that_names_no_tab_says_to_copy_the_address_again(google_standin, service_account_file):
@@ -133,7 +137,9 @@ def test_worksheet_name_is_read_in_one_request(google_standin, service_account_f
     assert frame["a"].tolist() == ["1"]
     assert [call.method for call in google_standin.calls] == [READ]
     # a quote and a slash in a tab's name travel quoted and escaped
-    assert source(service_account_file, worksheet="Tom's / list").read("run-2", "marketing_spend")["b"].tolist() == ["2"]
+    assert source(service_account_file, worksheet="Tom's / list").read("run-2", "marketing_spend")["b"].tolist() == [
+        "2"
+    ]
 
 
 def test_an_unknown_worksheet_name_says_to_check_it(google_standin, service_account_file):

@@ -7,11 +7,11 @@ import logging
 import pytest
 
 from funnel_assets.io.crm import CrmApi
-from funnel_assets.io.tabular_source import TabularSource
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.http import HttpSettings, download, retry_after_seconds
 from funnel_assets.io.sources.redact import redact_url
 from funnel_assets.io.sources.tabular import land_table, read_csv_text
+from funnel_assets.io.tabular_source import TabularSource
 from funnel_assets_tests.support.http_server import Scripted
 
 CSV = "sources,assignOn,leadMobile,employee\r\nACCA_Webinar_Meta,2025-09-30T19:00:00Z,+91 98765-43210,Asha\r\n"
@@ -164,7 +164,9 @@ def test_the_token_never_goes_to_a_host_the_server_settings_do_not_name(http_ser
     """A run's configuration may point the CRM resource elsewhere: the token does not follow it."""
     monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
     monkeypatch.setenv("CRM_ASSIGNED_LEADS_URL", "https://crm.example.in/api/assigned.csv")
-    redirected = CrmApi(assigned_leads_url="https://collector.evil.example/grab", sales_url="https://crm.example.in/s.csv")
+    redirected = CrmApi(
+        assigned_leads_url="https://collector.evil.example/grab", sales_url="https://crm.example.in/s.csv"
+    )
     with pytest.raises(SourceError, match="sent only to the host of CRM_ASSIGNED_LEADS_URL") as refused:
         redirected.read("run-x", "assigned_leads")
     assert TOKEN not in str(refused.value)

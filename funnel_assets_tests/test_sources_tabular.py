@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.tabular import land_table, read_csv_text, set_aside_values
 from funnel_assets.io.sources.http import HttpSettings
+from funnel_assets.io.sources.tabular import land_table, read_csv_text, set_aside_values
 
 
 def write(tmp_path, content: bytes, name: str = "input.csv"):
@@ -32,7 +32,7 @@ def test_spreadsheet_program_variants_read_the_same(tmp_path, content):
 
 
 def test_windows_encoding_and_text_kept_as_text(tmp_path):
-    path = write(tmp_path, "Name,Phone number,cost\nJosé,0098765 43210,\"1,234.50\"\n".encode("cp1252"))
+    path = write(tmp_path, 'Name,Phone number,cost\nJosé,0098765 43210,"1,234.50"\n'.encode("cp1252"))
     frame = read_csv_text(path, label="leads")
     assert frame.loc[0].tolist() == ["José", "0098765 43210", "1,234.50"]
 
@@ -83,7 +83,10 @@ def test_headers_repeated_after_trimming_stay_separate_columns(tmp_path):
 def test_a_value_past_the_header_is_refused_but_trailing_commas_are_not(tmp_path):
     with pytest.raises(SourceError, match="line 2 has more values than the header"):
         read_csv_text(write(tmp_path, b"a,b\n1,2,lost\n3,4\n"), label="leads")
-    assert read_csv_text(write(tmp_path, b"a,b\n1,2,\n3,4,\n", "ok.csv"), label="leads").values.tolist() == [["1", "2"], ["3", "4"]]
+    assert read_csv_text(write(tmp_path, b"a,b\n1,2,\n3,4,\n", "ok.csv"), label="leads").values.tolist() == [
+        ["1", "2"],
+        ["3", "4"],
+    ]
 
 
 @pytest.mark.parametrize("character", ["\x00", "\x01", "\x1b", "\x7f", "\x0b"])

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from funnel_assets.settings import Settings
 from funnel_assets.io.warehouse import Warehouse, WarehouseError, normalise_url
+from funnel_assets.settings import Settings
 
 
 def typed_frame() -> pd.DataFrame:
@@ -19,11 +19,19 @@ def typed_frame() -> pd.DataFrame:
             "cost": [1234.5, None, 0.1, 1e12, -2.25],
             "attended": pd.array([True, False, None, True, False], dtype="boolean"),
             "assigned_on": pd.to_datetime(
-                ["2025-09-30T19:00:00Z", None, "2025-01-01T00:00:00Z", "2025-03-01T10:00:00.123456Z", "2024-02-29T23:59:59Z"],
+                [
+                    "2025-09-30T19:00:00Z",
+                    None,
+                    "2025-01-01T00:00:00Z",
+                    "2025-03-01T10:00:00.123456Z",
+                    "2024-02-29T23:59:59Z",
+                ],
                 utc=True,
                 format="ISO8601",
             ).tz_convert("Asia/Kolkata"),
-            "local_time": pd.to_datetime(["2025-09-30 19:00", None, "2025-01-01 00:00", "2025-01-02 08:30", "2025-01-03 23:59"]),
+            "local_time": pd.to_datetime(
+                ["2025-09-30 19:00", None, "2025-01-01 00:00", "2025-01-02 08:30", "2025-01-03 23:59"]
+            ),
             "event_date": [dt.date(2025, 1, 1), None, dt.date(2025, 2, 1), dt.date(2025, 3, 1), dt.date(2024, 2, 29)],
         }
     )
@@ -54,7 +62,9 @@ def test_replace_swaps_the_whole_table_and_its_columns(warehouse: Warehouse):
 
 
 def test_an_empty_frame_writes_an_empty_table_with_its_columns(warehouse: Warehouse):
-    warehouse.write_table("empty", pd.DataFrame({"source": pd.Series([], dtype=object), "rows": pd.Series([], dtype="Int64")}))
+    warehouse.write_table(
+        "empty", pd.DataFrame({"source": pd.Series([], dtype=object), "rows": pd.Series([], dtype="Int64")})
+    )
     assert warehouse.table_exists("empty")
     assert warehouse.row_count("empty") == 0
     assert warehouse.column_kinds("empty") == {"source": "text", "rows": "integer"}
@@ -155,7 +165,9 @@ def _staging_tables(warehouse: Warehouse) -> list[str]:
                 (warehouse.schema_name,),
             ).all()
         else:
-            rows = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name LIKE '\\_stage\\_%' ESCAPE '\\'").all()
+            rows = conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE name LIKE '\\_stage\\_%' ESCAPE '\\'"
+            ).all()
     return [r[0] for r in rows]
 
 
@@ -210,7 +222,7 @@ def test_a_sqlite_table_another_program_wrote_is_still_read(sqlite_warehouse: Wa
 
 def test_text_with_line_breaks_reads_back_from_a_large_table(warehouse: Warehouse):
     # larger than the CSV parser's 1 MB block, so a block boundary falls inside some quoted value
-    remarks = [f"called twice, no answer {i}\nthen WhatsApp \"later\"\r\nok" for i in range(60_000)]
+    remarks = [f'called twice, no answer {i}\nthen WhatsApp "later"\r\nok' for i in range(60_000)]
     warehouse.write_table("remarks", pd.DataFrame({"n": range(60_000), "remark": remarks}))
     back = warehouse.read_table("remarks")
     assert back["remark"].tolist() == remarks and back["n"].tolist() == list(range(60_000))

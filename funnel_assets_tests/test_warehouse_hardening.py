@@ -81,11 +81,24 @@ def test_sheet_export_sends_text_as_string_values_that_show_as_they_are(google_s
     export.write({"funnel_metrics_monthly": metrics})
     assert google_standin.cells(key, "funnel_metrics_monthly") == [
         [{"stringValue": c} for c in ("month", "funnel", "city", "phone", "leads", "spend", "roas")],
-        [{"stringValue": "2025-10-01"}, {"stringValue": HYPERLINK}, {"stringValue": "@SUM(1+1)"},
-         {"stringValue": "+91 98765 43210"}, {"numberValue": 3}, {"numberValue": 29770.16}, {"numberValue": -1.5}],
-        [{"stringValue": "2025-11-01"}, {"stringValue": "ACCA Webinar"}, {}, {"stringValue": "-"}, {"numberValue": -2},
-         {"numberValue": 0.3}],
-    ]  # fmt: skip
+        [
+            {"stringValue": "2025-10-01"},
+            {"stringValue": HYPERLINK},
+            {"stringValue": "@SUM(1+1)"},
+            {"stringValue": "+91 98765 43210"},
+            {"numberValue": 3},
+            {"numberValue": 29770.16},
+            {"numberValue": -1.5},
+        ],
+        [
+            {"stringValue": "2025-11-01"},
+            {"stringValue": "ACCA Webinar"},
+            {},
+            {"stringValue": "-"},
+            {"numberValue": -2},
+            {"numberValue": 0.3},
+        ],
+    ]
     # what a person sees in the sheet: the values as the warehouse keeps them, no apostrophe, no formula
     shown = google_standin.values(key, "funnel_metrics_monthly")
     assert shown[1][:4] == ["2025-10-01", HYPERLINK, "@SUM(1+1)", "+91 98765 43210"]
@@ -150,9 +163,13 @@ def test_a_swap_behind_an_idle_bi_transaction_gives_up_naming_the_session(postgr
         bi.close()
     assert warehouse.read_table("funnel_people")["phone"].tolist() == ["9000000001"]
     with warehouse.engine().connect() as conn:
-        tables = conn.exec_driver_sql(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (blocked_schema,)
-        ).scalars().all()
+        tables = (
+            conn.exec_driver_sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (blocked_schema,)
+            )
+            .scalars()
+            .all()
+        )
     assert tables == ["funnel_people"], "no staging table left behind"
     warehouse.dispose()
 
@@ -207,16 +224,24 @@ def test_in_production_the_loader_names_the_bi_session_and_the_bi_role_is_time_l
     )
     warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000001"]}))
     bi = psycopg2.connect(
-        host=server.host, port=server.port, user="funnel_bi", dbname=names["FUNNEL_WAREHOUSE_DB"], application_name="Metabase"
+        host=server.host,
+        port=server.port,
+        user="funnel_bi",
+        dbname=names["FUNNEL_WAREHOUSE_DB"],
+        application_name="Metabase",
     )
     try:
         with bi.cursor() as cur:
-            cur.execute("SELECT current_setting('statement_timeout'), current_setting('idle_in_transaction_session_timeout')")
+            cur.execute(
+                "SELECT current_setting('statement_timeout'), current_setting('idle_in_transaction_session_timeout')"
+            )
             statement_timeout, idle_timeout = cur.fetchone()
             assert statement_timeout not in ("0", "0ms") and idle_timeout not in ("0", "0ms")
             cur.execute("SELECT COUNT(*) FROM funnel.funnel_people")
         # the loader (not a superuser) sees another role's session well enough to name it
-        with pytest.raises(WarehouseError, match=r"'Metabase' \(role funnel_bi, process \d+\), idle in transaction .* since "):
+        with pytest.raises(
+            WarehouseError, match=r"'Metabase' \(role funnel_bi, process \d+\), idle in transaction .* since "
+        ):
             warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000002"]}))
     finally:
         bi.close()
@@ -246,7 +271,9 @@ def test_the_guards_row_count_waits_for_an_exclusive_lock_only_as_long_as_a_swap
             warehouse.row_count("funnel_people")
         assert time.monotonic() - started < 5
         message = str(failure.value)
-        assert "could not be counted" in message and "'Maintenance script'" in message and "idle in transaction" in message
+        assert (
+            "could not be counted" in message and "'Maintenance script'" in message and "idle in transaction" in message
+        )
     finally:
         holder.close()
     assert warehouse.row_count("funnel_people") == 2
@@ -287,7 +314,7 @@ def test_a_swap_that_gives_up_names_only_the_session_that_blocked_it_not_a_query
     def load() -> None:
         try:
             warehouse.write_table("funnel_people", pd.DataFrame({"phone": ["9000000002"]}))
-        except BaseException as exc:  # noqa: BLE001  (handed to the test's thread)
+        except BaseException as exc:
             outcome["error"] = exc
 
     def dashboard() -> None:

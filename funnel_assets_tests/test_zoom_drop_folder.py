@@ -10,18 +10,30 @@ import dagster as dg
 import pandas as pd
 
 from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
+from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
 from funnel_assets.io import drop_folder
 from funnel_assets.io.drop_folder import PARSED, ZoomDropFolder
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse
-from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
 from funnel_assets.settings import PROJECT_ROOT, Settings
 from funnel_assets_tests.conftest import io_manager_for
 from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
 
 START = "Nov 3, 2025 07:00 PM"
-ASHA = {"first": "Asha", "last": "K", "email": "asha@x.com", "phone": "9876543210", "registered": "Oct 30, 2025 10:02 AM"}
-RAVI = {"first": "Ravi", "last": "P", "email": "ravi@x.com", "phone": "9876500000", "registered": "Oct 31, 2025 10:02 AM"}
+ASHA = {
+    "first": "Asha",
+    "last": "K",
+    "email": "asha@x.com",
+    "phone": "9876543210",
+    "registered": "Oct 30, 2025 10:02 AM",
+}
+RAVI = {
+    "first": "Ravi",
+    "last": "P",
+    "email": "ravi@x.com",
+    "phone": "9876500000",
+    "registered": "Oct 31, 2025 10:02 AM",
+}
 JOINED = [("Nov 3, 2025 07:01 PM", "Nov 3, 2025 07:30 PM", 29), ("Nov 3, 2025 07:35 PM", "Nov 3, 2025 08:30 PM", 55)]
 
 
@@ -41,7 +53,10 @@ def drop(folder: Path, name: str, content: str | bytes, *, age_seconds: float = 
 
 
 def run(
-    drop_dir: Path, warehouse: Warehouse, zoom_drop: ZoomDropFolder | None = None, instance: dg.DagsterInstance | None = None
+    drop_dir: Path,
+    warehouse: Warehouse,
+    zoom_drop: ZoomDropFolder | None = None,
+    instance: dg.DagsterInstance | None = None,
 ) -> dg.ExecuteInProcessResult:
     result = dg.materialize(
         [zoom_reports, bootcamp_attendance],
@@ -72,7 +87,11 @@ def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
 def test_good_files_load_bad_ones_are_set_aside_with_a_reason(tmp_path, warehouse: Warehouse):
     drop_dir = tmp_path / "zoom_drop"
     drop(drop_dir, "reg.csv", registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA, RAVI]))
-    drop(drop_dir, "att.csv", "\ufeff" + attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, RAVI]))
+    drop(
+        drop_dir,
+        "att.csv",
+        "\ufeff" + attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, RAVI]),
+    )
     drop(drop_dir, "leads_export.csv", "Name,Email,Phone\nAsha,a@x.com,98765\n")
     drop(drop_dir, "empty.csv", "")
     truncated = attendee_report("CFA Talk", "845 1111 2222", START, [{**ASHA, "joins": JOINED}])
@@ -88,16 +107,26 @@ def test_good_files_load_bad_ones_are_set_aside_with_a_reason(tmp_path, warehous
 
     ledger = warehouse.read_table("ingested_files").set_index("file_name")
     assert ledger["status"].to_dict() == {
-        "reg.csv": "loaded", "att.csv": "loaded", "leads_export.csv": "rejected", "empty.csv": "rejected", "cut.csv": "rejected",
-    }  # fmt: skip
-    assert ledger.loc["att.csv", "report_type"] == "webinar_attendee" and ledger.loc["att.csv", "event_id"] == "81234567890"
+        "reg.csv": "loaded",
+        "att.csv": "loaded",
+        "leads_export.csv": "rejected",
+        "empty.csv": "rejected",
+        "cut.csv": "rejected",
+    }
+    assert (
+        ledger.loc["att.csv", "report_type"] == "webinar_attendee"
+        and ledger.loc["att.csv", "event_id"] == "81234567890"
+    )
     assert "not a Zoom" in ledger.loc["leads_export.csv", "error"] and "cut short" in ledger.loc["cut.csv", "error"]
 
     assert sorted(p.name for p in drop_dir.glob("*.csv")) == []
     assert len(list((drop_dir / "processed").glob("*.csv"))) == 2
     reasons = {p.name.split("__", 1)[1]: p.read_text() for p in (drop_dir / "rejected").glob("*.reason.txt")}
     assert set(reasons) == {"leads_export.csv.reason.txt", "empty.csv.reason.txt", "cut.csv.reason.txt"}
-    assert "is empty" in reasons["empty.csv.reason.txt"] and "download the report from Zoom again" in reasons["empty.csv.reason.txt"]
+    assert (
+        "is empty" in reasons["empty.csv.reason.txt"]
+        and "download the report from Zoom again" in reasons["empty.csv.reason.txt"]
+    )
 
     facts = metadata(result, "ingested_files")
     assert (facts["files_loaded_this_run"], facts["files_rejected_this_run"]) == (2, 3)
@@ -116,7 +145,9 @@ def test_same_content_again_is_a_duplicate_and_a_correction_replaces_the_earlier
     assert metadata(result, "ingested_files")["files_duplicate_this_run"] == 1
     pd.testing.assert_frame_equal(sqlite_warehouse.read_table("event_participants"), first)
 
-    corrected = attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, {**RAVI, "joins": JOINED[:1]}])
+    corrected = attendee_report(
+        "ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, {**RAVI, "joins": JOINED[:1]}]
+    )
     drop(drop_dir, "att.csv", corrected)
     run(drop_dir, sqlite_warehouse)
     people = sqlite_warehouse.read_table("event_participants")
@@ -227,7 +258,11 @@ class ResavedDuringTheRun(ZoomDropFolder):
     def write_ledger(self, ledger: pd.DataFrame) -> None:
         super().write_ledger(ledger)
         ravi_came = {**RAVI, "joins": JOINED[:1]}
-        drop(self.path, "att.csv", attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, ravi_came]))
+        drop(
+            self.path,
+            "att.csv",
+            attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, ravi_came]),
+        )
 
 
 def test_a_loaded_file_resaved_during_the_run_is_not_removed(tmp_path, sqlite_warehouse):
@@ -285,23 +320,37 @@ def test_sensor_reads_a_cursor_written_before_looks_were_kept(tmp_path):
 
 def registrants(count: int) -> list[dict]:
     return [
-        {"first": f"P{i}", "last": "R", "email": f"p{i}@x.com", "phone": f"98765{i:05d}", "registered": "Oct 30, 2025 10:02 AM"}
+        {
+            "first": f"P{i}",
+            "last": "R",
+            "email": f"p{i}@x.com",
+            "phone": f"98765{i:05d}",
+            "registered": "Oct 30, 2025 10:02 AM",
+        }
         for i in range(count)
     ]
 
 
-EARLIER = registration_report("ACCA Masterclass", "812 3456 7890", START, registrants(28), generated="Nov 3, 2025 09:15 PM")
-CORRECTION = registration_report("ACCA Masterclass", "812 3456 7890", START, registrants(30), generated="Nov 4, 2025 10:40 AM")
+EARLIER = registration_report(
+    "ACCA Masterclass", "812 3456 7890", START, registrants(28), generated="Nov 3, 2025 09:15 PM"
+)
+CORRECTION = registration_report(
+    "ACCA Masterclass", "812 3456 7890", START, registrants(30), generated="Nov 4, 2025 10:40 AM"
+)
 
 
-def test_a_browser_renamed_correction_dropped_with_the_earlier_report_wins_by_zooms_generated_time(tmp_path, sqlite_warehouse):
+def test_a_browser_renamed_correction_dropped_with_the_earlier_report_wins_by_zooms_generated_time(
+    tmp_path, sqlite_warehouse
+):
     drop_dir = tmp_path / "zoom_drop"
     # the correction is older on disk and sorts first by name: neither may decide
     drop(drop_dir, "reg (1).csv", CORRECTION, age_seconds=600)
     drop(drop_dir, "reg.csv", EARLIER, age_seconds=300)
     run(drop_dir, sqlite_warehouse)
 
-    assert sqlite_warehouse.row_count("event_participants") == 30, "the two registrants only the correction has are kept"
+    assert sqlite_warehouse.row_count("event_participants") == 30, (
+        "the two registrants only the correction has are kept"
+    )
     ledger = sqlite_warehouse.read_table("ingested_files").set_index("file_name")
     assert ledger["status"].to_dict() == {"reg (1).csv": "loaded", "reg.csv": "replaced"}
     assert "reg (1).csv" in ledger.loc["reg.csv", "error"], "the replaced file names the one that replaced it"
@@ -320,9 +369,15 @@ def test_a_correction_dropped_before_the_earlier_report_still_wins(tmp_path, sql
     assert "correction.csv" in ledger["error"].iloc[1] and pd.isna(ledger["error"].iloc[0])
 
 
-def test_a_meeting_report_cut_at_a_line_end_is_loaded_with_a_note_that_its_count_could_not_be_checked(tmp_path, sqlite_warehouse):
+def test_a_meeting_report_cut_at_a_line_end_is_loaded_with_a_note_that_its_count_could_not_be_checked(
+    tmp_path, sqlite_warehouse
+):
     drop_dir = tmp_path / "zoom_drop"
-    lines = (PROJECT_ROOT / "sample_data" / "zoom" / "83300045678_participants_2025-11-06.csv").read_bytes().splitlines(keepends=True)
+    lines = (
+        (PROJECT_ROOT / "sample_data" / "zoom" / "83300045678_participants_2025-11-06.csv")
+        .read_bytes()
+        .splitlines(keepends=True)
+    )
     drop(drop_dir, "bootcamp.csv", b"".join(lines[:8]))  # the summary, the header and 4 participants of 10
     drop(drop_dir, "reg.csv", EARLIER)
     run(drop_dir, sqlite_warehouse)
@@ -343,7 +398,9 @@ def test_the_ledger_on_the_share_holds_no_live_formula_and_reads_back_as_written
     drop_dir = tmp_path / "zoom_drop"
     report = registration_report(FORMULA, "812 3456 7890", START, [ASHA])
     drop(drop_dir, "=HYPERLINK(1).csv", report, age_seconds=300)
-    drop(drop_dir, "'-quoted already.csv", "not a report", age_seconds=200)  # its own apostrophe survives the round trip
+    drop(
+        drop_dir, "'-quoted already.csv", "not a report", age_seconds=200
+    )  # its own apostrophe survives the round trip
     drop(drop_dir, "+1 leads.csv", "", age_seconds=100)
     run(drop_dir, sqlite_warehouse)
 
@@ -370,13 +427,18 @@ def test_a_250_byte_file_name_is_loaded_or_set_aside_under_a_shortened_name_and_
 ):
     drop_dir = tmp_path / "zoom_drop"
     assert len(LONG_REPORT.encode()) == 250 and len(LONG_JUNK.encode()) == 250
-    drop(drop_dir, LONG_REPORT, registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA]), age_seconds=200)
+    drop(
+        drop_dir, LONG_REPORT, registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA]), age_seconds=200
+    )
     drop(drop_dir, LONG_JUNK, "Name,Email\nAsha,a@x.com\n", age_seconds=100)
     run(drop_dir, sqlite_warehouse)
     run(drop_dir, sqlite_warehouse)  # and the next run reads the archive back
 
     ledger = sqlite_warehouse.read_table("ingested_files")
-    assert ledger["file_name"].tolist() == [LONG_REPORT, LONG_JUNK] and ledger["status"].tolist() == ["loaded", "rejected"]
+    assert ledger["file_name"].tolist() == [LONG_REPORT, LONG_JUNK] and ledger["status"].tolist() == [
+        "loaded",
+        "rejected",
+    ]
     assert sqlite_warehouse.read_table("event_participants")["source_file"].tolist() == [LONG_REPORT]
     assert not list(drop_dir.glob("*.csv"))
     written = [*(drop_dir / "processed").iterdir(), *(drop_dir / "rejected").iterdir()]
@@ -387,7 +449,9 @@ APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 4
 OFFICE_LOCK = b"\x05asha " + b" " * 48 + b"\x05\x00a\x00s\x00h\x00a\x00" + b"\x00" * 90
 
 
-def test_hidden_files_are_judged_like_any_other_and_system_sidecar_files_are_ignored_quietly(tmp_path, sqlite_warehouse):
+def test_hidden_files_are_judged_like_any_other_and_system_sidecar_files_are_ignored_quietly(
+    tmp_path, sqlite_warehouse
+):
     drop_dir = tmp_path / "zoom_drop"
     drop(drop_dir, ".reg.csv", registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA]), age_seconds=200)
     drop(drop_dir, ".notes.csv", "my notes, not a report\n", age_seconds=100)
@@ -398,7 +462,10 @@ def test_hidden_files_are_judged_like_any_other_and_system_sidecar_files_are_ign
 
     logged = run_log(drop_dir, sqlite_warehouse)
     ledger = sqlite_warehouse.read_table("ingested_files")
-    assert ledger["file_name"].tolist() == [".reg.csv", ".notes.csv"] and ledger["status"].tolist() == ["loaded", "rejected"]
+    assert ledger["file_name"].tolist() == [".reg.csv", ".notes.csv"] and ledger["status"].tolist() == [
+        "loaded",
+        "rejected",
+    ]
     assert sqlite_warehouse.row_count("event_participants") == 1
     assert ".reg.csv: its name starts with '.'" in logged
     assert sorted(p.name for p in drop_dir.glob("*.csv")) == ["._reg.csv", "~$reg.csv"], "left alone"
@@ -419,8 +486,17 @@ def test_a_report_is_parsed_once_and_later_runs_reuse_its_parsed_rows(tmp_path, 
 
     monkeypatch.setattr(zoom_ingest, "parse_zoom_report", counting)
     drop_dir = tmp_path / "zoom_drop"
-    drop(drop_dir, "reg.csv", registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA, RAVI]), age_seconds=200)
-    drop(drop_dir, "att.csv", attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, RAVI]))
+    drop(
+        drop_dir,
+        "reg.csv",
+        registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA, RAVI]),
+        age_seconds=200,
+    )
+    drop(
+        drop_dir,
+        "att.csv",
+        attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, RAVI]),
+    )
     run(drop_dir, sqlite_warehouse)
     assert sorted(parsed) == ["att.csv", "reg.csv"]
     first = sqlite_warehouse.read_table("event_participants")

@@ -21,8 +21,8 @@ from dagster._core.definitions.repository_definition.valid_definitions import SI
 from dagster._core.execution.api import execute_run
 from dagster._core.remote_origin import RemoteJobOrigin, RemoteRepositoryOrigin
 from dagster._core.secrets.env_file import get_env_var_dict
-from dagster._utils.env import environ
 from dagster._core.workspace.load import location_origins_from_yaml_paths
+from dagster._utils.env import environ
 
 WORKSPACE = Path(__file__).resolve().parent.parent / "workspace.yaml"
 UI = "http://127.0.0.1:3000"
@@ -34,7 +34,9 @@ def job_origins(job_name: str) -> tuple[RemoteJobOrigin, dg.JobDefinition, objec
     (location,) = location_origins_from_yaml_paths([str(WORKSPACE)])
     target = location.loadable_target_origin
     remote = RemoteJobOrigin(
-        repository_origin=RemoteRepositoryOrigin(code_location_origin=location, repository_name=SINGLETON_REPOSITORY_NAME),
+        repository_origin=RemoteRepositoryOrigin(
+            code_location_origin=location, repository_name=SINGLETON_REPOSITORY_NAME
+        ),
         job_name=job_name,
     )
     recon_repo = ReconstructableRepository.for_module(

@@ -62,7 +62,7 @@ from tools.production.deployment import (
     service_mounts,
 )
 from tools.production.processes import Service, free_port, kill_leftovers, port_answers, port_is_free
-from tools.production.standins import StandInServer, StandIns
+from tools.production.standins import StandIns, StandInServer
 
 POSTGRES_URL = os.environ.get("FUNNEL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ZOOM_REPORTS = ("82612693542_registration_2025-08-19.csv", "82612693542_attendee_2025-08-19.csv")
@@ -103,7 +103,13 @@ class Report:
         print(f"{self._stamp()}    FAIL {text}", flush=True)
 
 
-def wait_for(what: str, probe: Callable[[], object], timeout: float, interval: float = 1.0, alive: Callable[[], None] | None = None):
+def wait_for(
+    what: str,
+    probe: Callable[[], object],
+    timeout: float,
+    interval: float = 1.0,
+    alive: Callable[[], None] | None = None,
+):
     """Call `probe` until it returns something true; its value. `alive` raises if a service died meanwhile."""
     deadline = time.monotonic() + timeout
     while True:
@@ -174,7 +180,10 @@ class ProductionCheck:
         sample = ROOT / "sample_data"
         self.stand_ins = StandIns(
             sheets={"/sheets/leads.csv": sample / "leads.csv", "/sheets/spend.csv": sample / "spend.csv"},
-            crm={"/crm/assigned_leads.csv": sample / "crm" / "assigned_leads.csv", "/crm/sales.csv": sample / "crm" / "sales.csv"},
+            crm={
+                "/crm/assigned_leads.csv": sample / "crm" / "assigned_leads.csv",
+                "/crm/sales.csv": sample / "crm" / "sales.csv",
+            },
             crm_token=self.dotenv["CRM_API_TOKEN"],
             webhook_path=self.webhook_path,
         )
@@ -198,7 +207,9 @@ class ProductionCheck:
         self.roles = [BI_ROLE, self.dotenv["FUNNEL_LOADER_USER"]]
         applied = apply_init_scripts(self.server, ROOT / init.source, env, self.tmp / "logs" / "init.log")
         r.proved(f"{', '.join(applied)} applied by psql as the superuser, with the postgres service's environment")
-        found = {d for (d,) in self.admin.query("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (self.databases,))}
+        found = {
+            d for (d,) in self.admin.query("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (self.databases,))
+        }
         require(found == set(self.databases), f"the init script did not create {set(self.databases) - found}")
         roles = {x for (x,) in self.admin.query("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (self.roles,))}
         require(roles == set(self.roles), f"the init script did not create {set(self.roles) - roles}")
@@ -208,7 +219,9 @@ class ProductionCheck:
         r = self.report
         r.step("The services: docker-compose.yml's commands, as local processes")
         commands = local_commands(self.compose, self.ports)
-        require(set(commands) == set(START_ORDER), f"the image's services are {sorted(commands)}, expected {START_ORDER}")
+        require(
+            set(commands) == set(START_ORDER), f"the image's services are {sorted(commands)}, expected {START_ORDER}"
+        )
         venv_bin = Path(sys.executable).parent
         for name in START_ORDER:
             service = self.compose["services"][name]
@@ -253,12 +266,18 @@ class ProductionCheck:
                 self.code_env = env
             shown = " ".join(argv)
             r.proved(f"{name}: `{shown}` with {len(env) - len(base)} variables from the image and compose")
-        require(self.drop_dir == Path(self.dotenv["FUNNEL_ZOOM_DROP_HOST_DIR"]),
-                "the code server's FUNNEL_ZOOM_DROP_DIR is not the folder compose mounts from FUNNEL_ZOOM_DROP_HOST_DIR")
+        require(
+            self.drop_dir == Path(self.dotenv["FUNNEL_ZOOM_DROP_HOST_DIR"]),
+            "the code server's FUNNEL_ZOOM_DROP_DIR is not the folder compose mounts from FUNNEL_ZOOM_DROP_HOST_DIR",
+        )
         r.proved(f"the code server's FUNNEL_ZOOM_DROP_DIR is the mounted host folder ({self.drop_dir})")
-        leaked = sorted(k for k in self.services["webserver"].env if k.startswith(("FUNNEL_", "CRM_")) and k not in self.image.env)
+        leaked = sorted(
+            k for k in self.services["webserver"].env if k.startswith(("FUNNEL_", "CRM_")) and k not in self.image.env
+        )
         require(not leaked, f"the webserver gets {leaked}")
-        r.proved("the webserver and the daemon get Dagster's storage variables only (no CRM token, no webhook, no warehouse)")
+        r.proved(
+            "the webserver and the daemon get Dagster's storage variables only (no CRM token, no webhook, no warehouse)"
+        )
 
     def alive(self) -> None:
         for service in self.services.values():
@@ -318,15 +337,24 @@ class ProductionCheck:
                           ... on RunFailureEvent { message } } } } }""",
             {"runId": run_id},
         )["logsForRun"]
-        return [(e["stepKey"], (e.get("error") or {}).get("message", "")) for e in data.get("events", []) if e["__typename"] == "ExecutionStepFailureEvent"]
+        return [
+            (e["stepKey"], (e.get("error") or {}).get("message", ""))
+            for e in data.get("events", [])
+            if e["__typename"] == "ExecutionStepFailureEvent"
+        ]
 
     def require_success(self, run: Run, what: str) -> None:
         if run.status != "SUCCESS":
-            detail = "; ".join(f"{step}: {message.strip().splitlines()[0] if message.strip() else ''}" for step, message in self.run_failure_detail(run.run_id))
+            detail = "; ".join(
+                f"{step}: {message.strip().splitlines()[0] if message.strip() else ''}"
+                for step, message in self.run_failure_detail(run.run_id)
+            )
             raise CheckFailed(f"{what} ended {run.status}: {detail or 'see the logs'}")
 
     def dagster_db(self):
-        return self.server.connect(self.dotenv["DAGSTER_PG_DB"], self.dotenv["FUNNEL_LOADER_USER"], self.dotenv["FUNNEL_LOADER_PASSWORD"])
+        return self.server.connect(
+            self.dotenv["DAGSTER_PG_DB"], self.dotenv["FUNNEL_LOADER_USER"], self.dotenv["FUNNEL_LOADER_PASSWORD"]
+        )
 
     def warehouse_db(self, user: str | None = None, password: str | None = None, database: str | None = None):
         return self.server.connect(
@@ -337,14 +365,19 @@ class ProductionCheck:
 
     def run_event_types(self, run_id: str) -> list[str]:
         with self.dagster_db() as conn, conn.cursor() as cur:
-            cur.execute("SELECT dagster_event_type FROM event_logs WHERE run_id = %s AND dagster_event_type IS NOT NULL ORDER BY id", (run_id,))
+            cur.execute(
+                "SELECT dagster_event_type FROM event_logs WHERE run_id = %s AND dagster_event_type IS NOT NULL ORDER BY id",
+                (run_id,),
+            )
             types = [t for (t,) in cur.fetchall()]
         conn.close()
         return types
 
     def succeeded_steps(self, run_id: str) -> set[str]:
         with self.dagster_db() as conn, conn.cursor() as cur:
-            cur.execute("SELECT step_key FROM event_logs WHERE run_id = %s AND dagster_event_type = 'STEP_SUCCESS'", (run_id,))
+            cur.execute(
+                "SELECT step_key FROM event_logs WHERE run_id = %s AND dagster_event_type = 'STEP_SUCCESS'", (run_id,)
+            )
             steps = {s for (s,) in cur.fetchall()}
         conn.close()
         return steps
@@ -360,16 +393,23 @@ class ProductionCheck:
         require(not missing, f"the asset graph lacks {sorted(missing)}")
         edges = sum(len(node["dependencyKeys"]) for node in nodes)
         groups = sorted({node["groupName"] for node in nodes})
-        r.proved(f"asset graph: {len(nodes)} assets, {edges} dependencies, groups {', '.join(groups)}; every catalogued table is an asset")
+        r.proved(
+            f"asset graph: {len(nodes)} assets, {edges} dependencies, groups {', '.join(groups)}; every catalogued table is an asset"
+        )
         contents = self.ui.repository_contents()
         jobs = {job["name"] for job in contents["jobs"]}
         require({"part1_marketing", "part2_sales", "daily_refresh", "zoom_ingest"} <= jobs, f"jobs: {sorted(jobs)}")
         schedule = next(s for s in contents["schedules"] if s["name"] == SCHEDULE)
-        require(schedule["cronSchedule"] == self.dotenv["FUNNEL_DAILY_REFRESH_CRON"], f"the schedule's cron is {schedule['cronSchedule']}")
+        require(
+            schedule["cronSchedule"] == self.dotenv["FUNNEL_DAILY_REFRESH_CRON"],
+            f"the schedule's cron is {schedule['cronSchedule']}",
+        )
         sensors = {s["name"] for s in contents["sensors"]}
         require({ZOOM_SENSOR, FAILURE_SENSOR} <= sensors, f"sensors: {sorted(sensors)}")
-        r.proved(f"jobs {', '.join(sorted(jobs))}; {SCHEDULE} at `{schedule['cronSchedule']}` {schedule['executionTimezone']} "
-                 f"(FUNNEL_DAILY_REFRESH_CRON reached the code server); sensors {', '.join(sorted(sensors))}")
+        r.proved(
+            f"jobs {', '.join(sorted(jobs))}; {SCHEDULE} at `{schedule['cronSchedule']}` {schedule['executionTimezone']} "
+            f"(FUNNEL_DAILY_REFRESH_CRON reached the code server); sensors {', '.join(sorted(sensors))}"
+        )
 
     def check_zoom_sensor(self) -> None:
         r = self.report
@@ -389,7 +429,9 @@ class ProductionCheck:
         run = wait_for(
             f"{ZOOM_SENSOR} to start zoom_ingest",
             lambda: self.run_of("zoom_ingest", "dagster/sensor_name", ZOOM_SENSOR),
-            150, 2, self.alive,
+            150,
+            2,
+            self.alive,
         )
         ticks = sorted(self.ui.sensor(ZOOM_SENSOR)["sensorState"]["ticks"], key=lambda tick: tick["timestamp"])
         looks = "; ".join(
@@ -404,7 +446,12 @@ class ProductionCheck:
         run = self.wait_for_run(run.run_id, 120)
         self.require_success(run, "zoom_ingest")
         events = self.run_event_types(run.run_id)
-        require(events.index("PIPELINE_ENQUEUED") < events.index("PIPELINE_STARTING") if "PIPELINE_ENQUEUED" in events else False, f"the run did not go through the queue: {sorted(set(events))}")
+        require(
+            events.index("PIPELINE_ENQUEUED") < events.index("PIPELINE_STARTING")
+            if "PIPELINE_ENQUEUED" in events
+            else False,
+            f"the run did not go through the queue: {sorted(set(events))}",
+        )
         r.proved("zoom_ingest was enqueued, then launched by the daemon's run queue into user_code, and succeeded")
         with self.warehouse_db() as conn, conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM funnel.event_participants WHERE source_file LIKE %s", ("%82612693542%",))
@@ -416,9 +463,13 @@ class ProductionCheck:
         for name in ZOOM_REPORTS:
             require(ingested.get(name) == "loaded", f"ingested_files says {name}: {ingested.get(name)}")
         processed = sorted(p.name for p in (self.drop_dir / "processed").iterdir())
-        require(len(processed) == len(ZOOM_REPORTS) and not list(self.drop_dir.glob("*.csv")), f"drop folder: {processed}")
-        r.proved(f"{rows} rows in {self.dotenv['FUNNEL_WAREHOUSE_DB']}.funnel.event_participants from the reports; "
-                 "ingested_files says loaded; the files moved to processed/")
+        require(
+            len(processed) == len(ZOOM_REPORTS) and not list(self.drop_dir.glob("*.csv")), f"drop folder: {processed}"
+        )
+        r.proved(
+            f"{rows} rows in {self.dotenv['FUNNEL_WAREHOUSE_DB']}.funnel.event_participants from the reports; "
+            "ingested_files says loaded; the files moved to processed/"
+        )
         self.zoom_run = run
 
     def check_schedule_and_queue(self) -> None:
@@ -430,33 +481,48 @@ class ProductionCheck:
         daily = wait_for(
             f"{SCHEDULE} to start daily_refresh",
             lambda: self.run_of("daily_refresh", "dagster/schedule_name", SCHEDULE),
-            130, 1, self.alive,
+            130,
+            1,
+            self.alive,
         )
         r.proved(f"{SCHEDULE} started run {daily.run_id[:8]} of daily_refresh")
         # stopped once the daemon has finished that tick: the daemon writes the schedule's state back when a
         # tick ends, and a stop that lands in between is overwritten (Dagster's race, not the project's)
         wait_for(
             f"{SCHEDULE}'s tick to complete",
-            lambda: any(daily.run_id in tick["runIds"] and tick["status"] == "SUCCESS"
-                        for tick in self.ui.schedule(SCHEDULE)["scheduleState"]["ticks"]),
-            30, 0.5, self.alive,
+            lambda: any(
+                daily.run_id in tick["runIds"] and tick["status"] == "SUCCESS"
+                for tick in self.ui.schedule(SCHEDULE)["scheduleState"]["ticks"]
+            ),
+            30,
+            0.5,
+            self.alive,
         )
         require(self.ui.stop_schedule(SCHEDULE) == "STOPPED", "the schedule did not stop")
-        r.note(f"{SCHEDULE} stopped once its tick completed (one tick is enough; its state is checked after the restart)")
+        r.note(
+            f"{SCHEDULE} stopped once its tick completed (one tick is enough; its state is checked after the restart)"
+        )
         daily = self.wait_for_run(daily.run_id, 60, {"STARTED", *DONE})
         require(daily.status == "STARTED", f"daily_refresh is {daily.status} already")
         second = self.ui.launch_run("part2_sales")
         snapshot = self.runs()
         require(snapshot[second.run_id].status == "QUEUED", f"part2_sales is {snapshot[second.run_id].status}")
         require(snapshot[daily.run_id].status == "STARTED", f"daily_refresh is {snapshot[daily.run_id].status}")
-        r.proved(f"part2_sales launched (UI mutation launchRun) while daily_refresh is STARTED: it is QUEUED ({second.run_id[:8]})")
-        wait_for(f"daily_refresh's CRM steps ({', '.join(crm_steps)})",
-                 lambda: set(crm_steps) <= self.succeeded_steps(daily.run_id), 120, 1, self.alive)
+        r.proved(
+            f"part2_sales launched (UI mutation launchRun) while daily_refresh is STARTED: it is QUEUED ({second.run_id[:8]})"
+        )
+        wait_for(
+            f"daily_refresh's CRM steps ({', '.join(crm_steps)})",
+            lambda: set(crm_steps) <= self.succeeded_steps(daily.run_id),
+            120,
+            1,
+            self.alive,
+        )
         queued = self.runs()[second.run_id].status
         require(queued == "QUEUED", f"part2_sales is {queued} while daily_refresh runs")
         # from now on the CRM refuses the token: daily_refresh has its dumps, part2_sales has not started
         self.stand_ins.refuse_crm()
-        r.proved(f"daily_refresh has the CRM dumps and part2_sales is still QUEUED: the CRM now refuses the token")
+        r.proved("daily_refresh has the CRM dumps and part2_sales is still QUEUED: the CRM now refuses the token")
         daily = self.wait_for_run(daily.run_id, 180)
         self.require_success(daily, "daily_refresh")
         r.proved(f"daily_refresh succeeded ({daily.end - daily.start:.0f} s in its run process)")
@@ -508,8 +574,10 @@ class ProductionCheck:
                 columns = [c.name for c in cur.description]
             table = re.search(r"FROM\s+(funnel\.\w+)", query, re.I)
             require(rows or "funnel_stages_monthly" not in query, "the README's funnel chart query returned no rows")
-            r.proved(f"the README's query on {table.group(1) if table else '?'} ran as {BI_ROLE}: "
-                     f"{len(rows)} rows of ({', '.join(columns)})")
+            r.proved(
+                f"the README's query on {table.group(1) if table else '?'} ran as {BI_ROLE}: "
+                f"{len(rows)} rows of ({', '.join(columns)})"
+            )
         bi.close()
         for database in (self.dotenv["DAGSTER_PG_DB"], *SERVER_DATABASES):
             try:
@@ -518,8 +586,10 @@ class ProductionCheck:
                 require("permission denied" in str(exc), f"connecting to {database}: {exc}")
                 continue
             raise CheckFailed(f"{BI_ROLE} connects to database {database}")
-        r.proved(f"connecting to Dagster's database ({self.dotenv['DAGSTER_PG_DB']}) and to `postgres` and `template1`: "
-                 "permission denied")
+        r.proved(
+            f"connecting to Dagster's database ({self.dotenv['DAGSTER_PG_DB']}) and to `postgres` and `template1`: "
+            "permission denied"
+        )
 
     def check_failure_alert(self) -> None:
         r = self.report
@@ -535,7 +605,9 @@ class ProductionCheck:
         alert = wait_for(
             "the run-failure alert at the webhook",
             lambda: next((t for t in self.stand_ins.alert_texts() if "part2_sales" in t and "failed" in t), None),
-            90, 1, self.alive,
+            90,
+            1,
+            self.alive,
         )
         r.proved(f"the webhook received: {alert}")
         for other in self.stand_ins.alert_texts():
@@ -561,8 +633,10 @@ class ProductionCheck:
                 cur.execute("SELECT count(*) FROM runs WHERE run_body LIKE %s", (f"%{value}%",))
                 require(cur.fetchone()[0] == 0, f"Dagster's run records carry {name}")
         conn.close()
-        r.proved(f"no secret ({', '.join(self.secrets)}) in any alert ({len(self.stand_ins.alert_texts())} received) "
-                 "nor in Dagster's event log and run records")
+        r.proved(
+            f"no secret ({', '.join(self.secrets)}) in any alert ({len(self.stand_ins.alert_texts())} received) "
+            "nor in Dagster's event log and run records"
+        )
         retries = [run for run in self.runs().values() if run.tags.get("dagster/parent_run_id") == failed.run_id]
         require(not retries, "a failed step was retried as a whole run (retry_on_asset_or_op_failure is false)")
         r.proved("the failed run was not retried as a whole (run_retries: retry_on_asset_or_op_failure false)")
@@ -571,9 +645,14 @@ class ProductionCheck:
         r = self.report
         runs = sorted((run for run in self.runs().values() if run.start), key=lambda run: run.start)
         for earlier, later in zip(runs, runs[1:]):
-            require(earlier.end and later.start >= earlier.end,
-                    f"{earlier.job} ({earlier.run_id[:8]}) and {later.job} ({later.run_id[:8]}) ran at the same time")
-        timeline = "; ".join(f"{run.job} {run.status.lower()} {run.start - runs[0].start:.0f}-{run.end - runs[0].start:.0f} s" for run in runs)
+            require(
+                earlier.end and later.start >= earlier.end,
+                f"{earlier.job} ({earlier.run_id[:8]}) and {later.job} ({later.run_id[:8]}) ran at the same time",
+            )
+        timeline = "; ".join(
+            f"{run.job} {run.status.lower()} {run.start - runs[0].start:.0f}-{run.end - runs[0].start:.0f} s"
+            for run in runs
+        )
         r.proved(f"one run at a time throughout: {timeline}")
 
     def history_snapshot(self) -> dict:
@@ -584,7 +663,9 @@ class ProductionCheck:
             "schedule": schedule["status"],
             "schedule ticks": sorted((t["timestamp"], t["status"], tuple(t["runIds"])) for t in schedule["ticks"]),
             "sensor": sensor["status"],
-            "sensor ticks with runs": sorted((t["timestamp"], tuple(t["runIds"])) for t in sensor["ticks"] if t["runIds"]),
+            "sensor ticks with runs": sorted(
+                (t["timestamp"], tuple(t["runIds"])) for t in sensor["ticks"] if t["runIds"]
+            ),
         }
 
     def check_restart(self) -> None:
@@ -613,15 +694,30 @@ class ProductionCheck:
             stored = {run_id: (job, status) for run_id, job, status in cur.fetchall()}
         conn.close()
         require(stored == after["runs"], f"the UI's runs differ from PostgreSQL's: {after['runs']} vs {stored}")
-        r.proved(f"the UI shows the same {len(after['runs'])} runs with the same statuses, as stored in "
-                 f"{self.dotenv['DAGSTER_PG_DB']}.runs: " + ", ".join(f"{j} {s}" for j, s in after["runs"].values()))
-        r.proved(f"{SCHEDULE} is still STOPPED (the code's default is RUNNING), its {len(after['schedule ticks'])} tick(s) kept; "
-                 f"{ZOOM_SENSOR} is {after['sensor']} with its run-starting tick kept")
-        nodes = self.ui.query("{ assetNodes(loadMaterializations: true) { assetKey { path } assetMaterializations(limit: 1) { runId } } }")["assetNodes"]
-        materialized = {"/".join(n["assetKey"]["path"]): n["assetMaterializations"][0]["runId"] for n in nodes if n["assetMaterializations"]}
-        require(materialized.get("event_participants") in after["runs"], "event_participants' last materialization is unknown")
-        r.proved(f"{len(materialized)} assets show their last materialization (event_participants: run "
-                 f"{materialized['event_participants'][:8]}), read from the event log in PostgreSQL")
+        r.proved(
+            f"the UI shows the same {len(after['runs'])} runs with the same statuses, as stored in "
+            f"{self.dotenv['DAGSTER_PG_DB']}.runs: " + ", ".join(f"{j} {s}" for j, s in after["runs"].values())
+        )
+        r.proved(
+            f"{SCHEDULE} is still STOPPED (the code's default is RUNNING), its {len(after['schedule ticks'])} tick(s) kept; "
+            f"{ZOOM_SENSOR} is {after['sensor']} with its run-starting tick kept"
+        )
+        nodes = self.ui.query(
+            "{ assetNodes(loadMaterializations: true) { assetKey { path } assetMaterializations(limit: 1) { runId } } }"
+        )["assetNodes"]
+        materialized = {
+            "/".join(n["assetKey"]["path"]): n["assetMaterializations"][0]["runId"]
+            for n in nodes
+            if n["assetMaterializations"]
+        }
+        require(
+            materialized.get("event_participants") in after["runs"],
+            "event_participants' last materialization is unknown",
+        )
+        r.proved(
+            f"{len(materialized)} assets show their last materialization (event_participants: run "
+            f"{materialized['event_participants'][:8]}), read from the event log in PostgreSQL"
+        )
 
         def daemons_healthy():
             statuses = [d for d in self.ui.daemons() if d["required"]]
@@ -666,7 +762,9 @@ class ProductionCheck:
             clean = False
             r.failed(f"processes were left running and have been killed: {left}")
         elif groups:
-            r.proved(f"every service stopped (SIGTERM, then SIGKILL after 15 s): no process left of {len(groups)} process groups")
+            r.proved(
+                f"every service stopped (SIGTERM, then SIGKILL after 15 s): no process left of {len(groups)} process groups"
+            )
         if self.stand_in_server:
             with suppress(Exception):
                 self.stand_in_server.stop()
@@ -689,8 +787,10 @@ class ProductionCheck:
                     clean = False
                     r.failed(f"left in PostgreSQL: {left_db} {left_roles}; CONNECT for PUBLIC restored: {restored}")
                 else:
-                    r.proved(f"dropped {', '.join(self.databases)} and roles {', '.join(self.roles)}; "
-                             f"CONNECT for PUBLIC as before ({self.public_connect_before})")
+                    r.proved(
+                        f"dropped {', '.join(self.databases)} and roles {', '.join(self.roles)}; "
+                        f"CONNECT for PUBLIC as before ({self.public_connect_before})"
+                    )
             except Exception as exc:
                 clean = False
                 r.failed(f"dropping the check's databases and roles: {exc}")
@@ -709,7 +809,9 @@ def readme_bi_queries() -> list[str]:
     section = text.split("### Connecting a BI tool", 1)[1].split("\n##", 1)[0]
     blocks = re.findall(r"```sql\n(.*?)```", section, re.S)
     statements = [s.strip() for block in blocks for s in re.split(r";\s*(?:\n|$)", block)]
-    queries = [s for s in statements if any(line.strip() and not line.strip().startswith("--") for line in s.splitlines())]
+    queries = [
+        s for s in statements if any(line.strip() and not line.strip().startswith("--") for line in s.splitlines())
+    ]
     if not any("funnel_stages_monthly" in q for q in queries):
         raise CheckFailed("the README's 'Connecting a BI tool' section gives no ```sql query for the funnel chart")
     return queries

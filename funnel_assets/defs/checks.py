@@ -6,7 +6,6 @@ person should look at (a stale source, many Miscellaneous rows, a table that shr
 check reads the table the run just wrote (in memory within the run).
 """
 
-
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -31,11 +30,21 @@ def check_specs(table: catalogue.Table) -> list[dg.AssetCheckSpec]:
     asset = table.name
     specs = []
     if table.key:
-        specs.append(dg.AssetCheckSpec(_grain_name(table), asset=asset, description=f"No two rows of {asset} share {', '.join(table.key)}."))
+        specs.append(
+            dg.AssetCheckSpec(
+                _grain_name(table), asset=asset, description=f"No two rows of {asset} share {', '.join(table.key)}."
+            )
+        )
     if table.phone:
-        specs.append(dg.AssetCheckSpec("phone_keys_well_formed", asset=asset, description="Every phone is exactly 10 digits, or empty."))
+        specs.append(
+            dg.AssetCheckSpec(
+                "phone_keys_well_formed", asset=asset, description="Every phone is exactly 10 digits, or empty."
+            )
+        )
     for column in table.non_negative:
-        specs.append(dg.AssetCheckSpec(f"{column}_not_negative", asset=asset, description=f"No row has a negative {column}."))
+        specs.append(
+            dg.AssetCheckSpec(f"{column}_not_negative", asset=asset, description=f"No row has a negative {column}.")
+        )
     if table.funnel_column:
         specs.append(
             dg.AssetCheckSpec(
@@ -58,7 +67,9 @@ def check_specs(table: catalogue.Table) -> list[dg.AssetCheckSpec]:
     if table.shrink_check:
         specs.append(
             dg.AssetCheckSpec(
-                "did_not_shrink_sharply", asset=asset, description="The table has at least half the rows of its previous materialisation."
+                "did_not_shrink_sharply",
+                asset=asset,
+                description="The table has at least half the rows of its previous materialisation.",
             )
         )
     specs.append(
@@ -82,9 +93,12 @@ def _export_of_latest(context: dg.AssetCheckExecutionContext, asset: str) -> tup
 
 def export_result(asset: str, path: str | None, problem: str | None) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
-        asset_key=asset, check_name=EXPORT_CHECK, passed=problem is None, description=problem,
+        asset_key=asset,
+        check_name=EXPORT_CHECK,
+        passed=problem is None,
+        description=problem,
         metadata={"export": path or "exports are off"},
-    )  # fmt: skip
+    )
 
 
 def _previous_row_count(context: dg.AssetCheckExecutionContext, asset: str) -> int | None:
@@ -100,32 +114,53 @@ def evaluate(
     asset = table.name
     if table.key:
         repeated = repeated_keys(frame, table.key)
-        yield dg.AssetCheckResult(asset_key=asset, check_name=_grain_name(table), passed=repeated == 0, metadata={"repeated_keys": repeated})
+        yield dg.AssetCheckResult(
+            asset_key=asset, check_name=_grain_name(table), passed=repeated == 0, metadata={"repeated_keys": repeated}
+        )
     if table.phone:
         malformed = malformed_phones(frame["phone"])
-        yield dg.AssetCheckResult(asset_key=asset, check_name="phone_keys_well_formed", passed=malformed == 0, metadata={"malformed_phones": malformed})
+        yield dg.AssetCheckResult(
+            asset_key=asset,
+            check_name="phone_keys_well_formed",
+            passed=malformed == 0,
+            metadata={"malformed_phones": malformed},
+        )
     for column in table.non_negative:
         negative = negative_values(frame[column])
-        yield dg.AssetCheckResult(asset_key=asset, check_name=f"{column}_not_negative", passed=negative == 0, metadata={f"negative_{column}_rows": negative})
+        yield dg.AssetCheckResult(
+            asset_key=asset,
+            check_name=f"{column}_not_negative",
+            passed=negative == 0,
+            metadata={f"negative_{column}_rows": negative},
+        )
     if table.funnel_column:
         misc, share = miscellaneous_share(frame[table.funnel_column])
         yield dg.AssetCheckResult(
-            asset_key=asset, check_name="miscellaneous_share", passed=share <= max_miscellaneous_share, severity=WARN,
+            asset_key=asset,
+            check_name="miscellaneous_share",
+            passed=share <= max_miscellaneous_share,
+            severity=WARN,
             metadata={"miscellaneous_rows": misc, "share": round(share, 4), "limit": max_miscellaneous_share},
-        )  # fmt: skip
+        )
     if table.fresh_column:
         newest = newest_day(frame[table.fresh_column])
         yesterday = today() - timedelta(days=1)
         yield dg.AssetCheckResult(
-            asset_key=asset, check_name=STALE_CHECK, passed=newest is not None and newest >= yesterday, severity=WARN,
+            asset_key=asset,
+            check_name=STALE_CHECK,
+            passed=newest is not None and newest >= yesterday,
+            severity=WARN,
             metadata={"newest": str(newest), "expected_at_least": str(yesterday)},
-        )  # fmt: skip
+        )
     if table.shrink_check:
         rows = len(frame)
         yield dg.AssetCheckResult(
-            asset_key=asset, check_name="did_not_shrink_sharply", passed=previous_rows is None or rows >= 0.5 * previous_rows,
-            severity=WARN, metadata={"rows": rows, "previous_rows": previous_rows or 0},
-        )  # fmt: skip
+            asset_key=asset,
+            check_name="did_not_shrink_sharply",
+            passed=previous_rows is None or rows >= 0.5 * previous_rows,
+            severity=WARN,
+            metadata={"rows": rows, "previous_rows": previous_rows or 0},
+        )
 
 
 def table_checks(table: catalogue.Table, max_miscellaneous_share: float) -> dg.AssetChecksDefinition:

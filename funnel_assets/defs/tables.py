@@ -87,7 +87,11 @@ def reconciliation(read: int | pd.DataFrame, rows_loaded: int, **issues: int) ->
         for column, n in set_aside_values(read).items():
             counted[f"kept with value empty: control character in {column}"] = n
     rows_read = len(read) if isinstance(read, pd.DataFrame) else read
-    return {"reconciliation": dg.MetadataValue.json({"rows_read": int(rows_read), "rows_loaded": int(rows_loaded), "issues": counted})}
+    return {
+        "reconciliation": dg.MetadataValue.json(
+            {"rows_read": int(rows_read), "rows_loaded": int(rows_loaded), "issues": counted}
+        )
+    }
 
 
 @contextmanager

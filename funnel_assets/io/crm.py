@@ -8,12 +8,11 @@ import pandas as pd
 from pydantic import Field
 
 from funnel_assets.io.landing import landing_path
-from funnel_assets.io.sources.tabular import is_url, land_table, read_csv_text
-from funnel_assets.io.tabular_source import HttpOptions, describe_location
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.http import client_url, endpoint, is_this_machine
+from funnel_assets.io.sources.tabular import is_url, land_table, read_csv_text
+from funnel_assets.io.tabular_source import HttpOptions, describe_location
 from funnel_assets.settings import CRM_API_TOKEN, Settings, secret
-
 
 # the setting that names each dump's address on the server
 DUMP_SETTINGS = {"assigned_leads": "CRM_ASSIGNED_LEADS_URL", "sales": "CRM_SALES_URL"}

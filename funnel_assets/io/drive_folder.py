@@ -49,7 +49,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import pandas as pd
@@ -226,7 +226,7 @@ class DriveDropFolder(ZoomDropFolder):
         """Which entries to take now: seen alike by the earlier look (by file ID), complete and quiet, and not
         taken before."""
         taken = self.taken()
-        moment = datetime.now(timezone.utc)
+        moment = datetime.now(UTC)
         ready, arriving, shortcuts = [], [], []
         for file in listing:
             kind = kind_of(file)

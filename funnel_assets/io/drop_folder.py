@@ -67,9 +67,9 @@ from funnel_assets.io.files import safe_name
 from funnel_assets.io.sources.tabular import read_csv_text
 from funnel_assets.io.warehouse.columns import column_kind, formula_risk, formula_safe
 from funnel_assets.lib.clock import now
-from funnel_assets.settings import Settings
 from funnel_assets.lib.zoom_ingest import Archived, content_hash
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, report_from_table, report_table
+from funnel_assets.settings import Settings
 
 PROCESSED = "processed"
 # each archived report as parsed, by content hash (<sha256>.arrow), so it is parsed once, not on every run
@@ -253,7 +253,9 @@ class ZoomDropFolder(dg.ConfigurableResource):
         files = []
         for path in sorted(folder.glob("*.csv")):
             if path.is_symlink():
-                dg.get_dagster_logger().warning(f"{path} is a link, not an archived report, and was not read: remove it.")
+                dg.get_dagster_logger().warning(
+                    f"{path} is a link, not an archived report, and was not read: remove it."
+                )
             elif path.is_file():
                 files.append(path)
         return files
@@ -324,7 +326,9 @@ class ZoomDropFolder(dg.ConfigurableResource):
         The ops person opens it in a spreadsheet program, so its text is escaped as the exports' is (a file
         named `=HYPERLINK(...).csv` stays a name); read_ledger gives back exactly what was written."""
         text = [column for column in ledger.columns if column_kind(ledger[column]) == "text"]
-        escaped = ledger.assign(**{column: _as_text(_formula_safe_reversibly(_strings(ledger[column]))) for column in text})
+        escaped = ledger.assign(
+            **{column: _as_text(_formula_safe_reversibly(_strings(ledger[column]))) for column in text}
+        )
         content = escaped.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z").encode("utf-8")
         with self._subfolder(LEDGER.parent) as folder:
             _write_in_place(folder, self.path / LEDGER, content, replace=True)
@@ -340,7 +344,9 @@ class ZoomDropFolder(dg.ConfigurableResource):
             try:
                 folder = opened.enter_context(files.open_folder(path))
             except files.UnsafePathError as exc:
-                raise DropFolderError(_link_message(Path(exc.filename))) from None  # the folder on the way that is a link
+                raise DropFolderError(
+                    _link_message(Path(exc.filename))
+                ) from None  # the folder on the way that is a link
             yield folder
 
 

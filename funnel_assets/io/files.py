@@ -210,7 +210,9 @@ def _publish(folder: int, temporary: str, name: str, path: Path, replace: bool) 
 
 
 @contextmanager
-def _writing_in(folder: int, name: str, path: Path, mode: str, encoding: str | None, newline: str | None, replace: bool) -> Iterator[IO]:
+def _writing_in(
+    folder: int, name: str, path: Path, mode: str, encoding: str | None, newline: str | None, replace: bool
+) -> Iterator[IO]:
     if mode not in ("wb", "w"):
         raise ValueError(f"files.writing writes a whole file ('wb' or 'w'), not {mode!r}")
     if name in ("", ".", "..") or "/" in name:
@@ -246,7 +248,10 @@ def writing(
     ends without an error (and removed when it does not). Anything but a plain file at the name is refused, a
     link included. Without `replace`, an existing file is never replaced (FileExistsError)."""
     path = Path(path)
-    with open_folder(path.parent) as folder, _writing_in(folder, path.name, path, mode, encoding, newline, replace) as handle:
+    with (
+        open_folder(path.parent) as folder,
+        _writing_in(folder, path.name, path, mode, encoding, newline, replace) as handle,
+    ):
         yield handle
 
 
@@ -297,7 +302,9 @@ def move(source: str | Path, target: str | Path) -> Path:
     with open_folder(source.parent, create=False) as source_folder, open_folder(target.parent) as target_folder:
         moving = _entry_status(source_folder, source.name)
         if moving is None or not stat.S_ISREG(moving.st_mode):
-            raise _refusal(source) if moving is not None else FileNotFoundError(errno.ENOENT, "no such file", str(source))
+            raise (
+                _refusal(source) if moving is not None else FileNotFoundError(errno.ENOENT, "no such file", str(source))
+            )
         existing = _entry_status(target_folder, target.name)
         if existing is not None and not stat.S_ISREG(existing.st_mode):
             raise _refusal(target)

@@ -15,8 +15,8 @@ import pandas as pd
 from pydantic import Field
 
 from funnel_assets import catalogue
-from funnel_assets.io.tabular_source import HttpOptions
 from funnel_assets.io.sources.google_sheets import parse_sheet_reference, write_tabs
+from funnel_assets.io.tabular_source import HttpOptions
 
 # a spreadsheet holds at most 10 million cells; the per-person tables never go there
 MAX_CELLS = 2_000_000
@@ -49,7 +49,9 @@ def _money_rounded(title: str, frame: pd.DataFrame) -> pd.DataFrame:
 class SheetsExport(HttpOptions):
     """A Google Sheet that receives the monthly metrics, funnel stages and daily spend (off when empty)."""
 
-    spreadsheet: str = Field(default="", description="Sheet key or URL (FUNNEL_EXPORT_SHEET); empty turns the export off.")
+    spreadsheet: str = Field(
+        default="", description="Sheet key or URL (FUNNEL_EXPORT_SHEET); empty turns the export off."
+    )
     google_service_account_file: str | None = Field(
         default=None, description="Service-account JSON with Editor access to the sheet (GOOGLE_SERVICE_ACCOUNT_FILE)."
     )
@@ -63,7 +65,9 @@ class SheetsExport(HttpOptions):
         tabs = {}
         for title, frame in tables.items():
             if frame.size > MAX_CELLS:
-                raise ValueError(f"{title} has {frame.size:,} cells, too many for a Google Sheet tab; use the CSV export.")
+                raise ValueError(
+                    f"{title} has {frame.size:,} cells, too many for a Google Sheet tab; use the CSV export."
+                )
             tabs[title] = tab_rows(_money_rounded(title, frame))
         return write_tabs(
             key,

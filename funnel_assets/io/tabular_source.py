@@ -11,16 +11,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
-from dagster._check import CheckError
 import pandas as pd
+from dagster._check import CheckError
 from pydantic import Field, field_validator
 
 from funnel_assets.io.landing import DEFAULT_KEEP_DAYS, first_try_started, landing_path
-from funnel_assets.settings import Settings
 from funnel_assets.io.sources.google_sheets import SHEETS_API, is_google_sheet, parse_sheet_reference
 from funnel_assets.io.sources.http import HttpSettings, client_url, is_this_machine
 from funnel_assets.io.sources.redact import redact_url
 from funnel_assets.io.sources.tabular import is_url, land_table, read_csv_text
+from funnel_assets.settings import Settings
 
 
 class HttpOptions(dg.ConfigurableResource):
@@ -31,7 +31,8 @@ class HttpOptions(dg.ConfigurableResource):
         description="Each run's downloads, by day and run (FUNNEL_DATA_DIR/landing).",
     )
     landing_keep_days: int = Field(
-        default=DEFAULT_KEEP_DAYS, description="Days each day's downloads are kept (FUNNEL_LANDING_KEEP_DAYS; 0 keeps all)."
+        default=DEFAULT_KEEP_DAYS,
+        description="Days each day's downloads are kept (FUNNEL_LANDING_KEEP_DAYS; 0 keeps all).",
     )
     connect_timeout_seconds: float = Field(
         default=HttpSettings.connect_timeout, description="Seconds to wait for a connection."
@@ -58,7 +59,9 @@ class HttpOptions(dg.ConfigurableResource):
         """The service account's access token goes there: Google's https address, or a stand-in on this machine."""
         parsed = client_url(url, "google_sheets_api_url")
         if parsed.scheme != "https" and not is_this_machine(parsed.host or ""):
-            raise ValueError("google_sheets_api_url must be an https:// address (or one on this machine): an access token goes there")
+            raise ValueError(
+                "google_sheets_api_url must be an https:// address (or one on this machine): an access token goes there"
+            )
         return url
 
     def download_settings(self, location: str, dest: Path) -> HttpSettings:

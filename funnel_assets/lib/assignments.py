@@ -18,8 +18,16 @@ from funnel_assets.lib.text import text_rank
 
 ASSIGNED_LEADS_COLUMNS = ("source", "assigned_on", "phone", "user_id", "employee", "funnel")
 MONTHLY_COLUMNS = (
-    "month", "phone", "user_id", "first_assigned_on", "source", "funnel", "employee", "attended", "assignments",
-)  # fmt: skip
+    "month",
+    "phone",
+    "user_id",
+    "first_assigned_on",
+    "source",
+    "funnel",
+    "employee",
+    "attended",
+    "assignments",
+)
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,26 @@ from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, source_key
 from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import user_id
 
-TOUCH_ORDER = {"lead": 0, "webinar_registration": 1, "bootcamp_registration": 1, "webinar_attendance": 2, "bootcamp_attendance": 2}
+TOUCH_ORDER = {
+    "lead": 0,
+    "webinar_registration": 1,
+    "bootcamp_registration": 1,
+    "webinar_attendance": 2,
+    "bootcamp_attendance": 2,
+}
 TOUCH_COLUMNS = ("phone", "email", "touch_at", "touch_type", "source", "funnel", "event_id")
 FIRST_TOUCH_COLUMNS = (
-    "phone", "user_id", "email", "first_touch_at", "first_touch_type", "first_source", "first_funnel",
-    "registered_any", "attended_any", "touches",
-)  # fmt: skip
+    "phone",
+    "user_id",
+    "email",
+    "first_touch_at",
+    "first_touch_type",
+    "first_source",
+    "first_funnel",
+    "registered_any",
+    "attended_any",
+    "touches",
+)
 
 
 def lead_touches(leads: pd.DataFrame) -> pd.DataFrame:
@@ -51,15 +65,28 @@ def event_funnel(participants: pd.DataFrame) -> pd.Series:
 
 def event_touches(participants: pd.DataFrame) -> pd.DataFrame:
     funnel = event_funnel(participants)
-    common = {"phone": participants["phone"], "email": participants["email"], "source": participants["event_name"],
-              "funnel": funnel, "event_id": participants["event_id"]}  # fmt: skip
+    common = {
+        "phone": participants["phone"],
+        "email": participants["email"],
+        "source": participants["event_name"],
+        "funnel": funnel,
+        "event_id": participants["event_id"],
+    }
     registered = participants["registered"].astype(bool)
     attended = participants["attended"].astype(bool)
     registrations = pd.DataFrame(
-        {**common, "touch_at": participants["registration_time"], "touch_type": participants["event_type"] + "_registration"}
+        {
+            **common,
+            "touch_at": participants["registration_time"],
+            "touch_type": participants["event_type"] + "_registration",
+        }
     )[registered.to_numpy()]
     attendances = pd.DataFrame(
-        {**common, "touch_at": participants["first_join_time"], "touch_type": participants["event_type"] + "_attendance"}
+        {
+            **common,
+            "touch_at": participants["first_join_time"],
+            "touch_type": participants["event_type"] + "_attendance",
+        }
     )[attended.to_numpy()]
     return pd.concat([registrations, attendances], ignore_index=True)
 
@@ -104,13 +131,16 @@ def first_touch(touches: pd.DataFrame) -> pd.DataFrame:
             "first_touch_type": first["touch_type"].to_numpy(dtype=object),
             "first_source": first["source"].to_numpy(dtype=object),
             "first_funnel": first["funnel"].to_numpy(dtype=object),
-            "registered_any": np.bincount(codes, weights=kind.str.endswith("_registration"), minlength=people_count) > 0,
+            "registered_any": np.bincount(codes, weights=kind.str.endswith("_registration"), minlength=people_count)
+            > 0,
             "attended_any": np.bincount(codes, weights=kind.str.endswith("_attendance"), minlength=people_count) > 0,
             "touches": np.bincount(codes, minlength=people_count),
         }
     )
     people["user_id"] = user_id(people["phone"]).astype(object)
-    return people[list(FIRST_TOUCH_COLUMNS)].sort_values("first_touch_at", na_position="last", ignore_index=True, kind="stable")
+    return people[list(FIRST_TOUCH_COLUMNS)].sort_values(
+        "first_touch_at", na_position="last", ignore_index=True, kind="stable"
+    )
 
 
 def list_unmapped_sources(seen: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -124,7 +154,9 @@ def list_unmapped_sources(seen: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for seen_in, frame in seen.items():
         misc = frame[frame["funnel"].eq(MISCELLANEOUS_FUNNEL)]
         source = misc["source"].astype("string").str.strip()
-        frames.append(pd.DataFrame({"source": source, "seen_in": seen_in, "seen_at": misc["seen_at"]})[source.fillna("").ne("")])
+        frames.append(
+            pd.DataFrame({"source": source, "seen_in": seen_in, "seen_at": misc["seen_at"]})[source.fillna("").ne("")]
+        )
     columns = ["source", "seen_in", "rows", "first_seen", "last_seen"]
     if not frames or all(f.empty for f in frames):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -133,7 +165,9 @@ def list_unmapped_sources(seen: dict[str, pd.DataFrame]) -> pd.DataFrame:
     rows["seen_at"] = in_local_time(rows["seen_at"])
     # the spelling written most often; on a tie, the one seen first
     spelling = (
-        rows.groupby(["key", "source"]).agg(n=("seen_in", "size"), first=("seen_at", "min")).reset_index()
+        rows.groupby(["key", "source"])
+        .agg(n=("seen_in", "size"), first=("seen_at", "min"))
+        .reset_index()
         .sort_values(["key", "n", "first"], ascending=[True, False, True])
     )
     spelling = spelling.drop_duplicates("key").set_index("key")["source"]

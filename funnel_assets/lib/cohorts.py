@@ -47,9 +47,17 @@ from funnel_assets.lib.reporting import before_today, counted_sales, month_start
 
 STAGES = (("registered", 1), ("attended", 2), ("assigned", 3), ("converted", 4))
 COHORT_COLUMNS = (
-    "cohort_month", "first_funnel", "stage", "stage_order", "people", "reached", "reached_within_30_days",
-    "reached_within_90_days", "share", "median_days_to_reach",
-)  # fmt: skip
+    "cohort_month",
+    "first_funnel",
+    "stage",
+    "stage_order",
+    "people",
+    "reached",
+    "reached_within_30_days",
+    "reached_within_90_days",
+    "share",
+    "median_days_to_reach",
+)
 _COUNTS = ("stage_order", "people", "reached", "reached_within_30_days", "reached_within_90_days")
 
 
@@ -224,4 +232,3 @@ def latest_complete_cohort_table(cohorts: pd.DataFrame, today: date) -> str:
         cells = [f"{shares.at[(funnel, month), stage]:.0%}" if stage in shares.columns else "" for stage in stage_names]
         lines.append(f"| {markdown_cell(funnel)} | {month:%B %Y} | {int(size):,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
-

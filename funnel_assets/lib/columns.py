@@ -92,9 +92,7 @@ def _refuse_two_candidates(label: str, ambiguous: dict[catalogue.Field, list[str
     for field, headers in ambiguous.items():
         exact = [h for h in headers if h == field.header]
         why = (
-            f"'{field.header}' appears more than once"
-            if exact
-            else f"none of them is spelled exactly '{field.header}'"
+            f"'{field.header}' appears more than once" if exact else f"none of them is spelled exactly '{field.header}'"
         )
         parts.append(f"{len(headers)} columns could be its '{field.header}' column: {_quoted(headers)} ({why})")
     raise TwoCandidateColumnsError(
@@ -104,7 +102,9 @@ def _refuse_two_candidates(label: str, ambiguous: dict[catalogue.Field, list[str
     )
 
 
-def _refuse_missing(label: str, contract: catalogue.Source, missing: list[str], found: Iterable[str], width: int) -> None:
+def _refuse_missing(
+    label: str, contract: catalogue.Source, missing: list[str], found: Iterable[str], width: int
+) -> None:
     recognised = [contract.field(name).header for name in found]
     seen = (
         f"of those, it recognised {', '.join(recognised)}"

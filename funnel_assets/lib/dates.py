@@ -12,8 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from funnel_assets.lib.text import trimmed_strings
 from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.lib.text import trimmed_strings
 
 # Tried in order; the first that reads a value wins. Day-first, as India writes dates.
 LOCAL_FORMATS: tuple[str, ...] = (

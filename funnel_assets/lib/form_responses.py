@@ -233,7 +233,8 @@ def moments(values: pd.Series, formats: Sequence[str], timezone: str = TIMEZONE)
     has_offset = parts["word"].notna() | parts["sign"].notna()
     sign = np.where(parts["sign"].eq("-"), -1, 1)
     offset_minutes = sign * (
-        pd.to_numeric(parts["hours"], errors="coerce").fillna(0) * 60 + pd.to_numeric(parts["minutes"], errors="coerce").fillna(0)
+        pd.to_numeric(parts["hours"], errors="coerce").fillna(0) * 60
+        + pd.to_numeric(parts["minutes"], errors="coerce").fillna(0)
     )
     naive = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     pending = local.ne("")
@@ -301,7 +302,10 @@ def read_form_declarations(frame: pd.DataFrame, *, label: str = FORMS_FILE) -> p
     for column in ("form", "timestamp_column", "event_name", "event_date", "event_type"):
         refuse(cells[column].eq(""), f"'{column}' is empty")
     form_key = cells["form"].map(letters_only)
-    refuse(cells["form"].ne("") & form_key.duplicated(keep=False), "the same form is declared twice (keep one row per form)")
+    refuse(
+        cells["form"].ne("") & form_key.duplicated(keep=False),
+        "the same form is declared twice (keep one row per form)",
+    )
     refuse(
         cells["email_column"].eq("") & cells["phone_column"].eq(""),
         "neither 'email_column' nor 'phone_column' is filled in (a registration needs the email or the phone question)",
@@ -311,7 +315,9 @@ def read_form_declarations(frame: pd.DataFrame, *, label: str = FORMS_FILE) -> p
     refuse(repeated, "one question is named in two of its *_column cells")
 
     date = pd.to_datetime(cells["event_date"], format="%Y-%m-%d", errors="coerce")
-    refuse(cells["event_date"].ne("") & date.isna(), "'event_date' is not a date written as 2026-11-21 (year-month-day)")
+    refuse(
+        cells["event_date"].ne("") & date.isna(), "'event_date' is not a date written as 2026-11-21 (year-month-day)"
+    )
     time = pd.to_datetime(cells["event_time"], format="%H:%M", errors="coerce").fillna(
         pd.to_datetime(cells["event_time"], format="%H:%M:%S", errors="coerce")
     )
@@ -340,9 +346,7 @@ def read_form_declarations(frame: pd.DataFrame, *, label: str = FORMS_FILE) -> p
 
 def _contract(form: pd.Series) -> catalogue.Source:
     """The columns one declared form's responses must have, as a source contract for `resolve_columns`."""
-    fields = tuple(
-        catalogue.Field(column, form[column], required=True) for column in HEADER_COLUMNS if form[column]
-    )
+    fields = tuple(catalogue.Field(column, form[column], required=True) for column in HEADER_COLUMNS if form[column])
     return catalogue.Source(
         name=f"row {form['row']} of {FORMS_FILE}", setting="", table="event_participants", fields=fields
     )
@@ -403,6 +407,7 @@ def looks_like_form(content: bytes, forms: pd.DataFrame) -> bool:
 
 def _choose(matches: list[_Match], file_name: str) -> _Match:
     """The one form this file is; refused when it is none or more than one."""
+
     def named(match: _Match) -> bool:
         return bool(match.form["file_name_contains"])
 
@@ -483,7 +488,9 @@ def parse_form_responses(content: bytes, *, file_name: str, forms: pd.DataFrame)
         "so a file cut short at the end of a line would look complete. If people seem to be missing, download "
         "the responses again and drop them.",
         f"{unfinished} response(s) had no time in the '{table.header[positions['timestamp_column']]}' column "
-        "(unfinished responses) and were not loaded as registrations." if unfinished else "",
+        "(unfinished responses) and were not loaded as registrations."
+        if unfinished
+        else "",
         set_aside_note(table.set_aside, "download the responses again and drop them."),
     ]
     return ZoomReport(

@@ -16,7 +16,6 @@ import pandas as pd
 
 from funnel_assets.lib.distinct import per_distinct
 
-
 MISCELLANEOUS_FUNNEL = "Other Sources (Miscellaneous)"
 MAPPING_COLUMNS = ("source", "funnel", "deprecated")
 RESPELLED_FUNNELS = "respelled_funnels"
@@ -44,7 +43,11 @@ def settle_funnel_spellings(funnels: pd.Series) -> tuple[pd.Series, dict[str, st
     """Each funnel in the spelling most rows give it (Miscellaneous in its own), and the respellings made
     (as typed -> as counted)."""
     keys = funnel_key(funnels)
-    usage = pd.DataFrame({"key": keys, "funnel": funnels}).value_counts(["key", "funnel"], sort=False).reset_index(name="rows")
+    usage = (
+        pd.DataFrame({"key": keys, "funnel": funnels})
+        .value_counts(["key", "funnel"], sort=False)
+        .reset_index(name="rows")
+    )
     usage["first_seen"] = usage["funnel"].map({f: i for i, f in reversed(list(enumerate(funnels)))})
     usage["own"] = usage["funnel"].eq(MISCELLANEOUS_FUNNEL)
     usage = usage.sort_values(["key", "own", "rows", "first_seen"], ascending=[True, False, False, True])

@@ -103,8 +103,12 @@ def _columns(table_rows: pd.DataFrame, file_name: str) -> pd.DataFrame:
             f"template. Start from {TEMPLATE_FILE} and keep its first row as it is. {_AGAIN}"
         ) from None
     present = [c for c in TEMPLATE_COLUMNS if c in frame.columns]
-    return frame[present].reindex(columns=list(TEMPLATE_COLUMNS), fill_value="").fillna("").astype(str).apply(
-        lambda column: column.str.strip()
+    return (
+        frame[present]
+        .reindex(columns=list(TEMPLATE_COLUMNS), fill_value="")
+        .fillna("")
+        .astype(str)
+        .apply(lambda column: column.str.strip())
     )
 
 
@@ -126,7 +130,9 @@ class _Refusals:
 def _flags(values: pd.Series) -> pd.Series:
     """True / False for yes / no, NA for a value that is neither; blank is False."""
     key = values.str.lower()
-    return pd.Series(np.where(key.isin(YES), True, np.where(key.isin(NO), False, pd.NA)), index=values.index, dtype="boolean")
+    return pd.Series(
+        np.where(key.isin(YES), True, np.where(key.isin(NO), False, pd.NA)), index=values.index, dtype="boolean"
+    )
 
 
 def _one_value(values: pd.Series, keys: pd.Series, column: str, file_name: str, numbers: np.ndarray) -> str:
@@ -162,7 +168,9 @@ def parse_manual_event(content: bytes, *, file_name: str) -> ZoomReport:
     for fmt in DATE_FORMATS:
         event_date = event_date.fillna(pd.to_datetime(cells["event_date"], format=fmt, errors="coerce"))
     refusals.where(
-        cells["event_date"].ne("") & event_date.isna(), "event_date", "not a date written as 2026-11-21 (year-month-day)"
+        cells["event_date"].ne("") & event_date.isna(),
+        "event_date",
+        "not a date written as 2026-11-21 (year-month-day)",
     )
     kind = event_types(cells["event_type"])
     refusals.where(cells["event_type"].ne("") & kind.isna(), "event_type", "neither webinar nor bootcamp")
@@ -174,7 +182,13 @@ def parse_manual_event(content: bytes, *, file_name: str) -> ZoomReport:
 
     spaced = cells["event_name"].str.split().str.join(" ")
     name = _one_value(spaced, spaced.str.casefold(), "event_name", file_name, numbers)
-    date = _one_value(event_date.dt.strftime("%Y-%m-%d"), event_date.dt.strftime("%Y-%m-%d").fillna(""), "event_date", file_name, numbers)
+    date = _one_value(
+        event_date.dt.strftime("%Y-%m-%d"),
+        event_date.dt.strftime("%Y-%m-%d").fillna(""),
+        "event_date",
+        file_name,
+        numbers,
+    )
     event_type = _one_value(kind.fillna(""), kind.fillna(""), "event_type", file_name, numbers)
 
     times = {}
@@ -192,7 +206,9 @@ def parse_manual_event(content: bytes, *, file_name: str) -> ZoomReport:
     join, leave = times["first_join_time"], times["last_leave_time"]
     refusals.where(leave < join, "last_leave_time", "earlier than first_join_time")
     said_no = {column: cells[column].ne("") & ~flags[column].fillna(False) for column in flags}
-    refusals.where(said_no["registered"] & times["registration_time"].notna(), "registered", "no, but a registration time is given")
+    refusals.where(
+        said_no["registered"] & times["registration_time"].notna(), "registered", "no, but a registration time is given"
+    )
     attendance_given = join.notna() | leave.notna() | minutes.notna()
     refusals.where(said_no["attended"] & attendance_given, "attended", "no, but join, leave or minutes are given")
     registered = flags["registered"].fillna(False) | times["registration_time"].notna()
@@ -202,7 +218,9 @@ def parse_manual_event(content: bytes, *, file_name: str) -> ZoomReport:
 
     # blank minutes are the time between join and leave, when both are given
     between = ((leave - join).dt.total_seconds() / 60).round(2)
-    minutes_text = cells["minutes_in_session"].where(cells["minutes_in_session"].ne(""), between.astype(str).where(between.notna(), ""))
+    minutes_text = cells["minutes_in_session"].where(
+        cells["minutes_in_session"].ne(""), between.astype(str).where(between.notna(), "")
+    )
 
     person = {"Name": cells["name"], "Email": cells["email"], "Phone": cells["phone"]}
     registrants = {**person, "Registration Time": as_text(times["registration_time"])}
@@ -240,5 +258,7 @@ def parse_manual_event(content: bytes, *, file_name: str) -> ZoomReport:
 
 def _section(columns: dict[str, pd.Series], keep: np.ndarray) -> pd.DataFrame:
     return text_frame(
-        pa.table({name: pa.array(values.to_numpy(dtype=object)[keep], type=pa.string()) for name, values in columns.items()})
+        pa.table(
+            {name: pa.array(values.to_numpy(dtype=object)[keep], type=pa.string()) for name, values in columns.items()}
+        )
     )

@@ -83,9 +83,15 @@ _HEADER_KEYS = {
     **dict.fromkeys(("date", "meetingdate", "day"), "date"),
     **dict.fromkeys(("starttime", "start", "started", "meetingstarttime", "meetingstart"), "start"),
     **dict.fromkeys(("endtime", "end", "ended", "meetingendtime", "meetingend"), "end"),
-    **dict.fromkeys(("organizer", "organiser", "organizedby", "organisedby", "host", "meetingorganizer", "meetingorganiser"), "organiser"),
+    **dict.fromkeys(
+        ("organizer", "organiser", "organizedby", "organisedby", "host", "meetingorganizer", "meetingorganiser"),
+        "organiser",
+    ),
     **dict.fromkeys(("organizeremail", "organiseremail", "hostemail"), "organiser_email"),
-    **dict.fromkeys(("participants", "attendees", "numberofparticipants", "totalparticipants", "participantcount", "attendeecount"), "count"),
+    **dict.fromkeys(
+        ("participants", "attendees", "numberofparticipants", "totalparticipants", "participantcount", "attendeecount"),
+        "count",
+    ),
 }
 
 _MONTH = r"(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
@@ -96,9 +102,13 @@ _DATES = (
     # day first, as India writes dates (lib/dates.py does the same)
     re.compile(r"(?<!\d)(?P<day>\d{1,2})[-/.](?P<mon>\d{1,2})[-/.](?P<year>\d{4})"),
 )
-_MONTHS = {m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTHS = {
+    m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
+}
 # a time of day; in a file name `18-02` or `18_02` too (a colon cannot always be in a name)
-_CLOCK = re.compile(r"(?<!\d)(?P<h>\d{1,2})[:.\-_](?P<m>\d{2})(?:[:.\-_](?P<s>\d{2}))?(?!\d)\s*(?P<ampm>[ap]\.?m\.?)?", re.IGNORECASE)
+_CLOCK = re.compile(
+    r"(?<!\d)(?P<h>\d{1,2})[:.\-_](?P<m>\d{2})(?:[:.\-_](?P<s>\d{2}))?(?!\d)\s*(?P<ampm>[ap]\.?m\.?)?", re.IGNORECASE
+)
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 
 # full timestamps as Meet, a sheet re-export or a person writes them; without an offset, Kolkata wall time
@@ -262,7 +272,9 @@ def _only_a_moment(text: str) -> bool:
     if dated is None:
         return False
     rest = text[: dated[1].start()] + text[dated[1].end() :]
-    rest = re.sub(r"(?i)\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\bat\b|\b[ap]\.?m\.?|\bist\b|\b(?:gmt|utc)\b", "", rest)
+    rest = re.sub(
+        r"(?i)\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\bat\b|\b[ap]\.?m\.?|\bist\b|\b(?:gmt|utc)\b", "", rest
+    )
     return not re.sub(r"[\d:,.\-–/\s()+]", "", rest)
 
 
@@ -325,7 +337,9 @@ def _times(values: pd.Series) -> tuple[pd.Series, pa.Array, np.ndarray]:
     time_only = pc.fill_null(pc.match_substring_regex(clock, _TIME_OF_DAY), False)
     # only what is not a time of day is tried against the full formats, one format after another
     rest = pc.if_else(time_only, None, text)
-    full = parse_local_datetimes(pd.Series(rest.to_numpy(zero_copy_only=False), index=values.index, dtype=object), FULL_FORMATS)
+    full = parse_local_datetimes(
+        pd.Series(rest.to_numpy(zero_copy_only=False), index=values.index, dtype=object), FULL_FORMATS
+    )
     unreadable = pc.is_valid(rest).to_numpy(zero_copy_only=False) & full.isna().to_numpy()
     return full, pc.if_else(time_only, clock, None), unreadable
 
@@ -480,7 +494,11 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
         exited = exited.fillna(on_day)
 
     earliest = joined.min()
-    start = scheduled if scheduled is not None else (earliest if pd.notna(earliest) else pd.Timestamp(day).tz_localize(TIMEZONE))
+    start = (
+        scheduled
+        if scheduled is not None
+        else (earliest if pd.notna(earliest) else pd.Timestamp(day).tz_localize(TIMEZONE))
+    )
     code = said.get("code", "").strip().lower()
     topic = said.get("topic") or name_title
     if not code and not topic:
@@ -503,7 +521,13 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
         summary["end time"] = f"{(end_day or day).isoformat()} {end_clock}"
 
     attendee: dict[str, object] = {}
-    for field, spelled in (("name", "Name"), ("first_name", "First Name"), ("last_name", "Last Name"), ("email", "Email"), ("phone", "Phone")):
+    for field, spelled in (
+        ("name", "Name"),
+        ("first_name", "First Name"),
+        ("last_name", "Last Name"),
+        ("email", "Email"),
+        ("phone", "Phone"),
+    ):
         if field in column:
             attendee[spelled] = column[field].to_numpy(dtype=object)
     attendee["Join Time"] = _stamps(joined)
@@ -520,7 +544,10 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
         hosts = pd.DataFrame([host])
         if organiser_email and "Email" in people:
             theirs = people["Email"].str.strip().str.lower().eq(organiser_email.strip().lower()).to_numpy(dtype=bool)
-            hosts = pd.concat([hosts, people[theirs][[c for c in ("Name", "First Name", "Last Name", "Email") if c in people]]], ignore_index=True)
+            hosts = pd.concat(
+                [hosts, people[theirs][[c for c in ("Name", "First Name", "Last Name", "Email") if c in people]]],
+                ignore_index=True,
+            )
             people = people[~theirs].reset_index(drop=True)
             sections["attendee"] = people
         sections["host"] = text_frame(pa.Table.from_pandas(hosts.fillna("").astype(str), preserve_index=False))

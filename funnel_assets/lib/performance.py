@@ -39,9 +39,16 @@ from funnel_assets.lib.reporting import before_today, counted_sales, month_start
 from funnel_assets.lib.text import arrow_strings, clean_text, to_object
 
 PERFORMANCE_COLUMNS = (
-    "month", "employee", "assigned", "converted", "conversion_rate", "revenue_from_assigned", "median_days_to_sale",
-    "sales_closed", "revenue_closed",
-)  # fmt: skip
+    "month",
+    "employee",
+    "assigned",
+    "converted",
+    "conversion_rate",
+    "revenue_from_assigned",
+    "median_days_to_sale",
+    "sales_closed",
+    "revenue_closed",
+)
 _COUNTS = ("assigned", "converted", "sales_closed")
 _AMOUNTS = ("conversion_rate", "revenue_from_assigned", "median_days_to_sale", "revenue_closed")
 NO_EMPLOYEE = "(no employee)"  # how the markdown summary shows the row without an employee
@@ -156,7 +163,9 @@ def performance_by_employee(assigned_monthly: pd.DataFrame, sales: pd.DataFrame,
             "net_amount": _amounts(counted).to_numpy(),
         }
     )
-    closed = closing.groupby(["month", "key"]).agg(sales_closed=("net_amount", "size"), revenue_closed=("net_amount", "sum"))
+    closed = closing.groupby(["month", "key"]).agg(
+        sales_closed=("net_amount", "size"), revenue_closed=("net_amount", "sum")
+    )
 
     table = pd.concat([from_assigned, closed], axis=1).reset_index()
     table.columns = ["month", "key", *table.columns[2:]]
@@ -198,7 +207,9 @@ def top_employees_table(performance: pd.DataFrame, today: date, n: int = 5) -> s
     latest = performance[(months == latest_month).to_numpy()]
     ranked = latest.assign(
         _rate=latest["conversion_rate"].fillna(-1.0), _name=latest["employee"].fillna("\U0010ffff").astype(str)
-    ).sort_values(["converted", "_rate", "revenue_closed", "_name"], ascending=[False, False, False, True], kind="stable")
+    ).sort_values(
+        ["converted", "_rate", "revenue_closed", "_name"], ascending=[False, False, False, True], kind="stable"
+    )
     lines = [
         f"**Top employees, {latest_month:%B %Y}** (by conversions of the leads assigned that month)",
         "",
@@ -210,6 +221,7 @@ def top_employees_table(performance: pd.DataFrame, today: date, n: int = 5) -> s
     ].itertuples(index=False):
         shown_rate = "" if pd.isna(rate) else f"{rate:.0%}"
         name = NO_EMPLOYEE if employee is None or pd.isna(employee) else employee
-        lines.append(f"| {markdown_cell(name)} | {int(assigned):,} | {int(converted):,} | {shown_rate} | {revenue:,.0f} |")
+        lines.append(
+            f"| {markdown_cell(name)} | {int(assigned):,} | {int(converted):,} | {shown_rate} | {revenue:,.0f} |"
+        )
     return "\n".join(lines)
-

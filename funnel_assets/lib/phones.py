@@ -18,10 +18,12 @@ def phone_key(values: pd.Series) -> pd.Series:
     # every row through Arrow's regex costs less than finding the distinct phones first (a million CRM
     # rows hold a quarter of a million phones); \p{Nd}: every decimal digit, as Python's \d counts them
     digits = pc.replace_substring_regex(arrow_strings(values), r"[^\p{Nd}]", "")
-    keys = pc.if_else(pc.greater_equal(pc.utf8_length(digits), 10), pc.utf8_slice_codeunits(digits, -10), pa.scalar(None, pa.string()))
+    keys = pc.if_else(
+        pc.greater_equal(pc.utf8_length(digits), 10), pc.utf8_slice_codeunits(digits, -10), pa.scalar(None, pa.string())
+    )
     return pd.Series(keys.to_numpy(zero_copy_only=False), index=values.index, dtype="string")
 
 
 def user_id(phones: pd.Series) -> pd.Series:
-    """"91" + the phone key, or <NA> where there is no phone key."""
+    """ "91" + the phone key, or <NA> where there is no phone key."""
     return ("91" + phones.astype("string")).where(phones.notna())

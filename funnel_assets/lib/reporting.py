@@ -22,23 +22,49 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from funnel_assets.lib.clock import TIMEZONE, in_local_time
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import user_id
 from funnel_assets.lib.text import text_rank
-from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
-from funnel_assets.lib.clock import TIMEZONE, in_local_time
 
 NOT_A_SALE = ("refunded", "refund", "cancelled", "canceled", "failed", "chargeback")
 STAGES = (("leads", 1), ("registrations", 2), ("attendees", 3), ("assigned", 4), ("conversions", 5))
 FUNNEL_PEOPLE_COLUMNS = (
-    "phone", "user_id", "email", "lead_created_at", "first_funnel", "registered", "attended", "assigned_on",
-    "employee", "converted", "first_sale_at", "revenue", "final_funnel",
-)  # fmt: skip
+    "phone",
+    "user_id",
+    "email",
+    "lead_created_at",
+    "first_funnel",
+    "registered",
+    "attended",
+    "assigned_on",
+    "employee",
+    "converted",
+    "first_sale_at",
+    "revenue",
+    "final_funnel",
+)
 METRIC_COLUMNS = (
-    "month", "funnel", "month_complete", "leads", "registrations", "attendees", "assigned", "conversions",
-    "revenue", "spend", "cost_per_lead", "cost_per_attendee", "cost_per_acquisition", "roas",
-    "registration_rate", "attendance_rate", "handover_rate", "conversion_rate",
-)  # fmt: skip
+    "month",
+    "funnel",
+    "month_complete",
+    "leads",
+    "registrations",
+    "attendees",
+    "assigned",
+    "conversions",
+    "revenue",
+    "spend",
+    "cost_per_lead",
+    "cost_per_attendee",
+    "cost_per_acquisition",
+    "roas",
+    "registration_rate",
+    "attendance_rate",
+    "handover_rate",
+    "conversion_rate",
+)
 
 
 def month_start(moments: pd.Series) -> pd.Series:
@@ -55,7 +81,11 @@ def before_today(moments: pd.Series, today: date) -> pd.Series:
 
 def counted_sales(sales: pd.DataFrame) -> pd.Series:
     """Sales that count as conversions: any status but a refund, cancellation or failure."""
-    status = sales["status"].astype("string").str.strip().str.lower() if "status" in sales else pd.Series("", index=sales.index)
+    status = (
+        sales["status"].astype("string").str.strip().str.lower()
+        if "status" in sales
+        else pd.Series("", index=sales.index)
+    )
     return ~status.isin(NOT_A_SALE).fillna(False).astype(bool)
 
 
@@ -92,11 +122,15 @@ def people_across_funnel(
     lead_keys, _ = person_keys(leads["phone"], leads["email"])
     first_lead = leads["created_at"].groupby(lead_keys.to_numpy(), sort=False).min()
 
-    with_phone = assigned[assigned["phone"].notna() & assigned["assigned_on"].notna()].sort_values("assigned_on", kind="stable")
+    with_phone = assigned[assigned["phone"].notna() & assigned["assigned_on"].notna()].sort_values(
+        "assigned_on", kind="stable"
+    )
     first_assignment = with_phone.drop_duplicates("phone").set_index("phone")[["assigned_on", "employee"]]
     real = sales[counted_sales(sales) & sales["phone"].notna()]
     real = real.sort_values("created_on", kind="stable", na_position="last")
-    per_phone = real.groupby("phone", sort=False).agg(first_sale_at=("created_on", "min"), revenue=("net_amount", "sum"))
+    per_phone = real.groupby("phone", sort=False).agg(
+        first_sale_at=("created_on", "min"), revenue=("net_amount", "sum")
+    )
     per_phone["final_funnel"] = real.drop_duplicates("phone").set_index("phone")["final_funnel"]
 
     # every Part 2 phone, in phone order
@@ -121,7 +155,9 @@ def people_across_funnel(
                 _looked_up(part2_phones.to_series(), from_part2),
             ),
             "email": _looked_up(first_touch["email"], from_part1),
-            "lead_created_at": _looked_up(first_lead, _through(first_lead.index.get_indexer(part1_keys.to_numpy()), from_part1)),
+            "lead_created_at": _looked_up(
+                first_lead, _through(first_lead.index.get_indexer(part1_keys.to_numpy()), from_part1)
+            ),
             "first_funnel": _looked_up(first_touch["first_funnel"], from_part1),
             "registered": _flag(first_touch["registered_any"], from_part1),
             "attended": _flag(first_touch["attended_any"], from_part1),
@@ -139,7 +175,9 @@ def people_across_funnel(
     for column in ("employee", "final_funnel"):
         joined[column] = joined[column].astype(object).where(joined[column].notna(), None)
     joined["user_id"] = user_id(joined["phone"]).astype(object).where(joined["phone"].notna(), None)
-    joined = joined.sort_values(["lead_created_at", "assigned_on"], na_position="last", kind="stable", ignore_index=True)
+    joined = joined.sort_values(
+        ["lead_created_at", "assigned_on"], na_position="last", kind="stable", ignore_index=True
+    )
     return joined[list(FUNNEL_PEOPLE_COLUMNS)]
 
 
@@ -176,7 +214,9 @@ def monthly_funnel_metrics(
     attended = participants["attended"].fillna(False).astype(bool).to_numpy()
     parts = [
         _distinct_people(leads, "created_at", leads["funnel"], today, "leads"),
-        _distinct_people(participants[registered], "registration_time", event_funnel[registered], today, "registrations"),
+        _distinct_people(
+            participants[registered], "registration_time", event_funnel[registered], today, "registrations"
+        ),
         _distinct_people(participants[attended], "first_join_time", event_funnel[attended], today, "attendees"),
     ]
 
@@ -185,7 +225,9 @@ def monthly_funnel_metrics(
 
     real = sales[counted_sales(sales) & before_today(sales["created_on"], today)]
     real = real.assign(month=month_start(real["created_on"]))
-    money = real.groupby(["month", "final_funnel"]).agg(conversions=("final_funnel", "size"), revenue=("net_amount", "sum"))
+    money = real.groupby(["month", "final_funnel"]).agg(
+        conversions=("final_funnel", "size"), revenue=("net_amount", "sum")
+    )
     parts.append(money.rename_axis(["month", "funnel"]))
 
     spent = spend_daily[pd.to_datetime(spend_daily["spend_date"]).lt(pd.Timestamp(today))]
@@ -254,4 +296,3 @@ def funnel_at_a_glance(metrics: pd.DataFrame, counted_through: date) -> str:
         "(a person may register for a webinar without filling in a lead form), so a stage can be above 100% of leads."
     )
     return f"{header}. Spend {spend:,.0f}, revenue {revenue:,.0f}{roas}.\n\n" + "\n".join(rows) + "\n\n" + note
-

@@ -10,21 +10,43 @@ import pandas as pd
 from funnel_assets.catalogue import CRM_SALES_DUMP
 from funnel_assets.lib.columns import resolve_columns
 from funnel_assets.lib.dates import parse_local_datetimes
-from funnel_assets.lib.funnel_mapping import map_funnel
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, map_funnel
 from funnel_assets.lib.numbers import parse_amounts
 from funnel_assets.lib.phones import phone_key, user_id
-from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 
 # the CRM's sales columns as the brief lists them (44), from their contract; others are kept and reported as new
 CRM_SALES_COLUMNS = [f.header for f in CRM_SALES_DUMP.fields]
 # CRM columns read as numbers and times (snake_cased names); every other column stays text
 SALES_AMOUNT_COLUMNS = (
-    "token_amount", "with_out_token_paid_amount", "e_book_rev", "book_rev", "dp", "paid_amount", "total_amount",
-    "e_book_net_amount", "book_net_amount", "product_net_amount", "net_amount", "total_emi", "paid_emi_count",
-    "unpaid_emi_count", "paid_emi_amount", "unpaid_amount", "net_amount_after_pdd",
-)  # fmt: skip
+    "token_amount",
+    "with_out_token_paid_amount",
+    "e_book_rev",
+    "book_rev",
+    "dp",
+    "paid_amount",
+    "total_amount",
+    "e_book_net_amount",
+    "book_net_amount",
+    "product_net_amount",
+    "net_amount",
+    "total_emi",
+    "paid_emi_count",
+    "unpaid_emi_count",
+    "paid_emi_amount",
+    "unpaid_amount",
+    "net_amount_after_pdd",
+)
 SALES_TIME_COLUMNS = ("created_on", "student_signup_date", "last_emi_date", "last_paid_date")
-SALES_TO_MAP_COLUMNS = ("sale_id", "created_on", "student_name", "phone", "assigned_lead_sources", "net_amount", "manual_source", "why")
+SALES_TO_MAP_COLUMNS = (
+    "sale_id",
+    "created_on",
+    "student_name",
+    "phone",
+    "assigned_lead_sources",
+    "net_amount",
+    "manual_source",
+    "why",
+)
 
 
 @dataclass(frozen=True)
@@ -111,7 +133,11 @@ def _manual_sources(manual_mapping: pd.DataFrame) -> pd.Series:
 def list_sales_to_map(sales: pd.DataFrame) -> pd.DataFrame:
     """The monthly worklist: sales still Miscellaneous, and why (no manual source yet, or one the mapping does not know)."""
     misc = sales[sales["final_funnel"].eq(MISCELLANEOUS_FUNNEL)]
-    why = misc["manual_source"].isna().map({True: "no manual source yet", False: "manual source not in funnel_mapping.csv"})
+    why = (
+        misc["manual_source"]
+        .isna()
+        .map({True: "no manual source yet", False: "manual source not in funnel_mapping.csv"})
+    )
     columns = {c: misc[c] if c in misc.columns else None for c in SALES_TO_MAP_COLUMNS if c not in ("sale_id", "why")}
     worklist = pd.DataFrame({"sale_id": misc["id"], **columns, "why": why})
     return worklist[list(SALES_TO_MAP_COLUMNS)].reset_index(drop=True)

@@ -9,8 +9,8 @@ import pandas as pd
 from funnel_assets.catalogue import SPEND_SHEET
 from funnel_assets.lib.columns import resolve_columns
 from funnel_assets.lib.dates import parse_local_datetimes
-from funnel_assets.lib.numbers import parse_amounts
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.numbers import parse_amounts
 
 SPEND_NUMBER_COLUMNS = ("cost", "impressions", "clicks")
 

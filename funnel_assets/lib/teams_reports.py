@@ -39,7 +39,15 @@ import pyarrow.compute as pc
 from funnel_assets.catalogue import Field, Source
 from funnel_assets.lib.columns import MissingColumnsError, letters_only, resolve_columns
 from funnel_assets.lib.dates import parse_local_datetimes
-from funnel_assets.lib.zoom_reports import _CONTROL, ZoomReport, ZoomReportError, _encoding, _set_aside, _trimmed, _unique
+from funnel_assets.lib.zoom_reports import (
+    _CONTROL,
+    ZoomReport,
+    ZoomReportError,
+    _encoding,
+    _set_aside,
+    _trimmed,
+    _unique,
+)
 
 TEAMS_ATTENDANCE = "teams_attendance"
 TEAMS_WEBINAR = "teams_webinar"
@@ -84,8 +92,12 @@ REGISTRATIONS = _contract(
     Field("first_name", "First Name"),
     Field("last_name", "Last Name"),
     Field("email", "Email", ("Email address", "E-mail")),
-    Field("phone", "Phone", ("Phone number", "Mobile", "Mobile number", "Phone no", "Contact number", "WhatsApp number")),
-    Field("registration_time", "Registration Time", ("Registered on", "Registered at", "Registration date"), required=True),
+    Field(
+        "phone", "Phone", ("Phone number", "Mobile", "Mobile number", "Phone no", "Contact number", "WhatsApp number")
+    ),
+    Field(
+        "registration_time", "Registration Time", ("Registered on", "Registered at", "Registration date"), required=True
+    ),
 )
 _REGISTRATION_HEADERS = {letters_only(s) for s in REGISTRATIONS.field("registration_time").spellings}
 _JOIN_HEADERS = {"firstjoin", "jointime"}
@@ -113,7 +125,10 @@ def looks_like_teams(content: bytes) -> bool:
     return (
         len(lines) >= 2
         and re.fullmatch(r"1\.\s*summary", lines[0], re.IGNORECASE) is not None
-        and any(line.lower().startswith(("meeting title\t", "attended participants\t", "start time\t")) for line in lines[1:])
+        and any(
+            line.lower().startswith(("meeting title\t", "attended participants\t", "start time\t"))
+            for line in lines[1:]
+        )
     )
 
 
@@ -225,7 +240,9 @@ def _clean(values: pd.Series) -> pd.Series:
 def _date_order(columns: list[tuple[str, pd.Series]], file_name: str) -> bool:
     """True when the file's slash dates are day-first. One reading for the whole file: a value that only
     one reading can read decides; values that contradict each other refuse the file."""
-    parts = pd.concat([_clean(values).str.extract(_LOCAL) for _, values in columns], ignore_index=True).dropna(subset=["a"])
+    parts = pd.concat([_clean(values).str.extract(_LOCAL) for _, values in columns], ignore_index=True).dropna(
+        subset=["a"]
+    )
     if parts.empty:
         return False
     first, second = parts["a"].astype(int), parts["b"].astype(int)
@@ -270,7 +287,9 @@ def _parts_to_times(parts: pd.DataFrame, day_first: bool, date: pd.Series | None
     times = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
     usable = frame.notna().all(axis=1)
     if usable.any():
-        times[usable] = pd.to_datetime(frame[usable][["year", "month", "day", "hour", "minute", "second"]], errors="coerce")
+        times[usable] = pd.to_datetime(
+            frame[usable][["year", "month", "day", "hour", "minute", "second"]], errors="coerce"
+        )
     return times
 
 
@@ -307,7 +326,9 @@ def _minutes(values: pd.Series) -> pd.Series:
     return minutes.where(numbers.notna().any(axis=1) & text.ne(""))
 
 
-def _refuse_unreadable(file_name: str, table: _Table, header: str, values: pd.Series, read: pd.Series, what: str) -> None:
+def _refuse_unreadable(
+    file_name: str, table: _Table, header: str, values: pd.Series, read: pd.Series, what: str
+) -> None:
     bad = _clean(values).ne("") & read.isna()
     if bad.any():
         lines = list(bad.index[bad])
@@ -392,7 +413,9 @@ def parse_teams_report(content: bytes, *, file_name: str) -> ZoomReport:
     last_leave = _times(people["last_leave"], day_first, on_date_of=first_join)
     _refuse_unreadable(file_name, people_table, "Last Leave", people["last_leave"], last_leave, "a date and time")
     minutes = _minutes(people["duration"])
-    _refuse_unreadable(file_name, people_table, "In-Meeting Duration", people["duration"], minutes, "a duration such as 1h 30m 51s")
+    _refuse_unreadable(
+        file_name, people_table, "In-Meeting Duration", people["duration"], minutes, "a duration such as 1h 30m 51s"
+    )
 
     summary = _summary(file_name, summary_raw, day_first, first_join)
     roles = _role(people)
@@ -400,8 +423,11 @@ def parse_teams_report(content: bytes, *, file_name: str) -> ZoomReport:
     unknown_roles = int((~staff & ~roles.isin(LEAD_ROLES)).sum())
     sections: dict[str, pd.DataFrame] = {}
     sections["host"] = pd.DataFrame(
-        {"Name": _clean(people["name"]).to_numpy(dtype=object), "Email": _clean(people["email"]).to_numpy(dtype=object),
-         "Role": _clean(people["role"]).to_numpy(dtype=object)}
+        {
+            "Name": _clean(people["name"]).to_numpy(dtype=object),
+            "Email": _clean(people["email"]).to_numpy(dtype=object),
+            "Role": _clean(people["role"]).to_numpy(dtype=object),
+        }
     )[staff.to_numpy()].reset_index(drop=True)
 
     from_people = pd.DataFrame(
@@ -463,7 +489,9 @@ def _summary(file_name: str, raw: dict[str, str], day_first: bool, first_join: p
     return summary
 
 
-def _attendee_joins(file_name: str, table: _Table, activities: pd.DataFrame, day_first: bool, staff_keys: set[str]) -> pd.DataFrame:
+def _attendee_joins(
+    file_name: str, table: _Table, activities: pd.DataFrame, day_first: bool, staff_keys: set[str]
+) -> pd.DataFrame:
     join = _times(activities["join"], day_first)
     _refuse_unreadable(file_name, table, "Join Time", activities["join"], join, "a date and time")
     leave = _times(activities["leave"], day_first, on_date_of=join)
@@ -533,7 +561,9 @@ def _check_cut(
         )
     registered = _count(summary, "registered participants", "registered")
     if registrations is not None and registered is not None:
-        listed = _person_key(registrations.assign(name=registrations["name"] + registrations["first_name"] + registrations["last_name"])).nunique()
+        listed = _person_key(
+            registrations.assign(name=registrations["name"] + registrations["first_name"] + registrations["last_name"])
+        ).nunique()
         if listed < registered:
             raise ZoomReportError(
                 f"{file_name}: the report looks cut short: it lists {listed} of the {registered} people its own "
@@ -549,7 +579,9 @@ def _check_cut(
             )
 
 
-def _notes(summary: dict[str, str], registrations: pd.DataFrame | None, unknown_roles: int, set_aside: int) -> list[str]:
+def _notes(
+    summary: dict[str, str], registrations: pd.DataFrame | None, unknown_roles: int, set_aside: int
+) -> list[str]:
     notes = []
     if _count(summary, "attended participants", "total number of participants") is None:
         notes.append(
@@ -562,7 +594,9 @@ def _notes(summary: dict[str, str], registrations: pd.DataFrame | None, unknown_
             "Its registrations could not be checked against a count: the summary has no 'Registered participants'."
         )
     if unknown_roles:
-        notes.append(f"{unknown_roles} participant(s) had a role other than Organizer, Co-organizer, Presenter or Attendee and were counted as attendees.")
+        notes.append(
+            f"{unknown_roles} participant(s) had a role other than Organizer, Co-organizer, Presenter or Attendee and were counted as attendees."
+        )
     if set_aside:
         notes.append(
             f"{set_aside} value(s) held an invisible control character (such as a NUL byte) and were left empty, their "

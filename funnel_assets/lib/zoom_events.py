@@ -113,7 +113,9 @@ def report_people(report: ZoomReport) -> pd.DataFrame:
         picked: dict[str, np.ndarray] = {}
         for name, candidates in PERSON_COLUMNS.items():
             column = next((lowered[c] for c in candidates if c in lowered), None)
-            picked[name] = rows[column].to_numpy(dtype=object) if column is not None else np.full(len(rows), "", dtype=object)
+            picked[name] = (
+                rows[column].to_numpy(dtype=object) if column is not None else np.full(len(rows), "", dtype=object)
+            )
         roles = np.full(len(rows), role, dtype=object)
         if report.report_type == MEETING_PARTICIPANTS:
             # a meeting report lists its host among the participants: the summary's User Email
@@ -124,9 +126,18 @@ def report_people(report: ZoomReport) -> pd.DataFrame:
         frames.append(picked)
     if not frames:
         return pd.DataFrame(
-            columns=[*PERSON_COLUMNS, "role", "platform", "declared_event_type", "event_id", "event_name", "session_start",
-                     "report_type", "source_file"]
-        )  # fmt: skip
+            columns=[
+                *PERSON_COLUMNS,
+                "role",
+                "platform",
+                "declared_event_type",
+                "event_id",
+                "event_name",
+                "session_start",
+                "report_type",
+                "source_file",
+            ]
+        )
     people = pd.DataFrame({column: np.concatenate([frame[column] for frame in frames]) for column in frames[0]})
     people["platform"] = report.platform
     people["declared_event_type"] = report.declared_event_type
@@ -150,7 +161,9 @@ def _proper_case(names: pd.Series) -> pd.Series:
 
 
 def _display_name(people: pd.DataFrame) -> pd.Series:
-    full = (_clean_text(people["first_name"]).fillna("") + " " + _clean_text(people["last_name"]).fillna("")).str.strip()
+    full = (
+        _clean_text(people["first_name"]).fillna("") + " " + _clean_text(people["last_name"]).fillna("")
+    ).str.strip()
     # "Asha K (Asha Kumar)": Zoom adds the registered name after a rename; keep the name shown
     shown = _clean_text(people["display_name"]).str.replace(r"\s*\([^)]*\)\s*$", "", regex=True)
     return _proper_case(full.mask(full.eq("")).fillna(shown))
@@ -166,7 +179,9 @@ def normalise_people(people: pd.DataFrame) -> pd.DataFrame:
     attended_flag = _clean_text(people["attended_flag"]).str.lower()
     attended_row = join_time.notna() | attended_flag.eq("yes")
     registration_time = parse_local_datetimes(_clean_text(people["registration_time"]), ZOOM_TIME_FORMATS)
-    session_start = _per_distinct(people["session_start"], lambda v: parse_local_datetimes(_clean_text(v), ZOOM_TIME_FORMATS))
+    session_start = _per_distinct(
+        people["session_start"], lambda v: parse_local_datetimes(_clean_text(v), ZOOM_TIME_FORMATS)
+    )
     minutes = pd.to_numeric(_clean_text(people["minutes"]), errors="coerce")
 
     event_date = session_start.dt.date
@@ -186,7 +201,9 @@ def normalise_people(people: pd.DataFrame) -> pd.DataFrame:
             "registration_time": registration_time,
             "attended_row": attended_row.to_numpy(),
             "join_time": join_time.where(attended_row),
-            "leave_time": parse_local_datetimes(_clean_text(people["leave_time"]), ZOOM_TIME_FORMATS).where(attended_row),
+            "leave_time": parse_local_datetimes(_clean_text(people["leave_time"]), ZOOM_TIME_FORMATS).where(
+                attended_row
+            ),
             "minutes": minutes.where(attended_row),
             "country": _clean_text(people["country"]),
             "source_file": people["source_file"].astype(str),
@@ -197,7 +214,9 @@ def normalise_people(people: pd.DataFrame) -> pd.DataFrame:
 def merge_session_people(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per person per session: registration and attendance merged, rejoins summed."""
     if rows.empty:
-        kept = [c for c in EVENT_PARTICIPANT_COLUMNS if c not in ("event_type", "bootcamp_day", "category", "conductor")]
+        kept = [
+            c for c in EVENT_PARTICIPANT_COLUMNS if c not in ("event_type", "bootcamp_day", "category", "conductor")
+        ]
         return pd.DataFrame(columns=[*kept, "declared_event_type"])
     session = rows["event_id"].astype(str) + "|" + rows["event_date"].astype(str)
     keys, phone = person_keys(rows["phone"], rows["email"], within=session)
@@ -270,12 +289,16 @@ def _per_distinct(values: pd.Series, work) -> pd.Series:
     return work(pd.Series(distinct, dtype=object)).take(codes).set_axis(values.index)
 
 
-def enrich_sessions(participants: pd.DataFrame, conductors_from_staff: pd.DataFrame, mappings: EventMappings) -> pd.DataFrame:
+def enrich_sessions(
+    participants: pd.DataFrame, conductors_from_staff: pd.DataFrame, mappings: EventMappings
+) -> pd.DataFrame:
     """Event type, boot-camp day, category and conductor for every participant row, worked out once per session."""
     columns = [participants[c].fillna("\x00").astype(str) for c in ("event_id", "event_name", "event_date")]
     codes, _ = pd.factorize(columns[0] + "\x1f" + columns[1] + "\x1f" + columns[2])
     first_rows = np.unique(codes, return_index=True)[1]
-    sessions = participants.iloc[first_rows][["event_id", "event_name", "event_date", "declared_event_type"]].reset_index(drop=True)
+    sessions = participants.iloc[first_rows][
+        ["event_id", "event_name", "event_date", "declared_event_type"]
+    ].reset_index(drop=True)
 
     topics = sessions["event_name"].fillna("").astype(str).str.lower()
     listed = mappings.bootcamp_sessions["event_id"].astype(str).str.strip()
@@ -308,9 +331,13 @@ def enrich_sessions(participants: pd.DataFrame, conductors_from_staff: pd.DataFr
             "conductor": _canonical_conductor(conductor, mappings.conductor_aliases).where(conductor.notna(), None),
         }
     )
-    enriched = participants.assign(**{c: per_session[c].take(codes).set_axis(participants.index) for c in per_session.columns})
+    enriched = participants.assign(
+        **{c: per_session[c].take(codes).set_axis(participants.index) for c in per_session.columns}
+    )
     return enriched[list(EVENT_PARTICIPANT_COLUMNS)].sort_values(
-        ["event_date", "event_id", "registration_time", "first_join_time", "email"], na_position="last", ignore_index=True
+        ["event_date", "event_id", "registration_time", "first_join_time", "email"],
+        na_position="last",
+        ignore_index=True,
     )
 
 
@@ -336,16 +363,35 @@ def sessions_summary(participants: pd.DataFrame) -> pd.DataFrame:
 def days_per_bootcamp(participants: pd.DataFrame) -> pd.DataFrame:
     """One person at one boot camp (both days together): which days they attended, `Both` for both."""
     camps = participants[participants["event_type"].eq("bootcamp")].copy()
-    columns = ["bootcamp_name", "weekend_of", "category", "person", "phone", "user_id", "email", "name", "registered", "days_attended"]
+    columns = [
+        "bootcamp_name",
+        "weekend_of",
+        "category",
+        "person",
+        "phone",
+        "user_id",
+        "email",
+        "name",
+        "registered",
+        "days_attended",
+    ]
     if camps.empty:
         return pd.DataFrame(columns=[c for c in columns if c != "person"])
     dates = pd.to_datetime(camps["event_date"])
     camps["weekend_of"] = (dates - pd.to_timedelta((dates.dt.weekday - 5) % 7, unit="D")).dt.date
     camps["bootcamp_name"] = (
-        camps["event_name"].str.replace(BOOTCAMP_DAY_TOPIC, "", regex=True).str.replace(r"[\s\-_:|]+$", "", regex=True).str.strip()
+        camps["event_name"]
+        .str.replace(BOOTCAMP_DAY_TOPIC, "", regex=True)
+        .str.replace(r"[\s\-_:|]+$", "", regex=True)
+        .str.strip()
     )
-    camps["person"] = camps["phone"].fillna("email:" + camps["email"].fillna("")).where(
-        camps["phone"].notna() | camps["email"].notna(), pd.Series("row:" + camps.index.astype(str), index=camps.index)
+    camps["person"] = (
+        camps["phone"]
+        .fillna("email:" + camps["email"].fillna(""))
+        .where(
+            camps["phone"].notna() | camps["email"].notna(),
+            pd.Series("row:" + camps.index.astype(str), index=camps.index),
+        )
     )
     camps["day_1"] = camps["attended"] & camps["bootcamp_day"].eq("Day 1")
     camps["day_2"] = camps["attended"] & camps["bootcamp_day"].eq("Day 2")

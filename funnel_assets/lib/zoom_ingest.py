@@ -20,14 +20,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from funnel_assets.lib.clock import in_local_time
 from funnel_assets.lib.dates import parse_local_datetimes
-from funnel_assets.lib.zoom_events import ZOOM_TIME_FORMATS, STAFF_ROLES
 from funnel_assets.lib.form_responses import looks_like_form, parse_form_responses
 from funnel_assets.lib.manual_events import looks_like_manual_event, parse_manual_event
 from funnel_assets.lib.meet_reports import looks_like_meet, parse_meet_report
 from funnel_assets.lib.teams_reports import looks_like_teams, parse_teams_report
+from funnel_assets.lib.zoom_events import STAFF_ROLES, ZOOM_TIME_FORMATS
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, parse_zoom_report
-from funnel_assets.lib.clock import in_local_time
 
 LOADED, DUPLICATE, REJECTED, REPLACED = "loaded", "duplicate", "rejected", "replaced"
 INGESTED_FILES_COLUMNS = (
@@ -134,7 +134,9 @@ class ParsedOnce:
             pass
 
 
-def judge_files(files: Iterable[tuple[str, bytes]], known_hashes: Iterable[str], parse: Parse = parse_report) -> list[Verdict]:
+def judge_files(
+    files: Iterable[tuple[str, bytes]], known_hashes: Iterable[str], parse: Parse = parse_report
+) -> list[Verdict]:
     """Each newly dropped file: a duplicate of something already loaded, readable, or not."""
     seen = set(known_hashes)
     verdicts = []
@@ -264,7 +266,10 @@ def loaded_hashes(ledger: pd.DataFrame) -> set[str]:
 def ledger_rows(verdicts: list[Verdict], now: pd.Timestamp) -> pd.DataFrame:
     """This run's files for the ledger: their verdicts, and the session of each one loaded."""
     rows = pd.DataFrame(
-        [{"file_name": v.file_name, "sha256": v.sha256, "status": v.status, "error": v.error, "ingested_at": now} for v in verdicts],
+        [
+            {"file_name": v.file_name, "sha256": v.sha256, "status": v.status, "error": v.error, "ingested_at": now}
+            for v in verdicts
+        ],
         columns=["file_name", "sha256", "status", "error", "ingested_at"],
     )
     loaded = [v for v in verdicts if v.report is not None]

@@ -201,7 +201,9 @@ class _Section:
     def _flush(self) -> None:
         if self.pending:
             columns = zip(*self.pending)
-            self.batches.append(pa.RecordBatch.from_arrays([pa.array(c, type=pa.string()) for c in columns], names=self.names))
+            self.batches.append(
+                pa.RecordBatch.from_arrays([pa.array(c, type=pa.string()) for c in columns], names=self.names)
+            )
             self.pending = []
 
     def frame(self) -> pd.DataFrame:
@@ -236,7 +238,11 @@ def report_table(report: ZoomReport) -> pa.Table:
         "declared_event_type": report.declared_event_type,
         "sections": [[name, [str(c) for c in report.sections[name].columns]] for name in names],
     }
-    table = pa.concat_tables(tables, promote_options="default") if tables else pa.table({_SECTION: pa.array([], pa.int16())})
+    table = (
+        pa.concat_tables(tables, promote_options="default")
+        if tables
+        else pa.table({_SECTION: pa.array([], pa.int16())})
+    )
     return table.replace_schema_metadata({"zoom_report": json.dumps(about)})
 
 
@@ -373,7 +379,9 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
     if summary_rows.empty:
         raise ZoomReportError(f"{file_name}: the file is cut short: the summary has a header but no values.")
     summary = dict(zip((c.lower() for c in summary_section.header), summary_rows.iloc[0].tolist()))
-    last_width = len(sections[current].header) if current in sections else (len(summary_section.header) if current else 0)
+    last_width = (
+        len(sections[current].header) if current in sections else (len(summary_section.header) if current else 0)
+    )
     frames = {name: section.frame() for name, section in sections.items()}
     report_type = _report_type(summary, frames, report_title, file_name)
     ends_mid_line = not content.endswith((b"\n", b"\r"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from funnel_assets.lib.assignments import first_assignment_per_month, clean_assigned_leads
+from funnel_assets.lib.assignments import clean_assigned_leads, first_assignment_per_month
 from funnel_assets.lib.columns import MissingColumnsError
 from funnel_assets.lib.funnel_mapping import clean_funnel_mapping
 
@@ -30,7 +30,12 @@ def test_reassignment_within_a_month_keeps_the_first_source_and_employee_and_cou
     )
     assert len(table) == 1
     row = table.iloc[0]
-    assert (row["source"], row["funnel"], row["employee"], row["assignments"]) == ("ACCA_Webinar_Meta", "ACCA Webinar", "Asha", 2)
+    assert (row["source"], row["funnel"], row["employee"], row["assignments"]) == (
+        "ACCA_Webinar_Meta",
+        "ACCA Webinar",
+        "Asha",
+        2,
+    )
     assert row["first_assigned_on"] == pd.Timestamp("2025-10-05 09:30", tz="Asia/Kolkata")
     assert str(row["month"]) == "2025-10-01" and row["user_id"] == "919876543210"
 
@@ -66,7 +71,15 @@ def test_attended_comes_from_part_1_and_rows_without_phone_or_date_are_left_out(
 
 
 def test_renamed_case_and_new_columns_are_kept_a_missing_one_is_named():
-    raw = pd.DataFrame({"Sources": ["x"], "ASSIGNON": ["2025-10-02"], "lead_mobile": ["9000000001"], "Employee": ["A"], "teamName": ["North"]})
+    raw = pd.DataFrame(
+        {
+            "Sources": ["x"],
+            "ASSIGNON": ["2025-10-02"],
+            "lead_mobile": ["9000000001"],
+            "Employee": ["A"],
+            "teamName": ["North"],
+        }
+    )
     cleaned, report = clean_assigned_leads(raw, MAPPING, source="CRM assigned-leads dump")
     assert cleaned.loc[0, "team_name"] == "North" and report.extra_columns == ("teamName",)
     with pytest.raises(MissingColumnsError, match="CRM assigned-leads dump is missing the column\\(s\\) leadMobile"):
@@ -76,16 +89,29 @@ def test_renamed_case_and_new_columns_are_kept_a_missing_one_is_named():
 def test_an_empty_look_alike_column_before_the_real_one_never_takes_the_phones():
     # the reported fault: an extra, empty LEADMOBILE before leadMobile made every phone NULL
     raw = pd.DataFrame(
-        {"sources": ["ACCA_Webinar_Meta"] * 2, "assignOn": ["2025-10-02"] * 2, "LEADMOBILE": ["", ""],
-         "leadMobile": ["9000000001", "9000000002"], "employee": ["Asha", "Ravi"]}
-    )  # fmt: skip
+        {
+            "sources": ["ACCA_Webinar_Meta"] * 2,
+            "assignOn": ["2025-10-02"] * 2,
+            "LEADMOBILE": ["", ""],
+            "leadMobile": ["9000000001", "9000000002"],
+            "employee": ["Asha", "Ravi"],
+        }
+    )
     cleaned, report = clean_assigned_leads(raw, MAPPING, source="CRM assigned-leads dump")
     assert cleaned["phone"].tolist() == ["9000000001", "9000000002"] and report.without_phone == 0
     assert "LEADMOBILE" in report.extra_columns, "the look-alike is kept as text and reported"
 
 
 def test_two_look_alike_columns_and_no_exact_one_refuse_the_dump_naming_both():
-    raw = pd.DataFrame({"sources": ["x"], "assignOn": ["2025-10-02"], "LEADMOBILE": [""], "lead_mobile": ["9000000001"], "employee": ["A"]})
+    raw = pd.DataFrame(
+        {
+            "sources": ["x"],
+            "assignOn": ["2025-10-02"],
+            "LEADMOBILE": [""],
+            "lead_mobile": ["9000000001"],
+            "employee": ["A"],
+        }
+    )
     with pytest.raises(MissingColumnsError) as raised:
         clean_assigned_leads(raw, MAPPING, source="CRM assigned-leads dump")
     message = str(raised.value)

@@ -20,7 +20,9 @@ def leads(*rows: tuple) -> pd.DataFrame:
 
 def participants(*rows: tuple) -> pd.DataFrame:
     """rows: phone, email, event_type, category, event_name, registered at (or None), joined at (or None)."""
-    frame = pd.DataFrame(rows, columns=["phone", "email", "event_type", "category", "event_name", "registration_time", "first_join_time"])
+    frame = pd.DataFrame(
+        rows, columns=["phone", "email", "event_type", "category", "event_name", "registration_time", "first_join_time"]
+    )
     frame["registration_time"] = pd.to_datetime(frame["registration_time"]).dt.tz_localize("Asia/Kolkata")
     frame["first_join_time"] = pd.to_datetime(frame["first_join_time"]).dt.tz_localize("Asia/Kolkata")
     frame["registered"] = frame["registration_time"].notna()
@@ -45,10 +47,18 @@ def test_the_earliest_touch_wins_whichever_part_it_comes_from():
     )
     people = first_touch(all_touches(pd.concat([lead_first, event_first]), events))
     a = one(people, phone="9000000001")
-    assert (a["first_touch_type"], a["first_source"], a["first_funnel"]) == ("lead", "ACCA_Webinar_Meta", "ACCA Webinar")
+    assert (a["first_touch_type"], a["first_source"], a["first_funnel"]) == (
+        "lead",
+        "ACCA_Webinar_Meta",
+        "ACCA Webinar",
+    )
     assert a["registered_any"] and a["attended_any"] and a["touches"] == 3 and a["user_id"] == "919000000001"
     b = one(people, phone="9000000002")
-    assert (b["first_touch_type"], b["first_source"], b["first_funnel"]) == ("bootcamp_registration", "CFA Boot Camp Day 1", "CFA Bootcamp")
+    assert (b["first_touch_type"], b["first_source"], b["first_funnel"]) == (
+        "bootcamp_registration",
+        "CFA Boot Camp Day 1",
+        "CFA Bootcamp",
+    )
     assert b["first_touch_at"] == at("2025-09-02 10:00") and b["registered_any"] and not b["attended_any"]
 
 
@@ -81,11 +91,20 @@ def test_a_webinar_topic_naming_no_program_is_miscellaneous():
 def test_unmapped_sources_group_spellings_once_per_input_and_say_when():
     seen = {
         "marketing_leads": pd.DataFrame(
-            {"source": ["Diwali_Offer", " diwali_offer ", "ACCA_Webinar_Meta", ""], "funnel": [MISCELLANEOUS_FUNNEL, MISCELLANEOUS_FUNNEL, "ACCA Webinar", MISCELLANEOUS_FUNNEL],
-             "seen_at": [at("2025-09-01"), at("2025-10-01"), at("2025-09-01"), at("2025-09-01")]}
+            {
+                "source": ["Diwali_Offer", " diwali_offer ", "ACCA_Webinar_Meta", ""],
+                "funnel": [MISCELLANEOUS_FUNNEL, MISCELLANEOUS_FUNNEL, "ACCA Webinar", MISCELLANEOUS_FUNNEL],
+                "seen_at": [at("2025-09-01"), at("2025-10-01"), at("2025-09-01"), at("2025-09-01")],
+            }
         ),
-        "crm_assigned_leads": pd.DataFrame({"source": ["DIWALI_OFFER", "walk-in"], "funnel": [MISCELLANEOUS_FUNNEL] * 2, "seen_at": [at("2025-11-01"), at("2025-11-02")]}),
-    }  # fmt: skip
+        "crm_assigned_leads": pd.DataFrame(
+            {
+                "source": ["DIWALI_OFFER", "walk-in"],
+                "funnel": [MISCELLANEOUS_FUNNEL] * 2,
+                "seen_at": [at("2025-11-01"), at("2025-11-02")],
+            }
+        ),
+    }
     table = list_unmapped_sources(seen)
     # one row per source and input; one spelling for a source in every input (on a tie, the first seen)
     assert table[["source", "seen_in", "rows"]].values.tolist() == [
@@ -109,7 +128,9 @@ def first_touch_by_definition(touches: pd.DataFrame) -> dict:
         email = touch.email.strip().lower() if touch.email is not None else None
         phone = touch.phone if touch.phone is not None else email_phone.get(email) if email else None
         key = f"phone:{phone}" if phone else f"email:{email}" if email is not None else f"touch:{row}"
-        person = people.setdefault(key, {"phone": phone, "first": touch, "registered": False, "attended": False, "touches": 0})
+        person = people.setdefault(
+            key, {"phone": phone, "first": touch, "registered": False, "attended": False, "touches": 0}
+        )
         person["registered"] |= touch.touch_type.endswith("_registration")
         person["attended"] |= touch.touch_type.endswith("_attendance")
         person["touches"] += 1
@@ -149,7 +170,11 @@ def test_first_touch_agrees_with_the_rules_written_out_row_by_row(rows):
     assert len(people) == len(expected)
     got = {
         (row.phone or (f"email:{row.email.strip()}" if row.email is not None else None)): (
-            row.first_touch_type, row.first_source, bool(row.registered_any), bool(row.attended_any), int(row.touches)
+            row.first_touch_type,
+            row.first_source,
+            bool(row.registered_any),
+            bool(row.attended_any),
+            int(row.touches),
         )
         for row in people.itertuples(index=False)
     }

@@ -31,14 +31,27 @@ def first_touch_rows(*rows: tuple) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows), columns=["phone", "email", "first_touch_at", "first_funnel"])
     frame["first_touch_at"] = pd.to_datetime(frame["first_touch_at"], utc=True).dt.tz_convert("Asia/Kolkata")
     return frame.assign(
-        user_id=("91" + frame["phone"].astype("string")).astype(object), first_touch_type="lead", first_source="src",
-        registered_any=False, attended_any=False, touches=1,
-    )  # fmt: skip
+        user_id=("91" + frame["phone"].astype("string")).astype(object),
+        first_touch_type="lead",
+        first_source="src",
+        registered_any=False,
+        attended_any=False,
+        touches=1,
+    )
 
 
 def participant_rows(*rows: tuple) -> pd.DataFrame:
     """event_participants from (event_type, event_date, phone, email, registered, registration_time, attended, first_join_time)."""
-    columns = ["event_type", "event_date", "phone", "email", "registered", "registration_time", "attended", "first_join_time"]
+    columns = [
+        "event_type",
+        "event_date",
+        "phone",
+        "email",
+        "registered",
+        "registration_time",
+        "attended",
+        "first_join_time",
+    ]
     frame = pd.DataFrame(list(rows), columns=columns)
     for column in ("registration_time", "first_join_time"):
         frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_convert("Asia/Kolkata")
@@ -49,14 +62,18 @@ def monthly(*rows: tuple) -> pd.DataFrame:
     """assigned_leads_monthly from (month, phone, first_assigned_on)."""
     frame = pd.DataFrame(list(rows), columns=["month", "phone", "first_assigned_on"])
     frame["first_assigned_on"] = pd.to_datetime(frame["first_assigned_on"], utc=True).dt.tz_convert("Asia/Kolkata")
-    return frame.assign(user_id="91" + frame["phone"], source="src", funnel=ACCA, employee="Asha", attended=False, assignments=1)
+    return frame.assign(
+        user_id="91" + frame["phone"], source="src", funnel=ACCA, employee="Asha", attended=False, assignments=1
+    )
 
 
 def sales_rows(*rows: tuple) -> pd.DataFrame:
     """sales from (phone, created_on, status)."""
     frame = pd.DataFrame(list(rows), columns=["phone", "created_on", "status"])
     frame["created_on"] = pd.to_datetime(frame["created_on"], utc=True).dt.tz_convert("Asia/Kolkata")
-    return frame.assign(id=[f"s{i}" for i in range(len(frame))], net_amount=100.0, employee_name="Asha", final_funnel=ACCA)
+    return frame.assign(
+        id=[f"s{i}" for i in range(len(frame))], net_amount=100.0, employee_name="Asha", final_funnel=ACCA
+    )
 
 
 FIRST_TOUCH = first_touch_rows(
@@ -79,8 +96,26 @@ PARTICIPANTS = participant_rows(
     ("bootcamp", date(2025, 10, 12), B, None, True, None, False, None),
     ("webinar", date(2025, 10, 22), None, "g@x.com", True, at("2025-10-21 10:00"), False, None),
     ("webinar", date(2025, 11, 4), C, None, True, at("2025-11-03 09:00"), False, None),  # today: not yet
-    ("webinar", date(2025, 10, 3), X, None, True, at("2025-10-01 12:00"), True, at("2025-10-03 19:00")),  # no first touch
-    ("webinar", date(2025, 10, 3), F, None, True, at("2025-10-01 12:00"), True, at("2025-10-03 19:00")),  # F is in no cohort
+    (
+        "webinar",
+        date(2025, 10, 3),
+        X,
+        None,
+        True,
+        at("2025-10-01 12:00"),
+        True,
+        at("2025-10-03 19:00"),
+    ),  # no first touch
+    (
+        "webinar",
+        date(2025, 10, 3),
+        F,
+        None,
+        True,
+        at("2025-10-01 12:00"),
+        True,
+        at("2025-10-03 19:00"),
+    ),  # F is in no cohort
 )
 ASSIGNED = monthly(
     (OCT, A, at("2025-10-04 10:00")),
@@ -116,7 +151,12 @@ def test_rows_are_every_stage_of_every_cohort_in_order():
     assert list(table.columns) == list(COHORT_COLUMNS)
     # cohorts: July CFA (H), September ACCA (D), October ACCA (A, B, e@x.com), October CFA (C, G);
     # E (first touch today) and F (no first-touch time) make no November or other cohort
-    assert table[["cohort_month", "first_funnel"]].drop_duplicates().values.tolist() == [[JUL, CFA], [SEP, ACCA], [OCT, ACCA], [OCT, CFA]]
+    assert table[["cohort_month", "first_funnel"]].drop_duplicates().values.tolist() == [
+        [JUL, CFA],
+        [SEP, ACCA],
+        [OCT, ACCA],
+        [OCT, CFA],
+    ]
     assert table["stage"].tolist() == STAGES * 4
     assert table["stage_order"].tolist() == [1, 2, 3, 4] * 4
     assert table["people"].tolist() == [1] * 4 + [1] * 4 + [3] * 4 + [2] * 4
@@ -149,7 +189,9 @@ def test_october_cfa_cohort_by_hand():
     assert rows["reached_within_30_days"].tolist() == [1, 0, 1, 0]
     assert rows["share"].tolist() == [0.5, 0.0, 0.5, 0.0]
     assert rows["median_days_to_reach"].tolist()[0] == 1.0 and rows["median_days_to_reach"].tolist()[2] == 0.0
-    assert np.isnan(rows.loc["attended", "median_days_to_reach"]) and np.isnan(rows.loc["converted", "median_days_to_reach"])
+    assert np.isnan(rows.loc["attended", "median_days_to_reach"]) and np.isnan(
+        rows.loc["converted", "median_days_to_reach"]
+    )
 
 
 def test_older_cohorts_and_the_30_and_90_day_windows():
@@ -166,7 +208,9 @@ def test_older_cohorts_and_the_30_and_90_day_windows():
 
 def test_email_only_people_register_and_attend_but_are_never_assigned_or_converted():
     first_touch = first_touch_rows((None, "e@x.com", at("2025-10-10 10:00"), ACCA))
-    participants = participant_rows(("webinar", date(2025, 10, 12), None, "e@x.com", True, at("2025-10-11 10:00"), True, at("2025-10-12 19:00")))
+    participants = participant_rows(
+        ("webinar", date(2025, 10, 12), None, "e@x.com", True, at("2025-10-11 10:00"), True, at("2025-10-12 19:00"))
+    )
     # a CRM row and a sale without a phone are no one's
     assigned = monthly((OCT, X, at("2025-10-12 10:00")))
     sales = sales_rows((None, at("2025-10-13 10:00"), "success"))
@@ -190,7 +234,9 @@ def test_the_zoom_rows_match_people_as_first_touch_does():
 def test_a_registration_without_a_time_takes_the_first_join_then_the_session_date():
     # one person per first funnel, so each median is that person's days; all first touched 10 Oct
     first_touch = first_touch_rows(
-        (A, None, at("2025-10-10 10:00"), "join"), (B, None, at("2025-10-10 10:00"), "date"), (C, None, at("2025-10-10 10:00"), "time")
+        (A, None, at("2025-10-10 10:00"), "join"),
+        (B, None, at("2025-10-10 10:00"), "date"),
+        (C, None, at("2025-10-10 10:00"), "time"),
     )
     participants = participant_rows(
         # A boot camp that ran past midnight: dated 11 Oct, A joined at 00:05 on the 12th -> 2 days
@@ -210,9 +256,11 @@ def test_the_30_and_90_day_windows_include_their_last_day():
     # four people first touched 1 Jul, assigned 30, 31, 90 and 91 calendar days later
     first_touch = first_touch_rows(*[(phone, None, at("2025-07-01 10:00"), ACCA) for phone in (A, B, C, D)])
     assigned = monthly(
-        (JUL, A, at("2025-07-31 10:00")), (date(2025, 8, 1), B, at("2025-08-01 10:00")),
-        (SEP, C, at("2025-09-29 10:00")), (SEP, D, at("2025-09-30 10:00")),
-    )  # fmt: skip
+        (JUL, A, at("2025-07-31 10:00")),
+        (date(2025, 8, 1), B, at("2025-08-01 10:00")),
+        (SEP, C, at("2025-09-29 10:00")),
+        (SEP, D, at("2025-09-30 10:00")),
+    )
     rows = stage_rows(cohort_conversion(first_touch, participant_rows(), assigned, sales_rows(), TODAY), JUL, ACCA)
     assert rows.loc["assigned", ["reached", "reached_within_30_days", "reached_within_90_days"]].tolist() == [4, 1, 3]
     assert rows.loc["assigned", "median_days_to_reach"] == 60.5  # (31 + 90) / 2
@@ -240,7 +288,9 @@ def test_months_and_days_are_taken_in_india():
 
 def test_d_minus_1_nothing_dated_today_counts():
     first_touch = first_touch_rows((A, None, at("2025-11-02 23:59"), ACCA), (B, None, at("2025-11-03 00:00"), ACCA))
-    participants = participant_rows(("webinar", date(2025, 11, 3), A, None, True, at("2025-11-03 00:00"), True, at("2025-11-02 23:00")))
+    participants = participant_rows(
+        ("webinar", date(2025, 11, 3), A, None, True, at("2025-11-03 00:00"), True, at("2025-11-02 23:00"))
+    )
     assigned = monthly((NOV, A, at("2025-11-03 00:00")))
     sales = sales_rows((A, at("2025-11-02 23:59"), "success"))
     table = cohort_conversion(first_touch, participants, assigned, sales, TODAY)
@@ -253,19 +303,43 @@ def test_d_minus_1_nothing_dated_today_counts():
 
 
 def test_people_without_a_first_funnel_are_miscellaneous():
-    table = cohort_conversion(first_touch_rows((A, None, at("2025-10-01 10:00"), None)), participant_rows(), monthly(), sales_rows(), TODAY)
+    table = cohort_conversion(
+        first_touch_rows((A, None, at("2025-10-01 10:00"), None)), participant_rows(), monthly(), sales_rows(), TODAY
+    )
     assert table["first_funnel"].unique().tolist() == ["Other Sources (Miscellaneous)"]
 
 
 def test_empty_inputs_give_an_empty_table_with_the_columns_and_types():
     table = cohort_conversion(first_touch_rows(), participant_rows(), monthly(), sales_rows(), TODAY)
     assert table.empty and list(table.columns) == list(COHORT_COLUMNS)
-    assert table.dtypes.astype(str).tolist() == ["object", "object", "object", "int64", "int64", "int64", "int64", "int64", "float64", "float64"]
+    assert table.dtypes.astype(str).tolist() == [
+        "object",
+        "object",
+        "object",
+        "int64",
+        "int64",
+        "int64",
+        "int64",
+        "int64",
+        "float64",
+        "float64",
+    ]
 
 
 def test_column_types_of_a_full_table():
     table = cohorts()
-    assert table.dtypes.astype(str).tolist() == ["object", "object", "object", "int64", "int64", "int64", "int64", "int64", "float64", "float64"]
+    assert table.dtypes.astype(str).tolist() == [
+        "object",
+        "object",
+        "object",
+        "int64",
+        "int64",
+        "int64",
+        "int64",
+        "int64",
+        "float64",
+        "float64",
+    ]
     assert all(type(m) is date for m in table["cohort_month"])
 
 
@@ -289,23 +363,46 @@ def test_latest_complete_cohort_table():
 PHONES = [A, B, C]
 EMAILS = ["a@x.com", "e@x.com", "q@y.in"]
 MOMENTS = [
-    at("2025-07-01 10:00"), at("2025-09-30 23:00"), at("2025-10-01 00:10"), at("2025-10-15 12:00"), at("2025-10-25 12:00"),
-    at("2025-11-02 23:59"), at("2025-11-03 00:00"), at("2026-02-01 10:00"),
-]  # fmt: skip
+    at("2025-07-01 10:00"),
+    at("2025-09-30 23:00"),
+    at("2025-10-01 00:10"),
+    at("2025-10-15 12:00"),
+    at("2025-10-25 12:00"),
+    at("2025-11-02 23:59"),
+    at("2025-11-03 00:00"),
+    at("2026-02-01 10:00"),
+]
 maybe_moment = st.sampled_from([*MOMENTS, None])
 
 people_rows = st.lists(
-    st.tuples(st.sampled_from([*PHONES, None]), st.sampled_from([*EMAILS, None]), maybe_moment, st.sampled_from([ACCA, CFA, None])),
+    st.tuples(
+        st.sampled_from([*PHONES, None]),
+        st.sampled_from([*EMAILS, None]),
+        maybe_moment,
+        st.sampled_from([ACCA, CFA, None]),
+    ),
     max_size=6,
 )
 zoom_rows = st.lists(
-    st.tuples(st.sampled_from(["webinar", "bootcamp"]), st.sampled_from([date(2025, 10, 1), date(2025, 11, 3), None]),
-              st.sampled_from([*PHONES, None]), st.sampled_from([*EMAILS, None]), st.booleans(), maybe_moment, st.booleans(),
-              maybe_moment),
+    st.tuples(
+        st.sampled_from(["webinar", "bootcamp"]),
+        st.sampled_from([date(2025, 10, 1), date(2025, 11, 3), None]),
+        st.sampled_from([*PHONES, None]),
+        st.sampled_from([*EMAILS, None]),
+        st.booleans(),
+        maybe_moment,
+        st.booleans(),
+        maybe_moment,
+    ),
     max_size=6,
-)  # fmt: skip
+)
 crm_rows = st.lists(st.tuples(st.sampled_from(PHONES), st.sampled_from(MOMENTS)), max_size=5)
-sale_rows = st.lists(st.tuples(st.sampled_from([*PHONES, None]), st.sampled_from(MOMENTS), st.sampled_from(["success", "refunded", None])), max_size=5)
+sale_rows = st.lists(
+    st.tuples(
+        st.sampled_from([*PHONES, None]), st.sampled_from(MOMENTS), st.sampled_from(["success", "refunded", None])
+    ),
+    max_size=5,
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -314,7 +411,9 @@ def test_properties(people, zoom, crm, sales):
     # lead_first_touch holds one row per person: keep the first row of each phone, then of each email
     first_touch = first_touch_rows(*people)
     first_touch = first_touch[first_touch["phone"].isna() | ~first_touch["phone"].duplicated()]
-    first_touch = first_touch[first_touch["phone"].notna() | first_touch["email"].isna() | ~first_touch["email"].duplicated()]
+    first_touch = first_touch[
+        first_touch["phone"].notna() | first_touch["email"].isna() | ~first_touch["email"].duplicated()
+    ]
     # (an email seen with a phone is that phone's person, in first touch as here)
     with_phone = set(first_touch.loc[first_touch["phone"].notna(), "email"].dropna())
     first_touch = first_touch[first_touch["phone"].notna() | ~first_touch["email"].isin(with_phone)]

@@ -31,7 +31,10 @@ CLEANERS: dict[str, tuple[str, Callable[[pd.DataFrame], pd.DataFrame]]] = {
     "lead sheet": ("leads.csv", lambda raw: clean_leads(raw, MAPPING)[0]),
     "spend sheet": ("spend.csv", lambda raw: clean_spend(raw, source="spend sheet")[0]),
     "CRM assigned leads": ("crm/assigned_leads.csv", lambda raw: clean_assigned_leads(raw, MAPPING, source="CRM")[0]),
-    "CRM sales": ("crm/sales.csv", lambda raw: enrich_sales(raw, MAPPING, NO_MANUAL, pd.Series(dtype=object), source="CRM")[0]),
+    "CRM sales": (
+        "crm/sales.csv",
+        lambda raw: enrich_sales(raw, MAPPING, NO_MANUAL, pd.Series(dtype=object), source="CRM")[0],
+    ),
 }
 FIELDS = [pytest.param(s, f, id=f"{s.table}.{f.name}") for s in catalogue.SOURCES for f in s.fields]
 KEY_FIELDS = [pytest.param(s, f, id=f"{s.table}.{f.name}") for s in catalogue.SOURCES for f in s.fields if f.key]

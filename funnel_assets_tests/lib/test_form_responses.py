@@ -55,9 +55,25 @@ TYPEFORM = {
 
 def declared(*rows: dict) -> pd.DataFrame:
     """The mapping file as `Mappings.read` gives it: every cell text, blank as ''."""
-    columns = ["form", "name_column", "first_name_column", "last_name_column", "email_column", "phone_column",
-               "timestamp_column", "timestamp_timezone", "date_order", "event_name", "event_date", "event_time",
-               "event_type", "funnel", "source", "file_name_contains", "note"]  # fmt: skip
+    columns = [
+        "form",
+        "name_column",
+        "first_name_column",
+        "last_name_column",
+        "email_column",
+        "phone_column",
+        "timestamp_column",
+        "timestamp_timezone",
+        "date_order",
+        "event_name",
+        "event_date",
+        "event_time",
+        "event_type",
+        "funnel",
+        "source",
+        "file_name_contains",
+        "note",
+    ]
     return pd.DataFrame([{c: row.get(c, "") for c in columns} for row in rows], columns=columns)
 
 
@@ -132,13 +148,18 @@ def test_file_name_contains_tells_two_copies_of_one_form_apart():
     nov = {**GOOGLE_FORM, "file_name_contains": "Nov"}
     dec = {**GOOGLE_FORM, "form": "ACCA Boot Camp Dec", "event_date": "2026-12-19", "file_name_contains": "Dec"}
     forms = declared(nov, dec)
-    assert parse(GOOGLE_DOWNLOAD, "ACCA Boot Camp Dec (Responses).csv", forms).event_id == "form:ACCA Boot Camp Dec@2026-12-19"
+    assert (
+        parse(GOOGLE_DOWNLOAD, "ACCA Boot Camp Dec (Responses).csv", forms).event_id
+        == "form:ACCA Boot Camp Dec@2026-12-19"
+    )
     assert parse(GOOGLE_DOWNLOAD, "acca boot camp nov.csv", forms).event_id == "form:ACCA Boot Camp Nov@2026-11-21"
     assert "match no form" in refusal(GOOGLE_DOWNLOAD, "responses.csv", forms)
 
 
 def test_two_look_alike_headers_for_one_declared_question_refuse_the_file_naming_both():
-    text = GOOGLE_DOWNLOAD.replace('"Which ACCA level?"', '"WhatsApp Number "', 1).replace('"WhatsApp number"', '"Whatsapp number"', 1)
+    text = GOOGLE_DOWNLOAD.replace('"Which ACCA level?"', '"WhatsApp Number "', 1).replace(
+        '"WhatsApp number"', '"Whatsapp number"', 1
+    )
     message = refusal(text)
     assert "'WhatsApp Number'" in message and "'Whatsapp number'" in message
 
@@ -271,7 +292,7 @@ def test_a_control_character_empties_its_value_and_is_counted_never_truncates_it
 
 
 def test_blank_rows_are_no_one_and_a_response_with_commas_and_lines_stays_one_row():
-    report = parse(GOOGLE_DOWNLOAD + ',,,,,\r\n\r\n')
+    report = parse(GOOGLE_DOWNLOAD + ",,,,,\r\n\r\n")
     assert len(report.sections["registrant"]) == 3
 
 
@@ -308,11 +329,25 @@ def test_the_sniffer_takes_form_exports_and_nothing_else():
     assert looks_like_form(GOOGLE_DOWNLOAD.replace("Full name", "Your name").encode(), declared())
     # a declared form's questions without Google's `Timestamp` first
     custom = "Name of student,Mobile,Registered at\nAsha,9876543210,2026-11-03 10:00\n"
-    custom_form = declared({"form": "Fair", "name_column": "Name of student", "phone_column": "Mobile",
-                            "timestamp_column": "Registered at", "event_name": "Fair", "event_date": "2026-11-07",
-                            "event_type": "webinar"})  # fmt: skip
+    custom_form = declared(
+        {
+            "form": "Fair",
+            "name_column": "Name of student",
+            "phone_column": "Mobile",
+            "timestamp_column": "Registered at",
+            "event_name": "Fair",
+            "event_date": "2026-11-07",
+            "event_type": "webinar",
+        }
+    )
     assert looks_like_form(custom.encode(), custom_form) and not looks_like_form(custom.encode(), FORMS)
-    person = {"first": "Asha", "last": "K", "email": "a@x.in", "phone": "9876543210", "registered": "Oct 30, 2025 10:02 AM"}
+    person = {
+        "first": "Asha",
+        "last": "K",
+        "email": "a@x.in",
+        "phone": "9876543210",
+        "registered": "Oct 30, 2025 10:02 AM",
+    }
     for other in (
         attendee_report("ACCA Masterclass", "812 3456 7890", "Nov 3, 2025 07:00 PM", [person]),
         registration_report("CFA Orientation", "845 1111 2222", "Nov 5, 2025 07:00 PM", [person]),

@@ -1,8 +1,14 @@
 import pandas as pd
 import pytest
 
-from funnel_assets.lib.funnel_mapping import MappingError, clean_funnel_mapping, map_funnel, respelled_funnels, spell_as_mapped
-from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.funnel_mapping import (
+    MISCELLANEOUS_FUNNEL,
+    MappingError,
+    clean_funnel_mapping,
+    map_funnel,
+    respelled_funnels,
+    spell_as_mapped,
+)
 
 
 def mapping(rows):
@@ -12,7 +18,13 @@ def mapping(rows):
 def test_matching_ignores_case_and_spaces_and_unmapped_falls_to_miscellaneous():
     table = mapping([["ACCA_Webinar_Meta", "ACCA Webinar", ""], ["ACCA_FinProClub", "ACCA Webinar", "yes"]])
     funnels = map_funnel(pd.Series(["  acca_webinar_META ", "ACCA_FinProClub", "walk-in", "", None]), table)
-    assert funnels.tolist() == ["ACCA Webinar", "ACCA Webinar", MISCELLANEOUS_FUNNEL, MISCELLANEOUS_FUNNEL, MISCELLANEOUS_FUNNEL]
+    assert funnels.tolist() == [
+        "ACCA Webinar",
+        "ACCA Webinar",
+        MISCELLANEOUS_FUNNEL,
+        MISCELLANEOUS_FUNNEL,
+        MISCELLANEOUS_FUNNEL,
+    ]
 
 
 def test_deprecated_flag_is_read_and_still_maps():
@@ -56,8 +68,10 @@ def test_a_funnel_typed_in_another_case_or_spacing_is_never_a_new_funnel():
         ]
     )
     assert map_funnel(pd.Series(["ACCA_Webinar_YouTube", "CFA_Webinar_Meta", "Walk_in"]), cleaned).tolist() == [
-        "ACCA Webinar", "CFA Webinar", MISCELLANEOUS_FUNNEL,
-    ]  # fmt: skip
+        "ACCA Webinar",
+        "CFA Webinar",
+        MISCELLANEOUS_FUNNEL,
+    ]
     assert set(cleaned["funnel"]) == {"ACCA Webinar", "CFA Webinar", MISCELLANEOUS_FUNNEL}
     assert respelled_funnels(cleaned) == {
         "ACCA webinar": "ACCA Webinar",
@@ -78,6 +92,8 @@ def test_funnels_spelled_alike_keep_their_spelling_and_no_warning():
 
 def test_funnels_named_elsewhere_take_the_mapping_spelling_so_spend_meets_leads():
     cleaned = mapping([["a", "ACCA Webinar", ""], ["b", "CFA Webinar", ""]])
-    spelled, respelled = spell_as_mapped(pd.Series(["ACCA webinar", "CFA Webinar", "New Funnel", None, "ACCA  WEBINAR"]), cleaned)
+    spelled, respelled = spell_as_mapped(
+        pd.Series(["ACCA webinar", "CFA Webinar", "New Funnel", None, "ACCA  WEBINAR"]), cleaned
+    )
     assert spelled.tolist() == ["ACCA Webinar", "CFA Webinar", "New Funnel", None, "ACCA Webinar"]
     assert respelled == {"ACCA webinar": "ACCA Webinar", "ACCA  WEBINAR": "ACCA Webinar"}

@@ -6,12 +6,17 @@ import pandas as pd
 import pytest
 
 from funnel_assets.lib.columns import MissingColumnsError
-from funnel_assets.lib.funnel_mapping import clean_funnel_mapping
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, clean_funnel_mapping
 from funnel_assets.lib.leads import clean_leads
-from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 
 MAPPING = clean_funnel_mapping(
-    pd.DataFrame({"source": ["ACCA_Webinar_Meta", "ACCA_FinProClub"], "funnel": ["ACCA Webinar", "ACCA Webinar"], "deprecated": ["", "yes"]})
+    pd.DataFrame(
+        {
+            "source": ["ACCA_Webinar_Meta", "ACCA_FinProClub"],
+            "funnel": ["ACCA Webinar", "ACCA Webinar"],
+            "deprecated": ["", "yes"],
+        }
+    )
 )
 
 
@@ -23,16 +28,51 @@ def sheet(header: list[str], rows: list[list[str]]) -> pd.DataFrame:
     "header",
     [
         ["Name", "Email", "Phone number", "City", "Question 1", "utmSource", "utmMedium", "utmCamp", "created date"],
-        ["NAME", "E-mail", "phone_number", "city", "question_1", "utm_source", "utm_medium", "utm_campaign", "Created Date "],
-        [" name", "Email Address", "Mobile Number", "City", "Q1", "UTM Source", "UTM Medium", "UTM Campaign", "Timestamp"],
+        [
+            "NAME",
+            "E-mail",
+            "phone_number",
+            "city",
+            "question_1",
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "Created Date ",
+        ],
+        [
+            " name",
+            "Email Address",
+            "Mobile Number",
+            "City",
+            "Q1",
+            "UTM Source",
+            "UTM Medium",
+            "UTM Campaign",
+            "Timestamp",
+        ],
     ],
     ids=["the-sheet", "snake-and-upper", "other-spellings"],
 )
 def test_headers_are_matched_whatever_their_spelling(header):
-    row = ["asha KUMAR ", "Asha@Gmail.COM", "+91 98765-43210", "pune", "Working", "facebook", "cpc", " acca_webinar_meta", "2025-09-14 18:03:22"]
+    row = [
+        "asha KUMAR ",
+        "Asha@Gmail.COM",
+        "+91 98765-43210",
+        "pune",
+        "Working",
+        "facebook",
+        "cpc",
+        " acca_webinar_meta",
+        "2025-09-14 18:03:22",
+    ]
     leads, report = clean_leads(sheet(header, [row]), MAPPING)
     lead = leads.iloc[0]
-    assert (lead["name"], lead["email"], lead["phone"], lead["user_id"]) == ("Asha Kumar", "asha@gmail.com", "9876543210", "919876543210")
+    assert (lead["name"], lead["email"], lead["phone"], lead["user_id"]) == (
+        "Asha Kumar",
+        "asha@gmail.com",
+        "9876543210",
+        "919876543210",
+    )
     assert lead["created_at"] == pd.Timestamp("2025-09-14 18:03:22", tz="Asia/Kolkata")
     assert (lead["source"], lead["funnel"]) == ("acca_webinar_meta", "ACCA Webinar")
     assert report.extra_columns == ()
@@ -50,9 +90,21 @@ def test_every_row_is_kept_and_problems_are_counted():
     leads, report = clean_leads(sheet(header, rows), MAPPING)
     assert len(leads) == 5
     # a foreign number keeps its last 10 digits, as the phone-key rule says
-    assert leads["phone"].where(leads["phone"].notna(), None).tolist() == ["9876543210", None, None, "2079460958", "9876543211"]
+    assert leads["phone"].where(leads["phone"].notna(), None).tolist() == [
+        "9876543210",
+        None,
+        None,
+        "2079460958",
+        "9876543211",
+    ]
     assert (report.without_phone, report.unusable_phone, report.without_date, report.unreadable_dates) == (1, 1, 1, 1)
-    assert leads["funnel"].tolist() == ["ACCA Webinar", "ACCA Webinar", MISCELLANEOUS_FUNNEL, MISCELLANEOUS_FUNNEL, "ACCA Webinar"]
+    assert leads["funnel"].tolist() == [
+        "ACCA Webinar",
+        "ACCA Webinar",
+        MISCELLANEOUS_FUNNEL,
+        MISCELLANEOUS_FUNNEL,
+        "ACCA Webinar",
+    ]
     assert leads["created_at"].iloc[0] == pd.Timestamp("2025-09-14 18:03:22", tz="Asia/Kolkata")
     assert leads["created_at"].iloc[2] == pd.Timestamp("2025-09-14 18:03", tz="Asia/Kolkata")
     assert leads["lead_score"].tolist()[0] == "7", "a column the product does not know is kept"
@@ -61,13 +113,19 @@ def test_every_row_is_kept_and_problems_are_counted():
 
 def test_the_source_field_is_configurable():
     header = ["Phone number", "utmSource", "utmCamp", "created date"]
-    leads, _ = clean_leads(sheet(header, [["9876543210", "ACCA_Webinar_Meta", "x", "2025-09-14"]]), MAPPING, source_field="utm_source")
+    leads, _ = clean_leads(
+        sheet(header, [["9876543210", "ACCA_Webinar_Meta", "x", "2025-09-14"]]), MAPPING, source_field="utm_source"
+    )
     assert leads.loc[0, "funnel"] == "ACCA Webinar"
 
 
 def test_a_missing_required_column_is_named_as_the_sheet_spells_it():
     with pytest.raises(MissingColumnsError, match="Phone number") as raised:
-        clean_leads(sheet(["Name", "utmCamp", "created date"], [["A", "x", "2025-09-14"]]), MAPPING, label="lead sheet (Google Sheet 1AbC)")
+        clean_leads(
+            sheet(["Name", "utmCamp", "created date"], [["A", "x", "2025-09-14"]]),
+            MAPPING,
+            label="lead sheet (Google Sheet 1AbC)",
+        )
     assert "lead sheet (Google Sheet 1AbC)" in str(raised.value)
 
 
@@ -82,7 +140,9 @@ def test_a_mobile_column_before_phone_number_never_takes_the_phones():
 def test_two_candidate_phone_columns_without_the_exact_one_refuse_the_sheet_naming_both():
     header = ["Name", "Mobile", "phone_number", "utmCamp", "created date"]
     with pytest.raises(MissingColumnsError) as raised:
-        clean_leads(sheet(header, [["A", "", "9876543210", "x", "2025-09-14"]]), MAPPING, label="lead sheet (leads.csv)")
+        clean_leads(
+            sheet(header, [["A", "", "9876543210", "x", "2025-09-14"]]), MAPPING, label="lead sheet (leads.csv)"
+        )
     message = str(raised.value)
     assert "lead sheet (leads.csv)" in message and "Phone number" in message
     assert "'Mobile'" in message and "'phone_number'" in message
@@ -90,7 +150,17 @@ def test_two_candidate_phone_columns_without_the_exact_one_refuse_the_sheet_nami
 
 def test_a_sheet_without_its_header_row_is_refused_without_quoting_a_cell():
     # the first lead became the header row: the message must not repeat their name, email or phone
-    first_lead = ["Asha Canary", "asha.canary@example.com", "9812345678", "Pune", "x", "fb", "cpc", "ACCA", "2025-09-14"]
+    first_lead = [
+        "Asha Canary",
+        "asha.canary@example.com",
+        "9812345678",
+        "Pune",
+        "x",
+        "fb",
+        "cpc",
+        "ACCA",
+        "2025-09-14",
+    ]
     raw = sheet(first_lead, [["Ravi P", "ravi@x.com", "9000000001", "Delhi", "", "fb", "cpc", "ACCA", "2025-09-15"]])
     with pytest.raises(MissingColumnsError) as raised:
         clean_leads(raw, MAPPING, label="lead sheet")

@@ -89,7 +89,9 @@ def test_bad_times_minutes_and_contradictions_are_refused_naming_rows_and_column
     assert "row 5, column 'minutes_in_session'" in refusal(SEMINAR.replace(",,,,45", ",,,,-5"))
     assert "row 2, column 'last_leave_time': earlier than" in refusal(SEMINAR.replace("17:48", "15:00"))
     assert "row 3, column 'registered'" in refusal(SEMINAR.replace("Yes,No,2026-11-09", "No,No,2026-11-09"))
-    assert "row 3, column 'attended'" in refusal(SEMINAR.replace("Yes,No,2026-11-09 21:40,,,", "Yes,No,2026-11-09 21:40,19:00,,"))
+    assert "row 3, column 'attended'" in refusal(
+        SEMINAR.replace("Yes,No,2026-11-09 21:40,,,", "Yes,No,2026-11-09 21:40,19:00,,")
+    )
 
 
 def test_a_person_marked_neither_registered_nor_attended_is_refused_not_dropped():
@@ -98,7 +100,12 @@ def test_a_person_marked_neither_registered_nor_attended_is_refused_not_dropped(
 
 
 def test_a_template_missing_a_column_is_refused_naming_it():
-    message = refusal(filled("CFA Campus Seminar,2026-11-14,webinar,Asha,a@x.in,9876543210,yes", header="event_name,event_date,event_type,name,email,phone,registered"))
+    message = refusal(
+        filled(
+            "CFA Campus Seminar,2026-11-14,webinar,Asha,a@x.in,9876543210,yes",
+            header="event_name,event_date,event_type,name,email,phone,registered",
+        )
+    )
     assert "lacks the column(s) attended" in message
 
 
@@ -147,7 +154,12 @@ def test_headers_in_other_case_are_read_and_rows_without_a_person_are_counted():
 
 
 def test_the_time_columns_may_be_left_out():
-    report = parse(filled("CFA Campus Seminar,2026-11-14,bootcamp,Asha,a@x.in,9876543210,yes,no", header="event_name,event_date,event_type,name,email,phone,registered,attended"))
+    report = parse(
+        filled(
+            "CFA Campus Seminar,2026-11-14,bootcamp,Asha,a@x.in,9876543210,yes,no",
+            header="event_name,event_date,event_type,name,email,phone,registered,attended",
+        )
+    )
     assert report.declared_event_type == "bootcamp" and len(report.sections["registrant"]) == 1
     assert report.sections["attendee"].empty
 
@@ -161,9 +173,17 @@ def test_a_control_character_empties_its_value_and_is_counted():
 def test_the_sniffer_takes_a_filled_template_and_nothing_else():
     assert looks_like_manual_event(SEMINAR.encode())
     assert looks_like_manual_event(TEMPLATE.read_bytes())
-    assert looks_like_manual_event(codecs.BOM_UTF16_LE + SEMINAR.lstrip("\ufeff").replace(",", "\t").encode("utf-16-le"))
+    assert looks_like_manual_event(
+        codecs.BOM_UTF16_LE + SEMINAR.lstrip("\ufeff").replace(",", "\t").encode("utf-16-le")
+    )
     assert not looks_like_form(SEMINAR.encode(), pd.DataFrame())
-    person = {"first": "Asha", "last": "K", "email": "a@x.in", "phone": "9876543210", "registered": "Oct 30, 2025 10:02 AM"}
+    person = {
+        "first": "Asha",
+        "last": "K",
+        "email": "a@x.in",
+        "phone": "9876543210",
+        "registered": "Oct 30, 2025 10:02 AM",
+    }
     for other in (
         attendee_report("ACCA Masterclass", "812 3456 7890", "Nov 3, 2025 07:00 PM", [person]),
         '"Timestamp","Email address","Full name"\r\n"2026/11/02 7:14:05 PM GMT+5:30","a@x.in","Asha"\r\n',

@@ -65,10 +65,14 @@ def test_a_sheet_with_no_date_anywhere_is_refused_saying_how_to_name_the_file():
 
 
 def test_an_unreadable_duration_refuses_the_file_naming_the_line_not_the_value():
-    message = refused(meet_csv(MEET_ROWS[0], "Ravi,Patel,ravi.patel@yahoo.com,about forty,6:10 PM,6:52 PM", MEET_ROWS[2]))
+    message = refused(
+        meet_csv(MEET_ROWS[0], "Ravi,Patel,ravi.patel@yahoo.com,about forty,6:10 PM,6:52 PM", MEET_ROWS[2])
+    )
     assert "line 3" in message and "'Duration'" in message and "forty" not in message
     # a bare number could be minutes or seconds: not guessed
-    assert "line 2 (and 1 more line)" in refused(meet_csv("Asha,Kumar,a@x.com,42,6:02 PM,7:04 PM", "Ravi,Patel,r@x.com,42:10,6:10 PM,6:52 PM"))
+    assert "line 2 (and 1 more line)" in refused(
+        meet_csv("Asha,Kumar,a@x.com,42,6:02 PM,7:04 PM", "Ravi,Patel,r@x.com,42:10,6:10 PM,6:52 PM")
+    )
 
 
 def test_an_unreadable_time_refuses_the_file():
@@ -91,7 +95,9 @@ def test_two_candidate_email_columns_refuse_the_file_naming_both(header, named):
 
 def test_an_exact_header_wins_over_a_look_alike():
     header = "First name,Last name,Email,E-mail,Duration,Time joined,Time exited"
-    report = parse_meet_report(meet_csv("Asha,Kumar,asha.kumar@gmail.com,,1 hr,6:02 PM,7:02 PM", header=header), file_name=MEET_NAME)
+    report = parse_meet_report(
+        meet_csv("Asha,Kumar,asha.kumar@gmail.com,,1 hr,6:02 PM,7:02 PM", header=header), file_name=MEET_NAME
+    )
     assert attendees(report)[0]["Email"] == "asha.kumar@gmail.com"
 
 
@@ -104,7 +110,9 @@ def test_a_file_cut_mid_line_or_after_its_header_is_refused():
 def test_a_count_in_the_header_block_catches_a_file_cut_at_a_line_end():
     above = ("ACCA Weekly Q&A", "Date,2026-11-03", "Participants,4", "")
     assert "lists 3 of the 4" in refused(meet_csv(*MEET_ROWS, above=above))
-    report = parse_meet_report(meet_csv(*MEET_ROWS, above=("ACCA Weekly Q&A", "Date,2026-11-03", "Participants,3", "")), file_name="a.csv")
+    report = parse_meet_report(
+        meet_csv(*MEET_ROWS, above=("ACCA Weekly Q&A", "Date,2026-11-03", "Participants,3", "")), file_name="a.csv"
+    )
     assert report.summary["participants"] == "3" and "could not be checked" not in report.ledger_note
 
 
@@ -114,7 +122,9 @@ def test_other_files_are_refused_as_not_a_meet_report():
 
 
 def test_a_control_character_empties_its_value_and_is_counted():
-    report = parse_meet_report(meet_csv("Asha,Ku\x00mar,asha.kumar@gmail.com,1 hr 2 min,6:02 PM,7:04 PM"), file_name=MEET_NAME)
+    report = parse_meet_report(
+        meet_csv("Asha,Ku\x00mar,asha.kumar@gmail.com,1 hr 2 min,6:02 PM,7:04 PM"), file_name=MEET_NAME
+    )
     assert attendees(report)[0]["Last Name"] == ""
     assert "1 value(s) held an invisible control character" in report.ledger_note
 
@@ -130,13 +140,34 @@ def test_meets_own_csv_with_times_of_day_takes_its_date_and_start_from_the_file_
     assert report.summary["start time"] == "2026-11-03 18:00:00"
     assert list(report.sections) == ["attendee"], "no registrants, no host unless the file names one"
     assert attendees(report) == [
-        {"First Name": "Asha", "Last Name": "Kumar", "Email": "asha.kumar@gmail.com", "Join Time": "2026-11-03 18:02:00",
-         "Leave Time": "2026-11-03 19:04:00", "Time in Session (minutes)": "62", "Attended": "Yes"},
-        {"First Name": "Ravi", "Last Name": "Patel", "Email": "ravi.patel@yahoo.com", "Join Time": "2026-11-03 18:10:00",
-         "Leave Time": "2026-11-03 18:52:00", "Time in Session (minutes)": "42", "Attended": "Yes"},
-        {"First Name": "Guest", "Last Name": "", "Email": "", "Join Time": "2026-11-03 18:30:00",
-         "Leave Time": "2026-11-03 18:31:00", "Time in Session (minutes)": "0.92", "Attended": "Yes"},
-    ]  # fmt: skip
+        {
+            "First Name": "Asha",
+            "Last Name": "Kumar",
+            "Email": "asha.kumar@gmail.com",
+            "Join Time": "2026-11-03 18:02:00",
+            "Leave Time": "2026-11-03 19:04:00",
+            "Time in Session (minutes)": "62",
+            "Attended": "Yes",
+        },
+        {
+            "First Name": "Ravi",
+            "Last Name": "Patel",
+            "Email": "ravi.patel@yahoo.com",
+            "Join Time": "2026-11-03 18:10:00",
+            "Leave Time": "2026-11-03 18:52:00",
+            "Time in Session (minutes)": "42",
+            "Attended": "Yes",
+        },
+        {
+            "First Name": "Guest",
+            "Last Name": "",
+            "Email": "",
+            "Join Time": "2026-11-03 18:30:00",
+            "Leave Time": "2026-11-03 18:31:00",
+            "Time in Session (minutes)": "0.92",
+            "Attended": "Yes",
+        },
+    ]
     assert "could not be checked" in report.ledger_note and "taken from the file name" in report.ledger_note
 
 
@@ -166,8 +197,13 @@ def test_a_re_download_keeps_its_session_key_and_a_recurring_meeting_code_does_n
 
 
 def test_the_older_name_column_and_lf_lines_read_the_same():
-    rows = ["Asha Kumar,asha.kumar@gmail.com,1 hr 2 min,6:02 PM,7:04 PM", "Ravi Patel,ravi.patel@yahoo.com,42 min,6:10 PM,6:52 PM"]
-    report = parse_meet_report(meet_csv(*rows, header="Name,Email,Duration,Time joined,Time exited", newline="\n"), file_name=MEET_NAME)
+    rows = [
+        "Asha Kumar,asha.kumar@gmail.com,1 hr 2 min,6:02 PM,7:04 PM",
+        "Ravi Patel,ravi.patel@yahoo.com,42 min,6:10 PM,6:52 PM",
+    ]
+    report = parse_meet_report(
+        meet_csv(*rows, header="Name,Email,Duration,Time joined,Time exited", newline="\n"), file_name=MEET_NAME
+    )
     assert [r["Name"] for r in attendees(report)] == ["Asha Kumar", "Ravi Patel"]
     assert [r["Time in Session (minutes)"] for r in attendees(report)] == ["62", "42"]
 
@@ -176,7 +212,7 @@ def test_a_sheet_with_a_header_block_takes_title_code_date_start_and_organiser_f
     above = (
         "ACCA Weekly Q&A - Attendance report",
         "Meeting code,abc-defg-hij",
-        "Date,\"Tuesday, November 3, 2026\"",
+        'Date,"Tuesday, November 3, 2026"',
         "Start time,6:00 PM",
         "End time,7:30 PM",
         "Organizer,host@finedu.in",
@@ -193,8 +229,13 @@ def test_a_sheet_with_a_header_block_takes_title_code_date_start_and_organiser_f
     assert report.summary["meeting id"] == "meet:abc-defg-hij@2026-11-03"
     assert report.summary["start time"] == "2026-11-03 18:00:00" and report.summary["end time"] == "2026-11-03 19:30:00"
     assert [r["Email"] for r in attendees(report)] == ["asha.kumar@gmail.com", "ravi.patel@yahoo.com"]
-    assert attendees(report)[0]["Join Time"] == "2026-11-03 18:02:11" and attendees(report)[0]["Time in Session (minutes)"] == "62"
-    assert report.sections["host"]["Email"].tolist() == ["host@finedu.in", "host@finedu.in"], "the organiser's own row is staff"
+    assert (
+        attendees(report)[0]["Join Time"] == "2026-11-03 18:02:11"
+        and attendees(report)[0]["Time in Session (minutes)"] == "62"
+    )
+    assert report.sections["host"]["Email"].tolist() == ["host@finedu.in", "host@finedu.in"], (
+        "the organiser's own row is staff"
+    )
     assert "taken from the header block" in report.ledger_note
 
 
@@ -205,14 +246,24 @@ def test_full_timestamps_in_the_data_give_the_date_whatever_the_file_is_called()
         "Guest,,,55 sec,2026-11-03T13:00:00Z,2026-11-03T13:00:55Z",
     ]
     report = parse_meet_report(meet_csv(*rows), file_name="ACCA Weekly Q&A - Attendance Report.csv")
-    assert [r["Join Time"] for r in attendees(report)] == ["2026-11-03 18:02:11", "2026-11-03 18:10:00", "2026-11-03 18:30:00"]
-    assert report.summary["start time"] == "2026-11-03 18:02:11" and report.summary["meeting id"] == "meet:ACCA Weekly Q&A@2026-11-03"
+    assert [r["Join Time"] for r in attendees(report)] == [
+        "2026-11-03 18:02:11",
+        "2026-11-03 18:10:00",
+        "2026-11-03 18:30:00",
+    ]
+    assert (
+        report.summary["start time"] == "2026-11-03 18:02:11"
+        and report.summary["meeting id"] == "meet:ACCA Weekly Q&A@2026-11-03"
+    )
     assert "taken from" not in report.ledger_note
 
 
 def test_a_meeting_past_midnight_leaves_the_next_day():
     report = parse_meet_report(
-        meet_csv("Asha,Kumar,asha.kumar@gmail.com,1 hr 2 min,11:30 PM,12:32 AM", "Ravi,Patel,r@x.com,10 min,12:05 AM,12:15 AM"),
+        meet_csv(
+            "Asha,Kumar,asha.kumar@gmail.com,1 hr 2 min,11:30 PM,12:32 AM",
+            "Ravi,Patel,r@x.com,10 min,12:05 AM,12:15 AM",
+        ),
         file_name="2026-11-03 23:30 Late Doubt Session - Attendance Report.csv",
     )
     assert [(r["Join Time"], r["Leave Time"]) for r in attendees(report)] == [
@@ -233,8 +284,13 @@ def test_a_cp1252_file_resaved_by_excel_reads_its_accents():
 
 
 def test_a_utf16_tab_separated_save_reads_the_same():
-    content = codecs.BOM_UTF16_LE + "\r\n".join([MEET_HEADER.replace(",", "\t"), *(r.replace(",", "\t") for r in MEET_ROWS), ""]).encode("utf-16-le")
-    assert [r["Email"] for r in attendees(parse_meet_report(content, file_name=MEET_NAME))][:2] == ["asha.kumar@gmail.com", "ravi.patel@yahoo.com"]
+    content = codecs.BOM_UTF16_LE + "\r\n".join(
+        [MEET_HEADER.replace(",", "\t"), *(r.replace(",", "\t") for r in MEET_ROWS), ""]
+    ).encode("utf-16-le")
+    assert [r["Email"] for r in attendees(parse_meet_report(content, file_name=MEET_NAME))][:2] == [
+        "asha.kumar@gmail.com",
+        "ravi.patel@yahoo.com",
+    ]
 
 
 # ---------------------------------------------------------------- the sniffer
@@ -244,15 +300,22 @@ MEET_FILES = {
     "meet csv": meet_csv(*MEET_ROWS),
     "bom": codecs.BOM_UTF8 + meet_csv(*MEET_ROWS),
     "cp1252": meet_csv("Zoë,D’Souza,zoe@x.com,42 min,6:10 PM,6:52 PM").decode().encode("cp1252"),
-    "older name column": meet_csv("Asha Kumar,a@x.com,42 min,6:02 PM,6:44 PM", header="Name,Email,Duration,Time joined,Time exited"),
-    "header block": meet_csv(*MEET_ROWS, header="First name,Last name,Email,Duration,Joined at,Left at", above=("ACCA", "Meeting code,abc-defg-hij", "")),
+    "older name column": meet_csv(
+        "Asha Kumar,a@x.com,42 min,6:02 PM,6:44 PM", header="Name,Email,Duration,Time joined,Time exited"
+    ),
+    "header block": meet_csv(
+        *MEET_ROWS,
+        header="First name,Last name,Email,Duration,Joined at,Left at",
+        above=("ACCA", "Meeting code,abc-defg-hij", ""),
+    ),
 }
 TEAMS = "1. Summary\nMeeting title\tACCA\nAttended participants\t2\n\n2. Participants\nName\tFirst Join\tLast Leave\tIn-Meeting Duration\tEmail\tParticipant ID (UPN)\tRole\n"
 OTHER_FILES = {
     "zoom attendee": attendee_report("ACCA", "812 3456 7890", "Nov 3, 2025 07:00 PM", []).encode(),
     "zoom registration": registration_report("ACCA", "812 3456 7890", "Nov 3, 2025 07:00 PM", []).encode(),
     "zoom participants": (ROOT / "sample_data/zoom/83300045678_participants_2025-11-06.csv").read_bytes(),
-    "teams": codecs.BOM_UTF16_LE + (TEAMS + "3. In-Meeting Activities\nName\tJoin Time\tLeave Time\tDuration\tEmail\tRole\n").encode("utf-16-le"),
+    "teams": codecs.BOM_UTF16_LE
+    + (TEAMS + "3. In-Meeting Activities\nName\tJoin Time\tLeave Time\tDuration\tEmail\tRole\n").encode("utf-16-le"),
     "form": b"Timestamp,Full name,Email address,Phone number,Which session?\r\n",
     "manual template": b"event_name,event_date,event_type,name,email,phone,registered,attended,registration_time,first_join_time,last_leave_time,minutes_in_session\n",
     "leads": (ROOT / "sample_data/leads.csv").read_bytes(),
@@ -280,7 +343,13 @@ def test_the_sample_file_is_a_meet_report_of_november_2026():
 
 
 def test_meet_people_come_out_of_participants_from_reports_as_attended_not_registered():
-    above = ("ACCA Weekly Q&A", "Meeting code,abc-defg-hij", "Date,2026-11-03", "Organizer,Meera Iyer", "Organizer email,host@finedu.in")
+    above = (
+        "ACCA Weekly Q&A",
+        "Meeting code,abc-defg-hij",
+        "Date,2026-11-03",
+        "Organizer,Meera Iyer",
+        "Organizer email,host@finedu.in",
+    )
     rows = [
         "Asha,Kumar,asha.kumar@gmail.com,30 min,6:02 PM,6:32 PM",
         "Asha,Kumar,Asha.Kumar@gmail.com,32 min,6:40 PM,7:12 PM",  # a rejoin, as a copy may list it
@@ -293,12 +362,20 @@ def test_meet_people_come_out_of_participants_from_reports_as_attended_not_regis
     assert asha["attended"] and not asha["registered"] and asha["minutes_in_session"] == 62 and asha["join_count"] == 2
     assert asha["first_join_time"] == pd.Timestamp("2026-11-03 18:02", tz="Asia/Kolkata")
     assert asha["last_leave_time"] == pd.Timestamp("2026-11-03 19:12", tz="Asia/Kolkata")
-    assert asha["name"] == "Asha Kumar" and str(asha["event_date"]) == "2026-11-03" and asha["event_name"] == "ACCA Weekly Q&A"
-    assert asha["category"] == "ACCA" and asha["conductor"] == "Meera Iyer", "the organiser stands where Zoom's host does"
+    assert (
+        asha["name"] == "Asha Kumar"
+        and str(asha["event_date"]) == "2026-11-03"
+        and asha["event_name"] == "ACCA Weekly Q&A"
+    )
+    assert asha["category"] == "ACCA" and asha["conductor"] == "Meera Iyer", (
+        "the organiser stands where Zoom's host does"
+    )
 
 
 def test_two_meet_sessions_of_one_day_stay_two_sessions():
-    morning = parse_meet_report(meet_csv(*MEET_ROWS), file_name="2026-11-03 10:00 CFA Orientation - Attendance Report.csv")
+    morning = parse_meet_report(
+        meet_csv(*MEET_ROWS), file_name="2026-11-03 10:00 CFA Orientation - Attendance Report.csv"
+    )
     evening = parse_meet_report(meet_csv(*MEET_ROWS), file_name=MEET_NAME)
     table = participants_from_reports([morning, evening], MAPPINGS)
     assert table["event_id"].nunique() == 2 and table["event_id"].str.startswith("meet:").all()

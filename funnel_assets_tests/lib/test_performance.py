@@ -63,7 +63,9 @@ SALES = sales_rows(
 
 
 def row(table: pd.DataFrame, month: date, employee: str | None) -> dict:
-    found = table[(table["month"] == month) & (table["employee"].isna() if employee is None else table["employee"].eq(employee))]
+    found = table[
+        (table["month"] == month) & (table["employee"].isna() if employee is None else table["employee"].eq(employee))
+    ]
     assert len(found) == 1, f"expected one row for {month} / {employee}, got:\n{table}"
     return found.iloc[0].to_dict()
 
@@ -137,8 +139,11 @@ def test_an_employee_with_sales_but_no_assignments_that_month():
 
 
 def test_employee_names_match_without_case_and_spaces_and_show_as_on_the_assignments():
-    assigned = monthly((OCT, A, at("2025-10-05 10:00"), "Asha  Kumar"), (OCT, B, at("2025-10-06 10:00"), "asha kumar"),
-                       (OCT, C, at("2025-10-07 10:00"), "Asha Kumar"))  # fmt: skip
+    assigned = monthly(
+        (OCT, A, at("2025-10-05 10:00"), "Asha  Kumar"),
+        (OCT, B, at("2025-10-06 10:00"), "asha kumar"),
+        (OCT, C, at("2025-10-07 10:00"), "Asha Kumar"),
+    )
     sales = sales_rows(
         ("s1", A, at("2025-10-08 10:00"), 100, " ASHA KUMAR ", "success"),
         ("s2", X, at("2025-10-09 10:00"), 50, "  Ravi\u00a0Shah ", "success"),  # only on a sale: shown as there, tidied
@@ -170,8 +175,11 @@ def test_d_minus_1_is_taken_in_india():
 
 
 def test_assignments_and_sales_without_an_employee_are_one_row_without_one_after_the_named():
-    assigned = monthly((OCT, A, at("2025-10-05 10:00"), None), (OCT, B, at("2025-10-05 10:00"), "  "),
-                       (OCT, C, at("2025-10-05 10:00"), "Zoya"))  # fmt: skip
+    assigned = monthly(
+        (OCT, A, at("2025-10-05 10:00"), None),
+        (OCT, B, at("2025-10-05 10:00"), "  "),
+        (OCT, C, at("2025-10-05 10:00"), "Zoya"),
+    )
     sales = sales_rows(("s1", A, at("2025-10-06 10:00"), 100, None, "success"))
     table = performance_by_employee(assigned, sales, TODAY)
     # A (no employee) and B (a blank one) are one row, shown after every named employee
@@ -181,11 +189,19 @@ def test_assignments_and_sales_without_an_employee_are_one_row_without_one_after
 
 
 def test_a_sale_without_an_amount_is_still_a_sale_closed_and_a_conversion():
-    sales = sales_rows(("s1", A, at("2025-10-06 10:00"), None, "Asha", "success"), ("s2", A, at("2025-10-07 10:00"), 100, "Asha", "success"))
+    sales = sales_rows(
+        ("s1", A, at("2025-10-06 10:00"), None, "Asha", "success"),
+        ("s2", A, at("2025-10-07 10:00"), 100, "Asha", "success"),
+    )
     table = performance_by_employee(monthly((OCT, A, at("2025-10-05 10:00"), "Asha")), sales, TODAY)
     # two sales closed; the blank amount adds nothing to revenue; A converted on 6 Oct (1 day)
     asha = row(table, OCT, "Asha")
-    assert (asha["sales_closed"], asha["revenue_closed"], asha["converted"], asha["revenue_from_assigned"]) == (2, 100.0, 1, 100.0)
+    assert (asha["sales_closed"], asha["revenue_closed"], asha["converted"], asha["revenue_from_assigned"]) == (
+        2,
+        100.0,
+        1,
+        100.0,
+    )
     assert asha["median_days_to_sale"] == 1.0
 
 
@@ -199,14 +215,31 @@ def test_empty_inputs_give_an_empty_table_with_the_columns_and_types():
     table = performance_by_employee(ASSIGNED.iloc[:0], SALES.iloc[:0], TODAY)
     assert table.empty and list(table.columns) == list(PERFORMANCE_COLUMNS)
     assert table.dtypes.astype(str).to_dict() == {
-        "month": "object", "employee": "object", "assigned": "int64", "converted": "int64", "conversion_rate": "float64",
-        "revenue_from_assigned": "float64", "median_days_to_sale": "float64", "sales_closed": "int64", "revenue_closed": "float64",
-    }  # fmt: skip
+        "month": "object",
+        "employee": "object",
+        "assigned": "int64",
+        "converted": "int64",
+        "conversion_rate": "float64",
+        "revenue_from_assigned": "float64",
+        "median_days_to_sale": "float64",
+        "sales_closed": "int64",
+        "revenue_closed": "float64",
+    }
 
 
 def test_column_types_of_a_full_table():
     table = performance_by_employee(ASSIGNED, SALES, TODAY)
-    assert table.dtypes.astype(str).tolist() == ["object", "object", "int64", "int64", "float64", "float64", "float64", "int64", "float64"]
+    assert table.dtypes.astype(str).tolist() == [
+        "object",
+        "object",
+        "int64",
+        "int64",
+        "float64",
+        "float64",
+        "float64",
+        "int64",
+        "float64",
+    ]
     assert all(type(m) is date for m in table["month"])
 
 
@@ -225,7 +258,14 @@ def test_top_employees_table_shows_the_latest_complete_month_by_conversions():
 # ---- properties over small generated inputs -------------------------------------------------
 
 PHONES = [A, B, C]
-MOMENTS = [at("2025-09-30 23:00"), at("2025-10-01 00:10"), at("2025-10-15 12:00"), at("2025-11-02 23:59"), at("2025-11-03 00:00"), at("2025-11-05 10:00")]
+MOMENTS = [
+    at("2025-09-30 23:00"),
+    at("2025-10-01 00:10"),
+    at("2025-10-15 12:00"),
+    at("2025-11-02 23:59"),
+    at("2025-11-03 00:00"),
+    at("2025-11-05 10:00"),
+]
 NAMES = ["Asha", " asha", "ASHA ", "Ravi", None]
 
 
@@ -233,12 +273,19 @@ def _kolkata_month(moment: pd.Timestamp) -> date:
     return moment.tz_convert("Asia/Kolkata").date().replace(day=1)
 
 
-assignment_rows = st.lists(st.tuples(st.sampled_from(PHONES), st.sampled_from(MOMENTS), st.sampled_from(NAMES)), max_size=8)
+assignment_rows = st.lists(
+    st.tuples(st.sampled_from(PHONES), st.sampled_from(MOMENTS), st.sampled_from(NAMES)), max_size=8
+)
 sale_rows = st.lists(
-    st.tuples(st.sampled_from([*PHONES, None]), st.sampled_from(MOMENTS), st.sampled_from([0.0, 100.0, 250.5]),
-              st.sampled_from(NAMES), st.sampled_from(["success", "refunded", "Cancelled", None])),
+    st.tuples(
+        st.sampled_from([*PHONES, None]),
+        st.sampled_from(MOMENTS),
+        st.sampled_from([0.0, 100.0, 250.5]),
+        st.sampled_from(NAMES),
+        st.sampled_from(["success", "refunded", "Cancelled", None]),
+    ),
     max_size=8,
-)  # fmt: skip
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -257,7 +304,9 @@ def test_properties(assignments, sales):
     # every counted assignment is in exactly one row, every counted sale closed in exactly one row
     start_of_today = pd.Timestamp(TODAY, tz="Asia/Kolkata")
     assert table["assigned"].sum() == int((assigned["first_assigned_on"] < start_of_today).sum())
-    counted = sold["created_on"].lt(start_of_today) & ~sold["status"].str.lower().isin(["refunded", "cancelled"]).fillna(False)
+    counted = sold["created_on"].lt(start_of_today) & ~sold["status"].str.lower().isin(
+        ["refunded", "cancelled"]
+    ).fillna(False)
     assert table["sales_closed"].sum() == int(counted.sum())
     assert table["median_days_to_sale"].dropna().ge(0).all()
     assert table["median_days_to_sale"].isna().eq(table["converted"].eq(0)).all()

@@ -35,7 +35,11 @@ def test_user_id_is_91_and_the_key():
     assert pd.isna(ids[1])
 
 
-@given(st.lists(st.one_of(st.none(), st.text(), st.text(alphabet="0123456789 +-()٣९"), st.integers(0, 10**13)), max_size=40))
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(), st.text(alphabet="0123456789 +-()٣९"), st.integers(0, 10**13)), max_size=40
+    )
+)
 def test_phone_key_keeps_the_last_ten_of_the_digits_python_sees(values):
     def rule(value):
         if value is None:

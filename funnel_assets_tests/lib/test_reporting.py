@@ -12,8 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from funnel_assets.lib.reporting import funnel_at_a_glance, monthly_funnel_metrics, people_across_funnel, stages_per_month
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL as MISC
+from funnel_assets.lib.reporting import (
+    funnel_at_a_glance,
+    monthly_funnel_metrics,
+    people_across_funnel,
+    stages_per_month,
+)
 
 TODAY = date(2025, 11, 3)
 A, B, C, D = "9000000001", "9000000002", "9000000003", "9000000004"
@@ -98,13 +103,29 @@ def test_a_funnel_with_every_stage(metrics):
         leads=1, registrations=1, attendees=1, assigned=1, conversions=1
     )
     assert (acca["revenue"], acca["spend"], acca["month_complete"]) == (1000.0, 500.0, True)
-    assert (acca["cost_per_lead"], acca["cost_per_attendee"], acca["cost_per_acquisition"], acca["roas"]) == (500.0, 500.0, 500.0, 2.0)
-    assert (acca["registration_rate"], acca["attendance_rate"], acca["handover_rate"], acca["conversion_rate"]) == (1.0, 1.0, 1.0, 1.0)
+    assert (acca["cost_per_lead"], acca["cost_per_attendee"], acca["cost_per_acquisition"], acca["roas"]) == (
+        500.0,
+        500.0,
+        500.0,
+        2.0,
+    )
+    assert (acca["registration_rate"], acca["attendance_rate"], acca["handover_rate"], acca["conversion_rate"]) == (
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+    )
 
 
 def test_a_refund_is_no_conversion_and_division_by_zero_is_empty(metrics):
     cfa = row(metrics, "2025-10-01", "CFA Webinar")
-    assert (cfa["leads"], cfa["registrations"], cfa["attendees"], cfa["conversions"], cfa["revenue"]) == (1, 1, 0, 0, 0.0)
+    assert (cfa["leads"], cfa["registrations"], cfa["attendees"], cfa["conversions"], cfa["revenue"]) == (
+        1,
+        1,
+        0,
+        0,
+        0.0,
+    )
     assert cfa["cost_per_lead"] == 100.0 and cfa["roas"] == 0.0 and cfa["attendance_rate"] == 0.0
     assert np.isnan(cfa["cost_per_attendee"]) and np.isnan(cfa["cost_per_acquisition"])
     assert np.isnan(cfa["handover_rate"]) and np.isnan(cfa["conversion_rate"])
@@ -116,7 +137,11 @@ def test_people_count_under_their_first_touch_funnel_and_sales_under_their_final
     assert np.isnan(misc["registration_rate"])
     assert row(metrics, "2025-10-01", "Referral")["assigned"] == 1
     referral_november = row(metrics, "2025-11-01", "Referral")
-    assert (referral_november["conversions"], referral_november["revenue"], referral_november["month_complete"]) == (1, 2000.0, False)
+    assert (referral_november["conversions"], referral_november["revenue"], referral_november["month_complete"]) == (
+        1,
+        2000.0,
+        False,
+    )
 
 
 def test_nothing_from_today_counts(metrics):
@@ -165,7 +190,12 @@ def test_funnel_people_joins_the_parts_on_the_phone_and_keeps_everyone():
     a = people[people["phone"].eq(A)].iloc[0]
     assert a["lead_created_at"] == at("2025-10-05 10:00") and a["first_funnel"] == "ACCA Webinar"
     assert a["registered"] and a["attended"] and a["assigned_on"] == at("2025-10-08 10:00") and a["employee"] == "Asha"
-    assert a["converted"] and a["first_sale_at"] == at("2025-10-25 10:00") and a["revenue"] == 1000.0 and a["user_id"] == "91" + A
+    assert (
+        a["converted"]
+        and a["first_sale_at"] == at("2025-10-25 10:00")
+        and a["revenue"] == 1000.0
+        and a["user_id"] == "91" + A
+    )
     b = people[people["phone"].eq(B)].iloc[0]
     assert not b["converted"] and b["revenue"] == 0.0, "a refunded sale is no conversion"
     d = people[people["phone"].eq(D)].iloc[0]

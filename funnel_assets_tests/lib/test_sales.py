@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from funnel_assets.lib.columns import MissingColumnsError
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL as MISC
 from funnel_assets.lib.funnel_mapping import clean_funnel_mapping
 from funnel_assets.lib.sales import enrich_sales, final_funnel, list_sales_to_map
-from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL as MISC
 
 MAPPING = clean_funnel_mapping(
     pd.DataFrame({"source": ["ACCA_Webinar_Meta", "Referral"], "funnel": ["ACCA Webinar", "Referral"]})
@@ -50,7 +50,15 @@ def crm_sales(**overrides) -> pd.DataFrame:
 def test_enrich_keeps_every_column_and_adds_the_product_ones():
     manual = pd.DataFrame({"sale_id": ["s2", " s3 ", ""], "manual_source": ["Referral", "Mystery", "x"]})
     sales, report = enrich_sales(crm_sales(), MAPPING, manual, pd.Series(["9876543210"]), source="CRM sales dump")
-    assert list(sales.columns[:7]) == ["id", "student_contact", "assigned_lead_sources", "net_amount", "created_on", "student_name", "crm_funnel"]
+    assert list(sales.columns[:7]) == [
+        "id",
+        "student_contact",
+        "assigned_lead_sources",
+        "net_amount",
+        "created_on",
+        "student_name",
+        "crm_funnel",
+    ]
     assert sales["phone"].tolist()[0] == "9876543210" and pd.isna(sales["phone"].iloc[1])
     assert sales["net_amount"].tolist()[:2] == [1000.5, 2000.0]
     assert sales["created_on"].iloc[0] == pd.Timestamp("2025-10-01 00:30", tz="Asia/Kolkata")
@@ -65,9 +73,25 @@ def test_enrich_keeps_every_column_and_adds_the_product_ones():
 
 
 def test_schema_drift_new_and_renamed_case_columns_kept_missing_ones_named():
-    drifted = crm_sales().rename(columns={"StudentContact": "studentcontact", "netAmount": "NETAMOUNT"}).assign(couponCode=["A", "", ""])
-    sales, report = enrich_sales(drifted, MAPPING, pd.DataFrame(columns=["sale_id", "manual_source"]), pd.Series(dtype=object), source="CRM sales dump")
+    drifted = (
+        crm_sales()
+        .rename(columns={"StudentContact": "studentcontact", "netAmount": "NETAMOUNT"})
+        .assign(couponCode=["A", "", ""])
+    )
+    sales, report = enrich_sales(
+        drifted,
+        MAPPING,
+        pd.DataFrame(columns=["sale_id", "manual_source"]),
+        pd.Series(dtype=object),
+        source="CRM sales dump",
+    )
     assert sales["phone"].iloc[0] == "9876543210" and sales["net_amount"].iloc[0] == 1000.5
     assert report.new_columns == ("couponCode",) and sales["coupon_code"].iloc[0] == "A"
     with pytest.raises(MissingColumnsError, match="missing the column\\(s\\) StudentContact"):
-        enrich_sales(crm_sales().drop(columns="StudentContact"), MAPPING, pd.DataFrame(columns=["sale_id", "manual_source"]), pd.Series(dtype=object), source="CRM sales dump")
+        enrich_sales(
+            crm_sales().drop(columns="StudentContact"),
+            MAPPING,
+            pd.DataFrame(columns=["sale_id", "manual_source"]),
+            pd.Series(dtype=object),
+            source="CRM sales dump",
+        )

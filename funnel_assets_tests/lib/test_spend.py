@@ -4,13 +4,15 @@ import pandas as pd
 import pytest
 
 from funnel_assets.lib.columns import MissingColumnsError, snake_case
+from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 from funnel_assets.lib.numbers import parse_amounts
 from funnel_assets.lib.spend import clean_spend, total_spend_by_funnel
-from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 
 
 def test_amounts_as_sheets_export_them():
-    numbers, unreadable = parse_amounts(pd.Series(["1,234.50", "₹1,234.50", "Rs. 500", " 12 ", "", None, "n/a", "-3.5"]))
+    numbers, unreadable = parse_amounts(
+        pd.Series(["1,234.50", "₹1,234.50", "Rs. 500", " 12 ", "", None, "n/a", "-3.5"])
+    )
     assert numbers.tolist()[:4] == [1234.5, 1234.5, 500.0, 12.0]
     assert numbers.isna().tolist()[4:7] == [True, True, True]
     assert numbers.iloc[7] == -3.5
@@ -19,7 +21,13 @@ def test_amounts_as_sheets_export_them():
 
 @pytest.mark.parametrize(
     ("raw", "snake"),
-    [("utmCamp", "utm_camp"), ("Question 1", "question_1"), ("EBook_Net_Amount", "e_book_net_amount"), ("_id", "id"), ("Funnel", "funnel")],
+    [
+        ("utmCamp", "utm_camp"),
+        ("Question 1", "question_1"),
+        ("EBook_Net_Amount", "e_book_net_amount"),
+        ("_id", "id"),
+        ("Funnel", "funnel"),
+    ],
 )
 def test_snake_case(raw, snake):
     assert snake_case(raw) == snake

@@ -24,7 +24,15 @@ SUMMARY = [
     ("Meeting duration", "1h 33m 4s"),
     ("Average attendance time", "58m 12s"),
 ]
-PARTICIPANTS_HEADER = ["Name", "First Join", "Last Leave", "In-Meeting Duration", "Email", "Participant ID (UPN)", "Role"]
+PARTICIPANTS_HEADER = [
+    "Name",
+    "First Join",
+    "Last Leave",
+    "In-Meeting Duration",
+    "Email",
+    "Participant ID (UPN)",
+    "Role",
+]
 # name, first join, last leave, duration, email, role
 PARTICIPANTS = [
     ("Meera Iyer", "11/3/26, 6:58:06 PM", "11/3/26, 8:31:10 PM", "1h 33m 4s", "meera@finedu.in", "Organizer"),
@@ -42,13 +50,26 @@ ACTIVITIES = [
     ("Ravi Patel", "11/3/26, 7:05:00 PM", "11/3/26, 7:50:03 PM", "45m 3s", "ravi.patel@example.com", "Attendee"),
     ("Neha Verma (Unverified)", "11/3/26, 7:10:00 PM", "11/3/26, 7:10:52 PM", "52s", "", "Attendee"),
 ]
-REGISTRATION_HEADER = ["First Name", "Last Name", "Email", "Phone", "Registration Time", "Which exam are you preparing for?"]
+REGISTRATION_HEADER = [
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone",
+    "Registration Time",
+    "Which exam are you preparing for?",
+]
 REGISTRATIONS = [
     ("Asha", "Kumar", "asha.k@gmail.com", "+91 98765 43210", "10/30/26, 10:02:00 AM", "ACCA"),
     ("Ravi", "Patel", "ravi.patel@example.com", "", "11/1/26, 9:00:15 PM", "CFA"),
     ("Kiran", "Rao", "kiran.rao@example.com", "9876543211", "11/2/26, 11:15:00 AM", "ACCA"),
 ]
-PRIVATE = [p[0] for p in PARTICIPANTS] + [p[4] for p in PARTICIPANTS if p[4]] + [r[2] for r in REGISTRATIONS] + [r[3] for r in REGISTRATIONS if r[3]] + ["Asha", "Kiran"]
+PRIVATE = (
+    [p[0] for p in PARTICIPANTS]
+    + [p[4] for p in PARTICIPANTS if p[4]]
+    + [r[2] for r in REGISTRATIONS]
+    + [r[3] for r in REGISTRATIONS if r[3]]
+    + ["Asha", "Kiran"]
+)
 
 
 def teams_text(
@@ -69,13 +90,28 @@ def teams_text(
         lines.append("")
         number += 1
     if activities is not None:
-        lines += [f"{number}. In-Meeting Activities", "\t".join(ACTIVITIES_HEADER), *("\t".join(a) for a in activities), ""]
+        lines += [
+            f"{number}. In-Meeting Activities",
+            "\t".join(ACTIVITIES_HEADER),
+            *("\t".join(a) for a in activities),
+            "",
+        ]
         number += 1
     if registrations is not None:
-        lines += [f"{number}. Registration details", "\t".join(REGISTRATION_HEADER), *("\t".join(r) for r in registrations), ""]
+        lines += [
+            f"{number}. Registration details",
+            "\t".join(REGISTRATION_HEADER),
+            *("\t".join(r) for r in registrations),
+            "",
+        ]
         number += 1
     if engagement:
-        lines += [f"{number}. Meeting Engagement", "Name\tEngagement Type\tTime", "Asha Kumar\tRaised hand\t11/3/26, 7:20:00 PM", ""]
+        lines += [
+            f"{number}. Meeting Engagement",
+            "Name\tEngagement Type\tTime",
+            "Asha Kumar\tRaised hand\t11/3/26, 7:20:00 PM",
+            "",
+        ]
     return "\r\n".join(lines)
 
 
@@ -129,7 +165,9 @@ def test_a_utf16_file_cut_in_the_middle_of_a_character_is_refused():
 
 def test_a_file_cut_inside_the_activities_that_are_its_last_section_is_refused():
     text = teams_text()
-    cut = text[: text.index("Ravi Patel\t11/3/26, 7:05:00 PM\t11/3/26, 7:50:03 PM\t45m 3s\travi.patel@example.com\tAttendee")]
+    cut = text[
+        : text.index("Ravi Patel\t11/3/26, 7:05:00 PM\t11/3/26, 7:50:03 PM\t45m 3s\travi.patel@example.com\tAttendee")
+    ]
     refused(cut, "2 participant(s)", "no join", "cut short")
 
 
@@ -147,7 +185,9 @@ def test_a_teams_file_without_the_participants_section_is_refused():
 def test_an_unreadable_time_is_refused_naming_its_column_and_line():
     rows = list(PARTICIPANTS)
     rows[3] = rows[3][:1] + ("sometime Tuesday",) + rows[3][2:]
-    message = refused(teams_text(participants=rows, activities=None), "column 'First Join'", "line 14", "section '2. Participants'")
+    message = refused(
+        teams_text(participants=rows, activities=None), "column 'First Join'", "line 14", "section '2. Participants'"
+    )
     assert "sometime" not in message
     rows[3] = PARTICIPANTS[3][:2] + ("13/45/26, 7:50:03 PM",) + PARTICIPANTS[3][3:]
     refused(teams_text(participants=rows, activities=None), "column 'Last Leave'")
@@ -218,7 +258,10 @@ def test_a_teams_attendance_report_as_teams_downloads_it():
     assert report.summary["start time"] == "2026-11-03 18:58:06"
     assert report.summary["end time"] == "2026-11-03 20:31:10"
     assert report.summary["attended participants"] == "5"
-    assert report.sections["host"][["Name", "Role"]].values.tolist() == [["Meera Iyer", "Organizer"], ["Rahul Sharma", "Presenter"]]
+    assert report.sections["host"][["Name", "Role"]].values.tolist() == [
+        ["Meera Iyer", "Organizer"],
+        ["Rahul Sharma", "Presenter"],
+    ]
     attendee = report.sections["attendee"]
     assert attendee.values.tolist() == [
         ["Asha Kumar", "Asha.K@Gmail.com", "2026-11-03 19:01:10", "2026-11-03 19:30:40", "29.5", "Yes"],
@@ -226,14 +269,24 @@ def test_a_teams_attendance_report_as_teams_downloads_it():
         ["Ravi Patel", "ravi.patel@example.com", "2026-11-03 19:05:00", "2026-11-03 19:50:03", "45.05", "Yes"],
         ["Neha Verma (Unverified)", "", "2026-11-03 19:10:00", "2026-11-03 19:10:52", "0.87", "Yes"],
     ]
-    assert list(attendee.columns) == ["Name", "Email", "Join Time", "Leave Time", "Time in Session (minutes)", "Attended"]
+    assert list(attendee.columns) == [
+        "Name",
+        "Email",
+        "Join Time",
+        "Leave Time",
+        "Time in Session (minutes)",
+        "Attended",
+    ]
     assert all(isinstance(v, str) for frame in report.sections.values() for v in frame.to_numpy().ravel())
 
 
 def test_without_the_activities_each_person_is_one_row_from_the_participants():
     attendee = parse(teams_text(activities=None)).sections["attendee"]
     assert attendee[["Name", "Join Time", "Leave Time", "Time in Session (minutes)"]].values.tolist()[0] == [
-        "Asha Kumar", "2026-11-03 19:01:10", "2026-11-03 20:30:00", "84.5"
+        "Asha Kumar",
+        "2026-11-03 19:01:10",
+        "2026-11-03 20:30:00",
+        "84.5",
     ]
     assert len(attendee) == 3
 
@@ -289,7 +342,14 @@ def test_padded_cells_a_time_of_day_only_leave_and_a_meeting_id():
     joins[5] = ("Neha Verma (Unverified)", "11/3/26, 11:59:30 PM", "12:00:22 AM", "52s", "", "Attendee")
     report = parse(teams_text(summary=[*SUMMARY, ("Meeting Id", "19:meeting_NjQ1@thread.v2")], activities=joins))
     attendee = report.sections["attendee"]
-    assert attendee.iloc[0].tolist() == ["Asha Kumar", "Asha.K@Gmail.com", "2026-11-03 19:01:10", "2026-11-03 19:30:40", "29.5", "Yes"]
+    assert attendee.iloc[0].tolist() == [
+        "Asha Kumar",
+        "Asha.K@Gmail.com",
+        "2026-11-03 19:01:10",
+        "2026-11-03 19:30:40",
+        "29.5",
+        "Yes",
+    ]
     assert attendee.iloc[3][["Join Time", "Leave Time"]].tolist() == ["2026-11-03 23:59:30", "2026-11-04 00:00:22"]
     assert report.event_id == "teams:19:meeting_NjQ1@thread.v2"
 
@@ -309,7 +369,10 @@ def test_the_parsed_report_is_kept_and_read_back_whole():
     report = parse(teams_text(summary=[*SUMMARY, ("Registered participants", "3")], registrations=REGISTRATIONS))
     again = report_from_table(report_table(report), report.file_name)
     assert (again.platform, again.report_type, again.summary, again.event_id) == (
-        report.platform, report.report_type, report.summary, report.event_id
+        report.platform,
+        report.report_type,
+        report.summary,
+        report.event_id,
     )
     for name, rows in report.sections.items():
         assert again.sections[name].astype(object).values.tolist() == rows.values.tolist()
@@ -348,10 +411,20 @@ def test_the_people_reach_event_participants_hosts_excluded_rejoins_summed():
     summary = [*SUMMARY, ("Registered participants", "3")]
     report = parse(teams_text(summary=summary, registrations=REGISTRATIONS, engagement=True))
     rows = participants_from_reports([report], mappings()).set_index("email", drop=False)
-    assert set(rows["name"]) == {"Asha Kumar", "Ravi Patel", "Neha Verma", "Kiran Rao"}  # "(Unverified)" dropped as Zoom's renames are
+    assert set(rows["name"]) == {
+        "Asha Kumar",
+        "Ravi Patel",
+        "Neha Verma",
+        "Kiran Rao",
+    }  # "(Unverified)" dropped as Zoom's renames are
     assert "meera@finedu.in" not in rows.index and "rahul@finedu.in" not in rows.index
     asha = rows.loc["asha.k@gmail.com"]
-    assert (asha["registered"], asha["attended"], asha["join_count"], asha["minutes_in_session"]) == (True, True, 2, 84.5)
+    assert (asha["registered"], asha["attended"], asha["join_count"], asha["minutes_in_session"]) == (
+        True,
+        True,
+        2,
+        84.5,
+    )
     assert str(asha["first_join_time"]) == "2026-11-03 19:01:10+05:30"
     assert str(asha["last_leave_time"]) == "2026-11-03 20:30:00+05:30"
     assert asha["phone"] == "9876543210"

@@ -15,7 +15,13 @@ MAPPINGS = EventMappings(
     conductor_aliases=pd.DataFrame({"alias": ["CA Rahul S", "Meera I"], "conductor": ["Rahul Sharma", "Meera Iyer"]}),
     bootcamp_sessions=pd.DataFrame({"event_id": ["855 0001 2345"]}),
 )
-ASHA = {"first": "asha", "last": "KUMAR", "email": "Asha.K@Gmail.com", "phone": "+91 98765-43210", "registered": "Oct 30, 2025 10:02 AM"}
+ASHA = {
+    "first": "asha",
+    "last": "KUMAR",
+    "email": "Asha.K@Gmail.com",
+    "phone": "+91 98765-43210",
+    "registered": "Oct 30, 2025 10:02 AM",
+}
 RAVI = {"first": "Ravi", "last": "P", "email": "ravi@example.com", "phone": "", "registered": "Nov 1, 2025 09:00 PM"}
 
 
@@ -33,8 +39,16 @@ def one(frame: pd.DataFrame, **where) -> pd.Series:
 
 
 def test_rejoins_become_one_row_with_first_join_last_leave_and_summed_minutes():
-    asha = {**ASHA, "joins": [("Nov 3, 2025 07:01 PM", "Nov 3, 2025 07:30 PM", 29), ("Nov 3, 2025 07:35 PM", "Nov 3, 2025 08:30 PM", 55)]}
-    table = participants(("a.csv", attendee_report("ACCA Masterclass", "812 3456 7890", "Nov 3, 2025 07:00 PM", [asha, RAVI])))
+    asha = {
+        **ASHA,
+        "joins": [
+            ("Nov 3, 2025 07:01 PM", "Nov 3, 2025 07:30 PM", 29),
+            ("Nov 3, 2025 07:35 PM", "Nov 3, 2025 08:30 PM", 55),
+        ],
+    }
+    table = participants(
+        ("a.csv", attendee_report("ACCA Masterclass", "812 3456 7890", "Nov 3, 2025 07:00 PM", [asha, RAVI]))
+    )
     row = one(table, phone="9876543210")
     assert row["first_join_time"] == pd.Timestamp("2025-11-03 19:01", tz="Asia/Kolkata")
     assert row["last_leave_time"] == pd.Timestamp("2025-11-03 20:30", tz="Asia/Kolkata")
@@ -47,14 +61,25 @@ def test_rejoins_become_one_row_with_first_join_last_leave_and_summed_minutes():
 
 def test_staff_are_not_participants():
     table = participants(
-        ("a.csv", attendee_report("ACCA Masterclass", "812 3456 7890", "Nov 3, 2025 07:00 PM", [RAVI], panelists=("Dr Panel",)))
+        (
+            "a.csv",
+            attendee_report(
+                "ACCA Masterclass", "812 3456 7890", "Nov 3, 2025 07:00 PM", [RAVI], panelists=("Dr Panel",)
+            ),
+        )
     )
     assert table["name"].tolist() == ["Ravi P"]
 
 
 def test_registration_and_attendance_of_a_session_merge_matching_by_email_when_the_phone_is_missing():
     start = "Nov 5, 2025 07:00 PM"
-    neha_registered = {"first": "Neha", "last": "Verma", "email": "neha@x.com", "phone": "098765 43211", "registered": "Nov 2, 2025 11:15 AM"}
+    neha_registered = {
+        "first": "Neha",
+        "last": "Verma",
+        "email": "neha@x.com",
+        "phone": "098765 43211",
+        "registered": "Nov 2, 2025 11:15 AM",
+    }
     neha_attended = {**neha_registered, "phone": "", "joins": [("Nov 5, 2025 07:05 PM", "Nov 5, 2025 07:50 PM", 45)]}
     table = participants(
         ("r.csv", registration_report("CFA Orientation", "845 1111 2222", start, [neha_registered])),
@@ -66,13 +91,32 @@ def test_registration_and_attendance_of_a_session_merge_matching_by_email_when_t
 
 
 def test_people_without_phone_or_email_stand_alone_and_the_earliest_registration_wins():
-    early = {"first": "Kavya", "last": "Nair", "email": "kavya@old.com", "phone": "9000000001", "registered": "Nov 1, 2025 09:00 AM"}
-    late = {"first": "Kavya N", "last": "", "email": "kavya@new.com", "phone": "+91 90000 00001", "registered": "Nov 2, 2025 09:00 AM"}
+    early = {
+        "first": "Kavya",
+        "last": "Nair",
+        "email": "kavya@old.com",
+        "phone": "9000000001",
+        "registered": "Nov 1, 2025 09:00 AM",
+    }
+    late = {
+        "first": "Kavya N",
+        "last": "",
+        "email": "kavya@new.com",
+        "phone": "+91 90000 00001",
+        "registered": "Nov 2, 2025 09:00 AM",
+    }
     anon = {"first": "Guest", "last": "", "email": "", "phone": "", "registered": "Nov 2, 2025 10:00 AM"}
-    table = participants(("r.csv", registration_report("FRM Webinar", "899 0000 1111", "Nov 5, 2025 07:00 PM", [late, early, anon, anon])))
+    table = participants(
+        (
+            "r.csv",
+            registration_report("FRM Webinar", "899 0000 1111", "Nov 5, 2025 07:00 PM", [late, early, anon, anon]),
+        )
+    )
     assert len(table) == 3
     kavya = one(table, phone="9000000001")
-    assert kavya["email"] == "kavya@old.com" and kavya["registration_time"] == pd.Timestamp("2025-11-01 09:00", tz="Asia/Kolkata")
+    assert kavya["email"] == "kavya@old.com" and kavya["registration_time"] == pd.Timestamp(
+        "2025-11-01 09:00", tz="Asia/Kolkata"
+    )
     assert table["name"].eq("Guest").sum() == 2
 
 
@@ -82,8 +126,14 @@ def test_category_and_conductor():
         ("b.csv", attendee_report("ACCA career talk", "812 3456 7890", "Nov 6, 2025 07:00 PM", [RAVI])),
         ("c.csv", attendee_report("Finance careers", "811 1111 1111", "Nov 7, 2025 07:00 PM", [RAVI], host="New Host")),
     )
-    assert one(webinar, event_id="84511112222")[["category", "conductor"]].tolist() == ["CFA", "Meera Iyer"]  # ID override + alias
-    assert one(webinar, event_id="81234567890")[["category", "conductor"]].tolist() == ["ACCA", "Rahul Sharma"]  # host + alias
+    assert one(webinar, event_id="84511112222")[["category", "conductor"]].tolist() == [
+        "CFA",
+        "Meera Iyer",
+    ]  # ID override + alias
+    assert one(webinar, event_id="81234567890")[["category", "conductor"]].tolist() == [
+        "ACCA",
+        "Rahul Sharma",
+    ]  # host + alias
     no_token = one(webinar, event_id="81111111111")
     assert pd.isna(no_token["category"]) and no_token["conductor"] == "New Host"
 
@@ -91,7 +141,13 @@ def test_category_and_conductor():
 @pytest.mark.parametrize(
     "topic, webinar_id, start, event_type, day",
     [
-        ("ACCA Boot Camp Day 2", "812 0000 0001", "Nov 8, 2025 10:00 AM", "bootcamp", "Day 2"),  # topic beats the Saturday
+        (
+            "ACCA Boot Camp Day 2",
+            "812 0000 0001",
+            "Nov 8, 2025 10:00 AM",
+            "bootcamp",
+            "Day 2",
+        ),  # topic beats the Saturday
         ("ACCA bootcamp", "812 0000 0001", "Nov 8, 2025 10:00 AM", "bootcamp", "Day 1"),  # Saturday
         ("ACCA Boot-Camp", "812 0000 0001", "Nov 9, 2025 10:00 AM", "bootcamp", "Day 2"),  # Sunday
         ("ACCA BOOT CAMP", "812 0000 0001", "Nov 5, 2025 10:00 AM", "bootcamp", "Day 1"),  # a weekday: Day 1

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import pandas as pd
 
+from funnel_assets.lib import zoom_ingest
 from funnel_assets.lib.zoom_ingest import (
-    Archived,
-    content_hash,
     DUPLICATE,
     INGESTED_FILES_COLUMNS,
     LOADED,
     REJECTED,
+    Archived,
     ParsedOnce,
+    content_hash,
     current_reports,
     ingested_files_table,
     judge_files,
     loaded_history,
 )
-from funnel_assets.lib import zoom_ingest
 from funnel_assets.lib.zoom_reports import parse_zoom_report
 from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
 
-PERSON = {"first": "Asha", "last": "K", "email": "asha@x.com", "phone": "9876543210", "registered": "Oct 30, 2025 10:02 AM"}
+PERSON = {
+    "first": "Asha",
+    "last": "K",
+    "email": "asha@x.com",
+    "phone": "9876543210",
+    "registered": "Oct 30, 2025 10:02 AM",
+}
 
 
 def test_duplicates_are_by_content_whatever_the_name():
@@ -85,8 +91,12 @@ def test_the_report_zoom_generated_later_wins_whatever_the_names_and_the_drop_ti
     kept, replaced = current_reports([earlier, correction], dropped, drop_order=[1, 0])
     assert [r.file_name for r in kept] == ["reg (1).csv"] and replaced == {0: 1}
 
-    no_time = parse_zoom_report(registration_report("ACCA", "812 3456 7890", "Nov 3, 2025 07:00 PM", [PERSON]).encode()
-                                .replace(b"Report Generated:,\"Nov 3, 2025 07:00 PM\"\r\n", b""), file_name="plain.csv")  # fmt: skip
+    no_time = parse_zoom_report(
+        registration_report("ACCA", "812 3456 7890", "Nov 3, 2025 07:00 PM", [PERSON])
+        .encode()
+        .replace(b'Report Generated:,"Nov 3, 2025 07:00 PM"\r\n', b""),
+        file_name="plain.csv",
+    )
     assert not no_time.generated_text
     kept, _ = current_reports([correction, no_time], dropped)
     assert [r.file_name for r in kept] == ["plain.csv"], "without a generated time, its drop time counts"
@@ -94,12 +104,27 @@ def test_the_report_zoom_generated_later_wins_whatever_the_names_and_the_drop_ti
 
 def test_ledger_marks_replaced_files_and_keeps_one_type_per_column():
     history = pd.DataFrame(
-        {"file_name": ["bad.csv"], "sha256": ["b" * 64], "status": [REJECTED], "error": ["empty"], "ingested_at": ["2025-11-01T10:00:00+05:30"]}
+        {
+            "file_name": ["bad.csv"],
+            "sha256": ["b" * 64],
+            "status": [REJECTED],
+            "error": ["empty"],
+            "ingested_at": ["2025-11-01T10:00:00+05:30"],
+        }
     )
     new = pd.DataFrame(
-        {"file_name": ["a.csv"], "sha256": ["a" * 64], "status": [LOADED], "event_date": [pd.Timestamp("2025-11-03").date()], "rows": [3],
-         "ingested_at": [pd.Timestamp("2025-11-04 09:00", tz="Asia/Kolkata")]}
-    )  # fmt: skip
+        {
+            "file_name": ["a.csv"],
+            "sha256": ["a" * 64],
+            "status": [LOADED],
+            "event_date": [pd.Timestamp("2025-11-03").date()],
+            "rows": [3],
+            "ingested_at": [pd.Timestamp("2025-11-04 09:00", tz="Asia/Kolkata")],
+        }
+    )
     ledger = ingested_files_table(history, new, {"a" * 64: ("replaced", "Replaced by a (1).csv")})
-    assert ledger["status"].tolist() == [REJECTED, "replaced"] and ledger["error"].tolist() == ["empty", "Replaced by a (1).csv"]
+    assert ledger["status"].tolist() == [REJECTED, "replaced"] and ledger["error"].tolist() == [
+        "empty",
+        "Replaced by a (1).csv",
+    ]
     assert str(ledger["rows"].dtype) == "Int64" and str(ledger["ingested_at"].dt.tz) == "Asia/Kolkata"

@@ -109,10 +109,14 @@ def test_bom_crlf_and_windows_encoding_are_tolerated():
 
 
 def test_reordered_columns_and_missing_optional_columns():
-    reordered = REGISTRATION_REPORT.replace(
-        "First Name,Last Name,Email,Phone,City,Registration Time,Approval Status,Country/Region Name,Source Name",
-        "Email,First Name,Last Name,Phone,City,Registration Time,Approval Status,Country/Region Name,Source Name",
-    ).replace("Neha,Verma,neha@x.com", "neha@x.com,Neha,Verma").replace("John,Smith,john@x.co.uk", "john@x.co.uk,John,Smith")
+    reordered = (
+        REGISTRATION_REPORT.replace(
+            "First Name,Last Name,Email,Phone,City,Registration Time,Approval Status,Country/Region Name,Source Name",
+            "Email,First Name,Last Name,Phone,City,Registration Time,Approval Status,Country/Region Name,Source Name",
+        )
+        .replace("Neha,Verma,neha@x.com", "neha@x.com,Neha,Verma")
+        .replace("John,Smith,john@x.co.uk", "john@x.co.uk,John,Smith")
+    )
     assert parse(reordered).sections["registrant"]["First Name"].tolist() == ["Neha", "John"]
 
 
@@ -140,7 +144,10 @@ def test_webinar_id_digits():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=2000) | st.text(alphabet=st.sampled_from(list(ATTENDEE_REPORT[:600]) + ["\x00", '"', "\r"])).map(str.encode))
+@given(
+    st.binary(max_size=2000)
+    | st.text(alphabet=st.sampled_from(list(ATTENDEE_REPORT[:600]) + ["\x00", '"', "\r"])).map(str.encode)
+)
 def test_arbitrary_bytes_raise_nothing_but_the_parsers_own_error(content):
     try:
         report = parse_zoom_report(content, file_name="fuzz.csv")
@@ -280,8 +287,12 @@ def test_a_parsed_report_kept_and_read_back_is_the_same_report():
     for report in reports:
         back = report_from_table(report_table(report), report.file_name)
         assert (back.file_name, back.report_type, back.summary, back.generated_text, back.ledger_note) == (
-            report.file_name, report.report_type, report.summary, report.generated_text, report.ledger_note,
-        )  # fmt: skip
+            report.file_name,
+            report.report_type,
+            report.summary,
+            report.generated_text,
+            report.ledger_note,
+        )
         assert list(back.sections) == list(report.sections)
         for name, rows in report.sections.items():
             pd.testing.assert_frame_equal(back.sections[name], rows)

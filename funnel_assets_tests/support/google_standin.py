@@ -64,8 +64,8 @@ from __future__ import annotations
 import copy
 import csv
 import functools
-import io
 import hashlib
+import io
 import json
 import re
 import secrets
@@ -220,7 +220,7 @@ class Method:
         return len(re.sub(r"\{[^}]+\}", "", self.path))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def discovery(service: str) -> dict[str, Method]:
     """Every method of a service's discovery document, by id (e.g. "sheets.spreadsheets.values.get")."""
     document = json.loads((DISCOVERY_DOCUMENTS / SERVICES[service]).read_text(encoding="utf-8"))
@@ -251,13 +251,13 @@ def accepted_scopes(method_id: str) -> frozenset[str]:
     return discovery(method_id.split(".")[0])[method_id].scopes
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _routes() -> tuple[Method, ...]:
     every = [m for service in SERVICES for m in discovery(service).values()]
     return tuple(sorted(every, key=lambda m: -m.literal_length))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _private_key(account: str) -> rsa.RSAPrivateKey:
     """One key per account for the whole test session: generating RSA keys is the slow part."""
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -804,8 +804,9 @@ class GoogleStandin:
         """The file as this account sees it: `capabilities` are the caller's (a Viewer cannot edit)."""
         resource = item.resource()
         resource["trashed"] = self._in_bin(item)
-        can_read, can_edit = self._drive_can(grant.account, item, write=False), self._drive_can(
-            grant.account, item, write=True
+        can_read, can_edit = (
+            self._drive_can(grant.account, item, write=False),
+            self._drive_can(grant.account, item, write=True),
         )
         resource["capabilities"] = {
             "canEdit": can_edit,
@@ -1165,7 +1166,10 @@ class GoogleStandin:
                 "rateLimitExceeded": "Rate Limit Exceeded",
             }
             error = _drive_error(
-                status, messages.get(shape["reason"], "User rate limit exceeded."), shape["reason"], domain="usageLimits"
+                status,
+                messages.get(shape["reason"], "User rate limit exceeded."),
+                shape["reason"],
+                domain="usageLimits",
             )
             error.headers = shape["headers"]
             raise error
@@ -1208,7 +1212,7 @@ class GoogleStandin:
         for i, request in enumerate(body.get("requests") or []):
             if len(request) != 1:
                 raise _invalid(f"Invalid requests[{i}]: exactly one kind of request is allowed.")
-            (kind, spec), = request.items()
+            ((kind, spec),) = request.items()
             where = f"Invalid requests[{i}].{kind}"
             apply = {
                 "addSheet": self._add_sheet,

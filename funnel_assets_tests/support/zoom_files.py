@@ -10,14 +10,39 @@ import csv
 import io
 
 ATTENDEE_COLUMNS = [
-    "Attended", "User Name (Original Name)", "First Name", "Last Name", "Email", "Phone", "Registration Time",
-    "Approval Status", "Join Time", "Leave Time", "Time in Session (minutes)", "Is Guest", "Country/Region Name",
-]  # fmt: skip
+    "Attended",
+    "User Name (Original Name)",
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone",
+    "Registration Time",
+    "Approval Status",
+    "Join Time",
+    "Leave Time",
+    "Time in Session (minutes)",
+    "Is Guest",
+    "Country/Region Name",
+]
 STAFF_COLUMNS = [
-    "Attended", "User Name (Original Name)", "Email", "Join Time", "Leave Time", "Time in Session (minutes)",
-    "Is Guest", "Country/Region Name",
-]  # fmt: skip
-REGISTRANT_COLUMNS = ["First Name", "Last Name", "Email", "Phone", "Registration Time", "Approval Status", "Country/Region Name"]
+    "Attended",
+    "User Name (Original Name)",
+    "Email",
+    "Join Time",
+    "Leave Time",
+    "Time in Session (minutes)",
+    "Is Guest",
+    "Country/Region Name",
+]
+REGISTRANT_COLUMNS = [
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone",
+    "Registration Time",
+    "Approval Status",
+    "Country/Region Name",
+]
 
 
 def _registrations(people: list[dict]) -> int:
@@ -49,7 +74,14 @@ def attendee_report(
     rows = []
     for p in people:
         joins = p.get("joins") or []
-        base = [f"{p['first']} {p['last']}", p["first"], p["last"], p.get("email", ""), p.get("phone", ""), p.get("registered", "")]
+        base = [
+            f"{p['first']} {p['last']}",
+            p["first"],
+            p["last"],
+            p.get("email", ""),
+            p.get("phone", ""),
+            p.get("registered", ""),
+        ]
         if not joins:
             rows.append(["No", *base, "approved", "--", "--", "", "Yes", p.get("country", "India")])
         for join, leave, minutes in joins:
@@ -61,11 +93,20 @@ def attendee_report(
         + _lines([["Report Generated:", generated or start]])
         + _lines(
             [
-                ["Topic", "Webinar ID", "Actual Start Time", "Actual Duration (minutes)", "# Registered", "# Cancelled",
-                 "Unique Viewers", "Total Users", "Max Concurrent Views"],
+                [
+                    "Topic",
+                    "Webinar ID",
+                    "Actual Start Time",
+                    "Actual Duration (minutes)",
+                    "# Registered",
+                    "# Cancelled",
+                    "Unique Viewers",
+                    "Total Users",
+                    "Max Concurrent Views",
+                ],
                 [topic, webinar_id, start, 90, _registrations(people), 0, viewers, joins, viewers],
             ]
-        )  # fmt: skip
+        )
         + "Host Details,\r\n"
         + _lines([STAFF_COLUMNS, ["Yes", host, "host@finedu.in", start, start, 90, "No", "India"]])
         + "Panelist Details,\r\n"
@@ -77,9 +118,14 @@ def attendee_report(
     )
 
 
-def registration_report(topic: str, webinar_id: str, start: str, people: list[dict], *, generated: str | None = None) -> str:
+def registration_report(
+    topic: str, webinar_id: str, start: str, people: list[dict], *, generated: str | None = None
+) -> str:
     """`generated`: the preamble's `Report Generated` time (default: the session's start)."""
-    rows = [[p["first"], p["last"], p.get("email", ""), p.get("phone", ""), p.get("registered", ""), "approved", "India"] for p in people]
+    rows = [
+        [p["first"], p["last"], p.get("email", ""), p.get("phone", ""), p.get("registered", ""), "approved", "India"]
+        for p in people
+    ]
     text = (
         "Registration Report\r\n"
         + _lines([["Report Generated:", generated or start]])

@@ -33,8 +33,13 @@ DEFAULT_POSTGRES_URL = os.environ.get("FUNNEL_BENCHMARK_POSTGRES_URL", "postgres
 # a developer's shell may carry the project's settings: a benchmark run sees only its own
 _INHERITED_PREFIXES_DROPPED = ("FUNNEL_", "CRM_", "GOOGLE_", "DAGSTER_")
 # blank means unset to the project (the run starts outside the project root, so no .env fills them in)
-_BLANK = ("FUNNEL_EXPORT_SHEET", "GOOGLE_SERVICE_ACCOUNT_FILE", "CRM_API_TOKEN", "CRM_API_TOKEN_QUERY_PARAMETER",
-          "FUNNEL_ALERT_WEBHOOK_URL")  # fmt: skip
+_BLANK = (
+    "FUNNEL_EXPORT_SHEET",
+    "GOOGLE_SERVICE_ACCOUNT_FILE",
+    "CRM_API_TOKEN",
+    "CRM_API_TOKEN_QUERY_PARAMETER",
+    "FUNNEL_ALERT_WEBHOOK_URL",
+)
 
 
 def job_environment(settings: Mapping[str, str | Path]) -> dict[str, str]:
@@ -176,13 +181,20 @@ def run_job(job: str, env: Mapping[str, str], log_path: Path) -> JobRun:
         run_id = runs[0].run_id
         rows: dict[str, int] = {}
         for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
-            count = entry.asset_materialization.metadata.get("dagster/row_count") if entry.asset_materialization else None
+            count = (
+                entry.asset_materialization.metadata.get("dagster/row_count") if entry.asset_materialization else None
+            )
             if count is not None and entry.step_key:
                 rows[entry.step_key] = rows.get(entry.step_key, 0) + int(count.value)
         writing = _writing_seconds(instance, run_id)
         steps = [
-            Step(stat.step_key, (stat.end_time or stat.start_time or 0) - (stat.start_time or 0),
-                 stat.status.value if stat.status else "?", rows.get(stat.step_key), writing.get(stat.step_key, 0.0))  # fmt: skip
+            Step(
+                stat.step_key,
+                (stat.end_time or stat.start_time or 0) - (stat.start_time or 0),
+                stat.status.value if stat.status else "?",
+                rows.get(stat.step_key),
+                writing.get(stat.step_key, 0.0),
+            )
             for stat in instance.get_run_step_stats(run_id)
         ]
     finally:

@@ -48,8 +48,10 @@ def run(label: str, root: Path, warehouse: dict[str, str], dumps: Path) -> None:
         "DAGSTER_HOME": fresh_dagster_home(folder / "dagster_home"),
     }
     result = run_job("part2_sales", job_environment(settings), folder / "dagster.log")
-    print(f"\n{label}: part2_sales {result.seconds:.1f} s (dagster job execute, process start included), "
-          f"peak memory {megabytes(result.peak_bytes)}")  # fmt: skip
+    print(
+        f"\n{label}: part2_sales {result.seconds:.1f} s (dagster job execute, process start included), "
+        f"peak memory {megabytes(result.peak_bytes)}"
+    )
     print_steps(result)
 
 
@@ -66,13 +68,21 @@ def main() -> None:
         people = people_pool(rng, max(1000, args.assigned // 3))
         assigned_leads_frame(rng, people, args.assigned, DEFAULT_END_DATE).to_csv(root / "assigned.csv", index=False)
         sales_frame(rng, people, args.sales, DEFAULT_END_DATE).to_csv(root / "sales.csv", index=False)
-        print(f"dumps: {args.assigned:,} assigned leads ({(root / 'assigned.csv').stat().st_size / 1e6:.0f} MB), "
-              f"{args.sales:,} sales ({(root / 'sales.csv').stat().st_size / 1e6:.0f} MB)", flush=True)  # fmt: skip
+        print(
+            f"dumps: {args.assigned:,} assigned leads ({(root / 'assigned.csv').stat().st_size / 1e6:.0f} MB), "
+            f"{args.sales:,} sales ({(root / 'sales.csv').stat().st_size / 1e6:.0f} MB)",
+            flush=True,
+        )
 
         if args.backend in ("both", "postgresql"):
             schema = f"bench_{uuid.uuid4().hex[:8]}"
             try:
-                run("PostgreSQL", root, {"FUNNEL_WAREHOUSE_URL": args.postgres_url, "FUNNEL_WAREHOUSE_SCHEMA": schema}, root)
+                run(
+                    "PostgreSQL",
+                    root,
+                    {"FUNNEL_WAREHOUSE_URL": args.postgres_url, "FUNNEL_WAREHOUSE_SCHEMA": schema},
+                    root,
+                )
             finally:
                 drop_postgres_schema(args.postgres_url, schema)
         if args.backend in ("both", "sqlite"):

@@ -88,8 +88,12 @@ class Inputs:
 
     @property
     def tables(self) -> list[Path]:
-        return [self.folder / "leads.csv", self.folder / "spend.csv",
-                self.folder / "crm" / "assigned_leads.csv", self.folder / "crm" / "sales.csv"]  # fmt: skip
+        return [
+            self.folder / "leads.csv",
+            self.folder / "spend.csv",
+            self.folder / "crm" / "assigned_leads.csv",
+            self.folder / "crm" / "sales.csv",
+        ]
 
     @property
     def zoom_reports(self) -> list[Path]:
@@ -134,9 +138,12 @@ def inputs(root: Path, scale_name: str, fraction: float) -> Inputs:
         counts = generate(folder, SCALES[scale_name].scaled(fraction))
         (folder / COMPLETE).touch()
         tables = {k: v for k, v in counts.items() if not k.startswith("zoom/")}
-        print(f"\n{label}: generated in {time.perf_counter() - started:.0f} s: "
-              + ", ".join(f"{name} {n:,} rows" for name, n in tables.items())
-              + f", {len(counts) - len(tables)} Zoom reports", flush=True)  # fmt: skip
+        print(
+            f"\n{label}: generated in {time.perf_counter() - started:.0f} s: "
+            + ", ".join(f"{name} {n:,} rows" for name, n in tables.items())
+            + f", {len(counts) - len(tables)} Zoom reports",
+            flush=True,
+        )
     return Inputs(folder, label)
 
 
@@ -178,11 +185,17 @@ def parse_floor(data: Inputs) -> tuple[float, int]:
 # -- the floor, (b) loading -------------------------------------------------------------------
 
 ARROW_TYPES = {
-    "int2": pa.int64(), "int4": pa.int64(), "int8": pa.int64(),
-    "float4": pa.float64(), "float8": pa.float64(), "numeric": pa.float64(),
-    "bool": pa.bool_(), "date": pa.date32(),
-    "timestamptz": pa.timestamp("us", tz="UTC"), "timestamp": pa.timestamp("us"),
-}  # fmt: skip
+    "int2": pa.int64(),
+    "int4": pa.int64(),
+    "int8": pa.int64(),
+    "float4": pa.float64(),
+    "float8": pa.float64(),
+    "numeric": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+    "timestamp": pa.timestamp("us"),
+}
 
 
 def _arrow_from_copy(buffer: bytes, columns: list[tuple[str, str]], table: str) -> pa.Table:
@@ -195,8 +208,9 @@ def _arrow_from_copy(buffer: bytes, columns: list[tuple[str, str]], table: str) 
     read = pacsv.ReadOptions(column_names=names, block_size=1 << 24)
     typed = pacsv.ConvertOptions(
         column_types={name: ARROW_TYPES.get(kind, pa.string()) for name, kind in columns},
-        true_values=["t"], false_values=["f"],
-    )  # fmt: skip
+        true_values=["t"],
+        false_values=["f"],
+    )
     try:
         arrow = pacsv.read_csv(io.BytesIO(buffer), read_options=read, convert_options=typed)
     except pa.ArrowInvalid as error:  # a value Arrow cannot type: the same table as text
@@ -266,8 +280,12 @@ def sqlite_load_floor(warehouse: Path, scratch: Path) -> tuple[float, int, dict[
     seconds, rows, tables = 0.0, 0, {}
     with closing(sqlite3.connect(warehouse)) as source, closing(sqlite3.connect(scratch)) as target:
         target.execute("PRAGMA journal_mode=WAL")
-        names = [n for (n,) in source.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                                "AND name NOT LIKE 'sqlite_%' ORDER BY name")]  # fmt: skip
+        names = [
+            n
+            for (n,) in source.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         for table in names:
             declared = [(name, kind) for _, name, kind, *_ in source.execute(f'PRAGMA table_info("{table}")')]
             data = source.execute(f'SELECT * FROM "{table}"').fetchall()
@@ -327,7 +345,9 @@ def run_postgresql(data: Inputs, folder: Path, url: str) -> Result:
         csv_seconds = csv_floor(tables, folder / "floor_csv")
     finally:
         drop_postgres_schema(url, schema)
-    return Result("postgresql", data.label, run, Floor(parse_seconds, parse_bytes, load_seconds, rows, csv_seconds, len(tables)))
+    return Result(
+        "postgresql", data.label, run, Floor(parse_seconds, parse_bytes, load_seconds, rows, csv_seconds, len(tables))
+    )
 
 
 def run_sqlite(data: Inputs, folder: Path) -> Result:
@@ -337,7 +357,9 @@ def run_sqlite(data: Inputs, folder: Path) -> Result:
     parse_seconds, parse_bytes = parse_floor(data)
     load_seconds, rows, tables = sqlite_load_floor(warehouse, folder / "floor.sqlite")
     csv_seconds = csv_floor(tables, folder / "floor_csv")
-    return Result("sqlite", data.label, run, Floor(parse_seconds, parse_bytes, load_seconds, rows, csv_seconds, len(tables)))
+    return Result(
+        "sqlite", data.label, run, Floor(parse_seconds, parse_bytes, load_seconds, rows, csv_seconds, len(tables))
+    )
 
 
 # -- printing ---------------------------------------------------------------------------------
@@ -354,14 +376,22 @@ def print_result(result: Result, data: Inputs) -> None:
 
     line("whole refresh (dagster job execute, process start included)", f"{run.seconds:.2f} s")
     line("floor, no logic", f"{floor.seconds:.2f} s")
-    line(f"  (a) Arrow parse of {len(data.tables)} input files and {len(data.zoom_reports)} Zoom reports, "
-         f"{floor.parse_bytes / 1e6:,.1f} MB", f"{floor.parse_seconds:.2f} s")  # fmt: skip
+    line(
+        f"  (a) Arrow parse of {len(data.tables)} input files and {len(data.zoom_reports)} Zoom reports, "
+        f"{floor.parse_bytes / 1e6:,.1f} MB",
+        f"{floor.parse_seconds:.2f} s",
+    )
     line(f"  (b) load: {LOAD_FLOORS[result.backend]}", f"{floor.load_seconds:.2f} s")
     line(f"      {floor.load_rows:,} output rows in {floor.tables} tables", "")
-    line(f"  (c) Arrow CSV write of the {floor.tables} output tables (timestamps unzoned)", f"{floor.csv_seconds:.2f} s")
+    line(
+        f"  (c) Arrow CSV write of the {floor.tables} output tables (timestamps unzoned)", f"{floor.csv_seconds:.2f} s"
+    )
     line("refresh / floor", f"{result.ratio:.2f}x", f"target at most {RATIO_TARGETS[result.backend]:g}x")
-    line("peak memory (largest resident set in the CLI's process tree)", megabytes(run.peak_bytes),
-         f"target under {megabytes(PEAK_TARGET)}")  # fmt: skip
+    line(
+        "peak memory (largest resident set in the CLI's process tree)",
+        megabytes(run.peak_bytes),
+        f"target under {megabytes(PEAK_TARGET)}",
+    )
     print(flush=True, end="")
 
 
@@ -370,12 +400,16 @@ def print_scaling(results: list[Result]) -> None:
         rows = [r for r in results if r.backend == backend]
         if not rows:
             continue
-        print(f"\nscaling, {LABELS[backend]} (floor (b): {LOAD_FLOORS[backend]}); "
-              f"targets: ratio at most {RATIO_TARGETS[backend]:g}x, peak under {megabytes(PEAK_TARGET)}")  # fmt: skip
+        print(
+            f"\nscaling, {LABELS[backend]} (floor (b): {LOAD_FLOORS[backend]}); "
+            f"targets: ratio at most {RATIO_TARGETS[backend]:g}x, peak under {megabytes(PEAK_TARGET)}"
+        )
         print(f"  {'size':22} {'rows loaded':>12} {'refresh s':>10} {'floor s':>9} {'ratio':>7} {'peak':>10}")
         for r in rows:
-            print(f"  {r.size:22} {r.floor.load_rows:>12,} {r.run.seconds:10.2f} {r.floor.seconds:9.2f} "
-                  f"{r.ratio:6.2f}x {megabytes(r.run.peak_bytes):>10}")  # fmt: skip
+            print(
+                f"  {r.size:22} {r.floor.load_rows:>12,} {r.run.seconds:10.2f} {r.floor.seconds:9.2f} "
+                f"{r.ratio:6.2f}x {megabytes(r.run.peak_bytes):>10}"
+            )
 
 
 def main() -> None:
@@ -384,7 +418,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="0.25,0.5,1", help="shares of the scale, comma-separated")
     parser.add_argument("--scale", choices=sorted(SCALES), default="benchmark")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
-    parser.add_argument("--data-dir", type=Path, help="keep the generated inputs here and reuse them (default: a temporary folder)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="keep the generated inputs here and reuse them (default: a temporary folder)"
+    )
     args = parser.parse_args()
     sizes = [float(s) for s in args.sizes.split(",") if s.strip()]
     backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]

@@ -33,7 +33,9 @@ def assignment_like_frame(rows: int, seed: int = 1) -> pd.DataFrame:
     start = pd.Timestamp("2026-08-01", tz="Asia/Kolkata")
     return pd.DataFrame(
         {
-            "source": pd.Series(rng.choice(["ACCA_Webinar_Meta", "CFA_Webinar_Meta", "Website_Organic", "walk-in"], rows)),
+            "source": pd.Series(
+                rng.choice(["ACCA_Webinar_Meta", "CFA_Webinar_Meta", "Website_Organic", "walk-in"], rows)
+            ),
             "assigned_on": start + pd.to_timedelta(rng.integers(0, 90 * 86_400, rows), unit="s"),
             "phone": phones,
             "employee": pd.Series(rng.choice([f"Employee {i}" for i in range(40)], rows)),
@@ -56,7 +58,9 @@ def raw_copy_seconds(warehouse: Warehouse, frame: pd.DataFrame) -> float:
         conn.commit()
         text.seek(0)
         started = time.perf_counter()
-        cur.copy_expert(f'COPY "{warehouse.schema_name}".bench_raw_copy FROM STDIN WITH (FORMAT csv)', text, size=1 << 20)
+        cur.copy_expert(
+            f'COPY "{warehouse.schema_name}".bench_raw_copy FROM STDIN WITH (FORMAT csv)', text, size=1 << 20
+        )
         conn.commit()
         elapsed = time.perf_counter() - started
         cur.execute(f'SELECT COUNT(*) FROM "{warehouse.schema_name}".bench_raw_copy')
@@ -103,8 +107,10 @@ def main() -> None:
     floor, loaded, ratios = load_against_floor(postgres, frame, args.repeat)
     print(f"PostgreSQL, median of {args.repeat} runs each:")
     print(f"PostgreSQL raw COPY (floor)    {floor:6.2f} s  {args.rows / floor:12,.0f} rows/s")
-    print(f"PostgreSQL warehouse load      {loaded:6.2f} s  {args.rows / loaded:12,.0f} rows/s  ({loaded / floor:.2f}x the floor; "
-          f"runs {min(ratios):.2f}x to {max(ratios):.2f}x)")  # fmt: skip
+    print(
+        f"PostgreSQL warehouse load      {loaded:6.2f} s  {args.rows / loaded:12,.0f} rows/s  ({loaded / floor:.2f}x the floor; "
+        f"runs {min(ratios):.2f}x to {max(ratios):.2f}x)"
+    )
     with postgres.engine().begin() as conn:
         conn.exec_driver_sql('DROP SCHEMA "funnel_benchmark" CASCADE')
 

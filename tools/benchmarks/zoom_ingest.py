@@ -40,8 +40,15 @@ def main() -> None:
         rng = np.random.default_rng(11)
         # plus two boot camps of two days (a registration and an attendee report each) and two meeting reports
         sessions = max(1, args.reports // 2 - 5)
-        scale = Scale(people=50_000, leads=0, spend_rows=0, assigned_leads=0, sales=0,
-                      webinar_sessions=sessions, registrants_per_session=args.per_session)  # fmt: skip
+        scale = Scale(
+            people=50_000,
+            leads=0,
+            spend_rows=0,
+            assigned_leads=0,
+            sales=0,
+            webinar_sessions=sessions,
+            registrants_per_session=args.per_session,
+        )
         generated = root / "generated"
         generated.mkdir()
         for name, content in zoom_reports(rng, people_pool(rng, scale.people), scale, DEFAULT_END_DATE).items():
@@ -63,9 +70,11 @@ def main() -> None:
             result = run_job("zoom_ingest", env, root / "dagster.log")
             with closing(sqlite3.connect(warehouse)) as conn:
                 rows = conn.execute("SELECT count(*) FROM event_participants").fetchone()[0]
-            print(f"\n{label}: {result.seconds:.1f} s (dagster job execute, process start included), "
-                  f"event_participants {rows:,} rows ({rows / result.seconds:,.0f} rows/s), "
-                  f"peak memory {megabytes(result.peak_bytes)}")  # fmt: skip
+            print(
+                f"\n{label}: {result.seconds:.1f} s (dagster job execute, process start included), "
+                f"event_participants {rows:,} rows ({rows / result.seconds:,.0f} rows/s), "
+                f"peak memory {megabytes(result.peak_bytes)}"
+            )
             print_steps(result)
 
 

@@ -40,7 +40,9 @@ def registration_report(path: Path, target_bytes: int) -> int:
         out.write("Topic,Webinar ID,Scheduled Time,Duration (minutes),# Registered,# Cancelled\r\n")
         out.write('ACCA Free Masterclass: Career Roadmap,812 3456 7890,"Nov 3, 2025 07:00 PM",90,')
         count_at = out.tell()
-        out.write("0000000000,0\r\nHost Details\r\nUser Name,Email\r\nCA Rahul S,host@finedu.in\r\nRegistrant Details\r\n")
+        out.write(
+            "0000000000,0\r\nHost Details\r\nUser Name,Email\r\nCA Rahul S,host@finedu.in\r\nRegistrant Details\r\n"
+        )
         out.write("First Name,Last Name,Email,Phone,City,Registration Time,Approval Status,Country/Region Name\r\n")
         written, count = out.tell(), 0
         while written < target_bytes:
@@ -102,8 +104,10 @@ def main() -> None:
             result = run_job("zoom_ingest", env, root / "dagster.log")
             with closing(sqlite3.connect(warehouse)) as conn:
                 rows = conn.execute("SELECT count(*) FROM event_participants").fetchone()[0]
-            print(f"\n{label}: {result.seconds:.1f} s (dagster job execute, process start included), "
-                  f"event_participants {rows:,} rows, peak memory {megabytes(result.peak_bytes)}")  # fmt: skip
+            print(
+                f"\n{label}: {result.seconds:.1f} s (dagster job execute, process start included), "
+                f"event_participants {rows:,} rows, peak memory {megabytes(result.peak_bytes)}"
+            )
             print_steps(result)
 
 

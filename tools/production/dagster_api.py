@@ -70,7 +70,9 @@ class DagsterUI:
     # -- what the UI shows
 
     def asset_nodes(self) -> list[dict]:
-        return self.query("{ assetNodes { assetKey { path } groupName jobNames dependencyKeys { path } } }")["assetNodes"]
+        return self.query("{ assetNodes { assetKey { path } groupName jobNames dependencyKeys { path } } }")[
+            "assetNodes"
+        ]
 
     def repository_contents(self) -> dict:
         data = self.query(
@@ -84,9 +86,18 @@ class DagsterUI:
         return data
 
     def runs(self) -> list[Run]:
-        data = self.query(f"{{ runsOrError(limit: 200) {{ __typename ... on Runs {{ results {{ {RUN_FIELDS} }} }} }} }}")
+        data = self.query(
+            f"{{ runsOrError(limit: 200) {{ __typename ... on Runs {{ results {{ {RUN_FIELDS} }} }} }} }}"
+        )
         return [
-            Run(r["runId"], r["jobName"], r["status"], {t["key"]: t["value"] for t in r["tags"]}, r["startTime"], r["endTime"])
+            Run(
+                r["runId"],
+                r["jobName"],
+                r["status"],
+                {t["key"]: t["value"] for t in r["tags"]},
+                r["startTime"],
+                r["endTime"],
+            )
             for r in data["runsOrError"]["results"]
         ]
 
@@ -151,4 +162,11 @@ class DagsterUI:
         if data["__typename"] != "LaunchRunSuccess":
             raise GraphQLError(f"launchRun {job}: {data}")
         r = data["run"]
-        return Run(r["runId"], r["jobName"], r["status"], {t["key"]: t["value"] for t in r["tags"]}, r["startTime"], r["endTime"])
+        return Run(
+            r["runId"],
+            r["jobName"],
+            r["status"],
+            {t["key"]: t["value"] for t in r["tags"]},
+            r["startTime"],
+            r["endTime"],
+        )

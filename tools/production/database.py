@@ -39,7 +39,12 @@ class Server:
     @classmethod
     def from_url(cls, url: str) -> Server:
         parts = psycopg2.extensions.parse_dsn(url.replace("postgresql+psycopg2://", "postgresql://"))
-        return cls(parts.get("host", "127.0.0.1"), int(parts.get("port", 5432)), parts.get("user", "postgres"), parts.get("dbname", "postgres"))
+        return cls(
+            parts.get("host", "127.0.0.1"),
+            int(parts.get("port", 5432)),
+            parts.get("user", "postgres"),
+            parts.get("dbname", "postgres"),
+        )
 
     def connect(self, dbname: str | None = None, user: str | None = None, password: str | None = None):
         return psycopg2.connect(
@@ -70,7 +75,9 @@ class Admin:
         deadline, told = time.monotonic() + timeout_seconds, False
         while not self.query("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK,))[0][0]:
             if time.monotonic() > deadline:
-                raise RuntimeError("another production check holds the server's advisory lock; try again when it is done")
+                raise RuntimeError(
+                    "another production check holds the server's advisory lock; try again when it is done"
+                )
             if not told:
                 say("another production check is running on this server: waiting for it")
                 told = True
@@ -147,8 +154,22 @@ def apply_init_scripts(server: Server, folder: Path, environment: Mapping[str, s
     applied = []
     for script in sorted(folder.glob("*.sql")):
         result = subprocess.run(
-            ["psql", "-v", "ON_ERROR_STOP=1", "--no-psqlrc", "-h", server.host, "-p", str(server.port),
-             "-U", server.user, "-d", "postgres", "-f", str(script)],
+            [
+                "psql",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "--no-psqlrc",
+                "-h",
+                server.host,
+                "-p",
+                str(server.port),
+                "-U",
+                server.user,
+                "-d",
+                "postgres",
+                "-f",
+                str(script),
+            ],
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **environment},
             capture_output=True,
             text=True,

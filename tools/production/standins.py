@@ -75,7 +75,7 @@ def _handler(stand_ins: StandIns) -> type[BaseHTTPRequestHandler]:
             try:
                 text = str(json.loads(body)["text"])
             except (ValueError, KeyError, TypeError):
-                self._answer(400, b"expected JSON {\"text\": ...}")
+                self._answer(400, b'expected JSON {"text": ...}')
                 return
             with stand_ins.lock:
                 stand_ins.alerts.append(text)

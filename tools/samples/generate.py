@@ -82,14 +82,12 @@ DEFAULT_NEWEST_WEBINAR_DAYS = 3
 HISTORY_DAYS = 120
 
 FIRST_NAMES = np.array(
-    "Aarav Asha Rohan Priya Vikram Neha Arjun Kavya Rahul Sneha Aditya Pooja Karan Ananya Siddharth Meera "
-    "Ishaan Divya Nikhil Riya Varun Shreya Manish Tanvi Harsh Nisha Yash Aditi Kunal Simran".split()
+    ["Aarav", "Asha", "Rohan", "Priya", "Vikram", "Neha", "Arjun", "Kavya", "Rahul", "Sneha", "Aditya", "Pooja", "Karan", "Ananya", "Siddharth", "Meera", "Ishaan", "Divya", "Nikhil", "Riya", "Varun", "Shreya", "Manish", "Tanvi", "Harsh", "Nisha", "Yash", "Aditi", "Kunal", "Simran"]
 )
 LAST_NAMES = np.array(
-    "Sharma Verma Iyer Nair Reddy Patel Gupta Singh Kumar Das Mehta Joshi Rao Menon Pillai Chopra Bansal "
-    "Agarwal Kapoor Malhotra".split()
+    ["Sharma", "Verma", "Iyer", "Nair", "Reddy", "Patel", "Gupta", "Singh", "Kumar", "Das", "Mehta", "Joshi", "Rao", "Menon", "Pillai", "Chopra", "Bansal", "Agarwal", "Kapoor", "Malhotra"]
 )
-CITIES = np.array("Mumbai Delhi Bengaluru Pune Hyderabad Chennai Kolkata Ahmedabad Jaipur Lucknow Kochi Indore".split())
+CITIES = np.array(["Mumbai", "Delhi", "Bengaluru", "Pune", "Hyderabad", "Chennai", "Kolkata", "Ahmedabad", "Jaipur", "Lucknow", "Kochi", "Indore"])
 EMPLOYEES = np.array(["Asha Menon", "Ravi Kumar", "Farhan Ali", "Deepa Rao", "Sunil Joshi", "Kiran Shetty"])
 
 # Lead sources as campaigns tag them: (raw source, funnel program). The mapping CSV maps most;
@@ -117,14 +115,7 @@ SOURCE_WEIGHTS = np.array([14, 8, 6, 10, 6, 5, 4, 6, 4, 8, 6, 3, 3, 2, 2], dtype
 PROGRAMS = np.array(["ACCA", "CFA", "FRM", "CMA"])
 CONDUCTORS = {"ACCA": "CA Rahul S", "CFA": "Meera Iyer", "FRM": "Vikas Jain", "CMA": "Anita Desai"}
 
-SPEND_COLUMNS = (
-    "date_time,campaign,ad_group,impressions,clicks,cost,account,video_views,platform,AccountDescriptiveName,"
-    "CampaignType,Objective,Category,subCategory,goalID,goalName,region,Installs,SignUps,Purchases,Revenue,"
-    "Web Purchases,Web Revenue,Subscribers,Super Leads,Skill Leads,Online Purchases,Online Revenue,"
-    "Lead Purchases,Lead Revenue,Pass Purchases,Pass Revenue,Pass Pro Purchases,Pass Pro Revenue,"
-    "SuperCoaching Purchases,SuperCoaching Revenue,SkillAcademy Purchases,SkillAcademy Revenue,"
-    "Book Purchases,Book Revenue,Total Purchases,Total Revenue,Funnel"
-).split(",")
+SPEND_COLUMNS = ["date_time", "campaign", "ad_group", "impressions", "clicks", "cost", "account", "video_views", "platform", "AccountDescriptiveName", "CampaignType", "Objective", "Category", "subCategory", "goalID", "goalName", "region", "Installs", "SignUps", "Purchases", "Revenue", "Web Purchases", "Web Revenue", "Subscribers", "Super Leads", "Skill Leads", "Online Purchases", "Online Revenue", "Lead Purchases", "Lead Revenue", "Pass Purchases", "Pass Revenue", "Pass Pro Purchases", "Pass Pro Revenue", "SuperCoaching Purchases", "SuperCoaching Revenue", "SkillAcademy Purchases", "SkillAcademy Revenue", "Book Purchases", "Book Revenue", "Total Purchases", "Total Revenue", "Funnel"]
 SALES_COLUMNS = CRM_SALES_COLUMNS
 FUNNEL_OF_PROGRAM_SOURCE = {"ACCA": "ACCA Webinar", "CFA": "CFA Webinar", "FRM": "FRM Bootcamp", "CMA": "CMA Webinar"}
 
@@ -150,9 +141,12 @@ def messy_phones(rng: np.random.Generator, phones: pd.Series) -> pd.Series:
     """The same 10-digit numbers written the many ways people and forms write them."""
     p = phones.astype(str).reset_index(drop=True)
     style = rng.choice(8, len(p), p=[0.40, 0.14, 0.12, 0.10, 0.10, 0.06, 0.04, 0.04])
-    foreign = "+44 20 " + pd.Series(rng.integers(1000, 9999, len(p))).astype(str) + " " + pd.Series(
-        rng.integers(1000, 9999, len(p))
-    ).astype(str)
+    foreign = (
+        "+44 20 "
+        + pd.Series(rng.integers(1000, 9999, len(p))).astype(str)
+        + " "
+        + pd.Series(rng.integers(1000, 9999, len(p))).astype(str)
+    )
     variants = [
         p,
         "+91 " + p.str[:5] + "-" + p.str[5:],
@@ -203,9 +197,7 @@ def leads_frame(rng: np.random.Generator, people: pd.DataFrame, n: int, end: dat
             "Email": np.where(rng.random(n) < 0.2, who["email"].str.capitalize(), who["email"]),
             "Phone number": messy_phones(rng, who["phone"]),
             "City": who["city"],
-            "Question 1": rng.choice(
-                ["Working professional", "Final-year student", "Graduate", "Already a CA", ""], n
-            ),
+            "Question 1": rng.choice(["Working professional", "Final-year student", "Graduate", "Already a CA", ""], n),
             "utmSource": rng.choice(["facebook", "google", "youtube", "instagram"], n),
             "utmMedium": rng.choice(["cpc", "paid_social", "video"], n),
             "utmCamp": messy_case(rng, pd.Series(_source_choice(rng, n))),
@@ -221,10 +213,12 @@ def spend_frame(rng: np.random.Generator, n: int, end: date) -> pd.DataFrame:
     cost_text = pd.Series(cost).map("{:.2f}".format)
     style = rng.random(n)
     cost_text[style < 0.25] = pd.Series(cost[style < 0.25]).map("{:,.2f}".format).to_numpy()
-    cost_text[(style >= 0.25) & (style < 0.35)] = pd.Series(cost[(style >= 0.25) & (style < 0.35)]).map("₹{:,.2f}".format).to_numpy()
+    cost_text[(style >= 0.25) & (style < 0.35)] = (
+        pd.Series(cost[(style >= 0.25) & (style < 0.35)]).map("₹{:,.2f}".format).to_numpy()
+    )
     cost_text[style > 0.97] = ""
     impressions = rng.integers(500, 60_000, n)
-    frame = pd.DataFrame({c: "" for c in SPEND_COLUMNS}, index=range(n))
+    frame = pd.DataFrame(dict.fromkeys(SPEND_COLUMNS, ""), index=range(n))
     frame["date_time"] = days.dt.strftime("%Y-%m-%d")
     frame["campaign"] = pd.Series(program) + "_" + days.dt.strftime("%b").str.lower() + "_leads"
     frame["ad_group"] = "ag_" + pd.Series(rng.integers(1, 9, n)).astype(str)
@@ -268,7 +262,7 @@ def sales_frame(rng: np.random.Generator, people: pd.DataFrame, n: int, end: dat
     created = _moments(rng, n, end)
     total = rng.choice([25_000, 45_000, 60_000, 85_000, 120_000], n).astype(float)
     paid = np.round(total * rng.choice([0.2, 0.5, 1.0], n), 2)
-    frame = pd.DataFrame({c: "" for c in SALES_COLUMNS}, index=range(n))
+    frame = pd.DataFrame(dict.fromkeys(SALES_COLUMNS, ""), index=range(n))
     ids = pd.Series(rng.integers(16**11, 16**12, n)).map("{:x}".format)
     frame["_id"] = "65" + ids + pd.Series(np.arange(n)).map("{:010x}".format)
     frame["status"] = rng.choice(["success", "success", "success", "refunded"], n)
@@ -298,16 +292,40 @@ def sales_frame(rng: np.random.Generator, people: pd.DataFrame, n: int, end: dat
 # ---- Zoom reports -------------------------------------------------------------------------
 
 ATTENDEE_HEADER = [
-    "Attended", "User Name (Original Name)", "First Name", "Last Name", "Email", "Phone", "Registration Time",
-    "Approval Status", "Join Time", "Leave Time", "Time in Session (minutes)", "Is Guest", "Country/Region Name",
-]  # fmt: skip
+    "Attended",
+    "User Name (Original Name)",
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone",
+    "Registration Time",
+    "Approval Status",
+    "Join Time",
+    "Leave Time",
+    "Time in Session (minutes)",
+    "Is Guest",
+    "Country/Region Name",
+]
 REGISTRANT_HEADER = [
-    "First Name", "Last Name", "Email", "Phone", "City", "Registration Time", "Approval Status", "Country/Region Name",
-]  # fmt: skip
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone",
+    "City",
+    "Registration Time",
+    "Approval Status",
+    "Country/Region Name",
+]
 STAFF_HEADER = [
-    "Attended", "User Name (Original Name)", "Email", "Join Time", "Leave Time", "Time in Session (minutes)",
-    "Is Guest", "Country/Region Name",
-]  # fmt: skip
+    "Attended",
+    "User Name (Original Name)",
+    "Email",
+    "Join Time",
+    "Leave Time",
+    "Time in Session (minutes)",
+    "Is Guest",
+    "Country/Region Name",
+]
 
 
 def _zoom_time(moments: pd.Series, style: str) -> pd.Series:
@@ -353,7 +371,12 @@ def _zoom_sessions(rng: np.random.Generator, scale: Scale, end: date, newest_web
         )
     # a recurring webinar: Zoom keeps one webinar ID for every occurrence
     if len(sessions) > 6:
-        sessions[4] = {**sessions[4], "id": sessions[0]["id"], "topic": sessions[0]["topic"], "program": sessions[0]["program"]}
+        sessions[4] = {
+            **sessions[4],
+            "id": sessions[0]["id"],
+            "topic": sessions[0]["topic"],
+            "program": sessions[0]["program"],
+        }
     # a boot camp whose topic does not say so: only mappings/bootcamp_sessions.csv marks it
     for day_number in (1, 2):
         sessions.append(
@@ -382,7 +405,15 @@ def _zoom_sessions(rng: np.random.Generator, scale: Scale, end: date, newest_web
 # fixed, so the committed mappings/bootcamp_sessions.csv can name the intensive
 INTENSIVE_ID = "85500012345"
 MEETING_ID = "83300045678"
-MEETING_HEADER = ["Name (Original Name)", "User Email", "Join Time", "Leave Time", "Duration (Minutes)", "Guest", "Recording Consent"]
+MEETING_HEADER = [
+    "Name (Original Name)",
+    "User Email",
+    "Join Time",
+    "Leave Time",
+    "Duration (Minutes)",
+    "Guest",
+    "Recording Consent",
+]
 
 
 def _meeting_report(rng: np.random.Generator, session: dict, who: pd.DataFrame, first: pd.Series) -> str:
@@ -394,13 +425,33 @@ def _meeting_report(rng: np.random.Generator, session: dict, who: pd.DataFrame, 
     came = who.iloc[: max(1, len(who) // 3)]
     join_at = start + pd.to_timedelta(rng.integers(0, 15 * 60, len(came)), unit="s")
     stay = rng.integers(10, 45, len(came))
-    rows = [[CONDUCTORS[session["program"]], "host@finedu.in", start.strftime(stamp), end.strftime(stamp), 60, "No", ""]]
+    rows = [
+        [CONDUCTORS[session["program"]], "host@finedu.in", start.strftime(stamp), end.strftime(stamp), 60, "No", ""]
+    ]
     for k in range(len(came)):
-        rows.append([f"{first[k]} {came['last'].iloc[k]}", came["email"].iloc[k], join_at[k].strftime(stamp),
-                     (join_at[k] + pd.Timedelta(minutes=int(stay[k]))).strftime(stamp), int(stay[k]), "Yes", "Y"])  # fmt: skip
-    summary = [["Meeting ID", "Topic", "Start Time", "End Time", "User Email", "Duration (Minutes)", "Participants"],
-               [_spaced_id(session["id"]), session["topic"], start.strftime(stamp), end.strftime(stamp),
-                "host@finedu.in", 60, len(rows)]]  # fmt: skip
+        rows.append(
+            [
+                f"{first[k]} {came['last'].iloc[k]}",
+                came["email"].iloc[k],
+                join_at[k].strftime(stamp),
+                (join_at[k] + pd.Timedelta(minutes=int(stay[k]))).strftime(stamp),
+                int(stay[k]),
+                "Yes",
+                "Y",
+            ]
+        )
+    summary = [
+        ["Meeting ID", "Topic", "Start Time", "End Time", "User Email", "Duration (Minutes)", "Participants"],
+        [
+            _spaced_id(session["id"]),
+            session["topic"],
+            start.strftime(stamp),
+            end.strftime(stamp),
+            "host@finedu.in",
+            60,
+            len(rows),
+        ],
+    ]
     return _csv_lines(summary, True) + "\r\n" + _csv_lines([MEETING_HEADER, *rows], True)
 
 
@@ -409,7 +460,10 @@ def _spaced_id(webinar_id: str) -> str:
 
 
 def zoom_reports(
-    rng: np.random.Generator, people: pd.DataFrame, scale: Scale, end: date,
+    rng: np.random.Generator,
+    people: pd.DataFrame,
+    scale: Scale,
+    end: date,
     newest_webinar_days: int = DEFAULT_NEWEST_WEBINAR_DAYS,
 ) -> dict[str, bytes]:
     """file name -> bytes, in Zoom's layouts: a registration and an attendee report per webinar or
@@ -430,19 +484,35 @@ def zoom_reports(
         date_tag = start.strftime("%Y-%m-%d")
         count_registered = n
         if session["kind"] == "meeting":
-            files[f"{session['id']}_participants_{date_tag}.csv"] = _meeting_report(rng, session, who, first).encode("utf-8")
+            files[f"{session['id']}_participants_{date_tag}.csv"] = _meeting_report(rng, session, who, first).encode(
+                "utf-8"
+            )
             continue
 
         registered_text = _zoom_time(pd.Series(registered), style).to_numpy()
-        registration_rows = [[f, who["last"][k], who["email"][k], phone[k], who["city"][k],
-                              registered_text[k], "approved", "India"]
-                             for k, f in enumerate(first)]  # fmt: skip
+        registration_rows = [
+            [f, who["last"][k], who["email"][k], phone[k], who["city"][k], registered_text[k], "approved", "India"]
+            for k, f in enumerate(first)
+        ]
         registration = (
             "Registration Report\r\n"
-            + _csv_lines([["Report Generated:", _zoom_time(pd.Series([start + pd.Timedelta(hours=3)]), style)[0]]], False)
-            + _csv_lines([["Topic", "Webinar ID", "Scheduled Time", "Duration (minutes)", "# Registered", "# Cancelled"],
-                          [session["topic"], _spaced_id(session["id"]), _zoom_time(pd.Series([start]), style)[0], 90,
-                           count_registered, 0]], False)  # fmt: skip
+            + _csv_lines(
+                [["Report Generated:", _zoom_time(pd.Series([start + pd.Timedelta(hours=3)]), style)[0]]], False
+            )
+            + _csv_lines(
+                [
+                    ["Topic", "Webinar ID", "Scheduled Time", "Duration (minutes)", "# Registered", "# Cancelled"],
+                    [
+                        session["topic"],
+                        _spaced_id(session["id"]),
+                        _zoom_time(pd.Series([start]), style)[0],
+                        90,
+                        count_registered,
+                        0,
+                    ],
+                ],
+                False,
+            )
             + "Host Details\r\n"
             + _csv_lines([["User Name", "Email"], [CONDUCTORS[session["program"]], "host@finedu.in"]], False)
             + "Registrant Details\r\n"
@@ -464,25 +534,91 @@ def zoom_reports(
         for r, k in enumerate(person_rows):
             name = f"{first[k]} {who['last'][k]}"
             if came[r]:
-                attendee_rows.append(["Yes", name, first[k], who["last"][k], who["email"][k], phone[k],
-                                      registered_text[k], "approved", join_text[r], leave_text[r], int(stay[r]),
-                                      "Yes", "India"])  # fmt: skip
+                attendee_rows.append(
+                    [
+                        "Yes",
+                        name,
+                        first[k],
+                        who["last"][k],
+                        who["email"][k],
+                        phone[k],
+                        registered_text[k],
+                        "approved",
+                        join_text[r],
+                        leave_text[r],
+                        int(stay[r]),
+                        "Yes",
+                        "India",
+                    ]
+                )
             else:
-                attendee_rows.append(["No", name, first[k], who["last"][k], who["email"][k], phone[k],
-                                      registered_text[k], "approved", "--", "--", "",
-                                      "Yes", "India"])  # fmt: skip
+                attendee_rows.append(
+                    [
+                        "No",
+                        name,
+                        first[k],
+                        who["last"][k],
+                        who["email"][k],
+                        phone[k],
+                        registered_text[k],
+                        "approved",
+                        "--",
+                        "--",
+                        "",
+                        "Yes",
+                        "India",
+                    ]
+                )
         host = CONDUCTORS[session["program"]]
         attendee = (
             "Attendee Report\r\n"
-            + _csv_lines([["Report Generated:", _zoom_time(pd.Series([start + pd.Timedelta(hours=3)]), style)[0]]], True)
-            + _csv_lines([["Topic", "Webinar ID", "Actual Start Time", "Actual Duration (minutes)", "# Registered",
-                           "# Cancelled", "Unique Viewers", "Total Users", "Max Concurrent Views"],
-                          [session["topic"], _spaced_id(session["id"]), _zoom_time(pd.Series([start]), style)[0], 95,
-                           count_registered, 0, int(attended.sum()), int(came.sum()), int(attended.sum())]], True)  # fmt: skip
+            + _csv_lines(
+                [["Report Generated:", _zoom_time(pd.Series([start + pd.Timedelta(hours=3)]), style)[0]]], True
+            )
+            + _csv_lines(
+                [
+                    [
+                        "Topic",
+                        "Webinar ID",
+                        "Actual Start Time",
+                        "Actual Duration (minutes)",
+                        "# Registered",
+                        "# Cancelled",
+                        "Unique Viewers",
+                        "Total Users",
+                        "Max Concurrent Views",
+                    ],
+                    [
+                        session["topic"],
+                        _spaced_id(session["id"]),
+                        _zoom_time(pd.Series([start]), style)[0],
+                        95,
+                        count_registered,
+                        0,
+                        int(attended.sum()),
+                        int(came.sum()),
+                        int(attended.sum()),
+                    ],
+                ],
+                True,
+            )
             + "Host Details,\r\n"
-            + _csv_lines([STAFF_HEADER, ["Yes", host, "host@finedu.in", _zoom_time(pd.Series([start]), style)[0],
-                                         _zoom_time(pd.Series([start + pd.Timedelta(minutes=95)]), style)[0], 95,
-                                         "No", "India"]], True)  # fmt: skip
+            + _csv_lines(
+                [
+                    STAFF_HEADER,
+                    [
+                        "Yes",
+                        host,
+                        "host@finedu.in",
+                        _zoom_time(pd.Series([start]), style)[0],
+                        _zoom_time(pd.Series([start + pd.Timedelta(minutes=95)]), style)[0],
+                        95,
+                        "No",
+                        "India",
+                    ],
+                ],
+                True,
+            )
             + "Panelist Details,\r\n"
             + _csv_lines([STAFF_HEADER], True)
             + "Attendee Details,\r\n"
@@ -502,7 +638,11 @@ EVENT_EXAMPLES = Path(__file__).parent / "events"
 
 
 def generate(
-    out_dir: Path, scale: Scale = SMALL, *, seed: int = 7, end_date: date | None = None,
+    out_dir: Path,
+    scale: Scale = SMALL,
+    *,
+    seed: int = 7,
+    end_date: date | None = None,
     newest_webinar_days: int = DEFAULT_NEWEST_WEBINAR_DAYS,
 ) -> dict[str, int]:
     """Write every source under `out_dir`; returns rows (or bytes, for Zoom files) per file. Every
@@ -554,7 +694,9 @@ def main() -> None:
     parser.add_argument("--fraction", type=float, default=1.0, help="a share of the scale, e.g. 0.25 for a quarter")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--through", type=_through, metavar="DAY",
+        "--through",
+        type=_through,
+        metavar="DAY",
         help="the newest day in every source (YYYY-MM-DD, or 'yesterday' in India time); default: the committed set's",
     )
     args = parser.parse_args()

@@ -44,7 +44,9 @@ def webhook_url(url: str) -> str:
     """The webhook's address as the HTTP client reads it; SourceError naming the setting (never the URL) otherwise."""
     parsed = client_url(url, ALERT_WEBHOOK_URL)
     if parsed.scheme != "https" and not is_this_machine(parsed.host or ""):
-        raise SourceError(f"{ALERT_WEBHOOK_URL} is a plain http:// address to another machine: use its https:// address.")
+        raise SourceError(
+            f"{ALERT_WEBHOOK_URL} is a plain http:// address to another machine: use its https:// address."
+        )
     return parsed.url
 
 
@@ -57,7 +59,9 @@ def _post(url: str, text: str) -> None:
     if response.status_code == 429 or response.status_code >= 500:
         raise TransientError(f"HTTP {response.status_code}")
     if response.is_redirect:
-        raise requests.HTTPError(f"HTTP {response.status_code}, a redirect, which is not followed: set the final address")
+        raise requests.HTTPError(
+            f"HTTP {response.status_code}, a redirect, which is not followed: set the final address"
+        )
     if response.status_code >= 400:
         raise requests.HTTPError(f"HTTP {response.status_code}")  # a wrong or deleted webhook: trying again won't help
 
@@ -102,7 +106,9 @@ def failed_exports(instance: dg.DagsterInstance, run_id: str) -> str:
 def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
     """A run failed: which job, which steps, the error's first line, and a link to the run."""
     run = context.dagster_run
-    failed_steps = [f"{event.step_key}: {first_line(failure_text(event))}" for event in context.get_step_failure_events()]
+    failed_steps = [
+        f"{event.step_key}: {first_line(failure_text(event))}" for event in context.get_step_failure_events()
+    ]
     detail = "; ".join(failed_steps) or first_line(context.failure_event.message)
     exports = failed_exports(context.instance, run.run_id)
     send_alert(
@@ -127,4 +133,7 @@ def alert_on_missing_yesterday(context: dg.RunStatusSensorContext) -> None:
         )
     exports = failed_exports(context.instance, run_id)
     if exports:
-        send_alert(f"Funnel run {context.dagster_run.job_name}: the warehouse tables were refreshed, but {exports} Open: {run_link(run_id)}", context.log)
+        send_alert(
+            f"Funnel run {context.dagster_run.job_name}: the warehouse tables were refreshed, but {exports} Open: {run_link(run_id)}",
+            context.log,
+        )

@@ -16,7 +16,12 @@ from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.lib.attribution import list_unmapped_sources
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.cohorts import cohort_conversion, latest_complete_cohort_table
-from funnel_assets.lib.reporting import funnel_at_a_glance, monthly_funnel_metrics, people_across_funnel, stages_per_month
+from funnel_assets.lib.reporting import (
+    funnel_at_a_glance,
+    monthly_funnel_metrics,
+    people_across_funnel,
+    stages_per_month,
+)
 
 SALE_COLUMNS = ("phone", "created_on", "net_amount", "final_funnel", "status", "employee_name")
 
@@ -36,9 +41,15 @@ def unmapped_sources(
     """The Miscellaneous sources of the three inputs that go through the funnel mapping."""
     table = list_unmapped_sources(
         {
-            "marketing_leads": marketing_leads[["source", "funnel", "created_at"]].set_axis(["source", "funnel", "seen_at"], axis=1),
-            "crm_assigned_leads": crm_assigned_leads[["source", "funnel", "assigned_on"]].set_axis(["source", "funnel", "seen_at"], axis=1),
-            "sales": sales[["assigned_lead_sources", "funnel", "created_on"]].set_axis(["source", "funnel", "seen_at"], axis=1),
+            "marketing_leads": marketing_leads[["source", "funnel", "created_at"]].set_axis(
+                ["source", "funnel", "seen_at"], axis=1
+            ),
+            "crm_assigned_leads": crm_assigned_leads[["source", "funnel", "assigned_on"]].set_axis(
+                ["source", "funnel", "seen_at"], axis=1
+            ),
+            "sales": sales[["assigned_lead_sources", "funnel", "created_on"]].set_axis(
+                ["source", "funnel", "seen_at"], axis=1
+            ),
         }
     )
     context.add_output_metadata({"rows_in_miscellaneous": int(table["rows"].sum()) if len(table) else 0})
@@ -58,7 +69,9 @@ def funnel_people(
         lead_first_touch,
         marketing_leads,
         # each phone's first assignment is its earliest month's first: a third fewer rows than the dump
-        assigned_leads_monthly[["phone", "first_assigned_on", "employee"]].rename(columns={"first_assigned_on": "assigned_on"}),
+        assigned_leads_monthly[["phone", "first_assigned_on", "employee"]].rename(
+            columns={"first_assigned_on": "assigned_on"}
+        ),
         sale_facts(sales),
     )
     both_parts = people["first_funnel"].notna() & (people["assigned_on"].notna() | people["converted"])
@@ -116,7 +129,10 @@ def funnel_cohorts(
     as_of = config.today()
     cohorts = cohort_conversion(lead_first_touch, event_participants, assigned_leads_monthly, sale_facts(sales), as_of)
     context.add_output_metadata(
-        {"counted_through": str(as_of - timedelta(days=1)), "latest_complete_cohorts": dg.MetadataValue.md(latest_complete_cohort_table(cohorts, as_of))}
+        {
+            "counted_through": str(as_of - timedelta(days=1)),
+            "latest_complete_cohorts": dg.MetadataValue.md(latest_complete_cohort_table(cohorts, as_of)),
+        }
     )
     return cohorts
 
@@ -133,13 +149,23 @@ def reconciliation(context: dg.AssetExecutionContext) -> pd.DataFrame:
     rows = []
     for declared in (t for t in catalogue.TABLES if t.source):
         event = context.instance.get_latest_materialization_event(dg.AssetKey(declared.name))
-        facts = event.asset_materialization.metadata.get("reconciliation") if event and event.asset_materialization else None
+        facts = (
+            event.asset_materialization.metadata.get("reconciliation")
+            if event and event.asset_materialization
+            else None
+        )
         if facts is None:
             continue
         value = facts.value
         loaded_at = pd.Timestamp(event.timestamp, unit="s", tz="UTC").tz_convert(TIMEZONE)
-        common = {"source": declared.source, "table_name": declared.name, "run_id": event.run_id, "loaded_at": loaded_at,
-                  "rows_read": value["rows_read"], "rows_loaded": value["rows_loaded"]}  # fmt: skip
+        common = {
+            "source": declared.source,
+            "table_name": declared.name,
+            "run_id": event.run_id,
+            "loaded_at": loaded_at,
+            "rows_read": value["rows_read"],
+            "rows_loaded": value["rows_loaded"],
+        }
         issues = value.get("issues") or {"no issues": 0}
         rows += [{**common, "reason": reason, "rows": count} for reason, count in issues.items()]
     table = pd.DataFrame(rows, columns=list(catalogue.table("reconciliation").column_names))

@@ -59,7 +59,9 @@ def crm_assigned_leads(context: dg.AssetExecutionContext, crm: CrmApi, mappings:
 
 @table_asset("assigned_leads_monthly")
 def assigned_leads_monthly(
-    context: dg.AssetExecutionContext, crm_assigned_leads: pd.DataFrame, io_manager: dg.ResourceParam[WarehouseIOManager]
+    context: dg.AssetExecutionContext,
+    crm_assigned_leads: pd.DataFrame,
+    io_manager: dg.ResourceParam[WarehouseIOManager],
 ) -> pd.DataFrame:
     """Each phone's earliest assignment of each month, with whether it attended."""
     participants = last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name)
@@ -81,7 +83,10 @@ def sales(
         raw = crm.read(landing_run(context), "sales")
         manual = mappings.read("manual_sales_mapping.csv", ("sale_id", "manual_source"), optional=True)
         enriched, report = enrich_sales(
-            raw, mappings.funnel_mapping(), manual, attended_phones(last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name)),
+            raw,
+            mappings.funnel_mapping(),
+            manual,
+            attended_phones(last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name)),
             source=label,
         )
     if report.new_columns:
@@ -120,6 +125,9 @@ def sales_performance_monthly(
     as_of = config.today()
     performance = performance_by_employee(assigned_leads_monthly, sales, as_of)
     context.add_output_metadata(
-        {"counted_through": str(as_of - timedelta(days=1)), "top_employees": dg.MetadataValue.md(top_employees_table(performance, as_of))}
+        {
+            "counted_through": str(as_of - timedelta(days=1)),
+            "top_employees": dg.MetadataValue.md(top_employees_table(performance, as_of)),
+        }
     )
     return performance

@@ -29,7 +29,9 @@ def zoom_drop_sensor(context: dg.SensorEvaluationContext, zoom_drop: ZoomDropFol
     looks = zoom_drop.looks()
     ready = steady({zoom_drop.path / name: look for name, look in earlier.items()}, looks)
     for link in zoom_drop.links():
-        context.log.warning(f"{link} is a link, not a file, and will not be read: remove it and drop the report itself.")
+        context.log.warning(
+            f"{link} is a link, not a file, and will not be read: remove it and drop the report itself."
+        )
     if not ready:
         arriving = zoom_drop.still_arriving()
         reason = (

@@ -49,7 +49,12 @@ from google.auth.transport.requests import AuthorizedSession
 from google.oauth2.service_account import Credentials
 
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.google_sheets import account_refusal, lacks_scope, scope_refusal, service_account_credentials
+from funnel_assets.io.sources.google_sheets import (
+    account_refusal,
+    lacks_scope,
+    scope_refusal,
+    service_account_credentials,
+)
 from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_retry, retry_after_seconds
 
 DRIVE_API = "https://www.googleapis.com/drive/v3"

@@ -166,7 +166,9 @@ def _sheets_call(
         except gspread.exceptions.APIError as exc:
             status = exc.response.status_code
             if status == 429 or status >= 500:
-                raise TransientError(f"HTTP {status}", retry_after_seconds(exc.response.headers.get("Retry-After"))) from None
+                raise TransientError(
+                    f"HTTP {status}", retry_after_seconds(exc.response.headers.get("Retry-After"))
+                ) from None
             message = exc.error.get("message", "")
             if status == 403 and lacks_scope(exc.error):
                 granted = tuple(getattr(client.http_client.auth, "scopes", None) or ())
@@ -221,7 +223,9 @@ def fetch_sheet_values(
             client, "get", url, None, params=params, settings=settings, label=label, account=account, refusals=refusals
         )
 
-    title = worksheet or _tab_title(call(f"{api_url}/{key}", {"fields": "sheets.properties(sheetId,title,index)"}), gid, label)
+    title = worksheet or _tab_title(
+        call(f"{api_url}/{key}", {"fields": "sheets.properties(sheetId,title,index)"}), gid, label
+    )
     response = call(
         f"{api_url}/{key}/values/{quote(a1_tab(title), safe='')}",
         {"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"},
@@ -313,7 +317,9 @@ def write_tabs(
 
     def call(method: str, url: str, body: dict | None = None) -> dict:
         refusals = {403: f"Google refused to write (HTTP 403). Share the sheet with {account} as Editor."}
-        return _sheets_call(client, method, url, body, settings=settings, label=label, account=account, refusals=refusals)
+        return _sheets_call(
+            client, method, url, body, settings=settings, label=label, account=account, refusals=refusals
+        )
 
     fields = "sheets.properties(sheetId,title,gridProperties(rowCount,columnCount))"
     listed = call("get", f"{api_url}/{key}?fields={fields}")

@@ -33,7 +33,7 @@ import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import IO
@@ -41,9 +41,9 @@ from urllib.parse import urljoin
 
 import requests
 import urllib3
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 from urllib3.exceptions import LocationParseError
 from urllib3.util import Url, parse_url
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from funnel_assets.io import files
 from funnel_assets.io.sources.errors import SourceError
@@ -138,8 +138,8 @@ def retry_after_seconds(value: str | None) -> float | None:
         else:
             moment = parsedate_to_datetime(value)
             if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=timezone.utc)
-            seconds = (moment - datetime.now(timezone.utc)).total_seconds()
+                moment = moment.replace(tzinfo=UTC)
+            seconds = (moment - datetime.now(UTC)).total_seconds()
     except (TypeError, ValueError, OverflowError, IndexError):
         return None
     if math.isnan(seconds):
@@ -194,7 +194,9 @@ def client_url(url: str, where: str) -> Url:
     try:
         parsed = parse_url(url.strip())
     except LocationParseError:
-        raise SourceError(f"{where}: the address could not be read as a web address. Check it for a typo.", retryable=False) from None
+        raise SourceError(
+            f"{where}: the address could not be read as a web address. Check it for a typo.", retryable=False
+        ) from None
     if parsed.auth is not None:
         raise SourceError(
             f"{where}: the address has a user name or password in it (a part before @). Remove it: a CRM token "
@@ -338,7 +340,15 @@ def _refuse_redirect(origin: Url, target: Url, label: str, shown_url: str) -> No
 
 
 def _get(
-    url: str, *, headers: dict, params: dict, settings: HttpSettings, deadline: float, guarded: bool, label: str, shown_url: str
+    url: str,
+    *,
+    headers: dict,
+    params: dict,
+    settings: HttpSettings,
+    deadline: float,
+    guarded: bool,
+    label: str,
+    shown_url: str,
 ):
     """The answer, body not yet read. Redirects are followed here, hop by hop, each target read by the client's
     parser first; with credentials, only on the same host and port.

@@ -188,7 +188,11 @@ def read_csv_text(path: Path, *, label: str) -> pd.DataFrame:
         file, text = _parsable_text(path, encoding)
 
         def reopen() -> TextIO:
-            return io.StringIO(text, newline="") if text is not None else path.open(encoding=encoding, errors="replace", newline="")
+            return (
+                io.StringIO(text, newline="")
+                if text is not None
+                else path.open(encoding=encoding, errors="replace", newline="")
+            )
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
@@ -230,9 +234,7 @@ def read_csv_text(path: Path, *, label: str) -> pd.DataFrame:
             unique = f"{column} ({n})"
         names.append(unique)
     frame.columns = names
-    unnamed_blank = [
-        c for c in frame.columns if (c == "" or c.startswith("Unnamed: ")) and frame[c].eq("").all()
-    ]
+    unnamed_blank = [c for c in frame.columns if (c == "" or c.startswith("Unnamed: ")) and frame[c].eq("").all()]
     frame = frame.drop(columns=unnamed_blank)
     if frame.shape[1]:
         blank_rows = frame.eq("").all(axis=1)

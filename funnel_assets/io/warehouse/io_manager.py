@@ -88,7 +88,9 @@ KEY_HINTS = {
 }
 
 
-def shrink_refusal(table: catalogue.Table, rows: int, previous: int, ratio: float, largest: int | None = None) -> str | None:
+def shrink_refusal(
+    table: catalogue.Table, rows: int, previous: int, ratio: float, largest: int | None = None
+) -> str | None:
     """Why a full rebuild of `rows` rows may not replace a table of `previous` rows, whose recent good loads
     had at most `largest` rows, or None when it may."""
     guard = table.guard
@@ -114,9 +116,7 @@ def usable_shares(frame: pd.DataFrame, columns: list[str]) -> dict[str, float]:
     return {c: float(frame[c].notna().mean()) if c in frame.columns else 0.0 for c in columns}
 
 
-def content_refusal(
-    table: catalogue.Table, new: dict[str, float], old: dict[str, float], ratio: float
-) -> str | None:
+def content_refusal(table: catalogue.Table, new: dict[str, float], old: dict[str, float], ratio: float) -> str | None:
     """Why a rebuild whose key columns are filled in `new` shares may not replace a table filled in `old`
     shares, or None when it may: a key column that was meaningfully filled and is now under `ratio` of that."""
     guard = table.guard
@@ -125,12 +125,20 @@ def content_refusal(
     emptied = [
         key
         for key in guard.key_columns
-        if key.column in new and old.get(key.column, 0.0) >= MEANINGFUL_SHARE and new[key.column] < old[key.column] * ratio
+        if key.column in new
+        and old.get(key.column, 0.0) >= MEANINGFUL_SHARE
+        and new[key.column] < old[key.column] * ratio
     ]
     if not emptied:
         return None
     # the source's own header, for the person who will open the source
-    read_from = {f.key.column: f" (read from `{f.header}`)" for s in catalogue.SOURCES if s.table == table.name for f in s.fields if f.key}
+    read_from = {
+        f.key.column: f" (read from `{f.header}`)"
+        for s in catalogue.SOURCES
+        if s.table == table.name
+        for f in s.fields
+        if f.key
+    }
     parts = [
         f"`{key.column}`{read_from.get(key.column, '')} has a usable {key.kind} in {new[key.column]:.0%} of the rows, "
         f"against {old[key.column]:.0%} in the table it would replace"
@@ -214,7 +222,9 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         description="SQLAlchemy URL of the warehouse (FUNNEL_WAREHOUSE_URL, or FUNNEL_WAREHOUSE_HOST/PORT/DB/USER); "
         "FUNNEL_WAREHOUSE_PASSWORD, when set, is added when connecting."
     )
-    schema_name: str = Field(default="funnel", description="PostgreSQL schema of the output tables (FUNNEL_WAREHOUSE_SCHEMA).")
+    schema_name: str = Field(
+        default="funnel", description="PostgreSQL schema of the output tables (FUNNEL_WAREHOUSE_SCHEMA)."
+    )
     export_dir: str | None = Field(
         default=None, description="Also write every table as <table>.csv into this folder (FUNNEL_EXPORT_DIR)."
     )
@@ -246,7 +256,9 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
                 self._warehouse.backend  # noqa: B018 - opens the SQLite file's folder now: a link there is refused once
             except files.UnsafePathError as exc:
                 self._warehouse = None
-                raise dg.Failure(description=str(exc), allow_retries=False) from None  # a retry would find the same link
+                raise dg.Failure(
+                    description=str(exc), allow_retries=False
+                ) from None  # a retry would find the same link
         return self._warehouse
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | None) -> None:
@@ -260,7 +272,9 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata({"dagster/row_count": rows, "preview": dg.MetadataValue.md(preview(table, obj))})
         export = self.warehouse.export_of(table)
         if export is not None:  # a failed export never fails the table: the `exported` check reports it
-            context.add_output_metadata({EXPORT_PATH: dg.MetadataValue.path(str(export.path)), EXPORT_PROBLEM: export.problem or ""})
+            context.add_output_metadata(
+                {EXPORT_PATH: dg.MetadataValue.path(str(export.path)), EXPORT_PROBLEM: export.problem or ""}
+            )
             if export.problem:
                 context.log.error(export.problem)
         readers = _readers_in_this_run(context)
@@ -284,7 +298,11 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         recent = recent_row_counts(context)
         refusal = shrink_refusal(declared, len(frame), previous, ratio, max(recent, default=0))
         if refusal:
-            metadata = {"rows": len(frame), "rows_in_last_good_table": previous, "largest_recent_load": max([previous, *recent])}
+            metadata = {
+                "rows": len(frame),
+                "rows_in_last_good_table": previous,
+                "largest_recent_load": max([previous, *recent]),
+            }
             raise dg.Failure(description=refusal, metadata=metadata, allow_retries=False)
         new = usable_shares(frame, columns)
         old = {c: n / previous for c, n in filled.items()} if previous else {}

@@ -99,6 +99,7 @@ class _Blockers:
             self._stop.set()
             watcher.join()
 
+
 _STATE_WORDS = {
     "idle in transaction": "idle in transaction (it began a transaction and left it open)",
     "idle in transaction (aborted)": "idle in a failed transaction it never ended",
@@ -125,7 +126,6 @@ def _holder_text(pid: int, role: str | None, application: str | None, state: str
 
 
 class PostgresBackend:
-
     def __init__(
         self,
         url: URL,
@@ -150,7 +150,9 @@ class PostgresBackend:
     ) -> int:
         staging = f"_stage_{table}_{uuid.uuid4().hex[:8]}"[:63]
         columns = ", ".join(f"{quote(c)} {SQL_TYPES[k]}" for c, k in kinds.items())
-        copy_sql = f"COPY {self._qualified(staging)} ({', '.join(quote(c) for c in kinds)}) FROM STDIN WITH (FORMAT csv)"
+        copy_sql = (
+            f"COPY {self._qualified(staging)} ({', '.join(quote(c) for c in kinds)}) FROM STDIN WITH (FORMAT csv)"
+        )
         rows = 0
         with closing(self.engine.raw_connection()) as conn:
             try:
@@ -279,7 +281,9 @@ class PostgresBackend:
                 # wait out a table swap under way before COPY takes its snapshot: COPY's snapshot is
                 # taken before its lock, and would see the swapped-in table as empty
                 cur.execute(f"LOCK TABLE {self._qualified(table)} IN ACCESS SHARE MODE")
-                cur.copy_expert(f"COPY (SELECT {select} FROM {self._qualified(table)}) TO STDOUT WITH (FORMAT csv)", buffer)
+                cur.copy_expert(
+                    f"COPY (SELECT {select} FROM {self._qualified(table)}) TO STDOUT WITH (FORMAT csv)", buffer
+                )
             conn.rollback()
         columns = list(kinds)
         if not buffer.getbuffer().nbytes:
@@ -293,10 +297,13 @@ class PostgresBackend:
             # an unquoted empty field is NULL; a quoted one ("") is empty text
             convert_options=pacsv.ConvertOptions(
                 column_types={c: copied.get(kind, pa.int64()) for c, kind in kinds.items()},
-                null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
-                true_values=["t"], false_values=["f"],
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+                true_values=["t"],
+                false_values=["f"],
             ),
-        )  # fmt: skip
+        )
         # microseconds since 1970 are what Arrow's timestamps hold: a cast, not a parse
         return frame_from_arrow({c: parsed.column(c).cast(ARROW_TYPES[kind]) for c, kind in kinds.items()}, kinds)
 

@@ -41,7 +41,6 @@ def _column(values: tuple, kind: str) -> pa.ChunkedArray | pa.Array:
 
 
 class SqliteBackend:
-
     def __init__(self, url: URL) -> None:
         if url.database and url.database != ":memory:":
             database = Path(url.database)
@@ -88,7 +87,9 @@ class SqliteBackend:
 
     def table_exists(self, table: str) -> bool:
         with self.engine.connect() as conn:
-            found = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).first()
+            found = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+            ).first()
         return found is not None
 
     def column_kinds(self, table: str) -> dict[str, str]:

@@ -56,6 +56,7 @@ class ExportResult:
     path: Path
     problem: str | None = None
 
+
 _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -152,14 +153,20 @@ class _Export:
             self.problem = (
                 f"The CSV export {self.path} was not written: {files.plain_reason(exc)}. The table `{self.table}` itself "
                 "was refreshed in the warehouse; the file keeps its previous content. "
-                + (str(exc) if isinstance(exc, files.UnsafePathError) else "Free space or fix the export folder (FUNNEL_EXPORT_DIR), then re-run to refresh the file.")
+                + (
+                    str(exc)
+                    if isinstance(exc, files.UnsafePathError)
+                    else "Free space or fix the export folder (FUNNEL_EXPORT_DIR), then re-run to refresh the file."
+                )
             )
 
     def publish(self) -> None:
         """Give the finished export its name (after the table has landed)."""
         if not self._complete:  # the table was written from fewer batches than passed here: never publish a part
             self.abandon()
-            self.problem = self.problem or f"The CSV export {self.path} was not written: the table was not read to its end."
+            self.problem = (
+                self.problem or f"The CSV export {self.path} was not written: the table was not read to its end."
+            )
             return
         writing, self._writing, self._out = self._writing, None, None
         if writing is not None:
@@ -227,7 +234,9 @@ class Warehouse:
             elif url.get_backend_name() == "sqlite":
                 self._backend = SqliteBackend(url)
             else:
-                raise WarehouseError(f"FUNNEL_WAREHOUSE_URL must point at PostgreSQL or SQLite, not '{url.get_backend_name()}'.")
+                raise WarehouseError(
+                    f"FUNNEL_WAREHOUSE_URL must point at PostgreSQL or SQLite, not '{url.get_backend_name()}'."
+                )
         return self._backend
 
     def engine(self) -> Engine:
@@ -282,7 +291,9 @@ class Warehouse:
                 return PreparedBatch(arrow.num_rows, load)
             # the export's text is escaped, the loaded text is not: a CSV load serves both when nothing needs it
             safe = export_table(arrow, kinds)
-            return PreparedBatch(arrow.num_rows, load, load if safe is arrow and isinstance(load, bytes) else csv_bytes(safe))
+            return PreparedBatch(
+                arrow.num_rows, load, load if safe is arrow and isinstance(load, bytes) else csv_bytes(safe)
+            )
 
         prepared = _prepared_ahead(_chain(first, batches), prepare)
         if export is None:
