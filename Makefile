@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: setup lock demo run test production-check benchmark-warehouse benchmark-refresh benchmark-crm benchmark-zoom clean
+.PHONY: setup lock demo run test lint format production-check benchmark-warehouse benchmark-refresh benchmark-crm benchmark-zoom clean
 
 # Exact versions with their hashes: requirements.lock is the runtime (what the Docker image installs),
 # requirements-dev.lock the same versions plus the test tools (what `make` installs here and in CI).
@@ -59,6 +59,15 @@ run: setup
 
 test: setup
 	$(BIN)/pytest
+
+# ruff: the formatter's layout and the linter's rules (pyproject.toml, [tool.ruff]); `make format` applies both
+lint: setup
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 # docker-compose.yml's services as local processes against the local PostgreSQL (README, Production)
 production-check: setup
