@@ -162,8 +162,9 @@ def personal_problems(tables: tuple[Table, ...]) -> list[str]:
     ]
 
 
-# words from the project's own planning, which users of the UI, docs/tables.md or a BI tool never saw
-INTERNAL_WORDS = re.compile(r"\bthe brief\b|\bM0\b|DESIGN\.md", re.IGNORECASE)
+# words from the project's own planning, which users of the UI, the docs or a BI tool never saw: its private
+# documents and its milestones (the rules themselves are in docs/rules.md)
+INTERNAL_WORDS = re.compile(r"\b(?:the|team's) brief\b|\bbrief's\b|\bM[0-9]+\b|DESIGN\.md", re.IGNORECASE)
 
 
 def wording_problems(tables: tuple[Table, ...]) -> list[str]:
@@ -234,6 +235,82 @@ def test_the_rule_finds_a_broken_table(rule, broken):
 
 def test_every_rule_has_broken_examples():
     assert set(BROKEN) == set(RULES)
+
+
+# ---------------------------------------------------------------- the documents beside the tables
+
+USER_DOCUMENTS = ("README.md", "docs/*.md", "mappings/**/*.md")
+RULES_DOCUMENT = ROOT / "docs" / "rules.md"
+# a pointer to a rule from the code or another document, and a link within docs/rules.md
+RULE_POINTER = re.compile(r"docs/rules\.md#([A-Za-z0-9_-]+)")
+LINK_WITHIN = re.compile(r"\]\(#([A-Za-z0-9_-]+)\)")
+
+
+def user_documents() -> dict[str, str]:
+    paths = sorted({path for pattern in USER_DOCUMENTS for path in ROOT.glob(pattern)})
+    return {path.relative_to(ROOT).as_posix(): path.read_text(encoding="utf-8") for path in paths}
+
+
+def document_wording_problems(documents: dict[str, str]) -> list[str]:
+    return [
+        f"{name}:{number}: says {found.group()!r}"
+        for name, text in documents.items()
+        for number, line in enumerate(text.splitlines(), start=1)
+        if (found := INTERNAL_WORDS.search(line))
+    ]
+
+
+def test_the_documents_keep_the_wording_rule():
+    documents = user_documents()
+    assert {"README.md", "docs/rules.md", "docs/tables.md", "mappings/README.md"} <= set(documents)
+    assert document_wording_problems(documents) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Rule (DESIGN.md): keep digits only.",
+        "The final funnel follows the brief's formula.",
+        "Rules (the team's brief): hosts are staff.",
+        "as in M0, one row per month and phone",
+        "Done in M1.",
+    ],
+)
+def test_the_wording_rule_finds_internal_words_in_a_document(line):
+    assert document_wording_problems({"docs/example.md": f"# Example\n\n{line}\n"})
+
+
+def heading_anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a document's headings: lower-cased, punctuation dropped, spaces as hyphens."""
+    headings = re.findall(r"^#{1,6} +(.+?) *$", markdown, flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def missing_rule_anchors(rules: str, texts: dict[str, str]) -> list[str]:
+    """Links within the rules, and pointers to them from `texts` (name -> text), whose heading does not exist."""
+    anchors = heading_anchors(rules)
+    wanted = [("docs/rules.md", anchor) for anchor in LINK_WITHIN.findall(rules)]
+    wanted += [(name, anchor) for name, text in texts.items() for anchor in RULE_POINTER.findall(text)]
+    return [f"{name}: docs/rules.md#{anchor}" for name, anchor in wanted if anchor not in anchors]
+
+
+def test_every_pointer_to_a_rule_finds_its_heading():
+    texts = dict(user_documents())
+    for folder in ("funnel_assets", "tools", "funnel_assets_tests"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            texts[path.relative_to(ROOT).as_posix()] = path.read_text(encoding="utf-8")
+    rules = RULES_DOCUMENT.read_text(encoding="utf-8")
+    assert {"phone-numbers", "final-funnel", "counting-through-yesterday"} <= heading_anchors(rules)
+    assert missing_rule_anchors(rules, texts) == []
+
+
+def test_a_pointer_to_a_missing_rule_is_found():
+    rules = "# Rules\n\n## Phone numbers\n\nSee [the key](#phone-numbers) and [one person](#one-person).\n"
+    pointer = "docs/rules.md" + "#final-funnel"
+    assert missing_rule_anchors(rules, {"lib/sales.py": f'"""{pointer}"""'}) == [
+        "docs/rules.md: docs/rules.md#one-person",
+        f"lib/sales.py: {pointer}",
+    ]
 
 
 # ---------------------------------------------------------------- source contracts
