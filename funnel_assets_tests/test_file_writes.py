@@ -1,4 +1,4 @@
-"""Every file the project writes goes through funnel_assets/io/files.py, which follows no link (issue 21, item 7).
+"""Every file the project writes goes through funnel_assets/io/files.py, which follows no link.
 
 Two walks close the boundary where it is defined:
 - the code's write sites: every module of funnel_assets/ is parsed, and any call that writes a file outside
@@ -412,7 +412,7 @@ def test_a_link_planted_at_any_path_the_project_writes_is_never_followed(sample_
     assert len(groups) >= 15  # every folder and file kind of the run was tried
 
 
-# -- a full disk: the table lands, the export failure is loud (issue 21, item 11) ---------------------------------
+# -- a full disk: the table lands, the export failure is loud -----------------------------------------------------
 
 
 def test_a_full_export_disk_fails_the_exported_check_and_keeps_every_table_fresh(tmp_path, monkeypatch, warehouse):

@@ -1,5 +1,5 @@
-"""CRM assigned leads: one row per assignment of a lead to a sales person, and the brief's
-monthly view (M0): one row per month and phone, attributed to the month's first assignment."""
+"""CRM assigned leads: one row per assignment of a lead to a sales person, and the monthly view
+(docs/rules.md#assigned-leads-per-month): one row per month and phone, attributed to the month's first assignment."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """Sales performance: month x employee, the assigned leads each sales person had and what came of them.
 
-Definitions (DESIGN.md, "Sales performance"; a month is an Asia/Kolkata calendar month):
+Definitions (docs/rules.md#sales-performance; a month is an Asia/Kolkata calendar month):
 
 - assigned: the rows of `assigned_leads_monthly` for that month whose employee is this one
-  (a phone assigned in two months counts in each month's row, as in M0).
+  (a phone assigned in two months counts in each month's row, as in `assigned_leads_monthly`).
 - converted: those phones with a counted sale (any status but a refund, cancellation or
   failure: `counted_sales`) created at or after that row's `first_assigned_on`; a sale made
   before the assignment does not convert it.

@@ -1,7 +1,7 @@
 """The phone key that joins Part 1 (marketing) and Part 2 (sales).
 
-Rule (DESIGN.md): keep digits only; with 10 or more digits keep the last 10; anything
-else is no phone. `user_id` is "91" followed by those 10 digits.
+Rule (docs/rules.md#phone-numbers): keep digits only; with 10 or more digits keep the last 10;
+anything else is no phone. `user_id` is "91" followed by those 10 digits.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""CRM sales: every CRM column kept, plus the phone key, the mapped funnel and the brief's
-final funnel (its MAP/LAMBDA formula), the ops person's manual source, and attendance."""
+"""CRM sales: every CRM column kept, plus the phone key, the mapped funnel, the final funnel
+(docs/rules.md#final-funnel), the ops person's manual source, and attendance."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, map_funnel
 from funnel_assets.lib.numbers import parse_amounts
 from funnel_assets.lib.phones import phone_key, user_id
 
-# the CRM's sales columns as the brief lists them (44), from their contract; others are kept and reported as new
+# the CRM's 44 sales columns, from their contract (docs/rules.md#source-columns); others are kept and reported as new
 CRM_SALES_COLUMNS = [f.header for f in CRM_SALES_DUMP.fields]
 # CRM columns read as numbers and times (snake_cased names); every other column stays text
 SALES_AMOUNT_COLUMNS = (
@@ -60,7 +60,7 @@ class SalesReport:
 
 
 def final_funnel(funnel: pd.Series, manual: pd.Series, funnel_mapping: pd.DataFrame) -> pd.Series:
-    """The brief's formula, column by column:
+    """The final-funnel rule (docs/rules.md#final-funnel), as the team's spreadsheet formula, column by column:
 
         IF(TRIM(funnel) = "Other Sources (Miscellaneous)",
            IFNA(VLOOKUP(TRIM(manual), mapping, 2, FALSE), funnel),

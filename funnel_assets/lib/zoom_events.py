@@ -1,6 +1,6 @@
 """Zoom reports made into people at sessions: the `event_participants` table.
 
-Rules (DESIGN.md and the team's brief):
+Rules (docs/rules.md#event-sessions through docs/rules.md#category-and-conductor):
 
 - A session is one webinar or meeting occurrence: its ID and its date.
 - Hosts and panelists (and the host's own rows in a meeting report) are staff, not participants.

@@ -1,4 +1,4 @@
-"""The brief's monthly assigned leads (M0): one row per month and phone, the month's first assignment wins."""
+"""Monthly assigned leads (docs/rules.md#assigned-leads-per-month): per month and phone, the first assignment wins."""
 
 from __future__ import annotations
 

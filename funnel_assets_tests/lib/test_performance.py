@@ -291,7 +291,7 @@ sale_rows = st.lists(
 @settings(max_examples=150, deadline=None)
 @given(assignment_rows, sale_rows)
 def test_properties(assignments, sales):
-    # M0 holds one row per month and phone: keep the first generated row of each
+    # assigned_leads_monthly holds one row per month and phone: keep the first generated row of each
     assigned = monthly(*[(_kolkata_month(m), p, m, e) for p, m, e in assignments]).drop_duplicates(["month", "phone"])
     sold = sales_rows(*[(f"s{i}", p, m, amount, e, s) for i, (p, m, amount, e, s) in enumerate(sales)])
     table = performance_by_employee(assigned, sold, TODAY)

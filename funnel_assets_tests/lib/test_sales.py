@@ -1,4 +1,4 @@
-"""Sales enrichment and every branch of the brief's final-funnel formula."""
+"""Sales enrichment and every branch of the final-funnel rule (docs/rules.md#final-funnel)."""
 
 from __future__ import annotations
 

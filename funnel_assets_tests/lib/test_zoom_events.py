@@ -1,4 +1,4 @@
-"""The brief's Zoom cleaning rules, each on a small scenario written as Zoom would export it."""
+"""The event rules (docs/rules.md#registration-and-attendance), each on a small scenario written as Zoom exports it."""
 
 from __future__ import annotations
 
