@@ -24,15 +24,8 @@ import pyarrow as pa
 
 from funnel_assets import catalogue
 from funnel_assets.lib.columns import MissingColumnsError, TwoCandidateColumnsError, letters_only, resolve_columns
-from funnel_assets.lib.form_responses import (
-    as_text,
-    event_types,
-    header_row,
-    moments,
-    read_dropped_table,
-    rows_named,
-    set_aside_note,
-)
+from funnel_assets.lib.form_responses import event_types, header_row, moments, read_dropped_table, rows_named
+from funnel_assets.lib.report_text import set_aside_note, timestamps_text
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, text_frame
 
 TEMPLATE_FILE = "mappings/templates/event_attendance.csv"
@@ -223,11 +216,11 @@ def parse_manual_event(content: bytes, *, file_name: str) -> ZoomReport:
     )
 
     person = {"Name": cells["name"], "Email": cells["email"], "Phone": cells["phone"]}
-    registrants = {**person, "Registration Time": as_text(times["registration_time"])}
+    registrants = {**person, "Registration Time": timestamps_text(times["registration_time"])}
     attendees = {
         **person,
-        "Join Time": as_text(join),
-        "Leave Time": as_text(leave),
+        "Join Time": timestamps_text(join),
+        "Leave Time": timestamps_text(leave),
         "Time in Session (minutes)": minutes_text,
         "Attended": pd.Series("Yes", index=cells.index),
     }

@@ -33,21 +33,22 @@ import re
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from funnel_assets.catalogue import Field, Source
 from funnel_assets.lib.columns import MissingColumnsError, letters_only, resolve_columns
 from funnel_assets.lib.dates import parse_local_datetimes
-from funnel_assets.lib.zoom_reports import (
-    _CONTROL,
-    ZoomReport,
-    ZoomReportError,
-    _encoding,
-    _set_aside,
-    _trimmed,
-    _unique,
+from funnel_assets.lib.report_text import (
+    SetAside,
+    decoded,
+    minutes_text,
+    set_aside_note,
+    summary_count,
+    timestamps_text,
+    trimmed_row,
+    unchecked_count_note,
+    unique_headers,
 )
+from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError
 
 TEAMS_ATTENDANCE = "teams_attendance"
 TEAMS_WEBINAR = "teams_webinar"
@@ -106,12 +107,6 @@ _JOIN_HEADERS = {"firstjoin", "jointime"}
 # ---------------------------------------------------------------- sniffing and decoding
 
 
-def _decoded(content: bytes) -> str:
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return content.decode("utf-16", errors="replace")
-    return content.decode(_encoding(content), errors="replace")
-
-
 def looks_like_teams(content: bytes) -> bool:
     """True when the file starts as a Teams attendance report does: `1. Summary`, then its summary lines."""
     head = content[:2048]
@@ -154,7 +149,9 @@ def _kind(title: str, header: list[str]) -> str:
     return "other"
 
 
-def _split(text: str, file_name: str) -> tuple[dict[str, str], dict[str, _Table], list[str], int, _Table | None]:
+def _split(
+    text: str, file_name: str, set_aside: SetAside
+) -> tuple[dict[str, str], dict[str, _Table], list[str], int, _Table | None]:
     """(summary, tables by kind, section titles in order, the last line's raw cell count, the table it is a row of)."""
     summary: dict[str, str] = {}
     tables: dict[str, _Table] = {}
@@ -163,14 +160,12 @@ def _split(text: str, file_name: str) -> tuple[dict[str, str], dict[str, _Table]
     label = ""
     table: _Table | None = None
     last_number = 0
-    set_aside = [0]
-    controls = bool(_CONTROL.search(text))
     last_cells, last_table = 0, None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t")
     try:
         for raw in reader:
             line = reader.line_num
-            cells = _trimmed(_set_aside(raw, set_aside) if controls else raw)
+            cells = trimmed_row(set_aside.row(raw))
             last_cells, last_table = len(raw), table
             if not cells:
                 table = None  # a blank line ends a table
@@ -203,13 +198,11 @@ def _split(text: str, file_name: str) -> tuple[dict[str, str], dict[str, _Table]
             table.lines.append(line)
     except csv.Error:
         raise ZoomReportError(f"{file_name}: this is not a readable tab-separated file. {_DOWNLOAD_AGAIN}") from None
-    if set_aside[0]:
-        summary["\x00set aside"] = str(set_aside[0])
     return summary, tables, titles, last_cells, last_table
 
 
 def _resolved(table: _Table, contract: Source, file_name: str) -> pd.DataFrame:
-    raw = pd.DataFrame(table.rows, columns=_unique(table.header), dtype=object)
+    raw = pd.DataFrame(table.rows, columns=unique_headers(table.header), dtype=object)
     try:
         frame = resolve_columns(raw, contract, label=f"{file_name}, section '{table.label}'").frame
     except MissingColumnsError as exc:
@@ -339,24 +332,7 @@ def _refuse_unreadable(
         )
 
 
-def _as_text(times: pd.Series) -> np.ndarray:
-    return times.dt.strftime("%Y-%m-%d %H:%M:%S").fillna("").to_numpy(dtype=object)
-
-
-def _minutes_text(minutes: pd.Series) -> np.ndarray:
-    rounded = pc.round(pa.array(minutes.to_numpy(dtype=float), from_pandas=True), 2)
-    return np.asarray(pc.fill_null(pc.cast(rounded, pa.string()), "").to_numpy(zero_copy_only=False), dtype=object)
-
-
 # ---------------------------------------------------------------- the report
-
-
-def _count(summary: dict[str, str], *names: str) -> int | None:
-    for name in names:
-        digits = re.sub(r"\D", "", summary.get(name, ""))
-        if digits:
-            return int(digits)
-    return None
 
 
 def _person_key(frame: pd.DataFrame) -> pd.Series:
@@ -375,11 +351,11 @@ def parse_teams_report(content: bytes, *, file_name: str) -> ZoomReport:
             f"{file_name}: the file is cut short (it stops in the middle of a character). Wait until it is fully "
             f"copied. {_DOWNLOAD_AGAIN}"
         )
-    text = _decoded(content)
+    text = decoded(content)
     if not text.strip("\ufeff \t\r\n"):
         raise ZoomReportError(f"{file_name}: the file is empty. {_DOWNLOAD_AGAIN}")
-    summary_raw, tables, titles, last_cells, last_table = _split(text, file_name)
-    set_aside = int(summary_raw.pop("\x00set aside", "0"))
+    set_aside = SetAside(text)
+    summary_raw, tables, titles, last_cells, last_table = _split(text, file_name, set_aside)
     if "summary" not in titles:
         raise ZoomReportError(
             f"{file_name}: this is not a Teams attendance report (no '1. Summary' section found). {_DOWNLOAD_AGAIN}"
@@ -434,9 +410,9 @@ def parse_teams_report(content: bytes, *, file_name: str) -> ZoomReport:
         {
             "Name": _clean(people["name"]).to_numpy(dtype=object),
             "Email": _clean(people["email"]).to_numpy(dtype=object),
-            "Join Time": _as_text(first_join),
-            "Leave Time": _as_text(last_leave),
-            "Time in Session (minutes)": _minutes_text(minutes),
+            "Join Time": timestamps_text(first_join).to_numpy(),
+            "Leave Time": timestamps_text(last_leave).to_numpy(),
+            "Time in Session (minutes)": minutes_text(minutes),
             "Attended": "Yes",
         }
     )[~staff.to_numpy()]
@@ -460,7 +436,7 @@ def parse_teams_report(content: bytes, *, file_name: str) -> ZoomReport:
         report_type=report_type,
         summary=summary,
         sections={name: rows.astype(object) for name, rows in sections.items()},
-        ledger_note=" ".join(note for note in _notes(summary_raw, registrations, unknown_roles, set_aside) if note),
+        ledger_note=" ".join(_notes(summary_raw, registrations, unknown_roles, set_aside.count)),
         platform="teams",
         declared_event_type="",
     )
@@ -478,9 +454,9 @@ def _summary(file_name: str, raw: dict[str, str], day_first: bool, first_join: p
                     f"{file_name}: section '1. Summary', line '{key.capitalize()}': the value is not a date and time. "
                     f"The file may have been edited or re-saved by a spreadsheet program. {_DOWNLOAD_AGAIN}"
                 )
-            summary[key] = _as_text(when)[0]
+            summary[key] = timestamps_text(when).iloc[0]
     if not summary.get("start time") and first_join.notna().any():
-        summary["start time"] = _as_text(pd.Series([first_join.min()]))[0]
+        summary["start time"] = timestamps_text(pd.Series([first_join.min()])).iloc[0]
     code = raw.get("meeting id", "").strip()
     if code:
         summary["meeting id"] = f"teams:{code}"
@@ -505,9 +481,9 @@ def _attendee_joins(
         {
             "Name": _clean(activities["name"]).to_numpy(dtype=object),
             "Email": _clean(activities["email"]).to_numpy(dtype=object),
-            "Join Time": _as_text(join),
-            "Leave Time": _as_text(leave),
-            "Time in Session (minutes)": _minutes_text(minutes),
+            "Join Time": timestamps_text(join).to_numpy(),
+            "Leave Time": timestamps_text(leave).to_numpy(),
+            "Time in Session (minutes)": minutes_text(minutes),
             "Attended": "Yes",
         }
     )[~staff.to_numpy()].reset_index(drop=True)
@@ -523,7 +499,7 @@ def _registrants(file_name: str, table: _Table, rows: pd.DataFrame, day_first: b
             "Last Name": _clean(rows["last_name"]).to_numpy(dtype=object),
             "Email": _clean(rows["email"]).to_numpy(dtype=object),
             "Phone": _clean(rows["phone"]).to_numpy(dtype=object),
-            "Registration Time": _as_text(when),
+            "Registration Time": timestamps_text(when).to_numpy(),
         }
     )
 
@@ -553,13 +529,13 @@ def _check_cut(
     activity_table: _Table | None,
 ) -> None:
     """A file cut at a line end reads cleanly: compare the lists with the counts the summary prints."""
-    attended = _count(summary, "attended participants", "total number of participants")
+    attended = summary_count(summary, "attended participants", "total number of participants")
     if attended is not None and len(people) < attended:
         raise ZoomReportError(
             f"{file_name}: the report looks cut short: it lists {len(people)} of the {attended} people its own "
             f"summary counts as attended. {_DOWNLOAD_AGAIN}"
         )
-    registered = _count(summary, "registered participants", "registered")
+    registered = summary_count(summary, "registered participants", "registered")
     if registrations is not None and registered is not None:
         listed = _person_key(
             registrations.assign(name=registrations["name"] + registrations["first_name"] + registrations["last_name"])
@@ -583,13 +559,13 @@ def _notes(
     summary: dict[str, str], registrations: pd.DataFrame | None, unknown_roles: int, set_aside: int
 ) -> list[str]:
     notes = []
-    if _count(summary, "attended participants", "total number of participants") is None:
+    if summary_count(summary, "attended participants", "total number of participants") is None:
         notes.append(
-            "Loaded, but its row count could not be checked: its summary has no 'Attended participants' count, so "
-            "a file cut short at the end of a line would look complete. If people seem to be missing, download it "
-            "from Teams again and drop it."
+            unchecked_count_note(
+                "its summary has no 'Attended participants' count", "download it from Teams again and drop it."
+            )
         )
-    if registrations is not None and _count(summary, "registered participants", "registered") is None:
+    if registrations is not None and summary_count(summary, "registered participants", "registered") is None:
         notes.append(
             "Its registrations could not be checked against a count: the summary has no 'Registered participants'."
         )
@@ -597,9 +573,5 @@ def _notes(
         notes.append(
             f"{unknown_roles} participant(s) had a role other than Organizer, Co-organizer, Presenter or Attendee and were counted as attendees."
         )
-    if set_aside:
-        notes.append(
-            f"{set_aside} value(s) held an invisible control character (such as a NUL byte) and were left empty, their "
-            "rows kept. If a name or email is missing for someone, download the report from Teams again and drop it."
-        )
-    return notes
+    notes.append(set_aside_note(set_aside, "download the report from Teams again and drop it."))
+    return [note for note in notes if note]
