@@ -54,23 +54,8 @@ from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, people_l
 
 MEET_ATTENDANCE = "meet_attendance"
 
-# The table's columns: Meet's own spellings first, then those of copies and re-exports.
-MEET_SOURCE = catalogue.Source(
-    name="Google Meet attendance report",
-    setting="FUNNEL_ZOOM_DROP_DIR",
-    table="event_participants",
-    fields=(
-        catalogue.Field("name", "Name", ("full name", "participant name", "participant", "display name")),
-        catalogue.Field("first_name", "First name", ("given name",)),
-        catalogue.Field("last_name", "Last name", ("surname", "family name")),
-        catalogue.Field("email", "Email", ("email address", "e-mail", "participant email")),
-        catalogue.Field("phone", "Phone", ("phone number", "mobile", "mobile number")),
-        catalogue.Field("duration", "Duration", ("time in call", "attendance duration")),
-        catalogue.Field("joined", "Time joined", ("joined at", "join time", "first joined", "joined")),
-        catalogue.Field("exited", "Time exited", ("left at", "exit time", "time left", "leave time", "exited", "left")),
-    ),
-)
-_SPELLINGS = {letters_only(s): f.name for f in MEET_SOURCE.fields for s in f.spellings}
+# the table's columns, as its contract in catalogue.py spells them
+_SPELLINGS = {letters_only(s): f.name for f in catalogue.MEET_ATTENDANCE_REPORT.fields for s in f.spellings}
 _WHO = {"name", "first_name", "last_name", "email"}
 _WHEN = {"duration", "joined", "exited"}
 # only Meet writes these: how its table is told from Zoom's (`Join Time`) and Teams' (`First Join`)
@@ -401,11 +386,15 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
     names = unique_headers(header)
     table = pd.DataFrame(rows, columns=names, dtype=object)
     try:
-        resolved = resolve_columns(table.iloc[:0], MEET_SOURCE, label=file_name)
+        resolved = resolve_columns(table.iloc[:0], catalogue.MEET_ATTENDANCE_REPORT, label=file_name)
     except MissingColumnsError as exc:
         raise ZoomReportError(f"{exc} Download the attendance report from Google Meet again.") from None
     field_of = dict(zip(resolved.frame.columns, names))
-    column = {field.name: table[field_of[field.name]] for field in MEET_SOURCE.fields if field.name in field_of}
+    column = {
+        field.name: table[field_of[field.name]]
+        for field in catalogue.MEET_ATTENDANCE_REPORT.fields
+        if field.name in field_of
+    }
     if not _WHO & set(column):
         raise ZoomReportError(
             f"{file_name}: the attendance table has no 'Name', 'First name' / 'Last name' or 'Email' column, so "
@@ -424,7 +413,7 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
     exited_full, exited_clock, bad_exited = _times(column.get("exited", empty))
     for what, bad in (("joined", bad_joined), ("exited", bad_exited)):
         if bad.any():
-            spelled = MEET_SOURCE.field(what).header
+            spelled = catalogue.MEET_ATTENDANCE_REPORT.field(what).header
             raise ZoomReportError(
                 f"{file_name}: {_lines(numbers, bad)}: the '{spelled}' value is not a time Meet writes (such as "
                 "'6:02 PM', '18:02:11', '2026-11-03 18:02' or 'Nov 3, 2026, 6:02:11 PM'). The file may have been "

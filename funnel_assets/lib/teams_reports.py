@@ -34,7 +34,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from funnel_assets.catalogue import Field, Source
+from funnel_assets import catalogue
 from funnel_assets.lib.columns import MissingColumnsError, letters_only, resolve_columns
 from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.report_text import (
@@ -65,43 +65,16 @@ _DOWNLOAD_AGAIN = (
 _SECTION_TITLE = re.compile(r"^(\d{1,2})\.\s+(\S.*)$")
 
 
-def _contract(name: str, *fields: Field) -> Source:
-    return Source(name=name, setting="FUNNEL_ZOOM_DROP_DIR", table="event_participants", fields=fields)
-
-
-PARTICIPANTS = _contract(
-    "Teams attendance report, section 2. Participants",
-    Field("name", "Name", ("Full Name",), required=True),
-    Field("first_join", "First Join", required=True),
-    Field("last_leave", "Last Leave", required=True),
-    Field("duration", "In-Meeting Duration", ("Duration",), required=True),
-    Field("email", "Email"),
-    Field("role", "Role", required=True),
-)
-ACTIVITIES = _contract(
-    "Teams attendance report, section 3. In-Meeting Activities",
-    Field("name", "Name", ("Full Name",), required=True),
-    Field("join", "Join Time", required=True),
-    Field("leave", "Leave Time", required=True),
-    Field("duration", "Duration", ("In-Meeting Duration",)),
-    Field("email", "Email"),
-    Field("role", "Role"),
-)
-REGISTRATIONS = _contract(
-    "Teams webinar report, registration section",
-    Field("name", "Name", ("Full Name",)),
-    Field("first_name", "First Name"),
-    Field("last_name", "Last Name"),
-    Field("email", "Email", ("Email address", "E-mail")),
-    Field(
-        "phone", "Phone", ("Phone number", "Mobile", "Mobile number", "Phone no", "Contact number", "WhatsApp number")
-    ),
-    Field(
-        "registration_time", "Registration Time", ("Registered on", "Registered at", "Registration date"), required=True
-    ),
-)
-_REGISTRATION_HEADERS = {letters_only(s) for s in REGISTRATIONS.field("registration_time").spellings}
-_JOIN_HEADERS = {"firstjoin", "jointime"}
+# the columns of each section read (their contracts are in catalogue.py), by the section's kind
+CONTRACTS = {
+    "participants": catalogue.TEAMS_PARTICIPANTS,
+    "activities": catalogue.TEAMS_IN_MEETING_ACTIVITIES,
+    "registrations": catalogue.TEAMS_REGISTRATIONS,
+}
+# the headers that tell a section's kind when its title does not
+_FIRST_JOIN = letters_only(catalogue.TEAMS_PARTICIPANTS.field("first_join").header)
+_JOIN = letters_only(catalogue.TEAMS_IN_MEETING_ACTIVITIES.field("join").header)
+_REGISTRATION_HEADERS = {letters_only(s) for s in catalogue.TEAMS_REGISTRATIONS.field("registration_time").spellings}
 
 
 # ---------------------------------------------------------------- sniffing and decoding
@@ -140,11 +113,11 @@ class _Table:
 
 def _kind(title: str, header: list[str]) -> str:
     words = {letters_only(h) for h in header}
-    if title == "participants" or (title.endswith("participants") and "firstjoin" in words):
+    if title == "participants" or (title.endswith("participants") and _FIRST_JOIN in words):
         return "participants"
-    if "activit" in title or ("jointime" in words and "firstjoin" not in words):
+    if "activit" in title or (_JOIN in words and _FIRST_JOIN not in words):
         return "activities"
-    if "regist" in title or (words & _REGISTRATION_HEADERS and not words & _JOIN_HEADERS):
+    if "regist" in title or (words & _REGISTRATION_HEADERS and not words & {_FIRST_JOIN, _JOIN}):
         return "registrations"
     return "other"
 
@@ -201,7 +174,8 @@ def _split(
     return summary, tables, titles, last_cells, last_table
 
 
-def _resolved(table: _Table, contract: Source, file_name: str) -> pd.DataFrame:
+def _resolved(table: _Table, file_name: str) -> pd.DataFrame:
+    contract = CONTRACTS[table.kind]
     raw = pd.DataFrame(table.rows, columns=unique_headers(table.header), dtype=object)
     try:
         frame = resolve_columns(raw, contract, label=f"{file_name}, section '{table.label}'").frame
@@ -320,10 +294,11 @@ def _minutes(values: pd.Series) -> pd.Series:
 
 
 def _refuse_unreadable(
-    file_name: str, table: _Table, header: str, values: pd.Series, read: pd.Series, what: str
+    file_name: str, table: _Table, field: str, values: pd.Series, read: pd.Series, what: str
 ) -> None:
     bad = _clean(values).ne("") & read.isna()
     if bad.any():
+        header = CONTRACTS[table.kind].field(field).header
         lines = list(bad.index[bad])
         where = f"line {lines[0]}" + (f" and {len(lines) - 1} other line(s)" if len(lines) > 1 else "")
         raise ZoomReportError(
@@ -368,11 +343,11 @@ def parse_teams_report(content: bytes, *, file_name: str) -> ZoomReport:
     _check_last_line(file_name, text, last_cells, last_table)
 
     people_table = tables["participants"]
-    people = _resolved(people_table, PARTICIPANTS, file_name)
+    people = _resolved(people_table, file_name)
     activity_table = tables.get("activities")
-    activities = _resolved(activity_table, ACTIVITIES, file_name) if activity_table else None
+    activities = _resolved(activity_table, file_name) if activity_table else None
     registration_table = tables.get("registrations")
-    registrations = _resolved(registration_table, REGISTRATIONS, file_name) if registration_table else None
+    registrations = _resolved(registration_table, file_name) if registration_table else None
 
     _check_cut(file_name, summary_raw, people, activities, registrations, titles, activity_table)
 
@@ -385,12 +360,12 @@ def parse_teams_report(content: bytes, *, file_name: str) -> ZoomReport:
     day_first = _date_order(time_columns, file_name)
 
     first_join = _times(people["first_join"], day_first)
-    _refuse_unreadable(file_name, people_table, "First Join", people["first_join"], first_join, "a date and time")
+    _refuse_unreadable(file_name, people_table, "first_join", people["first_join"], first_join, "a date and time")
     last_leave = _times(people["last_leave"], day_first, on_date_of=first_join)
-    _refuse_unreadable(file_name, people_table, "Last Leave", people["last_leave"], last_leave, "a date and time")
+    _refuse_unreadable(file_name, people_table, "last_leave", people["last_leave"], last_leave, "a date and time")
     minutes = _minutes(people["duration"])
     _refuse_unreadable(
-        file_name, people_table, "In-Meeting Duration", people["duration"], minutes, "a duration such as 1h 30m 51s"
+        file_name, people_table, "duration", people["duration"], minutes, "a duration such as 1h 30m 51s"
     )
 
     summary = _summary(file_name, summary_raw, day_first, first_join)
@@ -469,11 +444,11 @@ def _attendee_joins(
     file_name: str, table: _Table, activities: pd.DataFrame, day_first: bool, staff_keys: set[str]
 ) -> pd.DataFrame:
     join = _times(activities["join"], day_first)
-    _refuse_unreadable(file_name, table, "Join Time", activities["join"], join, "a date and time")
+    _refuse_unreadable(file_name, table, "join", activities["join"], join, "a date and time")
     leave = _times(activities["leave"], day_first, on_date_of=join)
-    _refuse_unreadable(file_name, table, "Leave Time", activities["leave"], leave, "a date and time")
+    _refuse_unreadable(file_name, table, "leave", activities["leave"], leave, "a date and time")
     minutes = _minutes(activities["duration"])
-    _refuse_unreadable(file_name, table, "Duration", activities["duration"], minutes, "a duration such as 1h 30m 51s")
+    _refuse_unreadable(file_name, table, "duration", activities["duration"], minutes, "a duration such as 1h 30m 51s")
     # a row without a duration: its own join to leave
     minutes = minutes.fillna((leave - join).dt.total_seconds() / 60)
     staff = _role(activities).isin(STAFF_ROLES) | _person_key(activities).isin(staff_keys)
@@ -491,7 +466,7 @@ def _attendee_joins(
 
 def _registrants(file_name: str, table: _Table, rows: pd.DataFrame, day_first: bool) -> pd.DataFrame:
     when = _times(rows["registration_time"], day_first)
-    _refuse_unreadable(file_name, table, "Registration Time", rows["registration_time"], when, "a date and time")
+    _refuse_unreadable(file_name, table, "registration_time", rows["registration_time"], when, "a date and time")
     return pd.DataFrame(
         {
             "Name": _clean(rows["name"]).to_numpy(dtype=object),
