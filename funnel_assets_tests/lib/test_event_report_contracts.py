@@ -13,7 +13,6 @@ import csv
 import io
 from collections.abc import Callable
 
-import pandas as pd
 import pytest
 
 from funnel_assets import catalogue
@@ -24,6 +23,7 @@ from funnel_assets.lib.report_text import decoded
 from funnel_assets.lib.teams_reports import parse_teams_report
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError
 from funnel_assets.settings import PROJECT_ROOT
+from funnel_assets_tests.support.zoom_files import assert_same_report
 
 EVENTS = PROJECT_ROOT / "sample_data" / "events"
 CANARY = "Canary Kumar canary@example.com 9812345678"
@@ -108,17 +108,6 @@ class SampleTable:
         out = io.StringIO()
         csv.writer(out, delimiter=self.delimiter, lineterminator="\r\n").writerows(self.rows)
         return self.parser(out.getvalue().encode("utf-16" if self.utf16 else "utf-8-sig"), file_name=self.file_name)
-
-
-def assert_same_report(report: ZoomReport, expected: ZoomReport) -> None:
-    assert (report.report_type, report.summary, report.ledger_note) == (
-        expected.report_type,
-        expected.summary,
-        expected.ledger_note,
-    )
-    assert list(report.sections) == list(expected.sections)
-    for name, rows in expected.sections.items():
-        pd.testing.assert_frame_equal(report.sections[name], rows)
 
 
 def test_every_event_contract_is_walked_on_a_sample():

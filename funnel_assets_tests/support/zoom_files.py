@@ -10,6 +10,10 @@ from __future__ import annotations
 import csv
 import io
 
+import pandas as pd
+
+from funnel_assets.lib.zoom_reports import ZoomReport
+
 ATTENDEE_COLUMNS = [
     "Attended",
     "User Name (Original Name)",
@@ -44,6 +48,15 @@ REGISTRANT_COLUMNS = [
     "Approval Status",
     "Country/Region Name",
 ]
+
+
+def assert_same_report(report: ZoomReport, expected: ZoomReport) -> None:
+    """The two reports say the same: every attribute, every section's rows."""
+    about = ("file_name", "report_type", "summary", "generated_text", "ledger_note", "platform", "declared_event_type")
+    assert [getattr(report, a) for a in about] == [getattr(expected, a) for a in about]
+    assert list(report.sections) == list(expected.sections)
+    for name, rows in expected.sections.items():
+        pd.testing.assert_frame_equal(report.sections[name], rows)
 
 
 def _registrations(people: list[dict]) -> int:
