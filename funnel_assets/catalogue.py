@@ -271,6 +271,81 @@ CRM_SALES_DUMP = Source(name="CRM sales", setting="CRM_SALES_URL", table="sales"
 
 SOURCES: tuple[Source, ...] = (LEAD_SHEET, SPEND_SHEET, CRM_ASSIGNMENTS_DUMP, CRM_SALES_DUMP)
 
+# Event reports dropped in the drop folder whose tables `resolve_columns` reads: one contract a table (a
+# Teams report holds three). They are not in SOURCES and do not keep its rules: all of them feed one table,
+# `event_participants`, which keeps none of their other columns and whose guarded phone and date come from
+# no one header. Zoom's reports have no contract: `lib/zoom_events.PERSON_COLUMNS` takes Zoom's exact
+# headers in order of preference. Nor has a form's responses file: its row of
+# mappings/registration_forms.csv names its columns.
+
+
+def _dropped_event_report(name: str, *fields: Field) -> Source:
+    return Source(name=name, setting="FUNNEL_ZOOM_DROP_DIR", table="event_participants", fields=fields)
+
+
+TEAMS_PARTICIPANTS = _dropped_event_report(
+    "Teams attendance report, section 2. Participants",
+    Field("name", "Name", ("Full Name",), required=True),
+    Field("first_join", "First Join", required=True),
+    Field("last_leave", "Last Leave", required=True),
+    Field("duration", "In-Meeting Duration", ("Duration",), required=True),
+    Field("email", "Email"),
+    Field("role", "Role", required=True),
+)
+TEAMS_IN_MEETING_ACTIVITIES = _dropped_event_report(
+    "Teams attendance report, section 3. In-Meeting Activities",
+    Field("name", "Name", ("Full Name",), required=True),
+    Field("join", "Join Time", required=True),
+    Field("leave", "Leave Time", required=True),
+    Field("duration", "Duration", ("In-Meeting Duration",)),
+    Field("email", "Email"),
+    Field("role", "Role"),
+)
+TEAMS_REGISTRATIONS = _dropped_event_report(
+    "Teams webinar report, registration section",
+    Field("name", "Name", ("Full Name",)),
+    Field("first_name", "First Name"),
+    Field("last_name", "Last Name"),
+    Field("email", "Email", ("Email address", "E-mail")),
+    Field(
+        "phone", "Phone", ("Phone number", "Mobile", "Mobile number", "Phone no", "Contact number", "WhatsApp number")
+    ),
+    Field(
+        "registration_time", "Registration Time", ("Registered on", "Registered at", "Registration date"), required=True
+    ),
+)
+# Meet's own spellings first, then those of copies and re-exports; no field is required alone: the
+# parser needs one saying who (a name or the email) and one saying when or how long
+MEET_ATTENDANCE_REPORT = _dropped_event_report(
+    "Google Meet attendance report",
+    Field("name", "Name", ("full name", "participant name", "participant", "display name")),
+    Field("first_name", "First name", ("given name",)),
+    Field("last_name", "Last name", ("surname", "family name")),
+    Field("email", "Email", ("email address", "e-mail", "participant email")),
+    Field("phone", "Phone", ("phone number", "mobile", "mobile number")),
+    Field("duration", "Duration", ("time in call", "attendance duration")),
+    Field("joined", "Time joined", ("joined at", "join time", "first joined", "joined")),
+    Field("exited", "Time exited", ("left at", "exit time", "time left", "leave time", "exited", "left")),
+)
+# an offline event filled in by hand; its headers are its field names
+EVENT_ATTENDANCE_TEMPLATE = _dropped_event_report(
+    "mappings/templates/event_attendance.csv",
+    *(
+        Field(column, column, required=True)
+        for column in ("event_name", "event_date", "event_type", "name", "email", "phone", "registered", "attended")
+    ),
+    # a copy may leave the times out
+    *(Field(column, column) for column in ("registration_time", "first_join_time", "last_leave_time")),
+    Field("minutes_in_session", "minutes_in_session"),
+)
+EVENT_REPORT_SOURCES: tuple[Source, ...] = (
+    TEAMS_PARTICIPANTS,
+    TEAMS_IN_MEETING_ACTIVITIES,
+    TEAMS_REGISTRATIONS,
+    MEET_ATTENDANCE_REPORT,
+    EVENT_ATTENDANCE_TEMPLATE,
+)
+
 
 # ---------------------------------------------------------------- Part 1: marketing
 

@@ -19,13 +19,12 @@ registration: it is left out and counted in the ledger note.
 
 The file carries no count of its responses, so a file cut at the end of a line looks complete (the
 ledger note says so); a cut inside a line or inside a quoted answer is refused. A value holding a NUL or
-another control character is emptied (`zoom_reports._set_aside`) and counted. Messages name the file,
+another control character is emptied (`report_text.SetAside`) and counted. Messages name the file,
 the mapping row, the row and the column, never a value.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -41,16 +40,16 @@ from funnel_assets import catalogue
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.columns import MissingColumnsError, TwoCandidateColumnsError, letters_only, resolve_columns
 from funnel_assets.lib.funnel_mapping import MappingError
-from funnel_assets.lib.zoom_reports import (
-    _CONTROL,
-    ZoomReport,
-    ZoomReportError,
-    _encoding,
-    _set_aside,
-    _trimmed,
-    _unique,
-    text_frame,
+from funnel_assets.lib.report_text import (
+    SetAside,
+    decoded,
+    set_aside_note,
+    timestamps_text,
+    trimmed_row,
+    unchecked_count_note,
+    unique_headers,
 )
+from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, text_frame
 
 FORMS_FILE = "mappings/registration_forms.csv"
 FORM_REGISTRATION = "form_registration"
@@ -121,13 +120,6 @@ class DroppedTable:
     set_aside: int  # values emptied because they held a control character
 
 
-def decoded(content: bytes) -> str:
-    """The file's text: UTF-16 with its mark (Excel's "Unicode Text"), else UTF-8 (a BOM or not), else cp1252."""
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return content.decode("utf-16", errors="replace")
-    return content.decode(_encoding(content), errors="replace")
-
-
 def _delimiter(first_line: str) -> str:
     """The separator that splits the header row into the most cells: a comma unless Excel chose otherwise."""
     widths = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in DELIMITERS}
@@ -146,7 +138,7 @@ def header_row(content: bytes) -> list[str]:
     except UnicodeDecodeError:  # a UTF-16 file cut at an odd byte by the sniff
         text = decoded(head[:-1])
     line = _first_line(text.lstrip("\ufeff"))
-    return _trimmed(next(csv.reader([line], delimiter=_delimiter(line)), []))
+    return trimmed_row(next(csv.reader([line], delimiter=_delimiter(line)), []))
 
 
 def read_dropped_table(content: bytes, *, file_name: str, again: str) -> DroppedTable:
@@ -155,8 +147,7 @@ def read_dropped_table(content: bytes, *, file_name: str, again: str) -> Dropped
     text = decoded(content).lstrip("\ufeff")
     if not text.strip(" \t\r\n,;"):
         raise ZoomReportError(f"{file_name}: the file is empty. {again}")
-    controls = bool(_CONTROL.search(text))
-    set_aside = [0]
+    set_aside = SetAside(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(_first_line(text)), strict=True)
     header: list[str] | None = None
     rows: list[list[str]] = []
@@ -165,11 +156,11 @@ def read_dropped_table(content: bytes, *, file_name: str, again: str) -> Dropped
     try:
         for number, raw in enumerate(reader, start=1):
             last_cells = len(raw)
-            cells = _set_aside(raw, set_aside) if controls else raw
+            cells = set_aside.row(raw)
             if not any(cell.strip() for cell in cells):
                 continue
             if header is None:
-                header = _trimmed(cells)
+                header = trimmed_row(cells)
                 continue
             if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
                 raise ZoomReportError(
@@ -189,19 +180,10 @@ def read_dropped_table(content: bytes, *, file_name: str, again: str) -> Dropped
             f"{file_name}: the file is cut short (its last row stops after {last_cells} of {len(header)} columns). "
             f"{again}"
         )
-    names = _unique(header)
+    names = unique_headers(header)
     columns = list(zip(*rows)) if rows else [()] * len(names)
     table = pa.table({name: pa.array(list(values), type=pa.string()) for name, values in zip(names, columns)})
-    return DroppedTable(names, text_frame(table), np.array(numbers, dtype=np.int64), set_aside[0])
-
-
-def set_aside_note(values: int, again: str) -> str:
-    if not values:
-        return ""
-    return (
-        f"{values} value(s) held an invisible control character (such as a NUL byte) and were left empty, their "
-        f"rows kept. If a name or email is missing for someone, {again}"
-    )
+    return DroppedTable(names, text_frame(table), np.array(numbers, dtype=np.int64), set_aside.count)
 
 
 def rows_named(numbers: Sequence[int] | np.ndarray, limit: int = 5) -> str:
@@ -253,11 +235,6 @@ def moments(values: pd.Series, formats: Sequence[str], timezone: str = TIMEZONE)
     if wall.any():
         zoned[wall] = naive[wall].dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert(TIMEZONE)
     return zoned
-
-
-def as_text(stamps: pd.Series) -> pd.Series:
-    """`YYYY-MM-DD HH:MM:SS` (Kolkata wall time), '' where missing."""
-    return stamps.dt.strftime("%Y-%m-%d %H:%M:%S").fillna("").astype(object)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -391,7 +368,7 @@ def _forms_frame(forms: pd.DataFrame) -> pd.DataFrame:
 def looks_like_form(content: bytes, forms: pd.DataFrame) -> bool:
     """True for a declared form's responses, and for any Google Forms or Typeform export (an undeclared one
     is then refused naming the mapping file, not taken for another platform's file)."""
-    header = _unique(header_row(content))
+    header = unique_headers(header_row(content))
     if not header:
         return False
     if _looks_like_a_form_tool(header):
@@ -471,7 +448,7 @@ def parse_form_responses(content: bytes, *, file_name: str, forms: pd.DataFrame)
         for column, values in picked.items()
         if column != "timestamp_column"
     }
-    registrants["Registration Time"] = as_text(stamps).to_numpy(dtype=object)[answered]
+    registrants["Registration Time"] = timestamps_text(stamps).to_numpy()[answered]
     section = text_frame(pa.table({name: pa.array(values, type=pa.string()) for name, values in registrants.items()}))
 
     summary = {
@@ -484,9 +461,9 @@ def parse_form_responses(content: bytes, *, file_name: str, forms: pd.DataFrame)
     }
     summary.update({key: form[key] for key in ("funnel", "source") if form[key]})
     notes = [
-        "Loaded, but its row count could not be checked: a form's responses file carries no count of its rows, "
-        "so a file cut short at the end of a line would look complete. If people seem to be missing, download "
-        "the responses again and drop them.",
+        unchecked_count_note(
+            "a form's responses file carries no count of its rows", "download the responses again and drop them."
+        ),
         f"{unfinished} response(s) had no time in the '{table.header[positions['timestamp_column']]}' column "
         "(unfinished responses) and were not loaded as registrations."
         if unfinished

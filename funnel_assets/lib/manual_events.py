@@ -24,41 +24,20 @@ import pyarrow as pa
 
 from funnel_assets import catalogue
 from funnel_assets.lib.columns import MissingColumnsError, TwoCandidateColumnsError, letters_only, resolve_columns
-from funnel_assets.lib.form_responses import (
-    as_text,
-    event_types,
-    header_row,
-    moments,
-    read_dropped_table,
-    rows_named,
-    set_aside_note,
-)
+from funnel_assets.lib.form_responses import event_types, header_row, moments, read_dropped_table, rows_named
+from funnel_assets.lib.report_text import set_aside_note, timestamps_text
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, text_frame
 
 TEMPLATE_FILE = "mappings/templates/event_attendance.csv"
 MANUAL_EVENT = "manual_event"
-TEMPLATE_COLUMNS = (
-    "event_name",
-    "event_date",
-    "event_type",
-    "name",
-    "email",
-    "phone",
-    "registered",
-    "attended",
-    "registration_time",
-    "first_join_time",
-    "last_leave_time",
-    "minutes_in_session",
-)
-# the time columns may be left out of a copy; the rest are the template
-OPTIONAL_COLUMNS = ("registration_time", "first_join_time", "last_leave_time", "minutes_in_session")
-TEMPLATE = catalogue.Source(
-    name=TEMPLATE_FILE,
-    setting="",
-    table="event_participants",
-    fields=tuple(catalogue.Field(c, c, required=c not in OPTIONAL_COLUMNS) for c in TEMPLATE_COLUMNS),
-)
+# the template's columns, as its contract in catalogue.py names them (its headers are its field names);
+# the time columns may be left out of a copy
+TEMPLATE_COLUMNS = tuple(f.name for f in catalogue.EVENT_ATTENDANCE_TEMPLATE.fields)
+OPTIONAL_COLUMNS = tuple(f.name for f in catalogue.EVENT_ATTENDANCE_TEMPLATE.fields if not f.required)
+# the headers naming the event and its date (letters only): how a filled template is recognised
+_EVENT_HEADERS = {
+    letters_only(catalogue.EVENT_ATTENDANCE_TEMPLATE.field(c).header) for c in ("event_name", "event_date")
+}
 PERSON_COLUMNS = ("name", "email", "phone", "registered", "attended", *OPTIONAL_COLUMNS)
 
 YES = frozenset({"yes", "y", "true", "1", "x"})
@@ -81,8 +60,7 @@ _AGAIN = f"Correct it in the spreadsheet (see {TEMPLATE_FILE} and its README), s
 def is_template_header(header: list[str]) -> bool:
     """The header row names the event and its date as the template does (spelled exactly, or but for case
     and spaces): a filled template, even one with a column missing (refused then, naming it)."""
-    letters = {letters_only(cell) for cell in header}
-    return {"eventname", "eventdate"} <= letters
+    return _EVENT_HEADERS.issubset(letters_only(cell) for cell in header)
 
 
 def looks_like_manual_event(content: bytes) -> bool:
@@ -92,7 +70,7 @@ def looks_like_manual_event(content: bytes) -> bool:
 
 def _columns(table_rows: pd.DataFrame, file_name: str) -> pd.DataFrame:
     try:
-        frame = resolve_columns(table_rows, TEMPLATE, label=file_name).frame
+        frame = resolve_columns(table_rows, catalogue.EVENT_ATTENDANCE_TEMPLATE, label=file_name).frame
     except TwoCandidateColumnsError as exc:
         raise ZoomReportError(str(exc)) from None
     except MissingColumnsError:
@@ -223,11 +201,11 @@ def parse_manual_event(content: bytes, *, file_name: str) -> ZoomReport:
     )
 
     person = {"Name": cells["name"], "Email": cells["email"], "Phone": cells["phone"]}
-    registrants = {**person, "Registration Time": as_text(times["registration_time"])}
+    registrants = {**person, "Registration Time": timestamps_text(times["registration_time"])}
     attendees = {
         **person,
-        "Join Time": as_text(join),
-        "Leave Time": as_text(leave),
+        "Join Time": timestamps_text(join),
+        "Leave Time": timestamps_text(leave),
         "Time in Session (minutes)": minutes_text,
         "Attended": pd.Series("Yes", index=cells.index),
     }

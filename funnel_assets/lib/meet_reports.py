@@ -24,7 +24,6 @@ every week, so the date is always part of the key.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -40,37 +39,23 @@ from funnel_assets import catalogue
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.columns import MissingColumnsError, letters_only, resolve_columns
 from funnel_assets.lib.dates import parse_local_datetimes
-from funnel_assets.lib.text import clean_text
-from funnel_assets.lib.zoom_reports import (
-    _CONTROL,
-    ZoomReport,
-    ZoomReportError,
-    _encoding,
-    _people,
-    _set_aside,
-    _unique,
-    text_frame,
+from funnel_assets.lib.report_text import (
+    SetAside,
+    decoded,
+    minutes_text,
+    set_aside_note,
+    timestamps_text,
+    trimmed_row,
+    unchecked_count_note,
+    unique_headers,
 )
+from funnel_assets.lib.text import clean_text
+from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, people_listed, text_frame
 
 MEET_ATTENDANCE = "meet_attendance"
 
-# The table's columns: Meet's own spellings first, then those of copies and re-exports.
-MEET_SOURCE = catalogue.Source(
-    name="Google Meet attendance report",
-    setting="FUNNEL_ZOOM_DROP_DIR",
-    table="event_participants",
-    fields=(
-        catalogue.Field("name", "Name", ("full name", "participant name", "participant", "display name")),
-        catalogue.Field("first_name", "First name", ("given name",)),
-        catalogue.Field("last_name", "Last name", ("surname", "family name")),
-        catalogue.Field("email", "Email", ("email address", "e-mail", "participant email")),
-        catalogue.Field("phone", "Phone", ("phone number", "mobile", "mobile number")),
-        catalogue.Field("duration", "Duration", ("time in call", "attendance duration")),
-        catalogue.Field("joined", "Time joined", ("joined at", "join time", "first joined", "joined")),
-        catalogue.Field("exited", "Time exited", ("left at", "exit time", "time left", "leave time", "exited", "left")),
-    ),
-)
-_SPELLINGS = {letters_only(s): f.name for f in MEET_SOURCE.fields for s in f.spellings}
+# the table's columns, as its contract in catalogue.py spells them
+_SPELLINGS = {letters_only(s): f.name for f in catalogue.MEET_ATTENDANCE_REPORT.fields for s in f.spellings}
 _WHO = {"name", "first_name", "last_name", "email"}
 _WHEN = {"duration", "joined", "exited"}
 # only Meet writes these: how its table is told from Zoom's (`Join Time`) and Teams' (`First Join`)
@@ -149,12 +134,6 @@ _SHEET_TAB = re.compile(r"\s+-\s+Sheet\d+\s*$", re.IGNORECASE)
 _NAMING_EXAMPLE = "'ACCA Weekly Q&A - 2026-11-03 - Attendance.csv'"
 
 
-def _decoded(content: bytes) -> str:
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return content.decode("utf-16", errors="replace")
-    return content.decode(_encoding(content), errors="replace")
-
-
 def _cells_key(cells: list[str]) -> set[str]:
     return {letters_only(cell) for cell in cells if cell.strip()}
 
@@ -181,7 +160,7 @@ def _delimiter(text: str) -> str | None:
 def looks_like_meet(content: bytes) -> bool:
     """A Meet attendance report: within its first lines, a header row with a person column and
     Meet's `Time joined` / `Time exited` (or `Joined at` / `Left at`)."""
-    text = _decoded(content[:2048])
+    text = decoded(content[:2048])
     for delimiter in (",", "\t", ";"):
         try:
             for row in islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 40):
@@ -323,12 +302,6 @@ def _minutes(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return minutes.where(read & present), present & ~read
 
 
-def _minutes_text(minutes: pd.Series) -> pd.Series:
-    """`62.0` -> `62`, `0.91666` -> `0.92`: a number as text, as Zoom writes `Time in Session (minutes)`."""
-    text = pc.cast(pa.array(minutes.round(2).to_numpy(), from_pandas=True), pa.string())
-    return pd.Series(pc.fill_null(text, "").to_numpy(zero_copy_only=False), index=minutes.index, dtype=object)
-
-
 def _times(values: pd.Series) -> tuple[pd.Series, pa.Array, np.ndarray]:
     """(full timestamps read, times of day as `H:MM[:SS] AM` text (null elsewhere), where a value is neither)."""
     text = _arrow_text(values)
@@ -350,13 +323,6 @@ def _on_day(times: pa.Array, day: date, index: pd.Index) -> pd.Series:
     return parse_local_datetimes(pd.Series(dated.to_numpy(zero_copy_only=False), index=index, dtype=object), _ON_A_DAY)
 
 
-def _stamps(moments: pd.Series) -> np.ndarray:
-    """Kolkata timestamps as `YYYY-MM-DD HH:MM:SS` text ('' where none), formatted by Arrow."""
-    # whole seconds: Arrow writes the fraction of a finer unit
-    local = pa.array(moments.dt.tz_localize(None).to_numpy().astype("datetime64[s]"), from_pandas=True)
-    return pc.fill_null(pc.strftime(local, format="%Y-%m-%d %H:%M:%S"), "").to_numpy(zero_copy_only=False)
-
-
 def _lines(numbers: list[int], where: np.ndarray) -> str:
     bad = [numbers[i] for i in np.flatnonzero(where)]
     more = f" (and {len(bad) - 1} more line{'s' if len(bad) > 2 else ''})" if len(bad) > 1 else ""
@@ -365,7 +331,7 @@ def _lines(numbers: list[int], where: np.ndarray) -> str:
 
 def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
     """One Meet attendance report as the attendee rows of one session, in the shape Zoom's reports take."""
-    text = _decoded(content).lstrip("\ufeff")
+    text = decoded(content).lstrip("\ufeff")
     if not text.strip(" \t\r\n,;"):
         raise ZoomReportError(f"{file_name}: the file is empty. Download the attendance report from Google Meet again.")
     delimiter = _delimiter(text)
@@ -375,8 +341,7 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
             "and 'Last name') or 'Email', beside 'Duration' or 'Time joined', was found. Download the attendance "
             "report again (the CSV Meet emails to the organiser, or the Sheet in their Drive: File > Download > CSV)."
         )
-    controls = bool(_CONTROL.search(text))
-    set_aside = [0]
+    set_aside = SetAside(text)
     above: list[list[str]] = []
     header: list[str] | None = None
     rows: list[list[str]] = []
@@ -386,17 +351,13 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
     try:
         for raw in reader:
             last_raw = len(raw)
-            cells = [c.strip() for c in (_set_aside(raw, set_aside) if controls else raw)]
+            cells = trimmed_row(set_aside.row(raw))
             if header is None:
                 if _is_table_header(cells):
-                    while cells and not cells[-1]:
-                        cells.pop()
                     header = cells
                 else:
                     above.append(cells)
                 continue
-            while cells and not cells[-1]:
-                cells.pop()
             if not cells:
                 continue
             if len(cells) > len(header):
@@ -422,14 +383,18 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
             "Download the attendance report from Google Meet again."
         )
 
-    names = _unique(header)
+    names = unique_headers(header)
     table = pd.DataFrame(rows, columns=names, dtype=object)
     try:
-        resolved = resolve_columns(table.iloc[:0], MEET_SOURCE, label=file_name)
+        resolved = resolve_columns(table.iloc[:0], catalogue.MEET_ATTENDANCE_REPORT, label=file_name)
     except MissingColumnsError as exc:
         raise ZoomReportError(f"{exc} Download the attendance report from Google Meet again.") from None
     field_of = dict(zip(resolved.frame.columns, names))
-    column = {field.name: table[field_of[field.name]] for field in MEET_SOURCE.fields if field.name in field_of}
+    column = {
+        field.name: table[field_of[field.name]]
+        for field in catalogue.MEET_ATTENDANCE_REPORT.fields
+        if field.name in field_of
+    }
     if not _WHO & set(column):
         raise ZoomReportError(
             f"{file_name}: the attendance table has no 'Name', 'First name' / 'Last name' or 'Email' column, so "
@@ -448,7 +413,7 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
     exited_full, exited_clock, bad_exited = _times(column.get("exited", empty))
     for what, bad in (("joined", bad_joined), ("exited", bad_exited)):
         if bad.any():
-            spelled = MEET_SOURCE.field(what).header
+            spelled = catalogue.MEET_ATTENDANCE_REPORT.field(what).header
             raise ZoomReportError(
                 f"{file_name}: {_lines(numbers, bad)}: the '{spelled}' value is not a time Meet writes (such as "
                 "'6:02 PM', '18:02:11', '2026-11-03 18:02' or 'Nov 3, 2026, 6:02:11 PM'). The file may have been "
@@ -530,9 +495,9 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
     ):
         if field in column:
             attendee[spelled] = column[field].to_numpy(dtype=object)
-    attendee["Join Time"] = _stamps(joined)
-    attendee["Leave Time"] = _stamps(exited)
-    attendee["Time in Session (minutes)"] = _minutes_text(minutes).to_numpy(dtype=object)
+    attendee["Join Time"] = timestamps_text(joined).to_numpy()
+    attendee["Leave Time"] = timestamps_text(exited).to_numpy()
+    attendee["Time in Session (minutes)"] = minutes_text(minutes)
     attendee["Attended"] = np.full(len(table), "Yes", dtype=object)
     people = text_frame(pa.table({k: pa.array(v, type=pa.string()) for k, v in attendee.items()}))
 
@@ -557,7 +522,7 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
     if re.fullmatch(r"\s*\d[\d,]*\s*", count):
         promised = int(re.sub(r"\D", "", count))
         summary["participants"] = str(promised)
-        listed = _people([people]) + (len(sections["host"]) - 1 if "host" in sections else 0)
+        listed = people_listed([people]) + (len(sections["host"]) - 1 if "host" in sections else 0)
         if listed < promised:
             raise ZoomReportError(
                 f"{file_name}: the report looks cut short: it lists {listed} of the {promised} participants its "
@@ -565,23 +530,19 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
             )
     else:
         notes.append(
-            "Loaded, but its row count could not be checked: a Google Meet attendance report carries no count of "
-            "people to compare with, so a file cut short at the end of a line would look complete. If people seem "
-            "to be missing, download it from Google Meet again and drop it."
+            unchecked_count_note(
+                "a Google Meet attendance report carries no count of people to compare with",
+                "download it from Google Meet again and drop it.",
+            )
         )
     if where_from != "the data":
         notes.append(f"The meeting's date ({day.isoformat()}) was taken from {where_from}.")
-    if set_aside[0]:
-        notes.append(
-            f"{set_aside[0]} value(s) held an invisible control character (such as a NUL byte) and were left empty, "
-            "their rows kept. If a name or email is missing for someone, download the report from Google Meet again "
-            "and drop it."
-        )
+    notes.append(set_aside_note(set_aside.count, "download the report from Google Meet again and drop it."))
     return ZoomReport(
         file_name=file_name,
         report_type=MEET_ATTENDANCE,
         summary=summary,
         sections=sections,
-        ledger_note=" ".join(notes),
+        ledger_note=" ".join(note for note in notes if note),
         platform="meet",
     )

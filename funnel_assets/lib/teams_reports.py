@@ -33,21 +33,22 @@ import re
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from funnel_assets.catalogue import Field, Source
+from funnel_assets import catalogue
 from funnel_assets.lib.columns import MissingColumnsError, letters_only, resolve_columns
 from funnel_assets.lib.dates import parse_local_datetimes
-from funnel_assets.lib.zoom_reports import (
-    _CONTROL,
-    ZoomReport,
-    ZoomReportError,
-    _encoding,
-    _set_aside,
-    _trimmed,
-    _unique,
+from funnel_assets.lib.report_text import (
+    SetAside,
+    decoded,
+    minutes_text,
+    set_aside_note,
+    summary_count,
+    timestamps_text,
+    trimmed_row,
+    unchecked_count_note,
+    unique_headers,
 )
+from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError
 
 TEAMS_ATTENDANCE = "teams_attendance"
 TEAMS_WEBINAR = "teams_webinar"
@@ -64,52 +65,19 @@ _DOWNLOAD_AGAIN = (
 _SECTION_TITLE = re.compile(r"^(\d{1,2})\.\s+(\S.*)$")
 
 
-def _contract(name: str, *fields: Field) -> Source:
-    return Source(name=name, setting="FUNNEL_ZOOM_DROP_DIR", table="event_participants", fields=fields)
-
-
-PARTICIPANTS = _contract(
-    "Teams attendance report, section 2. Participants",
-    Field("name", "Name", ("Full Name",), required=True),
-    Field("first_join", "First Join", required=True),
-    Field("last_leave", "Last Leave", required=True),
-    Field("duration", "In-Meeting Duration", ("Duration",), required=True),
-    Field("email", "Email"),
-    Field("role", "Role", required=True),
-)
-ACTIVITIES = _contract(
-    "Teams attendance report, section 3. In-Meeting Activities",
-    Field("name", "Name", ("Full Name",), required=True),
-    Field("join", "Join Time", required=True),
-    Field("leave", "Leave Time", required=True),
-    Field("duration", "Duration", ("In-Meeting Duration",)),
-    Field("email", "Email"),
-    Field("role", "Role"),
-)
-REGISTRATIONS = _contract(
-    "Teams webinar report, registration section",
-    Field("name", "Name", ("Full Name",)),
-    Field("first_name", "First Name"),
-    Field("last_name", "Last Name"),
-    Field("email", "Email", ("Email address", "E-mail")),
-    Field(
-        "phone", "Phone", ("Phone number", "Mobile", "Mobile number", "Phone no", "Contact number", "WhatsApp number")
-    ),
-    Field(
-        "registration_time", "Registration Time", ("Registered on", "Registered at", "Registration date"), required=True
-    ),
-)
-_REGISTRATION_HEADERS = {letters_only(s) for s in REGISTRATIONS.field("registration_time").spellings}
-_JOIN_HEADERS = {"firstjoin", "jointime"}
+# the columns of each section read (their contracts are in catalogue.py), by the section's kind
+CONTRACTS = {
+    "participants": catalogue.TEAMS_PARTICIPANTS,
+    "activities": catalogue.TEAMS_IN_MEETING_ACTIVITIES,
+    "registrations": catalogue.TEAMS_REGISTRATIONS,
+}
+# the headers that tell a section's kind when its title does not
+_FIRST_JOIN = letters_only(catalogue.TEAMS_PARTICIPANTS.field("first_join").header)
+_JOIN = letters_only(catalogue.TEAMS_IN_MEETING_ACTIVITIES.field("join").header)
+_REGISTRATION_HEADERS = {letters_only(s) for s in catalogue.TEAMS_REGISTRATIONS.field("registration_time").spellings}
 
 
 # ---------------------------------------------------------------- sniffing and decoding
-
-
-def _decoded(content: bytes) -> str:
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return content.decode("utf-16", errors="replace")
-    return content.decode(_encoding(content), errors="replace")
 
 
 def looks_like_teams(content: bytes) -> bool:
@@ -145,16 +113,18 @@ class _Table:
 
 def _kind(title: str, header: list[str]) -> str:
     words = {letters_only(h) for h in header}
-    if title == "participants" or (title.endswith("participants") and "firstjoin" in words):
+    if title == "participants" or (title.endswith("participants") and _FIRST_JOIN in words):
         return "participants"
-    if "activit" in title or ("jointime" in words and "firstjoin" not in words):
+    if "activit" in title or (_JOIN in words and _FIRST_JOIN not in words):
         return "activities"
-    if "regist" in title or (words & _REGISTRATION_HEADERS and not words & _JOIN_HEADERS):
+    if "regist" in title or (words & _REGISTRATION_HEADERS and not words & {_FIRST_JOIN, _JOIN}):
         return "registrations"
     return "other"
 
 
-def _split(text: str, file_name: str) -> tuple[dict[str, str], dict[str, _Table], list[str], int, _Table | None]:
+def _split(
+    text: str, file_name: str, set_aside: SetAside
+) -> tuple[dict[str, str], dict[str, _Table], list[str], int, _Table | None]:
     """(summary, tables by kind, section titles in order, the last line's raw cell count, the table it is a row of)."""
     summary: dict[str, str] = {}
     tables: dict[str, _Table] = {}
@@ -163,14 +133,12 @@ def _split(text: str, file_name: str) -> tuple[dict[str, str], dict[str, _Table]
     label = ""
     table: _Table | None = None
     last_number = 0
-    set_aside = [0]
-    controls = bool(_CONTROL.search(text))
     last_cells, last_table = 0, None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t")
     try:
         for raw in reader:
             line = reader.line_num
-            cells = _trimmed(_set_aside(raw, set_aside) if controls else raw)
+            cells = trimmed_row(set_aside.row(raw))
             last_cells, last_table = len(raw), table
             if not cells:
                 table = None  # a blank line ends a table
@@ -203,13 +171,12 @@ def _split(text: str, file_name: str) -> tuple[dict[str, str], dict[str, _Table]
             table.lines.append(line)
     except csv.Error:
         raise ZoomReportError(f"{file_name}: this is not a readable tab-separated file. {_DOWNLOAD_AGAIN}") from None
-    if set_aside[0]:
-        summary["\x00set aside"] = str(set_aside[0])
     return summary, tables, titles, last_cells, last_table
 
 
-def _resolved(table: _Table, contract: Source, file_name: str) -> pd.DataFrame:
-    raw = pd.DataFrame(table.rows, columns=_unique(table.header), dtype=object)
+def _resolved(table: _Table, file_name: str) -> pd.DataFrame:
+    contract = CONTRACTS[table.kind]
+    raw = pd.DataFrame(table.rows, columns=unique_headers(table.header), dtype=object)
     try:
         frame = resolve_columns(raw, contract, label=f"{file_name}, section '{table.label}'").frame
     except MissingColumnsError as exc:
@@ -327,10 +294,11 @@ def _minutes(values: pd.Series) -> pd.Series:
 
 
 def _refuse_unreadable(
-    file_name: str, table: _Table, header: str, values: pd.Series, read: pd.Series, what: str
+    file_name: str, table: _Table, field: str, values: pd.Series, read: pd.Series, what: str
 ) -> None:
     bad = _clean(values).ne("") & read.isna()
     if bad.any():
+        header = CONTRACTS[table.kind].field(field).header
         lines = list(bad.index[bad])
         where = f"line {lines[0]}" + (f" and {len(lines) - 1} other line(s)" if len(lines) > 1 else "")
         raise ZoomReportError(
@@ -339,24 +307,7 @@ def _refuse_unreadable(
         )
 
 
-def _as_text(times: pd.Series) -> np.ndarray:
-    return times.dt.strftime("%Y-%m-%d %H:%M:%S").fillna("").to_numpy(dtype=object)
-
-
-def _minutes_text(minutes: pd.Series) -> np.ndarray:
-    rounded = pc.round(pa.array(minutes.to_numpy(dtype=float), from_pandas=True), 2)
-    return np.asarray(pc.fill_null(pc.cast(rounded, pa.string()), "").to_numpy(zero_copy_only=False), dtype=object)
-
-
 # ---------------------------------------------------------------- the report
-
-
-def _count(summary: dict[str, str], *names: str) -> int | None:
-    for name in names:
-        digits = re.sub(r"\D", "", summary.get(name, ""))
-        if digits:
-            return int(digits)
-    return None
 
 
 def _person_key(frame: pd.DataFrame) -> pd.Series:
@@ -375,11 +326,11 @@ def parse_teams_report(content: bytes, *, file_name: str) -> ZoomReport:
             f"{file_name}: the file is cut short (it stops in the middle of a character). Wait until it is fully "
             f"copied. {_DOWNLOAD_AGAIN}"
         )
-    text = _decoded(content)
+    text = decoded(content)
     if not text.strip("\ufeff \t\r\n"):
         raise ZoomReportError(f"{file_name}: the file is empty. {_DOWNLOAD_AGAIN}")
-    summary_raw, tables, titles, last_cells, last_table = _split(text, file_name)
-    set_aside = int(summary_raw.pop("\x00set aside", "0"))
+    set_aside = SetAside(text)
+    summary_raw, tables, titles, last_cells, last_table = _split(text, file_name, set_aside)
     if "summary" not in titles:
         raise ZoomReportError(
             f"{file_name}: this is not a Teams attendance report (no '1. Summary' section found). {_DOWNLOAD_AGAIN}"
@@ -392,11 +343,11 @@ def parse_teams_report(content: bytes, *, file_name: str) -> ZoomReport:
     _check_last_line(file_name, text, last_cells, last_table)
 
     people_table = tables["participants"]
-    people = _resolved(people_table, PARTICIPANTS, file_name)
+    people = _resolved(people_table, file_name)
     activity_table = tables.get("activities")
-    activities = _resolved(activity_table, ACTIVITIES, file_name) if activity_table else None
+    activities = _resolved(activity_table, file_name) if activity_table else None
     registration_table = tables.get("registrations")
-    registrations = _resolved(registration_table, REGISTRATIONS, file_name) if registration_table else None
+    registrations = _resolved(registration_table, file_name) if registration_table else None
 
     _check_cut(file_name, summary_raw, people, activities, registrations, titles, activity_table)
 
@@ -409,12 +360,12 @@ def parse_teams_report(content: bytes, *, file_name: str) -> ZoomReport:
     day_first = _date_order(time_columns, file_name)
 
     first_join = _times(people["first_join"], day_first)
-    _refuse_unreadable(file_name, people_table, "First Join", people["first_join"], first_join, "a date and time")
+    _refuse_unreadable(file_name, people_table, "first_join", people["first_join"], first_join, "a date and time")
     last_leave = _times(people["last_leave"], day_first, on_date_of=first_join)
-    _refuse_unreadable(file_name, people_table, "Last Leave", people["last_leave"], last_leave, "a date and time")
+    _refuse_unreadable(file_name, people_table, "last_leave", people["last_leave"], last_leave, "a date and time")
     minutes = _minutes(people["duration"])
     _refuse_unreadable(
-        file_name, people_table, "In-Meeting Duration", people["duration"], minutes, "a duration such as 1h 30m 51s"
+        file_name, people_table, "duration", people["duration"], minutes, "a duration such as 1h 30m 51s"
     )
 
     summary = _summary(file_name, summary_raw, day_first, first_join)
@@ -434,9 +385,9 @@ def parse_teams_report(content: bytes, *, file_name: str) -> ZoomReport:
         {
             "Name": _clean(people["name"]).to_numpy(dtype=object),
             "Email": _clean(people["email"]).to_numpy(dtype=object),
-            "Join Time": _as_text(first_join),
-            "Leave Time": _as_text(last_leave),
-            "Time in Session (minutes)": _minutes_text(minutes),
+            "Join Time": timestamps_text(first_join).to_numpy(),
+            "Leave Time": timestamps_text(last_leave).to_numpy(),
+            "Time in Session (minutes)": minutes_text(minutes),
             "Attended": "Yes",
         }
     )[~staff.to_numpy()]
@@ -460,7 +411,7 @@ def parse_teams_report(content: bytes, *, file_name: str) -> ZoomReport:
         report_type=report_type,
         summary=summary,
         sections={name: rows.astype(object) for name, rows in sections.items()},
-        ledger_note=" ".join(note for note in _notes(summary_raw, registrations, unknown_roles, set_aside) if note),
+        ledger_note=" ".join(_notes(summary_raw, registrations, unknown_roles, set_aside.count)),
         platform="teams",
         declared_event_type="",
     )
@@ -478,9 +429,9 @@ def _summary(file_name: str, raw: dict[str, str], day_first: bool, first_join: p
                     f"{file_name}: section '1. Summary', line '{key.capitalize()}': the value is not a date and time. "
                     f"The file may have been edited or re-saved by a spreadsheet program. {_DOWNLOAD_AGAIN}"
                 )
-            summary[key] = _as_text(when)[0]
+            summary[key] = timestamps_text(when).iloc[0]
     if not summary.get("start time") and first_join.notna().any():
-        summary["start time"] = _as_text(pd.Series([first_join.min()]))[0]
+        summary["start time"] = timestamps_text(pd.Series([first_join.min()])).iloc[0]
     code = raw.get("meeting id", "").strip()
     if code:
         summary["meeting id"] = f"teams:{code}"
@@ -493,11 +444,11 @@ def _attendee_joins(
     file_name: str, table: _Table, activities: pd.DataFrame, day_first: bool, staff_keys: set[str]
 ) -> pd.DataFrame:
     join = _times(activities["join"], day_first)
-    _refuse_unreadable(file_name, table, "Join Time", activities["join"], join, "a date and time")
+    _refuse_unreadable(file_name, table, "join", activities["join"], join, "a date and time")
     leave = _times(activities["leave"], day_first, on_date_of=join)
-    _refuse_unreadable(file_name, table, "Leave Time", activities["leave"], leave, "a date and time")
+    _refuse_unreadable(file_name, table, "leave", activities["leave"], leave, "a date and time")
     minutes = _minutes(activities["duration"])
-    _refuse_unreadable(file_name, table, "Duration", activities["duration"], minutes, "a duration such as 1h 30m 51s")
+    _refuse_unreadable(file_name, table, "duration", activities["duration"], minutes, "a duration such as 1h 30m 51s")
     # a row without a duration: its own join to leave
     minutes = minutes.fillna((leave - join).dt.total_seconds() / 60)
     staff = _role(activities).isin(STAFF_ROLES) | _person_key(activities).isin(staff_keys)
@@ -505,9 +456,9 @@ def _attendee_joins(
         {
             "Name": _clean(activities["name"]).to_numpy(dtype=object),
             "Email": _clean(activities["email"]).to_numpy(dtype=object),
-            "Join Time": _as_text(join),
-            "Leave Time": _as_text(leave),
-            "Time in Session (minutes)": _minutes_text(minutes),
+            "Join Time": timestamps_text(join).to_numpy(),
+            "Leave Time": timestamps_text(leave).to_numpy(),
+            "Time in Session (minutes)": minutes_text(minutes),
             "Attended": "Yes",
         }
     )[~staff.to_numpy()].reset_index(drop=True)
@@ -515,7 +466,7 @@ def _attendee_joins(
 
 def _registrants(file_name: str, table: _Table, rows: pd.DataFrame, day_first: bool) -> pd.DataFrame:
     when = _times(rows["registration_time"], day_first)
-    _refuse_unreadable(file_name, table, "Registration Time", rows["registration_time"], when, "a date and time")
+    _refuse_unreadable(file_name, table, "registration_time", rows["registration_time"], when, "a date and time")
     return pd.DataFrame(
         {
             "Name": _clean(rows["name"]).to_numpy(dtype=object),
@@ -523,7 +474,7 @@ def _registrants(file_name: str, table: _Table, rows: pd.DataFrame, day_first: b
             "Last Name": _clean(rows["last_name"]).to_numpy(dtype=object),
             "Email": _clean(rows["email"]).to_numpy(dtype=object),
             "Phone": _clean(rows["phone"]).to_numpy(dtype=object),
-            "Registration Time": _as_text(when),
+            "Registration Time": timestamps_text(when).to_numpy(),
         }
     )
 
@@ -553,13 +504,13 @@ def _check_cut(
     activity_table: _Table | None,
 ) -> None:
     """A file cut at a line end reads cleanly: compare the lists with the counts the summary prints."""
-    attended = _count(summary, "attended participants", "total number of participants")
+    attended = summary_count(summary, "attended participants", "total number of participants")
     if attended is not None and len(people) < attended:
         raise ZoomReportError(
             f"{file_name}: the report looks cut short: it lists {len(people)} of the {attended} people its own "
             f"summary counts as attended. {_DOWNLOAD_AGAIN}"
         )
-    registered = _count(summary, "registered participants", "registered")
+    registered = summary_count(summary, "registered participants", "registered")
     if registrations is not None and registered is not None:
         listed = _person_key(
             registrations.assign(name=registrations["name"] + registrations["first_name"] + registrations["last_name"])
@@ -583,13 +534,13 @@ def _notes(
     summary: dict[str, str], registrations: pd.DataFrame | None, unknown_roles: int, set_aside: int
 ) -> list[str]:
     notes = []
-    if _count(summary, "attended participants", "total number of participants") is None:
+    if summary_count(summary, "attended participants", "total number of participants") is None:
         notes.append(
-            "Loaded, but its row count could not be checked: its summary has no 'Attended participants' count, so "
-            "a file cut short at the end of a line would look complete. If people seem to be missing, download it "
-            "from Teams again and drop it."
+            unchecked_count_note(
+                "its summary has no 'Attended participants' count", "download it from Teams again and drop it."
+            )
         )
-    if registrations is not None and _count(summary, "registered participants", "registered") is None:
+    if registrations is not None and summary_count(summary, "registered participants", "registered") is None:
         notes.append(
             "Its registrations could not be checked against a count: the summary has no 'Registered participants'."
         )
@@ -597,9 +548,5 @@ def _notes(
         notes.append(
             f"{unknown_roles} participant(s) had a role other than Organizer, Co-organizer, Presenter or Attendee and were counted as attendees."
         )
-    if set_aside:
-        notes.append(
-            f"{set_aside} value(s) held an invisible control character (such as a NUL byte) and were left empty, their "
-            "rows kept. If a name or email is missing for someone, download the report from Teams again and drop it."
-        )
-    return notes
+    notes.append(set_aside_note(set_aside, "download the report from Teams again and drop it."))
+    return [note for note in notes if note]

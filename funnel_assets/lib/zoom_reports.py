@@ -57,7 +57,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from funnel_assets.lib.text import CONTROL_BYTES, CONTROL_TEXT
+from funnel_assets.lib.report_text import (
+    SetAside,
+    set_aside_note,
+    summary_count,
+    text_encoding,
+    trimmed_row,
+    unchecked_count_note,
+    unique_headers,
+)
 
 WEBINAR_REGISTRATION = "webinar_registration"
 WEBINAR_ATTENDEE = "webinar_attendee"
@@ -112,12 +120,10 @@ REPORT_TITLES = {
 }
 
 
-# a section's rows are made Arrow text this many at a time; the encoding is checked this many bytes at a time
+# a section's rows are made Arrow text this many at a time
 CHUNK_ROWS = 50_000
-DECODE_PIECE_BYTES = 1 << 22
 # anything but blanks and commas: a file of nothing else is empty
 _SOMETHING = re.compile(rb"[^ \t\r\n,]")
-_CONTROL_BYTES, _CONTROL = CONTROL_BYTES, CONTROL_TEXT
 
 # the headers Zoom writes a person's email under, by report
 EMAIL_HEADERS = ("email", "user email", "attendee email")
@@ -167,27 +173,13 @@ def webinar_id_digits(value: str) -> str:
     return re.sub(r"\D", "", str(value))
 
 
-def _encoding(content: bytes) -> str:
-    """UTF-8 (a BOM or not) when every byte of it is, else Windows' cp1252; checked a piece at a time,
-    so a large file is never held twice."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(content)
-    try:
-        for start in range(0, len(view), DECODE_PIECE_BYTES):
-            decoder.decode(view[start : start + DECODE_PIECE_BYTES])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8-sig"
-
-
 class _Section:
     """One section's rows, kept as Arrow text columns a piece at a time: a large report never sits in
     memory as Python objects, only `CHUNK_ROWS` rows of it at once."""
 
     def __init__(self, header: list[str]) -> None:
         self.header = header
-        self.names = _unique(header)
+        self.names = unique_headers(header)
         self.pending: list[list[str]] = []
         self.batches: list[pa.RecordBatch] = []
         self.rows = 0
@@ -274,20 +266,6 @@ def text_frame(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get, self_destruct=True)
 
 
-def _trimmed(row: list[str]) -> list[str]:
-    cells = [cell.strip() for cell in row]
-    while cells and not cells[-1]:
-        cells.pop()
-    return cells
-
-
-def _set_aside(row: list[str], count: list[int]) -> list[str]:
-    """The row with every value holding a control character emptied (PostgreSQL cannot even store a NUL)."""
-    held = [bool(_CONTROL.search(cell)) for cell in row]
-    count[0] += sum(held)
-    return ["" if bad else cell for cell, bad in zip(row, held)]
-
-
 def _is_header(cells: list[str]) -> bool:
     return sum(cell.lower() in HEADER_WORDS for cell in cells) >= 2
 
@@ -317,7 +295,7 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
     bom = content.startswith(codecs.BOM_UTF8)
     if not _SOMETHING.search(content, 3 if bom else 0):
         raise ZoomReportError(f"{file_name}: the file is empty. Download the report from Zoom again.")
-    text = io.TextIOWrapper(io.BytesIO(content), encoding=_encoding(content), errors="replace", newline="")
+    text = io.TextIOWrapper(io.BytesIO(content), encoding=text_encoding(content), errors="replace", newline="")
 
     report_title: str | None = None
     generated_text = ""
@@ -325,12 +303,11 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
     sections: dict[str, _Section] = {}
     current: str | None = None
     last_raw_cells = 0
-    set_aside = [0]
-    controls = bool(_CONTROL_BYTES.search(content))
+    set_aside = SetAside(content)
     try:
         for line_number, raw in enumerate(csv.reader(text), start=1):
             last_raw_cells = len(raw)
-            cells = _trimmed(_set_aside(raw, set_aside) if controls else raw)
+            cells = trimmed_row(set_aside.row(raw))
             if not cells:
                 current = None
                 continue
@@ -393,17 +370,13 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
         sections=frames,
         generated_text=generated_text,
         ledger_note=" ".join(
-            note for note in ("" if checked else _unchecked(report_type), _set_aside_note(set_aside[0])) if note
+            note
+            for note in (
+                "" if checked else _unchecked(report_type),
+                set_aside_note(set_aside.count, "download the report from Zoom again and drop it."),
+            )
+            if note
         ),
-    )
-
-
-def _set_aside_note(values: int) -> str:
-    if not values:
-        return ""
-    return (
-        f"{values} value(s) held an invisible control character (such as a NUL byte) and were left empty, their "
-        "rows kept. If a name or email is missing for someone, download the report from Zoom again and drop it."
     )
 
 
@@ -414,19 +387,7 @@ def _unchecked(report_type: str) -> str:
         if report_type == MEETING_PARTICIPANTS
         else "its summary has no '# Registered' or 'Unique Viewers' count to compare with"
     )
-    return (
-        f"Loaded, but its row count could not be checked: {why}, so a file cut short at the end of a line "
-        "would look complete. If people seem to be missing, download it from Zoom again and drop it."
-    )
-
-
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    unique = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-    return unique
+    return unchecked_count_note(why, "download it from Zoom again and drop it.")
 
 
 def _report_type(summary: dict[str, str], frames: dict[str, pd.DataFrame], title: str | None, file_name: str) -> str:
@@ -479,28 +440,22 @@ def _people_counts(
     """(people listed, people the summary promises, who they are) for each count the report has.
 
     The rules, and why each compares what it does, are in the module's docstring."""
-    registered = _count(summary, "# registered")
+    registered = summary_count(summary, "# registered")
     if registered is None:
         promised_registrants = None
     else:
-        promised_registrants = registered - (_count(summary, "# cancelled") or 0)
+        promised_registrants = registered - (summary_count(summary, "# cancelled") or 0)
     counts = []
     if report_type == WEBINAR_REGISTRATION and promised_registrants:
-        counts.append((_people(_sections(frames, "registrant")), promised_registrants, "people registered"))
+        counts.append((people_listed(_sections(frames, "registrant")), promised_registrants, "people registered"))
     if report_type == WEBINAR_ATTENDEE:
         if promised_registrants:
-            counts.append((_people(_sections(frames, "attendee")), promised_registrants, "people registered"))
-        viewers = _count(summary, "unique viewers")
+            counts.append((people_listed(_sections(frames, "attendee")), promised_registrants, "people registered"))
+        viewers = summary_count(summary, "unique viewers")
         if viewers:
             watched = [_attended(rows) for rows in _sections(frames, "attendee", "other_attended")]
-            counts.append((_people(watched), viewers, "people who watched"))
+            counts.append((people_listed(watched), viewers, "people who watched"))
     return counts
-
-
-def _count(summary: dict[str, str], name: str) -> int | None:
-    """A count from the summary (`1,204` is 1204); None when the report has no such count."""
-    digits = webinar_id_digits(summary.get(name, ""))
-    return int(digits) if digits else None
 
 
 def _sections(frames: dict[str, pd.DataFrame], *names: str) -> list[pd.DataFrame]:
@@ -528,7 +483,7 @@ def _attended(rows: pd.DataFrame) -> pd.DataFrame:
     return rows if attended is None else rows[pc.equal(attended, "yes").to_numpy(zero_copy_only=False)]
 
 
-def _people(sections: list[pd.DataFrame]) -> int:
+def people_listed(sections: list[pd.DataFrame]) -> int:
     """How many people the rows hold: one per email (a rejoin repeats the email), a row without one counts alone.
 
     Counting a row without an email alone can only count too many, never too few: a complete file is never

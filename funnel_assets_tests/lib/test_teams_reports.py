@@ -12,7 +12,7 @@ from funnel_assets.lib.teams_reports import TEAMS_ATTENDANCE, TEAMS_WEBINAR, loo
 from funnel_assets.lib.zoom_events import EventMappings, participants_from_reports
 from funnel_assets.lib.zoom_reports import ZoomReportError, parse_zoom_report, report_from_table, report_table
 from funnel_assets.settings import PROJECT_ROOT
-from funnel_assets_tests.lib.test_zoom_reports import ATTENDEE_REPORT, MEETING_REPORT, REGISTRATION_REPORT
+from funnel_assets_tests.support.zoom_files import ATTENDEE_REPORT, MEETING_REPORT, REGISTRATION_REPORT
 
 SAMPLE = PROJECT_ROOT / "sample_data" / "events" / "teams_acca_qa_2026-11-10.csv"
 

@@ -18,48 +18,16 @@ from funnel_assets.lib.zoom_reports import (
     webinar_id_digits,
 )
 from funnel_assets.settings import PROJECT_ROOT
-from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
+from funnel_assets_tests.support.zoom_files import (
+    ATTENDEE_REPORT,
+    MEETING_REPORT,
+    REGISTRATION_REPORT,
+    assert_same_report,
+    attendee_report,
+    registration_report,
+)
 
 SAMPLE_REPORTS = sorted((PROJECT_ROOT / "sample_data" / "zoom").glob("*.csv"))
-
-ATTENDEE_REPORT = """Attendee Report,
-Report Generated:,"Nov 3, 2025 09:15 PM",
-Topic,Webinar ID,Actual Start Time,Actual Duration (minutes),# Registered,# Cancelled,Unique Viewers,Total Users,Max Concurrent Views,
-ACCA Free Masterclass,812 3456 7890,"Nov 3, 2025 07:00 PM",95,2,0,1,2,1,
-Host Details,
-Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Is Guest,Country/Region Name,
-Yes,CA Rahul S,rahul@finedu.in,"Nov 3, 2025 06:45 PM","Nov 3, 2025 08:40 PM",115,No,India,
-Panelist Details,
-Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Is Guest,Country/Region Name,
-Attendee Details,
-Attended,User Name (Original Name),First Name,Last Name,Email,Phone,Registration Time,Approval Status,Join Time,Leave Time,Time in Session (minutes),Is Guest,Country/Region Name,
-Yes,asha k,asha,k,Asha.K@Gmail.com,+91 98765-43210,"Oct 30, 2025 10:02 AM",approved,"Nov 3, 2025 07:01 PM","Nov 3, 2025 07:30 PM",29,Yes,India,
-Yes,asha k,asha,k,Asha.K@Gmail.com,+91 98765-43210,"Oct 30, 2025 10:02 AM",approved,"Nov 3, 2025 07:35 PM","Nov 3, 2025 08:30 PM",55,Yes,India,
-No,Ravi P,Ravi,P,ravi@example.com,,"Nov 1, 2025 09:00 PM",approved,--,--,,Yes,India,
-Other Attended,
-User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Is Guest,Country/Region Name,
-"""
-
-REGISTRATION_REPORT = """Registration Report
-Report Generated:,"Nov 3, 2025 09:15 PM"
-Topic,Webinar ID,Scheduled Time,Duration (minutes),# Registered,# Cancelled
-CFA Level 1 Orientation,"845 1111 2222","Nov 5, 2025 07:00 PM",60,2,0
-Host Details
-User Name,Email
-Meera Iyer,meera@finedu.in
-Registrant Details
-First Name,Last Name,Email,Phone,City,Registration Time,Approval Status,Country/Region Name,Source Name
-Neha,Verma,neha@x.com,098765 43211,Pune,"Nov 2, 2025 11:15 AM",approved,India,ig
-John,Smith,john@x.co.uk,+44 20 7946 0958,London,"Nov 2, 2025 12:15 PM",approved,United Kingdom,
-"""
-
-MEETING_REPORT = """Meeting ID,Topic,Start Time,End Time,User Email,Duration (Minutes),Participants,
-812 9999 0000,ACCA Boot Camp,11/08/2025 09:58:12 AM,11/08/2025 01:05:40 PM,host@finedu.in,188,2,
-
-Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest,Recording Consent,
-Host Person,host@finedu.in,11/08/2025 09:58:12 AM,11/08/2025 01:05:40 PM,188,No,,
-Asha K,asha.k@gmail.com,11/08/2025 10:01:00 AM,11/08/2025 12:00:00 PM,119,Yes,Y,
-"""
 
 
 def parse(text: str, name: str = "report.csv", encoding: str = "utf-8"):
@@ -285,17 +253,7 @@ def test_a_parsed_report_kept_and_read_back_is_the_same_report():
     reports = [parse_zoom_report(text.encode(), file_name=name) for name, text in texts.items()]
     reports += [parse_zoom_report(path.read_bytes(), file_name=path.name) for path in SAMPLE_REPORTS]
     for report in reports:
-        back = report_from_table(report_table(report), report.file_name)
-        assert (back.file_name, back.report_type, back.summary, back.generated_text, back.ledger_note) == (
-            report.file_name,
-            report.report_type,
-            report.summary,
-            report.generated_text,
-            report.ledger_note,
-        )
-        assert list(back.sections) == list(report.sections)
-        for name, rows in report.sections.items():
-            pd.testing.assert_frame_equal(back.sections[name], rows)
+        assert_same_report(report_from_table(report_table(report), report.file_name), report)
     older = report_table(reports[0]).replace_schema_metadata({"zoom_report": '{"format": 0}'})
     with pytest.raises(ValueError):
         report_from_table(older, "attendee.csv")

@@ -1,13 +1,18 @@
 """Zoom report files for tests, written in the layouts Zoom's web portal exports.
 
 Each helper takes a few people as dicts and returns the file's text, so a test states its
-scenario (who registered, who rejoined) and the file comes out the way Zoom writes it.
+scenario (who registered, who rejoined) and the file comes out the way Zoom writes it. Three
+whole reports, to the letter, are here too, for every parser's tests to share.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+
+import pandas as pd
+
+from funnel_assets.lib.zoom_reports import ZoomReport
 
 ATTENDEE_COLUMNS = [
     "Attended",
@@ -43,6 +48,15 @@ REGISTRANT_COLUMNS = [
     "Approval Status",
     "Country/Region Name",
 ]
+
+
+def assert_same_report(report: ZoomReport, expected: ZoomReport) -> None:
+    """The two reports say the same: every attribute, every section's rows."""
+    about = ("file_name", "report_type", "summary", "generated_text", "ledger_note", "platform", "declared_event_type")
+    assert [getattr(report, a) for a in about] == [getattr(expected, a) for a in about]
+    assert list(report.sections) == list(expected.sections)
+    for name, rows in expected.sections.items():
+        pd.testing.assert_frame_equal(report.sections[name], rows)
 
 
 def _registrations(people: list[dict]) -> int:
@@ -141,3 +155,46 @@ def registration_report(
         + _lines([REGISTRANT_COLUMNS, *rows])
     )
     return text.replace(",\r\n", "\r\n")  # registration reports carry no trailing commas
+
+
+# Three reports as Zoom's web portal writes them, to the letter: an attendee report (a rejoin, a registrant
+# who did not come, empty panelist and other-attended sections), a registration report (extra columns, no
+# trailing commas) and a meeting participants report (its host among the participants).
+ATTENDEE_REPORT = """Attendee Report,
+Report Generated:,"Nov 3, 2025 09:15 PM",
+Topic,Webinar ID,Actual Start Time,Actual Duration (minutes),# Registered,# Cancelled,Unique Viewers,Total Users,Max Concurrent Views,
+ACCA Free Masterclass,812 3456 7890,"Nov 3, 2025 07:00 PM",95,2,0,1,2,1,
+Host Details,
+Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Is Guest,Country/Region Name,
+Yes,CA Rahul S,rahul@finedu.in,"Nov 3, 2025 06:45 PM","Nov 3, 2025 08:40 PM",115,No,India,
+Panelist Details,
+Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Is Guest,Country/Region Name,
+Attendee Details,
+Attended,User Name (Original Name),First Name,Last Name,Email,Phone,Registration Time,Approval Status,Join Time,Leave Time,Time in Session (minutes),Is Guest,Country/Region Name,
+Yes,asha k,asha,k,Asha.K@Gmail.com,+91 98765-43210,"Oct 30, 2025 10:02 AM",approved,"Nov 3, 2025 07:01 PM","Nov 3, 2025 07:30 PM",29,Yes,India,
+Yes,asha k,asha,k,Asha.K@Gmail.com,+91 98765-43210,"Oct 30, 2025 10:02 AM",approved,"Nov 3, 2025 07:35 PM","Nov 3, 2025 08:30 PM",55,Yes,India,
+No,Ravi P,Ravi,P,ravi@example.com,,"Nov 1, 2025 09:00 PM",approved,--,--,,Yes,India,
+Other Attended,
+User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Is Guest,Country/Region Name,
+"""
+
+REGISTRATION_REPORT = """Registration Report
+Report Generated:,"Nov 3, 2025 09:15 PM"
+Topic,Webinar ID,Scheduled Time,Duration (minutes),# Registered,# Cancelled
+CFA Level 1 Orientation,"845 1111 2222","Nov 5, 2025 07:00 PM",60,2,0
+Host Details
+User Name,Email
+Meera Iyer,meera@finedu.in
+Registrant Details
+First Name,Last Name,Email,Phone,City,Registration Time,Approval Status,Country/Region Name,Source Name
+Neha,Verma,neha@x.com,098765 43211,Pune,"Nov 2, 2025 11:15 AM",approved,India,ig
+John,Smith,john@x.co.uk,+44 20 7946 0958,London,"Nov 2, 2025 12:15 PM",approved,United Kingdom,
+"""
+
+MEETING_REPORT = """Meeting ID,Topic,Start Time,End Time,User Email,Duration (Minutes),Participants,
+812 9999 0000,ACCA Boot Camp,11/08/2025 09:58:12 AM,11/08/2025 01:05:40 PM,host@finedu.in,188,2,
+
+Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest,Recording Consent,
+Host Person,host@finedu.in,11/08/2025 09:58:12 AM,11/08/2025 01:05:40 PM,188,No,,
+Asha K,asha.k@gmail.com,11/08/2025 10:01:00 AM,11/08/2025 12:00:00 PM,119,Yes,Y,
+"""
