@@ -18,8 +18,8 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from funnel_assets import catalogue
-from funnel_assets.io.landing import DEFAULT_KEEP_DAYS
 from funnel_assets.io.sources.google_drive import is_drive_address
+from funnel_assets.io.sources.landing import DEFAULT_KEEP_DAYS
 
 # The project root: the folder holding pyproject.toml (the package is installed editable).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

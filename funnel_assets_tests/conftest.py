@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager, normalise_url
-from funnel_assets.settings import SECRETS
+from funnel_assets.settings import SECRETS, Settings
 
 pytest_plugins = ["funnel_assets_tests.support.http_server"]
 
@@ -87,3 +87,9 @@ def io_manager_for(warehouse: Warehouse, export_dir=None, **options) -> Warehous
         export_dir=str(export_dir) if export_dir else None,
         **options,
     )
+
+
+def landing_dir() -> str:
+    """The landing folder in the test's isolated data folder, where defs/resources.py puts it (FUNNEL_DATA_DIR/landing):
+    for a source resource a test builds itself."""
+    return str(Settings.from_env().data_dir / "landing")

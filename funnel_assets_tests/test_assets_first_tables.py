@@ -9,10 +9,10 @@ import pytest
 from funnel_assets.defs.marketing.assets import marketing_spend, spend_by_funnel
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.mappings import Mappings
-from funnel_assets.io.tabular_source import TabularSource
+from funnel_assets.io.sources.resources import TabularSource
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
-from funnel_assets_tests.conftest import io_manager_for
+from funnel_assets_tests.conftest import io_manager_for, landing_dir
 from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS
 from funnel_assets_tests.support.http_server import Scripted
 
@@ -50,11 +50,12 @@ def resources(tmp_path, warehouse: Warehouse, http_server) -> dict:
     spend_file.write_text(SPEND_CSV, encoding="utf-8-sig")
     return {
         "io_manager": io_manager_for(warehouse),
-        "spend_source": TabularSource(location=str(spend_file)),
+        "spend_source": TabularSource(location=str(spend_file), landing_dir=landing_dir()),
         "crm": CrmApi(
             assigned_leads_url=http_server.url("/crm/assigned-leads"),
             sales_url=http_server.url("/crm/sales"),
             backoff_seconds=0.01,
+            landing_dir=landing_dir(),
         ),
         "mappings": write_mappings(tmp_path / "mappings"),
     }

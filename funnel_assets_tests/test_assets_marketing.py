@@ -9,10 +9,10 @@ from funnel_assets.defs.reporting.assets import unmapped_sources
 from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
 from funnel_assets.io.drop_folder import ZoomDropFolder
 from funnel_assets.io.mappings import Mappings
-from funnel_assets.io.tabular_source import LeadSheet
+from funnel_assets.io.sources.resources import LeadSheet
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
-from funnel_assets_tests.conftest import io_manager_for
+from funnel_assets_tests.conftest import io_manager_for, landing_dir
 from funnel_assets_tests.support.http_server import Scripted
 from funnel_assets_tests.support.zoom_files import attendee_report
 from funnel_assets_tests.test_zoom_drop_folder import drop
@@ -42,7 +42,9 @@ def resources(tmp_path, warehouse: Warehouse, http_server) -> dict:
     (mappings / "funnel_mapping.csv").write_text("source,funnel,deprecated\nACCA_Webinar_Meta,ACCA Webinar,\n")
     (mappings / "category_tokens.csv").write_text("token,category\nacca,ACCA\ncfa,CFA\n")
     return {
-        "leads_source": LeadSheet(location=http_server.url("/leads.csv"), backoff_seconds=0.01),
+        "leads_source": LeadSheet(
+            location=http_server.url("/leads.csv"), backoff_seconds=0.01, landing_dir=landing_dir()
+        ),
         "zoom_drop": ZoomDropFolder(directory=str(tmp_path / "zoom_drop")),
         "mappings": Mappings(directory=str(mappings)),
         "io_manager": io_manager_for(warehouse),

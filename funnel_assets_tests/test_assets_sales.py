@@ -9,7 +9,7 @@ import pytest
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse
-from funnel_assets_tests.conftest import io_manager_for
+from funnel_assets_tests.conftest import io_manager_for, landing_dir
 from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS, PART2
 from funnel_assets_tests.support.http_server import Scripted
 from tools.samples.generate import SALES_COLUMNS
@@ -58,6 +58,7 @@ def resources(tmp_path, warehouse: Warehouse, http_server, **io_options) -> dict
             sales_url=http_server.url("/api/sales"),
             backoff_seconds=0.01,
             read_timeout_seconds=1,
+            landing_dir=landing_dir(),
         ),
         "mappings": Mappings(directory=str(mappings)),
         "io_manager": io_manager_for(warehouse, **io_options),

@@ -12,10 +12,10 @@ import pytest
 from funnel_assets import catalogue
 from funnel_assets.defs.marketing.assets import marketing_spend, spend_by_funnel
 from funnel_assets.io.mappings import Mappings
-from funnel_assets.io.tabular_source import TabularSource
+from funnel_assets.io.sources.resources import TabularSource
 from funnel_assets.io.warehouse import Warehouse, WarehouseError
 from funnel_assets.io.warehouse.backend import Described
-from funnel_assets_tests.conftest import io_manager_for
+from funnel_assets_tests.conftest import io_manager_for, landing_dir
 
 # three costs whose float sum is 2000.3000000000002 (what a BI tool summing double precision shows)
 SPEND_CSV = (
@@ -34,7 +34,7 @@ def materialise_spend(tmp_path, warehouse: Warehouse) -> dg.ExecuteInProcessResu
     (tmp_path / "mappings" / "funnel_mapping.csv").write_text("source,funnel,deprecated\n", encoding="utf-8")
     resources = {
         "io_manager": io_manager_for(warehouse, export_dir=tmp_path / "exports"),
-        "spend_source": TabularSource(location=str(spend_file)),
+        "spend_source": TabularSource(location=str(spend_file), landing_dir=landing_dir()),
         "mappings": Mappings(directory=str(tmp_path / "mappings")),
     }
     return dg.materialize([marketing_spend, spend_by_funnel], resources=resources)

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from funnel_assets.io.mappings import Mappings
+from funnel_assets.io.sources.csv_reading import read_csv_text
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.tabular import read_csv_text
 from funnel_assets.io.warehouse import Warehouse
 from tools.samples.generate import assigned_leads_frame, people_pool, sales_frame
 

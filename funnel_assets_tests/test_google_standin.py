@@ -22,7 +22,7 @@ from funnel_assets.io.drive_folder import DriveDropFolder
 from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.io.sources import google_drive
 from funnel_assets.io.sources.google_sheets import fetch_sheet_values
-from funnel_assets.io.sources.http import HttpSettings
+from funnel_assets.io.sources.http import HttpLimits
 from funnel_assets.lib.zoom_ingest import REJECTED, Verdict, content_hash
 from funnel_assets_tests.support.google_standin import (
     ACCOUNT,
@@ -137,7 +137,7 @@ def test_every_method_the_project_calls_is_one_the_standin_walks_above(google_st
     """The project's Google paths (reading a sheet by tab name, by gid and by its first tab; the export; looking
     at, copying from and writing a note in a Drive folder), recorded as the stand-in receives them."""
     google_standin.add_spreadsheet(KEY, {"Leads": [["a"], ["1"]]}, sheet_ids={"Leads": 3}, writers=(ACCOUNT,))
-    settings = HttpSettings(backoff_seconds=0.01)
+    settings = HttpLimits(backoff_seconds=0.01)
     for gid, worksheet in ((None, "Leads"), (3, None), (None, None)):
         assert fetch_sheet_values(
             KEY,

@@ -25,12 +25,13 @@ import pytest
 from funnel_assets.defs.tables import landing_run, readable_failures
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.http import MAX_RETRY_AFTER_SECONDS, HttpSettings, download, retry_after_seconds
+from funnel_assets.io.sources.http import MAX_RETRY_AFTER_SECONDS, HttpLimits, download, retry_after_seconds
+from funnel_assets_tests.conftest import landing_dir
 from funnel_assets_tests.support.http_server import Scripted
 
 CSV = b"sources,assignOn,leadMobile,employee\r\nACCA_Webinar_Meta,2025-09-30T19:00:00Z,+91 98765-43210,Asha\r\n"
 TOKEN = "s3cr3t-crm-token-value"
-FAST = HttpSettings(connect_timeout=2, read_timeout=2, max_attempts=3, backoff_seconds=0.01, max_wait_seconds=0.05)
+FAST = HttpLimits(connect_timeout=2, read_timeout=2, max_attempts=3, backoff_seconds=0.01, max_wait_seconds=0.05)
 
 
 @dataclass
@@ -128,9 +129,9 @@ def other_host() -> Iterator[LiveServer]:
     server.stop()
 
 
-def settings(**kwargs) -> HttpSettings:
+def settings(**kwargs) -> HttpLimits:
     values = dict(connect_timeout=2, read_timeout=2, max_attempts=3, backoff_seconds=0.01, max_wait_seconds=0.05)
-    return HttpSettings(**{**values, **kwargs})
+    return HttpLimits(**{**values, **kwargs})
 
 
 # ---- (a) one deadline per download ---------------------------------------------------------------
@@ -318,21 +319,24 @@ def test_a_web_page_under_a_csv_type_is_still_caught_by_its_first_bytes(live_ser
 
 
 def crm(url: str, **kwargs) -> CrmApi:
-    return CrmApi(assigned_leads_url=url, sales_url=url, max_attempts=1, backoff_seconds=0.01, **kwargs)
+    return CrmApi(
+        assigned_leads_url=url, sales_url=url, max_attempts=1, backoff_seconds=0.01, landing_dir=landing_dir(), **kwargs
+    )
 
 
 @pytest.mark.parametrize("query_parameter", [None, "api_key"])
 def test_a_token_is_never_sent_over_plain_http_to_another_machine(http_server, monkeypatch, query_parameter):
     """The scripted server stands as the network's proxy: before the fix it received the token in clear."""
     monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
-    monkeypatch.setenv("CRM_ASSIGNED_LEADS_URL", "http://crm.example.com/api/leads.csv")  # as the server names it
     for name in ("HTTP_PROXY", "http_proxy"):
         monkeypatch.setenv(name, http_server.url(""))
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     http_server.add("/api/leads.csv", CSV)
+    url = "http://crm.example.com/api/leads.csv"
     with pytest.raises(SourceError, match="Use the https:// address") as raised:
-        remote = crm("http://crm.example.com/api/leads.csv", token_query_parameter=query_parameter)
+        # the server names it so: only the plain http stands in the way
+        remote = crm(url, token_query_parameter=query_parameter, token_urls={"assigned_leads": url})
         remote.read("run-1", "assigned_leads")
     assert "crm.example.com" in str(raised.value) and TOKEN not in str(raised.value)
     assert http_server.requests("/api/leads.csv") == [], "nothing left the machine"
@@ -345,8 +349,7 @@ def test_a_token_may_go_over_plain_http_to_this_machine(host, monkeypatch, tmp_p
         server.routes["/dump"] = unannounced(CSV)
         url = server.url("/dump").replace("127.0.0.1", host)
         monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
-        monkeypatch.setenv("CRM_SALES_URL", url)  # as the server names it
-        assert len(crm(url).read("run-1", "sales")) == 1
+        assert len(crm(url, token_urls={"sales": url}).read("run-1", "sales")) == 1  # as the server names it
         assert server.seen[0].headers["Authorization"] == f"Bearer {TOKEN}"
     finally:
         server.stop()
@@ -409,10 +412,9 @@ def test_an_address_read_two_ways_never_receives_the_token(http_server, other_ho
     """Before the fix, the check read 127.0.0.1 while requests connected to 127.0.0.2 with the token."""
     monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
     configured = http_server.url("/dump")
-    monkeypatch.setenv("CRM_SALES_URL", configured)
     http_server.add("/dump", CSV)
     with pytest.raises(SourceError, match=r"CRM_SALES_URL.*backslash") as raised:
-        crm(read_two_ways(other_host, configured)).read("run-1", "sales")
+        crm(read_two_ways(other_host, configured), token_urls={"sales": configured}).read("run-1", "sales")
     assert TOKEN not in str(raised.value)
     assert other_host.seen == [], "the other host received nothing"
 
@@ -461,10 +463,9 @@ def test_the_token_goes_only_to_the_configured_port_not_to_another_service_on_th
 ):
     """The server names the CRM on one port; another local service (another port) is another endpoint."""
     monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
-    monkeypatch.setenv("CRM_SALES_URL", http_server.url("/dump"))
     live_server.routes["/dump"] = unannounced(CSV)
     with pytest.raises(SourceError, match="sent only to the host of CRM_ASSIGNED_LEADS_URL / CRM_SALES_URL"):
-        crm(live_server.url("/dump")).read("run-1", "sales")
+        crm(live_server.url("/dump"), token_urls={"sales": http_server.url("/dump")}).read("run-1", "sales")
     assert live_server.seen == []
 
 
@@ -495,6 +496,7 @@ def test_a_retried_step_keeps_its_download_deadline(live_server):
         sales_url=live_server.url("/dump"),
         max_attempts=1,
         max_seconds_per_download=2.0,
+        landing_dir=landing_dir(),
     )
     result = dg.materialize([trickled_sales], resources={"crm": crm}, raise_on_error=False)
     assert not result.success

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from funnel_assets import catalogue
 from funnel_assets.defs.marketing.assets import marketing_spend, spend_by_funnel
 from funnel_assets.io.mappings import Mappings
-from funnel_assets.io.tabular_source import TabularSource
+from funnel_assets.io.sources.resources import TabularSource
 from funnel_assets.io.warehouse import Warehouse, WarehouseError, WarehouseIOManager
 from funnel_assets.io.warehouse.io_manager import (
     DEFAULT_MIN_ROWS_RATIO,
@@ -23,7 +23,7 @@ from funnel_assets.io.warehouse.io_manager import (
 )
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.settings import PROJECT_ROOT, Settings
-from funnel_assets_tests.conftest import io_manager_for
+from funnel_assets_tests.conftest import io_manager_for, landing_dir
 from funnel_assets_tests.test_assets_first_tables import SPEND_CSV
 
 
@@ -31,7 +31,7 @@ def spend_resources(tmp_path, warehouse: Warehouse) -> dict:
     spend_file = tmp_path / "spend.csv"
     spend_file.write_text(SPEND_CSV, encoding="utf-8")
     return {
-        "spend_source": TabularSource(location=str(spend_file)),
+        "spend_source": TabularSource(location=str(spend_file), landing_dir=landing_dir()),
         "mappings": Mappings(directory=str(PROJECT_ROOT / "mappings")),
         "io_manager": io_manager_for(warehouse),
     }

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from funnel_assets.io.landing import landing_path, prune_landing
+from funnel_assets.io.sources.landing import landing_path, prune_landing
 from funnel_assets.lib.clock import today
 
 
@@ -36,7 +36,7 @@ def test_a_new_download_prunes_and_a_retried_step_finds_its_file(tmp_path):
 
 
 def test_a_download_deadline_is_recorded_once_per_run_and_never_through_a_link(tmp_path):
-    from funnel_assets.io.landing import first_try_started
+    from funnel_assets.io.sources.landing import first_try_started
 
     dest = tmp_path / "landing" / "2026-03-10" / "run-1" / "crm_sales.csv"
     first = first_try_started(dest, "run-1")

@@ -7,8 +7,8 @@ import dagster as dg
 
 from funnel_assets.defs.marketing.assets import marketing_leads, marketing_spend, spend_by_funnel
 from funnel_assets.io.mappings import Mappings
-from funnel_assets.io.tabular_source import LeadSheet, TabularSource
-from funnel_assets_tests.conftest import io_manager_for
+from funnel_assets.io.sources.resources import LeadSheet, TabularSource
+from funnel_assets_tests.conftest import io_manager_for, landing_dir
 
 LEADS = "Name,Email,Phone number,utmCamp,created date\n" + "".join(
     f"Lead {n},lead{n}@example.com,98765{n:05d},{campaign},2026-09-{1 + n % 28:02d} 10:00:00\n"
@@ -26,7 +26,7 @@ def materialize_leads(tmp_path, warehouse, mapping_csv: str, instance: dg.Dagste
         [marketing_leads],
         resources={
             "io_manager": io_manager_for(warehouse),
-            "leads_source": LeadSheet(location=str(leads)),
+            "leads_source": LeadSheet(location=str(leads), landing_dir=landing_dir()),
             "mappings": Mappings(directory=str(folder)),
         },
         instance=instance,
@@ -78,7 +78,7 @@ def test_a_spend_funnel_typed_in_another_case_meets_its_leads(tmp_path, warehous
         [marketing_spend, spend_by_funnel],
         resources={
             "io_manager": io_manager_for(warehouse),
-            "spend_source": TabularSource(location=str(spend)),
+            "spend_source": TabularSource(location=str(spend), landing_dir=landing_dir()),
             "mappings": Mappings(directory=str(folder)),
         },
         instance=instance,

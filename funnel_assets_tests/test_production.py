@@ -22,6 +22,7 @@ from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
 from funnel_assets.io.warehouse.io_manager import UNDECLARED_MEANING, empty_table
+from funnel_assets_tests.conftest import landing_dir
 from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS
 from funnel_assets_tests.support.cli import dagster_cli
 from funnel_assets_tests.support.http_server import Scripted, ScriptedServer
@@ -220,7 +221,9 @@ def test_a_failed_run_alerts_the_webhook_with_its_first_line_and_no_secret(tmp_p
     result = dg.materialize(
         CRM_ASSIGNMENTS,
         resources={
-            "crm": CrmApi(assigned_leads_url=http_server.url("/crm"), sales_url=http_server.url("/crm")),
+            "crm": CrmApi(
+                assigned_leads_url=http_server.url("/crm"), sales_url=http_server.url("/crm"), landing_dir=landing_dir()
+            ),
             "mappings": Mappings(directory=str(tmp_path / "mappings")),
             "io_manager": WarehouseIOManager(url=f"sqlite:///{tmp_path / 'w.sqlite'}"),
         },

@@ -16,6 +16,7 @@ from funnel_assets.defs import tables
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
+from funnel_assets_tests.conftest import landing_dir
 from funnel_assets_tests.support.assets import PART2
 from funnel_assets_tests.support.http_server import Scripted
 from funnel_assets_tests.test_assets_sales import assigned_csv, sales_csv
@@ -35,6 +36,7 @@ def part2_job() -> dg.JobDefinition:
                 sales_url=os.environ["TEST_CRM_SALES_URL"],
                 backoff_seconds=0.01,
                 max_attempts=1,
+                landing_dir=landing_dir(),
             ),
             "mappings": Mappings(directory=os.environ["TEST_MAPPINGS_DIR"]),
             "io_manager": WarehouseIOManager(url=os.environ["TEST_WAREHOUSE_URL"]),

@@ -24,8 +24,9 @@ from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.io.sources import google_sheets
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.google_sheets import export_url, is_google_sheet, parse_sheet_reference, tab_id
-from funnel_assets.io.sources.http import HttpSettings
-from funnel_assets.io.tabular_source import TabularSource
+from funnel_assets.io.sources.http import HttpLimits
+from funnel_assets.io.sources.resources import TabularSource
+from funnel_assets_tests.conftest import landing_dir
 from funnel_assets_tests.support.google_standin import (
     ACCOUNT,
     SPREADSHEETS,
@@ -60,6 +61,7 @@ def source(service_account_file, **kwargs) -> TabularSource:
         google_service_account_file=service_account_file,
         max_attempts=3,
         backoff_seconds=0.01,
+        landing_dir=landing_dir(),
         **kwargs,
     )
 
@@ -203,7 +205,7 @@ def test_an_assertion_signed_with_another_key_is_refused(google_standin, service
 def test_a_token_google_no_longer_knows_is_answered_401_and_refreshed(google_standin, service_account_file):
     """One client whose token Google forgets between two calls: google-auth gets a new one on the 401."""
     leads_sheet(google_standin, [["a"], ["1"]])
-    client, _ = google_sheets._client(service_account_file, HttpSettings(), google_sheets.READ_ONLY_SCOPES)
+    client, _ = google_sheets._client(service_account_file, HttpLimits(), google_sheets.READ_ONLY_SCOPES)
     url = f"{google_standin.sheets_api}/{KEY}/values/Leads"
     client.http_client.request("get", url)
     google_standin.revoke_tokens()

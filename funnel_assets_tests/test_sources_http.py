@@ -7,16 +7,18 @@ import logging
 import pytest
 
 from funnel_assets.io.crm import CrmApi
+from funnel_assets.io.sources.csv_reading import read_csv_text
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.http import HttpSettings, download, retry_after_seconds
+from funnel_assets.io.sources.http import HttpLimits, download, retry_after_seconds
+from funnel_assets.io.sources.landing import land_table
 from funnel_assets.io.sources.redact import redact_url
-from funnel_assets.io.sources.tabular import land_table, read_csv_text
-from funnel_assets.io.tabular_source import TabularSource
+from funnel_assets.io.sources.resources import TabularSource
+from funnel_assets_tests.conftest import landing_dir
 from funnel_assets_tests.support.http_server import Scripted
 
 CSV = "sources,assignOn,leadMobile,employee\r\nACCA_Webinar_Meta,2025-09-30T19:00:00Z,+91 98765-43210,Asha\r\n"
 TOKEN = "s3cr3t-crm-token-value"
-FAST = HttpSettings(connect_timeout=2, read_timeout=2, max_attempts=3, backoff_seconds=0.01, max_wait_seconds=2)
+FAST = HttpLimits(connect_timeout=2, read_timeout=2, max_attempts=3, backoff_seconds=0.01, max_wait_seconds=2)
 
 
 def fetch(http_server, path: str, tmp_path, **kwargs):
@@ -58,12 +60,15 @@ def test_401_is_a_clear_error_that_never_shows_the_token(http_server, tmp_path, 
 def test_bearer_token_is_sent_in_the_header_and_the_query_parameter_is_configurable(http_server, tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
     http_server.add("/assigned", CSV).add("/sales", CSV)
-    header_crm = CrmApi(assigned_leads_url=http_server.url("/assigned"), sales_url=http_server.url("/sales"))
+    header_crm = CrmApi(
+        assigned_leads_url=http_server.url("/assigned"), sales_url=http_server.url("/sales"), landing_dir=landing_dir()
+    )
     header_crm.read("run-a", "assigned_leads")
     query_crm = CrmApi(
         assigned_leads_url=http_server.url("/assigned"),
         sales_url=http_server.url("/sales"),
         token_query_parameter="api_key",
+        landing_dir=landing_dir(),
     )
     query_crm.read("run-b", "sales")
     assert http_server.requests("/assigned")[0].headers["Authorization"] == f"Bearer {TOKEN}"
@@ -103,7 +108,7 @@ def test_5xx_after_every_attempt_fails_with_attempt_count_and_leaves_no_file(htt
 
 def test_read_timeout_is_retried_then_reported(http_server, tmp_path):
     http_server.add("/slow", Scripted(body=CSV.encode(), delay=1.0))
-    settings = HttpSettings(connect_timeout=1, read_timeout=0.3, max_attempts=2, backoff_seconds=0.01)
+    settings = HttpLimits(connect_timeout=1, read_timeout=0.3, max_attempts=2, backoff_seconds=0.01)
     with pytest.raises(SourceError, match="time limit"):
         download(http_server.url("/slow"), tmp_path / "x.csv", settings, label="slow CRM")
     assert len(http_server.requests("/slow")) == 2
@@ -111,7 +116,7 @@ def test_read_timeout_is_retried_then_reported(http_server, tmp_path):
 
 def test_timeout_then_answer_succeeds(http_server, tmp_path):
     http_server.add("/slow", Scripted(body=CSV.encode(), delay=1.0), CSV)
-    settings = HttpSettings(connect_timeout=1, read_timeout=0.3, max_attempts=3, backoff_seconds=0.01)
+    settings = HttpLimits(connect_timeout=1, read_timeout=0.3, max_attempts=3, backoff_seconds=0.01)
     path = download(http_server.url("/slow"), tmp_path / "x.csv", settings, label="slow CRM")
     assert path.read_bytes() == CSV.encode()
 
@@ -141,7 +146,7 @@ def test_html_instead_of_csv_is_named_as_such(http_server, tmp_path):
 
 def test_tabular_source_over_http_lands_once_per_run(http_server):
     http_server.add("/leads.csv", "Name,Phone number\nAsha,9876543210\n")
-    source = TabularSource(location=http_server.url("/leads.csv"))
+    source = TabularSource(location=http_server.url("/leads.csv"), landing_dir=landing_dir())
     first = source.read("run-1", "marketing_leads")
     again = source.read("run-1", "marketing_leads")
     source.read("run-2", "marketing_leads")
@@ -161,12 +166,16 @@ def test_retry_after_reads_seconds_and_dates():
 
 
 def test_the_token_never_goes_to_a_host_the_server_settings_do_not_name(http_server, tmp_path, monkeypatch):
-    """A run's configuration may point the CRM resource elsewhere: the token does not follow it."""
+    """A CRM resource pointed elsewhere than the server's settings name (token_urls, which defs/resources.py
+    fills from CRM_ASSIGNED_LEADS_URL / CRM_SALES_URL): the token does not follow it."""
     monkeypatch.setenv("CRM_API_TOKEN", TOKEN)
-    monkeypatch.setenv("CRM_ASSIGNED_LEADS_URL", "https://crm.example.in/api/assigned.csv")
-    redirected = CrmApi(
-        assigned_leads_url="https://collector.evil.example/grab", sales_url="https://crm.example.in/s.csv"
-    )
+    addresses = {
+        "assigned_leads_url": "https://collector.evil.example/grab",
+        "sales_url": "https://crm.example.in/s.csv",
+    }
+    landing = str(tmp_path / "landing")
+    as_the_server_names_it = {"assigned_leads": "https://crm.example.in/api/assigned.csv"}
+    redirected = CrmApi(**addresses, token_urls=as_the_server_names_it, landing_dir=landing)
     with pytest.raises(SourceError, match="sent only to the host of CRM_ASSIGNED_LEADS_URL") as refused:
         redirected.read("run-x", "assigned_leads")
     assert TOKEN not in str(refused.value)
@@ -174,5 +183,21 @@ def test_the_token_never_goes_to_a_host_the_server_settings_do_not_name(http_ser
     CrmApi._check_token_host(redirected, "https://crm.example.in/other.csv")
     with pytest.raises(SourceError, match="sent only to the host"):
         CrmApi._check_token_host(redirected, http_server.url("/assigned"))
-    monkeypatch.delenv("CRM_ASSIGNED_LEADS_URL")
-    CrmApi._check_token_host(redirected, http_server.url("/assigned"))
+    named_none = CrmApi(**addresses, landing_dir=landing)
+    CrmApi._check_token_host(named_none, http_server.url("/assigned"))
+    with pytest.raises(SourceError, match="sent only to the host"):
+        CrmApi._check_token_host(named_none, "https://crm.example.in/other.csv")
+
+
+def test_the_crm_built_from_the_settings_sends_the_token_to_the_hosts_they_name(monkeypatch):
+    """defs/resources.py hands the CRM resource the addresses the settings name as where its token may go."""
+    from funnel_assets.defs.resources import configured_resources
+    from funnel_assets.settings import Settings
+
+    monkeypatch.setenv("CRM_ASSIGNED_LEADS_URL", "https://crm.example.in/api/assigned.csv")
+    monkeypatch.setenv("CRM_SALES_URL", "https://sales.example.in:8443/api/sales.csv")
+    crm = configured_resources(Settings.from_env())["crm"]
+    CrmApi._check_token_host(crm, "https://crm.example.in/other.csv")
+    CrmApi._check_token_host(crm, "https://sales.example.in:8443/other.csv")
+    with pytest.raises(SourceError, match="sent only to the host"):
+        CrmApi._check_token_host(crm, "https://sales.example.in/other.csv")  # another port

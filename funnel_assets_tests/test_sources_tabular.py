@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from funnel_assets.io.sources.csv_reading import read_csv_text, set_aside_values
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.http import HttpSettings
-from funnel_assets.io.sources.tabular import land_table, read_csv_text, set_aside_values
+from funnel_assets.io.sources.http import HttpLimits
+from funnel_assets.io.sources.landing import land_table
 
 
 def write(tmp_path, content: bytes, name: str = "input.csv"):
@@ -64,15 +65,15 @@ def test_broken_files_get_one_clear_error_naming_them(tmp_path, content, message
 
 def test_missing_local_file_names_the_path(tmp_path):
     with pytest.raises(SourceError, match="does not exist"):
-        land_table(str(tmp_path / "nope.csv"), tmp_path / "out.csv", label="leads", http=HttpSettings())
+        land_table(str(tmp_path / "nope.csv"), tmp_path / "out.csv", label="leads", http=HttpLimits())
 
 
 def test_local_file_is_copied_into_the_landing_file(tmp_path):
     source = write(tmp_path, b"a\n1\n", "source.csv")
-    dest = land_table(str(source), tmp_path / "landing" / "a.csv", label="x", http=HttpSettings())
+    dest = land_table(str(source), tmp_path / "landing" / "a.csv", label="x", http=HttpLimits())
     source.write_bytes(b"a\n2\n")
     # the run keeps reading what it landed, even if the original changes meanwhile
-    assert land_table(str(source), dest, label="x", http=HttpSettings()).read_bytes() == b"a\n1\n"
+    assert land_table(str(source), dest, label="x", http=HttpLimits()).read_bytes() == b"a\n1\n"
 
 
 def test_headers_repeated_after_trimming_stay_separate_columns(tmp_path):

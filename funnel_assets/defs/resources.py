@@ -19,7 +19,7 @@ from funnel_assets.io.drive_folder import DriveDropFolder
 from funnel_assets.io.drop_folder import PARSED, ZoomDropFolder
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sheets_export import SheetsExport
-from funnel_assets.io.tabular_source import LeadSheet, TabularSource
+from funnel_assets.io.sources.resources import LeadSheet, TabularSource
 from funnel_assets.io.warehouse import WarehouseIOManager
 from funnel_assets.settings import Settings
 
@@ -66,13 +66,12 @@ def configured_resources(settings: Settings) -> dict[str, dg.ConfigurableResourc
         "spend_source": TabularSource(
             location=settings.spend_source, google_service_account_file=google_account, **landing
         ),
-        "sheets_export": SheetsExport(
-            spreadsheet=settings.export_sheet, google_service_account_file=google_account, **landing
-        ),
+        "sheets_export": SheetsExport(spreadsheet=settings.export_sheet, google_service_account_file=google_account),
         "crm": CrmApi(
             assigned_leads_url=settings.crm_assigned_leads_url,
             sales_url=settings.crm_sales_url,
             token_query_parameter=settings.crm_token_query_parameter,
+            token_urls={"assigned_leads": settings.crm_assigned_leads_url, "sales": settings.crm_sales_url},
             **landing,
         ),
     }

@@ -14,8 +14,8 @@ from pydantic import Field
 
 from funnel_assets import catalogue
 from funnel_assets.io import files
+from funnel_assets.io.sources.csv_reading import set_aside_values
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.tabular import set_aside_values
 from funnel_assets.io.warehouse import WarehouseIOManager
 from funnel_assets.lib.clock import today
 from funnel_assets.lib.columns import MissingColumnsError

@@ -5,20 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from funnel_assets.io.landing import landing_path
+from funnel_assets.io.sources.csv_reading import read_csv_text
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.http import client_url, endpoint, is_this_machine
-from funnel_assets.io.sources.tabular import is_url, land_table, read_csv_text
-from funnel_assets.io.tabular_source import HttpOptions, describe_location
-from funnel_assets.settings import CRM_API_TOKEN, Settings, secret
+from funnel_assets.io.sources.http import client_url, endpoint, is_this_machine, is_url
+from funnel_assets.io.sources.landing import describe_location, land_table, landing_path
+from funnel_assets.io.sources.resources import LandedSource
+from funnel_assets.settings import CRM_API_TOKEN, secret
 
 # the setting that names each dump's address on the server
 DUMP_SETTINGS = {"assigned_leads": "CRM_ASSIGNED_LEADS_URL", "sales": "CRM_SALES_URL"}
 
 
-class CrmApi(HttpOptions):
+class CrmApi(LandedSource):
     """The in-house CRM's CSV endpoints (full dumps), or local CSV files for the demo.
 
     The token is CRM_API_TOKEN, read from the environment each time a dump is fetched. It goes
@@ -33,6 +33,22 @@ class CrmApi(HttpOptions):
         default=None,
         description="Send the token as this query parameter instead of an 'Authorization: Bearer' header.",
     )
+    # kept apart from the two addresses above, which say where a dump is fetched from: this says where the
+    # token may go, and defs/resources.py fills it from the server's settings
+    token_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="The CRM addresses as the server's settings name them, by dump (assigned_leads: "
+        "CRM_ASSIGNED_LEADS_URL, sales: CRM_SALES_URL): the token goes only to their hosts and ports. "
+        "None of them a web address: only to this machine.",
+    )
+
+    @field_validator("token_urls")
+    @classmethod
+    def _named_by_dump(cls, urls: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(urls) - set(DUMP_SETTINGS))
+        if unknown:
+            raise ValueError(f"token_urls is keyed by dump ({', '.join(DUMP_SETTINGS)}), not {', '.join(unknown)}")
+        return urls
 
     @property
     def token(self) -> str | None:
@@ -43,13 +59,13 @@ class CrmApi(HttpOptions):
         return {"assigned_leads": self.assigned_leads_url, "sales": self.sales_url}[dump]
 
     def _check_token_host(self, url: str, setting: str = "the CRM address") -> None:
-        """The token goes only to where CRM_ASSIGNED_LEADS_URL / CRM_SALES_URL (as set on the server) lead,
-        compared on the host and port the HTTP client connects to. When neither names a web address
+        """The token goes only to where CRM_ASSIGNED_LEADS_URL / CRM_SALES_URL (as set on the server: `token_urls`)
+        lead, compared on the host and port the HTTP client connects to. When neither names a web address
         (the demo's local files, tests), only this machine may receive it."""
         target = endpoint(client_url(url, setting))
-        settings = Settings.from_env()
-        configured = {"assigned_leads": settings.crm_assigned_leads_url, "sales": settings.crm_sales_url}
-        allowed = {endpoint(client_url(url, DUMP_SETTINGS[dump])) for dump, url in configured.items() if is_url(url)}
+        allowed = {
+            endpoint(client_url(url, DUMP_SETTINGS[dump])) for dump, url in self.token_urls.items() if is_url(url)
+        }
         if target in allowed or (not allowed and is_this_machine(target[0])):
             return
         raise SourceError(
@@ -76,7 +92,7 @@ class CrmApi(HttpOptions):
             url,
             dest,
             label=f"CRM {dump.replace('_', ' ')} ({DUMP_SETTINGS[dump]}: {describe_location(url)})",
-            http=self.download_settings(url, dest),
+            http=self.download_limits(url, dest),
             headers=headers,
             params=params,
             secrets=[token] if token else [],

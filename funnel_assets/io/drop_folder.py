@@ -64,7 +64,7 @@ from pydantic import Field
 
 from funnel_assets.io import files
 from funnel_assets.io.files import safe_name
-from funnel_assets.io.sources.tabular import read_csv_text
+from funnel_assets.io.sources.csv_reading import read_csv_text
 from funnel_assets.io.warehouse.columns import column_kind, formula_risk, formula_safe
 from funnel_assets.lib.clock import now
 from funnel_assets.lib.zoom_ingest import Archived, content_hash

@@ -8,7 +8,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from funnel_assets.io.sources.tabular import read_csv_text, set_aside_values
+from funnel_assets.io.sources.csv_reading import read_csv_text, set_aside_values
 from funnel_assets.lib.form_responses import REQUIRED_DECLARATION, read_form_declarations
 from funnel_assets.lib.funnel_mapping import MappingError, clean_funnel_mapping, respelled_funnels
 from funnel_assets.lib.zoom_events import EventMappings

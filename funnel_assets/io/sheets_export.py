@@ -12,11 +12,16 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from funnel_assets import catalogue
-from funnel_assets.io.sources.google_sheets import parse_sheet_reference, write_tabs
-from funnel_assets.io.tabular_source import HttpOptions
+from funnel_assets.io.sources.google_sheets import (
+    SHEETS_API,
+    checked_sheets_api_url,
+    parse_sheet_reference,
+    write_tabs,
+)
+from funnel_assets.io.sources.resources import HttpClientResource
 
 # a spreadsheet holds at most 10 million cells; the per-person tables never go there
 MAX_CELLS = 2_000_000
@@ -46,7 +51,7 @@ def _money_rounded(title: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: pd.to_numeric(frame[c]).round(2) for c in money}) if money else frame
 
 
-class SheetsExport(HttpOptions):
+class SheetsExport(HttpClientResource):
     """A Google Sheet that receives the monthly metrics, funnel stages and daily spend (off when empty)."""
 
     spreadsheet: str = Field(
@@ -55,6 +60,13 @@ class SheetsExport(HttpOptions):
     google_service_account_file: str | None = Field(
         default=None, description="Service-account JSON with Editor access to the sheet (GOOGLE_SERVICE_ACCOUNT_FILE)."
     )
+    google_sheets_api_url: str = Field(default=SHEETS_API, description="The Google Sheets API's address.")
+
+    @field_validator("google_sheets_api_url")
+    @classmethod
+    def _sheets_api_over_https(cls, url: str) -> str:
+        """The service account's access token goes there: Google's https address, or a stand-in on this machine."""
+        return checked_sheets_api_url(url)
 
     @property
     def enabled(self) -> bool:
@@ -73,7 +85,7 @@ class SheetsExport(HttpOptions):
             key,
             tabs,
             service_account_file=self.google_service_account_file or "",
-            settings=self.http_settings(),
+            settings=self.http_limits(),
             api_url=self.google_sheets_api_url,
             label=f"Google Sheet export ({key})",
         )

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from funnel_assets import catalogue
-from funnel_assets.io.sources.tabular import read_csv_text
+from funnel_assets.io.sources.csv_reading import read_csv_text
 from funnel_assets.lib.assignments import clean_assigned_leads
 from funnel_assets.lib.columns import MissingColumnsError, TwoCandidateColumnsError, resolve_columns
 from funnel_assets.lib.funnel_mapping import clean_funnel_mapping

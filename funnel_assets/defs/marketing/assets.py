@@ -5,7 +5,7 @@ import pandas as pd
 
 from funnel_assets.defs.tables import SOURCE_RETRY, landing_run, readable_failures, reconciliation, table_asset
 from funnel_assets.io.mappings import Mappings
-from funnel_assets.io.tabular_source import LeadSheet, TabularSource
+from funnel_assets.io.sources.resources import LeadSheet, TabularSource
 from funnel_assets.lib.attribution import all_touches, first_touch
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, spell_as_mapped
 from funnel_assets.lib.leads import clean_leads

@@ -55,7 +55,7 @@ from funnel_assets.io.sources.google_sheets import (
     scope_refusal,
     service_account_credentials,
 )
-from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_retry, retry_after_seconds
+from funnel_assets.io.sources.http import HttpLimits, TransientError, bounded_retry, retry_after_seconds
 
 DRIVE_API = "https://www.googleapis.com/drive/v3"
 READ_SCOPES = ("https://www.googleapis.com/auth/drive.readonly",)
@@ -208,7 +208,7 @@ class DriveApi:
         self,
         service_account_file: str | None,
         scopes: tuple[str, ...],
-        settings: HttpSettings,
+        settings: HttpLimits,
         *,
         api_url: str = DRIVE_API,
         label: str = "Google Drive",

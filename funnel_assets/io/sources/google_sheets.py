@@ -37,7 +37,14 @@ from google.oauth2.service_account import Credentials
 
 from funnel_assets.io import files
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_retry, retry_after_seconds
+from funnel_assets.io.sources.http import (
+    HttpLimits,
+    TransientError,
+    bounded_retry,
+    client_url,
+    is_this_machine,
+    retry_after_seconds,
+)
 
 SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
 READ_ONLY_SCOPES = ("https://www.googleapis.com/auth/spreadsheets.readonly",)
@@ -45,6 +52,17 @@ WRITE_SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 _SHEET_URL = re.compile(r"^https://docs\.google\.com/spreadsheets/d/(?P<key>[A-Za-z0-9_-]{20,})(?P<rest>/[^?#]*)?")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{30,}$")
 _GID = re.compile(r"[#&?]gid=(\d+)")
+
+
+def checked_sheets_api_url(url: str) -> str:
+    """`url`, if the service account's access token may go there: Google's https address, or a stand-in on this
+    machine (tests). A resource's `google_sheets_api_url` is checked with it when the resource is built."""
+    parsed = client_url(url, "google_sheets_api_url")
+    if parsed.scheme != "https" and not is_this_machine(parsed.host or ""):
+        raise ValueError(
+            "google_sheets_api_url must be an https:// address (or one on this machine): an access token goes there"
+        )
+    return url
 
 
 def is_google_sheet(location: str) -> bool:
@@ -109,7 +127,7 @@ def service_account_credentials(service_account_file: str, scopes: tuple[str, ..
     return credentials, info.get("client_email", "the service account")
 
 
-def _client(service_account_file: str, settings: HttpSettings, scopes: tuple[str, ...]) -> tuple[gspread.Client, str]:
+def _client(service_account_file: str, settings: HttpLimits, scopes: tuple[str, ...]) -> tuple[gspread.Client, str]:
     """A gspread client whose token carries exactly `scopes` (google-auth asks the key file's `token_uri` for it)."""
     credentials, account = service_account_credentials(service_account_file, scopes)
     client = gspread.Client(auth=credentials)
@@ -150,7 +168,7 @@ def _sheets_call(
     body: dict | None,
     *,
     params: dict | None = None,
-    settings: HttpSettings,
+    settings: HttpLimits,
     label: str,
     account: str,
     refusals: dict[int, str],
@@ -203,7 +221,7 @@ def fetch_sheet_values(
     gid: int | None,
     worksheet: str | None,
     service_account_file: str,
-    settings: HttpSettings,
+    settings: HttpLimits,
     label: str,
     api_url: str = SHEETS_API,
 ) -> list[list[str]]:
@@ -302,7 +320,7 @@ def write_tabs(
     tabs: dict[str, list[list[object]]],
     *,
     service_account_file: str,
-    settings: HttpSettings,
+    settings: HttpLimits,
     label: str,
     api_url: str = SHEETS_API,
 ) -> dict[str, int]:

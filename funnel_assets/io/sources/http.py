@@ -73,7 +73,14 @@ LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
 @dataclass(frozen=True)
-class HttpSettings:
+class HttpLimits:
+    """How long and how hard one HTTP exchange may go on: timeouts, tries, back-off, one deadline, a size cap.
+
+    The plain value the download and API functions take. A resource holds these limits as its configured
+    fields (`HttpClientResource`, io/sources/resources.py) and builds one through `http_limits()`. Not to be
+    confused with the project's `Settings` (settings.py): nothing here is read from the environment.
+    """
+
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
     max_attempts: int = 5
@@ -88,6 +95,11 @@ class HttpSettings:
     started_at: float | None = None
     # a full CRM dump is tens of MB; a runaway or hostile answer must not fill the disk
     max_bytes: int = 2 * 1024**3
+
+
+# the former name, still used by io/drive_folder.py and defs/ops/alerts.py (another change owns them):
+# remove once they say HttpLimits
+HttpSettings = HttpLimits
 
 
 class TransientError(Exception):
@@ -145,6 +157,11 @@ def retry_after_seconds(value: str | None) -> float | None:
     if math.isnan(seconds):
         return None
     return min(max(0.0, seconds), MAX_RETRY_AFTER_SECONDS)
+
+
+def is_url(location: str) -> bool:
+    """An http(s) address, as opposed to a local path or a Google Sheet key."""
+    return location.strip().lower().startswith(("http://", "https://"))
 
 
 def looks_like_html(first_bytes: bytes) -> bool:
@@ -244,7 +261,7 @@ def _same_host_redirect(before: Url, after: Url) -> bool:
     return not (before.scheme == "https" and after.scheme != "https")
 
 
-def bounded_retry(settings: HttpSettings, label: str, deadline: float | None = None) -> Retrying:
+def bounded_retry(settings: HttpLimits, label: str, deadline: float | None = None) -> Retrying:
     """Up to `max_attempts` tries on TransientError, exponential back-off or the server's Retry-After, capped
     (and never past `deadline`, a time.monotonic() value, when one is given)."""
     exponential = wait_exponential(multiplier=settings.backoff_seconds, max=settings.max_wait_seconds)
@@ -309,7 +326,7 @@ def _refuse_content_type(response: requests.Response, label: str, shown_url: str
     )
 
 
-def _too_large(label: str, shown_url: str, settings: HttpSettings, what: str) -> SourceError:
+def _too_large(label: str, shown_url: str, settings: HttpLimits, what: str) -> SourceError:
     return SourceError(
         f"{label}: {shown_url} {what}, more than the {_size(settings.max_bytes)} allowed for one download, so it was "
         "stopped. A normal dump is far smaller: check the address and its parameters (a missing date filter?), "
@@ -317,7 +334,7 @@ def _too_large(label: str, shown_url: str, settings: HttpSettings, what: str) ->
     )
 
 
-def _too_slow(label: str, shown_url: str, settings: HttpSettings, written: int) -> SourceError:
+def _too_slow(label: str, shown_url: str, settings: HttpLimits, written: int) -> SourceError:
     """Not retried, within the step or by a step retry: the deadline covers every try of the download."""
     return SourceError(
         f"{label}: {shown_url} was still not downloaded after {_duration(settings.max_seconds_per_download)} "
@@ -344,7 +361,7 @@ def _get(
     *,
     headers: dict,
     params: dict,
-    settings: HttpSettings,
+    settings: HttpLimits,
     deadline: float,
     guarded: bool,
     label: str,
@@ -376,7 +393,7 @@ def _get(
     return response
 
 
-def _refuse_failed_answer(response: requests.Response, settings: HttpSettings, label: str, shown_url: str) -> None:
+def _refuse_failed_answer(response: requests.Response, settings: HttpLimits, label: str, shown_url: str) -> None:
     """What the status line and headers already say: retry later, give up, or not CSV, or too large to take."""
     if response.status_code in RETRYABLE_STATUSES:
         raise TransientError(f"HTTP {response.status_code}", retry_after_seconds(response.headers.get("Retry-After")))
@@ -415,7 +432,7 @@ def _arriving(response: requests.Response) -> Iterator[bytes]:
         yield chunk
 
 
-def _save(response, out: IO[bytes], *, deadline: float, settings: HttpSettings, label: str, shown_url: str) -> int:
+def _save(response, out: IO[bytes], *, deadline: float, settings: HttpLimits, label: str, shown_url: str) -> int:
     """The body into `out`, the limits checked as the bytes arrive. Returns the bytes written (decompressed)."""
     written, head = 0, b""
     for chunk in _arriving(response):
@@ -435,7 +452,7 @@ def _save(response, out: IO[bytes], *, deadline: float, settings: HttpSettings, 
 def download(
     url: str,
     dest: Path,
-    settings: HttpSettings,
+    settings: HttpLimits,
     *,
     label: str,
     headers: Mapping[str, str] | None = None,

@@ -1,4 +1,8 @@
-"""Where each run keeps its downloads: <landing dir>/<day>/<run id>/<name>.
+"""Landing: each source brought onto disk once per run, as <landing dir>/<day>/<run id>/<name>.
+
+A source (a local CSV path, an http(s) CSV URL, or a Google Sheet by key or URL) is landed as a
+CSV file first and read from that file (io/sources/csv_reading.py): a retried step of the same run
+reads its landing file instead of downloading again.
 
 Each day's raw downloads stay on disk for audit for a number of days (FUNNEL_LANDING_KEEP_DAYS,
 default 30), then are pruned when a new download lands. Only day folders of this landing folder
@@ -10,10 +14,22 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
 from funnel_assets.io import files
+from funnel_assets.io.sources.errors import SourceError
+from funnel_assets.io.sources.google_sheets import (
+    SHEETS_API,
+    export_url,
+    fetch_sheet_values,
+    is_google_sheet,
+    parse_sheet_reference,
+    write_values_csv,
+)
+from funnel_assets.io.sources.http import HttpLimits, download, is_url
+from funnel_assets.io.sources.redact import redact_url
 from funnel_assets.lib.clock import today
 
 DEFAULT_KEEP_DAYS = 30
@@ -72,3 +88,59 @@ def first_try_started(dest: Path, run_id: str) -> float:
             return min(now, float(recorded.read().strip()))
         except ValueError:
             return now  # a record cut short by a crash: the deadline counts from now
+
+
+def land_table(
+    location: str,
+    dest: Path,
+    *,
+    label: str,
+    http: HttpLimits,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+    secrets: Iterable[str | None] = (),
+    worksheet: str | None = None,
+    service_account_file: str | None = None,
+    sheets_api_url: str = SHEETS_API,
+) -> Path:
+    """Bring the source into `dest` as CSV, unless this run already landed it there.
+
+    `sheets_api_url` is the Sheets API's address (Google's; tests point it at a local stand-in).
+    """
+    if dest.is_file() and not dest.is_symlink():  # a link planted there is never read: the write below refuses it
+        return dest
+    location = location.strip()
+    if is_google_sheet(location):
+        key, gid = parse_sheet_reference(location)
+        if service_account_file:
+            values = fetch_sheet_values(
+                key,
+                gid=gid,
+                worksheet=worksheet,
+                service_account_file=service_account_file,
+                settings=http,
+                label=label,
+                api_url=sheets_api_url,
+            )
+            return write_values_csv(values, dest)
+        return download(export_url(key, gid, worksheet), dest, http, label=label)
+    if is_url(location):
+        return download(location, dest, http, label=label, headers=headers, params=params, secrets=secrets)
+
+    path = Path(location).expanduser()
+    if not path.is_file():
+        raise SourceError(
+            f"{label}: the file {path} does not exist. Check the path in the configuration, "
+            "or whether the file was moved or renamed."
+        )
+    return files.copy_file(path, dest)
+
+
+def describe_location(location: str) -> str:
+    """A name for a source safe to show anywhere: no token, no password."""
+    if location.startswith(("http://", "https://")) and not is_google_sheet(location):
+        return redact_url(location)
+    if is_google_sheet(location):
+        key, _ = parse_sheet_reference(location)
+        return f"Google Sheet {key}"
+    return Path(location).name

@@ -1,9 +1,6 @@
-"""The one way a table comes in: landed as a CSV file, then read with every cell as text.
+"""Reading a CSV file (a landed source, io/sources/landing.py; a mapping; a dropped report) with every cell as text.
 
-A source is a local CSV path, an http(s) CSV URL, or a Google Sheet (key or URL).
-Landing first means a retried step re-reads its file instead of downloading again, and
-every day's raw input stays on disk for audit. Reading keeps every cell as text (the
-domain functions cast), and forgives what spreadsheet programs do to a CSV: a BOM,
+The domain functions cast; reading forgives what spreadsheet programs do to a CSV: a BOM,
 CRLF, Windows-1252 accents, UTF-16 (Excel's "Unicode Text" save), semicolons or tabs
 instead of commas, trailing commas, blank rows.
 
@@ -19,23 +16,14 @@ import codecs
 import csv
 import io
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
 
-from funnel_assets.io import files
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.google_sheets import (
-    SHEETS_API,
-    export_url,
-    fetch_sheet_values,
-    is_google_sheet,
-    parse_sheet_reference,
-    write_values_csv,
-)
-from funnel_assets.io.sources.http import HttpSettings, download, looks_like_html
+from funnel_assets.io.sources.http import looks_like_html
 from funnel_assets.lib.text import CONTROL_BYTES, CONTROL_TEXT
 
 SNIFF_BYTES = 64 * 1024
@@ -43,56 +31,6 @@ DELIMITERS = ",;\t"
 # stands in for a control character while the file is parsed: a private-use character no source writes
 _SET_ASIDE = "\ue000"
 SET_ASIDE_VALUES = "set_aside_values"
-
-
-def is_url(location: str) -> bool:
-    return location.strip().lower().startswith(("http://", "https://"))
-
-
-def land_table(
-    location: str,
-    dest: Path,
-    *,
-    label: str,
-    http: HttpSettings,
-    headers: Mapping[str, str] | None = None,
-    params: Mapping[str, str] | None = None,
-    secrets: Iterable[str | None] = (),
-    worksheet: str | None = None,
-    service_account_file: str | None = None,
-    sheets_api_url: str = SHEETS_API,
-) -> Path:
-    """Bring the source into `dest` as CSV, unless this run already landed it there.
-
-    `sheets_api_url` is the Sheets API's address (Google's; tests point it at a local stand-in).
-    """
-    if dest.is_file() and not dest.is_symlink():  # a link planted there is never read: the write below refuses it
-        return dest
-    location = location.strip()
-    if is_google_sheet(location):
-        key, gid = parse_sheet_reference(location)
-        if service_account_file:
-            values = fetch_sheet_values(
-                key,
-                gid=gid,
-                worksheet=worksheet,
-                service_account_file=service_account_file,
-                settings=http,
-                label=label,
-                api_url=sheets_api_url,
-            )
-            return write_values_csv(values, dest)
-        return download(export_url(key, gid, worksheet), dest, http, label=label)
-    if is_url(location):
-        return download(location, dest, http, label=label, headers=headers, params=params, secrets=secrets)
-
-    path = Path(location).expanduser()
-    if not path.is_file():
-        raise SourceError(
-            f"{label}: the file {path} does not exist. Check the path in the configuration, "
-            "or whether the file was moved or renamed."
-        )
-    return files.copy_file(path, dest)
 
 
 def _sniff_delimiter(sample: str) -> str:
