@@ -7,7 +7,8 @@
   CSV file). The CRM's dumps are `CrmApi` (io/crm.py); the Sheet export is `SheetsExport` (io/sheets_export.py).
 
 Every value that comes from the settings (the landing folder, the addresses) is passed in where the
-resources are built (defs/resources.py); nothing here reads the environment.
+resources are built (defs/resources.py); only a resource built by hand, outside the definitions,
+falls back to the settings' landing folder.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ from funnel_assets.io.sources.landing import (
     land_table,
     landing_path,
 )
+
+
+def _settings_data_dir() -> Path:
+    from funnel_assets.settings import Settings  # settings imports this package's modules
+
+    return Settings.from_env().data_dir
 
 
 class HttpClientResource(dg.ConfigurableResource):
@@ -71,7 +78,12 @@ class HttpClientResource(dg.ConfigurableResource):
 class LandedSource(HttpClientResource):
     """A source downloaded once per run into the landing folder: FUNNEL_DATA_DIR/landing/<day>/<run>/."""
 
-    landing_dir: str = Field(description="Each run's downloads, by day and run (FUNNEL_DATA_DIR/landing).")
+    # defs/resources.py passes the settings' folder; a resource built by hand (a script, a notebook) lands
+    # where the settings would put it rather than failing for want of a folder
+    landing_dir: str = Field(
+        default_factory=lambda: str(_settings_data_dir() / "landing"),
+        description="Each run's downloads, by day and run (FUNNEL_DATA_DIR/landing).",
+    )
     landing_keep_days: int = Field(
         default=DEFAULT_KEEP_DAYS,
         description="Days each day's downloads are kept (FUNNEL_LANDING_KEEP_DAYS; 0 keeps all).",
