@@ -122,3 +122,9 @@ class Settings:
             ui_url=value("FUNNEL_UI_URL", "http://127.0.0.1:3000").rstrip("/"),
             landing_keep_days=int(value("FUNNEL_LANDING_KEEP_DAYS", str(DEFAULT_KEEP_DAYS))),
         )
+
+
+def data_subfolder(name: str) -> str:
+    """`FUNNEL_DATA_DIR/<name>` as the settings read it: the fallback of a resource built by hand, outside the
+    definitions (a script, a notebook), which pass it in."""
+    return str(Settings.from_env().data_dir / name)

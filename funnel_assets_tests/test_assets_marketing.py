@@ -7,7 +7,6 @@ import dagster as dg
 from funnel_assets.defs.marketing.assets import lead_first_touch, lead_touches, marketing_leads
 from funnel_assets.defs.reporting.assets import unmapped_sources
 from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
-from funnel_assets.io.drop_folder import ZoomDropFolder
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sources.resources import LeadSheet
 from funnel_assets.io.warehouse import Warehouse
@@ -15,7 +14,7 @@ from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 from funnel_assets_tests.conftest import io_manager_for, landing_dir
 from funnel_assets_tests.support.http_server import Scripted
 from funnel_assets_tests.support.zoom_files import attendee_report
-from funnel_assets_tests.test_zoom_drop_folder import drop
+from funnel_assets_tests.test_zoom_drop_folder import drop, local_drop_folder
 
 LEADS_CSV = (
     "Name,Email,Phone number,City,Question 1,utmSource,utmMedium,utmCamp,created date\r\n"
@@ -45,7 +44,7 @@ def resources(tmp_path, warehouse: Warehouse, http_server) -> dict:
         "leads_source": LeadSheet(
             location=http_server.url("/leads.csv"), backoff_seconds=0.01, landing_dir=landing_dir()
         ),
-        "zoom_drop": ZoomDropFolder(directory=str(tmp_path / "zoom_drop")),
+        "zoom_drop": local_drop_folder(tmp_path / "zoom_drop"),
         "mappings": Mappings(directory=str(mappings)),
         "io_manager": io_manager_for(warehouse),
     }

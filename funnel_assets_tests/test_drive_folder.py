@@ -1,4 +1,4 @@
-"""The Zoom drop folder kept in Google Drive, against the local Google stand-in (support/google_standin.py).
+"""The drop folder kept in Google Drive, against the local Google stand-in (support/google_standin.py).
 
 The stand-in is a real HTTP server that behaves as Drive documents: it grants a token exactly
 the scopes asked for and refuses a call Google's discovery document says they do not cover,
@@ -22,8 +22,8 @@ from funnel_assets.definitions import build_definitions
 from funnel_assets.defs.resources import zoom_drop_folder
 from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
 from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
-from funnel_assets.io.drive_folder import NOTE_START, DriveDropFolder
-from funnel_assets.io.drop_folder import ZoomDropFolder
+from funnel_assets.io.drop_folders import PARSED, DriveDropFolder, EventDropFolder, LocalDropFolder
+from funnel_assets.io.drop_folders.drive import NOTE_START
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sources import google_drive
 from funnel_assets.io.sources.errors import SourceError
@@ -84,6 +84,7 @@ def drive_folder(tmp_path, folder: str, account_file: str, **options) -> DriveDr
     options.setdefault("settle_seconds", 0)
     return DriveDropFolder(
         directory=str(tmp_path / "data" / "zoom_drive"),
+        parsed_directory=str(tmp_path / "data" / PARSED),
         drive_folder=address(folder),
         google_service_account_file=account_file,
         backoff_seconds=0.01,
@@ -91,7 +92,7 @@ def drive_folder(tmp_path, folder: str, account_file: str, **options) -> DriveDr
     )
 
 
-def tick(zoom_drop: ZoomDropFolder, cursor: str | None = None):
+def tick(zoom_drop: EventDropFolder, cursor: str | None = None):
     with dg.instance_for_test() as instance:
         return zoom_drop_sensor(
             dg.build_sensor_context(instance=instance, cursor=cursor, resources={"zoom_drop": zoom_drop})
@@ -99,7 +100,11 @@ def tick(zoom_drop: ZoomDropFolder, cursor: str | None = None):
 
 
 def run(
-    zoom_drop: ZoomDropFolder, warehouse: Warehouse, *, success: bool = True, instance: dg.DagsterInstance | None = None
+    zoom_drop: EventDropFolder,
+    warehouse: Warehouse,
+    *,
+    success: bool = True,
+    instance: dg.DagsterInstance | None = None,
 ) -> dg.ExecuteInProcessResult:
     result = dg.materialize(
         [zoom_reports, bootcamp_attendance],
@@ -161,8 +166,8 @@ def test_a_drive_folder_address_in_any_form_the_browser_gives(tmp_path):
 
     local = Settings.from_env({"FUNNEL_DATA_DIR": str(tmp_path), "FUNNEL_ZOOM_DROP_DIR": str(tmp_path / "drop")})
     assert local.zoom_drop_drive_folder is None and local.zoom_drop_dir == tmp_path / "drop"
-    assert type(zoom_drop_folder(local)) is ZoomDropFolder, "the local folder stays the default, as it was"
-    assert type(zoom_drop_folder(Settings.from_env({"FUNNEL_DATA_DIR": str(tmp_path)}))) is ZoomDropFolder
+    assert type(zoom_drop_folder(local)) is LocalDropFolder, "the local folder stays the default, as it was"
+    assert type(zoom_drop_folder(Settings.from_env({"FUNNEL_DATA_DIR": str(tmp_path)}))) is LocalDropFolder
 
 
 # ---- end to end, through the project's own wiring ----------------------------------------------------
@@ -400,6 +405,7 @@ def test_a_run_takes_a_file_only_if_its_own_two_looks_agree_and_the_copy_matches
 
     changing = UploadGoesOnBetweenLooks(
         directory=str(tmp_path / "data" / "zoom_drive"),
+        parsed_directory=str(tmp_path / "data" / PARSED),
         drive_folder=address(folder),
         google_service_account_file=account_file,
         settle_seconds=0,

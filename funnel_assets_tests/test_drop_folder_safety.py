@@ -16,8 +16,8 @@ import pytest
 
 from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
 from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
-from funnel_assets.io import drop_folder
-from funnel_assets.io.drop_folder import PARSED, ZoomDropFolder
+from funnel_assets.io.drop_folders import PARSED, LocalDropFolder
+from funnel_assets.io.drop_folders import base as drop_folder_base
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.settings import PROJECT_ROOT, Settings
 from funnel_assets_tests.conftest import io_manager_for
@@ -67,7 +67,7 @@ def run(drop_dir: Path, warehouse) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [zoom_reports, bootcamp_attendance],
         resources={
-            "zoom_drop": ZoomDropFolder(directory=str(drop_dir), settle_seconds=0),
+            "zoom_drop": LocalDropFolder(directory=str(drop_dir), parsed_directory=str(parsed_dir()), settle_seconds=0),
             "mappings": Mappings(directory=str(PROJECT_ROOT / "mappings")),
             "io_manager": io_manager_for(warehouse),
         },
@@ -96,7 +96,7 @@ def test_a_link_dropped_in_the_folder_is_never_read_nor_moved(drop_dir, tmp_path
     assert (drop_dir / "att.csv").is_symlink(), "left where it is, for a person to remove"
     assert outside.read_bytes() == REPORT
 
-    resources = {"zoom_drop": ZoomDropFolder(directory=str(drop_dir))}
+    resources = {"zoom_drop": LocalDropFolder(directory=str(drop_dir), parsed_directory=str(parsed_dir()))}
     with dg.instance_for_test() as instance:
         cursor = None
         for _ in range(2):  # two looks: a file would be ready by now
@@ -144,7 +144,7 @@ def test_a_link_among_the_archived_reports_is_never_read(drop_dir, tmp_path, sql
 
 def test_a_link_at_the_rejection_notes_name_is_passed_by(drop_dir, victim, sqlite_warehouse, monkeypatch):
     moment = pd.Timestamp("2025-11-04 09:30:05", tz="Asia/Kolkata")
-    monkeypatch.setattr(drop_folder, "now", lambda: moment)
+    monkeypatch.setattr(drop_folder_base, "now", lambda: moment)
     (drop_dir / "leads.csv").write_bytes(b"Name,Email,Phone\nAsha,a@x.com,98765\n")
     link(drop_dir / "rejected" / "2025-11-04_093005__leads.csv.reason.txt", victim)
 

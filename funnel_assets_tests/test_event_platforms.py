@@ -9,12 +9,11 @@ from pathlib import Path
 import dagster as dg
 
 from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
-from funnel_assets.io.drop_folder import ZoomDropFolder
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.settings import PROJECT_ROOT
 from funnel_assets_tests.conftest import io_manager_for
-from funnel_assets_tests.test_zoom_drop_folder import drop
+from funnel_assets_tests.test_zoom_drop_folder import drop, local_drop_folder
 
 EXAMPLES = PROJECT_ROOT / "tools" / "samples" / "events"
 
@@ -34,7 +33,7 @@ def run(drop_dir: Path, mappings_dir: Path, warehouse: Warehouse) -> dg.ExecuteI
     result = dg.materialize(
         [zoom_reports, bootcamp_attendance],
         resources={
-            "zoom_drop": ZoomDropFolder(directory=str(drop_dir), settle_seconds=0),
+            "zoom_drop": local_drop_folder(drop_dir, settle_seconds=0),
             "mappings": Mappings(directory=str(mappings_dir)),
             "io_manager": io_manager_for(warehouse),
         },

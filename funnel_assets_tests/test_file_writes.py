@@ -23,8 +23,9 @@ import pandas as pd
 import pytest
 
 from funnel_assets.definitions import build_definitions
-from funnel_assets.io import drop_folder, files
-from funnel_assets.io.drop_folder import ZoomDropFolder
+from funnel_assets.io import files
+from funnel_assets.io.drop_folders import EventDropFolder
+from funnel_assets.io.drop_folders import base as drop_folder_base
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.settings import PROJECT_ROOT, SAMPLE_DATA_DIR, Settings
 
@@ -336,8 +337,8 @@ def sample_run(tmp_path, monkeypatch):
     )
     assert settings.export_dir == root / "data" / "exports" and settings.warehouse_url.endswith("data/warehouse.sqlite")
     # the sample files never change while read: no pause between the two looks; one clock for the rejected names
-    monkeypatch.setattr(ZoomDropFolder, "pause_between_looks", lambda self, seconds: None)
-    monkeypatch.setattr(drop_folder, "now", lambda: FROZEN_NOW)
+    monkeypatch.setattr(EventDropFolder, "pause_between_looks", lambda self, seconds: None)
+    monkeypatch.setattr(drop_folder_base, "now", lambda: FROZEN_NOW)
     return root, settings
 
 
@@ -437,7 +438,7 @@ def test_a_full_export_disk_fails_the_exported_check_and_keeps_every_table_fresh
                 "FUNNEL_EXPORT_DIR": str(exports),
             }
         )
-        monkeypatch.setattr(ZoomDropFolder, "pause_between_looks", lambda self, seconds: None)
+        monkeypatch.setattr(EventDropFolder, "pause_between_looks", lambda self, seconds: None)
         instance = dg.DagsterInstance.ephemeral()
         result = (
             build_definitions(settings)
@@ -538,16 +539,20 @@ def test_a_write_that_fails_names_its_file_and_leaves_nothing_behind(tmp_path):
 def test_the_drive_folders_copies_and_record_never_go_through_a_link(tmp_path):
     """The Drive folder's local copy writes its copies and its record of files taken with the drop folder's own
     writing (files.py): a link at either name, or at the record's folder, is refused and its target untouched."""
-    from funnel_assets.io.drive_folder import RECORD, DriveDropFolder
-    from funnel_assets.io.drop_folder import DropFolderError
+    from funnel_assets.io.drop_folders import DriveDropFolder, DropFolderError
+    from funnel_assets.io.drop_folders.drive import RECORD
 
     local = tmp_path / "zoom_drive"
-    drive = DriveDropFolder(directory=str(local), drive_folder="https://drive.google.com/drive/folders/abc")
+    drive = DriveDropFolder(
+        directory=str(local),
+        parsed_directory=str(tmp_path / "zoom_parsed"),
+        drive_folder="https://drive.google.com/drive/folders/abc",
+    )
     victim_file, victim_folder = _victims(tmp_path / "victims")
     local.mkdir()
     (local / "report.csv").symlink_to(victim_file)
     with pytest.raises(DropFolderError, match=f"{local / 'report.csv'} is a link"):
-        drive._place("report.csv", b"Topic,Webinar ID\n")
+        drive.write_file("report.csv", b"Topic,Webinar ID\n", replace=False)
     (local / "ledger").mkdir()
     (local / RECORD).symlink_to(victim_file)
     with pytest.raises(DropFolderError, match="is a link"):

@@ -18,7 +18,7 @@ import pytest
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2.service_account import Credentials
 
-from funnel_assets.io.drive_folder import DriveDropFolder
+from funnel_assets.io.drop_folders import DriveDropFolder
 from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.io.sources import google_drive
 from funnel_assets.io.sources.google_sheets import fetch_sheet_values
@@ -158,6 +158,7 @@ def test_every_method_the_project_calls_is_one_the_standin_walks_above(google_st
     google_standin.add_google_sheet(folder, "opened in Sheets", [["a"], ["1"]], modified_seconds_ago=600)
     drop = DriveDropFolder(
         directory=str(tmp_path / "zoom_drive"),
+        parsed_directory=str(tmp_path / "zoom_parsed"),
         drive_folder=f"https://drive.google.com/drive/folders/{folder}",
         google_service_account_file=account_file,
         drive_api_url=google_standin.drive_api,

@@ -1,4 +1,4 @@
-"""The Zoom drop folder end to end through Dagster: the assets, the ledger, the folders, the sensor."""
+"""The local drop folder end to end through Dagster: the assets, the ledger, the folders, the sensor."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pandas as pd
 
 from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
 from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
-from funnel_assets.io import drop_folder
-from funnel_assets.io.drop_folder import PARSED, ZoomDropFolder
+from funnel_assets.io.drop_folders import PARSED, LocalDropFolder
+from funnel_assets.io.drop_folders import base as drop_folder_base
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.settings import PROJECT_ROOT, Settings
@@ -42,6 +42,11 @@ def parsed_dir():
     return Settings.from_env().data_dir / PARSED
 
 
+def local_drop_folder(drop_dir: Path, **options) -> LocalDropFolder:
+    """The local drop folder as the definitions make it: its parsed reports kept in FUNNEL_DATA_DIR/zoom_parsed."""
+    return LocalDropFolder(directory=str(drop_dir), parsed_directory=str(parsed_dir()), **options)
+
+
 def drop(folder: Path, name: str, content: str | bytes, *, age_seconds: float = 120) -> Path:
     """A file as the ops person leaves it, finished copying `age_seconds` ago."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -55,14 +60,14 @@ def drop(folder: Path, name: str, content: str | bytes, *, age_seconds: float = 
 def run(
     drop_dir: Path,
     warehouse: Warehouse,
-    zoom_drop: ZoomDropFolder | None = None,
+    zoom_drop: LocalDropFolder | None = None,
     instance: dg.DagsterInstance | None = None,
 ) -> dg.ExecuteInProcessResult:
     result = dg.materialize(
         [zoom_reports, bootcamp_attendance],
         resources={
             # the step's two looks at the folder need no pause where nothing is being copied
-            "zoom_drop": zoom_drop or ZoomDropFolder(directory=str(drop_dir), settle_seconds=0),
+            "zoom_drop": zoom_drop or local_drop_folder(drop_dir, settle_seconds=0),
             "mappings": Mappings(directory=str(PROJECT_ROOT / "mappings")),
             "io_manager": io_manager_for(warehouse),
         },
@@ -169,7 +174,7 @@ WHOLE = attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "j
 FIRST_PART = WHOLE[: WHOLE.index(b"Yes,Asha")]  # the copy so far: up to the people, cut at a line boundary
 
 
-class CopyStillRunning(ZoomDropFolder):
+class CopyStillRunning(LocalDropFolder):
     """The drop folder while a report is still being copied into it: it grows between the step's two looks."""
 
     def pause_between_looks(self, seconds: float) -> None:
@@ -179,7 +184,11 @@ class CopyStillRunning(ZoomDropFolder):
 def test_a_file_still_being_copied_waits_however_old_its_modification_time(tmp_path, sqlite_warehouse):
     drop_dir = tmp_path / "zoom_drop"
     drop(drop_dir, "att.csv", FIRST_PART, age_seconds=3600)  # an hour old by its time, still growing
-    result = run(drop_dir, sqlite_warehouse, CopyStillRunning(directory=str(drop_dir), settle_seconds=0))
+    result = run(
+        drop_dir,
+        sqlite_warehouse,
+        CopyStillRunning(directory=str(drop_dir), parsed_directory=str(parsed_dir()), settle_seconds=0),
+    )
     assert (drop_dir / "att.csv").read_bytes() == WHOLE, "left where it is, untouched"
     assert metadata(result, "ingested_files")["files_still_arriving"] == 1
     assert sqlite_warehouse.row_count("event_participants") == 0 and sqlite_warehouse.row_count("ingested_files") == 0
@@ -206,11 +215,11 @@ class FakeClock:
 
 def test_work_begun_on_the_first_look_counts_towards_the_pause_and_only_the_second_look_decides(tmp_path, monkeypatch):
     clock = FakeClock()
-    monkeypatch.setattr(drop_folder, "time", clock)
+    monkeypatch.setattr(drop_folder_base, "time", clock)
     drop_dir = tmp_path / "zoom_drop"
     drop(drop_dir, "reg.csv", registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA]))
     drop(drop_dir, "att.csv", FIRST_PART)
-    folder = ZoomDropFolder(directory=str(drop_dir), settle_seconds=2)
+    folder = local_drop_folder(drop_dir, settle_seconds=2)
     seen = []
 
     def parsing_meanwhile(paths: list[Path]) -> None:
@@ -229,7 +238,7 @@ def test_work_begun_on_the_first_look_counts_towards_the_pause_and_only_the_seco
     assert clock.pauses[-1] == 0, "no pause once the work took longer than it"
 
 
-class CopyFinishesDuringTheRun(ZoomDropFolder):
+class CopyFinishesDuringTheRun(LocalDropFolder):
     """The drop folder where the rest of a report arrives after the step has read it (and before it lets it go)."""
 
     def write_ledger(self, ledger: pd.DataFrame) -> None:
@@ -240,7 +249,11 @@ class CopyFinishesDuringTheRun(ZoomDropFolder):
 def test_a_file_that_changed_after_it_was_read_is_left_for_the_next_run(tmp_path, sqlite_warehouse):
     drop_dir = tmp_path / "zoom_drop"
     drop(drop_dir, "att.csv", FIRST_PART)
-    run(drop_dir, sqlite_warehouse, CopyFinishesDuringTheRun(directory=str(drop_dir), settle_seconds=0))
+    run(
+        drop_dir,
+        sqlite_warehouse,
+        CopyFinishesDuringTheRun(directory=str(drop_dir), parsed_directory=str(parsed_dir()), settle_seconds=0),
+    )
     # what was read was cut short and is recorded so; the file, which has changed since, is not moved to rejected/
     first = sqlite_warehouse.read_table("ingested_files")
     assert first["status"].tolist() == ["rejected"] and "cut short" in first["error"].iloc[0]
@@ -252,7 +265,7 @@ def test_a_file_that_changed_after_it_was_read_is_left_for_the_next_run(tmp_path
     assert not (drop_dir / "att.csv").exists() and sqlite_warehouse.row_count("event_participants") == 2
 
 
-class ResavedDuringTheRun(ZoomDropFolder):
+class ResavedDuringTheRun(LocalDropFolder):
     """The ops person saves a corrected report under the same name while the step is loading the first one."""
 
     def write_ledger(self, ledger: pd.DataFrame) -> None:
@@ -268,7 +281,11 @@ class ResavedDuringTheRun(ZoomDropFolder):
 def test_a_loaded_file_resaved_during_the_run_is_not_removed(tmp_path, sqlite_warehouse):
     drop_dir = tmp_path / "zoom_drop"
     drop(drop_dir, "att.csv", WHOLE)
-    run(drop_dir, sqlite_warehouse, ResavedDuringTheRun(directory=str(drop_dir), settle_seconds=0))
+    run(
+        drop_dir,
+        sqlite_warehouse,
+        ResavedDuringTheRun(directory=str(drop_dir), parsed_directory=str(parsed_dir()), settle_seconds=0),
+    )
     assert (drop_dir / "att.csv").exists(), "the correction is still there"
     run(drop_dir, sqlite_warehouse)
     assert not (drop_dir / "att.csv").exists()
@@ -279,7 +296,7 @@ def test_a_loaded_file_resaved_during_the_run_is_not_removed(tmp_path, sqlite_wa
 def sensor_tick(drop_dir: Path, cursor: str | None = None):
     with dg.instance_for_test() as instance:
         context = dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources={"zoom_drop": ZoomDropFolder(directory=str(drop_dir))}
+            instance=instance, cursor=cursor, resources={"zoom_drop": local_drop_folder(drop_dir)}
         )
         return zoom_drop_sensor(context)
 

@@ -15,8 +15,7 @@ import contextlib
 import dagster as dg
 
 from funnel_assets.io.crm import CrmApi
-from funnel_assets.io.drive_folder import DriveDropFolder
-from funnel_assets.io.drop_folder import PARSED, ZoomDropFolder
+from funnel_assets.io.drop_folders import PARSED, DriveDropFolder, EventDropFolder, LocalDropFolder
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.io.sources.resources import LeadSheet, TabularSource
@@ -77,9 +76,9 @@ def configured_resources(settings: Settings) -> dict[str, dg.ConfigurableResourc
     }
 
 
-def zoom_drop_folder(settings: Settings) -> ZoomDropFolder:
-    """The local drop folder, or a Google Drive folder whose files are copied into FUNNEL_DATA_DIR/zoom_drive and
-    handled there by the same code (io/drive_folder.py)."""
+def zoom_drop_folder(settings: Settings) -> EventDropFolder:
+    """The one place that picks the kind of drop folder: the local one, or a Google Drive folder whose files are
+    copied into FUNNEL_DATA_DIR/zoom_drive and handled there by the same code (io/drop_folders/)."""
     if settings.zoom_drop_drive_folder:
         return DriveDropFolder(
             directory=str(settings.zoom_drop_dir),
@@ -87,4 +86,4 @@ def zoom_drop_folder(settings: Settings) -> ZoomDropFolder:
             drive_folder=settings.zoom_drop_drive_folder,
             google_service_account_file=settings.google_service_account_file,
         )
-    return ZoomDropFolder(directory=str(settings.zoom_drop_dir), parsed_directory=str(settings.data_dir / PARSED))
+    return LocalDropFolder(directory=str(settings.zoom_drop_dir), parsed_directory=str(settings.data_dir / PARSED))

@@ -13,7 +13,7 @@ import requests
 
 from funnel_assets.defs.checks import EXPORT_CHECK, STALE_CHECK
 from funnel_assets.io.sources.errors import SourceError
-from funnel_assets.io.sources.http import HttpSettings, TransientError, bounded_retry, client_url, is_this_machine
+from funnel_assets.io.sources.http import HttpLimits, TransientError, bounded_retry, client_url, is_this_machine
 from funnel_assets.settings import ALERT_WEBHOOK_URL, Settings, secret
 
 
@@ -37,7 +37,7 @@ def first_line(text: str | None) -> str:
 
 
 # an alert is small and waited for by nobody: three tries, at most ten seconds apart
-ALERT_RETRY = HttpSettings(max_attempts=3, backoff_seconds=1.0, max_wait_seconds=10.0)
+ALERT_RETRY = HttpLimits(max_attempts=3, backoff_seconds=1.0, max_wait_seconds=10.0)
 
 
 def webhook_url(url: str) -> str:

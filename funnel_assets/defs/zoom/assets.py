@@ -1,11 +1,11 @@
-"""Part 1, middle of the funnel: the Zoom webinar and boot-camp reports dropped in the folder."""
+"""Part 1, middle of the funnel: the webinar and boot-camp reports (Zoom, Teams, Google Meet, forms, the offline
+template) dropped in the folder."""
 
 import dagster as dg
 import pandas as pd
 
 from funnel_assets.defs.tables import readable_failures, reconciliation, table_asset, table_out
-from funnel_assets.io.drive_folder import DriveDropFolder
-from funnel_assets.io.drop_folder import ZoomDropFolder, hidden_name
+from funnel_assets.io.drop_folders import EventDropFolder, hidden_name
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.lib.clock import now
 from funnel_assets.lib.zoom_events import days_per_bootcamp, participants_from_reports, sessions_summary
@@ -29,16 +29,16 @@ from funnel_assets.lib.zoom_ingest import (
     # first among the steps ready to run: Part 2 reads this morning's attendance when it lands in time
     op_tags={"dagster/priority": "10"},
 )
-def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, mappings: Mappings):
-    """Judges the files waiting in the drop folder, archives the good ones, and rebuilds the Zoom
+def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: EventDropFolder, mappings: Mappings):
+    """Judges the files waiting in the drop folder, archives the good ones, and rebuilds the event
     tables from every report ever archived, so a fix to the rules reaches all history."""
     history = zoom_drop.read_ledger()
     if history is None:
         history = pd.DataFrame(columns=list(INGESTED_FILES_COLUMNS))
     known = loaded_hashes(history)
-    # a Google Drive folder's new files are first copied into its local folder, which is then handled exactly
-    # as a local drop folder (a Google Sheet as its first sheet exported as CSV; one Drive will not export is refused)
-    from_drive = zoom_drop.copy_from_drive() if isinstance(zoom_drop, DriveDropFolder) else None
+    # what is ready where the reports are dropped is first brought into the working folder (a Google Drive folder's
+    # files are copied; a local folder is its own), which every kind of folder then handles the same way
+    intake = zoom_drop.take_in()
     # each report is parsed once: what was parsed on an earlier run is read back from beside the archive
     with readable_failures():
         forms = mappings.registration_forms()
@@ -54,7 +54,7 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
     settled = zoom_drop.waiting_files(meanwhile=parse_while_the_second_look_waits)
     waiting = [dropped for dropped in map(zoom_drop.read, settled) if dropped is not None]
     verdicts = judge_files(((dropped.path.name, dropped.content) for dropped in waiting), known, parse)
-    refused_unread = from_drive.refusals() if from_drive else []
+    refused_unread = intake.refused
     ingested_at = now()
     for dropped, verdict in zip(waiting, verdicts):
         if verdict.status == LOADED:
@@ -90,17 +90,10 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
             context.log.warning(f"{hidden} It was {verdict.status}.")
     for problem in loaded.unreadable:
         context.log.error(f"An archived Zoom report can no longer be read and was left out: {problem}")
-    drive_facts = {}
-    if from_drive is not None:
-        # why a file was not loaded goes where the ops person sees it: that file's description in Drive
-        notes = zoom_drop.tell_drive(verdicts, from_drive.refused, ingested_at)
-        for problem in notes.problems:
-            context.log.warning(problem)
-        drive_facts = {
-            "drive_files_copied_this_run": len(from_drive.copied),
-            "drive_notes_written_this_run": notes.written,
-            "drive_notes_not_written_yet": notes.pending,
-        }
+    # why a file was not loaded goes where the ops person sees it (for a Drive folder, that file's description)
+    told = intake.tell(verdicts, ingested_at)
+    for problem in told.problems:
+        context.log.warning(problem)
 
     every_file = verdicts + refused_unread
     counts = {status: sum(v.status == status for v in every_file) for status in (LOADED, DUPLICATE, REJECTED)}
@@ -126,10 +119,10 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: ZoomDropFolder, m
     context.add_output_metadata(
         {
             **{f"files_{status}_this_run": n for status, n in counts.items()},
-            "files_still_arriving": len(zoom_drop.still_arriving()) + (len(from_drive.arriving) if from_drive else 0),
+            "files_still_arriving": len(zoom_drop.still_arriving()) + intake.arriving,
             "reports_replaced_by_corrections": len(loaded.replaced_hashes),
             "archived_reports_unreadable": len(loaded.unreadable),
-            **drive_facts,
+            **told.facts,
         },
         output_name="ingested_files",
     )

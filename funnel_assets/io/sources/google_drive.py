@@ -1,7 +1,7 @@
 """Reading a Google Drive folder, and writing a note on a file in it (the Drive API v3 over HTTP).
 
 Used when the Zoom drop folder is a Drive folder shared with the service account
-(`io/drive_folder.py`). Five calls, nothing else: `files.get` on the folder, `files.list` on it
+(`io/drop_folders/drive.py`). Five calls, nothing else: `files.get` on the folder, `files.list` on it
 (paged), `files.get` with `alt=media` to copy a file's bytes, `files.export` to copy a Google
 Sheets document's first sheet as CSV (Google Meet's attendance report is one), and `files.update`
 to set a file's description.

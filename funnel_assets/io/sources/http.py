@@ -97,11 +97,6 @@ class HttpLimits:
     max_bytes: int = 2 * 1024**3
 
 
-# the former name, still used by io/drive_folder.py and defs/ops/alerts.py (another change owns them):
-# remove once they say HttpLimits
-HttpSettings = HttpLimits
-
-
 class TransientError(Exception):
     """One failed attempt that another attempt may fix (rate limit, server error, network)."""
 

@@ -31,12 +31,7 @@ from funnel_assets.io.sources.landing import (
     land_table,
     landing_path,
 )
-
-
-def _settings_data_dir() -> Path:
-    from funnel_assets.settings import Settings  # settings imports this package's modules
-
-    return Settings.from_env().data_dir
+from funnel_assets.settings import data_subfolder
 
 
 class HttpClientResource(dg.ConfigurableResource):
@@ -81,7 +76,7 @@ class LandedSource(HttpClientResource):
     # defs/resources.py passes the settings' folder; a resource built by hand (a script, a notebook) lands
     # where the settings would put it rather than failing for want of a folder
     landing_dir: str = Field(
-        default_factory=lambda: str(_settings_data_dir() / "landing"),
+        default_factory=lambda: data_subfolder("landing"),
         description="Each run's downloads, by day and run (FUNNEL_DATA_DIR/landing).",
     )
     landing_keep_days: int = Field(

@@ -1,9 +1,9 @@
-"""The Zoom drop folder kept in Google Drive (FUNNEL_ZOOM_DROP_DIR set to a Drive folder's address).
+"""A drop folder kept in Google Drive (FUNNEL_ZOOM_DROP_DIR set to a Drive folder's address).
 
 The ops person drops the event reports (Zoom, Teams, Meet, forms, the offline template) into a
 Drive folder shared with the service account. Each new file is copied once into a local folder
 under FUNNEL_DATA_DIR (`zoom_drive/`), and that folder is then handled exactly as a local drop
-folder (`drop_folder.py`): the same judging, archive, corrections, ledger and `ingested_files`.
+folder (`base.py`): the same judging, archive, corrections, ledger and `ingested_files`.
 What differs is only how a file arrives, and where the ops person reads why one was not loaded.
 
 - Taken once. A Drive file is known by its ID and its content's checksum (Drive's md5Checksum;
@@ -50,12 +50,23 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from funnel_assets.io.drop_folder import LEDGER, DropFolderError, ZoomDropFolder, _write_in_place
+from funnel_assets.io.drop_folders.base import (
+    LEDGER,
+    DropFolderError,
+    EventDropFolder,
+    Glance,
+    Intake,
+    Log,
+    ReadyFile,
+    Told,
+    first_names,
+)
 from funnel_assets.io.files import safe_name
 from funnel_assets.io.sources import google_drive
 from funnel_assets.io.sources.errors import SourceError
@@ -67,7 +78,7 @@ from funnel_assets.io.sources.google_drive import (
     DriveFile,
     drive_folder_id,
 )
-from funnel_assets.io.sources.http import HttpSettings
+from funnel_assets.io.sources.http import HttpLimits
 from funnel_assets.lib.clock import now
 from funnel_assets.lib.zoom_ingest import REJECTED, Verdict, content_hash
 
@@ -155,8 +166,11 @@ class DriveNotes:
     problems: list[str]
 
 
-class DriveDropFolder(ZoomDropFolder):
-    """The drop folder for Zoom reports kept in Google Drive, copied into a local folder handled as the local one."""
+class DriveDropFolder(EventDropFolder):
+    """The drop folder for event reports kept in Google Drive, copied into a local working folder."""
+
+    cursor_key: ClassVar[str] = "drive"
+    run_key_prefix: ClassVar[str] = "zoom-drive-"
 
     directory: str = Field(
         description="Local copy of the Drive folder (FUNNEL_DATA_DIR/zoom_drive): files taken from Drive are judged, "
@@ -173,18 +187,63 @@ class DriveDropFolder(ZoomDropFolder):
         "upload has finished.",
     )
     connect_timeout_seconds: float = Field(
-        default=HttpSettings.connect_timeout, description="Seconds to wait for a connection to Google."
+        default=HttpLimits.connect_timeout, description="Seconds to wait for a connection to Google."
     )
     read_timeout_seconds: float = Field(
-        default=HttpSettings.read_timeout, description="Seconds to wait for the next bytes of an answer."
+        default=HttpLimits.read_timeout, description="Seconds to wait for the next bytes of an answer."
     )
     max_attempts: int = Field(
-        default=HttpSettings.max_attempts, description="Tries per Drive call before giving up (429, 5xx, rate limits)."
+        default=HttpLimits.max_attempts, description="Tries per Drive call before giving up (429, 5xx, rate limits)."
     )
     backoff_seconds: float = Field(
-        default=HttpSettings.backoff_seconds, description="First wait between tries; doubles each time."
+        default=HttpLimits.backoff_seconds, description="First wait between tries; doubles each time."
     )
     max_file_bytes: int = Field(default=200 * 1024**2, description="Largest file copied from Drive.")
+
+    # -- what every drop folder does ---------------------------------------------------------------
+
+    def glance(self, earlier: Mapping[str, list], log: Log) -> Glance:
+        """One look at the Drive folder (looked up, then listed), with a read-only token.
+
+        A file is ready when this look sees it as the previous one did (same checksum, size and modification time,
+        by file ID), complete, and not taken before: files stay in Drive once taken, so the record of files taken,
+        not their absence, keeps a run from starting twice. A folder Drive cannot show (not shared with the service
+        account) fails the look with a message saying so."""
+        listing = self.listing(log=log)
+        sorting = self.sort(earlier, listing)
+        self.warn_about_shortcuts(sorting.shortcuts, log)
+        where = "in the Google Drive folder"
+        arriving = len(sorting.arriving)
+        reason = (
+            f"{arriving} file(s) still uploading or changed since the last look (looked at again next tick)"
+            if arriving
+            else "no new Zoom files"
+        )
+        names = first_names([file.name for file in sorting.ready])
+        return Glance(
+            seen={file.id: list(file.look) for file in listing},
+            ready=[ReadyFile(file.name, f"{file.id}:{file.version}") for file in sorting.ready],
+            nothing_ready=f"{reason} {where}",
+            already_started=f"a run was already started for the {len(sorting.ready)} waiting file(s) {where}",
+            starting=f"{len(sorting.ready)} Zoom file(s) to take {where}: {names}",
+        )
+
+    def take_in(self) -> Intake:
+        """Copy the files ready in Drive into the working folder (`copy_from_drive`: a Google Sheet as its first sheet
+        exported as CSV, one Drive will not export refused); once the ledger is written, why a file was not loaded
+        goes where the ops person sees it, that file's description in Drive (`tell_drive`)."""
+        copy = self.copy_from_drive()
+
+        def tell(verdicts: list[Verdict], at: pd.Timestamp) -> Told:
+            notes = self.tell_drive(verdicts, copy.refused, at)
+            facts = {
+                "drive_files_copied_this_run": len(copy.copied),
+                "drive_notes_written_this_run": notes.written,
+                "drive_notes_not_written_yet": notes.pending,
+            }
+            return Told(problems=notes.problems, facts=facts)
+
+        return Intake(refused=copy.refusals(), arriving=len(copy.arriving), tell=tell)
 
     # -- Drive -----------------------------------------------------------------------------------
 
@@ -194,7 +253,7 @@ class DriveDropFolder(ZoomDropFolder):
 
     def drive(self, scopes: tuple[str, ...] | None = None) -> DriveApi:
         """The Drive API with a token of exactly these scopes: read-only unless a note is to be written."""
-        settings = HttpSettings(
+        settings = HttpLimits(
             connect_timeout=self.connect_timeout_seconds,
             read_timeout=self.read_timeout_seconds,
             max_attempts=self.max_attempts,
@@ -209,7 +268,7 @@ class DriveDropFolder(ZoomDropFolder):
             label="The Zoom drop folder in Google Drive",
         )
 
-    def listing(self, api: DriveApi | None = None, log=None) -> list[DriveFile]:
+    def listing(self, api: DriveApi | None = None, log: Log | None = None) -> list[DriveFile]:
         """The folder's entries as Drive lists them now; none if Drive says its search was incomplete (a file
         missing from the look would count as gone, and one listed without its details as new)."""
         listed = (api or self.drive()).list_folder(self.folder_id)
@@ -222,7 +281,7 @@ class DriveDropFolder(ZoomDropFolder):
             return []
         return listed.files
 
-    def sort(self, earlier: Mapping[str, tuple], listing: list[DriveFile]) -> Sorting:
+    def sort(self, earlier: Mapping[str, tuple | list], listing: list[DriveFile]) -> Sorting:
         """Which entries to take now: seen alike by the earlier look (by file ID), complete and quiet, and not
         taken before."""
         taken = self.taken()
@@ -249,7 +308,7 @@ class DriveDropFolder(ZoomDropFolder):
         modified = file.modified
         return modified is None or (moment - modified).total_seconds() >= self.quiet_seconds
 
-    def warn_about_shortcuts(self, shortcuts: Iterable[DriveFile], log) -> None:
+    def warn_about_shortcuts(self, shortcuts: Iterable[DriveFile], log: Log) -> None:
         for shortcut in shortcuts:
             log.warning(
                 f"{shortcut.name} in the Drive folder is a shortcut, not a file, and was not read: drop the "
@@ -298,7 +357,7 @@ class DriveDropFolder(ZoomDropFolder):
                 if content is None:
                     arriving.append(file)  # deleted, cut short, or replaced since it was listed
                     continue
-                self._place(name, content)
+                self.write_file(name, content, replace=False)  # whole or not at all, never through a link
                 in_local_folder.add(name)
                 records.append(_record(file, name, content_hash(content)))
                 copied.append(name)
@@ -306,11 +365,6 @@ class DriveDropFolder(ZoomDropFolder):
             if copied or recorded:  # what was copied is recorded even if a later download fails: never taken twice
                 self.write_record(records)
         return DriveCopy(copied, refused, arriving)
-
-    def _place(self, name: str, content: bytes) -> None:
-        """The copy, written whole or not at all, never through a link (drop_folder's own writing)."""
-        with self._subfolder(".") as folder:
-            _write_in_place(folder, self.path / name, content, replace=False)
 
     # -- telling the ops person ------------------------------------------------------------------
 
@@ -389,8 +443,7 @@ class DriveDropFolder(ZoomDropFolder):
     def write_record(self, rows: list[dict]) -> None:
         """Replace the record, whole or not at all, never through a link."""
         content = json.dumps(rows, indent=1, ensure_ascii=False).encode("utf-8")
-        with self._subfolder(RECORD.parent) as folder:
-            _write_in_place(folder, self.path / RECORD, content, replace=True)
+        self.write_file(RECORD, content, replace=True)
 
     def taken(self) -> set[tuple[str, str]]:
         """(file ID, version) of every file ever taken, and of every later version of a Google Sheet found to be the

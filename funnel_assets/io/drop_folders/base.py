@@ -1,11 +1,25 @@
-"""The folder where the ops person drops Zoom reports (FUNNEL_ZOOM_DROP_DIR).
+"""What every drop folder is (`EventDropFolder`), and the working folder every kind of drop folder shares.
 
-    zoom_drop/                 drop CSV files here
-    zoom_drop/processed/       every report ever loaded, named <content hash>__<original name>;
-                               the Zoom tables are rebuilt from these on every run
-    zoom_drop/ledger/ingested_files.csv
+The ops person drops the event reports (Zoom, Teams, Google Meet, the registration forms, the
+offline template) into one folder, FUNNEL_ZOOM_DROP_DIR: a local or shared folder (`local.py`)
+or a Google Drive folder (`drive.py`). The sensor and the `zoom_ingest` step see every kind
+through this interface alone:
+
+- `glance` (the sensor, each tick): what is where the reports are dropped, and what is ready;
+- `take_in` (the step, first): bring what is ready into the working folder; a local folder is its
+  own working folder, a Drive folder's files are copied into one under FUNNEL_DATA_DIR;
+- everything after that (the methods of this base): the files waiting in the working folder are
+  read, judged, archived, rejected or let go, and the ledger written, the same way for every kind;
+- `Intake.tell` (the step, last): tell where the files were dropped what became of them.
+
+The working folder (`directory`: FUNNEL_ZOOM_DROP_DIR itself, or FUNNEL_DATA_DIR/zoom_drive for Drive):
+
+    <folder>/                  the reports waiting to be judged
+    <folder>/processed/        every report ever loaded, named <content hash>__<original name>;
+                               the event tables are rebuilt from these on every run
+    <folder>/ledger/ingested_files.csv
                                every file ever dropped and what became of it (the ingested_files table)
-    zoom_drop/rejected/        files that could not be read, each with <name>.reason.txt beside it
+    <folder>/rejected/         files that could not be read, each with <name>.reason.txt beside it
 
 Each archived report as parsed is kept in FUNNEL_DATA_DIR/zoom_parsed/<sha256>.arrow (Arrow IPC), so a report
 is parsed once and later runs read its rows back; safe to delete (a missing or damaged entry is parsed again
@@ -20,7 +34,7 @@ Hidden names: a CSV whose name starts with `.` or `~$` is judged like any other 
 rejected with a reason) and the run's log says it was hidden, except the system's own sidecar
 files, ignored quietly without a word: macOS's `._<name>` (AppleDouble, beside files copied from a
 Mac) and Office's `~$<name>` lock files, told from a report by their binary content (a NUL byte in
-the first 512 bytes; no Zoom report holds one).
+the first 512 bytes; no event report holds one).
 
 Finished copying is judged by two looks at a file a moment apart seeing the same size and
 modification time (the sensor compares its previous tick with this one; the step looks twice,
@@ -48,13 +62,16 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import logging
 import os
 import stat
 import time
-from collections.abc import Callable, Iterator
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import dagster as dg
 import pandas as pd
@@ -67,9 +84,9 @@ from funnel_assets.io.files import safe_name
 from funnel_assets.io.sources.csv_reading import read_csv_text
 from funnel_assets.io.warehouse.columns import column_kind, formula_risk, formula_safe
 from funnel_assets.lib.clock import now
-from funnel_assets.lib.zoom_ingest import Archived, content_hash
+from funnel_assets.lib.zoom_ingest import Archived, Verdict, content_hash
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, report_from_table, report_table
-from funnel_assets.settings import Settings
+from funnel_assets.settings import data_subfolder
 
 PROCESSED = "processed"
 # each archived report as parsed, by content hash (<sha256>.arrow), so it is parsed once, not on every run
@@ -110,28 +127,94 @@ class DroppedFile:
     content: bytes = field(repr=False)
 
 
-class ZoomDropFolder(dg.ConfigurableResource):
-    """The drop folder for Zoom registration and attendee reports."""
+# a Dagster logger: the sensor's (context.log) or the step's (dg.get_dagster_logger())
+Log = logging.Logger | dg.DagsterLogManager
 
-    directory: str = Field(description="Folder watched for Zoom CSVs (FUNNEL_ZOOM_DROP_DIR).")
-    # Zoom CSVs are small and copy in well under a second; a run the sensor started has already seen
+
+@dataclass(frozen=True)
+class ReadyFile:
+    """A file the sensor found ready to be taken."""
+
+    name: str
+    # what changes when the file does (its name or ID, and its size and time, or its version): a run is started
+    # once for each set of these
+    version: str
+
+
+@dataclass(frozen=True)
+class Glance:
+    """One look at where the reports are dropped, as the sensor takes it each tick, and what it says about it."""
+
+    seen: dict[str, list]  # each file as this look saw it (by name, or by ID): the next look compares with it
+    ready: list[ReadyFile]  # seen alike by the previous look and ready to be taken, oldest first
+    nothing_ready: str  # the tick's skip reason when no file is ready
+    already_started: str  # the tick's skip reason when a run was already started for the ready files
+    starting: str  # the sensor's log line when it starts a run for them
+
+
+@dataclass(frozen=True)
+class Told:
+    """What telling where the files were dropped came to."""
+
+    problems: list[str] = field(default_factory=list)  # for the run's log: what could not be told, and what to do
+    facts: dict[str, int] = field(default_factory=dict)  # for the run's metadata
+
+
+def _nothing_to_tell(verdicts: list[Verdict], at: pd.Timestamp) -> Told:
+    return Told()
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What one run brought into the working folder from where the reports are dropped, before any is judged; a
+    local folder is its own working folder, so the default brings nothing and has nothing to tell."""
+
+    # files taken but not brought in, as the ledger records them (rejected, with no content to hash)
+    refused: list[Verdict] = field(default_factory=list)
+    arriving: int = 0  # files seen where they are dropped but left for a later look
+    # after the ledger is written: tell where the files were dropped what became of each (verdicts, the run's time)
+    tell: Callable[[list[Verdict], pd.Timestamp], Told] = _nothing_to_tell
+
+
+class EventDropFolder(dg.ConfigurableResource, ABC):
+    """The folder the event reports are dropped into (FUNNEL_ZOOM_DROP_DIR), of whatever kind, and the working
+    folder its reports are judged, archived and recorded in."""
+
+    directory: str = Field(description="Folder watched for event reports (FUNNEL_ZOOM_DROP_DIR).")
+    # event reports are small and copy in well under a second; a run the sensor started has already seen
     # its files unchanged across a minute, and every file is looked at again before it is let go
     settle_seconds: float = Field(
         default=2.0,
         description="The step looks at the waiting files twice, this many seconds apart: a file whose size or "
         "modification time changed in between is still being copied and waits for the next run.",
     )
-
+    # defs/resources.py passes the settings' folder; a folder built by hand falls back to where the settings put it
     parsed_directory: str = Field(
-        default_factory=lambda: str(Settings.from_env().data_dir / PARSED),
+        default_factory=lambda: data_subfolder(PARSED),
         description="Where each loaded report is kept as parsed, off the share (FUNNEL_DATA_DIR/zoom_parsed).",
     )
+
+    # what the sensor's cursor keeps this kind's looks under, and how its run keys start: each kind has its own, so
+    # what one kind left (before the setting changed) is never taken for another's
+    cursor_key: ClassVar[str]
+    run_key_prefix: ClassVar[str]
 
     @property
     def path(self) -> Path:
         return Path(self.directory).expanduser()
 
-    # -- what is waiting ---------------------------------------------------------------------
+    # -- what differs between kinds of folder: where the reports are dropped ---------------------------
+
+    @abstractmethod
+    def glance(self, earlier: Mapping[str, list], log: Log) -> Glance:
+        """The sensor's look at where the reports are dropped: what is there now, and which files the previous look
+        (`earlier`: its `Glance.seen`) saw alike and are ready to be taken."""
+
+    @abstractmethod
+    def take_in(self) -> Intake:
+        """Bring the reports ready where they are dropped into the working folder, where the step then judges them."""
+
+    # -- the working folder, the same for every kind: what is waiting -----------------------------
 
     def looks(self) -> dict[Path, Look]:
         """Every CSV file in the folder (not its sub-folders, not a link), as a glance sees it now."""
@@ -330,10 +413,21 @@ class ZoomDropFolder(dg.ConfigurableResource):
             **{column: _as_text(_formula_safe_reversibly(_strings(ledger[column]))) for column in text}
         )
         content = escaped.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S.%f%z").encode("utf-8")
-        with self._subfolder(LEDGER.parent) as folder:
-            _write_in_place(folder, self.path / LEDGER, content, replace=True)
+        self.write_file(LEDGER, content, replace=True)
 
     # -- writing safely -------------------------------------------------------------------------
+
+    def write_file(self, name: str | Path, content: bytes, *, replace: bool) -> Path:
+        """Write a file of the working folder (`name` within it), whole or not at all (files.py's writing), never
+        through a link.
+
+        Without `replace` an existing plain file keeps its name (it holds this very content); with `replace`, an
+        earlier plain file is replaced. A link (or anything but a plain file) at the name, or at a folder on the way,
+        stops the step with a message saying what to remove."""
+        target = self.path / name
+        with self._subfolder(Path(name).parent) as folder:
+            _write_in_place(folder, target, content, replace=replace)
+        return target
 
     @contextmanager
     def _subfolder(self, name: str | Path) -> Iterator[int]:
@@ -365,6 +459,11 @@ def _streamed_hash(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+def first_names(names: list[str]) -> str:
+    """The first five names, for a line of the log."""
+    return ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
+
+
 def hidden_name(name: str) -> str | None:
     """For the run's log: a dropped file whose name most file browsers hide, said in plain words."""
     prefix = next((p for p in HIDDEN_PREFIXES if name.startswith(p)), None)
@@ -377,7 +476,7 @@ def hidden_name(name: str) -> str | None:
 
 
 def _system_sidecar(path: Path, status: os.stat_result) -> bool:
-    """macOS's `._<name>` and Office's `~$<name>`, told by their binary content (a NUL byte, which no Zoom
+    """macOS's `._<name>` and Office's `~$<name>`, told by their binary content (a NUL byte, which no event
     report holds): ignored quietly, as the system makes them. A text file of such a name is read as any other."""
     if not path.name.startswith(SIDECAR_PREFIXES) or not stat.S_ISREG(status.st_mode):
         return False
