@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 from funnel_assets import catalogue
 from funnel_assets.io import files
 from funnel_assets.io.warehouse.backend import Described
-from funnel_assets.io.warehouse.columns import WarehouseError, money_rounded
+from funnel_assets.io.warehouse.column_kinds import money_rounded
+from funnel_assets.io.warehouse.errors import WarehouseError
 from funnel_assets.io.warehouse.warehouse import Warehouse
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.settings import WAREHOUSE_PASSWORD, secret

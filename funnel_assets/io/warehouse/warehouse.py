@@ -12,7 +12,6 @@ there as `<table>.csv`, replaced only once the table has been; money has two dec
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -26,16 +25,10 @@ from sqlalchemy.engine import URL, Engine, make_url
 
 from funnel_assets.io import files
 from funnel_assets.io.warehouse.backend import Backend, Described, PreparedBatch
-from funnel_assets.io.warehouse.columns import (
-    WarehouseError,
-    arrow_batch,
-    cast_to_kinds,
-    column_kind,
-    csv_bytes,
-    csv_header,
-    export_table,
-    warehouse_column_names,
-)
+from funnel_assets.io.warehouse.column_kinds import arrow_batch, cast_to_kinds, column_kind
+from funnel_assets.io.warehouse.csv_encoding import csv_bytes, csv_header, export_table
+from funnel_assets.io.warehouse.errors import WarehouseError
+from funnel_assets.io.warehouse.names import check_table_name, warehouse_column_names
 from funnel_assets.io.warehouse.postgres import SWAP_ATTEMPTS, SWAP_LOCK_TIMEOUT_SECONDS, PostgresBackend
 from funnel_assets.io.warehouse.sqlite import SqliteBackend
 
@@ -57,9 +50,6 @@ class ExportResult:
     problem: str | None = None
 
 
-_TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
 def normalise_url(url: str) -> URL:
     """Parse a SQLAlchemy URL, pointing a plain `postgresql://` at psycopg2.
 
@@ -70,11 +60,6 @@ def normalise_url(url: str) -> URL:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg2")
     return parsed
-
-
-def check_table_name(name: str) -> None:
-    if not _TABLE_NAME.match(name):
-        raise WarehouseError(f"'{name}' is not a valid table name (lower-case letters, digits, _).")
 
 
 def _check_columns(frame: pd.DataFrame, table: str) -> list[str]:
