@@ -1,10 +1,11 @@
 """Column kinds: how a frame's columns are typed in the warehouse, serialised, and read back.
 
-Column types follow the pandas dtypes of the frame written, and come back the same when
-the table is read: text, whole numbers (nullable), decimals, true/false (nullable), dates,
-timestamps, and timestamps with a time zone (returned in Asia/Kolkata). A column the
-catalogue declares as money is written as an exact amount with two decimals (a BI tool's sum
-shows no float noise) and read back as decimals. Blank text is stored as NULL, as BI tools
+A column whose type the table's declaration gives (the catalogue, for every funnel table) is
+written as that kind, and only when its values fit it; any other column is typed by its pandas
+dtype. Either way it comes back the same when the table is read: text, whole numbers
+(nullable), decimals, true/false (nullable), dates, timestamps, and timestamps with a time zone
+(returned in Asia/Kolkata). Money is written as an exact amount with two decimals (a BI tool's
+sum shows no float noise) and read back as decimals. Blank text is stored as NULL, as BI tools
 expect. Both backends share these rules; only their SQL differs.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -81,6 +83,45 @@ def declared_type_kind(declared: str) -> str:
     if any(word in declared for word in ("DOUBLE", "REAL", "FLOAT")):
         return "float"
     return "text"
+
+
+# Each kind in words, for a person reading why a table was refused.
+KIND_WORDS = {
+    "text": "text",
+    "integer": "integer (whole numbers)",
+    "float": "float (decimal numbers)",
+    "money": "money (amounts)",
+    "boolean": "boolean (true/false)",
+    "date": "date",
+    "timestamp": "timestamp without a time zone",
+    "timestamptz": "timestamp (instants with their offset)",
+}
+
+
+def _whole_numbers(series: pd.Series) -> bool:
+    numbers = pd.to_numeric(series.dropna())
+    return bool(np.isfinite(numbers).all() and (numbers == numbers.round()).all())
+
+
+def fits_kind(series: pd.Series, kind: str) -> bool:
+    """Whether a column may be written as `kind` with its values meaning what they meant: a column of that kind;
+    one with no value at all (an empty table, a column left unfilled); whole numbers as decimals or money; and
+    decimals that are all whole numbers (how pandas holds whole numbers with gaps) as whole numbers."""
+    held = column_kind(series)
+    if held == kind or not series.notna().any():
+        return True
+    if kind in ("float", "money"):
+        return held in ("integer", "float")
+    return kind == "integer" and held == "float" and _whole_numbers(series)
+
+
+def misfit(series: pd.Series, kind: str) -> str | None:
+    """What a column holds, in words, when it does not fit `kind` (None when it does)."""
+    if fits_kind(series, kind):
+        return None
+    held = column_kind(series)
+    what = f"{KIND_WORDS[held]} (pandas dtype {series.dtype})"
+    return f"{what}, not all of them whole" if kind == "integer" and held == "float" else what
 
 
 def cast_to_kinds(frame: pd.DataFrame, kinds: dict[str, str], table: str) -> dict[str, pd.Series]:
