@@ -3,6 +3,8 @@ match their declaration in the catalogue."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import dagster as dg
 import pandas as pd
 import pytest
@@ -10,10 +12,13 @@ from sqlalchemy.engine import make_url
 
 from funnel_assets import catalogue
 from funnel_assets.defs.marketing.assets import marketing_spend, spend_by_funnel
+from funnel_assets.defs.tables import column_schema
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sources.resources import TabularSource
 from funnel_assets.io.warehouse import Warehouse, WarehouseError, WarehouseIOManager
+from funnel_assets.io.warehouse.column_kinds import KIND_WORDS
 from funnel_assets.io.warehouse.io_manager import (
+    DECLARED_KINDS,
     DEFAULT_MIN_ROWS_RATIO,
     MEANINGFUL_SHARE,
     check_declared_columns,
@@ -160,3 +165,57 @@ def test_usable_values_are_counted_in_the_warehouse_in_one_query(warehouse):
         "some_table", pd.DataFrame({"phone": ["9000000001", None, None, "9000000002"], "cost": [1.0, None, 2.0, 3.0]})
     )
     assert warehouse.usable_counts("some_table", ["phone", "cost", "not_there"]) == (4, {"phone": 2, "cost": 3})
+
+
+# a value of each catalogue type, and a value of another kind (what a step might wrongly hand over instead)
+FITTING = {
+    catalogue.TEXT: ["9876543210", None],
+    catalogue.INTEGER: pd.array([3, None], dtype="Int64"),
+    catalogue.FLOAT: [0.25, None],
+    catalogue.MONEY: [1234.5, None],
+    catalogue.BOOLEAN: pd.array([True, None], dtype="boolean"),
+    catalogue.DATE: [date(2025, 11, 1), None],
+    catalogue.TIMESTAMP: pd.to_datetime(["2025-11-01 09:30", None]).tz_localize(TIMEZONE),
+}
+WRONG = {
+    catalogue.TEXT: ([9876543210, 9123456780], "integer (whole numbers)"),  # a phone read as a number
+    catalogue.INTEGER: (["3", "4"], "text"),
+    catalogue.FLOAT: (["0.25", "0.5"], "text"),
+    catalogue.MONEY: (["1,234.50", "10"], "text"),
+    catalogue.BOOLEAN: (["yes", "no"], "text"),
+    catalogue.DATE: (["2025-11-01", "2025-11-02"], "text"),
+    catalogue.TIMESTAMP: (pd.to_datetime(["2025-11-01 09:30", "2025-11-02 10:00"]), "timestamp without a time zone"),
+}
+
+
+def declared_frame(table: catalogue.Table) -> pd.DataFrame:
+    return pd.DataFrame({c.name: FITTING[c.type] for c in table.columns})
+
+
+def output_context(table: catalogue.Table) -> dg.OutputContext:
+    # entered by the caller: its ephemeral instance is closed then, not by the garbage collector at any moment
+    return dg.build_output_context(asset_key=dg.AssetKey(table.name))
+
+
+@pytest.mark.parametrize("table", [pytest.param(t, id=t.name) for t in catalogue.TABLES])
+def test_every_table_lands_with_its_declared_types_and_a_column_of_another_kind_is_refused(warehouse, table):
+    manager = io_manager_for(warehouse)
+    with output_context(table) as context:
+        manager.handle_output(context, declared_frame(table))
+        recorded = context.get_logged_metadata()["dagster/column_schema"].schema
+    declared = {c.name: DECLARED_KINDS[c.type] for c in table.columns}
+    assert warehouse.column_kinds(table.name) == declared
+    assert recorded == column_schema(table), "the written schema is the declared one"
+    landed = warehouse.read_table(table.name)
+    for column in table.columns:
+        values, held = WRONG[column.type]
+        frame = declared_frame(table).assign(**{column.name: values})
+        with output_context(table) as context, pytest.raises(WarehouseError) as refused:
+            manager.handle_output(context, frame)
+        message = str(refused.value)
+        assert (
+            f"Table '{table.name}', column '{column.name}' is declared {KIND_WORDS[declared[column.name]]}" in message
+        )
+        assert f"holds {held}" in message
+    assert warehouse.column_kinds(table.name) == declared, "the table keeps its columns' types"
+    pd.testing.assert_frame_equal(warehouse.read_table(table.name), landed)

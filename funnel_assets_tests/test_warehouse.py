@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from funnel_assets.io.warehouse import Warehouse, WarehouseError, normalise_url
+from funnel_assets.io.warehouse.backend import Described
 from funnel_assets.settings import Settings
 
 
@@ -243,3 +244,47 @@ def test_an_empty_table_reads_back_with_its_types(warehouse: Warehouse):
     assert len(back) == 0
     assert (str(back["n"].dtype), str(back["x"].dtype), str(back["ok"].dtype)) == ("Int64", "float64", "boolean")
     assert str(back["at"].dtype) == "datetime64[ns, Asia/Kolkata]"
+
+
+def test_a_declared_column_is_written_as_its_kind_when_its_values_fit(warehouse: Warehouse):
+    frame = pd.DataFrame(
+        {
+            "unfilled": [None, None, None],  # no value at all: whatever its dtype, it takes the declared kind
+            "counted": [1.0, None, 3.0],  # whole numbers with a gap, as pandas holds them: whole numbers
+            "share": pd.array([1, 2, None], dtype="Int64"),  # whole numbers as decimals
+            "amount": [10, 20, 30],  # whole numbers as money
+        }
+    )
+    kinds = {"unfilled": "integer", "counted": "integer", "share": "float", "amount": "money"}
+    warehouse.write_table("fitted", frame, Described(kinds=kinds))
+    assert warehouse.column_kinds("fitted") == kinds
+    back = warehouse.read_table("fitted")
+    assert str(back["unfilled"].dtype) == "Int64" and back["unfilled"].isna().all()
+    assert back["counted"].tolist() == [1, pd.NA, 3] and back["amount"].tolist() == [10.0, 20.0, 30.0]
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in kinds})
+    warehouse.write_table("fitted", empty, Described(kinds=kinds))
+    assert warehouse.column_kinds("fitted") == kinds, "an empty table has its declared types too"
+
+
+@pytest.mark.parametrize(
+    "values, kind, held",
+    [
+        (["1", "2"], "integer", r"holds text \(pandas dtype object\)"),
+        ([1.5, 2.0], "integer", r"holds float \(decimal numbers\) \(pandas dtype float64\), not all of them whole"),
+        ([1, 2], "text", r"holds integer \(whole numbers\)"),
+        ([True, False], "integer", r"holds boolean"),
+        (["10.50"], "money", r"holds text"),
+        ([dt.date(2025, 11, 1)], "timestamptz", r"holds date"),
+        (pd.to_datetime(["2025-11-01 09:30"]), "timestamptz", r"holds timestamp without a time zone"),
+        (pd.to_datetime(["2025-11-01"]), "date", r"holds timestamp without a time zone"),
+    ],
+)
+def test_a_declared_column_whose_values_do_not_fit_is_refused_and_the_table_stays(
+    warehouse: Warehouse, values, kind, held
+):
+    warehouse.write_table("kept", pd.DataFrame({"other": ["x"], "value": [None]}), Described(kinds={"value": kind}))
+    before = warehouse.read_table("kept")
+    frame = pd.DataFrame({"other": ["y"] * len(values), "value": values})
+    with pytest.raises(WarehouseError, match=rf"Table 'kept', column 'value' is declared .*{held}.*previous rows"):
+        warehouse.write_table("kept", frame, Described(kinds={"value": kind}))
+    pd.testing.assert_frame_equal(warehouse.read_table("kept"), before)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from funnel_assets.io.sheets_export import SheetsExport, tab_rows
 from funnel_assets.io.warehouse import Warehouse, WarehouseError, normalise_url
-from funnel_assets.io.warehouse.columns import warehouse_column_names
+from funnel_assets.io.warehouse.names import warehouse_column_names
 from funnel_assets_tests.support.google_standin import ACCOUNT, google_standin  # noqa: F401  (a fixture)
 from funnel_assets_tests.test_production import production_databases  # noqa: F401  (a fixture)
 

@@ -82,7 +82,8 @@ from pydantic import Field
 from funnel_assets.io import files
 from funnel_assets.io.files import safe_name
 from funnel_assets.io.sources.csv_reading import read_csv_text
-from funnel_assets.io.warehouse.columns import column_kind, formula_risk, formula_safe
+from funnel_assets.io.warehouse.column_kinds import column_kind
+from funnel_assets.io.warehouse.csv_encoding import formula_risk, formula_safe
 from funnel_assets.lib.clock import now
 from funnel_assets.lib.zoom_ingest import Archived, Verdict, content_hash
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, report_from_table, report_table

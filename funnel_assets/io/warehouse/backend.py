@@ -29,11 +29,12 @@ def quote(identifier: str) -> str:
 @dataclass(frozen=True)
 class Described:
     """What a table's declaration adds to its frame: the table's and each column's meaning (PostgreSQL
-    comments, which BI tools show), and the columns holding money (exact, two decimals)."""
+    comments, which BI tools show), and each declared column's kind (column_kinds.py), which the column is
+    written as and its values must fit (a column not in `kinds` is typed by its dtype)."""
 
     comment: str = ""
     column_comments: Mapping[str, str] = field(default_factory=dict)
-    money: frozenset[str] = frozenset()
+    kinds: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ materialised alone) gets the table read back from the warehouse instead.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
@@ -19,7 +21,8 @@ from sqlalchemy.engine import make_url
 from funnel_assets import catalogue
 from funnel_assets.io import files
 from funnel_assets.io.warehouse.backend import Described
-from funnel_assets.io.warehouse.columns import WarehouseError, money_rounded
+from funnel_assets.io.warehouse.column_kinds import money_rounded
+from funnel_assets.io.warehouse.errors import WarehouseError
 from funnel_assets.io.warehouse.warehouse import Warehouse
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.settings import WAREHOUSE_PASSWORD, secret
@@ -51,21 +54,50 @@ def check_declared_columns(table: str, frame: pd.DataFrame) -> None:
 UNDECLARED_MEANING = "a column of the source that the catalogue does not declare, kept as the source sent it (as text)"
 
 
+# The warehouse kind (column_kinds.py) of each catalogue type: a catalogue TIMESTAMP is an instant.
+DECLARED_KINDS = {
+    catalogue.TEXT: "text",
+    catalogue.INTEGER: "integer",
+    catalogue.FLOAT: "float",
+    catalogue.MONEY: "money",
+    catalogue.BOOLEAN: "boolean",
+    catalogue.DATE: "date",
+    catalogue.TIMESTAMP: "timestamptz",
+}
+# and back, for the schema a materialization records (an undeclared column's kind may have no catalogue type)
+CATALOGUE_TYPES = {kind: type_ for type_, kind in DECLARED_KINDS.items()} | {"timestamp": "timestamp without time zone"}
+
+
 def described(table: str, columns: list[str]) -> Described:
     """The table's catalogue declaration as the warehouse keeps it: its description and grain as the table's
-    comment, each column's meaning as the column's, and which columns hold money."""
+    comment, each column's meaning as the column's, and each declared column's kind (it is written as that kind,
+    and refused when its values do not fit)."""
     declared = catalogue.table(table)
     meanings = {c.name: c.meaning for c in declared.columns}
     return Described(
         comment=f"{declared.description} Grain: {declared.grain}.",
         column_comments={c: meanings.get(c, UNDECLARED_MEANING) for c in columns},
-        money=frozenset(c.name for c in declared.columns if c.type == catalogue.MONEY),
+        kinds={c.name: DECLARED_KINDS[c.type] for c in declared.columns},
     )
 
 
-def _money_as_stored(frame: pd.DataFrame, money: frozenset[str]) -> pd.DataFrame:
+def written_schema(table: str, kinds: dict[str, str]) -> dg.TableSchema:
+    """The table as the warehouse holds it (each column's type as the catalogue names it), with each column's
+    meaning: what a materialization records under `dagster/column_schema`, as Dagster's own IO managers record
+    the schema they wrote. For an open table it names the columns its source added too."""
+    meanings = {c.name: c.meaning for c in catalogue.table(table).columns}
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=name, type=CATALOGUE_TYPES[kind], description=meanings.get(name, UNDECLARED_MEANING))
+            for name, kind in kinds.items()
+        ]
+    )
+
+
+def _money_as_stored(frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
     """The frame with its money columns as the warehouse stores them (to the paisa): the steps downstream
     that get it in memory see what they would read back (a re-executed step gives the same bytes)."""
+    money = [c for c, kind in kinds.items() if kind == "money"]
     columns = [c for c in money if c in frame.columns and pd.api.types.is_numeric_dtype(frame[c].dtype)]
     try:
         return frame.assign(**{c: money_rounded(frame[c]) for c in columns}) if columns else frame
@@ -266,10 +298,17 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             return
         table = table_name(context)
         check_declared_columns(table, obj)
-        obj = _money_as_stored(obj, described(table, []).money)
+        declaration = described(table, [str(c) for c in obj.columns])
+        obj = _money_as_stored(obj, declaration.kinds)
         self._refuse_a_sharp_change(context, table, obj)
-        rows = self.warehouse.write_table(table, obj, described(table, [str(c) for c in obj.columns]))
-        context.add_output_metadata({"dagster/row_count": rows, "preview": dg.MetadataValue.md(preview(table, obj))})
+        rows = self.warehouse.write_table(table, obj, declaration)
+        context.add_output_metadata(
+            {
+                "dagster/row_count": rows,
+                "dagster/column_schema": written_schema(table, self.warehouse.column_kinds(table)),
+                "preview": dg.MetadataValue.md(preview(table, obj)),
+            }
+        )
         export = self.warehouse.export_of(table)
         if export is not None:  # a failed export never fails the table: the `exported` check reports it
             context.add_output_metadata(

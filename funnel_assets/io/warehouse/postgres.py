@@ -29,14 +29,9 @@ from sqlalchemy.engine import URL, Engine
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from funnel_assets.io.warehouse.backend import SQL_TYPES, Described, PreparedBatch, quote
-from funnel_assets.io.warehouse.columns import (
-    ARROW_TYPES,
-    WarehouseError,
-    csv_bytes,
-    declared_type_kind,
-    frame_from_arrow,
-    restore_dtypes,
-)
+from funnel_assets.io.warehouse.column_kinds import ARROW_TYPES, declared_type_kind, frame_from_arrow, restore_dtypes
+from funnel_assets.io.warehouse.csv_encoding import csv_bytes
+from funnel_assets.io.warehouse.errors import WarehouseError
 from funnel_assets.lib.clock import TIMEZONE
 
 # Bytes handed to the driver per call during COPY (its default, 8 KB, costs many calls).

@@ -14,7 +14,7 @@ from sqlalchemy.engine import URL, Engine
 
 from funnel_assets.io import files
 from funnel_assets.io.warehouse.backend import SQL_TYPES, Described, PreparedBatch, quote
-from funnel_assets.io.warehouse.columns import ARROW_TYPES, declared_type_kind, frame_from_arrow, restore_dtypes
+from funnel_assets.io.warehouse.column_kinds import ARROW_TYPES, declared_type_kind, frame_from_arrow, restore_dtypes
 
 # Declared types; SQLite keeps them verbatim, and they are read back to restore each column's dtype. Money's
 # NUMERIC(14,2) gives the column numeric affinity: amounts are stored as numbers, rounded to paise when written.

@@ -12,7 +12,6 @@ there as `<table>.csv`, replaced only once the table has been; money has two dec
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -26,16 +25,10 @@ from sqlalchemy.engine import URL, Engine, make_url
 
 from funnel_assets.io import files
 from funnel_assets.io.warehouse.backend import Backend, Described, PreparedBatch
-from funnel_assets.io.warehouse.columns import (
-    WarehouseError,
-    arrow_batch,
-    cast_to_kinds,
-    column_kind,
-    csv_bytes,
-    csv_header,
-    export_table,
-    warehouse_column_names,
-)
+from funnel_assets.io.warehouse.column_kinds import KIND_WORDS, arrow_batch, cast_to_kinds, column_kind, misfit
+from funnel_assets.io.warehouse.csv_encoding import csv_bytes, csv_header, export_table
+from funnel_assets.io.warehouse.errors import WarehouseError
+from funnel_assets.io.warehouse.names import check_table_name, warehouse_column_names
 from funnel_assets.io.warehouse.postgres import SWAP_ATTEMPTS, SWAP_LOCK_TIMEOUT_SECONDS, PostgresBackend
 from funnel_assets.io.warehouse.sqlite import SqliteBackend
 
@@ -57,9 +50,6 @@ class ExportResult:
     problem: str | None = None
 
 
-_TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
 def normalise_url(url: str) -> URL:
     """Parse a SQLAlchemy URL, pointing a plain `postgresql://` at psycopg2.
 
@@ -70,11 +60,6 @@ def normalise_url(url: str) -> URL:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg2")
     return parsed
-
-
-def check_table_name(name: str) -> None:
-    if not _TABLE_NAME.match(name):
-        raise WarehouseError(f"'{name}' is not a valid table name (lower-case letters, digits, _).")
 
 
 def _check_columns(frame: pd.DataFrame, table: str) -> list[str]:
@@ -88,6 +73,28 @@ def _check_columns(frame: pd.DataFrame, table: str) -> list[str]:
         dupes = sorted(set(lowered[lowered.duplicated()]))
         raise WarehouseError(f"Table '{table}': duplicate column names {dupes}.")
     return columns
+
+
+def _kinds(table: str, frame: pd.DataFrame, names: list[str], described: Described | None) -> dict[str, str]:
+    """Each column's kind by its warehouse name: as declared (refused when its values do not fit, before anything
+    is written), or by its dtype when undeclared."""
+    declared = described.kinds if described else {}
+    kinds = {}
+    for name, column in zip(names, frame.columns, strict=True):
+        series = frame[column]
+        kind = declared.get(str(column))
+        if kind is None:
+            kind = column_kind(series)
+        else:
+            held = misfit(series, kind)
+            if held:
+                raise WarehouseError(
+                    f"Table '{table}', column '{column}' is declared {KIND_WORDS[kind]} in funnel_assets/catalogue.py, "
+                    f"but the data holds {held}. Nothing was written: the table keeps its previous rows. Fix the step "
+                    "that builds the column, or the column's type in the catalogue."
+                )
+        kinds[name] = kind
+    return kinds
 
 
 def _batches(data: pd.DataFrame | Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -252,7 +259,7 @@ class Warehouse:
         self, table: str, data: pd.DataFrame | Iterable[pd.DataFrame], described: Described | None = None
     ) -> int:
         """Replace `table` with `data` (a frame, or an iterable of frames with the same columns); `described`
-        (by the frame's column names) adds its comments and money columns.
+        (by the frame's column names) adds its comments and the declared columns' kinds.
 
         Atomic: until the final swap commits, readers see the previous table, comments included; if
         anything fails, the previous table stays as it was. Returns the number of rows written.
@@ -267,11 +274,7 @@ class Warehouse:
         # the names the table gets (both databases alike), one to one with the frame's
         names = warehouse_column_names(columns)
         # a whole frame's columns are typed by all their values, a stream's by its first batch
-        typed_by = data if isinstance(data, pd.DataFrame) else first
-        money = described.money if described else frozenset()
-        kinds = {
-            name: "money" if column in money else column_kind(typed_by[column]) for name, column in zip(names, columns)
-        }
+        kinds = _kinds(table, data if isinstance(data, pd.DataFrame) else first, names, described)
         comments = None
         if described is not None:
             meanings = described.column_comments

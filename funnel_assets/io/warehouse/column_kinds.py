@@ -1,27 +1,25 @@
 """Column kinds: how a frame's columns are typed in the warehouse, serialised, and read back.
 
-Column types follow the pandas dtypes of the frame written, and come back the same when
-the table is read: text, whole numbers (nullable), decimals, true/false (nullable), dates,
-timestamps, and timestamps with a time zone (returned in Asia/Kolkata). A column the
-catalogue declares as money is written as an exact amount with two decimals (a BI tool's sum
-shows no float noise) and read back as decimals. Blank text is
-stored as NULL, as BI tools expect. Column names are fitted to PostgreSQL's identifier limit,
-and the CSV exports' text is made safe to open in a spreadsheet program. Both backends share
-these rules; only their SQL differs.
+A column whose type the table's declaration gives (the catalogue, for every funnel table) is
+written as that kind, and only when its values fit it; any other column is typed by its pandas
+dtype. Either way it comes back the same when the table is read: text, whole numbers
+(nullable), decimals, true/false (nullable), dates, timestamps, and timestamps with a time zone
+(returned in Asia/Kolkata). Money is written as an exact amount with two decimals (a BI tool's
+sum shows no float noise) and read back as decimals. Blank text is stored as NULL, as BI tools
+expect. Both backends share these rules; only their SQL differs.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 from pandas.api import types as ptypes
 
+from funnel_assets.io.warehouse.errors import WarehouseError
 from funnel_assets.lib.clock import TIMEZONE, in_local_time
 from funnel_assets.lib.text import arrow_strings, blank_as_null
 
@@ -41,70 +39,6 @@ ARROW_TYPES = {
 MONEY_PRECISION, MONEY_SCALE = 14, 2
 MONEY_ARROW = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
 MONEY_LIMIT = 10 ** (MONEY_PRECISION - MONEY_SCALE)
-
-
-# PostgreSQL keeps the first 63 bytes of a name and drops the rest (SQLite keeps it whole).
-MAX_NAME_BYTES = 63
-
-# A text cell a spreadsheet program would take for a formula (or, with a tab or carriage
-# return first, shift into one): it starts with one of these.
-_FORMULA_START = r"^([=+\-@\t\r])"
-
-
-class WarehouseError(Exception):
-    """A table could not be written or read; the message says which and why."""
-
-
-def _fitted(name: str, limit: int) -> str:
-    """The longest start of `name` within `limit` UTF-8 bytes; a character is never cut in half."""
-    encoded = name.encode("utf-8")
-    # only the last character can be cut; "ignore" drops its partial bytes
-    return name if len(encoded) <= limit else encoded[:limit].decode("utf-8", errors="ignore")
-
-
-def warehouse_column_names(columns: list[str]) -> list[str]:
-    """Each column's name in the warehouse, one to one with `columns`: within 63 bytes, and distinct.
-
-    PostgreSQL would cut a longer name itself, so two long names sharing their first 63 bytes
-    would become one and the load would fail (on SQLite it would work): both backends write
-    the names fitted here instead. A name that fits is kept as it is; a cut one that meets a
-    name already taken (case aside, as SQLite compares them) ends in `_2`, `_3`... instead.
-    """
-    taken = {c.lower() for c in columns if _fitted(c, MAX_NAME_BYTES) == c}
-    names = []
-    for column in columns:
-        name = _fitted(column, MAX_NAME_BYTES)
-        if name != column:
-            number = 1
-            while name.lower() in taken:
-                number += 1
-                suffix = f"_{number}"
-                name = _fitted(column, MAX_NAME_BYTES - len(suffix)) + suffix
-            taken.add(name.lower())
-        names.append(name)
-    return names
-
-
-def formula_safe(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Text that a spreadsheet program shows as text: a value beginning with `=`, `+`, `-`, `@`,
-    a tab or a carriage return gets a leading apostrophe, so no exported cell is a live formula
-    (a lead named `=HYPERLINK(...)` stays a name). For the exports only: the warehouse keeps
-    every value verbatim."""
-    return pc.replace_substring_regex(text, _FORMULA_START, r"'\1")
-
-
-def formula_risk(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """True where formula_safe would change the value (false for missing values)."""
-    return pc.fill_null(pc.match_substring_regex(text, _FORMULA_START), False)
-
-
-def export_table(table: pa.Table, kinds: dict[str, str]) -> pa.Table:
-    """A batch as the CSV export writes it: text columns formula_safe, every other column as
-    it is (a negative number stays a number). The same table when no value needs it."""
-    for position, (column, kind) in enumerate(kinds.items()):
-        if kind == "text" and pc.any(formula_risk(table.column(position))).as_py():
-            table = table.set_column(position, column, formula_safe(table.column(position)))
-    return table
 
 
 def column_kind(series: pd.Series) -> str:
@@ -149,6 +83,45 @@ def declared_type_kind(declared: str) -> str:
     if any(word in declared for word in ("DOUBLE", "REAL", "FLOAT")):
         return "float"
     return "text"
+
+
+# Each kind in words, for a person reading why a table was refused.
+KIND_WORDS = {
+    "text": "text",
+    "integer": "integer (whole numbers)",
+    "float": "float (decimal numbers)",
+    "money": "money (amounts)",
+    "boolean": "boolean (true/false)",
+    "date": "date",
+    "timestamp": "timestamp without a time zone",
+    "timestamptz": "timestamp (instants with their offset)",
+}
+
+
+def _whole_numbers(series: pd.Series) -> bool:
+    numbers = pd.to_numeric(series.dropna())
+    return bool(np.isfinite(numbers).all() and (numbers == numbers.round()).all())
+
+
+def fits_kind(series: pd.Series, kind: str) -> bool:
+    """Whether a column may be written as `kind` with its values meaning what they meant: a column of that kind;
+    one with no value at all (an empty table, a column left unfilled); whole numbers as decimals or money; and
+    decimals that are all whole numbers (how pandas holds whole numbers with gaps) as whole numbers."""
+    held = column_kind(series)
+    if held == kind or not series.notna().any():
+        return True
+    if kind in ("float", "money"):
+        return held in ("integer", "float")
+    return kind == "integer" and held == "float" and _whole_numbers(series)
+
+
+def misfit(series: pd.Series, kind: str) -> str | None:
+    """What a column holds, in words, when it does not fit `kind` (None when it does)."""
+    if fits_kind(series, kind):
+        return None
+    held = column_kind(series)
+    what = f"{KIND_WORDS[held]} (pandas dtype {series.dtype})"
+    return f"{what}, not all of them whole" if kind == "integer" and held == "float" else what
 
 
 def cast_to_kinds(frame: pd.DataFrame, kinds: dict[str, str], table: str) -> dict[str, pd.Series]:
@@ -249,21 +222,6 @@ def arrow_batch(batch: Mapping[str, pd.Series], kinds: dict[str, str]) -> pa.Tab
         else:
             columns.append(pa.array(series, type=ARROW_TYPES[kind], from_pandas=True))
     return pa.table(columns, names=list(kinds))
-
-
-def csv_bytes(table: pa.Table) -> bytes:
-    """CSV without a header; every string quoted, so a blank (null) is an unquoted empty field and
-    no value (say a line reading \\.) can be mistaken for COPY syntax."""
-    out = pa.BufferOutputStream()
-    pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-    return out.getvalue().to_pybytes()
-
-
-def csv_header(columns: list[str]) -> bytes:
-    """The export's header line; a name is a cell too, so it is formula_safe like the text."""
-    line = io.StringIO()
-    csv.writer(line, lineterminator="\n").writerow(formula_safe(pa.array(columns, type=pa.string())).to_pylist())
-    return line.getvalue().encode("utf-8")
 
 
 def frame_from_arrow(columns: dict[str, pa.Array | pa.ChunkedArray], kinds: dict[str, str]) -> pd.DataFrame:
