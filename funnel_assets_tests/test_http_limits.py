@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 import dagster as dg
 import pytest
 
-from funnel_assets.defs.tables import landing_run, readable_failures
+from funnel_assets.defs.failures import readable_failures
+from funnel_assets.defs.landing_runs import landing_run
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.http import MAX_RETRY_AFTER_SECONDS, HttpLimits, download, retry_after_seconds

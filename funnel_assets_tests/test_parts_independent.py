@@ -6,7 +6,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from funnel_assets.defs.tables import last_good
+from funnel_assets.defs.last_good import last_good
 from funnel_assets_tests.test_daily_refresh import sample_definitions
 
 PART2_TABLES = ("crm_assigned_leads", "assigned_leads_monthly", "sales", "sales_to_map")

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from funnel_assets.defs import tables
+from funnel_assets.defs import landing_runs
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
@@ -134,7 +134,7 @@ def test_reexecuting_an_old_failed_run_is_refused_after_a_newer_run_landed(tmp_p
 def test_reexecuting_a_run_whose_downloads_are_over_a_day_old_is_refused(tmp_path, monkeypatch, http_server):
     with dg.instance_for_test() as instance:
         old = failed_part2_run(tmp_path, monkeypatch, http_server, instance, old_downloads_job)
-        monkeypatch.setattr(tables, "LANDING_FILES_KEPT_FRESH", timedelta(seconds=0))  # as if a day had passed
+        monkeypatch.setattr(landing_runs, "LANDING_FILES_KEPT_FRESH", timedelta(seconds=0))  # as if a day had passed
         stale = reexecute(instance, old, old_downloads_job)
         assert not stale.success
         assert any("day(s) old" in m and "Launch a new run" in m for m in step_failures(stale))

@@ -21,7 +21,7 @@ from funnel_assets.definitions import build_definitions, defs
 from funnel_assets.defs.resources import fixed
 from funnel_assets.settings import Settings
 
-# (op, field) pairs a run may set: the date everything is counted before (defs/tables.py AsOfConfig)
+# (op, field) pairs a run may set: the date everything is counted before (defs/run_config.py AsOfConfig)
 BUSINESS_KNOBS = frozenset({"as_of"})
 
 # A run-config shape that accepts keys nobody declared: only the lists of resources and of ops

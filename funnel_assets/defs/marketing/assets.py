@@ -3,7 +3,10 @@
 import dagster as dg
 import pandas as pd
 
-from funnel_assets.defs.tables import SOURCE_RETRY, landing_run, readable_failures, reconciliation, table_asset
+from funnel_assets.defs.failures import SOURCE_RETRY, readable_failures
+from funnel_assets.defs.landing_runs import landing_run
+from funnel_assets.defs.row_reconciliation import reconciliation_metadata
+from funnel_assets.defs.table_assets import table_asset
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sources.resources import LeadSheet, TabularSource
 from funnel_assets.lib.attribution import all_touches, first_touch
@@ -33,7 +36,7 @@ def marketing_spend(context: dg.AssetExecutionContext, spend_source: TabularSour
             "unreadable_numbers": report.unreadable_numbers,
             "rows_without_funnel": report.blank_funnel,
             "total_cost": float(spend["cost"].sum()),
-            **reconciliation(
+            **reconciliation_metadata(
                 raw,
                 len(spend),
                 kept__date_unreadable_so_in_no_day=report.unreadable_dates,
@@ -77,7 +80,7 @@ def marketing_leads(context: dg.AssetExecutionContext, leads_source: LeadSheet, 
             "leads_with_unreadable_date": report.unreadable_dates,
             "miscellaneous_leads": miscellaneous,
             "extra_sheet_columns": ", ".join(report.extra_columns) or "none",
-            **reconciliation(
+            **reconciliation_metadata(
                 raw,
                 len(leads),
                 kept_with_phone_empty__no_phone_given=report.without_phone,

@@ -11,7 +11,10 @@ import dagster as dg
 import pandas as pd
 
 from funnel_assets import catalogue
-from funnel_assets.defs.tables import AsOfConfig, readable_failures, table_asset
+from funnel_assets.defs.failures import readable_failures
+from funnel_assets.defs.row_reconciliation import RECONCILIATION_METADATA
+from funnel_assets.defs.run_config import AsOfConfig
+from funnel_assets.defs.table_assets import table_asset
 from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.lib.attribution import list_unmapped_sources
 from funnel_assets.lib.clock import TIMEZONE
@@ -150,7 +153,7 @@ def reconciliation(context: dg.AssetExecutionContext) -> pd.DataFrame:
     for declared in (t for t in catalogue.TABLES if t.source):
         event = context.instance.get_latest_materialization_event(dg.AssetKey(declared.name))
         facts = (
-            event.asset_materialization.metadata.get("reconciliation")
+            event.asset_materialization.metadata.get(RECONCILIATION_METADATA)
             if event and event.asset_materialization
             else None
         )

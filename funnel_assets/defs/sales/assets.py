@@ -13,7 +13,12 @@ import dagster as dg
 import pandas as pd
 
 from funnel_assets import catalogue
-from funnel_assets.defs.tables import AsOfConfig, landing_run, last_good, readable_failures, reconciliation, table_asset
+from funnel_assets.defs.failures import readable_failures
+from funnel_assets.defs.landing_runs import landing_run
+from funnel_assets.defs.last_good import last_good
+from funnel_assets.defs.row_reconciliation import reconciliation_metadata
+from funnel_assets.defs.run_config import AsOfConfig
+from funnel_assets.defs.table_assets import table_asset
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import WarehouseIOManager
@@ -44,7 +49,7 @@ def crm_assigned_leads(context: dg.AssetExecutionContext, crm: CrmApi, mappings:
             "rows_with_unreadable_date": report.unreadable_dates,
             "new_crm_columns": ", ".join(report.extra_columns) or "none",
             "miscellaneous_rows": miscellaneous,
-            **reconciliation(
+            **reconciliation_metadata(
                 raw,
                 len(assignments),
                 kept_with_phone_empty__no_usable_phone=report.without_phone,
@@ -99,7 +104,7 @@ def sales(
             "unreadable_numbers_or_dates": report.unreadable_values,
             "new_crm_columns": ", ".join(report.new_columns) or "none",
             "attended": int(enriched["attended"].sum()),
-            **reconciliation(
+            **reconciliation_metadata(
                 raw,
                 len(enriched),
                 kept_with_phone_empty__no_usable_phone=report.without_phone,

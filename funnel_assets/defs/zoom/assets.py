@@ -4,7 +4,9 @@ template) dropped in the folder."""
 import dagster as dg
 import pandas as pd
 
-from funnel_assets.defs.tables import readable_failures, reconciliation, table_asset, table_out
+from funnel_assets.defs.failures import readable_failures
+from funnel_assets.defs.row_reconciliation import reconciliation_metadata
+from funnel_assets.defs.table_assets import table_asset, table_out
 from funnel_assets.io.drop_folders import EventDropFolder, hidden_name
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.lib.clock import now
@@ -105,7 +107,7 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: EventDropFolder, 
             "attendees": int(participants["attended"].sum()),
             "people_without_phone": int(participants["phone"].isna().sum()),
             "per_session": dg.MetadataValue.md(per_session.head(30).to_markdown(index=False)),
-            **reconciliation(
+            **reconciliation_metadata(
                 rows_read,
                 len(participants),
                 merged__rejoins_and_registration_with_attendance_of_one_person=rows_read - len(participants),
