@@ -28,9 +28,9 @@ from funnel_assets.catalogue import (
     TIMESTAMP,
     Column,
     Table,
-    render_markdown,
     table,
 )
+from tools.write_table_docs import main, render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "tables.md"
@@ -526,8 +526,6 @@ def test_the_docs_document_every_table_and_column():
 
 
 def test_write_table_docs_writes_and_checks(tmp_path, capsys):
-    from tools.write_table_docs import main
-
     docs = tmp_path / "tables.md"
     assert main(["--check", "--path", str(docs)]) == 1
     assert main(["--path", str(docs)]) == 0
