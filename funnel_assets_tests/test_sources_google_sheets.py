@@ -15,11 +15,14 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from funnel_assets import catalogue
+from funnel_assets.defs.reporting.assets import google_sheet_export
 from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.io.sources import google_sheets
 from funnel_assets.io.sources.errors import SourceError
@@ -325,3 +328,16 @@ def test_export_of_more_rows_and_columns_than_a_tab_holds_grows_the_tab(google_s
     assert len(google_standin.values(KEY, "spend_by_funnel")) == 1501
     assert google_standin.values(KEY, "funnel_metrics_monthly")[1][-1] == "29"
     assert all(call.status == 200 for call in google_standin.calls_of(WRITE))
+
+
+def test_the_export_asset_writes_one_tab_per_table_the_catalogue_marks_sheet_tab(google_standin, service_account_file):
+    export_sheet(google_standin)
+    marked = [t.name for t in catalogue.TABLES if t.sheet_tab]
+    tables = {name: pd.DataFrame({"table": [name]}) for name in marked}
+
+    result = google_sheet_export(dg.build_asset_context(), sheets_export=exporter(service_account_file), **tables)
+
+    assert result.metadata == {"exported": True, **{f"cells_{name}": 2 for name in marked}}
+    assert sorted(tab.title for tab in google_standin.spreadsheet(KEY).tabs) == sorted(marked), "one tab each, no other"
+    for name in marked:
+        assert google_standin.values(KEY, name) == [["table"], [name]]

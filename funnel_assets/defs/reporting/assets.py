@@ -176,15 +176,16 @@ def reconciliation(context: dg.AssetExecutionContext) -> pd.DataFrame:
     return table
 
 
-@dg.asset(group_name="reporting", kinds={"googlesheets"})
+SHEET_TABS = tuple(t.name for t in catalogue.TABLES if t.sheet_tab)
+
+
+@dg.asset(
+    group_name="reporting",
+    kinds={"googlesheets"},
+    ins={name: dg.AssetIn(dagster_type=pd.DataFrame) for name in SHEET_TABS},
+)
 def google_sheet_export(
-    context: dg.AssetExecutionContext,
-    sheets_export: SheetsExport,
-    funnel_metrics_monthly: pd.DataFrame,
-    funnel_stages_monthly: pd.DataFrame,
-    spend_by_funnel: pd.DataFrame,
-    funnel_cohorts: pd.DataFrame,
-    sales_performance_monthly: pd.DataFrame,
+    context: dg.AssetExecutionContext, sheets_export: SheetsExport, **tables: pd.DataFrame
 ) -> dg.MaterializeResult:
     """One tab per aggregate table the catalogue marks `sheet_tab`, in the Google Sheet FUNNEL_EXPORT_SHEET,
     replaced on each run. Off when FUNNEL_EXPORT_SHEET is empty; the
@@ -192,13 +193,6 @@ def google_sheet_export(
     if not sheets_export.enabled:
         context.log.info("FUNNEL_EXPORT_SHEET is not set: no Google Sheet export.")
         return dg.MaterializeResult(metadata={"exported": False})
-    tables = {
-        "funnel_metrics_monthly": funnel_metrics_monthly,
-        "funnel_stages_monthly": funnel_stages_monthly,
-        "spend_by_funnel": spend_by_funnel,
-        "funnel_cohorts": funnel_cohorts,
-        "sales_performance_monthly": sales_performance_monthly,
-    }
     with readable_failures():
-        cells = sheets_export.write(tables)
+        cells = sheets_export.write({name: tables[name] for name in SHEET_TABS})
     return dg.MaterializeResult(metadata={"exported": True, **{f"cells_{tab}": n for tab, n in cells.items()}})
