@@ -39,6 +39,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from funnel_assets import catalogue
 from funnel_assets.lib.clock import TIMEZONE, in_local_time
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 from funnel_assets.lib.people import person_keys
@@ -46,18 +47,7 @@ from funnel_assets.lib.performance import as_dates, calendar_days, markdown_cell
 from funnel_assets.lib.reporting import before_today, counted_sales, month_start
 
 STAGES = (("registered", 1), ("attended", 2), ("assigned", 3), ("converted", 4))
-COHORT_COLUMNS = (
-    "cohort_month",
-    "first_funnel",
-    "stage",
-    "stage_order",
-    "people",
-    "reached",
-    "reached_within_30_days",
-    "reached_within_90_days",
-    "share",
-    "median_days_to_reach",
-)
+COHORT_COLUMNS = catalogue.table("funnel_cohorts").column_names
 _COUNTS = ("stage_order", "people", "reached", "reached_within_30_days", "reached_within_90_days")
 
 

@@ -22,6 +22,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from funnel_assets import catalogue
 from funnel_assets.lib.clock import TIMEZONE, in_local_time
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 from funnel_assets.lib.people import person_keys
@@ -30,41 +31,9 @@ from funnel_assets.lib.text import text_rank
 
 NOT_A_SALE = ("refunded", "refund", "cancelled", "canceled", "failed", "chargeback")
 STAGES = (("leads", 1), ("registrations", 2), ("attendees", 3), ("assigned", 4), ("conversions", 5))
-FUNNEL_PEOPLE_COLUMNS = (
-    "phone",
-    "user_id",
-    "email",
-    "lead_created_at",
-    "first_funnel",
-    "registered",
-    "attended",
-    "assigned_on",
-    "employee",
-    "converted",
-    "first_sale_at",
-    "revenue",
-    "final_funnel",
-)
-METRIC_COLUMNS = (
-    "month",
-    "funnel",
-    "month_complete",
-    "leads",
-    "registrations",
-    "attendees",
-    "assigned",
-    "conversions",
-    "revenue",
-    "spend",
-    "cost_per_lead",
-    "cost_per_attendee",
-    "cost_per_acquisition",
-    "roas",
-    "registration_rate",
-    "attendance_rate",
-    "handover_rate",
-    "conversion_rate",
-)
+FUNNEL_PEOPLE_COLUMNS = catalogue.table("funnel_people").column_names
+METRIC_COLUMNS = catalogue.table("funnel_metrics_monthly").column_names
+STAGE_COLUMNS = catalogue.table("funnel_stages_monthly").column_names
 
 
 def month_start(moments: pd.Series) -> pd.Series:
@@ -264,8 +233,7 @@ def stages_per_month(metrics: pd.DataFrame) -> pd.DataFrame:
     )
     tall["stage_order"] = tall["stage"].map(dict(STAGES)).astype("int64")
     tall["people"] = tall["people"].astype("int64")
-    columns = ["month", "funnel", "stage", "stage_order", "people", "month_complete"]
-    return tall[columns].sort_values(["month", "funnel", "stage_order"], ignore_index=True)
+    return tall[list(STAGE_COLUMNS)].sort_values(["month", "funnel", "stage_order"], ignore_index=True)
 
 
 def funnel_at_a_glance(metrics: pd.DataFrame, counted_through: date) -> str:
