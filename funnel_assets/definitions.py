@@ -22,7 +22,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         asset_checks=all_table_checks(settings.max_miscellaneous_share),
         jobs=[jobs.part1_marketing, jobs.part2_sales, jobs.daily_refresh, jobs.zoom_ingest],
         schedules=[daily_refresh_schedule(settings.daily_refresh_cron)],
-        sensors=[zoom_sensors.zoom_drop_sensor, alerts.alert_on_run_failure, alerts.alert_on_missing_yesterday],
+        sensors=[
+            zoom_sensors.zoom_drop_sensor,
+            alerts.run_failure_alert(settings.ui_url),
+            alerts.missing_yesterday_alert(settings.ui_url),
+        ],
         resources=resources(settings),
         # one process per run: on a 2-core box a process per step (Dagster's default) spends more time
         # starting Python and importing pandas than the steps take; the steps run one after another anyway

@@ -11,8 +11,9 @@ from pathlib import Path
 import dagster as dg
 
 from funnel_assets import catalogue
-from funnel_assets.definitions import defs
+from funnel_assets.definitions import build_definitions, defs
 from funnel_assets.io.warehouse import Warehouse
+from funnel_assets.settings import Settings
 from funnel_assets_tests.support.cli import dagster_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,28 @@ def test_definitions_load_and_every_job_resolves():
     assert [s.name for s in defs.schedules] == ["daily_refresh_schedule"]
     for job in ("part1_marketing", "part2_sales", "daily_refresh", "zoom_ingest"):
         assert defs.resolve_job_def(job) is not None
+
+
+def test_alerts_link_to_the_run_in_the_ui_the_settings_name(capfd):
+    """FUNNEL_UI_URL reaches the alert's link through the definitions, read once when they are assembled."""
+
+    @dg.asset
+    def breaks() -> None:
+        raise dg.Failure(description="the source is down")
+
+    instance = dg.DagsterInstance.ephemeral()
+    failed = dg.materialize([breaks], instance=instance, raise_on_error=False)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="alert_on_run_failure",
+        dagster_instance=instance,
+        dagster_run=failed.dagster_run,
+        dagster_event=failed.get_run_failure_event(),
+    ).for_run_failure()
+    built = build_definitions(Settings.from_env({"FUNNEL_UI_URL": "https://funnel.example.in/"}))
+
+    built.resolve_sensor_def("alert_on_run_failure")(context)
+
+    assert f"the source is down Open: https://funnel.example.in/runs/{failed.run_id}" in capfd.readouterr().err
 
 
 def test_every_table_of_the_catalogue_is_one_asset_described_by_its_declaration():

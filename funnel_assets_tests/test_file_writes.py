@@ -470,7 +470,7 @@ def test_a_full_export_disk_fails_the_exported_check_and_keeps_every_table_fresh
 
         sent = []
         monkeypatch.setattr(alerts, "send_alert", lambda text, log: sent.append(text))
-        alerts.alert_on_missing_yesterday(
+        alerts.missing_yesterday_alert(settings.ui_url)(
             dg.build_run_status_sensor_context(
                 sensor_name="alert_on_missing_yesterday",
                 dagster_event=result.get_run_success_event(),

@@ -19,7 +19,6 @@ import dagster as dg
 import pytest
 
 from funnel_assets.definitions import build_definitions
-from funnel_assets.defs.ops.alerts import alert_on_missing_yesterday, alert_on_run_failure
 from funnel_assets.settings import PROJECT_ROOT, Settings
 from funnel_assets_tests.support.http_server import Scripted
 from funnel_assets_tests.support.zoom_files import attendee_report
@@ -142,20 +141,20 @@ class Surfaces:
         failure = result.get_run_failure_event() if not result.success else None
         if failure is not None:
             context = dg.build_run_status_sensor_context(
-                sensor_name=alert_on_run_failure.name,
+                sensor_name="alert_on_run_failure",
                 dagster_instance=self.instance,
                 dagster_run=run,
                 dagster_event=failure,
             ).for_run_failure()
-            alert_on_run_failure(context)
+            defs.resolve_sensor_def("alert_on_run_failure")(context)
         else:
             context = dg.build_run_status_sensor_context(
-                sensor_name=alert_on_missing_yesterday.name,
+                sensor_name="alert_on_missing_yesterday",
                 dagster_instance=self.instance,
                 dagster_run=run,
                 dagster_event=result.get_run_success_event(),
             )
-            alert_on_missing_yesterday(context)
+            defs.resolve_sensor_def("alert_on_missing_yesterday")(context)
         return result
 
     def texts(self) -> dict[str, str]:

@@ -17,11 +17,12 @@ import pytest
 import yaml
 
 from funnel_assets import catalogue
-from funnel_assets.defs.ops.alerts import alert_on_run_failure, send_alert
+from funnel_assets.defs.ops.alerts import run_failure_alert, send_alert
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
 from funnel_assets.io.warehouse.io_manager import UNDECLARED_MEANING, empty_table
+from funnel_assets.settings import Settings
 from funnel_assets_tests.conftest import landing_dir
 from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS
 from funnel_assets_tests.support.cli import dagster_cli
@@ -237,7 +238,7 @@ def test_a_failed_run_alerts_the_webhook_with_its_first_line_and_no_secret(tmp_p
         dagster_run=result.dagster_run,
         dagster_event=result.get_run_failure_event(),
     ).for_run_failure()
-    alert_on_run_failure(context)
+    run_failure_alert(Settings.from_env().ui_url)(context)
 
     posts = http_server.requests("/hooks/abc-secret-path")
     assert len(posts) == 2, "a webhook hiccup is retried"

@@ -14,11 +14,11 @@ import requests
 from funnel_assets.defs.checks import EXPORT_CHECK, STALE_CHECK
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.http import HttpLimits, TransientError, bounded_retry, client_url, is_this_machine
-from funnel_assets.settings import ALERT_WEBHOOK_URL, Settings, secret
+from funnel_assets.settings import ALERT_WEBHOOK_URL, secret
 
 
-def run_link(run_id: str) -> str:
-    return f"{Settings.from_env().ui_url}/runs/{run_id}"
+def run_link(ui_url: str, run_id: str) -> str:
+    return f"{ui_url}/runs/{run_id}"
 
 
 def failure_text(event: dg.DagsterEvent) -> str | None:
@@ -102,38 +102,50 @@ def failed_exports(instance: dg.DagsterInstance, run_id: str) -> str:
     return f"CSV exports not written for {tables}. {first_line(failed[0].description)}"
 
 
-@dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING, monitor_all_code_locations=False)
-def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
-    """A run failed: which job, which steps, the error's first line, and a link to the run."""
-    run = context.dagster_run
-    failed_steps = [
-        f"{event.step_key}: {first_line(failure_text(event))}" for event in context.get_step_failure_events()
-    ]
-    detail = "; ".join(failed_steps) or first_line(context.failure_event.message)
-    exports = failed_exports(context.instance, run.run_id)
-    send_alert(
-        f"Funnel run failed: {run.job_name}. {detail}{' Also: ' + exports if exports else ''} Open: {run_link(run.run_id)}",
-        context.log,
-    )
+def run_failure_alert(ui_url: str) -> dg.RunStatusSensorDefinition:
+    """The `alert_on_run_failure` sensor, its links to runs in the UI at `ui_url` (FUNNEL_UI_URL)."""
+
+    @dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING, monitor_all_code_locations=False)
+    def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
+        """A run failed: which job, which steps, the error's first line, and a link to the run."""
+        run = context.dagster_run
+        failed_steps = [
+            f"{event.step_key}: {first_line(failure_text(event))}" for event in context.get_step_failure_events()
+        ]
+        detail = "; ".join(failed_steps) or first_line(context.failure_event.message)
+        exports = failed_exports(context.instance, run.run_id)
+        also = f" Also: {exports}" if exports else ""
+        send_alert(
+            f"Funnel run failed: {run.job_name}. {detail}{also} Open: {run_link(ui_url, run.run_id)}", context.log
+        )
+
+    return alert_on_run_failure
 
 
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, default_status=dg.DefaultSensorStatus.RUNNING)
-def alert_on_missing_yesterday(context: dg.RunStatusSensorContext) -> None:
-    """A run succeeded but a source sent no data for yesterday (its `has_yesterdays_data` check failed), or a
-    table's CSV export could not be written (its `exported` check failed: the table itself landed)."""
-    run_id = context.dagster_run.run_id
-    stale = []
-    for evaluation in _failed_checks(context.instance, run_id, STALE_CHECK):
-        newest = evaluation.metadata.get("newest")
-        stale.append(f"{evaluation.asset_key.to_user_string()} (newest: {newest.value if newest else 'none'})")
-    if stale:
-        send_alert(
-            f"Yesterday's data is missing for: {', '.join(stale)}. Check the source, then re-run. Open: {run_link(run_id)}",
-            context.log,
-        )
-    exports = failed_exports(context.instance, run_id)
-    if exports:
-        send_alert(
-            f"Funnel run {context.dagster_run.job_name}: the warehouse tables were refreshed, but {exports} Open: {run_link(run_id)}",
-            context.log,
-        )
+def missing_yesterday_alert(ui_url: str) -> dg.RunStatusSensorDefinition:
+    """The `alert_on_missing_yesterday` sensor, its links to runs in the UI at `ui_url` (FUNNEL_UI_URL)."""
+
+    @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, default_status=dg.DefaultSensorStatus.RUNNING)
+    def alert_on_missing_yesterday(context: dg.RunStatusSensorContext) -> None:
+        """A run succeeded but a source sent no data for yesterday (its `has_yesterdays_data` check failed), or a
+        table's CSV export could not be written (its `exported` check failed: the table itself landed)."""
+        run_id = context.dagster_run.run_id
+        stale = []
+        for evaluation in _failed_checks(context.instance, run_id, STALE_CHECK):
+            newest = evaluation.metadata.get("newest")
+            stale.append(f"{evaluation.asset_key.to_user_string()} (newest: {newest.value if newest else 'none'})")
+        if stale:
+            send_alert(
+                f"Yesterday's data is missing for: {', '.join(stale)}. Check the source, then re-run. "
+                f"Open: {run_link(ui_url, run_id)}",
+                context.log,
+            )
+        exports = failed_exports(context.instance, run_id)
+        if exports:
+            send_alert(
+                f"Funnel run {context.dagster_run.job_name}: the warehouse tables were refreshed, but {exports} "
+                f"Open: {run_link(ui_url, run_id)}",
+                context.log,
+            )
+
+    return alert_on_missing_yesterday
