@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from funnel_assets import catalogue
 from funnel_assets.defs.marketing.assets import marketing_spend, spend_by_funnel
-from funnel_assets.defs.tables import column_schema
+from funnel_assets.defs.table_assets import column_schema
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sources.resources import TabularSource
 from funnel_assets.io.warehouse import Warehouse, WarehouseError, WarehouseIOManager
