@@ -209,7 +209,7 @@ CRM_ASSIGNMENTS_DUMP = Source(
 
 
 def _crm_sales_fields() -> tuple[Field, ...]:
-    # the CRM's 44 sales columns as the brief lists them, each with the snake_case name the code reads
+    # the CRM's 44 sales columns, each with the snake_case name the code reads (docs/rules.md#source-columns)
     names = {
         "_id": "id",
         "status": "status",

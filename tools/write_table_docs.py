@@ -59,7 +59,9 @@ General rules:
 - Personal columns (a person's name, email, phone, user_id, the CRM's student details) are
   listed under each table; the Dagster UI masks them in its previews.
 - The grain says what one row is; the key, where there is one, is the columns no two rows
-  share (rows with an empty key part stand alone)."""
+  share (rows with an empty key part stand alone).
+- The rules behind the values (phone key, one person, funnels, D-1, every metric) are in
+  [rules.md](rules.md)."""
 
 GROUP_HEADINGS = {
     "marketing": "Part 1: marketing",

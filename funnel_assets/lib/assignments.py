@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from funnel_assets import catalogue
 from funnel_assets.catalogue import CRM_ASSIGNMENTS_DUMP
 from funnel_assets.lib.columns import resolve_columns
 from funnel_assets.lib.dates import parse_local_datetimes
@@ -16,18 +17,8 @@ from funnel_assets.lib.funnel_mapping import map_funnel
 from funnel_assets.lib.phones import phone_key, user_id
 from funnel_assets.lib.text import text_rank
 
-ASSIGNED_LEADS_COLUMNS = ("source", "assigned_on", "phone", "user_id", "employee", "funnel")
-MONTHLY_COLUMNS = (
-    "month",
-    "phone",
-    "user_id",
-    "first_assigned_on",
-    "source",
-    "funnel",
-    "employee",
-    "attended",
-    "assignments",
-)
+ASSIGNED_LEADS_COLUMNS = catalogue.table("crm_assigned_leads").column_names
+MONTHLY_COLUMNS = catalogue.table("assigned_leads_monthly").column_names
 
 
 @dataclass(frozen=True)

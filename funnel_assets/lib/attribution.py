@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from funnel_assets import catalogue
 from funnel_assets.lib.clock import in_local_time
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, source_key
 from funnel_assets.lib.people import person_keys
@@ -28,19 +29,8 @@ TOUCH_ORDER = {
     "webinar_attendance": 2,
     "bootcamp_attendance": 2,
 }
-TOUCH_COLUMNS = ("phone", "email", "touch_at", "touch_type", "source", "funnel", "event_id")
-FIRST_TOUCH_COLUMNS = (
-    "phone",
-    "user_id",
-    "email",
-    "first_touch_at",
-    "first_touch_type",
-    "first_source",
-    "first_funnel",
-    "registered_any",
-    "attended_any",
-    "touches",
-)
+TOUCH_COLUMNS = catalogue.table("lead_touches").column_names
+FIRST_TOUCH_COLUMNS = catalogue.table("lead_first_touch").column_names
 
 
 def lead_touches(leads: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Cohort conversion: of the people who came in through a funnel in a month, how many went how far, and how fast.
 
-Definitions (DESIGN.md, "Cohort conversion"; months and days are Asia/Kolkata ones):
+Definitions (docs/rules.md#cohorts; months and days are Asia/Kolkata ones):
 
 - A cohort is the people of `lead_first_touch` whose `first_touch_at` falls in one month,
   split by their `first_funnel` (a person without one is under Miscellaneous). People

@@ -34,21 +34,12 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
+from funnel_assets import catalogue
 from funnel_assets.lib.clock import TIMEZONE, in_local_time
 from funnel_assets.lib.reporting import before_today, counted_sales, month_start
 from funnel_assets.lib.text import arrow_strings, clean_text, to_object
 
-PERFORMANCE_COLUMNS = (
-    "month",
-    "employee",
-    "assigned",
-    "converted",
-    "conversion_rate",
-    "revenue_from_assigned",
-    "median_days_to_sale",
-    "sales_closed",
-    "revenue_closed",
-)
+PERFORMANCE_COLUMNS = catalogue.table("sales_performance_monthly").column_names
 _COUNTS = ("assigned", "converted", "sales_closed")
 _AMOUNTS = ("conversion_rate", "revenue_from_assigned", "median_days_to_sale", "revenue_closed")
 NO_EMPLOYEE = "(no employee)"  # how the markdown summary shows the row without an employee

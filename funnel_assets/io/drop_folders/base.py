@@ -89,11 +89,11 @@ from funnel_assets.lib.zoom_ingest import Archived, Verdict, content_hash
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, report_from_table, report_table
 from funnel_assets.settings import data_subfolder
 
-PROCESSED = "processed"
+PROCESSED_FOLDER = "processed"
 # each archived report as parsed, by content hash (<sha256>.arrow), so it is parsed once, not on every run
 PARSED = "zoom_parsed"
 LEDGER = Path("ledger") / "ingested_files.csv"
-REJECTED = "rejected"
+REJECTED_FOLDER = "rejected"
 # browsers and copy tools write these while a download or copy is still under way
 UNFINISHED_SUFFIXES = (".part", ".crdownload", ".tmp", ".download")
 # names most file browsers hide; a file so named is read like any other, unless it is one of the system's own
@@ -309,10 +309,10 @@ class EventDropFolder(dg.ConfigurableResource, ABC):
             "Attendee report, CSV) and drop the new file into the drop folder. This file can then be deleted.\n"
         )
         stamp = now().strftime("%Y-%m-%d_%H%M%S")
-        with self._subfolder(REJECTED) as folder:
+        with self._subfolder(REJECTED_FOLDER) as folder:
             name = _new_name_with_note(folder, stamp, safe_name(dropped.path.name), note.encode("utf-8"))
-            files.move(dropped.path, self.path / REJECTED / name)  # a rename moves the entry, never through a link
-        return self.path / REJECTED / name
+            files.move(dropped.path, self.path / REJECTED_FOLDER / name)  # a rename moves the entry, never through a link
+        return self.path / REJECTED_FOLDER / name
 
     # -- the archive ----------------------------------------------------------------------------
 
@@ -321,15 +321,15 @@ class EventDropFolder(dg.ConfigurableResource, ABC):
         drop copy stays until the archive is complete, so a crash never loses the only copy)."""
         # shortened when long (the ledger keeps the name it was dropped under): a name of 250 bytes would not fit
         name = f"{dropped.sha256[:16]}__{safe_name(dropped.path.name)}"
-        target = self.path / PROCESSED / name
-        with self._subfolder(PROCESSED) as folder:
+        target = self.path / PROCESSED_FOLDER / name
+        with self._subfolder(PROCESSED_FOLDER) as folder:
             if not _is_plain_file(folder, name):  # a plain file of that name holds this very content
                 _write_in_place(folder, target, dropped.content, replace=False)
         return target
 
     def archived_files(self) -> list[Path]:
         """The archived reports; a link among them is never read (it would read a file outside the folder)."""
-        folder = self.path / PROCESSED
+        folder = self.path / PROCESSED_FOLDER
         if folder.is_symlink():
             raise DropFolderError(_link_message(folder))
         if not folder.is_dir():
