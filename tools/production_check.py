@@ -644,7 +644,7 @@ class ProductionCheck:
     def check_one_at_a_time(self) -> None:
         r = self.report
         runs = sorted((run for run in self.runs().values() if run.start), key=lambda run: run.start)
-        for earlier, later in zip(runs, runs[1:]):
+        for earlier, later in zip(runs, runs[1:], strict=False):
             require(
                 earlier.end and later.start >= earlier.end,
                 f"{earlier.job} ({earlier.run_id[:8]}) and {later.job} ({later.run_id[:8]}) ran at the same time",

@@ -24,7 +24,7 @@ import secrets
 import stat
 import unicodedata
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
@@ -230,10 +230,8 @@ def _writing_in(
             os.fsync(handle.fileno())
         _publish(folder, temporary, name, path, replace)
     except BaseException as exc:
-        try:
+        with suppress(FileNotFoundError):
             os.unlink(temporary, dir_fd=folder)
-        except FileNotFoundError:
-            pass
         if isinstance(exc, OSError) and exc.errno in _PLAIN_REASONS and exc.filename is None:
             # "[Errno 28] No space left on device" alone names no file: say which one
             raise OSError(exc.errno, f"{exc.strerror or exc} ({plain_reason(exc)})", str(path)) from exc

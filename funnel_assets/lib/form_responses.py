@@ -181,8 +181,10 @@ def read_dropped_table(content: bytes, *, file_name: str, again: str) -> Dropped
             f"{again}"
         )
     names = unique_headers(header)
-    columns = list(zip(*rows)) if rows else [()] * len(names)
-    table = pa.table({name: pa.array(list(values), type=pa.string()) for name, values in zip(names, columns)})
+    columns = list(zip(*rows, strict=False)) if rows else [()] * len(names)
+    table = pa.table(
+        {name: pa.array(list(values), type=pa.string()) for name, values in zip(names, columns, strict=False)}
+    )
     return DroppedTable(names, text_frame(table), np.array(numbers, dtype=np.int64), set_aside.count)
 
 

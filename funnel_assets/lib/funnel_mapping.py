@@ -55,7 +55,7 @@ def settle_funnel_spellings(funnels: pd.Series) -> tuple[pd.Series, dict[str, st
     misc_key = funnel_key(pd.Series([MISCELLANEOUS_FUNNEL])).iloc[0]
     spelling[misc_key] = MISCELLANEOUS_FUNNEL
     settled = keys.map(spelling).astype("string")
-    respelled = {typed: counted for typed, counted in zip(funnels, settled) if typed != counted}
+    respelled = {typed: counted for typed, counted in zip(funnels, settled, strict=False) if typed != counted}
     return settled, respelled
 
 
@@ -115,7 +115,7 @@ def spell_as_mapped(funnels: pd.Series, mapping: pd.DataFrame) -> tuple[pd.Serie
     typed = funnels.astype("string")
     spelled = per_distinct(typed, lambda distinct: funnel_key(distinct).map(known).fillna(distinct)).astype("string")
     changed = typed.notna() & spelled.ne(typed).fillna(False)
-    respelled = dict(zip(typed[changed], spelled[changed]))
+    respelled = dict(zip(typed[changed], spelled[changed], strict=False))
     return spelled.astype(object).where(typed.notna(), funnels), respelled
 
 

@@ -389,7 +389,7 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
         resolved = resolve_columns(table.iloc[:0], catalogue.MEET_ATTENDANCE_REPORT, label=file_name)
     except MissingColumnsError as exc:
         raise ZoomReportError(f"{exc} Download the attendance report from Google Meet again.") from None
-    field_of = dict(zip(resolved.frame.columns, names))
+    field_of = dict(zip(resolved.frame.columns, names, strict=False))
     column = {
         field.name: table[field_of[field.name]]
         for field in catalogue.MEET_ATTENDANCE_REPORT.fields

@@ -253,7 +253,7 @@ def merge_session_people(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _token_category(topics: pd.Series, tokens: pd.DataFrame) -> pd.Series:
     category = pd.Series(None, index=topics.index, dtype=object)
-    for token, name in zip(tokens["token"], tokens["category"]):
+    for token, name in zip(tokens["token"], tokens["category"], strict=False):
         token = str(token).strip()
         if not token:
             continue

@@ -28,6 +28,7 @@ from funnel_assets.lib.meet_reports import looks_like_meet, parse_meet_report
 from funnel_assets.lib.teams_reports import looks_like_teams, parse_teams_report
 from funnel_assets.lib.zoom_events import STAFF_ROLES, ZOOM_TIME_FORMATS
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, parse_zoom_report
+import contextlib
 
 LOADED, DUPLICATE, REJECTED, REPLACED = "loaded", "duplicate", "rejected", "replaced"
 INGESTED_FILES_COLUMNS = (
@@ -128,10 +129,8 @@ class ParsedOnce:
 
     def ahead(self, content: bytes, file_name: str) -> None:
         """Parse now, for a later call; a file that is not a report is judged later, when it is asked for."""
-        try:
+        with contextlib.suppress(ZoomReportError):
             self(content, file_name)
-        except ZoomReportError:
-            pass
 
 
 def judge_files(
@@ -194,7 +193,7 @@ def current_reports(
     ordered = sessions.sort_values(["made", "ingested_at", "drop_order", "position"], kind="stable")
     session = ["event_id", "report_type", "event_date"]
     winner = ordered.groupby(session, dropna=False, sort=False)["position"].transform("last")
-    replaced = {int(p): int(w) for p, w in zip(ordered["position"], winner) if p != w}
+    replaced = {int(p): int(w) for p, w in zip(ordered["position"], winner, strict=False) if p != w}
     kept = [reports[i] for i in range(len(reports)) if i not in replaced]
     return kept, replaced
 
@@ -232,11 +231,13 @@ def loaded_history(
     in it yet: `now`, and last), which decide between two reports of one session when Zoom's
     generated times cannot; give the ledger with this run's rows to keep this run's drop order."""
     parse = parse or ParsedOnce()
-    ingested_at_by_hash = dict(zip(ledger["sha256"], pd.to_datetime(ledger["ingested_at"], utc=True, format="ISO8601")))
+    ingested_at_by_hash = dict(
+        zip(ledger["sha256"], pd.to_datetime(ledger["ingested_at"], utc=True, format="ISO8601"), strict=False)
+    )
     order_by_hash = {sha: position for position, sha in enumerate(ledger["sha256"])}
     # the name it was dropped under (an archived copy's name may be shortened)
     taken = ledger[ledger["status"].isin([LOADED, REPLACED])].drop_duplicates("sha256")
-    name_by_hash = dict(zip(taken["sha256"], taken["file_name"]))
+    name_by_hash = dict(zip(taken["sha256"], taken["file_name"], strict=False))
     reports, hashes, ingested_at, unreadable = [], [], [], []
     for report_file in archived:
         sha = report_file.sha256
@@ -253,7 +254,7 @@ def loaded_history(
         sha: (REPLACED, _replaced_note(report, reports[replaced[i]]))
         if i in replaced
         else (LOADED, report.ledger_note or None)
-        for i, (sha, report) in enumerate(zip(hashes, reports))
+        for i, (sha, report) in enumerate(zip(hashes, reports, strict=False))
     }
     return History(current, states, unreadable)
 

@@ -192,7 +192,7 @@ class _Section:
 
     def _flush(self) -> None:
         if self.pending:
-            columns = zip(*self.pending)
+            columns = zip(*self.pending, strict=False)
             self.batches.append(
                 pa.RecordBatch.from_arrays([pa.array(c, type=pa.string()) for c in columns], names=self.names)
             )
@@ -355,7 +355,7 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
     summary_rows = summary_section.frame()
     if summary_rows.empty:
         raise ZoomReportError(f"{file_name}: the file is cut short: the summary has a header but no values.")
-    summary = dict(zip((c.lower() for c in summary_section.header), summary_rows.iloc[0].tolist()))
+    summary = dict(zip((c.lower() for c in summary_section.header), summary_rows.iloc[0].tolist(), strict=False))
     last_width = (
         len(sections[current].header) if current in sections else (len(summary_section.header) if current else 0)
     )
@@ -441,10 +441,7 @@ def _people_counts(
 
     The rules, and why each compares what it does, are in the module's docstring."""
     registered = summary_count(summary, "# registered")
-    if registered is None:
-        promised_registrants = None
-    else:
-        promised_registrants = registered - (summary_count(summary, "# cancelled") or 0)
+    promised_registrants = None if registered is None else registered - (summary_count(summary, "# cancelled") or 0)
     counts = []
     if report_type == WEBINAR_REGISTRATION and promised_registrants:
         counts.append((people_listed(_sections(frames, "registrant")), promised_registrants, "people registered"))

@@ -297,8 +297,10 @@ def sqlite_load_floor(warehouse: Path, scratch: Path) -> tuple[float, int, dict[
             target.commit()
             seconds += time.perf_counter() - started
             rows += len(data)
-            columns = list(zip(*data)) if data else [()] * len(declared)
-            tables[table] = pa.table({name: _arrow_column(col) for (name, _), col in zip(declared, columns)})
+            columns = list(zip(*data, strict=False)) if data else [()] * len(declared)
+            tables[table] = pa.table(
+                {name: _arrow_column(col) for (name, _), col in zip(declared, columns, strict=False)}
+            )
     return seconds, rows, tables
 
 

@@ -83,7 +83,11 @@ def load_against_floor(warehouse: Warehouse, frame: pd.DataFrame, repeat: int) -
     for _ in range(repeat):
         floors.append(raw_copy_seconds(warehouse, frame))
         loads.append(timed_write(warehouse, frame))
-    return statistics.median(floors), statistics.median(loads), [load / floor for floor, load in zip(floors, loads)]
+    return (
+        statistics.median(floors),
+        statistics.median(loads),
+        [load / floor for floor, load in zip(floors, loads, strict=False)],
+    )
 
 
 def peak_memory_mb() -> float:

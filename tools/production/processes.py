@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+import contextlib
 
 
 def free_port() -> int:
@@ -112,10 +113,8 @@ class Service:
             time.sleep(0.2)
         if self.process.poll() is None or processes_in_groups([group]):
             _signal_group(group, signal.SIGKILL)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
         self.process = None
 
     def tail(self, lines: int = 30) -> str:
@@ -126,18 +125,14 @@ class Service:
 
 
 def _signal_group(group: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(group, sig)
-    except ProcessLookupError:
-        pass
 
 
 def kill_leftovers(groups: Iterable[int], folder: Path) -> list[int]:
     """SIGKILL to any process still in one of `groups` or working in `folder`; the ones found."""
     found = sorted(set(processes_in_groups(groups)) | set(processes_working_in(folder)))
     for pid in found:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     return found

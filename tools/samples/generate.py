@@ -82,12 +82,79 @@ DEFAULT_NEWEST_WEBINAR_DAYS = 3
 HISTORY_DAYS = 120
 
 FIRST_NAMES = np.array(
-    ["Aarav", "Asha", "Rohan", "Priya", "Vikram", "Neha", "Arjun", "Kavya", "Rahul", "Sneha", "Aditya", "Pooja", "Karan", "Ananya", "Siddharth", "Meera", "Ishaan", "Divya", "Nikhil", "Riya", "Varun", "Shreya", "Manish", "Tanvi", "Harsh", "Nisha", "Yash", "Aditi", "Kunal", "Simran"]
+    [
+        "Aarav",
+        "Asha",
+        "Rohan",
+        "Priya",
+        "Vikram",
+        "Neha",
+        "Arjun",
+        "Kavya",
+        "Rahul",
+        "Sneha",
+        "Aditya",
+        "Pooja",
+        "Karan",
+        "Ananya",
+        "Siddharth",
+        "Meera",
+        "Ishaan",
+        "Divya",
+        "Nikhil",
+        "Riya",
+        "Varun",
+        "Shreya",
+        "Manish",
+        "Tanvi",
+        "Harsh",
+        "Nisha",
+        "Yash",
+        "Aditi",
+        "Kunal",
+        "Simran",
+    ]
 )
 LAST_NAMES = np.array(
-    ["Sharma", "Verma", "Iyer", "Nair", "Reddy", "Patel", "Gupta", "Singh", "Kumar", "Das", "Mehta", "Joshi", "Rao", "Menon", "Pillai", "Chopra", "Bansal", "Agarwal", "Kapoor", "Malhotra"]
+    [
+        "Sharma",
+        "Verma",
+        "Iyer",
+        "Nair",
+        "Reddy",
+        "Patel",
+        "Gupta",
+        "Singh",
+        "Kumar",
+        "Das",
+        "Mehta",
+        "Joshi",
+        "Rao",
+        "Menon",
+        "Pillai",
+        "Chopra",
+        "Bansal",
+        "Agarwal",
+        "Kapoor",
+        "Malhotra",
+    ]
 )
-CITIES = np.array(["Mumbai", "Delhi", "Bengaluru", "Pune", "Hyderabad", "Chennai", "Kolkata", "Ahmedabad", "Jaipur", "Lucknow", "Kochi", "Indore"])
+CITIES = np.array(
+    [
+        "Mumbai",
+        "Delhi",
+        "Bengaluru",
+        "Pune",
+        "Hyderabad",
+        "Chennai",
+        "Kolkata",
+        "Ahmedabad",
+        "Jaipur",
+        "Lucknow",
+        "Kochi",
+        "Indore",
+    ]
+)
 EMPLOYEES = np.array(["Asha Menon", "Ravi Kumar", "Farhan Ali", "Deepa Rao", "Sunil Joshi", "Kiran Shetty"])
 
 # Lead sources as campaigns tag them: (raw source, funnel program). The mapping CSV maps most;
@@ -115,7 +182,51 @@ SOURCE_WEIGHTS = np.array([14, 8, 6, 10, 6, 5, 4, 6, 4, 8, 6, 3, 3, 2, 2], dtype
 PROGRAMS = np.array(["ACCA", "CFA", "FRM", "CMA"])
 CONDUCTORS = {"ACCA": "CA Rahul S", "CFA": "Meera Iyer", "FRM": "Vikas Jain", "CMA": "Anita Desai"}
 
-SPEND_COLUMNS = ["date_time", "campaign", "ad_group", "impressions", "clicks", "cost", "account", "video_views", "platform", "AccountDescriptiveName", "CampaignType", "Objective", "Category", "subCategory", "goalID", "goalName", "region", "Installs", "SignUps", "Purchases", "Revenue", "Web Purchases", "Web Revenue", "Subscribers", "Super Leads", "Skill Leads", "Online Purchases", "Online Revenue", "Lead Purchases", "Lead Revenue", "Pass Purchases", "Pass Revenue", "Pass Pro Purchases", "Pass Pro Revenue", "SuperCoaching Purchases", "SuperCoaching Revenue", "SkillAcademy Purchases", "SkillAcademy Revenue", "Book Purchases", "Book Revenue", "Total Purchases", "Total Revenue", "Funnel"]
+SPEND_COLUMNS = [
+    "date_time",
+    "campaign",
+    "ad_group",
+    "impressions",
+    "clicks",
+    "cost",
+    "account",
+    "video_views",
+    "platform",
+    "AccountDescriptiveName",
+    "CampaignType",
+    "Objective",
+    "Category",
+    "subCategory",
+    "goalID",
+    "goalName",
+    "region",
+    "Installs",
+    "SignUps",
+    "Purchases",
+    "Revenue",
+    "Web Purchases",
+    "Web Revenue",
+    "Subscribers",
+    "Super Leads",
+    "Skill Leads",
+    "Online Purchases",
+    "Online Revenue",
+    "Lead Purchases",
+    "Lead Revenue",
+    "Pass Purchases",
+    "Pass Revenue",
+    "Pass Pro Purchases",
+    "Pass Pro Revenue",
+    "SuperCoaching Purchases",
+    "SuperCoaching Revenue",
+    "SkillAcademy Purchases",
+    "SkillAcademy Revenue",
+    "Book Purchases",
+    "Book Revenue",
+    "Total Purchases",
+    "Total Revenue",
+    "Funnel",
+]
 SALES_COLUMNS = CRM_SALES_COLUMNS
 FUNNEL_OF_PROGRAM_SOURCE = {"ACCA": "ACCA Webinar", "CFA": "CFA Webinar", "FRM": "FRM Bootcamp", "CMA": "CMA Webinar"}
 

@@ -58,7 +58,7 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: EventDropFolder, 
     verdicts = judge_files(((dropped.path.name, dropped.content) for dropped in waiting), known, parse)
     refused_unread = intake.refused
     ingested_at = now()
-    for dropped, verdict in zip(waiting, verdicts):
+    for dropped, verdict in zip(waiting, verdicts, strict=False):
         if verdict.status == LOADED:
             zoom_drop.archive(dropped)
 
@@ -75,7 +75,7 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: EventDropFolder, 
     # stay in the drop folder and the next run loads them again (their archived copies are reused)
     zoom_drop.write_ledger(ledger)
 
-    for dropped, verdict in zip(waiting, verdicts):
+    for dropped, verdict in zip(waiting, verdicts, strict=False):
         if verdict.status == REJECTED:
             gone = zoom_drop.reject(dropped, verdict.error or "unreadable")
             if gone:

@@ -311,7 +311,9 @@ class EventDropFolder(dg.ConfigurableResource, ABC):
         stamp = now().strftime("%Y-%m-%d_%H%M%S")
         with self._subfolder(REJECTED_FOLDER) as folder:
             name = _new_name_with_note(folder, stamp, safe_name(dropped.path.name), note.encode("utf-8"))
-            files.move(dropped.path, self.path / REJECTED_FOLDER / name)  # a rename moves the entry, never through a link
+            files.move(
+                dropped.path, self.path / REJECTED_FOLDER / name
+            )  # a rename moves the entry, never through a link
         return self.path / REJECTED_FOLDER / name
 
     # -- the archive ----------------------------------------------------------------------------

@@ -25,9 +25,10 @@ def _rows(table: pa.Table, kinds: dict[str, str]) -> list[tuple]:
     """Rows as Python values sqlite3 stores: ISO text for dates and times, 0/1 for booleans, money as numbers."""
     cast_to = {"date": pa.string(), "money": pa.float64()}
     columns = [
-        column.cast(cast_to[kind]) if kind in cast_to else column for column, kind in zip(table.columns, kinds.values())
+        column.cast(cast_to[kind]) if kind in cast_to else column
+        for column, kind in zip(table.columns, kinds.values(), strict=False)
     ]
-    return list(zip(*(column.to_pylist() for column in columns)))
+    return list(zip(*(column.to_pylist() for column in columns), strict=False))
 
 
 def _column(values: tuple, kind: str) -> pa.ChunkedArray | pa.Array:
@@ -101,12 +102,16 @@ class SqliteBackend:
         select = ", ".join(quote(c) for c in kinds)
         with closing(self.engine.raw_connection()) as conn:
             rows = conn.cursor().execute(f"SELECT {select} FROM {quote(table)}").fetchall()
-        values = list(zip(*rows)) if rows else [()] * len(kinds)
+        values = list(zip(*rows, strict=False)) if rows else [()] * len(kinds)
         try:
-            return frame_from_arrow({c: _column(v, kind) for (c, kind), v in zip(kinds.items(), values)}, kinds)
+            return frame_from_arrow(
+                {c: _column(v, kind) for (c, kind), v in zip(kinds.items(), values, strict=False)}, kinds
+            )
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             # a value another program stored in a shape of its own: pandas reads it more forgivingly
-            return restore_dtypes(pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(kinds, values)}), kinds)
+            return restore_dtypes(
+                pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(kinds, values, strict=False)}), kinds
+            )
 
     def row_count(self, table: str) -> int:
         with self.engine.connect() as conn:

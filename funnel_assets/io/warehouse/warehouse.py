@@ -278,7 +278,9 @@ class Warehouse:
         comments = None
         if described is not None:
             meanings = described.column_comments
-            comments = Described(described.comment, {n: meanings[c] for n, c in zip(names, columns) if meanings.get(c)})
+            comments = Described(
+                described.comment, {n: meanings[c] for n, c in zip(names, columns, strict=False) if meanings.get(c)}
+            )
         export = self.export_dir / f"{table}.csv" if self.export_dir else None
 
         def prepare(batch: pd.DataFrame) -> PreparedBatch:
@@ -365,4 +367,4 @@ class Warehouse:
                 f"Table '{table}' could not be counted within {self.swap_lock_timeout_seconds:g} s: another session "
                 "holds a lock on it. Run again once it is done."
             ) from None
-        return int(rows), dict(zip(present, map(int, filled)))
+        return int(rows), dict(zip(present, map(int, filled), strict=False))
