@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ from funnel_assets.lib.meet_reports import looks_like_meet, parse_meet_report
 from funnel_assets.lib.teams_reports import looks_like_teams, parse_teams_report
 from funnel_assets.lib.zoom_events import STAFF_ROLES, ZOOM_TIME_FORMATS
 from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, parse_zoom_report
-import contextlib
 
 LOADED, DUPLICATE, REJECTED, REPLACED = "loaded", "duplicate", "rejected", "replaced"
 INGESTED_FILES_COLUMNS = (

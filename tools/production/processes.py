@@ -4,6 +4,7 @@ no port still taken."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -12,7 +13,6 @@ import subprocess
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-import contextlib
 
 
 def free_port() -> int:

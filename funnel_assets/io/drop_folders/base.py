@@ -384,9 +384,12 @@ class EventDropFolder(dg.ConfigurableResource, ABC):
         Only a saving: if it cannot be written, the report is parsed again next time, and the log says why."""
         table = report_table(report)
         try:
-            with files.writing(self._cache_folder / f"{sha256}.arrow") as handle:
-                with pa.ipc.new_file(handle, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as out:
-                    out.write_table(table)
+            compressed = pa.ipc.IpcWriteOptions(compression="zstd")
+            with (
+                files.writing(self._cache_folder / f"{sha256}.arrow") as handle,
+                pa.ipc.new_file(handle, table.schema, options=compressed) as out,
+            ):
+                out.write_table(table)
         except OSError as exc:
             dg.get_dagster_logger().warning(
                 f"{report.file_name} was loaded, but its parsed rows could not be kept in {self._cache_folder} "

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -142,7 +143,7 @@ class _Export:
         self._attempt(self._open)
         for batch in batches:
             if self._out is not None:
-                self._attempt(lambda: self._out.write(batch.export_csv))
+                self._attempt(partial(self._out.write, batch.export_csv))
             yield batch
         self._complete = True
 
