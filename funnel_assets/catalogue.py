@@ -370,7 +370,8 @@ MARKETING_LEADS = Table(
         Column(
             "created_at",
             TIMESTAMP,
-            "`created date`, read as Asia/Kolkata (`2025-09-14 18:03:22`, `14/09/2025 18:03:22`, `Sep 14, 2025 6:03 PM` ...)",
+            "`created date`, read as Asia/Kolkata (`2025-09-14 18:03:22`, `14/09/2025 18:03:22`, "
+            "`Sep 14, 2025 6:03 PM` ...)",
         ),
         _text("source", "the lead's source: `utm_campaign` by default (`FUNNEL_LEADS_SOURCE_FIELD`)"),
         _text("funnel", "`source` mapped through `mappings/funnel_mapping.csv`"),
@@ -387,7 +388,8 @@ MARKETING_LEADS = Table(
     source="lead sheet",
     guard=Guard(
         "FUNNEL_LEADS_MIN_ROWS_RATIO",
-        "that FUNNEL_LEADS_SOURCE still points at the lead sheet and tab, and that the sheet was not emptied or filtered",
+        "that FUNNEL_LEADS_SOURCE still points at the lead sheet and tab, "
+        "and that the sheet was not emptied or filtered",
         LEAD_SHEET.key_columns,
     ),
     open_columns=True,
@@ -420,7 +422,8 @@ MARKETING_SPEND = Table(
     source="spend sheet",
     guard=Guard(
         "FUNNEL_SPEND_MIN_ROWS_RATIO",
-        "that FUNNEL_SPEND_SOURCE still points at the spend sheet and tab, and that the sheet was not emptied or filtered",
+        "that FUNNEL_SPEND_SOURCE still points at the spend sheet and tab, "
+        "and that the sheet was not emptied or filtered",
         SPEND_SHEET.key_columns,
     ),
     open_columns=True,
@@ -462,7 +465,8 @@ EVENT_PARTICIPANTS = Table(
     columns=(
         _text(
             "platform",
-            "where the file came from: `zoom`, `teams`, `meet`, `form` (a declared form's responses) or `manual` (the event template)",
+            "where the file came from: `zoom`, `teams`, `meet`, `form` (a declared form's responses) "
+            "or `manual` (the event template)",
         ),
         _text(
             "event_type",
@@ -473,7 +477,8 @@ EVENT_PARTICIPANTS = Table(
         _text(
             "event_id",
             "Zoom's Webinar / Meeting ID, digits only (`812 3456 7890` -> `81234567890`); another platform's key for "
-            "the session (`teams:<title or meeting ID>@<start>`, `meet:...`, `form:<form>@<date>`, `manual:<event>@<date>`)",
+            "the session (`teams:<title or meeting ID>@<start>`, `meet:...`, `form:<form>@<date>`, "
+            "`manual:<event>@<date>`)",
         ),
         _text("event_name", "the session's topic"),
         Column(
@@ -485,7 +490,8 @@ EVENT_PARTICIPANTS = Table(
         ),
         _text(
             "category",
-            "program from the first token of `mappings/category_tokens.csv` found as a word in the topic; empty if none",
+            "program from the first token of `mappings/category_tokens.csv` found as a word in the topic; "
+            "empty if none",
         ),
         _text(
             "conductor",
@@ -564,7 +570,8 @@ INGESTED_FILES = Table(
         _text(
             "status",
             "`loaded`; `duplicate` (same content as a file already loaded: adds nothing); `rejected` (unreadable: "
-            "moved to `rejected/` with a `.reason.txt`; in a Drive folder, the reason is the file's description); `replaced` (a report of the same session and type that Zoom generated later replaced it)",
+            "moved to `rejected/` with a `.reason.txt`; in a Drive folder, the reason is the file's description); "
+            "`replaced` (a report of the same session and type that Zoom generated later replaced it)",
         ),
         _text(
             "error",
@@ -649,7 +656,8 @@ CRM_ASSIGNED_LEADS = Table(
     ),
     notes=(
         "Column names are matched by the dump's contract (see Sources): `assignOn` as spelled wins, else\n"
-        "`AssignOn` or `ASSIGNON` when it is the only candidate. A column the CRM adds later is kept after these, snake_cased, as text, and named in the\n"
+        "`AssignOn` or `ASSIGNON` when it is the only candidate. A column the CRM adds later is kept after these, "
+        "snake_cased, as text, and named in the\n"
         "asset's metadata (`new_crm_columns`). A dump missing one of the four columns fails, naming\n"
         "it; a dump with fewer than half the rows of the last one loaded fails too\n"
         "(`CRM_MIN_ROWS_RATIO`), and yesterday's table stays."
@@ -776,7 +784,8 @@ SALES = Table(
         ),
         _text(
             "final_funnel",
-            "the funnel the sale is credited to: if `funnel` is Miscellaneous, the funnel `manual_source` maps to (Miscellaneous if it "
+            "the funnel the sale is credited to: if `funnel` is Miscellaneous, "
+            "the funnel `manual_source` maps to (Miscellaneous if it "
             "maps to none); otherwise `manual_source` as entered when there is one, else `funnel`",
         ),
         Column("attended", BOOLEAN, "the phone attended any webinar or boot camp"),
@@ -908,7 +917,8 @@ FUNNEL_METRICS_MONTHLY = Table(
         Column(
             "registrations",
             INTEGER,
-            "people who registered for a webinar or boot camp that month (by registration time), under their first-touch funnel",
+            "people who registered for a webinar or boot camp that month (by registration time), "
+            "under their first-touch funnel",
         ),
         Column(
             "attendees",
@@ -924,7 +934,8 @@ FUNNEL_METRICS_MONTHLY = Table(
         Column(
             "conversions",
             INTEGER,
-            "sales created that month (by `created_on`) that are not refunded, cancelled or failed, under their `final_funnel`",
+            "sales created that month (by `created_on`) that are not refunded, cancelled or failed, "
+            "under their `final_funnel`",
         ),
         Column("revenue", MONEY, "the `net_amount` of those sales"),
         Column("spend", MONEY, "the `cost` of `spend_by_funnel` for that month and funnel"),
@@ -987,7 +998,8 @@ RECONCILIATION = Table(
         Column("rows_loaded", INTEGER, "rows in the table (Zoom: people-at-sessions)"),
         _text(
             "reason",
-            "e.g. `kept with phone empty: no phone given`, `files rejected this run: see ingested files`, or `no issues`",
+            "e.g. `kept with phone empty: no phone given`, `files rejected this run: see ingested files`, "
+            "or `no issues`",
         ),
         Column("rows", INTEGER, "how many rows"),
     ),

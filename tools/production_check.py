@@ -366,7 +366,8 @@ class ProductionCheck:
     def run_event_types(self, run_id: str) -> list[str]:
         with self.dagster_db() as conn, conn.cursor() as cur:
             cur.execute(
-                "SELECT dagster_event_type FROM event_logs WHERE run_id = %s AND dagster_event_type IS NOT NULL ORDER BY id",
+                "SELECT dagster_event_type FROM event_logs "
+                "WHERE run_id = %s AND dagster_event_type IS NOT NULL ORDER BY id",
                 (run_id,),
             )
             types = [t for (t,) in cur.fetchall()]
@@ -394,7 +395,8 @@ class ProductionCheck:
         edges = sum(len(node["dependencyKeys"]) for node in nodes)
         groups = sorted({node["groupName"] for node in nodes})
         r.proved(
-            f"asset graph: {len(nodes)} assets, {edges} dependencies, groups {', '.join(groups)}; every catalogued table is an asset"
+            f"asset graph: {len(nodes)} assets, {edges} dependencies, groups {', '.join(groups)}; "
+            "every catalogued table is an asset"
         )
         contents = self.ui.repository_contents()
         jobs = {job["name"] for job in contents["jobs"]}
@@ -407,7 +409,8 @@ class ProductionCheck:
         sensors = {s["name"] for s in contents["sensors"]}
         require({ZOOM_SENSOR, FAILURE_SENSOR} <= sensors, f"sensors: {sorted(sensors)}")
         r.proved(
-            f"jobs {', '.join(sorted(jobs))}; {SCHEDULE} at `{schedule['cronSchedule']}` {schedule['executionTimezone']} "
+            f"jobs {', '.join(sorted(jobs))}; "
+            f"{SCHEDULE} at `{schedule['cronSchedule']}` {schedule['executionTimezone']} "
             f"(FUNNEL_DAILY_REFRESH_CRON reached the code server); sensors {', '.join(sorted(sensors))}"
         )
 
@@ -509,7 +512,8 @@ class ProductionCheck:
         require(snapshot[second.run_id].status == "QUEUED", f"part2_sales is {snapshot[second.run_id].status}")
         require(snapshot[daily.run_id].status == "STARTED", f"daily_refresh is {snapshot[daily.run_id].status}")
         r.proved(
-            f"part2_sales launched (UI mutation launchRun) while daily_refresh is STARTED: it is QUEUED ({second.run_id[:8]})"
+            "part2_sales launched (UI mutation launchRun) while daily_refresh is STARTED: "
+            f"it is QUEUED ({second.run_id[:8]})"
         )
         wait_for(
             f"daily_refresh's CRM steps ({', '.join(crm_steps)})",
@@ -699,7 +703,8 @@ class ProductionCheck:
             f"{self.dotenv['DAGSTER_PG_DB']}.runs: " + ", ".join(f"{j} {s}" for j, s in after["runs"].values())
         )
         r.proved(
-            f"{SCHEDULE} is still STOPPED (the code's default is RUNNING), its {len(after['schedule ticks'])} tick(s) kept; "
+            f"{SCHEDULE} is still STOPPED (the code's default is RUNNING), "
+            f"its {len(after['schedule ticks'])} tick(s) kept; "
             f"{ZOOM_SENSOR} is {after['sensor']} with its run-starting tick kept"
         )
         nodes = self.ui.query(
@@ -763,7 +768,8 @@ class ProductionCheck:
             r.failed(f"processes were left running and have been killed: {left}")
         elif groups:
             r.proved(
-                f"every service stopped (SIGTERM, then SIGKILL after 15 s): no process left of {len(groups)} process groups"
+                "every service stopped (SIGTERM, then SIGKILL after 15 s): "
+                f"no process left of {len(groups)} process groups"
             )
         if self.stand_in_server:
             with suppress(Exception):

@@ -226,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         if current != wanted:
             state = "is missing" if current is None else "is stale"
             print(
-                f"{args.path} {state}: it no longer matches funnel_assets/catalogue.py. Run `{COMMAND}` to regenerate it."
+                f"{args.path} {state}: it no longer matches funnel_assets/catalogue.py. "
+                f"Run `{COMMAND}` to regenerate it."
             )
             return 1
         print(f"{args.path} is up to date.")

@@ -61,7 +61,10 @@ def check_specs(table: catalogue.Table) -> list[dg.AssetCheckSpec]:
             dg.AssetCheckSpec(
                 STALE_CHECK,
                 asset=asset,
-                description=f"The newest {table.fresh_column} is from yesterday (Asia/Kolkata) or later: the source sent yesterday's rows.",
+                description=(
+                    f"The newest {table.fresh_column} is from yesterday (Asia/Kolkata) or later: "
+                    "the source sent yesterday's rows."
+                ),
             )
         )
     if table.shrink_check:
@@ -76,8 +79,11 @@ def check_specs(table: catalogue.Table) -> list[dg.AssetCheckSpec]:
         dg.AssetCheckSpec(
             EXPORT_CHECK,
             asset=asset,
-            description=f"With exports on (FUNNEL_EXPORT_DIR), {asset}.csv was written with the table. The table lands in "
-            "the warehouse even when its export cannot be written; this check then fails, saying which file and why.",
+            description=(
+                f"With exports on (FUNNEL_EXPORT_DIR), {asset}.csv was written with the table. "
+                "The table lands in the warehouse even when its export cannot be written; "
+                "this check then fails, saying which file and why."
+            ),
         )
     )
     return specs

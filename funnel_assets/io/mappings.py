@@ -41,7 +41,8 @@ class Mappings(dg.ConfigurableResource):
         if unreadable:
             # a mapping is a handful of rows a person typed: a stray control character is a broken save, not data
             raise MappingError(
-                f"mappings/{file_name}: {sum(unreadable.values())} cell(s) in column(s) {', '.join(unreadable)} hold an "
+                f"mappings/{file_name}: {sum(unreadable.values())} cell(s) in column(s) {', '.join(unreadable)} "
+                "hold an "
                 "invisible control character (such as a NUL byte), so the file cannot be trusted as saved. Open it in "
                 "a spreadsheet program, retype those cells and save it again as CSV."
             )
@@ -59,7 +60,8 @@ class Mappings(dg.ConfigurableResource):
         mapping = clean_funnel_mapping(self.read("funnel_mapping.csv"), label="mappings/funnel_mapping.csv")
         for typed, counted in respelled_funnels(mapping).items():
             dg.get_dagster_logger().warning(
-                f"mappings/funnel_mapping.csv: the funnel '{typed}' differs from '{counted}' only in capitals or spaces, "
+                f"mappings/funnel_mapping.csv: the funnel '{typed}' differs from '{counted}' "
+                "only in capitals or spaces, "
                 f"so its sources count under '{counted}' (a funnel is never split by a typo). Correct the spelling in "
                 "the file to make this warning go away."
             )

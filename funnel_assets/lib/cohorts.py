@@ -213,7 +213,8 @@ def latest_complete_cohort_table(cohorts: pd.DataFrame, today: date) -> str:
     sizes = latest.groupby(["first_funnel", "_month"])["people"].first()
     stage_names = [stage for stage, _ in STAGES]
     lines = [
-        "**Latest complete cohorts**: of the people whose first touch was in that month, the share who reached each stage",
+        "**Latest complete cohorts**: of the people whose first touch was in that month, "
+        "the share who reached each stage",
         "",
         "| first funnel | cohort month | people | " + " | ".join(stage_names) + " |",
         "| --- | --- | ---: | " + " | ".join("---:" for _ in stage_names) + " |",

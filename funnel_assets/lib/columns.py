@@ -113,7 +113,8 @@ def _refuse_missing(
     )
     raise MissingColumnsError(
         f"{label} is missing the column(s) {', '.join(contract.field(m).header for m in missing)}. "
-        f"It has {width} column{'' if width == 1 else 's'}; {seen}. Check that the right sheet or file is configured and its header row is intact."
+        f"It has {width} column{'' if width == 1 else 's'}; {seen}. "
+        "Check that the right sheet or file is configured and its header row is intact."
     )
 
 

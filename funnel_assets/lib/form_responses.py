@@ -398,7 +398,8 @@ def _choose(matches: list[_Match], file_name: str) -> _Match:
         raise ZoomReportError(
             f"{file_name}: these form responses match no form declared in {FORMS_FILE} (no row there names "
             "questions that are all in this file's header row, and whose file_name_contains, if any, is in the "
-            f"file's name). Add a row for this form to {FORMS_FILE} (which question is the name, email, phone and timestamp, "
+            f"file's name). Add a row for this form to {FORMS_FILE} "
+            "(which question is the name, email, phone and timestamp, "
             "and the event it registers for), or correct the row's question spellings, then drop the file again."
         )
     if len(matches) > 1:

@@ -369,7 +369,8 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
             numbers.append(reader.line_num)
     except csv.Error as exc:
         raise ZoomReportError(
-            f"{file_name}: this is not a readable CSV file ({exc}). Download the attendance report from Google Meet again."
+            f"{file_name}: this is not a readable CSV file ({exc}). "
+            "Download the attendance report from Google Meet again."
         ) from None
     assert header is not None
     if not text.endswith(("\n", "\r")) and last_raw < len(header):

@@ -247,7 +247,10 @@ def funnel_at_a_glance(metrics: pd.DataFrame, counted_through: date) -> str:
     if shown.empty:
         latest_month = metrics["month"].max()
         shown = metrics[metrics["month"].eq(latest_month)]
-        header = f"No data for **{month:%B %Y}** yet (counted through {through}); the latest month with data is **{latest_month:%B %Y}**"
+        header = (
+            f"No data for **{month:%B %Y}** yet (counted through {through}); "
+            f"the latest month with data is **{latest_month:%B %Y}**"
+        )
     else:
         state = "the whole month" if bool(shown["month_complete"].all()) else "the month so far"
         header = f"**{month:%B %Y}**, counted through {through} (yesterday): {state}"

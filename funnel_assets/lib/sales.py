@@ -122,7 +122,8 @@ def enrich_sales(
 
 
 def _manual_sources(manual_mapping: pd.DataFrame) -> pd.Series:
-    """sale id -> manual source, from `mappings/manual_sales_mapping.csv` (blank rows ignored; the last row for an id wins)."""
+    """sale id -> manual source, from `mappings/manual_sales_mapping.csv`
+    (blank rows ignored; the last row for an id wins)."""
     ids = manual_mapping["sale_id"].astype("string").str.strip()
     values = manual_mapping["manual_source"].astype("string").str.strip()
     keep = ids.fillna("").ne("") & values.fillna("").ne("")
@@ -131,7 +132,8 @@ def _manual_sources(manual_mapping: pd.DataFrame) -> pd.Series:
 
 
 def list_sales_to_map(sales: pd.DataFrame) -> pd.DataFrame:
-    """The monthly worklist: sales still Miscellaneous, and why (no manual source yet, or one the mapping does not know)."""
+    """The monthly worklist: sales still Miscellaneous, and why
+    (no manual source yet, or one the mapping does not know)."""
     misc = sales[sales["final_funnel"].eq(MISCELLANEOUS_FUNNEL)]
     why = (
         misc["manual_source"]

@@ -546,7 +546,8 @@ def _notes(
         )
     if unknown_roles:
         notes.append(
-            f"{unknown_roles} participant(s) had a role other than Organizer, Co-organizer, Presenter or Attendee and were counted as attendees."
+            f"{unknown_roles} participant(s) had a role other than Organizer, Co-organizer, Presenter or Attendee "
+            "and were counted as attendees."
         )
     notes.append(set_aside_note(set_aside, "download the report from Teams again and drop it."))
     return [note for note in notes if note]

@@ -335,7 +335,8 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
             if len(cells) > len(section.header):
                 raise ZoomReportError(
                     f"{file_name}: line {line_number} has {len(cells)} values but its section's header has "
-                    f"{len(section.header)} columns. The file may have been edited by hand; download it from Zoom again."
+                    f"{len(section.header)} columns. "
+                    "The file may have been edited by hand; download it from Zoom again."
                 )
             section.append(cells)
     except csv.Error as exc:
@@ -475,7 +476,8 @@ def _column(rows: pd.DataFrame, *names: str) -> pa.Array | None:
 
 
 def _attended(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows of people who joined: `Attended` Yes; a section without that column (Other Attended) lists only joins."""
+    """The rows of people who joined: `Attended` Yes;
+    a section without that column (Other Attended) lists only joins."""
     attended = _column(rows, "attended")
     return rows if attended is None else rows[pc.equal(attended, "yes").to_numpy(zero_copy_only=False)]
 

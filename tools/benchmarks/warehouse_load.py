@@ -112,7 +112,8 @@ def main() -> None:
     print(f"PostgreSQL, median of {args.repeat} runs each:")
     print(f"PostgreSQL raw COPY (floor)    {floor:6.2f} s  {args.rows / floor:12,.0f} rows/s")
     print(
-        f"PostgreSQL warehouse load      {loaded:6.2f} s  {args.rows / loaded:12,.0f} rows/s  ({loaded / floor:.2f}x the floor; "
+        f"PostgreSQL warehouse load      {loaded:6.2f} s  {args.rows / loaded:12,.0f} rows/s  "
+        f"({loaded / floor:.2f}x the floor; "
         f"runs {min(ratios):.2f}x to {max(ratios):.2f}x)"
     )
     with postgres.engine().begin() as conn:

@@ -115,7 +115,8 @@ class DagsterUI:
     def sensor(self, name: str) -> dict:
         data = self.query(
             """query($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) {
-                 __typename ... on Sensor { name sensorState { status ticks(limit: 20) { status timestamp runIds skipReason } } }
+                 __typename ... on Sensor { name sensorState { status ticks(limit: 20) { """
+            """status timestamp runIds skipReason } } }
                  ... on PythonError { message } } }""",
             {"selector": self._selector(sensorName=name)},
         )["sensorOrError"]
@@ -156,7 +157,8 @@ class DagsterUI:
         data = self.query(
             f"""mutation($params: ExecutionParams!) {{ launchRun(executionParams: $params) {{ __typename
                  ... on LaunchRunSuccess {{ run {{ {RUN_FIELDS} }} }} ... on PythonError {{ message }}
-                 ... on InvalidStepError {{ invalidStepKey }} ... on RunConfigValidationInvalid {{ errors {{ message }} }} }} }}""",
+                 ... on InvalidStepError {{ invalidStepKey }} """
+            f"""... on RunConfigValidationInvalid {{ errors {{ message }} }} }} }}""",
             {"params": {"selector": self._selector(jobName=job), "runConfigData": {}}},
         )["launchRun"]
         if data["__typename"] != "LaunchRunSuccess":

@@ -2,9 +2,9 @@
 database and role names of the check's own, and everything dropped afterwards.
 
 The init script creates a role named `funnel_bi` (one per server, as in production) and revokes
-CONNECT on the server's own databases (`postgres`, `template1`) from PUBLIC. So that two checks never share it, a check holds
-an advisory lock for its whole run; a `funnel_bi` left behind by a check that was killed is
-dropped, one still in use by something else is waited for.
+CONNECT on the server's own databases (`postgres`, `template1`) from PUBLIC. So that two checks never
+share it, a check holds an advisory lock for its whole run; a `funnel_bi` left behind by a check that
+was killed is dropped, one still in use by something else is waited for.
 """
 
 from __future__ import annotations
@@ -111,7 +111,8 @@ class Admin:
             users = self.query(
                 """SELECT DISTINCT coalesce(d.datname, '(shared)') FROM pg_shdepend s
                    JOIN pg_roles r ON s.refobjid = r.oid AND s.refclassid = 'pg_authid'::regclass
-                   LEFT JOIN pg_database d ON d.oid = s.dbid OR (s.classid = 'pg_database'::regclass AND d.oid = s.objid)
+                   LEFT JOIN pg_database d ON d.oid = s.dbid """
+                """OR (s.classid = 'pg_database'::regclass AND d.oid = s.objid)
                    WHERE r.rolname = %s""",
                 (BI_ROLE,),
             )

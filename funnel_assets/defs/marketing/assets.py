@@ -27,7 +27,8 @@ def marketing_spend(context: dg.AssetExecutionContext, spend_source: TabularSour
     for typed, counted in respelled.items():
         context.log.warning(
             f"{spend_source.label}: the Funnel '{typed}' differs from the mapping's '{counted}' only in capitals or "
-            f"spaces, so its spend counts under '{counted}'. Correct it in the spend sheet to make this warning go away."
+            f"spaces, so its spend counts under '{counted}'. "
+            "Correct it in the spend sheet to make this warning go away."
         )
     context.add_output_metadata(
         {

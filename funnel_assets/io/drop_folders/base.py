@@ -553,7 +553,8 @@ def _write_in_place(folder: int, target: Path, content: bytes, *, replace: bool)
     """Write `target` (in the open `folder`) whole or not at all (files.py's writing).
 
     Without `replace` an existing plain file keeps its name (an archived report holds this very content); with
-    `replace` (the ledger), an earlier plain file is replaced. A link (or anything but a plain file) at the name is refused."""
+    `replace` (the ledger), an earlier plain file is replaced. A link (or anything but a plain file) at the name is
+    refused."""
     try:
         files.write_in(folder, target.name, content, replace=replace)
     except FileExistsError:

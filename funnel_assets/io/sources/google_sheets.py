@@ -231,7 +231,8 @@ def fetch_sheet_values(
     refusals = {
         403: f"Google refused access (HTTP 403). Share the sheet with {account} (Viewer is enough) and check "
         "that the Sheets API is enabled for its project.",
-        404: "Google found no sheet with this key (HTTP 404). Check FUNNEL_LEADS_SOURCE / FUNNEL_SPEND_SOURCE for a typo.",
+        404: "Google found no sheet with this key (HTTP 404). "
+        "Check FUNNEL_LEADS_SOURCE / FUNNEL_SPEND_SOURCE for a typo.",
         400: f"Google could not read the tab {tab!r} (HTTP 400: {{message}}). Check the worksheet name or the #gid= "
         "in the address.",
     }

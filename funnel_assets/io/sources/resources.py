@@ -144,5 +144,8 @@ class LeadSheet(TabularSource):
 
     source_field: str = Field(
         default="utm_campaign",
-        description="Which lead column is the lead's source: utm_campaign, utm_source or utm_medium (FUNNEL_LEADS_SOURCE_FIELD).",
+        description=(
+            "Which lead column is the lead's source: utm_campaign, utm_source or utm_medium "
+            "(FUNNEL_LEADS_SOURCE_FIELD)."
+        ),
     )

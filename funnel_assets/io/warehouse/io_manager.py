@@ -114,7 +114,9 @@ MEANINGFUL_SHARE = catalogue.MEANINGFUL_SHARE
 GUARD_OFF = "guard_off_for_this_load"
 
 KEY_HINTS = {
-    catalogue.PHONE_KEY: "that the source's phone column still holds the phones (a renamed or moved column, or a second, look-alike one)",
+    catalogue.PHONE_KEY: (
+        "that the source's phone column still holds the phones (a renamed or moved column, or a second, look-alike one)"
+    ),
     catalogue.DATE_KEY: "that the source's date column still holds dates, in a format the product reads",
     catalogue.AMOUNT_KEY: "that the source's amount column still holds numbers",
 }
@@ -133,7 +135,10 @@ def shrink_refusal(
     held = (
         f"`{table.name}` holds {previous:,} rows"
         if largest == previous
-        else f"`{table.name}` had {largest:,} rows in one of its last {RECENT_LOADS} good loads (it holds {previous:,} now)"
+        else (
+            f"`{table.name}` had {largest:,} rows in one of its last {RECENT_LOADS} good loads "
+            f"(it holds {previous:,} now)"
+        )
     )
     return (
         f"The {table.source} gave {found}, but {held}: a full rebuild should not shrink like this, so the table is "
@@ -178,7 +183,8 @@ def content_refusal(table: catalogue.Table, new: dict[str, float], old: dict[str
     ]
     hints = "; ".join(dict.fromkeys(KEY_HINTS[key.kind] for key in emptied))
     return (
-        f"The {table.source} came back with {'a key column' if len(emptied) == 1 else 'key columns'} mostly empty: {'; '.join(parts)} (the limit is {ratio:.0%} "
+        f"The {table.source} came back with {'a key column' if len(emptied) == 1 else 'key columns'} mostly empty: "
+        f"{'; '.join(parts)} (the limit is {ratio:.0%} "
         f"of the old share). The table is kept as it was. Check {hints}. If the change is real, set "
         f"{guard.setting}=0 for one run."
     )

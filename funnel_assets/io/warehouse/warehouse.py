@@ -159,7 +159,8 @@ class _Export:
         except OSError as exc:
             self.abandon()
             self.problem = (
-                f"The CSV export {self.path} was not written: {files.plain_reason(exc)}. The table `{self.table}` itself "
+                f"The CSV export {self.path} was not written: {files.plain_reason(exc)}. "
+                f"The table `{self.table}` itself "
                 "was refreshed in the warehouse; the file keeps its previous content. "
                 + (
                     str(exc)
@@ -287,7 +288,8 @@ class Warehouse:
         def prepare(batch: pd.DataFrame) -> PreparedBatch:
             if [str(c) for c in batch.columns] != columns:
                 raise WarehouseError(
-                    f"Table '{table}': a later batch has different columns than the first ({list(batch.columns)} vs {columns})."
+                    f"Table '{table}': a later batch has different columns than the first "
+                    f"({list(batch.columns)} vs {columns})."
                 )
             if names != columns:
                 batch = batch.set_axis(names, axis=1)
