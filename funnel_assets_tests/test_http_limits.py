@@ -27,8 +27,8 @@ from funnel_assets.defs.landing_runs import landing_run
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.http import MAX_RETRY_AFTER_SECONDS, HttpLimits, download, retry_after_seconds
-from funnel_assets_tests.conftest import landing_dir
 from funnel_assets_tests.support.http_server import Scripted
+from funnel_assets_tests.support.resources import landing_dir
 
 CSV = b"sources,assignOn,leadMobile,employee\r\nACCA_Webinar_Meta,2025-09-30T19:00:00Z,+91 98765-43210,Asha\r\n"
 TOKEN = "s3cr3t-crm-token-value"
