@@ -40,7 +40,8 @@ def _postgres_unreachable_reason() -> str | None:
         engine.dispose()
         return None
     except Exception as exc:  # any failure to connect means: no PostgreSQL here
-        return f"PostgreSQL at {normalise_url(POSTGRES_URL).render_as_string(hide_password=True)} is unreachable: {exc.__class__.__name__}"
+        where = normalise_url(POSTGRES_URL).render_as_string(hide_password=True)
+        return f"PostgreSQL at {where} is unreachable: {exc.__class__.__name__}"
 
 
 @pytest.fixture(scope="session")

@@ -133,7 +133,7 @@ def test_previews_in_the_event_log_show_no_emails_or_phones(refreshed):
     result, warehouse = refreshed
     leads = warehouse.read_table("marketing_leads")
     # names are masked too, but a lead may share a name with a sales person (shown as staff)
-    secrets = {v for v in leads["email"].dropna().head(50)} | {v for v in leads["phone"].dropna().head(50)}
+    secrets = set(leads["email"].dropna().head(50)) | set(leads["phone"].dropna().head(50))
     previews = [
         e.materialization.metadata["preview"].value
         for e in result.get_asset_materialization_events()
