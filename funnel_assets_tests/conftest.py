@@ -4,6 +4,10 @@ PostgreSQL tests use FUNNEL_TEST_POSTGRES_URL (default: the CI server on 127.0.0
 database `test`), each in a schema of its own that is dropped afterwards. When the server
 cannot be reached they skip, saying so, except under CI=true, where they fail: CI must
 never pass without having exercised PostgreSQL.
+
+The fixtures of funnel_assets_tests/support (the scripted HTTP server, the Google stand-in, the
+production databases) come in through `pytest_plugins`; a test imports helpers from support/,
+never from another test module or from here.
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager, normalise_url
-from funnel_assets.settings import SECRETS, Settings
+from funnel_assets.io.warehouse import Warehouse, normalise_url
+from funnel_assets.settings import SECRETS
 
-pytest_plugins = ["funnel_assets_tests.support.http_server"]
+pytest_plugins = [
+    "funnel_assets_tests.support.google_standin",
+    "funnel_assets_tests.support.http_server",
+    "funnel_assets_tests.support.production",
+]
 
 POSTGRES_URL = os.environ.get("FUNNEL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -32,7 +40,8 @@ def _postgres_unreachable_reason() -> str | None:
         engine.dispose()
         return None
     except Exception as exc:  # any failure to connect means: no PostgreSQL here
-        return f"PostgreSQL at {normalise_url(POSTGRES_URL).render_as_string(hide_password=True)} is unreachable: {exc.__class__.__name__}"
+        where = normalise_url(POSTGRES_URL).render_as_string(hide_password=True)
+        return f"PostgreSQL at {where} is unreachable: {exc.__class__.__name__}"
 
 
 @pytest.fixture(scope="session")
@@ -77,19 +86,3 @@ def isolated_data_dir(tmp_path, monkeypatch):
     for name in SECRETS:
         monkeypatch.delenv(name, raising=False)
     return data
-
-
-def io_manager_for(warehouse: Warehouse, export_dir=None, **options) -> WarehouseIOManager:
-    """The project's IO manager writing into the test's warehouse."""
-    return WarehouseIOManager(
-        url=warehouse.url,
-        schema_name=warehouse.schema_name,
-        export_dir=str(export_dir) if export_dir else None,
-        **options,
-    )
-
-
-def landing_dir() -> str:
-    """The landing folder in the test's isolated data folder, where defs/resources.py puts it (FUNNEL_DATA_DIR/landing):
-    for a source resource a test builds itself."""
-    return str(Settings.from_env().data_dir / "landing")

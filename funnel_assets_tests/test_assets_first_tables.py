@@ -12,16 +12,10 @@ from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sources.resources import TabularSource
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
-from funnel_assets_tests.conftest import io_manager_for, landing_dir
 from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS
 from funnel_assets_tests.support.http_server import Scripted
-
-SPEND_CSV = (
-    "date_time,campaign,ad_group,impressions,clicks,cost,platform,Funnel\r\n"
-    '2026-08-01,acca_aug,g1,"1,000",10,"₹1,234.50",meta,ACCA Webinar\r\n'
-    "2026-08-01,acca_aug,g2,500,5,765.50,meta,ACCA Webinar\r\n"
-    "2026-08-02,cfa_aug,g1,,,,google,CFA Webinar\r\n"
-)
+from funnel_assets_tests.support.resources import io_manager_for, landing_dir
+from funnel_assets_tests.support.source_files import SPEND_CSV
 
 ASSIGNED_CSV = (
     "sources,assignOn,leadMobile,employee\n"

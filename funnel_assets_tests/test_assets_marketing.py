@@ -11,10 +11,10 @@ from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sources.resources import LeadSheet
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
-from funnel_assets_tests.conftest import io_manager_for, landing_dir
+from funnel_assets_tests.support.drop_folders import drop, local_drop_folder
 from funnel_assets_tests.support.http_server import Scripted
+from funnel_assets_tests.support.resources import io_manager_for, landing_dir
 from funnel_assets_tests.support.zoom_files import attendee_report
-from funnel_assets_tests.test_zoom_drop_folder import drop, local_drop_folder
 
 LEADS_CSV = (
     "Name,Email,Phone number,City,Question 1,utmSource,utmMedium,utmCamp,created date\r\n"

@@ -9,35 +9,12 @@ import pytest
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse
-from funnel_assets_tests.conftest import io_manager_for, landing_dir
 from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS, PART2
 from funnel_assets_tests.support.http_server import Scripted
-from tools.samples.generate import SALES_COLUMNS
+from funnel_assets_tests.support.resources import io_manager_for, landing_dir
+from funnel_assets_tests.support.source_files import assigned_csv, sales_csv
 
 TOKEN = "crm-secret-token-123"
-
-
-def assigned_csv(rows: int, extra_header: str = "", drop: str | None = None) -> str:
-    header = ["sources", "assignOn", "leadMobile", "employee"]
-    lines = [f"ACCA_Webinar_Meta,2025-10-{1 + i % 28:02d}T04:00:00Z,90000{i:05d},Asha" for i in range(rows)]
-    if extra_header:
-        header.append(extra_header)
-        lines = [line + ",North" for line in lines]
-    text = ",".join(header) + "\r\n" + "\r\n".join(lines) + "\r\n"
-    if drop:
-        frame = pd.read_csv(pd.io.common.StringIO(text), dtype=str).drop(columns=drop)
-        text = frame.to_csv(index=False)
-    return text
-
-
-def sales_csv() -> str:
-    frame = pd.DataFrame(dict.fromkeys(SALES_COLUMNS, ""), index=range(3))
-    frame["_id"] = ["s1", "s2", "s3"]
-    frame["StudentContact"] = ["+91 90000-00001", "9000000002", ""]
-    frame["assignedLeadSources"] = ["ACCA_Webinar_Meta", "Diwali", "ACCA_Webinar_Meta"]
-    frame["netAmount"] = ["1,000", "2000", "3000"]
-    frame["Funnel"] = "ACCA Webinar"
-    return frame.to_csv(index=False)
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sources.resources import TabularSource
 from funnel_assets.io.warehouse import Warehouse, WarehouseError
 from funnel_assets.io.warehouse.backend import Described
-from funnel_assets_tests.conftest import io_manager_for, landing_dir
+from funnel_assets_tests.support.resources import io_manager_for, landing_dir
 
 # three costs whose float sum is 2000.3000000000002 (what a BI tool summing double precision shows)
 SPEND_CSV = (

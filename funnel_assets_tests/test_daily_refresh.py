@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 
 import dagster as dg
@@ -10,11 +9,10 @@ import pandas as pd
 import pytest
 
 from funnel_assets import catalogue
-from funnel_assets.definitions import build_definitions
 from funnel_assets.defs.checks import all_table_checks
 from funnel_assets.defs.ops.schedules import daily_refresh_schedule
-from funnel_assets.io.warehouse import Warehouse
-from funnel_assets.settings import PROJECT_ROOT, SAMPLE_DATA_DIR, Settings
+from funnel_assets.settings import Settings
+from funnel_assets_tests.support.definitions import sample_definitions
 
 OUTPUT_TABLES = {
     "marketing_leads",
@@ -37,31 +35,6 @@ OUTPUT_TABLES = {
     "sales_performance_monthly",
     "funnel_cohorts",
 }
-
-
-def sample_settings(tmp_path, warehouse: Warehouse, **environ: str) -> Settings:
-    """The project's own settings, as the environment would give them, on the sample data."""
-    drop = tmp_path / "zoom_drop"
-    if not drop.exists():
-        drop.mkdir()
-        for report in [*(SAMPLE_DATA_DIR / "zoom").glob("*.csv"), *(SAMPLE_DATA_DIR / "events").glob("*.csv")]:
-            shutil.copy2(report, drop / report.name)
-    return Settings.from_env(
-        {
-            "FUNNEL_DATA_DIR": str(tmp_path / "data"),
-            "FUNNEL_ZOOM_DROP_DIR": str(drop),
-            "FUNNEL_MAPPINGS_DIR": str(PROJECT_ROOT / "mappings"),
-            "FUNNEL_WAREHOUSE_URL": warehouse.url,
-            "FUNNEL_WAREHOUSE_SCHEMA": warehouse.schema_name,
-            "FUNNEL_EXPORT_DIR": str(tmp_path / "exports"),
-            **environ,
-        }
-    )
-
-
-def sample_definitions(tmp_path, warehouse: Warehouse, **environ: str) -> dg.Definitions:
-    """The project's definitions, built as `definitions.py` builds them, on the sample data."""
-    return build_definitions(sample_settings(tmp_path, warehouse, **environ))
 
 
 @pytest.fixture
@@ -160,7 +133,7 @@ def test_previews_in_the_event_log_show_no_emails_or_phones(refreshed):
     result, warehouse = refreshed
     leads = warehouse.read_table("marketing_leads")
     # names are masked too, but a lead may share a name with a sales person (shown as staff)
-    secrets = {v for v in leads["email"].dropna().head(50)} | {v for v in leads["phone"].dropna().head(50)}
+    secrets = set(leads["email"].dropna().head(50)) | set(leads["phone"].dropna().head(50))
     previews = [
         e.materialization.metadata["preview"].value
         for e in result.get_asset_materialization_events()

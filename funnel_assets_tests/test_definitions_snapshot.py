@@ -21,7 +21,7 @@ import pytest
 
 from funnel_assets.definitions import build_definitions
 from funnel_assets.settings import PROJECT_ROOT, Settings
-from funnel_assets_tests.test_run_config_surface import settable_fields
+from funnel_assets_tests.support.run_config import settable_fields
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.txt"
 REGENERATE = "UPDATE_SNAPSHOTS=1 .venv/bin/pytest funnel_assets_tests/test_definitions_snapshot.py"

@@ -308,7 +308,7 @@ def test_the_check_derives_its_commands_and_environments_from_the_compose_file(c
         for name, service in check.services.items():
             original = service_command(compose["services"][name])
             assert len(service.argv) == len(original)
-            for i, (ours, theirs) in enumerate(zip(service.argv, original)):
+            for i, (ours, theirs) in enumerate(zip(service.argv, original, strict=True)):
                 previous = original[i - 1] if i else ""
                 if previous in deployment.PORT_OPTIONS:
                     assert int(ours) == check.ports[name] and int(theirs) == listening_port(original)

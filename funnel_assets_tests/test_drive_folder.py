@@ -30,7 +30,6 @@ from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.google_drive import drive_folder_id
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.settings import PROJECT_ROOT, Settings
-from funnel_assets_tests.conftest import io_manager_for
 from funnel_assets_tests.support import google_standin as google_standin_module
 from funnel_assets_tests.support.google_standin import (
     ACCOUNT,
@@ -38,8 +37,8 @@ from funnel_assets_tests.support.google_standin import (
     DRIVE_READONLY,
     MEDIA,
     GoogleStandin,
-    google_standin,  # noqa: F401 (fixture)
 )
+from funnel_assets_tests.support.resources import io_manager_for
 from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
 
 START = "Nov 3, 2025 07:00 PM"

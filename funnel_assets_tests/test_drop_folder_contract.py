@@ -21,13 +21,12 @@ from funnel_assets.io.drop_folders import PARSED, DriveDropFolder, EventDropFold
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.settings import PROJECT_ROOT
-from funnel_assets_tests.conftest import io_manager_for
+from funnel_assets_tests.support.drop_folders import drop
 from funnel_assets_tests.support.google_standin import (
     ACCOUNT,
-    google_standin,  # noqa: F401 (fixture, for the Drive folder)
 )
+from funnel_assets_tests.support.resources import io_manager_for
 from funnel_assets_tests.support.zoom_files import attendee_report
-from funnel_assets_tests.test_zoom_drop_folder import drop
 
 ASHA = {
     "first": "Asha",

@@ -16,11 +16,12 @@ import pytest
 
 from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
 from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
-from funnel_assets.io.drop_folders import PARSED, LocalDropFolder
+from funnel_assets.io.drop_folders import LocalDropFolder
 from funnel_assets.io.drop_folders import base as drop_folder_base
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.settings import PROJECT_ROOT, Settings
-from funnel_assets_tests.conftest import io_manager_for
+from funnel_assets_tests.support.drop_folders import parsed_dir
+from funnel_assets_tests.support.resources import io_manager_for
 from funnel_assets_tests.support.zoom_files import attendee_report
 
 START = "Nov 3, 2025 07:00 PM"
@@ -50,11 +51,6 @@ def victim(tmp_path) -> Path:
     outside.parent.mkdir()
     outside.write_bytes(PRECIOUS)
     return outside
-
-
-def parsed_dir():
-    """Where the drop folder keeps parsed reports: FUNNEL_DATA_DIR/zoom_parsed (the tests' own data folder)."""
-    return Settings.from_env().data_dir / PARSED
 
 
 def link(at: Path, to: Path) -> Path:

@@ -12,8 +12,8 @@ from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.settings import PROJECT_ROOT
-from funnel_assets_tests.conftest import io_manager_for
-from funnel_assets_tests.test_zoom_drop_folder import drop, local_drop_folder
+from funnel_assets_tests.support.drop_folders import drop, local_drop_folder
+from funnel_assets_tests.support.resources import io_manager_for
 
 EXAMPLES = PROJECT_ROOT / "tools" / "samples" / "events"
 

@@ -144,9 +144,10 @@ def test_a_run_killed_midway_leaves_whole_tables_and_a_rerun_converges(tmp_path)
 
 def test_a_mapping_saved_by_a_spreadsheet_program_still_maps(tmp_path):
     (tmp_path / "funnel_mapping.csv").write_bytes(
-        "\ufeffSource;Funnel;Deprecated\r\nACCA_Webinar_Meta;ACCA Webinar;\r\n;;\r\n ACCA_FinProClub ;ACCA Webinar;yes\r\n".encode(
-            "utf-8"
-        )
+        (
+            "\ufeffSource;Funnel;Deprecated\r\nACCA_Webinar_Meta;ACCA Webinar;\r\n;;\r\n"
+            " ACCA_FinProClub ;ACCA Webinar;yes\r\n"
+        ).encode("utf-8")
     )
     mapping = Mappings(directory=str(tmp_path)).funnel_mapping()
     assert mapping[["source", "funnel", "deprecated"]].values.tolist() == [

@@ -28,7 +28,6 @@ from funnel_assets_tests.support.google_standin import (
     ACCOUNT,
     MEDIA,
     GoogleStandin,
-    google_standin,  # noqa: F401 (fixture)
 )
 
 DOCUMENTS = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"

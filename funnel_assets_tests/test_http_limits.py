@@ -10,6 +10,7 @@ redirect can lead to another host: 127.0.0.2 is a different host to the client.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import math
 import threading
@@ -27,8 +28,8 @@ from funnel_assets.defs.landing_runs import landing_run
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.http import MAX_RETRY_AFTER_SECONDS, HttpLimits, download, retry_after_seconds
-from funnel_assets_tests.conftest import landing_dir
 from funnel_assets_tests.support.http_server import Scripted
+from funnel_assets_tests.support.resources import landing_dir
 
 CSV = b"sources,assignOn,leadMobile,employee\r\nACCA_Webinar_Meta,2025-09-30T19:00:00Z,+91 98765-43210,Asha\r\n"
 TOKEN = "s3cr3t-crm-token-value"
@@ -59,10 +60,8 @@ class LiveServer:
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 server.seen.append(Seen(parts.path, parts.query, dict(self.headers.items())))
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up first
                     server.routes.get(parts.path, not_found)(self)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up first
 
         self._httpd = ThreadingHTTPServer((host, 0), Handler)
         self._httpd.daemon_threads = True
@@ -131,7 +130,13 @@ def other_host() -> Iterator[LiveServer]:
 
 
 def settings(**kwargs) -> HttpLimits:
-    values = dict(connect_timeout=2, read_timeout=2, max_attempts=3, backoff_seconds=0.01, max_wait_seconds=0.05)
+    values = {
+        "connect_timeout": 2,
+        "read_timeout": 2,
+        "max_attempts": 3,
+        "backoff_seconds": 0.01,
+        "max_wait_seconds": 0.05,
+    }
     return HttpLimits(**{**values, **kwargs})
 
 

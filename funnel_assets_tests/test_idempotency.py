@@ -10,8 +10,8 @@ import dagster as dg
 import pytest
 
 from funnel_assets.lib.zoom_ingest import LOADED
+from funnel_assets_tests.support.definitions import sample_definitions
 from funnel_assets_tests.support.zoom_files import attendee_report
-from funnel_assets_tests.test_daily_refresh import sample_definitions
 
 
 def exports(folder) -> dict[str, bytes]:

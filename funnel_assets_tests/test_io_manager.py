@@ -28,8 +28,8 @@ from funnel_assets.io.warehouse.io_manager import (
 )
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.settings import PROJECT_ROOT, Settings
-from funnel_assets_tests.conftest import io_manager_for, landing_dir
-from funnel_assets_tests.test_assets_first_tables import SPEND_CSV
+from funnel_assets_tests.support.resources import io_manager_for, landing_dir
+from funnel_assets_tests.support.source_files import SPEND_CSV
 
 
 def spend_resources(tmp_path, warehouse: Warehouse) -> dict:

@@ -8,7 +8,7 @@ import dagster as dg
 from funnel_assets.defs.marketing.assets import marketing_leads, marketing_spend, spend_by_funnel
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sources.resources import LeadSheet, TabularSource
-from funnel_assets_tests.conftest import io_manager_for, landing_dir
+from funnel_assets_tests.support.resources import io_manager_for, landing_dir
 
 LEADS = "Name,Email,Phone number,utmCamp,created date\n" + "".join(
     f"Lead {n},lead{n}@example.com,98765{n:05d},{campaign},2026-09-{1 + n % 28:02d} 10:00:00\n"

@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from funnel_assets.defs.last_good import last_good
-from funnel_assets_tests.test_daily_refresh import sample_definitions
+from funnel_assets_tests.support.definitions import sample_definitions
 
 PART2_TABLES = ("crm_assigned_leads", "assigned_leads_monthly", "sales", "sales_to_map")
 PART1_TABLES = ("marketing_leads", "marketing_spend", "spend_by_funnel", "event_participants", "lead_first_touch")

@@ -58,7 +58,8 @@ def assigned_csv(rows: int, *, header: bool = True) -> str:
 def sales_csv(rows: int, *, header: bool = True) -> str:
     lines = [
         f"s{n},paid,{PHONE if n == 0 else f'98000{n:05d}'},{NAME if n == 0 else f'Buyer {n}'},"
-        f"{EMAIL if n == 0 else f'b{n}@example.com'},1000,2026-09-0{1 + n % 9}T10:00:00Z,Asha,ACCA_Webinar_Meta,ACCA Webinar"
+        f"{EMAIL if n == 0 else f'b{n}@example.com'},1000,2026-09-0{1 + n % 9}T10:00:00Z,"
+        "Asha,ACCA_Webinar_Meta,ACCA Webinar"
         for n in range(rows)
     ]
     return "\n".join(([SALES_HEADER] if header else []) + lines) + "\n"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -23,15 +22,14 @@ from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
 from funnel_assets.io.warehouse.io_manager import UNDECLARED_MEANING, empty_table
 from funnel_assets.settings import Settings
-from funnel_assets_tests.conftest import landing_dir
 from funnel_assets_tests.support.assets import CRM_ASSIGNMENTS
 from funnel_assets_tests.support.cli import dagster_cli
 from funnel_assets_tests.support.http_server import Scripted, ScriptedServer
-from tools.production.database import BI_ROLE, Admin, Server, apply_init_scripts
+from funnel_assets_tests.support.resources import landing_dir
+from tools.production.database import BI_ROLE, Server
 from tools.production.deployment import compose_variables
 
 ROOT = Path(__file__).resolve().parent.parent
-INIT_SCRIPTS = ROOT / "deploy" / "postgres-init"
 
 
 def test_each_container_gets_only_what_it_needs_and_never_the_superuser_password():
@@ -76,35 +74,6 @@ def test_compose_file_parses_and_everything_it_names_exists():
     for variable in compose_variables():
         assert variable in example, f"{variable} is used by docker-compose.yml but not explained in .env.example"
     assert not (ROOT / ".env").exists() or ".env" in (ROOT / ".gitignore").read_text()
-
-
-@pytest.fixture
-def production_databases(postgres_url, tmp_path):
-    """The init script applied to the real server as the postgres image applies it, with names of this
-    test's own; the production check's lock held meanwhile, since both create the shared role funnel_bi."""
-    suffix = uuid.uuid4().hex[:8]
-    names = {
-        "FUNNEL_LOADER_USER": f"loader_{suffix}",
-        # a password as people choose them: @, : and / would split a URL pasted together
-        "FUNNEL_LOADER_PASSWORD": "l0ad@er:pw/1",
-        "FUNNEL_BI_PASSWORD": "bi-pw",
-        "FUNNEL_WAREHOUSE_DB": f"warehouse_{suffix}",
-        "DAGSTER_PG_DB": f"dagster_{suffix}",
-    }
-    server = Server.from_url(postgres_url)
-    admin = Admin(server)
-    admin.lock(timeout_seconds=600, say=print)
-    public_connect = admin.public_may_connect()
-    try:
-        apply_init_scripts(server, INIT_SCRIPTS, names, tmp_path / "init.log")
-        yield names, server
-    finally:
-        for database in (names["FUNNEL_WAREHOUSE_DB"], names["DAGSTER_PG_DB"]):
-            admin.drop_database(database)
-        admin.drop_role(names["FUNNEL_LOADER_USER"])
-        admin.drop_role(BI_ROLE)
-        admin.restore_public_connect(public_connect)  # the test server's defaults again
-        admin.close()
 
 
 def connect(server: Server, names: dict, database_key: str, user: str):

@@ -16,10 +16,10 @@ from funnel_assets.defs import landing_runs
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse, WarehouseIOManager
-from funnel_assets_tests.conftest import landing_dir
 from funnel_assets_tests.support.assets import PART2
 from funnel_assets_tests.support.http_server import Scripted
-from funnel_assets_tests.test_assets_sales import assigned_csv, sales_csv
+from funnel_assets_tests.support.resources import landing_dir
+from funnel_assets_tests.support.source_files import assigned_csv, sales_csv
 
 GOOD_MAPPING = "source,funnel,deprecated\nACCA_Webinar_Meta,ACCA Webinar,\n"
 

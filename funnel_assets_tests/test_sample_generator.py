@@ -159,7 +159,7 @@ def test_zoom_reports_parse_and_carry_real_quirks():
     raw = [f.read_bytes() for f in files]
     assert all(b"\r\n" in content for content in raw)
     assert sum(content.startswith(b"\xef\xbb\xbf") for content in raw) == 1
-    reports = [parse_zoom_report(content, file_name=f.name) for f, content in zip(files, raw)]
+    reports = [parse_zoom_report(content, file_name=f.name) for f, content in zip(files, raw, strict=True)]
     assert {r.report_type for r in reports} == {WEBINAR_ATTENDEE, WEBINAR_REGISTRATION, MEETING_PARTICIPANTS}
     masterclasses = [
         r.event_id for r in reports if r.report_type == WEBINAR_ATTENDEE and "masterclass" in r.topic.lower()

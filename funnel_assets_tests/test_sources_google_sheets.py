@@ -29,14 +29,13 @@ from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.google_sheets import export_url, is_google_sheet, parse_sheet_reference, tab_id
 from funnel_assets.io.sources.http import HttpLimits
 from funnel_assets.io.sources.resources import TabularSource
-from funnel_assets_tests.conftest import landing_dir
 from funnel_assets_tests.support.google_standin import (
     ACCOUNT,
     SPREADSHEETS,
     SPREADSHEETS_READONLY,
     GoogleStandin,
-    google_standin,  # noqa: F401 (fixture)
 )
+from funnel_assets_tests.support.resources import landing_dir
 
 KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
 SHEET_URL = f"https://docs.google.com/spreadsheets/d/{KEY}/edit#gid=123"

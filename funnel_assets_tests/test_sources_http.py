@@ -13,8 +13,8 @@ from funnel_assets.io.sources.http import HttpLimits, download, retry_after_seco
 from funnel_assets.io.sources.landing import land_table
 from funnel_assets.io.sources.redact import redact_url
 from funnel_assets.io.sources.resources import TabularSource
-from funnel_assets_tests.conftest import landing_dir
 from funnel_assets_tests.support.http_server import Scripted
+from funnel_assets_tests.support.resources import landing_dir
 
 CSV = "sources,assignOn,leadMobile,employee\r\nACCA_Webinar_Meta,2025-09-30T19:00:00Z,+91 98765-43210,Asha\r\n"
 TOKEN = "s3cr3t-crm-token-value"

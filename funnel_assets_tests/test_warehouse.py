@@ -162,7 +162,8 @@ def _staging_tables(warehouse: Warehouse) -> list[str]:
     with warehouse.engine().connect() as conn:
         if warehouse.dialect == "postgresql":
             rows = conn.exec_driver_sql(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_name LIKE '\\_stage\\_%%'",
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = %s AND table_name LIKE '\\_stage\\_%%'",
                 (warehouse.schema_name,),
             ).all()
         else:

@@ -16,8 +16,7 @@ import sqlalchemy as sa
 from funnel_assets.io.sheets_export import SheetsExport, tab_rows
 from funnel_assets.io.warehouse import Warehouse, WarehouseError, normalise_url
 from funnel_assets.io.warehouse.names import warehouse_column_names
-from funnel_assets_tests.support.google_standin import ACCOUNT, google_standin  # noqa: F401  (a fixture)
-from funnel_assets_tests.test_production import production_databases  # noqa: F401  (a fixture)
+from funnel_assets_tests.support.google_standin import ACCOUNT
 
 HYPERLINK = '=HYPERLINK("http://evil.example","Click")'
 
@@ -214,7 +213,7 @@ def test_a_swap_retries_until_a_short_bi_transaction_ends(postgres_url, blocked_
 
 
 @pytest.mark.timeout(120)
-def test_in_production_the_loader_names_the_bi_session_and_the_bi_role_is_time_limited(production_databases):  # noqa: F811
+def test_in_production_the_loader_names_the_bi_session_and_the_bi_role_is_time_limited(production_databases):
     names, server = production_databases
     loader = names["FUNNEL_LOADER_USER"]
     warehouse = Warehouse(

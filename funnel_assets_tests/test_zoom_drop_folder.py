@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import dagster as dg
@@ -11,12 +10,13 @@ import pandas as pd
 
 from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
 from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
-from funnel_assets.io.drop_folders import PARSED, LocalDropFolder
+from funnel_assets.io.drop_folders import LocalDropFolder
 from funnel_assets.io.drop_folders import base as drop_folder_base
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse
-from funnel_assets.settings import PROJECT_ROOT, Settings
-from funnel_assets_tests.conftest import io_manager_for
+from funnel_assets.settings import PROJECT_ROOT
+from funnel_assets_tests.support.drop_folders import drop, local_drop_folder, parsed_dir
+from funnel_assets_tests.support.resources import io_manager_for
 from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
 
 START = "Nov 3, 2025 07:00 PM"
@@ -35,26 +35,6 @@ RAVI = {
     "registered": "Oct 31, 2025 10:02 AM",
 }
 JOINED = [("Nov 3, 2025 07:01 PM", "Nov 3, 2025 07:30 PM", 29), ("Nov 3, 2025 07:35 PM", "Nov 3, 2025 08:30 PM", 55)]
-
-
-def parsed_dir():
-    """Where the drop folder keeps parsed reports: FUNNEL_DATA_DIR/zoom_parsed (the tests' own data folder)."""
-    return Settings.from_env().data_dir / PARSED
-
-
-def local_drop_folder(drop_dir: Path, **options) -> LocalDropFolder:
-    """The local drop folder as the definitions make it: its parsed reports kept in FUNNEL_DATA_DIR/zoom_parsed."""
-    return LocalDropFolder(directory=str(drop_dir), parsed_directory=str(parsed_dir()), **options)
-
-
-def drop(folder: Path, name: str, content: str | bytes, *, age_seconds: float = 120) -> Path:
-    """A file as the ops person leaves it, finished copying `age_seconds` ago."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(content.encode() if isinstance(content, str) else content)
-    moment = time.time() - age_seconds
-    os.utime(path, (moment, moment))
-    return path
 
 
 def run(

@@ -67,7 +67,7 @@ def test_attended_comes_from_part_1_and_rows_without_phone_or_date_are_left_out(
         ("ACCA_Webinar_Meta", "yesterday", "9000000003", "Asha"),
         attended=["9000000002", None],
     )
-    assert dict(zip(table["phone"], table["attended"])) == {"9000000001": False, "9000000002": True}
+    assert dict(zip(table["phone"], table["attended"], strict=True)) == {"9000000001": False, "9000000002": True}
 
 
 def test_renamed_case_and_new_columns_are_kept_a_missing_one_is_named():

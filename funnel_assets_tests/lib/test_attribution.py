@@ -120,7 +120,7 @@ def test_unmapped_sources_group_spellings_once_per_input_and_say_when():
 def first_touch_by_definition(touches: pd.DataFrame) -> dict:
     """The module docstring's rules, written the slow, obvious way: person -> (first touch, flags, count)."""
     email_phone: dict[str, str] = {}
-    for phone, email in zip(touches["phone"], touches["email"]):
+    for phone, email in zip(touches["phone"], touches["email"], strict=True):
         if phone is not None and email is not None:
             email_phone.setdefault(email.strip().lower(), phone)
     people: dict[str, dict] = {}

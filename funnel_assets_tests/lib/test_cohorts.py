@@ -41,7 +41,8 @@ def first_touch_rows(*rows: tuple) -> pd.DataFrame:
 
 
 def participant_rows(*rows: tuple) -> pd.DataFrame:
-    """event_participants from (event_type, event_date, phone, email, registered, registration_time, attended, first_join_time)."""
+    """event_participants from (event_type, event_date, phone, email, registered, registration_time, attended,
+    first_join_time)."""
     columns = [
         "event_type",
         "event_date",

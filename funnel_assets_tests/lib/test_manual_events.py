@@ -30,7 +30,8 @@ def filled(*rows: str, header: str = HEADER) -> str:
 
 
 SEMINAR = filled(
-    "CFA Campus Seminar,2026-11-14,Webinar,Asha Kumar,asha.k@gmail.com,+91 98765 43210,yes,yes,2026-11-08 11:20,16:02,17:48,",
+    "CFA Campus Seminar,2026-11-14,Webinar,Asha Kumar,asha.k@gmail.com,+91 98765 43210,"
+    "yes,yes,2026-11-08 11:20,16:02,17:48,",
     ",,,Ravi Pillai,ravi.p@gmail.com,9876543211,Yes,No,2026-11-09 21:40,,,",
     f',,,"{CANARY[0]}",{CANARY[1]},{CANARY[2]},,X,,4:10 PM,5:50 PM,',
     ",,,Meena Das,,9830012345,y,1,,,,45",

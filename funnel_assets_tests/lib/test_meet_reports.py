@@ -309,7 +309,10 @@ MEET_FILES = {
         above=("ACCA", "Meeting code,abc-defg-hij", ""),
     ),
 }
-TEAMS = "1. Summary\nMeeting title\tACCA\nAttended participants\t2\n\n2. Participants\nName\tFirst Join\tLast Leave\tIn-Meeting Duration\tEmail\tParticipant ID (UPN)\tRole\n"
+TEAMS = (
+    "1. Summary\nMeeting title\tACCA\nAttended participants\t2\n\n2. Participants\n"
+    "Name\tFirst Join\tLast Leave\tIn-Meeting Duration\tEmail\tParticipant ID (UPN)\tRole\n"
+)
 OTHER_FILES = {
     "zoom attendee": attendee_report("ACCA", "812 3456 7890", "Nov 3, 2025 07:00 PM", []).encode(),
     "zoom registration": registration_report("ACCA", "812 3456 7890", "Nov 3, 2025 07:00 PM", []).encode(),
@@ -317,7 +320,8 @@ OTHER_FILES = {
     "teams": codecs.BOM_UTF16_LE
     + (TEAMS + "3. In-Meeting Activities\nName\tJoin Time\tLeave Time\tDuration\tEmail\tRole\n").encode("utf-16-le"),
     "form": b"Timestamp,Full name,Email address,Phone number,Which session?\r\n",
-    "manual template": b"event_name,event_date,event_type,name,email,phone,registered,attended,registration_time,first_join_time,last_leave_time,minutes_in_session\n",
+    "manual template": b"event_name,event_date,event_type,name,email,phone,registered,attended,"
+    b"registration_time,first_join_time,last_leave_time,minutes_in_session\n",
     "leads": (ROOT / "sample_data/leads.csv").read_bytes(),
 }
 

@@ -73,7 +73,12 @@ def row(table: pd.DataFrame, month: date, employee: str | None) -> dict:
 def test_one_row_per_month_and_employee_with_assignments_or_closed_sales():
     table = performance_by_employee(ASSIGNED, SALES, TODAY)
     # Asha has nothing in November (s5 is today), so no row; Meera only closed a sale
-    assert list(zip(table["month"], table["employee"])) == [(OCT, "Asha"), (OCT, "Meera"), (OCT, "Ravi"), (NOV, "Ravi")]
+    assert list(zip(table["month"], table["employee"], strict=True)) == [
+        (OCT, "Asha"),
+        (OCT, "Meera"),
+        (OCT, "Ravi"),
+        (NOV, "Ravi"),
+    ]
     assert list(table.columns) == list(PERFORMANCE_COLUMNS)
 
 
@@ -167,7 +172,7 @@ def test_d_minus_1_is_taken_in_india():
         ("s3", X, pd.Timestamp("2025-09-30T19:00:00Z"), 10, "Asha", "success"),  # 00:30 on 1 Oct: an October sale
     )
     table = performance_by_employee(assigned, sales, TODAY)
-    assert list(zip(table["month"], table["employee"])) == [(OCT, "Asha"), (NOV, "Asha")]
+    assert list(zip(table["month"], table["employee"], strict=True)) == [(OCT, "Asha"), (NOV, "Asha")]
     november = row(table, NOV, "Asha")
     assert (november["assigned"], november["converted"], november["revenue_from_assigned"]) == (1, 1, 100.0)
     assert (november["sales_closed"], november["revenue_closed"]) == (1, 100.0)

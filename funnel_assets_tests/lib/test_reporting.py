@@ -99,9 +99,13 @@ def row(metrics: pd.DataFrame, month: str, funnel: str) -> dict:
 
 def test_a_funnel_with_every_stage(metrics):
     acca = row(metrics, "2025-10-01", "ACCA Webinar")
-    assert {k: acca[k] for k in ("leads", "registrations", "attendees", "assigned", "conversions")} == dict(
-        leads=1, registrations=1, attendees=1, assigned=1, conversions=1
-    )
+    assert {k: acca[k] for k in ("leads", "registrations", "attendees", "assigned", "conversions")} == {
+        "leads": 1,
+        "registrations": 1,
+        "attendees": 1,
+        "assigned": 1,
+        "conversions": 1,
+    }
     assert (acca["revenue"], acca["spend"], acca["month_complete"]) == (1000.0, 500.0, True)
     assert (acca["cost_per_lead"], acca["cost_per_attendee"], acca["cost_per_acquisition"], acca["roas"]) == (
         500.0,
@@ -222,5 +226,6 @@ def test_the_glance_names_its_month_and_day_and_shows_shares_of_leads(metrics):
 def test_a_glance_with_no_data_for_yesterdays_month_says_so(metrics):
     glance = funnel_at_a_glance(metrics.reset_index(), date(2026, 12, 2))
     assert glance.startswith(
-        "No data for **December 2026** yet (counted through 2 December 2026); the latest month with data is **November 2025**."
+        "No data for **December 2026** yet (counted through 2 December 2026); "
+        "the latest month with data is **November 2025**."
     )

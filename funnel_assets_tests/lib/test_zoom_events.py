@@ -186,5 +186,8 @@ def test_a_person_at_both_boot_camp_days_reads_both():
     )
     view = days_per_bootcamp(table)
     assert view["bootcamp_name"].unique().tolist() == ["ACCA Boot Camp"]
-    assert dict(zip(view["email"], view["days_attended"])) == {"asha.k@gmail.com": "Both", "ravi@example.com": "Day 2"}
+    assert dict(zip(view["email"], view["days_attended"], strict=True)) == {
+        "asha.k@gmail.com": "Both",
+        "ravi@example.com": "Day 2",
+    }
     assert str(view["weekend_of"].iloc[0]) == "2025-11-08"

@@ -1308,7 +1308,8 @@ class GoogleStandin:
             for r, row in enumerate(rows):
                 if top + r >= tab.row_count or left + len(row) > tab.column_count:
                     raise _invalid(
-                        f"Range ('{tab.title}'!{_column_letters(left + len(row) - 1)}{top + r + 1}) exceeds grid limits. "
+                        f"Range ('{tab.title}'!{_column_letters(left + len(row) - 1)}{top + r + 1}) "
+                        "exceeds grid limits. "
                         f"Max rows: {tab.row_count}, max columns: {tab.column_count}"
                     )
             for r, row in enumerate(rows):

@@ -60,7 +60,8 @@ def assert_same_report(report: ZoomReport, expected: ZoomReport) -> None:
 
 
 def _registrations(people: list[dict]) -> int:
-    """As Zoom counts `# Registered` (and `Unique Viewers` among those who came): one per email; without one, each alone."""
+    """As Zoom counts `# Registered` (and `Unique Viewers` among those who came): one per email; without one,
+    each alone."""
     emails = {p["email"].strip().lower() for p in people if p.get("email", "").strip()}
     return len(emails) + sum(not p.get("email", "").strip() for p in people)
 
@@ -176,7 +177,7 @@ Yes,asha k,asha,k,Asha.K@Gmail.com,+91 98765-43210,"Oct 30, 2025 10:02 AM",appro
 No,Ravi P,Ravi,P,ravi@example.com,,"Nov 1, 2025 09:00 PM",approved,--,--,,Yes,India,
 Other Attended,
 User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Is Guest,Country/Region Name,
-"""
+"""  # noqa: E501  (Zoom's report to the letter)
 
 REGISTRATION_REPORT = """Registration Report
 Report Generated:,"Nov 3, 2025 09:15 PM"
