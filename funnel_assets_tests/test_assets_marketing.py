@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from funnel_assets.defs.events.assets import bootcamp_attendance, zoom_reports
 from funnel_assets.defs.marketing.assets import lead_first_touch, lead_touches, marketing_leads
 from funnel_assets.defs.reporting.assets import unmapped_sources
-from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sources.resources import LeadSheet
 from funnel_assets.io.warehouse import Warehouse

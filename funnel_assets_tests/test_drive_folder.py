@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 
 from funnel_assets.definitions import build_definitions
+from funnel_assets.defs.events.assets import bootcamp_attendance, zoom_reports
+from funnel_assets.defs.events.sensors import zoom_drop_sensor
 from funnel_assets.defs.resources import zoom_drop_folder
-from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
-from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
 from funnel_assets.io.drop_folders import PARSED, DriveDropFolder, EventDropFolder, LocalDropFolder
 from funnel_assets.io.drop_folders.drive import NOTE_START
 from funnel_assets.io.mappings import Mappings

@@ -15,8 +15,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
-from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
+from funnel_assets.defs.events.assets import bootcamp_attendance, zoom_reports
+from funnel_assets.defs.events.sensors import zoom_drop_sensor
 from funnel_assets.io.drop_folders import PARSED, DriveDropFolder, EventDropFolder, LocalDropFolder
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse

@@ -14,8 +14,8 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
-from funnel_assets.defs.zoom.sensors import zoom_drop_sensor
+from funnel_assets.defs.events.assets import bootcamp_attendance, zoom_reports
+from funnel_assets.defs.events.sensors import zoom_drop_sensor
 from funnel_assets.io.drop_folders import LocalDropFolder
 from funnel_assets.io.drop_folders import base as drop_folder_base
 from funnel_assets.io.mappings import Mappings

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from funnel_assets.defs.zoom.assets import bootcamp_attendance, zoom_reports
+from funnel_assets.defs.events.assets import bootcamp_attendance, zoom_reports
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import Warehouse
 from funnel_assets.settings import PROJECT_ROOT

@@ -6,7 +6,7 @@
     local.py   LocalDropFolder: a local or shared folder, its own working folder (the default)
     drive.py   DriveDropFolder: a Google Drive folder, copied into a working folder under FUNNEL_DATA_DIR
 
-The asset and the sensor (defs/zoom/) see only EventDropFolder; `defs/resources.py` (`zoom_drop_folder`) is the one
+The asset and the sensor (defs/events/) see only EventDropFolder; `defs/resources.py` (`zoom_drop_folder`) is the one
 place that picks the kind, from the settings. A new kind is a subclass implementing `glance` and `take_in`, added to
 the contract test (funnel_assets_tests/test_drop_folder_contract.py).
 """
