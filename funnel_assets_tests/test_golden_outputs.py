@@ -18,6 +18,7 @@ import decimal
 import io
 import math
 import os
+from collections import Counter
 from pathlib import Path
 
 import dagster as dg
@@ -121,30 +122,43 @@ def read_outputs(warehouse: Warehouse) -> dict[str, str]:
     return {t.name: to_csv(*canonical_rows(t, warehouse.read_table(t.name))) for t in catalogue.TABLES}
 
 
-def table_difference(name: str, expected: str, actual: str) -> str:
-    """A short account of how one table differs from its golden file; empty when it does not."""
+def table_difference(table: catalogue.Table, expected: str, actual: str) -> str:
+    """A short account of how one table differs from its golden file; empty when it does not. A golden row
+    and a new row in the same place of the sorted differences are shown as one row whose cells changed."""
     if expected == actual:
         return ""
     old_header, old_rows = from_csv(expected)
     new_header, new_rows = from_csv(actual)
-    lines = [f"{name}: {len(old_rows)} golden rows, {len(new_rows)} now"]
+    lines = [f"{table.name}: {len(old_rows)} golden rows, {len(new_rows)} now"]
     if old_header != new_header:
         lines.append(f"  columns golden: {old_header}")
         lines.append(f"  columns now:    {new_header}")
         return "\n".join(lines)
-    old_set, new_set = set(map(tuple, old_rows)), set(map(tuple, new_rows))
-    gone = [r for r in old_rows if tuple(r) not in new_set][:FIRST_DIFFERENCES]
-    came = [r for r in new_rows if tuple(r) not in old_set][:FIRST_DIFFERENCES]
-    for label, rows in (("- golden", gone), ("+ now   ", came)):
-        for row in rows:
-            lines.append(f"  {label} " + ", ".join(f"{c}={v}" for c, v in zip(old_header, row, strict=True)))
-    if not gone and not came:
-        lines.append("  the same rows, repeated a different number of times")
+    old_count, new_count = Counter(map(tuple, old_rows)), Counter(map(tuple, new_rows))
+    gone, came = sorted((old_count - new_count).elements()), sorted((new_count - old_count).elements())
+    lines[0] += f" ({len(gone)} golden rows gone, {len(came)} new)"
+    keys = [old_header.index(c) for c in table.key if c in old_header]
+
+    def cells(row: tuple[str, ...], indexes: list[int]) -> str:
+        return ", ".join(f"{old_header[i]}={row[i]}" for i in indexes)
+
+    for old, new in list(zip(gone, came, strict=False))[:FIRST_DIFFERENCES]:
+        changed = [i for i in range(len(old_header)) if old[i] != new[i]]
+        changes = ", ".join(f"{old_header[i]}: {old[i]} -> {new[i]}" for i in changed)
+        lines.append(f"  ~ {cells(old, [i for i in keys if i not in changed]) or '(no key)'}: {changes}")
+    paired = min(len(gone), len(came))
+    for label, rows in (("- golden", gone[paired:]), ("+ now   ", came[paired:])):
+        for row in rows[:FIRST_DIFFERENCES]:
+            lines.append(f"  {label} {cells(row, list(range(len(old_header))))}")
     return "\n".join(lines)
 
 
 def run_daily_refresh(tmp_path: Path, warehouse: Warehouse, **environ: str) -> None:
-    run_config = {"ops": {asset: {"config": {"as_of": AS_OF}} for asset in AS_OF_ASSETS}}
+    run_config = {
+        "ops": {asset: {"config": {"as_of": AS_OF}} for asset in AS_OF_ASSETS},
+        # a failure shows the differences, not pages of step events
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    }
     result = (
         sample_definitions(tmp_path, warehouse, **environ)
         .resolve_job_def("daily_refresh")
@@ -188,7 +202,7 @@ def test_every_output_table_is_as_golden(input_set, tmp_path, warehouse):
         if not path.exists():
             differences.append(f"{name}: no golden file {path.relative_to(GOLDEN_DIR.parent)}")
         else:
-            differences.append(table_difference(name, expected, text))
+            differences.append(table_difference(catalogue.table(name), expected, text))
     differences = [d for d in differences if d]
     assert not differences, (
         f"The outputs on the {input_set} inputs differ from the golden files ({len(differences)} table(s)):\n"
