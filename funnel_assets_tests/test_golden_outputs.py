@@ -209,3 +209,11 @@ def test_every_output_table_is_as_golden(input_set, tmp_path, warehouse):
         + "\n".join(differences)
         + f"\nIf the change is intended, regenerate them and review the diff:\n    {REGENERATE}"
     )
+
+
+def test_the_canonical_text_tells_null_from_empty_and_is_the_same_on_both_backends():
+    assert as_text(None) == as_text(pd.NA) == as_text(float("nan")) == NULL != as_text("")
+    assert money_as_text(3715.9500000000003) == money_as_text(decimal.Decimal("3715.95")) == "3715.95"
+    moment = pd.Timestamp("2025-09-30T19:00:00Z")
+    assert as_text(moment) == as_text(moment.to_pydatetime()) == "2025-10-01T00:30:00+05:30"
+    assert as_text(pd.array([True], dtype="boolean")[0]) == "true" and as_text(pd.array([3], dtype="Int64")[0]) == "3"
