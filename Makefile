@@ -77,7 +77,7 @@ benchmark-warehouse: setup
 	$(BIN)/python -m tools.benchmarks.warehouse_load --rows 1000000
 
 benchmark-refresh: setup
-	$(BIN)/python -m tools.benchmarks.daily_refresh
+	$(BIN)/python -m tools.benchmarks.daily_refresh --inputs both
 
 benchmark-crm: setup
 	$(BIN)/python -m tools.benchmarks.crm_load --assigned 1000000 --sales 200000
