@@ -32,7 +32,8 @@ LOCAL_FORMATS: tuple[str, ...] = (
     "%b %d, %Y",
 )
 
-_HAS_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+# an offset follows a time of day: without the time, `14-09-2025` would read as a date ending in the offset "-2025"
+_HAS_OFFSET = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s?(?:Z|[+-]\d{2}:?\d{2})$"
 
 
 def _instants(text: pa.Array) -> pd.DatetimeIndex:
