@@ -39,23 +39,8 @@ from funnel_assets_tests.support.google_standin import (
     GoogleStandin,
 )
 from funnel_assets_tests.support.resources import io_manager_for
-from funnel_assets_tests.support.zoom_files import attendee_report, registration_report
+from funnel_assets_tests.support.zoom_files import ASHA, RAVI, START, attendee_report, registration_report
 
-START = "Nov 3, 2025 07:00 PM"
-ASHA = {
-    "first": "Asha",
-    "last": "K",
-    "email": "asha@x.com",
-    "phone": "9876543210",
-    "registered": "Oct 30, 2025 10:02 AM",
-}
-RAVI = {
-    "first": "Ravi",
-    "last": "P",
-    "email": "ravi@x.com",
-    "phone": "9876500000",
-    "registered": "Oct 31, 2025 10:02 AM",
-}
 JOINED = [("Nov 3, 2025 07:01 PM", "Nov 3, 2025 07:30 PM", 29), ("Nov 3, 2025 07:35 PM", "Nov 3, 2025 08:30 PM", 55)]
 REGISTRATIONS = registration_report("ACCA Masterclass", "812 3456 7890", START, [ASHA, RAVI])
 ATTENDANCE = attendee_report("ACCA Masterclass", "812 3456 7890", START, [{**ASHA, "joins": JOINED}, RAVI])

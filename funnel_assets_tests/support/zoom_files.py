@@ -13,32 +13,26 @@ import io
 import pandas as pd
 
 from funnel_assets.lib.zoom_reports import ZoomReport
+from tools.samples.generate import ATTENDEE_HEADER as ATTENDEE_COLUMNS
+from tools.samples.generate import STAFF_HEADER as STAFF_COLUMNS
 
-ATTENDEE_COLUMNS = [
-    "Attended",
-    "User Name (Original Name)",
-    "First Name",
-    "Last Name",
-    "Email",
-    "Phone",
-    "Registration Time",
-    "Approval Status",
-    "Join Time",
-    "Leave Time",
-    "Time in Session (minutes)",
-    "Is Guest",
-    "Country/Region Name",
-]
-STAFF_COLUMNS = [
-    "Attended",
-    "User Name (Original Name)",
-    "Email",
-    "Join Time",
-    "Leave Time",
-    "Time in Session (minutes)",
-    "Is Guest",
-    "Country/Region Name",
-]
+# two people and a session start the drop-folder tests share
+START = "Nov 3, 2025 07:00 PM"
+ASHA = {
+    "first": "Asha",
+    "last": "K",
+    "email": "asha@x.com",
+    "phone": "9876543210",
+    "registered": "Oct 30, 2025 10:02 AM",
+}
+RAVI = {
+    "first": "Ravi",
+    "last": "P",
+    "email": "ravi@x.com",
+    "phone": "9876500000",
+    "registered": "Oct 31, 2025 10:02 AM",
+}
+
 REGISTRANT_COLUMNS = [
     "First Name",
     "Last Name",
