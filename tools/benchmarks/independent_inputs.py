@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from funnel_assets.catalogue import CRM_SALES_DUMP
+from funnel_assets.settings import PROJECT_ROOT
 from tools.samples.generate import DEFAULT_END_DATE, SCALES, Scale, zoom_reports
 
 HISTORY_DAYS = 210
@@ -148,20 +149,9 @@ CITIES = [
 ]
 DOMAINS = ("gmail.com", "yahoo.co.in", "outlook.com", "rediffmail.com", "hotmail.com", "icloud.com")
 PROGRAMS = ("ACCA", "CFA", "FRM", "CMA")  # the programs the Zoom writer knows a conductor for
-# mapped sources as mappings/funnel_mapping.csv lists them, then many the mapping does not know
-MAPPED_SOURCES = (
-    "ACCA_Webinar_Meta",
-    "ACCA_Webinar_Google",
-    "ACCA_Bootcamp_Meta",
-    "CFA_L1_Google_Search",
-    "CFA_Webinar_Meta",
-    "FRM_Bootcamp_Meta",
-    "FRM_Webinar_YouTube",
-    "CMA_USA_YouTube",
-    "CMA_Webinar_Meta",
-    "Organic_Website",
-    "Referral",
-)
+# the sources mappings/funnel_mapping.csv maps today (its deprecated ones left out), then many it does not know
+_MAPPING = pd.read_csv(PROJECT_ROOT / "mappings" / "funnel_mapping.csv", dtype=str, keep_default_na=False)
+MAPPED_SOURCES = tuple(_MAPPING.loc[_MAPPING["deprecated"].str.strip() == "", "source"])
 UNMAPPED_SOURCES = 400
 EMPLOYEES = 80
 FUNNELS = ("ACCA Webinar", "ACCA Bootcamp", "CFA Webinar", "FRM Bootcamp", "FRM Webinar", "CMA Webinar")
