@@ -262,9 +262,11 @@ def _read_series(text: pl.Series, formats: tuple[str, ...]) -> pl.Series:
     for fmt in formats:
         if pending.is_empty():
             break
-        wall = _read_format(pending, fmt, unicode_digits)
-        read.append(pending.select("row", instant=wall.dt.replace_time_zone(TIMEZONE)).filter(wall.is_not_null()))
-        pending = pending.filter(wall.is_null())
+        # a plain match is far cheaper than capturing groups: capture only in the rows that match
+        candidates = pending.filter(pl.col("text").str.contains(_format_pattern(fmt)[0]))
+        wall = _read_format(candidates, fmt, unicode_digits)
+        read.append(candidates.select("row", instant=wall.dt.replace_time_zone(TIMEZONE)).filter(wall.is_not_null()))
+        pending = pending.join(read[-1], on="row", how="anti", maintain_order="left")
     instants = rows.select("row").join(pl.concat(read), on="row", how="left", maintain_order="left")
     return instants["instant"].alias(text.name)
 
