@@ -96,16 +96,22 @@ def all_touches(leads: pl.DataFrame, participants: pl.DataFrame) -> pl.DataFrame
     return touches.sort(["touch_at", order], nulls_last=True, maintain_order=True).collect()
 
 
-def _email_key(emails: pl.Series) -> pl.Series:
-    # the matching form people.person_keys gives an email (Arrow's trim and lower case), so that a person here
-    # is the person the reporting, still on pandas, finds
+EMAIL_FORMS = pl.Struct({"email_key": pl.String, "email_lower": pl.String})
+
+
+def _email_forms(emails: pl.Series) -> pl.Series:
+    """Each email's matching key and its lower case, as a struct (computed per distinct email)."""
     text = emails.to_arrow(compat_level=pl.CompatLevel.oldest())
-    return pl.Series(emails.name, pc.utf8_lower(pc.utf8_trim_whitespace(text)), dtype=pl.String)
-
-
-def _lower(emails: pl.Series) -> pl.Series:
-    # Python's str.lower, the lower case this table has always shown
-    return emails.map_elements(str.lower, return_dtype=pl.String)
+    forms = pl.DataFrame(
+        {
+            # the key people.person_keys gives an email (Arrow's trim and lower case), so that a person here
+            # is the person the reporting, still on pandas, finds
+            "email_key": pl.Series(pc.utf8_lower(pc.utf8_trim_whitespace(text)), dtype=pl.String),
+            # Python's str.lower, the lower case this table has always shown
+            "email_lower": emails.map_elements(str.lower, return_dtype=pl.String),
+        }
+    )
+    return forms.to_struct(emails.name)
 
 
 def first_touch(touches: pl.DataFrame) -> pl.DataFrame:
@@ -122,13 +128,11 @@ def first_touch(touches: pl.DataFrame) -> pl.DataFrame:
         pl.lit("row:") + pl.col("row").cast(pl.String),  # with neither, the touch stands alone
     )
     kind = pl.col("touch_type")
+    # eager: the streaming engine would run the per-distinct email work once per batch
     return (
-        touches.lazy()
-        .cast(dict.fromkeys(("phone", "email", "touch_type", "source", "funnel"), pl.String))
+        touches.cast(dict.fromkeys(("phone", "email", "touch_type", "source", "funnel"), pl.String))
         .with_row_index("row")
-        .with_columns(
-            email_key=per_distinct(pl.col("email"), _email_key), email_lower=per_distinct(pl.col("email"), _lower)
-        )
+        .with_columns(per_distinct(pl.col("email"), _email_forms, return_dtype=EMAIL_FORMS).struct.unnest())
         .with_columns(phone=pl.coalesce("phone", lent_phone))
         # people in order of their first row, which holds their first touch
         .group_by(person.alias("person"), maintain_order=True)
@@ -146,7 +150,6 @@ def first_touch(touches: pl.DataFrame) -> pl.DataFrame:
         .with_columns(user_id=user_id(pl.col("phone")))
         .select(FIRST_TOUCH_COLUMNS)
         .sort("first_touch_at", nulls_last=True, maintain_order=True)
-        .collect()
     )
 
 
