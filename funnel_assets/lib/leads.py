@@ -37,7 +37,7 @@ class LeadsReport:
 
 
 def _title(names: pl.Series) -> pl.Series:
-    # Python's str.title, as the sheet has always been proper-cased (Polars' title case splits words otherwise)
+    # Python's own str.title (once per distinct name), so names are proper-cased exactly as they always were
     return names.map_elements(str.title, return_dtype=pl.String)
 
 
