@@ -37,14 +37,19 @@ def clean_assigned_leads(
     """
     resolved = resolve_columns(raw, CRM_ASSIGNMENTS_DUMP, label=source)
     phone = phone_key(pl.col("lead_mobile"))
-    cleaned = resolved.frame.select(
-        trimmed(pl.col("sources")).alias("source"),
-        parse_local_datetimes(pl.col("assign_on")).alias("assigned_on"),
-        phone.alias("phone"),
-        user_id(phone).alias("user_id"),
-        trimmed(pl.col("employee")).alias("employee"),
-        map_funnel(pl.col("sources"), funnel_mapping).alias("funnel"),
-        pl.col(list(resolved.others.values())).replace("", None),
+    cleaned = (
+        # lazy: the phone key, used twice, is worked out once
+        resolved.frame.lazy()
+        .select(
+            trimmed(pl.col("sources")).alias("source"),
+            parse_local_datetimes(pl.col("assign_on")).alias("assigned_on"),
+            phone.alias("phone"),
+            user_id(phone).alias("user_id"),
+            trimmed(pl.col("employee")).alias("employee"),
+            map_funnel(pl.col("sources"), funnel_mapping).alias("funnel"),
+            pl.col(list(resolved.others.values())).replace("", None),
+        )
+        .collect()
     )
     report = AssignmentsReport(
         rows=cleaned.height,
