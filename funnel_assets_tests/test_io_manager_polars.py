@@ -355,3 +355,13 @@ def test_the_guards_refuse_a_polars_frame_that_shrinks_or_whose_key_column_empti
         assert not emptied.success
         assert f"`{key}`" in emptied.failure_data_for_node(table.name).error.message
         assert stored_rows(warehouse, table.name) == before, "the table is kept as it was"
+
+
+def test_long_column_names_of_a_polars_frame_are_cut_as_a_pandas_frames_are(warehouse):
+    long = "a_column_name_long_enough_to_pass_the_sixty_three_bytes_postgres_keeps_"
+    data = {long + "one": ["x", None], long + "two": [1.5, None]}
+    warehouse.write_table("long_names", pd.DataFrame(data))
+    expected = stored_rows(warehouse, "long_names"), warehouse.read_table("long_names")
+    warehouse.write_table("long_names", pl.DataFrame(data))
+    assert stored_rows(warehouse, "long_names") == expected[0]
+    pd.testing.assert_frame_equal(warehouse.read_table("long_names"), expected[1])

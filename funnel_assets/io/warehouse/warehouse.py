@@ -319,7 +319,7 @@ class Warehouse:
                 )
             if isinstance(batch, pl.DataFrame):
                 if names != columns:
-                    batch = batch.rename(dict(zip(columns, names, strict=True)))
+                    batch = batch.select(pl.col(c).alias(n) for c, n in zip(columns, names, strict=True))
                 spelt = polars_batch(batch, kinds, table)
                 if export is None:
                     return PreparedBatch(spelt.height, self.backend.prepare_polars_load(spelt, kinds))
