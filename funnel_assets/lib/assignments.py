@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 import polars as pl
 
 from funnel_assets import catalogue
@@ -28,7 +29,7 @@ class AssignmentsReport:
 
 
 def clean_assigned_leads(
-    raw: pl.DataFrame, funnel_mapping: pl.DataFrame, *, source: str
+    raw: pl.DataFrame, funnel_mapping: pd.DataFrame | pl.DataFrame, *, source: str
 ) -> tuple[pl.DataFrame, AssignmentsReport]:
     """Match the CRM's columns to their contract, key the phone, read assignOn in Asia/Kolkata, map the funnel.
 

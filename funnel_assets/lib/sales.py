@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 import polars as pl
 
 from funnel_assets.catalogue import CRM_SALES_DUMP
@@ -63,7 +64,7 @@ class SalesReport:
     new_columns: tuple[str, ...]
 
 
-def final_funnel(funnel: pl.Expr, manual: pl.Expr, funnel_mapping: pl.DataFrame) -> pl.Expr:
+def final_funnel(funnel: pl.Expr, manual: pl.Expr, funnel_mapping: pd.DataFrame | pl.DataFrame) -> pl.Expr:
     """The final-funnel rule (docs/rules.md#final-funnel), as the team's spreadsheet formula, column by column:
 
         IF(TRIM(funnel) = "Other Sources (Miscellaneous)",
@@ -86,7 +87,7 @@ def final_funnel(funnel: pl.Expr, manual: pl.Expr, funnel_mapping: pl.DataFrame)
 
 def enrich_sales(
     raw: pl.DataFrame,
-    funnel_mapping: pl.DataFrame,
+    funnel_mapping: pd.DataFrame | pl.DataFrame,
     manual_mapping: pl.DataFrame,
     attended_phones: pl.Series,
     *,
