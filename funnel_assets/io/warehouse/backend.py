@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 
 # The SQL type of each column kind (PostgreSQL's; SQLite keeps whatever it is given, and takes DOUBLE).
@@ -56,6 +57,11 @@ class Backend(Protocol):
         while the database loads this one."""
         ...
 
+    def prepare_polars_load(self, batch: pl.DataFrame, kinds: dict[str, str]) -> bytes | list[tuple]:
+        """A Polars batch spelt as the warehouse takes it (column_kinds.polars_batch) as replace_table loads it,
+        by the cheapest path the database has; called on the same thread as prepare_load."""
+        ...
+
     def replace_table(
         self, table: str, kinds: dict[str, str], batches: Iterator[PreparedBatch], comments: Described | None = None
     ) -> int:
@@ -69,7 +75,10 @@ class Backend(Protocol):
         """Each column's kind, in table order; {} when the table does not exist."""
         ...
 
-    def read_table(self, table: str, kinds: dict[str, str]) -> pd.DataFrame: ...
+    def read_table(self, table: str, kinds: dict[str, str], *, polars: bool = False) -> pd.DataFrame | pl.DataFrame:
+        """The table's columns of `kinds`, restored to their dtypes (column_kinds.frame_from_arrow), or as Polars
+        with the engine's types (column_kinds.polars_from_arrow) when `polars`."""
+        ...
 
     def row_count(self, table: str) -> int: ...
 

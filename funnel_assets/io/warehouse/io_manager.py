@@ -6,14 +6,21 @@ checking it against its declaration in the catalogue. Within one run's process t
 is also kept in memory for the steps that take it as an input, and let go once the last
 of them has it; a step that runs elsewhere (a re-execution from failure, one asset
 materialised alone) gets the table read back from the warehouse instead.
+
+An asset may return a pandas or a Polars frame; both pass the same checks and land as the same
+values. Each step gets the kind of frame its input's annotation asks for (`pl.DataFrame`: Polars;
+`pd.DataFrame` or none: pandas), converted by frame_conversion when the frame held or read back
+is the other kind.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 
 import dagster as dg
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 from pydantic import Field, PrivateAttr
 from sqlalchemy.engine import make_url
@@ -21,12 +28,14 @@ from sqlalchemy.engine import make_url
 from funnel_assets import catalogue
 from funnel_assets.io import files
 from funnel_assets.io.warehouse.backend import Described
-from funnel_assets.io.warehouse.column_kinds import money_rounded
+from funnel_assets.io.warehouse.column_kinds import money_rounded, nan_as_null
 from funnel_assets.io.warehouse.errors import WarehouseError
+from funnel_assets.io.warehouse.frame_conversion import DECLARED_KINDS, as_wanted, frame_kinds, pandas_from_polars
 from funnel_assets.io.warehouse.warehouse import Warehouse
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.settings import WAREHOUSE_PASSWORD, secret
 
+Frame = pd.DataFrame | pl.DataFrame
 PREVIEW_ROWS = 10
 # output metadata the `exported` check reads (defs/checks.py)
 EXPORT_PATH, EXPORT_PROBLEM = "export", "export_problem"
@@ -36,7 +45,7 @@ def table_name(context: dg.InputContext | dg.OutputContext) -> str:
     return context.asset_key.path[-1]
 
 
-def check_declared_columns(table: str, frame: pd.DataFrame) -> None:
+def check_declared_columns(table: str, frame: Frame) -> None:
     """The frame has every column its declaration lists, and no other unless the table is open to more."""
     declared = catalogue.table(table)
     columns = [str(c) for c in frame.columns]
@@ -54,17 +63,8 @@ def check_declared_columns(table: str, frame: pd.DataFrame) -> None:
 UNDECLARED_MEANING = "a column of the source that the catalogue does not declare, kept as the source sent it (as text)"
 
 
-# The warehouse kind (column_kinds.py) of each catalogue type: a catalogue TIMESTAMP is an instant.
-DECLARED_KINDS = {
-    catalogue.TEXT: "text",
-    catalogue.INTEGER: "integer",
-    catalogue.FLOAT: "float",
-    catalogue.MONEY: "money",
-    catalogue.BOOLEAN: "boolean",
-    catalogue.DATE: "date",
-    catalogue.TIMESTAMP: "timestamptz",
-}
-# and back, for the schema a materialization records (an undeclared column's kind may have no catalogue type)
+# The catalogue type of each warehouse kind (DECLARED_KINDS, in frame_conversion.py, is the other way), for
+# the schema a materialization records (an undeclared column's kind may have no catalogue type)
 CATALOGUE_TYPES = {kind: type_ for type_, kind in DECLARED_KINDS.items()} | {"timestamp": "timestamp without time zone"}
 
 
@@ -94,15 +94,24 @@ def written_schema(table: str, kinds: dict[str, str]) -> dg.TableSchema:
     )
 
 
-def _money_as_stored(frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
+def _as_stored(frame: Frame, kinds: Mapping[str, str]) -> Frame:
     """The frame with its money columns as the warehouse stores them (to the paisa): the steps downstream
-    that get it in memory see what they would read back (a re-executed step gives the same bytes)."""
-    money = [c for c, kind in kinds.items() if kind == "money"]
-    columns = [c for c in money if c in frame.columns and pd.api.types.is_numeric_dtype(frame[c].dtype)]
+    that get it in memory see what they would read back (a re-executed step gives the same bytes). A Polars
+    frame's NaN becomes null too: missing, as it reads back (pandas holds missing numbers as NaN already)."""
+    money = [c for c, kind in kinds.items() if kind == "money" and c in frame.columns]
+    polars = isinstance(frame, pl.DataFrame)
+    if polars:
+        frame = nan_as_null(frame)
+        money = [c for c in money if frame.schema[c].is_numeric()]
+    else:
+        money = [c for c in money if pd.api.types.is_numeric_dtype(frame[c].dtype)]
+    if not money:
+        return frame
     try:
-        return frame.assign(**{c: money_rounded(frame[c]) for c in columns}) if columns else frame
+        rounded = {c: money_rounded(frame[c]) for c in money}
     except pa.ArrowInvalid:
         return frame  # an amount beyond what money holds: the write refuses it, naming the column
+    return frame.with_columns(rounded.values()) if polars else frame.assign(**rounded)
 
 
 DEFAULT_MIN_ROWS_RATIO = catalogue.DEFAULT_MIN_ROWS_RATIO
@@ -146,8 +155,14 @@ def shrink_refusal(
     )
 
 
-def usable_shares(frame: pd.DataFrame, columns: list[str]) -> dict[str, float]:
-    """Each column's share of rows with a value (a column the frame lacks has none)."""
+def usable_shares(frame: Frame, columns: list[str]) -> dict[str, float]:
+    """Each column's share of rows with a value (a column the frame lacks has none); a Polars frame's NaN counts
+    as no value, as pandas' does."""
+    if isinstance(frame, pl.DataFrame):
+        if frame.is_empty():
+            return {}
+        frame = nan_as_null(frame)
+        return {c: float(frame[c].is_not_null().mean()) if c in frame.columns else 0.0 for c in columns}
     if frame.empty:
         return {}
     return {c: float(frame[c].notna().mean()) if c in frame.columns else 0.0 for c in columns}
@@ -226,16 +241,31 @@ def empty_table(table: str) -> pd.DataFrame:
 MASK = "•••"
 
 
-def preview(table: str, frame: pd.DataFrame) -> str:
+def preview(table: str, frame: Frame) -> str:
     """The first rows as markdown, personal columns masked: the event log keeps previews for good and
     everyone with access to the UI reads them. A column the catalogue does not declare (an open table
-    carries whatever its source adds, a parent's mobile say) is masked too: nobody has said it is not personal."""
+    carries whatever its source adds, a parent's mobile say) is masked too: nobody has said it is not personal.
+    A Polars frame's first rows are shown as their pandas form (the same markdown as the same pandas frame's)."""
+    if isinstance(frame, pl.DataFrame):
+        head = frame.head(PREVIEW_ROWS)
+        frame = pandas_from_polars(head, frame_kinds(table, head))
     declared = catalogue.table(table)
     hidden = [c for c in frame.columns if c in declared.personal_columns or c not in declared.column_names]
     shown = frame.head(PREVIEW_ROWS).copy()
     for column in hidden:
         shown[column] = shown[column].where(shown[column].isna(), MASK)
     return shown.to_markdown(index=False)
+
+
+def wants_polars(context: dg.InputContext) -> bool:
+    """Whether the step's input is annotated `pl.DataFrame` (alone, or with None): Dagster gives the annotation
+    as the input's `dagster_type.typing_type` (`typing.Any` for an input without one)."""
+    try:
+        wanted = context.dagster_type.typing_type
+    except (AttributeError, dg.DagsterInvariantViolationError):
+        return False
+    options = typing.get_args(wanted) if typing.get_origin(wanted) in (typing.Union, type(pl.DataFrame | None)) else ()
+    return any(isinstance(t, type) and issubclass(t, pl.DataFrame) for t in (wanted, *options))
 
 
 def _readers_in_this_run(context: dg.OutputContext) -> int:
@@ -299,13 +329,13 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
                 ) from None  # a retry would find the same link
         return self._warehouse
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | None) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: Frame | None) -> None:
         if obj is None:
             return
         table = table_name(context)
         check_declared_columns(table, obj)
         declaration = described(table, [str(c) for c in obj.columns])
-        obj = _money_as_stored(obj, declaration.kinds)
+        obj = _as_stored(obj, declaration.kinds)
         self._refuse_a_sharp_change(context, table, obj)
         rows = self.warehouse.write_table(table, obj, declaration)
         context.add_output_metadata(
@@ -326,7 +356,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         if readers:
             self._held[(context.run_id, table)] = [obj, readers]
 
-    def _refuse_a_sharp_change(self, context: dg.OutputContext, table: str, frame: pd.DataFrame) -> None:
+    def _refuse_a_sharp_change(self, context: dg.OutputContext, table: str, frame: Frame) -> None:
         """A full rebuild from an outside source may not replace a table with far fewer rows than its recent good
         loads, nor one whose key columns (phone, date, amount) were filled with mostly empty ones: the last good
         table stays, and the step fails saying what to check and how to accept a real change."""
@@ -358,28 +388,36 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         if new:
             context.add_output_metadata({"key_columns_filled": {c: round(share, 4) for c, share in new.items()}})
 
-    def read_last_good(self, table: str, log=None) -> pd.DataFrame:
+    def read_last_good(self, table: str, log=None, *, polars: bool = False) -> Frame:
         """The table as it last landed, for a step that must not wait on it; empty (with its declared
-        columns) before it first did, as when the other part has never run here."""
+        columns) before it first did, as when the other part has never run here. A Polars frame when
+        `polars` (for a step whose rule is Polars), pandas otherwise."""
         if not self.warehouse.table_exists(table):
             if log is not None:
                 log.warning(f"Table '{table}' is not in the warehouse yet; it is read as empty.")
-            return empty_table(table)
+            return as_wanted(empty_table(table), table, polars)
+        if polars:
+            return self.warehouse.read_table(table, polars=True)
         return self.warehouse.read_table(table)
 
-    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+    def load_input(self, context: dg.InputContext) -> Frame:
         table = table_name(context)
+        polars = wants_polars(context)
         # the run that produced the input: this run, or (re-executing from failure) the one before
         producer = context.upstream_output.run_id if context.upstream_output is not None else None
         held = self._held.get((producer, table))
         if held is None:
-            return self.read_last_good(table, context.log)
+            return self.read_last_good(table, context.log, polars=polars)
         frame, held[1] = held[0], held[1] - 1
         if held[1] <= 0:
             del self._held[(producer, table)]
-            return frame
-        # a reader that adds or replaces columns must not change what the next reader sees
-        return frame.copy(deep=False)
+            return as_wanted(frame, table, polars)
+        wanted = as_wanted(frame, table, polars)
+        if wanted is not frame:  # converted: a frame of its own already
+            return wanted
+        # a reader that adds or replaces columns (pandas in place, Polars with insert_column and the like) must not
+        # change what the next reader sees
+        return frame.copy(deep=False) if isinstance(frame, pd.DataFrame) else frame.clone()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         self._held.clear()

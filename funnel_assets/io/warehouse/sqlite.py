@@ -8,13 +8,22 @@ from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Engine
 
 from funnel_assets.io import files
 from funnel_assets.io.warehouse.backend import SQL_TYPES, Described, PreparedBatch, quote
-from funnel_assets.io.warehouse.column_kinds import ARROW_TYPES, declared_type_kind, frame_from_arrow, restore_dtypes
+from funnel_assets.io.warehouse.column_kinds import (
+    ARROW_TYPES,
+    declared_type_kind,
+    frame_from_arrow,
+    polars_arrow,
+    polars_from_arrow,
+    restore_dtypes,
+)
+from funnel_assets.io.warehouse.frame_conversion import polars_from_pandas
 
 # Declared types; SQLite keeps them verbatim, and they are read back to restore each column's dtype. Money's
 # NUMERIC(14,2) gives the column numeric affinity: amounts are stored as numbers, rounded to paise when written.
@@ -57,6 +66,10 @@ class SqliteBackend:
     def prepare_load(self, arrow: pa.Table, kinds: dict[str, str]) -> list[tuple]:
         return _rows(arrow, kinds)
 
+    def prepare_polars_load(self, batch: pl.DataFrame, kinds: dict[str, str]) -> list[tuple]:
+        """The rows through Arrow (to_arrow), as a pandas batch's are: sqlite3 takes Python values either way."""
+        return _rows(polars_arrow(batch, kinds), kinds)
+
     def replace_table(
         self, table: str, kinds: dict[str, str], batches: Iterator[PreparedBatch], comments: Described | None = None
     ) -> int:
@@ -98,20 +111,20 @@ class SqliteBackend:
             rows = conn.exec_driver_sql(f"PRAGMA table_info({quote(table)})").all()
         return {row[1]: declared_type_kind(row[2]) for row in rows}
 
-    def read_table(self, table: str, kinds: dict[str, str]) -> pd.DataFrame:
+    def read_table(self, table: str, kinds: dict[str, str], *, polars: bool = False) -> pd.DataFrame | pl.DataFrame:
         select = ", ".join(quote(c) for c in kinds)
         with closing(self.engine.raw_connection()) as conn:
             rows = conn.cursor().execute(f"SELECT {select} FROM {quote(table)}").fetchall()
         values = list(zip(*rows, strict=False)) if rows else [()] * len(kinds)
         try:
-            return frame_from_arrow(
-                {c: _column(v, kind) for (c, kind), v in zip(kinds.items(), values, strict=False)}, kinds
-            )
+            columns = {c: _column(v, kind) for (c, kind), v in zip(kinds.items(), values, strict=False)}
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             # a value another program stored in a shape of its own: pandas reads it more forgivingly
-            return restore_dtypes(
+            frame = restore_dtypes(
                 pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(kinds, values, strict=False)}), kinds
             )
+            return polars_from_pandas(frame, kinds, table) if polars else frame
+        return polars_from_arrow(columns, kinds) if polars else frame_from_arrow(columns, kinds)
 
     def row_count(self, table: str) -> int:
         with self.engine.connect() as conn:

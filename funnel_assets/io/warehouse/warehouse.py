@@ -8,6 +8,11 @@ leaves the previous table in place. On PostgreSQL the table's and its columns' m
 comments, swapped in with it, and money is NUMERIC(14,2). With an export folder, each table is also written
 there as `<table>.csv`, replaced only once the table has been; money has two decimals
 (`1234.50`) and text is made safe to open in a spreadsheet program, where the warehouse keeps every value verbatim.
+
+A table is written from a pandas or a Polars frame, and lands as the same values either way. A Polars frame is
+cast and spelt by Polars itself (column_kinds.polars_batch); PostgreSQL then loads Polars' own CSV (write_csv),
+SQLite its rows through Arrow (to_arrow). With an export folder, a Polars batch goes through Arrow to both the
+load and the export, as a pandas batch does: one CSV serves both when no text needs escaping for the export.
 """
 
 from __future__ import annotations
@@ -21,12 +26,22 @@ from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
+import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
 from funnel_assets.io import files
 from funnel_assets.io.warehouse.backend import Backend, Described, PreparedBatch
-from funnel_assets.io.warehouse.column_kinds import KIND_WORDS, arrow_batch, cast_to_kinds, column_kind, misfit
+from funnel_assets.io.warehouse.column_kinds import (
+    KIND_WORDS,
+    arrow_batch,
+    cast_to_kinds,
+    column_kind,
+    misfit,
+    nan_as_null,
+    polars_arrow,
+    polars_batch,
+)
 from funnel_assets.io.warehouse.csv_encoding import csv_bytes, csv_header, export_table
 from funnel_assets.io.warehouse.errors import WarehouseError
 from funnel_assets.io.warehouse.names import check_table_name, warehouse_column_names
@@ -41,6 +56,7 @@ WRITE_BATCH_ROWS = 50_000
 FIRST_BATCH_ROWS = 10_000
 
 T = TypeVar("T")
+Frame = pd.DataFrame | pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -63,7 +79,7 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def _check_columns(frame: pd.DataFrame, table: str) -> list[str]:
+def _check_columns(frame: Frame, table: str) -> list[str]:
     columns = [str(c) for c in frame.columns]
     if not columns:
         raise WarehouseError(f"Table '{table}': the data has no columns.")
@@ -76,7 +92,7 @@ def _check_columns(frame: pd.DataFrame, table: str) -> list[str]:
     return columns
 
 
-def _kinds(table: str, frame: pd.DataFrame, names: list[str], described: Described | None) -> dict[str, str]:
+def _kinds(table: str, frame: Frame, names: list[str], described: Described | None) -> dict[str, str]:
     """Each column's kind by its warehouse name: as declared (refused when its values do not fit, before anything
     is written), or by its dtype when undeclared."""
     declared = described.kinds if described else {}
@@ -98,21 +114,30 @@ def _kinds(table: str, frame: pd.DataFrame, names: list[str], described: Describ
     return kinds
 
 
-def _batches(data: pd.DataFrame | Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+def _normalised(frame: Frame) -> Frame:
+    """A Polars frame with NaN as missing (null), as a pandas frame has it; a pandas frame as it is."""
+    return nan_as_null(frame) if isinstance(frame, pl.DataFrame) else frame
+
+
+def _batches(data: Frame | Iterable[Frame]) -> Iterator[Frame]:
     if isinstance(data, pd.DataFrame):
         yield data.iloc[:FIRST_BATCH_ROWS]
         for start in range(FIRST_BATCH_ROWS, len(data), WRITE_BATCH_ROWS):
             yield data.iloc[start : start + WRITE_BATCH_ROWS]
+    elif isinstance(data, pl.DataFrame):  # slices share the frame's memory
+        yield data.slice(0, FIRST_BATCH_ROWS)
+        for start in range(FIRST_BATCH_ROWS, data.height, WRITE_BATCH_ROWS):
+            yield data.slice(start, WRITE_BATCH_ROWS)
     else:
-        yield from data
+        yield from map(_normalised, data)
 
 
-def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+def _chain(first: Frame, rest: Iterator[Frame]) -> Iterator[Frame]:
     yield first
     yield from rest
 
 
-def _prepared_ahead(batches: Iterator[pd.DataFrame], prepare: Callable[[pd.DataFrame], T]) -> Iterator[T]:
+def _prepared_ahead(batches: Iterator[Frame], prepare: Callable[[Frame], T]) -> Iterator[T]:
     """Each batch prepared, the next one on a second thread while the caller sends this one:
     the database loads one batch while Arrow (which lets go of the GIL) writes the next."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse-serialise") as pool:
@@ -257,17 +282,18 @@ class Warehouse:
 
     # ---- writing ----------------------------------------------------------------------
 
-    def write_table(
-        self, table: str, data: pd.DataFrame | Iterable[pd.DataFrame], described: Described | None = None
-    ) -> int:
-        """Replace `table` with `data` (a frame, or an iterable of frames with the same columns); `described`
-        (by the frame's column names) adds its comments and the declared columns' kinds.
+    def write_table(self, table: str, data: Frame | Iterable[Frame], described: Described | None = None) -> int:
+        """Replace `table` with `data` (a pandas or Polars frame, or an iterable of frames with the same columns);
+        `described` (by the frame's column names) adds its comments and the declared columns' kinds.
 
         Atomic: until the final swap commits, readers see the previous table, comments included; if
         anything fails, the previous table stays as it was. Returns the number of rows written.
         """
         check_table_name(table)
         self.exports.pop(table, None)
+        whole = isinstance(data, (pd.DataFrame, pl.DataFrame))
+        if whole:
+            data = _normalised(data)
         batches = _batches(data)
         first = next(batches, None)
         if first is None:
@@ -276,7 +302,7 @@ class Warehouse:
         # the names the table gets (both databases alike), one to one with the frame's
         names = warehouse_column_names(columns)
         # a whole frame's columns are typed by all their values, a stream's by its first batch
-        kinds = _kinds(table, data if isinstance(data, pd.DataFrame) else first, names, described)
+        kinds = _kinds(table, data if whole else first, names, described)
         comments = None
         if described is not None:
             meanings = described.column_comments
@@ -285,15 +311,23 @@ class Warehouse:
             )
         export = self.export_dir / f"{table}.csv" if self.export_dir else None
 
-        def prepare(batch: pd.DataFrame) -> PreparedBatch:
+        def prepare(batch: Frame) -> PreparedBatch:
             if [str(c) for c in batch.columns] != columns:
                 raise WarehouseError(
                     f"Table '{table}': a later batch has different columns than the first "
                     f"({list(batch.columns)} vs {columns})."
                 )
-            if names != columns:
-                batch = batch.set_axis(names, axis=1)
-            arrow = arrow_batch(cast_to_kinds(batch, kinds, table), kinds)
+            if isinstance(batch, pl.DataFrame):
+                if names != columns:
+                    batch = batch.rename(dict(zip(columns, names, strict=True)))
+                spelt = polars_batch(batch, kinds, table)
+                if export is None:
+                    return PreparedBatch(spelt.height, self.backend.prepare_polars_load(spelt, kinds))
+                arrow = polars_arrow(spelt, kinds)
+            else:
+                if names != columns:
+                    batch = batch.set_axis(names, axis=1)
+                arrow = arrow_batch(cast_to_kinds(batch, kinds, table), kinds)
             load = self.backend.prepare_load(arrow, kinds)
             if export is None:
                 return PreparedBatch(arrow.num_rows, load)
@@ -334,15 +368,18 @@ class Warehouse:
             raise WarehouseError(f"Table '{table}' does not exist in the warehouse yet.")
         return kinds
 
-    def read_table(self, table: str, columns: Iterable[str] | None = None) -> pd.DataFrame:
-        """The table (or only `columns` of it), with each column restored to the dtype it was written with."""
+    def read_table(
+        self, table: str, columns: Iterable[str] | None = None, *, polars: bool = False
+    ) -> pd.DataFrame | pl.DataFrame:
+        """The table (or only `columns` of it), with each column restored to the dtype it was written with; as a
+        Polars frame when `polars`, with the engine's type of each column's kind (column_kinds.POLARS_TYPES)."""
         kinds = self.column_kinds(table)
         if columns is not None:
             missing = [c for c in columns if c not in kinds]
             if missing:
                 raise WarehouseError(f"Table '{table}' has no column(s) {', '.join(missing)}.")
             kinds = {c: kinds[c] for c in columns}
-        return self.backend.read_table(table, kinds)
+        return self.backend.read_table(table, kinds, polars=polars)
 
     def row_count(self, table: str) -> int:
         check_table_name(table)
