@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
+import polars as pl
 
 from funnel_assets import catalogue
 
@@ -49,7 +50,8 @@ _REPEATED = re.compile(r"^(?P<base>.+?)(?:\.\d+| \(\d+\))$")
 
 @dataclass(frozen=True)
 class ResolvedColumns:
-    frame: pd.DataFrame  # the source's columns in its order: fields under their names, the others snake_cased
+    # the source's columns in its order: fields under their names, the others snake_cased; Polars if the source was
+    frame: pd.DataFrame | pl.DataFrame
     others: dict[str, str]  # each other header, as the source spells it -> its name in `frame`
 
     @property
@@ -119,13 +121,18 @@ def _refuse_missing(
 
 
 def resolve_columns(
-    raw: pd.DataFrame, contract: catalogue.Source, *, label: str | None = None, required: Iterable[str] = ()
+    raw: pd.DataFrame | pl.DataFrame,
+    contract: catalogue.Source,
+    *,
+    label: str | None = None,
+    required: Iterable[str] = (),
 ) -> ResolvedColumns:
     """The source's columns matched to its contract; `required` adds fields this read needs beyond the contract's.
 
     Raises TwoCandidateColumnsError when two headers could be one field, MissingColumnsError when a
     required field has no header. The other columns get snake_case names that no field and no column
     of the output table has (`source` becomes `source_2` where the table already has a `source`).
+    A Polars source gives a Polars frame.
     """
     label = label or contract.name
     headers = [str(c) for c in raw.columns]
@@ -160,4 +167,9 @@ def resolve_columns(
         taken.add(name)
         names.append(name)
         others[header] = name
+    if isinstance(raw, pl.DataFrame):
+        # positional, as set_axis is: renaming by name could take a header for a pattern
+        frame = raw.clone()
+        frame.columns = names
+        return ResolvedColumns(frame, others)
     return ResolvedColumns(raw.set_axis(names, axis=1), others)

@@ -12,9 +12,13 @@ rows use; Miscellaneous always keeps its own), and the caller is told, to warn t
 
 from __future__ import annotations
 
+from typing import overload
+
 import pandas as pd
+import polars as pl
 
 from funnel_assets.lib.distinct import per_distinct
+from funnel_assets.lib.text import PYTHON_WHITESPACE, WHITESPACE_CLASS, named_as
 
 MISCELLANEOUS_FUNNEL = "Other Sources (Miscellaneous)"
 MAPPING_COLUMNS = ("source", "funnel", "deprecated")
@@ -29,13 +33,35 @@ def _source_key(sources: pd.Series) -> pd.Series:
     return sources.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
 
 
-def source_key(sources: pd.Series) -> pd.Series:
-    """The matching form of a source: trimmed, inner spaces collapsed, case-folded."""
+def _casefolded(distinct: pl.Series) -> pl.Series:
+    # Python's casefold (STRASSE matches Straße), which no Polars kernel does: on the distinct values only
+    return pl.Series(distinct.name, [value.casefold() for value in distinct.to_list()], dtype=pl.String)
+
+
+def _casefold(text: pl.Expr) -> pl.Expr:
+    return per_distinct(text, _casefolded, return_dtype=pl.String)
+
+
+@overload
+def source_key(sources: pd.Series) -> pd.Series: ...
+@overload
+def source_key(sources: pl.Expr) -> pl.Expr: ...
+def source_key(sources):
+    """The matching form of a source: trimmed, inner spaces collapsed, case-folded (blank stays blank)."""
+    if isinstance(sources, pl.Expr):
+        text = sources.cast(pl.String).str.strip_chars(PYTHON_WHITESPACE)
+        return named_as(_casefold(text.str.replace_all(f"{WHITESPACE_CLASS}+", " ")), sources)
     return per_distinct(sources, _source_key)
 
 
-def funnel_key(funnels: pd.Series) -> pd.Series:
+@overload
+def funnel_key(funnels: pd.Series) -> pd.Series: ...
+@overload
+def funnel_key(funnels: pl.Expr) -> pl.Expr: ...
+def funnel_key(funnels):
     """The form in which two spellings of one funnel agree: case-folded, without any space."""
+    if isinstance(funnels, pl.Expr):
+        return named_as(_casefold(funnels.cast(pl.String).str.replace_all(f"{WHITESPACE_CLASS}+", "")), funnels)
     return funnels.astype("string").str.replace(r"\s+", "", regex=True).str.casefold()
 
 
@@ -105,10 +131,43 @@ def respelled_funnels(mapping: pd.DataFrame) -> dict[str, str]:
     return dict(mapping.attrs.get(RESPELLED_FUNNELS, {}))
 
 
-def spell_as_mapped(funnels: pd.Series, mapping: pd.DataFrame) -> tuple[pd.Series, dict[str, str]]:
+def _column(mapping: pd.DataFrame | pl.DataFrame, name: str) -> list:
+    return mapping[name].to_list()
+
+
+def _funnel_key_of(funnel: str) -> str:
+    return funnel_key(pd.Series([funnel])).iloc[0]
+
+
+def _known_spellings(mapping: pd.DataFrame | pl.DataFrame) -> dict[str, str]:
+    """The mapping's funnels by their funnel key (the first spelling of a key), Miscellaneous in its own."""
+    known: dict[str, str] = {}
+    for funnel in _column(mapping, "funnel"):
+        known.setdefault(_funnel_key_of(funnel), funnel)
+    known[_funnel_key_of(MISCELLANEOUS_FUNNEL)] = MISCELLANEOUS_FUNNEL
+    return known
+
+
+@overload
+def spell_as_mapped(funnels: pd.Series, mapping: pd.DataFrame) -> tuple[pd.Series, dict[str, str]]: ...
+@overload
+def spell_as_mapped(funnels: pl.Series, mapping: pd.DataFrame | pl.DataFrame) -> tuple[pl.Series, dict[str, str]]: ...
+def spell_as_mapped(funnels, mapping):
     """Funnels named elsewhere (the spend sheet's `Funnel` column) in the mapping's spelling when they differ
     from one of its funnels only in case or spaces, so spend and leads meet in one funnel; and the
-    respellings made (as typed -> as counted). A funnel the mapping does not know stays as typed."""
+    respellings made (as typed -> as counted). A funnel the mapping does not know stays as typed.
+
+    With a `pl.Series` (the mapping pandas or Polars): a String series, null where the funnel is missing."""
+    if isinstance(funnels, pl.Series):
+        known = _known_spellings(mapping)
+        typed = funnels.cast(pl.String)
+        distinct = typed.drop_nulls().unique(maintain_order=True).to_list()
+        respelled = {
+            funnel: known[key]
+            for funnel in distinct
+            if (key := _funnel_key_of(funnel)) in known and known[key] != funnel
+        }
+        return typed.replace(respelled), respelled
     known = pd.Series(mapping["funnel"].to_numpy(), index=funnel_key(mapping["funnel"]).to_numpy())
     known = known[~known.index.duplicated()]
     known[funnel_key(pd.Series([MISCELLANEOUS_FUNNEL])).iloc[0]] = MISCELLANEOUS_FUNNEL
@@ -119,7 +178,17 @@ def spell_as_mapped(funnels: pd.Series, mapping: pd.DataFrame) -> tuple[pd.Serie
     return spelled.astype(object).where(typed.notna(), funnels), respelled
 
 
-def map_funnel(sources: pd.Series, mapping: pd.DataFrame) -> pd.Series:
-    """The funnel of each source; unmapped or blank sources get `Other Sources (Miscellaneous)`."""
+@overload
+def map_funnel(sources: pd.Series, mapping: pd.DataFrame) -> pd.Series: ...
+@overload
+def map_funnel(sources: pl.Expr, mapping: pd.DataFrame | pl.DataFrame) -> pl.Expr: ...
+def map_funnel(sources, mapping):
+    """The funnel of each source; unmapped or blank sources get `Other Sources (Miscellaneous)`.
+
+    With a `pl.Expr` (the cleaned mapping pandas or Polars): a String expression."""
+    if isinstance(sources, pl.Expr):
+        lookup = dict(zip(_column(mapping, "source_key"), _column(mapping, "funnel"), strict=True))
+        funnels = source_key(sources).replace_strict(lookup, default=MISCELLANEOUS_FUNNEL, return_dtype=pl.String)
+        return named_as(funnels.fill_null(MISCELLANEOUS_FUNNEL), sources)
     lookup = pd.Series(mapping["funnel"].to_numpy(), index=mapping["source_key"].to_numpy())
     return source_key(sources).map(lookup).fillna(MISCELLANEOUS_FUNNEL).astype(object)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 import pandas as pd
+import polars as pl
 
 from funnel_assets.lib.distinct import per_distinct
+from funnel_assets.lib.text import WHITESPACE_CLASS
 
 _NOT_PART_OF_A_NUMBER = r"(?i)(?:₹|rs\.?|inr|,|\s)"
+# the same for Rust's regex: Python's, ignoring case, also takes ı and İ for an i, and its \s is WHITESPACE_CLASS
+_NOT_PART_OF_A_NUMBER_RUST = f"(?i)(?:₹|rs\\.?|[iıİ]nr|,|{WHITESPACE_CLASS})"
+# what pandas.to_numeric reads (its own parser, ASCII only): a decimal with an optional exponent, or infinity
+_A_NUMBER = r"^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:inf|infinity))$"
+_INFINITY = r"(?i)inf"
 
 
 def _amounts(values: pd.Series) -> pd.Series:
@@ -20,6 +29,24 @@ def _unreadable(values: pd.Series) -> pd.Series:
     return (given & _amounts(values).isna()).astype("float64")
 
 
-def parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(numbers, unreadable): floats with NaN for blanks, and a mask of non-blank values that are not numbers."""
+def _polars_amounts(values: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    text = values.cast(pl.String).str.replace_all(_NOT_PART_OF_A_NUMBER_RUST, "")
+    number = text.cast(pl.Float64, strict=False)
+    # pandas reads `nan` as missing and a finite spelling too large for a float (1e400) as unreadable
+    readable = text.str.contains(_A_NUMBER) & (number.is_finite() | text.str.contains(_INFINITY))
+    amounts = pl.when(readable).then(number)
+    unreadable = text.fill_null("").ne("") & amounts.is_null()
+    return amounts, unreadable
+
+
+@overload
+def parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series]: ...
+@overload
+def parse_amounts(values: pl.Expr) -> tuple[pl.Expr, pl.Expr]: ...
+def parse_amounts(values):
+    """(numbers, unreadable): floats with NaN for blanks, and a mask of non-blank values that are not numbers.
+
+    With a `pl.Expr`: a Float64 expression, null for blanks and unreadable values, and a Boolean one."""
+    if isinstance(values, pl.Expr):
+        return _polars_amounts(values)
     return per_distinct(values, _amounts), per_distinct(values, _unreadable).eq(1.0)

@@ -8,9 +8,11 @@ seconds per column.
 from __future__ import annotations
 
 import re
+from typing import overload
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -19,6 +21,10 @@ import pyarrow.compute as pc
 _ODD_SPACE = r"\t\n\x{0b}\f\r\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
 _UNTIDY = f"[ {_ODD_SPACE}]{{2}}|[{_ODD_SPACE}]"
 _WHITESPACE_RUN = f"[ {_ODD_SPACE}]+"
+# the same characters for a regex class (Rust's regex understands \x{..} too) and, spelled out, for strip_chars:
+# Polars' own idea of whitespace (Unicode White_Space) lacks \x1c-\x1f, which Python and Arrow count
+WHITESPACE_CLASS = f"[ {_ODD_SPACE}]"
+PYTHON_WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # U+3000 is the last
 
 
 # C0 control characters but tab, line feed and carriage return (which CSV itself uses), and DEL: a value
@@ -49,13 +55,38 @@ def trimmed_strings(values: pd.Series) -> pa.Array:
     return blank_as_null(pc.utf8_trim_whitespace(arrow_strings(values)))
 
 
-def trimmed(values: pd.Series) -> pd.Series:
-    """Each value with surrounding whitespace removed; blank becomes None."""
+def named_as(result: pl.Expr, values: pl.Expr) -> pl.Expr:
+    """`result` under the name `values` has, so that `with_columns(rule(pl.col(c)))` replaces column c."""
+    name = values.meta.output_name(raise_if_undetermined=False)
+    return result if name is None else result.alias(name)
+
+
+def null_if_blank(text: pl.Expr) -> pl.Expr:
+    """The text, null where it is empty."""
+    return pl.when(text != "").then(text)
+
+
+@overload
+def trimmed(values: pd.Series) -> pd.Series: ...
+@overload
+def trimmed(values: pl.Expr) -> pl.Expr: ...
+def trimmed(values):
+    """Each value with surrounding whitespace removed; blank becomes None (null for a Polars expression)."""
+    if isinstance(values, pl.Expr):
+        return null_if_blank(values.cast(pl.String).str.strip_chars(PYTHON_WHITESPACE))
     return to_object(trimmed_strings(values), values.index)
 
 
-def clean_text(values: pd.Series) -> pd.Series:
-    """Each value trimmed, with inner runs of whitespace made one space; blank becomes None."""
+@overload
+def clean_text(values: pd.Series) -> pd.Series: ...
+@overload
+def clean_text(values: pl.Expr) -> pl.Expr: ...
+def clean_text(values):
+    """Each value trimmed, with inner runs of whitespace made one space; blank becomes None (null for a
+    Polars expression)."""
+    if isinstance(values, pl.Expr):
+        text = values.cast(pl.String).str.strip_chars(PYTHON_WHITESPACE)
+        return null_if_blank(text.str.replace_all(_WHITESPACE_RUN, " "))
     text = pc.utf8_trim_whitespace(arrow_strings(values))
     # most values need no inner clean-up: only those with a run of spaces or an odd space are rewritten
     untidy = pc.fill_null(pc.match_substring_regex(text, _UNTIDY), False)
