@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import polars as pl
 import pytest
 
 from funnel_assets.lib.assignments import clean_assigned_leads, first_assignment_per_month
@@ -14,13 +15,13 @@ MAPPING = clean_funnel_mapping(
 )
 
 
-def dump(*rows: tuple[str, str, str, str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["sources", "assignOn", "leadMobile", "employee"], dtype=object)
+def dump(*rows: tuple[str, str, str, str]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=["sources", "assignOn", "leadMobile", "employee"], orient="row")
 
 
-def monthly(*rows, attended=()) -> pd.DataFrame:
+def monthly(*rows, attended=()) -> pl.DataFrame:
     assignments, _ = clean_assigned_leads(dump(*rows), MAPPING, source="CRM dump")
-    return first_assignment_per_month(assignments, pd.Series(list(attended), dtype=object))
+    return first_assignment_per_month(assignments, pl.Series(list(attended), dtype=pl.String))
 
 
 def test_reassignment_within_a_month_keeps_the_first_source_and_employee_and_counts_both():
@@ -29,7 +30,7 @@ def test_reassignment_within_a_month_keeps_the_first_source_and_employee_and_cou
         ("ACCA_Webinar_Meta", "2025-10-05T04:00:00Z", "+91 98765-43210", "Asha"),
     )
     assert len(table) == 1
-    row = table.iloc[0]
+    row = table.row(0, named=True)
     assert (row["source"], row["funnel"], row["employee"], row["assignments"]) == (
         "ACCA_Webinar_Meta",
         "ACCA Webinar",
@@ -48,7 +49,7 @@ def test_assignments_in_two_months_are_two_rows_and_the_month_is_taken_in_india(
         ("CFA_Webinar_Meta", "2025-11-02 10:00:00", "9876543210", "Ravi"),
     )
     assert [str(m) for m in table["month"]] == ["2025-09-01", "2025-10-01", "2025-11-01"]
-    assert table["employee"].tolist() == ["Ravi", "Asha", "Ravi"]
+    assert table["employee"].to_list() == ["Ravi", "Asha", "Ravi"]
 
 
 def test_same_phone_under_two_sources_is_attributed_to_the_earlier():
@@ -56,7 +57,7 @@ def test_same_phone_under_two_sources_is_attributed_to_the_earlier():
         ("walk-in", "2025-10-02T04:00:00Z", "9000000001", "Asha"),
         ("CFA_Webinar_Meta", "2025-10-01T04:00:00Z", "9000000001", "Asha"),
     )
-    assert table[["source", "funnel"]].values.tolist() == [["CFA_Webinar_Meta", "CFA Webinar"]]
+    assert [list(row) for row in table.select("source", "funnel").rows()] == [["CFA_Webinar_Meta", "CFA Webinar"]]
 
 
 def test_attended_comes_from_part_1_and_rows_without_phone_or_date_are_left_out():
@@ -71,7 +72,7 @@ def test_attended_comes_from_part_1_and_rows_without_phone_or_date_are_left_out(
 
 
 def test_renamed_case_and_new_columns_are_kept_a_missing_one_is_named():
-    raw = pd.DataFrame(
+    raw = pl.DataFrame(
         {
             "Sources": ["x"],
             "ASSIGNON": ["2025-10-02"],
@@ -81,14 +82,14 @@ def test_renamed_case_and_new_columns_are_kept_a_missing_one_is_named():
         }
     )
     cleaned, report = clean_assigned_leads(raw, MAPPING, source="CRM assigned-leads dump")
-    assert cleaned.loc[0, "team_name"] == "North" and report.extra_columns == ("teamName",)
+    assert cleaned["team_name"][0] == "North" and report.extra_columns == ("teamName",)
     with pytest.raises(MissingColumnsError, match="CRM assigned-leads dump is missing the column\\(s\\) leadMobile"):
-        clean_assigned_leads(raw.drop(columns="lead_mobile"), MAPPING, source="CRM assigned-leads dump")
+        clean_assigned_leads(raw.drop("lead_mobile"), MAPPING, source="CRM assigned-leads dump")
 
 
 def test_an_empty_look_alike_column_before_the_real_one_never_takes_the_phones():
     # the reported fault: an extra, empty LEADMOBILE before leadMobile made every phone NULL
-    raw = pd.DataFrame(
+    raw = pl.DataFrame(
         {
             "sources": ["ACCA_Webinar_Meta"] * 2,
             "assignOn": ["2025-10-02"] * 2,
@@ -98,12 +99,12 @@ def test_an_empty_look_alike_column_before_the_real_one_never_takes_the_phones()
         }
     )
     cleaned, report = clean_assigned_leads(raw, MAPPING, source="CRM assigned-leads dump")
-    assert cleaned["phone"].tolist() == ["9000000001", "9000000002"] and report.without_phone == 0
+    assert cleaned["phone"].to_list() == ["9000000001", "9000000002"] and report.without_phone == 0
     assert "LEADMOBILE" in report.extra_columns, "the look-alike is kept as text and reported"
 
 
 def test_two_look_alike_columns_and_no_exact_one_refuse_the_dump_naming_both():
-    raw = pd.DataFrame(
+    raw = pl.DataFrame(
         {
             "sources": ["x"],
             "assignOn": ["2025-10-02"],

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
+import polars as pl
 
 from funnel_assets import catalogue
 from funnel_assets.defs.failures import readable_failures
@@ -30,28 +31,31 @@ from funnel_assets.lib.zoom_events import attended_phones
 
 # the CRM is slow to come back when it is down: wait a minute between step retries
 CRM_RETRY = dg.RetryPolicy(max_retries=2, delay=60)
+# an assignment that cannot be placed in a month: no phone or no readable date
+UNPLACED = pl.col("phone").is_null() | pl.col("assigned_on").is_null()
 
 
 @table_asset("crm_assigned_leads", retry_policy=CRM_RETRY)
-def crm_assigned_leads(context: dg.AssetExecutionContext, crm: CrmApi, mappings: Mappings) -> pd.DataFrame:
+def crm_assigned_leads(context: dg.AssetExecutionContext, crm: CrmApi, mappings: Mappings) -> pl.DataFrame:
     """The CRM's assigned-leads dump (CRM_ASSIGNED_LEADS_URL), cleaned and mapped to funnels."""
     label = "CRM assigned-leads dump"
     with readable_failures():
         raw = crm.read(landing_run(context), "assigned_leads")
-        assignments, report = clean_assigned_leads(raw, mappings.funnel_mapping(), source=label)
+        assignments, report = clean_assigned_leads(pl.from_pandas(raw), mappings.funnel_mapping(), source=label)
     if report.extra_columns:
         context.log.warning(f"{label} has new column(s), kept as text: {', '.join(report.extra_columns)}")
-    unplaced = int((assignments["phone"].isna() | assignments["assigned_on"].isna()).sum())
-    miscellaneous = int(assignments["funnel"].eq(MISCELLANEOUS_FUNNEL).sum())
+    unplaced = assignments.filter(UNPLACED).height
+    miscellaneous = int((assignments["funnel"] == MISCELLANEOUS_FUNNEL).sum())
     context.add_output_metadata(
         {
             "rows_without_phone": report.without_phone,
             "rows_with_unreadable_date": report.unreadable_dates,
             "new_crm_columns": ", ".join(report.extra_columns) or "none",
             "miscellaneous_rows": miscellaneous,
+            # the raw pandas frame: it carries the reader's count of values set aside (frame.attrs)
             **reconciliation_metadata(
                 raw,
-                len(assignments),
+                assignments.height,
                 kept_with_phone_empty__no_usable_phone=report.without_phone,
                 kept__assign_date_unreadable=report.unreadable_dates,
                 left_out_of_assigned_leads_monthly__no_phone_or_date=unplaced,
@@ -65,15 +69,15 @@ def crm_assigned_leads(context: dg.AssetExecutionContext, crm: CrmApi, mappings:
 @table_asset("assigned_leads_monthly")
 def assigned_leads_monthly(
     context: dg.AssetExecutionContext,
-    crm_assigned_leads: pd.DataFrame,
+    crm_assigned_leads: pl.DataFrame,
     io_manager: dg.ResourceParam[WarehouseIOManager],
-) -> pd.DataFrame:
+) -> pl.DataFrame:
     """Each phone's earliest assignment of each month, with whether it attended."""
     participants = last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name)
-    monthly = first_assignment_per_month(crm_assigned_leads, attended_phones(participants))
-    unplaced = crm_assigned_leads["phone"].isna() | crm_assigned_leads["assigned_on"].isna()
+    monthly = first_assignment_per_month(crm_assigned_leads, pl.from_pandas(attended_phones(participants)))
+    unplaced = crm_assigned_leads.filter(UNPLACED).height
     context.add_output_metadata(
-        {"assignments_left_out_no_phone_or_date": int(unplaced.sum()), "attended": int(monthly["attended"].sum())}
+        {"assignments_left_out_no_phone_or_date": unplaced, "attended": int(monthly["attended"].sum())}
     )
     return monthly
 
@@ -81,17 +85,18 @@ def assigned_leads_monthly(
 @table_asset("sales", retry_policy=CRM_RETRY)
 def sales(
     context: dg.AssetExecutionContext, crm: CrmApi, mappings: Mappings, io_manager: dg.ResourceParam[WarehouseIOManager]
-) -> pd.DataFrame:
+) -> pl.DataFrame:
     """The CRM's sales dump (CRM_SALES_URL), each sale with the funnel it is credited to (`final_funnel`)."""
     label = "CRM sales dump"
     with readable_failures():
         raw = crm.read(landing_run(context), "sales")
         manual = mappings.read("manual_sales_mapping.csv", ("sale_id", "manual_source"), optional=True)
+        participants = last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name)
         enriched, report = enrich_sales(
-            raw,
+            pl.from_pandas(raw),
             mappings.funnel_mapping(),
-            manual,
-            attended_phones(last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name)),
+            pl.from_pandas(manual),
+            pl.from_pandas(attended_phones(participants)),
             source=label,
         )
     if report.new_columns:
@@ -106,7 +111,7 @@ def sales(
             "attended": int(enriched["attended"].sum()),
             **reconciliation_metadata(
                 raw,
-                len(enriched),
+                enriched.height,
                 kept_with_phone_empty__no_usable_phone=report.without_phone,
                 kept_with_value_empty__number_or_date_unreadable=report.unreadable_values,
                 counted_as_miscellaneous__see_sales_to_map=report.miscellaneous,
@@ -117,7 +122,7 @@ def sales(
 
 
 @table_asset("sales_to_map")
-def sales_to_map(sales: pd.DataFrame) -> pd.DataFrame:
+def sales_to_map(sales: pl.DataFrame) -> pl.DataFrame:
     """The sales still counted as Miscellaneous: the ops person's monthly worklist."""
     return list_sales_to_map(sales)
 

@@ -59,7 +59,8 @@ def pandas_from_polars(frame: pl.DataFrame, kinds: dict[str, str]) -> pd.DataFra
 
 def polars_from_pandas(frame: pd.DataFrame, kinds: dict[str, str], table: str) -> pl.DataFrame:
     """A pandas frame as Polars with the engine's column types for its kinds."""
-    cast = cast_to_kinds(frame, kinds, table)
+    # money as plain amounts: a conversion keeps values (a frame held or read back is to the paisa already)
+    cast = cast_to_kinds(frame, {c: "float" if kind == "money" else kind for c, kind in kinds.items()}, table)
     # missing values (None, NaN, NaT, NA) become null
     columns = {c: arrow_strings(s) if kinds[c] == "text" else pa.array(s, from_pandas=True) for c, s in cast.items()}
     return polars_from_arrow(columns, kinds)

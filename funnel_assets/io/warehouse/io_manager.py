@@ -253,7 +253,8 @@ def preview(table: str, frame: Frame) -> str:
     hidden = [c for c in frame.columns if c in declared.personal_columns or c not in declared.column_names]
     shown = frame.head(PREVIEW_ROWS).copy()
     for column in hidden:
-        shown[column] = shown[column].where(shown[column].isna(), MASK)
+        # as text: a masked number is no longer a number (an Int64 column refuses the mask)
+        shown[column] = shown[column].astype(object).where(shown[column].isna(), MASK)
     return shown.to_markdown(index=False)
 
 
