@@ -13,13 +13,14 @@ or Miscellaneous when the topic names no program.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
+import polars as pl
+import pyarrow.compute as pc
 
 from funnel_assets import catalogue
-from funnel_assets.lib.clock import in_local_time
+from funnel_assets.lib.clock import TIMEZONE, in_local_time
+from funnel_assets.lib.distinct import per_distinct
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, source_key
-from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import user_id
 
 TOUCH_ORDER = {
@@ -31,105 +32,121 @@ TOUCH_ORDER = {
 }
 TOUCH_COLUMNS = catalogue.table("lead_touches").column_names
 FIRST_TOUCH_COLUMNS = catalogue.table("lead_first_touch").column_names
+TEXT_COLUMNS = ("phone", "email", "touch_type", "source", "funnel", "event_id")
 
 
-def lead_touches(leads: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "phone": leads["phone"],
-            "email": leads["email"],
-            "touch_at": leads["created_at"],
-            "touch_type": "lead",
-            "source": leads["source"],
-            "funnel": leads["funnel"],
-            "event_id": None,
-        }
-    )
+def _in_local_time(frame: pl.LazyFrame, column: str) -> pl.Expr:
+    """The column's instants (zoned, or UTC when naive) in Asia/Kolkata, to the microsecond."""
+    moments = pl.col(column)
+    dtype = frame.collect_schema()[column]
+    if dtype == pl.Null:
+        return moments.cast(pl.Datetime("us", TIMEZONE))
+    if dtype.time_zone is None:
+        moments = moments.dt.replace_time_zone("UTC")
+    return moments.dt.convert_time_zone(TIMEZONE).dt.cast_time_unit("us")
 
 
-def event_funnel(participants: pd.DataFrame) -> pd.Series:
-    kind = np.where(participants["event_type"].eq("bootcamp"), " Bootcamp", " Webinar")
-    category = participants["category"].astype("string")
-    return (category + kind).fillna(MISCELLANEOUS_FUNNEL).astype(object)
+def lead_touches(leads: pl.LazyFrame) -> pl.LazyFrame:
+    """A `lead` touch for every lead, at its created time."""
+    return leads.select(
+        "phone",
+        "email",
+        _in_local_time(leads, "created_at").alias("touch_at"),
+        pl.lit("lead").alias("touch_type"),
+        "source",
+        "funnel",
+        pl.lit(None, pl.String).alias("event_id"),
+    ).cast(dict.fromkeys(TEXT_COLUMNS, pl.String))
 
 
-def event_touches(participants: pd.DataFrame) -> pd.DataFrame:
-    funnel = event_funnel(participants)
-    common = {
-        "phone": participants["phone"],
-        "email": participants["email"],
-        "source": participants["event_name"],
-        "funnel": funnel,
-        "event_id": participants["event_id"],
-    }
-    registered = participants["registered"].astype(bool)
-    attended = participants["attended"].astype(bool)
-    registrations = pd.DataFrame(
-        {
-            **common,
-            "touch_at": participants["registration_time"],
-            "touch_type": participants["event_type"] + "_registration",
-        }
-    )[registered.to_numpy()]
-    attendances = pd.DataFrame(
-        {
-            **common,
-            "touch_at": participants["first_join_time"],
-            "touch_type": participants["event_type"] + "_attendance",
-        }
-    )[attended.to_numpy()]
-    return pd.concat([registrations, attendances], ignore_index=True)
+def event_funnel() -> pl.Expr:
+    """`<category> Webinar` or `<category> Bootcamp`; Miscellaneous when the topic names no program."""
+    kind = pl.when(pl.col("event_type") == "bootcamp").then(pl.lit(" Bootcamp")).otherwise(pl.lit(" Webinar"))
+    return (pl.col("category") + kind).fill_null(MISCELLANEOUS_FUNNEL)
 
 
-def all_touches(leads: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame:
+def event_touches(participants: pl.LazyFrame) -> pl.LazyFrame:
+    """A registration touch for every registered participant, then an attendance touch for every attendee."""
+    participants = participants.cast(dict.fromkeys(("event_type", "category", "event_name"), pl.String))
+
+    def touches(flag: str, moment: str, suffix: str) -> pl.LazyFrame:
+        return participants.filter(pl.col(flag).fill_null(False)).select(
+            "phone",
+            "email",
+            _in_local_time(participants, moment).alias("touch_at"),
+            (pl.col("event_type") + suffix).alias("touch_type"),
+            pl.col("event_name").alias("source"),
+            event_funnel().alias("funnel"),
+            "event_id",
+        )
+
+    return pl.concat(
+        [
+            touches("registered", "registration_time", "_registration"),
+            touches("attended", "first_join_time", "_attendance"),
+        ]
+    ).cast(dict.fromkeys(TEXT_COLUMNS, pl.String))
+
+
+def all_touches(leads: pl.DataFrame, participants: pl.DataFrame) -> pl.DataFrame:
     """Every touch of every person, earliest first."""
-    frames = [f for f in (lead_touches(leads), event_touches(participants)) if not f.empty]
-    if not frames:
-        return pd.DataFrame(columns=list(TOUCH_COLUMNS))
-    touches = pd.concat(frames, ignore_index=True)[list(TOUCH_COLUMNS)]
-    touches["touch_at"] = in_local_time(touches["touch_at"])
-    touches["order"] = touches["touch_type"].map(TOUCH_ORDER)
-    touches = touches.sort_values(["touch_at", "order"], na_position="last", kind="stable").drop(columns="order")
-    return touches.reset_index(drop=True)
+    touches = pl.concat([lead_touches(leads.lazy()), event_touches(participants.lazy())])
+    order = pl.col("touch_type").replace_strict(TOUCH_ORDER, default=None, return_dtype=pl.Int8)
+    # stable: touches at the same moment and of the same order keep their tables' order
+    return touches.sort(["touch_at", order], nulls_last=True, maintain_order=True).collect()
 
 
-def _first_valid_per_group(codes: np.ndarray, values: pd.Series, groups: int) -> np.ndarray:
-    """For each group, its first non-missing value in row order (None when it has none)."""
-    valid = values.notna().to_numpy()
-    first = np.full(groups, None, dtype=object)
-    unique_codes, position = np.unique(codes[valid], return_index=True)
-    first[unique_codes] = values.to_numpy(dtype=object)[valid][position]
-    return first
+def _email_key(emails: pl.Series) -> pl.Series:
+    # the matching form people.person_keys gives an email (Arrow's trim and lower case), so that a person here
+    # is the person the reporting, still on pandas, finds
+    text = emails.to_arrow(compat_level=pl.CompatLevel.oldest())
+    return pl.Series(emails.name, pc.utf8_lower(pc.utf8_trim_whitespace(text)), dtype=pl.String)
 
 
-def first_touch(touches: pd.DataFrame) -> pd.DataFrame:
-    """One row per person: their earliest touch, and whether they ever registered or attended."""
-    if touches.empty:
-        return pd.DataFrame(columns=list(FIRST_TOUCH_COLUMNS))
-    person, phone = person_keys(touches["phone"], touches["email"])
-    # codes count people in order of their first row: rows arrive earliest first
-    codes, distinct = pd.factorize(person)
-    people_count = len(distinct)
-    _, first_row = np.unique(codes, return_index=True)
-    kind = touches["touch_type"].astype(str)
-    first = touches.iloc[first_row]
-    people = pd.DataFrame(
-        {
-            "phone": _first_valid_per_group(codes, phone, people_count),
-            "email": _first_valid_per_group(codes, touches["email"].astype("string").str.lower(), people_count),
-            "first_touch_at": first["touch_at"].array,
-            "first_touch_type": first["touch_type"].to_numpy(dtype=object),
-            "first_source": first["source"].to_numpy(dtype=object),
-            "first_funnel": first["funnel"].to_numpy(dtype=object),
-            "registered_any": np.bincount(codes, weights=kind.str.endswith("_registration"), minlength=people_count)
-            > 0,
-            "attended_any": np.bincount(codes, weights=kind.str.endswith("_attendance"), minlength=people_count) > 0,
-            "touches": np.bincount(codes, minlength=people_count),
-        }
+def _lower(emails: pl.Series) -> pl.Series:
+    # Python's str.lower, the lower case this table has always shown
+    return emails.map_elements(str.lower, return_dtype=pl.String)
+
+
+def first_touch(touches: pl.DataFrame) -> pl.DataFrame:
+    """One row per person: their earliest touch, and whether they ever registered or attended.
+
+    `touches` arrive earliest first (as `all_touches` orders them): a person's first row is their first touch.
+    """
+    email_key = pl.col("email_key")
+    # an email seen with a phone lends it to that email's touches without one: its earliest phone, in row order
+    lent_phone = pl.when(email_key.is_not_null()).then(pl.col("phone").drop_nulls().first().over(email_key))
+    person = pl.coalesce(
+        pl.lit("phone:") + pl.col("phone"),
+        pl.lit("email:") + email_key,
+        pl.lit("row:") + pl.col("row").cast(pl.String),  # with neither, the touch stands alone
     )
-    people["user_id"] = user_id(people["phone"]).astype(object)
-    return people[list(FIRST_TOUCH_COLUMNS)].sort_values(
-        "first_touch_at", na_position="last", ignore_index=True, kind="stable"
+    kind = pl.col("touch_type")
+    return (
+        touches.lazy()
+        .cast(dict.fromkeys(("phone", "email", "touch_type", "source", "funnel"), pl.String))
+        .with_row_index("row")
+        .with_columns(
+            email_key=per_distinct(pl.col("email"), _email_key), email_lower=per_distinct(pl.col("email"), _lower)
+        )
+        .with_columns(phone=pl.coalesce("phone", lent_phone))
+        # people in order of their first row, which holds their first touch
+        .group_by(person.alias("person"), maintain_order=True)
+        .agg(
+            pl.col("phone").drop_nulls().first(),
+            pl.col("email_lower").drop_nulls().first().alias("email"),
+            pl.col("touch_at").first().alias("first_touch_at"),
+            kind.first().alias("first_touch_type"),
+            pl.col("source").first().alias("first_source"),
+            pl.col("funnel").first().alias("first_funnel"),
+            kind.str.ends_with("_registration").any().alias("registered_any"),
+            kind.str.ends_with("_attendance").any().alias("attended_any"),
+            pl.len().cast(pl.Int64).alias("touches"),
+        )
+        .with_columns(user_id=user_id(pl.col("phone")))
+        .select(FIRST_TOUCH_COLUMNS)
+        .sort("first_touch_at", nulls_last=True, maintain_order=True)
+        .collect()
     )
 
 

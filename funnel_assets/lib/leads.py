@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+import polars as pl
 
 from funnel_assets.catalogue import LEAD_SHEET
 from funnel_assets.lib.columns import resolve_columns
@@ -21,6 +22,8 @@ from funnel_assets.lib.phones import phone_key, user_id
 from funnel_assets.lib.text import clean_text
 
 SOURCE_FIELDS = ("utm_campaign", "utm_source", "utm_medium")
+# working columns, named so that no sheet column (snake_cased, so never with a leading underscore) meets them
+PHONE_TEXT, CREATED_TEXT = "__phone_text", "__created_text"
 
 
 @dataclass(frozen=True)
@@ -33,49 +36,68 @@ class LeadsReport:
     extra_columns: tuple[str, ...]
 
 
+def _title(names: pl.Series) -> pl.Series:
+    # Python's str.title, as the sheet has always been proper-cased (Polars' title case splits words otherwise)
+    return names.map_elements(str.title, return_dtype=pl.String)
+
+
+def _lower(emails: pl.Series) -> pl.Series:
+    # Python's str.lower, the lower case the sheet has always been given
+    return emails.map_elements(str.lower, return_dtype=pl.String)
+
+
 def clean_leads(
-    raw: pd.DataFrame, funnel_mapping: pd.DataFrame, *, source_field: str = "utm_campaign", label: str = "lead sheet"
-) -> tuple[pd.DataFrame, LeadsReport]:
+    raw: pl.DataFrame,
+    funnel_mapping: pd.DataFrame | pl.DataFrame,
+    *,
+    source_field: str = "utm_campaign",
+    label: str = "lead sheet",
+) -> tuple[pl.DataFrame, LeadsReport]:
     """One row per lead: cleaned fields, phone key, Asia/Kolkata time, source and funnel; extra sheet columns kept."""
     if source_field not in SOURCE_FIELDS:
         raise ValueError(f"The lead source field must be one of {', '.join(SOURCE_FIELDS)}, not {source_field!r}.")
     resolved = resolve_columns(raw, LEAD_SHEET, label=label, required=(source_field,))
-    frame = resolved.frame
-    for field in LEAD_SHEET.fields:
-        if field.name not in frame.columns:
-            frame[field.name] = pd.NA
-
-    phone_text = clean_text(frame["phone_raw"])
-    created_text = clean_text(frame["created_at"])
-    phones = phone_key(phone_text)
-    source = clean_text(frame[source_field])
-    leads = pd.DataFrame(
-        {
-            "name": per_distinct(clean_text(frame["name"]), lambda names: names.str.title()),
-            "email": per_distinct(clean_text(frame["email"]), lambda emails: emails.str.lower()),
-            "phone": phones,
-            "user_id": user_id(phones),
-            "city": per_distinct(clean_text(frame["city"]), lambda cities: cities.str.title()),
-            "question_1": clean_text(frame["question_1"]),
-            "utm_source": clean_text(frame["utm_source"]),
-            "utm_medium": clean_text(frame["utm_medium"]),
-            "utm_campaign": clean_text(frame["utm_campaign"]),
-            "created_at": parse_local_datetimes(created_text),
-            "source": source,
-            "funnel": map_funnel(source, funnel_mapping),
-        }
+    # a column the sheet leaves wholly empty arrives without a type; every sheet column is text
+    frame = resolved.frame.with_columns(pl.col(pl.Null).cast(pl.String))
+    frame = frame.with_columns(
+        pl.lit(None, pl.String).alias(field.name) for field in LEAD_SHEET.fields if field.name not in frame.columns
     )
-    for name in resolved.others.values():
-        leads[name] = clean_text(frame[name])
-    for column in ("phone", "user_id"):
-        leads[column] = leads[column].astype(object).where(leads[column].notna(), None)
+    extras = list(resolved.others.values())
 
+    leads = (
+        frame.lazy()
+        .with_columns(
+            clean_text(pl.col("phone_raw")).alias(PHONE_TEXT),
+            clean_text(pl.col("created_at")).alias(CREATED_TEXT),
+            source=clean_text(pl.col(source_field)),
+        )
+        .with_columns(phone=phone_key(pl.col(PHONE_TEXT)))
+        .select(
+            per_distinct(clean_text(pl.col("name")), _title).alias("name"),
+            per_distinct(clean_text(pl.col("email")), _lower).alias("email"),
+            pl.col("phone"),
+            user_id(pl.col("phone")).alias("user_id"),
+            per_distinct(clean_text(pl.col("city")), _title).alias("city"),
+            *(
+                clean_text(pl.col(name)).alias(name)
+                for name in ("question_1", "utm_source", "utm_medium", "utm_campaign")
+            ),
+            parse_local_datetimes(pl.col(CREATED_TEXT)).alias("created_at"),
+            pl.col("source"),
+            map_funnel(pl.col("source"), funnel_mapping).alias("funnel"),
+            *(clean_text(pl.col(name)).alias(name) for name in extras),
+            pl.col(PHONE_TEXT, CREATED_TEXT),  # kept until counted below
+        )
+        .collect()
+    )
+
+    counts = leads.select(
+        without_phone=pl.col(PHONE_TEXT).is_null().sum(),
+        unusable_phone=(pl.col(PHONE_TEXT).is_not_null() & pl.col("phone").is_null()).sum(),
+        without_date=pl.col(CREATED_TEXT).is_null().sum(),
+        unreadable_dates=(pl.col(CREATED_TEXT).is_not_null() & pl.col("created_at").is_null()).sum(),
+    ).row(0, named=True)
     report = LeadsReport(
-        rows=len(leads),
-        without_phone=int(phone_text.isna().sum()),
-        unusable_phone=int((phone_text.notna() & phones.isna()).sum()),
-        without_date=int(created_text.isna().sum()),
-        unreadable_dates=int((created_text.notna() & leads["created_at"].isna()).sum()),
-        extra_columns=resolved.other_headers,
+        rows=leads.height, **{k: int(v) for k, v in counts.items()}, extra_columns=resolved.other_headers
     )
-    return leads.reset_index(drop=True), report
+    return leads.drop(PHONE_TEXT, CREATED_TEXT), report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,11 +15,13 @@ def at(text: str) -> pd.Timestamp:
     return pd.Timestamp(text, tz="Asia/Kolkata")
 
 
-def leads(*rows: tuple) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["phone", "email", "created_at", "source", "funnel"])
+def leads(*rows: tuple) -> pl.DataFrame:
+    frame = pd.DataFrame(rows, columns=["phone", "email", "created_at", "source", "funnel"])
+    frame["created_at"] = pd.to_datetime(frame["created_at"])
+    return pl.from_pandas(frame)
 
 
-def participants(*rows: tuple) -> pd.DataFrame:
+def participants(*rows: tuple) -> pl.DataFrame:
     """rows: phone, email, event_type, category, event_name, registered at (or None), joined at (or None)."""
     frame = pd.DataFrame(
         rows, columns=["phone", "email", "event_type", "category", "event_name", "registration_time", "first_join_time"]
@@ -28,14 +31,13 @@ def participants(*rows: tuple) -> pd.DataFrame:
     frame["registered"] = frame["registration_time"].notna()
     frame["attended"] = frame["first_join_time"].notna()
     frame["event_id"] = "81234567890"
-    return frame
+    return pl.from_pandas(frame)
 
 
-def one(frame: pd.DataFrame, **where) -> pd.Series:
-    for column, value in where.items():
-        frame = frame[frame[column].eq(value)]
+def one(frame: pl.DataFrame, **where) -> dict:
+    frame = frame.filter(**where)
     assert len(frame) == 1, frame
-    return frame.iloc[0]
+    return frame.row(0, named=True)
 
 
 def test_the_earliest_touch_wins_whichever_part_it_comes_from():
@@ -45,7 +47,7 @@ def test_the_earliest_touch_wins_whichever_part_it_comes_from():
         ("9000000001", "a@x.com", "webinar", "ACCA", "ACCA Masterclass", "2025-09-05 10:00", "2025-09-10 19:00"),
         ("9000000002", None, "bootcamp", "CFA", "CFA Boot Camp Day 1", "2025-09-02 10:00", None),
     )
-    people = first_touch(all_touches(pd.concat([lead_first, event_first]), events))
+    people = first_touch(all_touches(pl.concat([lead_first, event_first], how="vertical_relaxed"), events))
     a = one(people, phone="9000000001")
     assert (a["first_touch_type"], a["first_source"], a["first_funnel"]) == (
         "lead",
@@ -67,7 +69,7 @@ def test_an_email_only_touch_joins_the_person_its_email_was_seen_with():
     events = participants(("9000000003", "only@mail.com", "webinar", None, "Finance careers", "2025-09-03 10:00", None))
     people = first_touch(all_touches(lead, events))
     assert len(people) == 1
-    person = people.iloc[0]
+    person = people.row(0, named=True)
     assert person["phone"] == "9000000003" and person["first_source"] == "Referral" and person["registered_any"]
 
 
@@ -85,7 +87,7 @@ def test_people_sharing_nothing_stay_apart_and_a_touch_without_a_time_never_wins
 
 def test_a_webinar_topic_naming_no_program_is_miscellaneous():
     events = participants(("9000000005", None, "webinar", None, "Careers in finance", "2025-09-03 10:00", None))
-    assert all_touches(leads(), events)["funnel"].tolist() == [MISCELLANEOUS_FUNNEL]
+    assert all_touches(leads(), events)["funnel"].to_list() == [MISCELLANEOUS_FUNNEL]
 
 
 def test_unmapped_sources_group_spellings_once_per_input_and_say_when():
@@ -165,7 +167,7 @@ def test_first_touch_agrees_with_the_rules_written_out_row_by_row(rows):
             "event_id": None,
         }
     )
-    people = first_touch(touches)
+    people = first_touch(pl.from_pandas(touches))
     expected = first_touch_by_definition(touches)
     assert len(people) == len(expected)
     got = {
@@ -176,7 +178,7 @@ def test_first_touch_agrees_with_the_rules_written_out_row_by_row(rows):
             bool(row.attended_any),
             int(row.touches),
         )
-        for row in people.itertuples(index=False)
+        for row in people.to_pandas().itertuples(index=False)
     }
     keyed = {k: v for k, v in expected.items() if not k.startswith("touch:")}
     assert {k: v for k, v in got.items() if k is not None} == keyed

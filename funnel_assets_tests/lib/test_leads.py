@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import polars as pl
 import pytest
 
 from funnel_assets.lib.columns import MissingColumnsError
@@ -20,8 +21,9 @@ MAPPING = clean_funnel_mapping(
 )
 
 
-def sheet(header: list[str], rows: list[list[str]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=header, dtype=object)
+def sheet(header: list[str], rows: list[list[str]]) -> pl.DataFrame:
+    # as the lead asset hands it over: the reader's pandas frame, every column text, made Polars
+    return pl.from_pandas(pd.DataFrame(rows, columns=header, dtype=object))
 
 
 @pytest.mark.parametrize(
@@ -66,7 +68,7 @@ def test_headers_are_matched_whatever_their_spelling(header):
         "2025-09-14 18:03:22",
     ]
     leads, report = clean_leads(sheet(header, [row]), MAPPING)
-    lead = leads.iloc[0]
+    lead = leads.row(0, named=True)
     assert (lead["name"], lead["email"], lead["phone"], lead["user_id"]) == (
         "Asha Kumar",
         "asha@gmail.com",
@@ -90,7 +92,7 @@ def test_every_row_is_kept_and_problems_are_counted():
     leads, report = clean_leads(sheet(header, rows), MAPPING)
     assert len(leads) == 5
     # a foreign number keeps its last 10 digits, as the phone-key rule says
-    assert leads["phone"].where(leads["phone"].notna(), None).tolist() == [
+    assert leads["phone"].to_list() == [
         "9876543210",
         None,
         None,
@@ -98,16 +100,16 @@ def test_every_row_is_kept_and_problems_are_counted():
         "9876543211",
     ]
     assert (report.without_phone, report.unusable_phone, report.without_date, report.unreadable_dates) == (1, 1, 1, 1)
-    assert leads["funnel"].tolist() == [
+    assert leads["funnel"].to_list() == [
         "ACCA Webinar",
         "ACCA Webinar",
         MISCELLANEOUS_FUNNEL,
         MISCELLANEOUS_FUNNEL,
         "ACCA Webinar",
     ]
-    assert leads["created_at"].iloc[0] == pd.Timestamp("2025-09-14 18:03:22", tz="Asia/Kolkata")
-    assert leads["created_at"].iloc[2] == pd.Timestamp("2025-09-14 18:03", tz="Asia/Kolkata")
-    assert leads["lead_score"].tolist()[0] == "7", "a column the product does not know is kept"
+    assert leads["created_at"][0] == pd.Timestamp("2025-09-14 18:03:22", tz="Asia/Kolkata")
+    assert leads["created_at"][2] == pd.Timestamp("2025-09-14 18:03", tz="Asia/Kolkata")
+    assert leads["lead_score"].to_list()[0] == "7", "a column the product does not know is kept"
     assert report.extra_columns == ("Lead Score",)
 
 
@@ -116,7 +118,7 @@ def test_the_source_field_is_configurable():
     leads, _ = clean_leads(
         sheet(header, [["9876543210", "ACCA_Webinar_Meta", "x", "2025-09-14"]]), MAPPING, source_field="utm_source"
     )
-    assert leads.loc[0, "funnel"] == "ACCA Webinar"
+    assert leads["funnel"][0] == "ACCA Webinar"
 
 
 def test_a_missing_required_column_is_named_as_the_sheet_spells_it():
@@ -133,7 +135,7 @@ def test_a_mobile_column_before_phone_number_never_takes_the_phones():
     # the reported fault: `Mobile` (an accepted spelling) before `Phone number` made 300 phones NULL
     header = ["Name", "Mobile", "Phone number", "utmCamp", "created date"]
     leads, report = clean_leads(sheet(header, [["A", "", "9876543210", "x", "2025-09-14"]]), MAPPING)
-    assert leads.loc[0, "phone"] == "9876543210" and report.without_phone == 0
+    assert leads["phone"][0] == "9876543210" and report.without_phone == 0
     assert report.extra_columns == ("Mobile",)
 
 

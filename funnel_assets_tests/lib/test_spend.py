@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pandas as pd
+import polars as pl
 import pytest
 
 from funnel_assets.lib.columns import MissingColumnsError, snake_case
@@ -33,8 +34,8 @@ def test_snake_case(raw, snake):
     assert snake_case(raw) == snake
 
 
-def spend_sheet():
-    return pd.DataFrame(
+def spend_sheet() -> pl.DataFrame:
+    return pl.DataFrame(
         {
             "date_time": ["2026-08-01", "2026-08-01", "2026-08-02", "bad date", "2026-08-02"],
             "campaign": ["a", "b", "c", "d", "e"],
@@ -53,15 +54,15 @@ def test_clean_spend_keeps_every_row_and_counts_problems():
     assert report.unreadable_dates == 1
     assert report.unreadable_numbers == 1  # "oops"
     assert report.blank_funnel == 1
-    assert spend["funnel"].iloc[4] == MISCELLANEOUS_FUNNEL
+    assert spend["funnel"][4] == MISCELLANEOUS_FUNNEL
     assert "super_coaching_revenue" in spend.columns  # unknown columns are kept
-    assert spend["spend_date"].iloc[0] == dt.date(2026, 8, 1)
+    assert spend["spend_date"][0] == dt.date(2026, 8, 1)
 
 
 def test_spend_by_funnel_sums_per_day_and_funnel():
     spend, _ = clean_spend(spend_sheet(), source="spend sheet")
     totals = total_spend_by_funnel(spend)
-    by_key = totals.set_index(["spend_date", "funnel"])["cost"].to_dict()
+    by_key = {(day, funnel): cost for day, funnel, cost in totals.select("spend_date", "funnel", "cost").iter_rows()}
     assert by_key == {
         (dt.date(2026, 8, 1), "ACCA Webinar"): 3000.5,
         (dt.date(2026, 8, 2), "CFA Webinar"): 0.0,
@@ -72,4 +73,4 @@ def test_spend_by_funnel_sums_per_day_and_funnel():
 
 def test_spend_without_cost_column_names_the_sheet():
     with pytest.raises(MissingColumnsError, match="spend sheet is missing the column\\(s\\) cost"):
-        clean_spend(pd.DataFrame({"date_time": ["2026-08-01"], "Funnel": ["x"]}), source="spend sheet")
+        clean_spend(pl.DataFrame({"date_time": ["2026-08-01"], "Funnel": ["x"]}), source="spend sheet")

@@ -1,7 +1,7 @@
 """Part 1, marketing: the lead sheet, the spend sheet, and first-touch attribution."""
 
 import dagster as dg
-import pandas as pd
+import polars as pl
 
 from funnel_assets.defs.failures import SOURCE_RETRY, readable_failures
 from funnel_assets.defs.landing_runs import landing_run
@@ -16,14 +16,15 @@ from funnel_assets.lib.spend import clean_spend, total_spend_by_funnel
 
 
 @table_asset("marketing_spend", retry_policy=SOURCE_RETRY)
-def marketing_spend(context: dg.AssetExecutionContext, spend_source: TabularSource, mappings: Mappings) -> pd.DataFrame:
+def marketing_spend(context: dg.AssetExecutionContext, spend_source: TabularSource, mappings: Mappings) -> pl.DataFrame:
     """The spend sheet (FUNNEL_SPEND_SOURCE), with amounts such as `₹1,234.50` read as numbers; an
     unreadable date or number is left empty and counted, never dropped. A funnel typed like one of the
     mapping's but for case or spaces takes the mapping's spelling, so spend meets its leads."""
     with readable_failures():
         raw = spend_source.read(landing_run(context), "marketing_spend")
-        spend, report = clean_spend(raw, source=spend_source.label)
-        spend["funnel"], respelled = spell_as_mapped(spend["funnel"], mappings.funnel_mapping())
+        spend, report = clean_spend(pl.from_pandas(raw), source=spend_source.label)
+        funnel, respelled = spell_as_mapped(spend["funnel"], mappings.funnel_mapping())
+        spend = spend.with_columns(funnel.alias("funnel"))
     for typed, counted in respelled.items():
         context.log.warning(
             f"{spend_source.label}: the Funnel '{typed}' differs from the mapping's '{counted}' only in capitals or "
@@ -50,7 +51,7 @@ def marketing_spend(context: dg.AssetExecutionContext, spend_source: TabularSour
 
 
 @table_asset("spend_by_funnel")
-def spend_by_funnel(context: dg.AssetExecutionContext, marketing_spend: pd.DataFrame) -> pd.DataFrame:
+def spend_by_funnel(context: dg.AssetExecutionContext, marketing_spend: pl.DataFrame) -> pl.DataFrame:
     """Spend summed by funnel and Asia/Kolkata day; rows whose date could not be read are left out."""
     totals = total_spend_by_funnel(marketing_spend)
     context.add_output_metadata({"total_cost": float(totals["cost"].sum())})
@@ -58,19 +59,22 @@ def spend_by_funnel(context: dg.AssetExecutionContext, marketing_spend: pd.DataF
 
 
 @table_asset("marketing_leads", retry_policy=SOURCE_RETRY)
-def marketing_leads(context: dg.AssetExecutionContext, leads_source: LeadSheet, mappings: Mappings) -> pd.DataFrame:
+def marketing_leads(context: dg.AssetExecutionContext, leads_source: LeadSheet, mappings: Mappings) -> pl.DataFrame:
     """The lead sheet (FUNNEL_LEADS_SOURCE), cleaned and mapped to funnels; every row is kept."""
     with readable_failures():
         raw = leads_source.read(landing_run(context), "marketing_leads")
         leads, report = clean_leads(
-            raw, mappings.funnel_mapping(), source_field=leads_source.source_field, label=leads_source.label
+            pl.from_pandas(raw),
+            mappings.funnel_mapping(),
+            source_field=leads_source.source_field,
+            label=leads_source.label,
         )
     if report.without_phone or report.unusable_phone:
         context.log.warning(
             f"{report.without_phone} lead(s) without a phone and {report.unusable_phone} with an unusable one "
             "(too short) are kept with phone empty."
         )
-    miscellaneous = int(leads["funnel"].eq(MISCELLANEOUS_FUNNEL).sum())
+    miscellaneous = int((leads["funnel"] == MISCELLANEOUS_FUNNEL).sum())
     context.add_output_metadata(
         {
             "source": leads_source.label,
@@ -97,23 +101,25 @@ def marketing_leads(context: dg.AssetExecutionContext, leads_source: LeadSheet, 
 
 @table_asset("lead_touches")
 def lead_touches(
-    context: dg.AssetExecutionContext, marketing_leads: pd.DataFrame, event_participants: pd.DataFrame
-) -> pd.DataFrame:
+    context: dg.AssetExecutionContext, marketing_leads: pl.DataFrame, event_participants: pl.DataFrame
+) -> pl.DataFrame:
     """Every lead, registration and attendance of the two Part 1 tables, earliest first."""
     touches = all_touches(marketing_leads, event_participants)
-    context.add_output_metadata({k: int(v) for k, v in touches["touch_type"].value_counts().items()})
+    context.add_output_metadata(
+        {kind: int(n) for kind, n in touches["touch_type"].value_counts(sort=True).iter_rows() if kind is not None}
+    )
     return touches
 
 
 @table_asset("lead_first_touch")
-def lead_first_touch(context: dg.AssetExecutionContext, lead_touches: pd.DataFrame) -> pd.DataFrame:
+def lead_first_touch(context: dg.AssetExecutionContext, lead_touches: pl.DataFrame) -> pl.DataFrame:
     """Each person's earliest touch (first-touch attribution) and whether they ever registered or attended."""
     people = first_touch(lead_touches)
     context.add_output_metadata(
         {
             "registered_any": int(people["registered_any"].sum()),
             "attended_any": int(people["attended_any"].sum()),
-            "people_without_phone": int(people["phone"].isna().sum()),
+            "people_without_phone": people["phone"].null_count(),
         }
     )
     return people
