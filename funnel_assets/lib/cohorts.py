@@ -36,93 +36,80 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
-import pandas as pd
+import polars as pl
 
 from funnel_assets import catalogue
-from funnel_assets.lib.clock import TIMEZONE, in_local_time
+from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 from funnel_assets.lib.people import person_keys
-from funnel_assets.lib.performance import as_dates, calendar_days, markdown_cell
-from funnel_assets.lib.reporting import before_today, counted_sales, month_start
+from funnel_assets.lib.performance import calendar_days, markdown_cell
+from funnel_assets.lib.reporting import as_dates, before_today, counted_sales, month_start, with_instants
 
 STAGES = (("registered", 1), ("attended", 2), ("assigned", 3), ("converted", 4))
 COHORT_COLUMNS = catalogue.table("funnel_cohorts").column_names
 _COUNTS = ("stage_order", "people", "reached", "reached_within_30_days", "reached_within_90_days")
 
 
-def _empty_cohorts() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in ("cohort_month", "first_funnel", "stage")})
-    for column in _COUNTS:
-        frame[column] = pd.Series(dtype="int64")
-    for column in ("share", "median_days_to_reach"):
-        frame[column] = pd.Series(dtype="float64")
-    return frame[list(COHORT_COLUMNS)]
+def _empty_cohorts() -> pl.DataFrame:
+    types = {"cohort_month": pl.Date, "first_funnel": pl.String, "stage": pl.String}
+    types |= dict.fromkeys(_COUNTS, pl.Int64) | {"share": pl.Float64, "median_days_to_reach": pl.Float64}
+    return pl.DataFrame(schema=types).select(COHORT_COLUMNS)
 
 
-def _flag(values: pd.Series) -> np.ndarray:
-    return values.astype("boolean").fillna(False).to_numpy(dtype=bool)
+def _session_start(event_date: pl.Series) -> pl.Series:
+    """The start of each session's date (00:00 in Asia/Kolkata); null where it has none."""
+    if event_date.dtype == pl.String:
+        # dates written as text, as pandas' to_datetime read them: an unreadable one is no date
+        event_date = event_date.str.to_date(strict=False)
+    return as_dates(event_date).cast(pl.Datetime("us")).dt.replace_time_zone(TIMEZONE)
 
 
-def _session_start(event_date: pd.Series) -> pd.Series:
-    """The start of each session's date (00:00 in Asia/Kolkata)."""
-    days = pd.to_datetime(event_date, errors="coerce")
-    if isinstance(days.dtype, pd.DatetimeTZDtype):
-        return days.dt.tz_convert(TIMEZONE).dt.normalize()
-    return days.dt.normalize().dt.tz_localize(TIMEZONE)
+def _flag(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.Boolean).fill_null(False)
 
 
-def _earliest(moments: pd.Series, keys: pd.Series, mask: np.ndarray) -> pd.Series:
-    """key -> the earliest of its moments among the rows in `mask` (missing moments ignored)."""
-    picked = pd.Series(in_local_time(moments).array, index=keys.to_numpy())[mask]
-    picked = picked[picked.notna().to_numpy()]
-    if picked.empty:
-        return pd.Series(dtype=f"datetime64[ns, {TIMEZONE}]")
-    return picked.groupby(level=0, sort=False).min()
+def _earliest(frame: pl.DataFrame, moment: pl.Expr, by: str, name: str) -> pl.DataFrame:
+    """`by` -> the earliest of its moments over the frame's rows (missing moments and keys ignored)."""
+    return frame.select(by, moment.alias(name)).drop_nulls().group_by(by).agg(pl.col(name).min())
 
 
 def _stage_moments(
-    people_keys: pd.Series,
-    people_phones: pd.Series,
-    event_keys: pd.Series,
-    participants: pd.DataFrame,
-    assigned_monthly: pd.DataFrame,
-    sales: pd.DataFrame,
-) -> dict[str, pd.Series]:
-    """Each stage's moment for each person (NaT where never reached), aligned with `people_keys`."""
-    session_start = _session_start(participants["event_date"]).array
-    join = in_local_time(participants["first_join_time"])
-    registration = in_local_time(participants["registration_time"]).fillna(join)
-    registration = registration.where(registration.notna(), pd.Series(session_start, index=registration.index))
-    attendance = join.where(join.notna(), pd.Series(session_start, index=join.index))
-    registered = _earliest(registration, event_keys, _flag(participants["registered"]))
-    attended = _earliest(attendance, event_keys, _flag(participants["attended"]))
+    people: pl.DataFrame,
+    participants: pl.DataFrame,
+    assigned_monthly: pl.DataFrame,
+    sales: pl.DataFrame,
+) -> pl.DataFrame:
+    """The people with each stage's moment (`at_<stage>`, null where never reached)."""
+    events = with_instants(participants, "registration_time", "first_join_time").with_columns(
+        session_start=_session_start(participants["event_date"])
+    )
+    registration = pl.coalesce("registration_time", "first_join_time", "session_start")
+    attendance = pl.coalesce("first_join_time", "session_start")
+    registered = _earliest(events.filter(_flag("registered")), registration, "key", "at_registered")
+    attended = _earliest(events.filter(_flag("attended")), attendance, "key", "at_attended")
 
-    phones = assigned_monthly["phone"].astype(object)
-    assigned = _earliest(assigned_monthly["first_assigned_on"], phones, phones.notna().to_numpy())
-    counted = sales[counted_sales(sales).to_numpy()]
-    sale_phones = counted["phone"].astype(object)
-    converted = _earliest(counted["created_on"], sale_phones, sale_phones.notna().to_numpy())
+    assignments = with_instants(assigned_monthly, "first_assigned_on").with_columns(pl.col("phone").cast(pl.String))
+    assigned = _earliest(assignments, pl.col("first_assigned_on"), "phone", "at_assigned")
+    counted = (
+        with_instants(sales, "created_on").filter(counted_sales(sales)).with_columns(pl.col("phone").cast(pl.String))
+    )
+    converted = _earliest(counted, pl.col("created_on"), "phone", "at_converted")
 
-    def lookup(earliest: pd.Series, by: pd.Series) -> pd.Series:
-        found = earliest.reindex(by.to_numpy())
-        return pd.Series(in_local_time(found).array, index=by.index)
-
-    return {
-        "registered": lookup(registered, people_keys),
-        "attended": lookup(attended, people_keys),
-        "assigned": lookup(assigned, people_phones),
-        "converted": lookup(converted, people_phones),
-    }
+    return (
+        people.join(registered, on="key", how="left", maintain_order="left")
+        .join(attended, on="key", how="left", maintain_order="left")
+        .join(assigned, on="phone", how="left", maintain_order="left")
+        .join(converted, on="phone", how="left", maintain_order="left")
+    )
 
 
 def cohort_conversion(
-    first_touch: pd.DataFrame,
-    participants: pd.DataFrame,
-    assigned_monthly: pd.DataFrame,
-    sales: pd.DataFrame,
+    first_touch: pl.DataFrame,
+    participants: pl.DataFrame,
+    assigned_monthly: pl.DataFrame,
+    sales: pl.DataFrame,
     today: date,
-) -> pd.DataFrame:
+) -> pl.DataFrame:
     """Cohort month x first funnel x stage: how many of the cohort reached each stage before today, and how fast.
 
     See the module's docstring for the definitions. Returns the columns of COHORT_COLUMNS:
@@ -131,86 +118,82 @@ def cohort_conversion(
     (float64); ordered by cohort month, first funnel and stage order.
     """
     # the people and the Zoom rows keyed together: the people first, so an email takes its person's phone
-    phone = pd.concat([first_touch["phone"], participants["phone"]], ignore_index=True).astype(object)
-    email = pd.concat([first_touch["email"], participants["email"]], ignore_index=True).astype(object)
+    phone = pl.concat([first_touch["phone"].cast(pl.String), participants["phone"].cast(pl.String)])
+    email = pl.concat([first_touch["email"].cast(pl.String), participants["email"].cast(pl.String)])
     keys, phones = person_keys(phone, email)
     count = len(first_touch)
-    people_keys = keys.iloc[:count].reset_index(drop=True)
-    people_phones = phones.iloc[:count].reset_index(drop=True)
-    event_keys = keys.iloc[count:].reset_index(drop=True)
-
-    touched = pd.Series(in_local_time(first_touch["first_touch_at"]).array)
-    people = pd.DataFrame(
-        {
-            "key": people_keys,
-            "phone": people_phones,
-            "first_touch_at": touched,
-            "first_funnel": pd.Series(first_touch["first_funnel"].to_numpy(dtype=object)).fillna(MISCELLANEOUS_FUNNEL),
-        }
+    people = with_instants(first_touch, "first_touch_at").select(
+        "first_touch_at",
+        key=keys[:count],
+        phone=phones[:count],
+        first_funnel=pl.col("first_funnel").cast(pl.String).fill_null(MISCELLANEOUS_FUNNEL),
     )
-    participants = participants.reset_index(drop=True)
-    moments = _stage_moments(people["key"], people["phone"], event_keys, participants, assigned_monthly, sales)
-    in_cohort = before_today(people["first_touch_at"], today).to_numpy()
-    people = people.assign(**{f"at_{stage}": moments[stage] for stage, _ in STAGES})[in_cohort]
-    # one row per person: should two rows of first touch be one person, the earlier touch counts
-    people = people.sort_values("first_touch_at", kind="stable").drop_duplicates("key")
-    if people.empty:
+    people = _stage_moments(people, participants.with_columns(key=keys[count:]), assigned_monthly, sales)
+    people = (
+        people.filter(before_today(pl.col("first_touch_at"), today))
+        # one row per person: should two rows of first touch be one person, the earlier touch counts
+        .sort("first_touch_at", maintain_order=True)
+        .unique("key", keep="first", maintain_order=True)
+        .with_columns(cohort_month=month_start(pl.col("first_touch_at")))
+    )
+    if people.is_empty():
         return _empty_cohorts()
-    people["cohort_month"] = month_start(people["first_touch_at"]).to_numpy(dtype=object)
 
     stages = []
     for stage, order in STAGES:  # four stages, each for every person at once
-        moment = people[f"at_{stage}"]
-        reached = before_today(moment, today).to_numpy()
-        days = calendar_days(people["first_touch_at"], moment).clip(lower=0).where(reached)
+        moment = pl.col(f"at_{stage}")
+        reached = before_today(moment, today)
+        days = pl.when(reached).then(calendar_days(pl.col("first_touch_at"), moment).clip(lower_bound=0))
         stages.append(
-            pd.DataFrame(
-                {
-                    "cohort_month": people["cohort_month"].to_numpy(),
-                    "first_funnel": people["first_funnel"].to_numpy(),
-                    "stage_order": order,
-                    "reached": reached,
-                    "within_30": reached & days.le(30).to_numpy(),
-                    "within_90": reached & days.le(90).to_numpy(),
-                    "days": days.to_numpy(dtype="float64"),
-                }
+            people.lazy().select(
+                "cohort_month",
+                "first_funnel",
+                stage=pl.lit(stage),
+                stage_order=pl.lit(order, dtype=pl.Int64),
+                reached=reached,
+                within_30=reached & (days <= 30).fill_null(False),
+                within_90=reached & (days <= 90).fill_null(False),
+                days=days,
             )
         )
-    tall = pd.concat(stages, ignore_index=True)
-    table = (
-        tall.groupby(["cohort_month", "first_funnel", "stage_order"])
+    return (
+        pl.concat(stages)
+        .group_by("cohort_month", "first_funnel", "stage_order", "stage")
         .agg(
-            people=("reached", "size"),
-            reached=("reached", "sum"),
-            reached_within_30_days=("within_30", "sum"),
-            reached_within_90_days=("within_90", "sum"),
-            median_days_to_reach=("days", "median"),
+            people=pl.len(),
+            reached=pl.col("reached").sum(),
+            reached_within_30_days=pl.col("within_30").sum(),
+            reached_within_90_days=pl.col("within_90").sum(),
+            median_days_to_reach=pl.col("days").median(),
         )
-        .reset_index()
+        .with_columns(
+            *(pl.col(c).cast(pl.Int64) for c in _COUNTS),
+            share=pl.col("reached") / pl.col("people"),
+            median_days_to_reach=pl.col("median_days_to_reach").cast(pl.Float64),
+        )
+        .sort("cohort_month", "first_funnel", "stage_order")
+        .select(COHORT_COLUMNS)
+        .collect()
     )
-    table["stage"] = table["stage_order"].map({order: stage for stage, order in STAGES}).astype(object)
-    for column in _COUNTS:
-        table[column] = table[column].astype("int64")
-    table["share"] = (table["reached"] / table["people"]).astype("float64")
-    table["median_days_to_reach"] = table["median_days_to_reach"].astype("float64")
-    table["cohort_month"] = table["cohort_month"].astype(object)
-    table["first_funnel"] = table["first_funnel"].astype(object)
-    table = table.sort_values(["cohort_month", "first_funnel", "stage_order"], kind="stable", ignore_index=True)
-    return table[list(COHORT_COLUMNS)]
 
 
-def latest_complete_cohort_table(cohorts: pd.DataFrame, today: date) -> str:
+def latest_complete_cohort_table(cohorts: pl.DataFrame, today: date) -> str:
     """Markdown for the Dagster UI: per first funnel, its latest complete cohort month (a month
     before the current Asia/Kolkata month) and the share of it that reached each stage."""
-    if cohorts.empty:
+    if cohorts.is_empty():
         return "No cohorts yet."
-    months = as_dates(cohorts["cohort_month"])
-    complete = cohorts.assign(_month=months.to_numpy())[(months < today.replace(day=1)).to_numpy()]
-    if complete.empty:
+    complete = cohorts.with_columns(_month=as_dates(cohorts["cohort_month"])).filter(
+        pl.col("_month") < today.replace(day=1)
+    )
+    if complete.is_empty():
         return "No complete cohort month yet."
-    latest = complete[complete["_month"].eq(complete.groupby("first_funnel")["_month"].transform("max")).to_numpy()]
-    shares = latest.pivot_table(index=["first_funnel", "_month"], columns="stage", values="share", aggfunc="first")
-    sizes = latest.groupby(["first_funnel", "_month"])["people"].first()
+    latest = complete.filter(pl.col("_month") == pl.col("_month").max().over("first_funnel"))
+    shares = {
+        (f, m, stage): share
+        for f, m, stage, share in latest.select("first_funnel", "_month", "stage", "share").iter_rows()
+    }
+    shown_stages = set(latest["stage"])
+    sizes = latest.group_by("first_funnel", "_month").agg(pl.col("people").first()).sort("first_funnel", "_month")
     stage_names = [stage for stage, _ in STAGES]
     lines = [
         "**Latest complete cohorts**: of the people whose first touch was in that month, "
@@ -219,7 +202,10 @@ def latest_complete_cohort_table(cohorts: pd.DataFrame, today: date) -> str:
         "| first funnel | cohort month | people | " + " | ".join(stage_names) + " |",
         "| --- | --- | ---: | " + " | ".join("---:" for _ in stage_names) + " |",
     ]
-    for (funnel, month), size in sizes.items():
-        cells = [f"{shares.at[(funnel, month), stage]:.0%}" if stage in shares.columns else "" for stage in stage_names]
+    for funnel, month, size in sizes.iter_rows():
+        cells = [
+            f"{shares.get((funnel, month, stage), float('nan')):.0%}" if stage in shown_stages else ""
+            for stage in stage_names
+        ]
         lines.append(f"| {markdown_cell(funnel)} | {month:%B %Y} | {int(size):,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

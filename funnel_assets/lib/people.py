@@ -3,25 +3,38 @@
 A person is their phone key; without one, their lower-cased email (an email seen elsewhere
 with a phone takes that phone: the earliest one, in row order); with neither, the row stands
 alone. Used for first touch, the Zoom sessions (within each session) and the reporting.
+
+`person_keys` has two forms with one result: pandas Series in, pandas Series out (the Zoom sessions,
+still on pandas), and Polars Series in, Polars Series out (the rules on Polars). A Polars row's
+`row:` key is its position, as a pandas row's is its label on the RangeIndex the warehouse reads give.
 """
 
 from __future__ import annotations
 
+from typing import overload
+
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from funnel_assets.lib.text import arrow_strings, to_object
 
 
-def person_keys(phone: pd.Series, email: pd.Series, within: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+@overload
+def person_keys(phone: pd.Series, email: pd.Series, within: pd.Series | None = None) -> tuple[pd.Series, pd.Series]: ...
+@overload
+def person_keys(phone: pl.Series, email: pl.Series, within: pl.Series | None = None) -> tuple[pl.Series, pl.Series]: ...
+def person_keys(phone, email, within=None):
     """(person key, phone filled in from the email where the email was seen with a phone).
 
     The keys read `phone:<phone>`, `email:<email>` or `row:<index>`, so keys of different
     frames match. With `within` (say a session), an email takes a phone only from rows of
     the same `within` value, and each key is prefixed with it. Arrow's string kernels and
-    pandas' hash tables: no per-row Python.
+    pandas' hash tables: no per-row Python. Polars Series in: Polars Series out (`_person_keys_polars`).
     """
+    if isinstance(phone, pl.Series):
+        return _person_keys_polars(phone, email, within)
     phones = arrow_strings(phone)
     emails = pc.utf8_lower(pc.utf8_trim_whitespace(arrow_strings(email)))
     scope = arrow_strings(within) if within is not None else None
@@ -44,3 +57,41 @@ def _index_text(index: pd.Index) -> pa.Array:
     if pd.api.types.is_integer_dtype(index.dtype):
         return pa.array(index.to_numpy()).cast(pa.string())
     return pa.array(index.astype(str), type=pa.string())
+
+
+def _email_lookup(email: pl.Series) -> pl.Series:
+    """The email as the key writes it: trimmed and lower-cased by Arrow's kernels, as the pandas form does
+    (Polars' to_lowercase maps a final sigma and a dotted capital I otherwise)."""
+    text = email.cast(pl.String).to_arrow(compat_level=pl.CompatLevel.oldest())
+    return pl.Series("email", pc.utf8_lower(pc.utf8_trim_whitespace(text)), dtype=pl.String)
+
+
+def _person_keys_polars(
+    phone: pl.Series, email: pl.Series, within: pl.Series | None = None
+) -> tuple[pl.Series, pl.Series]:
+    """The Polars form of `person_keys`: the same keys and phones, a row's `row:` key being its position."""
+    rows = pl.DataFrame(
+        {
+            "phone": phone.cast(pl.String),
+            "email": _email_lookup(email),
+            "within": within.cast(pl.String) if within is not None else pl.Series([None] * len(phone), dtype=pl.String),
+        }
+    )
+    lookup = pl.col("email") if within is None else pl.concat_str("within", pl.lit("|"), "email")
+    with_both = pl.col("phone").is_not_null() & pl.col("lookup").is_not_null()
+    phones = pl.coalesce(
+        "phone",
+        # each email's earliest phone (rows arrive earliest first); a null lookup takes no phone
+        pl.col("phone").filter(with_both).first().over("lookup"),
+    )
+    keys = pl.coalesce(
+        pl.concat_str(pl.lit("phone:"), "filled"),
+        pl.concat_str(pl.lit("email:"), "email"),
+        pl.concat_str(pl.lit("row:"), pl.int_range(pl.len()).cast(pl.String)),
+    )
+    if within is not None:
+        keys = pl.concat_str("within", pl.lit("|"), keys)
+    found = (
+        rows.lazy().with_columns(lookup=lookup).with_columns(filled=phones).select(key=keys, phone="filled").collect()
+    )
+    return found["key"], found["phone"]

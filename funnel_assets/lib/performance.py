@@ -30,154 +30,142 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
-import pandas as pd
+import polars as pl
 import pyarrow.compute as pc
 
 from funnel_assets import catalogue
-from funnel_assets.lib.clock import TIMEZONE, in_local_time
-from funnel_assets.lib.reporting import before_today, counted_sales, month_start
-from funnel_assets.lib.text import arrow_strings, clean_text, to_object
+from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.lib.reporting import as_dates, before_today, counted_sales, month_start, with_instants
+from funnel_assets.lib.text import clean_text
 
 PERFORMANCE_COLUMNS = catalogue.table("sales_performance_monthly").column_names
 _COUNTS = ("assigned", "converted", "sales_closed")
 _AMOUNTS = ("conversion_rate", "revenue_from_assigned", "median_days_to_sale", "revenue_closed")
 NO_EMPLOYEE = "(no employee)"  # how the markdown summary shows the row without an employee
+# sorts after every employee key: the row without an employee ("") comes last
+_LAST = "\U0010ffff"
 
 
-def calendar_days(start: pd.Series, end: pd.Series) -> pd.Series:
-    """Whole Asia/Kolkata calendar days from each start to its end (float; NaN where either is missing)."""
-    start_day = in_local_time(start).dt.normalize()
-    end_day = in_local_time(end).dt.normalize()
-    return ((end_day - start_day) / pd.Timedelta(days=1)).astype("float64")
+def calendar_days(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """Whole Asia/Kolkata calendar days from each start instant to its end (float; null where either is missing)."""
+    days = end.dt.convert_time_zone(TIMEZONE).dt.date() - start.dt.convert_time_zone(TIMEZONE).dt.date()
+    return days.dt.total_days().cast(pl.Float64)
 
 
-def as_dates(values: pd.Series) -> pd.Series:
-    """Dates (datetime.date objects) from dates, date text or timestamps."""
-    parsed = pd.to_datetime(values)
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        parsed = parsed.dt.tz_convert(TIMEZONE).dt.tz_localize(None)
-    return pd.Series(parsed.dt.date.to_numpy(dtype=object), index=values.index, dtype=object)
+def _with_columns(frame: pl.DataFrame, **types: pl.DataType) -> pl.DataFrame:
+    """The frame with each named column cast to its type (a column it lacks: all missing)."""
+    return frame.with_columns(
+        pl.col(c).cast(t, strict=False) if c in frame.columns else pl.lit(None, dtype=t).alias(c)
+        for c, t in types.items()
+    )
 
 
-def _column(frame: pd.DataFrame, name: str, fill: object = None) -> pd.Series:
-    return frame[name] if name in frame.columns else pd.Series(fill, index=frame.index, dtype=object)
+def employee_names(names: pl.Series) -> pl.DataFrame:
+    """(key, shown) of each employee name: shown trimmed, inner whitespace one space; the key that
+    lower-cased as well. A blank or missing name has key "" and no name shown."""
+    shown = names.cast(pl.String).to_frame("name").select(shown=clean_text(pl.col("name")))["shown"]
+    # Arrow's lower case, as the pandas rule's: Polars' to_lowercase maps a final sigma otherwise
+    lowered = pc.utf8_lower(shown.to_arrow(compat_level=pl.CompatLevel.oldest()))
+    return pl.DataFrame({"key": pl.Series(lowered, dtype=pl.String).fill_null(""), "shown": shown})
 
 
-def _amounts(frame: pd.DataFrame) -> pd.Series:
-    return pd.to_numeric(_column(frame, "net_amount", np.nan), errors="coerce").astype("float64")
+def _display_names(assignment_names: pl.Series, sale_names: pl.Series) -> pl.DataFrame:
+    """(key, employee): each employee key's name shown, the assignments' most written spelling, else the
+    sales'; on a tie, the first in code-point order."""
+    written = pl.concat(
+        [
+            employee_names(names).with_columns(priority=pl.lit(priority))
+            for priority, names in enumerate((assignment_names, sale_names))
+        ]
+    ).drop_nulls("shown")
+    return (
+        written.group_by("key", "priority", "shown")
+        .agg(n=pl.len())
+        .sort(["key", "priority", "n", "shown"], descending=[False, False, True, False])
+        .unique("key", keep="first", maintain_order=True)
+        .select("key", employee="shown")
+    )
 
 
-def employee_names(names: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(key, name as shown) of each employee name: trimmed, inner whitespace one space; the key
-    lower-cased as well. A blank or missing name has key "" and no name."""
-    shown = clean_text(names)
-    key = to_object(pc.utf8_lower(arrow_strings(shown)), names.index).fillna("")
-    return key, shown
+def _empty_performance() -> pl.DataFrame:
+    types = {"month": pl.Date, "employee": pl.String} | dict.fromkeys(_COUNTS, pl.Int64)
+    return pl.DataFrame(schema=types | dict.fromkeys(_AMOUNTS, pl.Float64)).select(PERFORMANCE_COLUMNS)
 
 
-def _display_names(assignment_names: pd.Series, sale_names: pd.Series) -> pd.Series:
-    """employee key -> the name shown: the assignments' most written spelling, else the sales'."""
-    spellings = []
-    for priority, names in enumerate((assignment_names, sale_names)):
-        key, shown = employee_names(names)
-        spellings.append(pd.DataFrame({"key": key.to_numpy(), "priority": priority, "shown": shown.to_numpy()}))
-    written = pd.concat(spellings, ignore_index=True)
-    written = written[written["shown"].notna()]
-    if written.empty:
-        return pd.Series(dtype=object)
-    counted = written.groupby(["key", "priority", "shown"]).size().rename("n").reset_index()
-    counted = counted.sort_values(["key", "priority", "n", "shown"], ascending=[True, True, False, True], kind="stable")
-    return counted.drop_duplicates("key").set_index("key")["shown"]
-
-
-def _empty_performance() -> pd.DataFrame:
-    frame = pd.DataFrame({"month": pd.Series(dtype=object), "employee": pd.Series(dtype=object)})
-    for column in _COUNTS:
-        frame[column] = pd.Series(dtype="int64")
-    for column in _AMOUNTS:
-        frame[column] = pd.Series(dtype="float64")
-    return frame[list(PERFORMANCE_COLUMNS)]
-
-
-def performance_by_employee(assigned_monthly: pd.DataFrame, sales: pd.DataFrame, today: date) -> pd.DataFrame:
+def performance_by_employee(assigned_monthly: pl.DataFrame, sales: pl.DataFrame, today: date) -> pl.DataFrame:
     """Month x employee: assigned leads, their conversions and revenue, and the sales each closed (D-1).
 
     See the module's docstring for every column's definition. Returns the columns of
-    PERFORMANCE_COLUMNS: month (date), employee (text, None for no employee), assigned,
+    PERFORMANCE_COLUMNS: month (date), employee (text, null for no employee), assigned,
     converted, sales_closed (int64), conversion_rate, revenue_from_assigned,
-    median_days_to_sale, revenue_closed (float64); ordered by month, then employee (the row
+    median_days_to_sale, revenue_closed (float64); ordered by month, then employee key (the row
     without an employee last).
     """
-    rows = assigned_monthly[before_today(assigned_monthly["first_assigned_on"], today).to_numpy()]
-    counted = sales[(counted_sales(sales) & before_today(_column(sales, "created_on"), today)).to_numpy()]
-    if rows.empty and counted.empty:
+    rows = (
+        with_instants(assigned_monthly, "first_assigned_on")
+        .filter(before_today(pl.col("first_assigned_on"), today))
+        .with_columns(pl.col("phone").cast(pl.String), pl.col("employee").cast(pl.String))
+    )
+    sales = with_instants(
+        _with_columns(sales, phone=pl.String, net_amount=pl.Float64, employee_name=pl.String), "created_on"
+    )
+    counted = sales.filter(counted_sales(sales) & before_today(pl.col("created_on"), today))
+    counted = counted.with_columns(key=employee_names(counted["employee_name"])["key"])
+    if rows.is_empty() and counted.is_empty():
         return _empty_performance()
 
     # each counted assignment row, and its phone's counted sales at or after the assignment
-    assigned = pd.DataFrame(
-        {
-            "row": np.arange(len(rows)),
-            "month": as_dates(rows["month"]).to_numpy(),
-            "key": employee_names(rows["employee"])[0].to_numpy(),
-            "phone": rows["phone"].to_numpy(dtype=object),
-            "first_assigned_on": in_local_time(rows["first_assigned_on"]).array,
-        }
+    assigned = rows.select(
+        "phone",
+        "first_assigned_on",
+        row=pl.int_range(pl.len()),
+        month=as_dates(rows["month"]),
+        key=employee_names(rows["employee"])["key"],
     )
-    sold = pd.DataFrame(
-        {
-            "phone": counted["phone"].to_numpy(dtype=object),
-            "created_on": in_local_time(counted["created_on"]).array,
-            "net_amount": _amounts(counted).to_numpy(),
-        }
+    per_row = (
+        assigned.lazy()
+        .drop_nulls("phone")
+        .join(counted.lazy().select("phone", "created_on", "net_amount").drop_nulls("phone"), on="phone")
+        .filter(pl.col("created_on") >= pl.col("first_assigned_on"))
+        .group_by("row")
+        .agg(first_sale=pl.col("created_on").min(), revenue=pl.col("net_amount").sum())
     )
-    pairs = assigned.loc[assigned["phone"].notna(), ["row", "phone", "first_assigned_on"]].merge(
-        sold[sold["phone"].notna()], on="phone", how="inner"
+    from_assigned = (
+        assigned.lazy()
+        .join(per_row, on="row", how="left")
+        .drop_nulls("month")
+        .group_by("month", "key")
+        .agg(
+            assigned=pl.len(),
+            converted=pl.col("first_sale").is_not_null().sum(),
+            revenue_from_assigned=pl.col("revenue").fill_null(0.0).sum(),
+            median_days_to_sale=calendar_days(pl.col("first_assigned_on"), pl.col("first_sale")).median(),
+        )
     )
-    pairs = pairs[pairs["created_on"].ge(pairs["first_assigned_on"]).to_numpy()]
-    per_row = pairs.groupby("row").agg(first_sale=("created_on", "min"), revenue=("net_amount", "sum"))
-    per_row = per_row.reindex(assigned["row"])
-    assigned["converted"] = per_row["first_sale"].notna().to_numpy()
-    assigned["revenue"] = per_row["revenue"].fillna(0.0).to_numpy(dtype="float64")
-    assigned["days"] = calendar_days(assigned["first_assigned_on"], pd.Series(per_row["first_sale"].array)).to_numpy()
-    from_assigned = assigned.groupby(["month", "key"]).agg(
-        assigned=("row", "size"),
-        converted=("converted", "sum"),
-        revenue_from_assigned=("revenue", "sum"),
-        median_days_to_sale=("days", "median"),
-    )
-
-    closing = pd.DataFrame(
-        {
-            "month": month_start(counted["created_on"]).to_numpy(dtype=object),
-            "key": employee_names(_column(counted, "employee_name"))[0].to_numpy(),
-            "net_amount": _amounts(counted).to_numpy(),
-        }
-    )
-    closed = closing.groupby(["month", "key"]).agg(
-        sales_closed=("net_amount", "size"), revenue_closed=("net_amount", "sum")
+    closed = (
+        counted.lazy()
+        .select("net_amount", "key", month=month_start(pl.col("created_on")))
+        .group_by("month", "key")
+        .agg(sales_closed=pl.len(), revenue_closed=pl.col("net_amount").sum())
     )
 
-    table = pd.concat([from_assigned, closed], axis=1).reset_index()
-    table.columns = ["month", "key", *table.columns[2:]]
-    for column in _COUNTS:
-        table[column] = table[column].fillna(0).astype("int64")
-    for column in ("revenue_from_assigned", "revenue_closed"):
-        table[column] = table[column].fillna(0.0).astype("float64")
-    table["median_days_to_sale"] = table["median_days_to_sale"].astype("float64")
-    table["conversion_rate"] = (table["converted"] / table["assigned"].where(table["assigned"] > 0)).astype("float64")
-
-    names = _display_names(rows["employee"], _column(counted, "employee_name"))
-    table["employee"] = table["key"].map(names).astype(object)
-    table["employee"] = table["employee"].where(table["key"].ne(""), None)
-    table["month"] = table["month"].astype(object)
-    table = table.sort_values(["month", "key"], key=_no_employee_last, kind="stable", ignore_index=True)
-    return table[list(PERFORMANCE_COLUMNS)]
-
-
-def _no_employee_last(column: pd.Series) -> pd.Series:
-    # sorts "" (no employee) after every name; months sort as they are
-    return column.replace("", "\U0010ffff") if column.name == "key" else column
+    names = _display_names(rows["employee"], counted["employee_name"])
+    return (
+        from_assigned.join(closed, on=["month", "key"], how="full", coalesce=True)
+        .join(names.lazy(), on="key", how="left")
+        .with_columns(
+            *(pl.col(c).fill_null(0).cast(pl.Int64) for c in _COUNTS),
+            *(pl.col(c).fill_null(0.0) for c in ("revenue_from_assigned", "revenue_closed")),
+            pl.col("median_days_to_sale").cast(pl.Float64),
+            employee=pl.when(pl.col("key") != "").then(pl.col("employee")),
+        )
+        .with_columns(
+            conversion_rate=pl.when(pl.col("assigned") > 0).then(pl.col("converted") / pl.col("assigned")),
+        )
+        .sort("month", pl.col("key").replace("", _LAST))
+        .select(PERFORMANCE_COLUMNS)
+        .collect()
+    )
 
 
 def markdown_cell(text: object) -> str:
@@ -185,21 +173,27 @@ def markdown_cell(text: object) -> str:
     return str(text).replace("|", "\\|")
 
 
-def top_employees_table(performance: pd.DataFrame, today: date, n: int = 5) -> str:
+def top_employees_table(performance: pl.DataFrame, today: date, n: int = 5) -> str:
     """Markdown for the Dagster UI: the latest complete month's top `n` employees by conversions
     (then by conversion rate, revenue closed and name), with assigned, converted, rate and revenue closed."""
-    if performance.empty:
+    if performance.is_empty():
         return "No sales performance yet."
     months = as_dates(performance["month"])
-    complete_months = months[months < today.replace(day=1)]
-    if complete_months.empty:
+    complete_months = months.filter(months < today.replace(day=1))
+    if complete_months.is_empty():
         return "No complete month yet."
     latest_month = complete_months.max()
-    latest = performance[(months == latest_month).to_numpy()]
-    ranked = latest.assign(
-        _rate=latest["conversion_rate"].fillna(-1.0), _name=latest["employee"].fillna("\U0010ffff").astype(str)
-    ).sort_values(
-        ["converted", "_rate", "revenue_closed", "_name"], ascending=[False, False, False, True], kind="stable"
+    ranked = (
+        performance.filter(months == latest_month)
+        .with_columns(
+            _rate=pl.col("conversion_rate").fill_nan(None).fill_null(-1.0),
+            _name=pl.col("employee").fill_null(_LAST),
+        )
+        .sort(
+            ["converted", "_rate", "revenue_closed", "_name"],
+            descending=[True, True, True, False],
+            maintain_order=True,
+        )
     )
     lines = [
         f"**Top employees, {latest_month:%B %Y}** (by conversions of the leads assigned that month)",
@@ -207,11 +201,11 @@ def top_employees_table(performance: pd.DataFrame, today: date, n: int = 5) -> s
         "| employee | assigned | converted | conversion rate | revenue closed |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for employee, assigned, converted, rate, revenue in ranked.head(n)[
-        ["employee", "assigned", "converted", "conversion_rate", "revenue_closed"]
-    ].itertuples(index=False):
-        shown_rate = "" if pd.isna(rate) else f"{rate:.0%}"
-        name = NO_EMPLOYEE if employee is None or pd.isna(employee) else employee
+    for employee, assigned, converted, rate, revenue in (
+        ranked.head(n).select("employee", "assigned", "converted", "conversion_rate", "revenue_closed").iter_rows()
+    ):
+        shown_rate = "" if rate is None or rate != rate else f"{rate:.0%}"
+        name = NO_EMPLOYEE if employee is None else employee
         lines.append(
             f"| {markdown_cell(name)} | {int(assigned):,} | {int(converted):,} | {shown_rate} | {revenue:,.0f} |"
         )

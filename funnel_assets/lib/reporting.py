@@ -17,244 +17,294 @@ Definitions (docs/tables.md states each in one sentence):
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-import numpy as np
-import pandas as pd
+import polars as pl
 
 from funnel_assets import catalogue
-from funnel_assets.lib.clock import TIMEZONE, in_local_time
+from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import user_id
-from funnel_assets.lib.text import text_rank
 
 NOT_A_SALE = ("refunded", "refund", "cancelled", "canceled", "failed", "chargeback")
 STAGES = (("leads", 1), ("registrations", 2), ("attendees", 3), ("assigned", 4), ("conversions", 5))
 FUNNEL_PEOPLE_COLUMNS = catalogue.table("funnel_people").column_names
 METRIC_COLUMNS = catalogue.table("funnel_metrics_monthly").column_names
 STAGE_COLUMNS = catalogue.table("funnel_stages_monthly").column_names
+INSTANT = pl.Datetime("us", TIMEZONE)
 
 
-def month_start(moments: pd.Series) -> pd.Series:
-    """The first day of each moment's Asia/Kolkata month, as a date."""
-    local = in_local_time(moments).dt.tz_localize(None)
-    return pd.Series(local.to_numpy().astype("datetime64[M]").astype("datetime64[D]"), index=moments.index).dt.date
+def local_instants(moments: pl.Series) -> pl.Series:
+    """Instants (zoned, or UTC when naive) shown in Asia/Kolkata, to the microsecond."""
+    if moments.dtype == pl.Null:
+        return moments.cast(INSTANT)
+    if not isinstance(moments.dtype, pl.Datetime):
+        raise TypeError(f"{moments.name}: expected instants, got {moments.dtype}")
+    if moments.dtype.time_zone is None:
+        moments = moments.dt.replace_time_zone("UTC")
+    return moments.dt.convert_time_zone(TIMEZONE).cast(INSTANT)
 
 
-def before_today(moments: pd.Series, today: date) -> pd.Series:
-    """True for moments before today's start in Asia/Kolkata (D-1); missing moments are False."""
-    start = pd.Timestamp(today).tz_localize(TIMEZONE)
-    return in_local_time(moments).lt(start).fillna(False).astype(bool)
+def as_dates(values: pl.Series) -> pl.Series:
+    """Dates from dates, ISO date text or instants (an instant's Asia/Kolkata date)."""
+    if values.dtype == pl.Date:
+        return values
+    if isinstance(values.dtype, pl.Datetime):
+        return local_instants(values).dt.date()
+    if values.dtype == pl.Null:
+        return values.cast(pl.Date)
+    return values.cast(pl.String).str.to_date("%Y-%m-%d")
 
 
-def counted_sales(sales: pd.DataFrame) -> pd.Series:
-    """Sales that count as conversions: any status but a refund, cancellation or failure."""
-    status = (
-        sales["status"].astype("string").str.strip().str.lower()
-        if "status" in sales
-        else pd.Series("", index=sales.index)
+def with_instants(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """The frame with each named column as Asia/Kolkata instants (a column it lacks: all missing)."""
+    return frame.with_columns(
+        local_instants(frame[c]) if c in frame.columns else pl.lit(None, dtype=INSTANT).alias(c) for c in columns
     )
-    return ~status.isin(NOT_A_SALE).fillna(False).astype(bool)
 
 
-def _looked_up(values: pd.Series, positions: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
-    """values[positions] by position, missing where the position is -1; the dtype is kept."""
-    if values.dtype == object:
-        taken = np.full(len(positions), None, dtype=object)
-        found = positions >= 0
-        taken[found] = values.to_numpy()[positions[found]]
-        return taken
-    return values.array.take(positions, allow_fill=True)
+def month_start(moments: pl.Expr) -> pl.Expr:
+    """The first day of each instant's Asia/Kolkata month, as a date."""
+    return moments.dt.convert_time_zone(TIMEZONE).dt.date().dt.month_start()
 
 
-def _flag(values: pd.Series, positions: np.ndarray) -> np.ndarray:
-    """True/false values[positions] by position; missing values and position -1 are false."""
-    return _looked_up(values.astype("boolean"), positions).fillna(False).to_numpy(dtype=bool)
+def start_of(day: date) -> pl.Expr:
+    """The instant the Asia/Kolkata day begins."""
+    return pl.lit(datetime(day.year, day.month, day.day), dtype=pl.Datetime("us")).dt.replace_time_zone(TIMEZONE)
 
 
-def _through(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
-    """inner[outer] by position, -1 where outer is -1: positions looked up through another lookup."""
-    composed = np.full(len(outer), -1)
-    found = outer >= 0
-    composed[found] = inner[outer[found]]
-    return composed
+def before_today(moments: pl.Expr, today: date) -> pl.Expr:
+    """True for instants before today's start in Asia/Kolkata (D-1); missing instants are False."""
+    return (moments < start_of(today)).fill_null(False)
+
+
+def counted_sales(sales: pl.DataFrame) -> pl.Expr:
+    """Sales that count as conversions: any status but a refund, cancellation or failure."""
+    if "status" not in sales.columns:
+        return pl.lit(True)
+    # the statuses are few: each is read with Python's strip and lower, as the pandas rule read them
+    statuses = sales["status"].cast(pl.String).drop_nulls().unique().to_list()
+    not_a_sale = [status for status in statuses if status.strip().lower() in NOT_A_SALE]
+    return ~pl.col("status").cast(pl.String).is_in(not_a_sale).fill_null(False)
 
 
 def people_across_funnel(
-    first_touch: pd.DataFrame, leads: pd.DataFrame, assigned: pd.DataFrame, sales: pd.DataFrame
-) -> pd.DataFrame:
-    """One row per person: Part 1 people (phone, else email) and Part 2 phones, joined on the phone key."""
-    # hash lookups by position throughout: sorting and aligning hundreds of thousands of phone
-    # strings is what made this slow
-    part1_keys, _ = person_keys(first_touch["phone"], first_touch["email"])
-    lead_keys, _ = person_keys(leads["phone"], leads["email"])
-    first_lead = leads["created_at"].groupby(lead_keys.to_numpy(), sort=False).min()
+    first_touch: pl.DataFrame, leads: pl.DataFrame, assigned: pl.DataFrame, sales: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per person: Part 1 people (phone, else email) and Part 2 phones, joined on the phone key.
 
-    with_phone = assigned[assigned["phone"].notna() & assigned["assigned_on"].notna()].sort_values(
-        "assigned_on", kind="stable"
+    The rows: every Part 1 person in `first_touch` order, then the Part 2 phones no Part 1 person has, in
+    phone order; then ordered by their first lead and first assignment (missing last), stably.
+    """
+    leads = with_instants(leads, "created_at")
+    first_lead = (
+        leads.select(key=person_keys(leads["phone"], leads["email"])[0], created_at="created_at")
+        .group_by("key")
+        .agg(lead_created_at=pl.col("created_at").min())
     )
-    first_assignment = with_phone.drop_duplicates("phone").set_index("phone")[["assigned_on", "employee"]]
-    real = sales[counted_sales(sales) & sales["phone"].notna()]
-    real = real.sort_values("created_on", kind="stable", na_position="last")
-    per_phone = real.groupby("phone", sort=False).agg(
-        first_sale_at=("created_on", "min"), revenue=("net_amount", "sum")
+    part1 = first_touch.select(
+        pl.col("phone").cast(pl.String),
+        pl.col("email").cast(pl.String),
+        pl.col("first_funnel").cast(pl.String),
+        key=person_keys(first_touch["phone"], first_touch["email"])[0],
+        registered=pl.col("registered_any").cast(pl.Boolean).fill_null(False),
+        attended=pl.col("attended_any").cast(pl.Boolean).fill_null(False),
+    ).join(first_lead, on="key", how="left", maintain_order="left")
+
+    first_assignment = (
+        with_instants(assigned, "assigned_on")
+        .filter(pl.col("phone").is_not_null() & pl.col("assigned_on").is_not_null())
+        .sort("assigned_on", maintain_order=True)
+        .unique("phone", keep="first", maintain_order=True)
+        .select(pl.col("phone").cast(pl.String), "assigned_on", pl.col("employee").cast(pl.String))
     )
-    per_phone["final_funnel"] = real.drop_duplicates("phone").set_index("phone")["final_funnel"]
+    # each phone's counted sales, earliest first: the first one's final funnel is theirs
+    per_phone = (
+        with_instants(sales, "created_on")
+        .filter(counted_sales(sales) & pl.col("phone").is_not_null())
+        .sort("created_on", nulls_last=True, maintain_order=True)
+        .group_by("phone", maintain_order=True)
+        .agg(
+            first_sale_at=pl.col("created_on").min(),
+            revenue=pl.col("net_amount").cast(pl.Float64).sum(),
+            final_funnel=pl.col("final_funnel").cast(pl.String).first(),
+        )
+        .with_columns(pl.col("phone").cast(pl.String))
+    )
+    part2 = (
+        pl.concat([first_assignment.select("phone"), per_phone.select("phone")])
+        .unique()
+        .join(first_assignment, on="phone", how="left")
+        .join(per_phone, on="phone", how="left")
+    )
+    only_part2 = part2.join(part1.select("phone").drop_nulls(), on="phone", how="anti").sort("phone")
 
-    # every Part 2 phone, in phone order
-    part2_phones = first_assignment.index.append(per_phone.index).unique()
-    part2_phones = part2_phones[np.argsort(text_rank(part2_phones.to_series()), kind="stable")]
+    joined = pl.concat(
+        [part1.join(part2, on="phone", how="left", maintain_order="left"), only_part2], how="diagonal_relaxed"
+    )
+    return (
+        joined.with_columns(
+            user_id=user_id(pl.col("phone")),
+            registered=pl.col("registered").fill_null(False),
+            attended=pl.col("attended").fill_null(False),
+            converted=pl.col("first_sale_at").is_not_null(),
+            revenue=pl.col("revenue").fill_null(0.0),
+        )
+        .select(
+            pl.col(c).cast(INSTANT) if c in ("lead_created_at", "assigned_on", "first_sale_at") else pl.col(c)
+            for c in FUNNEL_PEOPLE_COLUMNS
+        )
+        .sort("lead_created_at", "assigned_on", nulls_last=True, maintain_order=True)
+    )
 
-    # Part 1 people are their phone's Part 2 row when they have a phone (email-only people have none)
-    at_part2 = part2_phones.get_indexer(first_touch["phone"].to_numpy(dtype=object))
-    at_part2[first_touch["phone"].isna().to_numpy()] = -1
-    only_part2 = np.setdiff1d(np.arange(len(part2_phones)), at_part2[at_part2 >= 0])
-    # the rows: every Part 1 person, then the Part 2 phones no Part 1 person has
-    from_part1 = np.concatenate([np.arange(len(first_touch)), np.full(len(only_part2), -1)])
-    from_part2 = np.concatenate([at_part2, only_part2])
-    from_assignment = _through(first_assignment.index.get_indexer(part2_phones), from_part2)
-    from_sale = _through(per_phone.index.get_indexer(part2_phones), from_part2)
 
-    joined = pd.DataFrame(
+def _distinct_people(frame: pl.DataFrame, moment: str, funnel: pl.Series, today: date, name: str) -> pl.DataFrame:
+    """People counted once per month and funnel, by the month of `moment`."""
+    counted = pl.DataFrame(
         {
-            "phone": np.where(
-                from_part1 >= 0,
-                _looked_up(first_touch["phone"], from_part1),
-                _looked_up(part2_phones.to_series(), from_part2),
-            ),
-            "email": _looked_up(first_touch["email"], from_part1),
-            "lead_created_at": _looked_up(
-                first_lead, _through(first_lead.index.get_indexer(part1_keys.to_numpy()), from_part1)
-            ),
-            "first_funnel": _looked_up(first_touch["first_funnel"], from_part1),
-            "registered": _flag(first_touch["registered_any"], from_part1),
-            "attended": _flag(first_touch["attended_any"], from_part1),
-            "assigned_on": _looked_up(first_assignment["assigned_on"], from_assignment),
-            "employee": _looked_up(first_assignment["employee"], from_assignment),
-            "first_sale_at": _looked_up(per_phone["first_sale_at"], from_sale),
-            "revenue": _looked_up(per_phone["revenue"], from_sale),
-            "final_funnel": _looked_up(per_phone["final_funnel"], from_sale),
+            "key": person_keys(frame["phone"], frame["email"])[0],
+            "moment": local_instants(frame[moment]),
+            "funnel": funnel.cast(pl.String),
         }
     )
-    for column in ("lead_created_at", "assigned_on", "first_sale_at"):
-        joined[column] = in_local_time(joined[column])
-    joined["converted"] = joined["first_sale_at"].notna()
-    joined["revenue"] = pd.to_numeric(joined["revenue"]).fillna(0.0).astype("float64")
-    for column in ("employee", "final_funnel"):
-        joined[column] = joined[column].astype(object).where(joined[column].notna(), None)
-    joined["user_id"] = user_id(joined["phone"]).astype(object).where(joined["phone"].notna(), None)
-    joined = joined.sort_values(
-        ["lead_created_at", "assigned_on"], na_position="last", kind="stable", ignore_index=True
+    return (
+        counted.lazy()
+        .filter(before_today(pl.col("moment"), today))
+        .select("key", "funnel", month=month_start(pl.col("moment")))
+        .drop_nulls(["month", "funnel"])
+        .group_by("month", "funnel")
+        .agg(pl.col("key").n_unique().alias(name))
+        .collect()
     )
-    return joined[list(FUNNEL_PEOPLE_COLUMNS)]
 
 
-def _distinct_people(frame: pd.DataFrame, moment: str, funnel: pd.Series, today: date, name: str) -> pd.Series:
-    """People counted once per month and funnel, by the month of `moment`."""
-    keys, _ = person_keys(frame["phone"], frame["email"])
-    counted = pd.DataFrame({"key": keys, "moment": frame[moment], "funnel": funnel.to_numpy()})
-    counted = counted[before_today(counted["moment"], today)]
-    counted["month"] = month_start(counted["moment"])
-    return counted.drop_duplicates(["month", "funnel", "key"]).groupby(["month", "funnel"]).size().rename(name)
-
-
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    return (numerator / denominator.where(denominator > 0)).astype("float64")
+def _ratio(numerator: str, denominator: str) -> pl.Expr:
+    """numerator / denominator, empty (null) where the denominator is 0."""
+    return pl.when(pl.col(denominator) > 0).then(pl.col(numerator) / pl.col(denominator)).cast(pl.Float64)
 
 
 def monthly_funnel_metrics(
-    leads: pd.DataFrame,
-    participants: pd.DataFrame,
-    first_touch: pd.DataFrame,
-    assigned_monthly: pd.DataFrame,
-    sales: pd.DataFrame,
-    spend_daily: pd.DataFrame,
+    leads: pl.DataFrame,
+    participants: pl.DataFrame,
+    first_touch: pl.DataFrame,
+    assigned_monthly: pl.DataFrame,
+    sales: pl.DataFrame,
+    spend_daily: pl.DataFrame,
     today: date,
-) -> pd.DataFrame:
-    """Month x funnel: the five stage counts, revenue, spend and the ratios, through yesterday."""
-    touch_keys, _ = person_keys(first_touch["phone"], first_touch["email"])
-    funnel_of = pd.Series(first_touch["first_funnel"].to_numpy(), index=touch_keys.to_numpy())
-    funnel_of = funnel_of[~funnel_of.index.duplicated()]
-    event_keys, _ = person_keys(participants["phone"], participants["email"])
-    event_funnel = event_keys.map(funnel_of).fillna(MISCELLANEOUS_FUNNEL)
-
-    registered = participants["registered"].fillna(False).astype(bool).to_numpy()
-    attended = participants["attended"].fillna(False).astype(bool).to_numpy()
+) -> pl.DataFrame:
+    """Month x funnel: the five stage counts, revenue and spend and the ratios, through yesterday; ordered by
+    month and funnel."""
+    funnel_of = first_touch.select(
+        key=person_keys(first_touch["phone"], first_touch["email"])[0],
+        first_funnel=pl.col("first_funnel").cast(pl.String),
+    ).unique("key", keep="first", maintain_order=True)
+    events = (
+        participants.with_columns(key=person_keys(participants["phone"], participants["email"])[0])
+        .join(funnel_of, on="key", how="left", maintain_order="left")
+        .with_columns(event_funnel=pl.col("first_funnel").fill_null(MISCELLANEOUS_FUNNEL))
+    )
+    registered = events.filter(pl.col("registered").cast(pl.Boolean).fill_null(False))
+    attended = events.filter(pl.col("attended").cast(pl.Boolean).fill_null(False))
     parts = [
         _distinct_people(leads, "created_at", leads["funnel"], today, "leads"),
-        _distinct_people(
-            participants[registered], "registration_time", event_funnel[registered], today, "registrations"
-        ),
-        _distinct_people(participants[attended], "first_join_time", event_funnel[attended], today, "attendees"),
+        _distinct_people(registered, "registration_time", registered["event_funnel"], today, "registrations"),
+        _distinct_people(attended, "first_join_time", attended["event_funnel"], today, "attendees"),
     ]
-
-    handover = assigned_monthly[before_today(assigned_monthly["first_assigned_on"], today)]
-    parts.append(handover.groupby(["month", "funnel"]).size().rename("assigned"))
-
-    real = sales[counted_sales(sales) & before_today(sales["created_on"], today)]
-    real = real.assign(month=month_start(real["created_on"]))
-    money = real.groupby(["month", "final_funnel"]).agg(
-        conversions=("final_funnel", "size"), revenue=("net_amount", "sum")
+    handover = with_instants(assigned_monthly, "first_assigned_on").with_columns(
+        month=as_dates(assigned_monthly["month"])
     )
-    parts.append(money.rename_axis(["month", "funnel"]))
+    parts.append(
+        handover.filter(before_today(pl.col("first_assigned_on"), today))
+        .select("month", pl.col("funnel").cast(pl.String))
+        .drop_nulls()
+        .group_by("month", "funnel")
+        .agg(assigned=pl.len())
+    )
+    parts.append(
+        with_instants(sales, "created_on")
+        .filter(counted_sales(sales) & before_today(pl.col("created_on"), today))
+        .select(
+            pl.col("net_amount").cast(pl.Float64),
+            month=month_start(pl.col("created_on")),
+            funnel=pl.col("final_funnel").cast(pl.String),
+        )
+        .drop_nulls(["month", "funnel"])
+        .group_by("month", "funnel")
+        .agg(conversions=pl.len(), revenue=pl.col("net_amount").sum())
+    )
+    spend_days = as_dates(spend_daily["spend_date"])
+    parts.append(
+        spend_daily.select(pl.col("funnel").cast(pl.String), pl.col("cost").cast(pl.Float64), day=spend_days)
+        .filter(pl.col("day") < today)
+        .with_columns(month=pl.col("day").dt.month_start())
+        .drop_nulls(["month", "funnel"])
+        .group_by("month", "funnel")
+        .agg(spend=pl.col("cost").sum())
+    )
 
-    spent = spend_daily[pd.to_datetime(spend_daily["spend_date"]).lt(pd.Timestamp(today))]
-    spent = spent.assign(month=pd.to_datetime(spent["spend_date"]).dt.to_period("M").dt.start_time.dt.date)
-    parts.append(spent.groupby(["month", "funnel"])["cost"].sum().rename("spend"))
+    metrics = pl.concat([part.select("month", "funnel") for part in parts]).unique()
+    for part in parts:
+        metrics = metrics.join(part, on=["month", "funnel"], how="left")
+    counts = [stage for stage, _ in STAGES]
+    return (
+        metrics.with_columns(
+            *(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts),
+            *(pl.col(c).fill_null(0.0).cast(pl.Float64) for c in ("revenue", "spend")),
+            month_complete=pl.col("month").dt.month_end() < today,
+        )
+        .with_columns(
+            cost_per_lead=_ratio("spend", "leads"),
+            cost_per_attendee=_ratio("spend", "attendees"),
+            cost_per_acquisition=_ratio("spend", "conversions"),
+            roas=_ratio("revenue", "spend"),
+            registration_rate=_ratio("registrations", "leads"),
+            attendance_rate=_ratio("attendees", "registrations"),
+            handover_rate=_ratio("assigned", "attendees"),
+            conversion_rate=_ratio("conversions", "assigned"),
+        )
+        .select(METRIC_COLUMNS)
+        .sort("month", "funnel")
+    )
 
-    metrics = pd.concat(parts, axis=1).reset_index()
-    metrics.columns = ["month", "funnel", *metrics.columns[2:]]
-    for column in ("leads", "registrations", "attendees", "assigned", "conversions"):
-        metrics[column] = metrics.get(column, pd.Series(dtype="float64")).fillna(0).astype("int64")
-    for column in ("revenue", "spend"):
-        metrics[column] = metrics.get(column, pd.Series(dtype="float64")).fillna(0.0).astype("float64")
 
-    last_day_of_month = (pd.to_datetime(metrics["month"]) + pd.offsets.MonthEnd(0)).dt.date
-    metrics["month_complete"] = last_day_of_month < today
-    metrics["cost_per_lead"] = _ratio(metrics["spend"], metrics["leads"])
-    metrics["cost_per_attendee"] = _ratio(metrics["spend"], metrics["attendees"])
-    metrics["cost_per_acquisition"] = _ratio(metrics["spend"], metrics["conversions"])
-    metrics["roas"] = _ratio(metrics["revenue"], metrics["spend"])
-    metrics["registration_rate"] = _ratio(metrics["registrations"], metrics["leads"])
-    metrics["attendance_rate"] = _ratio(metrics["attendees"], metrics["registrations"])
-    metrics["handover_rate"] = _ratio(metrics["assigned"], metrics["attendees"])
-    metrics["conversion_rate"] = _ratio(metrics["conversions"], metrics["assigned"])
-    return metrics[list(METRIC_COLUMNS)].sort_values(["month", "funnel"], ignore_index=True)
-
-
-def stages_per_month(metrics: pd.DataFrame) -> pd.DataFrame:
+def stages_per_month(metrics: pl.DataFrame) -> pl.DataFrame:
     """The same counts, tall: one row per month, funnel and stage, as BI funnel charts want them."""
-    tall = metrics.melt(
-        id_vars=["month", "funnel", "month_complete"],
-        value_vars=[stage for stage, _ in STAGES],
-        var_name="stage",
-        value_name="people",
+    return (
+        metrics.unpivot(
+            on=[stage for stage, _ in STAGES],
+            index=["month", "funnel", "month_complete"],
+            variable_name="stage",
+            value_name="people",
+        )
+        .with_columns(
+            stage_order=pl.col("stage").replace_strict(dict(STAGES), return_dtype=pl.Int64),
+            people=pl.col("people").cast(pl.Int64),
+        )
+        .select(STAGE_COLUMNS)
+        .sort("month", "funnel", "stage_order", maintain_order=True)
     )
-    tall["stage_order"] = tall["stage"].map(dict(STAGES)).astype("int64")
-    tall["people"] = tall["people"].astype("int64")
-    return tall[list(STAGE_COLUMNS)].sort_values(["month", "funnel", "stage_order"], ignore_index=True)
 
 
-def funnel_at_a_glance(metrics: pd.DataFrame, counted_through: date) -> str:
+def funnel_at_a_glance(metrics: pl.DataFrame, counted_through: date) -> str:
     """A small markdown table for the run's metadata: the stages over all funnels in the month of
     `counted_through` (yesterday), or in the latest month with data when that month has none yet."""
     through = f"{counted_through:%-d %B %Y}"
-    if metrics.empty:
+    if metrics.is_empty():
         return f"No data yet (counted through {through})."
     month = counted_through.replace(day=1)
-    shown = metrics[metrics["month"].eq(month)]
-    if shown.empty:
+    shown = metrics.filter(pl.col("month") == month)
+    if shown.is_empty():
         latest_month = metrics["month"].max()
-        shown = metrics[metrics["month"].eq(latest_month)]
+        shown = metrics.filter(pl.col("month") == latest_month)
         header = (
             f"No data for **{month:%B %Y}** yet (counted through {through}); "
             f"the latest month with data is **{latest_month:%B %Y}**"
         )
     else:
-        state = "the whole month" if bool(shown["month_complete"].all()) else "the month so far"
+        state = "the whole month" if shown["month_complete"].all() else "the month so far"
         header = f"**{month:%B %Y}**, counted through {through} (yesterday): {state}"
-    totals = shown[[stage for stage, _ in STAGES]].sum()
+    totals = shown.select(pl.col(stage).sum() for stage, _ in STAGES).row(0, named=True)
     leads = totals["leads"]
     rows = ["| stage | people | as a share of leads |", "| --- | ---: | ---: |"]
     for stage, _ in STAGES:

@@ -6,10 +6,10 @@ whole calendar days in India from the first touch's date to the stage's date.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-import numpy as np
-import pandas as pd
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,58 +22,74 @@ ACCA, CFA = "ACCA Webinar", "CFA Webinar"
 STAGES = ["registered", "attended", "assigned", "converted"]
 
 
-def at(text: str | None) -> pd.Timestamp:
-    return pd.Timestamp(text, tz="Asia/Kolkata") if text else pd.NaT
+INSTANT = pl.Datetime("us", "Asia/Kolkata")
+KOLKATA = ZoneInfo("Asia/Kolkata")
 
 
-def first_touch_rows(*rows: tuple) -> pd.DataFrame:
+def at(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text).replace(tzinfo=KOLKATA) if text else None
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def first_touch_rows(*rows: tuple) -> pl.DataFrame:
     """lead_first_touch from (phone, email, first_touch_at, first_funnel)."""
-    frame = pd.DataFrame(list(rows), columns=["phone", "email", "first_touch_at", "first_funnel"])
-    frame["first_touch_at"] = pd.to_datetime(frame["first_touch_at"], utc=True).dt.tz_convert("Asia/Kolkata")
-    return frame.assign(
-        user_id=("91" + frame["phone"].astype("string")).astype(object),
-        first_touch_type="lead",
-        first_source="src",
-        registered_any=False,
-        attended_any=False,
-        touches=1,
+    schema = {"phone": pl.String, "email": pl.String, "first_touch_at": INSTANT, "first_funnel": pl.String}
+    frame = pl.DataFrame(list(rows), schema=schema, orient="row")
+    return frame.with_columns(
+        user_id=pl.concat_str(pl.lit("91"), "phone"),
+        first_touch_type=pl.lit("lead"),
+        first_source=pl.lit("src"),
+        registered_any=pl.lit(False),
+        attended_any=pl.lit(False),
+        touches=pl.lit(1, dtype=pl.Int64),
     )
 
 
-def participant_rows(*rows: tuple) -> pd.DataFrame:
+def participant_rows(*rows: tuple) -> pl.DataFrame:
     """event_participants from (event_type, event_date, phone, email, registered, registration_time, attended,
     first_join_time)."""
-    columns = [
-        "event_type",
-        "event_date",
-        "phone",
-        "email",
-        "registered",
-        "registration_time",
-        "attended",
-        "first_join_time",
-    ]
-    frame = pd.DataFrame(list(rows), columns=columns)
-    for column in ("registration_time", "first_join_time"):
-        frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_convert("Asia/Kolkata")
-    return frame.assign(event_id="81234567890", event_name="ACCA session", category="ACCA")
-
-
-def monthly(*rows: tuple) -> pd.DataFrame:
-    """assigned_leads_monthly from (month, phone, first_assigned_on)."""
-    frame = pd.DataFrame(list(rows), columns=["month", "phone", "first_assigned_on"])
-    frame["first_assigned_on"] = pd.to_datetime(frame["first_assigned_on"], utc=True).dt.tz_convert("Asia/Kolkata")
-    return frame.assign(
-        user_id="91" + frame["phone"], source="src", funnel=ACCA, employee="Asha", attended=False, assignments=1
+    schema = {
+        "event_type": pl.String,
+        "event_date": pl.Date,
+        "phone": pl.String,
+        "email": pl.String,
+        "registered": pl.Boolean,
+        "registration_time": INSTANT,
+        "attended": pl.Boolean,
+        "first_join_time": INSTANT,
+    }
+    frame = pl.DataFrame(list(rows), schema=schema, orient="row")
+    return frame.with_columns(
+        event_id=pl.lit("81234567890"), event_name=pl.lit("ACCA session"), category=pl.lit("ACCA")
     )
 
 
-def sales_rows(*rows: tuple) -> pd.DataFrame:
+def monthly(*rows: tuple) -> pl.DataFrame:
+    """assigned_leads_monthly from (month, phone, first_assigned_on)."""
+    schema = {"month": pl.Date, "phone": pl.String, "first_assigned_on": INSTANT}
+    frame = pl.DataFrame(list(rows), schema=schema, orient="row")
+    return frame.with_columns(
+        user_id=pl.concat_str(pl.lit("91"), "phone"),
+        source=pl.lit("src"),
+        funnel=pl.lit(ACCA),
+        employee=pl.lit("Asha"),
+        attended=pl.lit(False),
+        assignments=pl.lit(1, dtype=pl.Int64),
+    )
+
+
+def sales_rows(*rows: tuple) -> pl.DataFrame:
     """sales from (phone, created_on, status)."""
-    frame = pd.DataFrame(list(rows), columns=["phone", "created_on", "status"])
-    frame["created_on"] = pd.to_datetime(frame["created_on"], utc=True).dt.tz_convert("Asia/Kolkata")
-    return frame.assign(
-        id=[f"s{i}" for i in range(len(frame))], net_amount=100.0, employee_name="Asha", final_funnel=ACCA
+    schema = {"phone": pl.String, "created_on": INSTANT, "status": pl.String}
+    frame = pl.DataFrame(list(rows), schema=schema, orient="row")
+    return frame.with_columns(
+        id=pl.Series([f"s{i}" for i in range(len(frame))], dtype=pl.String),
+        net_amount=pl.lit(100.0),
+        employee_name=pl.lit("Asha"),
+        final_funnel=pl.lit(ACCA),
     )
 
 
@@ -137,14 +153,29 @@ SALES = sales_rows(
 )
 
 
-def cohorts() -> pd.DataFrame:
+def cohorts() -> pl.DataFrame:
     return cohort_conversion(FIRST_TOUCH, PARTICIPANTS, ASSIGNED, SALES, TODAY)
 
 
-def stage_rows(table: pd.DataFrame, month: date, funnel: str) -> pd.DataFrame:
-    rows = table[(table["cohort_month"] == month) & table["first_funnel"].eq(funnel)]
-    assert rows["stage"].tolist() == STAGES
-    return rows.set_index("stage")
+class StageRows:
+    """One cohort's four stage rows: `rows[column]` lists a column in stage order, `rows.at(stage, column)`
+    (or several columns) reads one stage's values."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+
+    def __getitem__(self, column: str) -> pl.Series:
+        return self.frame[column]
+
+    def at(self, stage: str, columns: str | list[str]):
+        found = self.frame.filter(pl.col("stage") == stage).row(0, named=True)
+        return found[columns] if isinstance(columns, str) else [found[c] for c in columns]
+
+
+def stage_rows(table: pl.DataFrame, month: date, funnel: str) -> StageRows:
+    rows = table.filter(pl.col("cohort_month") == month, pl.col("first_funnel") == funnel)
+    assert rows["stage"].to_list() == STAGES
+    return StageRows(rows)
 
 
 def test_rows_are_every_stage_of_every_cohort_in_order():
@@ -152,15 +183,15 @@ def test_rows_are_every_stage_of_every_cohort_in_order():
     assert list(table.columns) == list(COHORT_COLUMNS)
     # cohorts: July CFA (H), September ACCA (D), October ACCA (A, B, e@x.com), October CFA (C, G);
     # E (first touch today) and F (no first-touch time) make no November or other cohort
-    assert table[["cohort_month", "first_funnel"]].drop_duplicates().values.tolist() == [
+    assert [list(r) for r in table.select("cohort_month", "first_funnel").unique(maintain_order=True).iter_rows()] == [
         [JUL, CFA],
         [SEP, ACCA],
         [OCT, ACCA],
         [OCT, CFA],
     ]
-    assert table["stage"].tolist() == STAGES * 4
-    assert table["stage_order"].tolist() == [1, 2, 3, 4] * 4
-    assert table["people"].tolist() == [1] * 4 + [1] * 4 + [3] * 4 + [2] * 4
+    assert table["stage"].to_list() == STAGES * 4
+    assert table["stage_order"].to_list() == [1, 2, 3, 4] * 4
+    assert table["people"].to_list() == [1] * 4 + [1] * 4 + [3] * 4 + [2] * 4
 
 
 def test_october_acca_cohort_by_hand():
@@ -172,11 +203,11 @@ def test_october_acca_cohort_by_hand():
     # assigned: A 4 Oct (3 days), B 28 Sep (before his first touch: 0 days); e@x.com has no phone: 2, median 1.5
     # converted: A 2 Nov (32 days; her refunded sale of 6 Oct does not count), B 20 Oct (15 days):
     #   2, of which 1 within 30 days and 2 within 90, median 23.5
-    assert rows["reached"].tolist() == [3, 2, 2, 2]
-    assert rows["reached_within_30_days"].tolist() == [3, 2, 2, 1]
-    assert rows["reached_within_90_days"].tolist() == [3, 2, 2, 2]
-    assert rows["share"].tolist() == [1.0, 2 / 3, 2 / 3, 2 / 3]
-    assert rows["median_days_to_reach"].tolist() == [1.0, 1.5, 1.5, 23.5]
+    assert rows["reached"].to_list() == [3, 2, 2, 2]
+    assert rows["reached_within_30_days"].to_list() == [3, 2, 2, 1]
+    assert rows["reached_within_90_days"].to_list() == [3, 2, 2, 2]
+    assert rows["share"].to_list() == [1.0, 2 / 3, 2 / 3, 2 / 3]
+    assert rows["median_days_to_reach"].to_list() == [1.0, 1.5, 1.5, 23.5]
 
 
 def test_october_cfa_cohort_by_hand():
@@ -186,25 +217,24 @@ def test_october_cfa_cohort_by_hand():
     # attended: nobody -> 0, no median
     # assigned: G 20 Oct, her first-touch day (0 days); C today: not yet -> 1
     # converted: G's sale is today: not yet -> 0
-    assert rows["reached"].tolist() == [1, 0, 1, 0]
-    assert rows["reached_within_30_days"].tolist() == [1, 0, 1, 0]
-    assert rows["share"].tolist() == [0.5, 0.0, 0.5, 0.0]
-    assert rows["median_days_to_reach"].tolist()[0] == 1.0 and rows["median_days_to_reach"].tolist()[2] == 0.0
-    assert np.isnan(rows.loc["attended", "median_days_to_reach"]) and np.isnan(
-        rows.loc["converted", "median_days_to_reach"]
-    )
+    assert rows["reached"].to_list() == [1, 0, 1, 0]
+    assert rows["reached_within_30_days"].to_list() == [1, 0, 1, 0]
+    assert rows["share"].to_list() == [0.5, 0.0, 0.5, 0.0]
+    assert rows["median_days_to_reach"].to_list()[0] == 1.0 and rows["median_days_to_reach"].to_list()[2] == 0.0
+    assert rows.at("attended", "median_days_to_reach") is None
+    assert rows.at("converted", "median_days_to_reach") is None
 
 
 def test_older_cohorts_and_the_30_and_90_day_windows():
     table = cohorts()
     september = stage_rows(table, SEP, ACCA)
     # D (20 Sep): never at a session; assigned 1 Oct (11 days), sale 25 Sep (5 days, no status counts)
-    assert september["reached"].tolist() == [0, 0, 1, 1]
-    assert september["median_days_to_reach"].tolist()[2:] == [11.0, 5.0]
+    assert september["reached"].to_list() == [0, 0, 1, 1]
+    assert september["median_days_to_reach"].to_list()[2:] == [11.0, 5.0]
     july = stage_rows(table, JUL, CFA)
     # H (1 Jul): assigned 15 Oct = 31 + 31 + 30 + 14 = 106 days: reached, but not within 30 or 90 days
-    assert july.loc["assigned", ["reached", "reached_within_30_days", "reached_within_90_days"]].tolist() == [1, 0, 0]
-    assert july.loc["assigned", "median_days_to_reach"] == 106.0
+    assert july.at("assigned", ["reached", "reached_within_30_days", "reached_within_90_days"]) == [1, 0, 0]
+    assert july.at("assigned", "median_days_to_reach") == 106.0
 
 
 def test_email_only_people_register_and_attend_but_are_never_assigned_or_converted():
@@ -216,7 +246,7 @@ def test_email_only_people_register_and_attend_but_are_never_assigned_or_convert
     assigned = monthly((OCT, X, at("2025-10-12 10:00")))
     sales = sales_rows((None, at("2025-10-13 10:00"), "success"))
     rows = stage_rows(cohort_conversion(first_touch, participants, assigned, sales, TODAY), OCT, ACCA)
-    assert rows["reached"].tolist() == [1, 1, 0, 0]
+    assert rows["reached"].to_list() == [1, 1, 0, 0]
 
 
 def test_the_zoom_rows_match_people_as_first_touch_does():
@@ -228,8 +258,8 @@ def test_the_zoom_rows_match_people_as_first_touch_does():
         ("webinar", date(2025, 10, 7), A, None, False, None, True, at("2025-10-07 19:00")),
     )
     rows = stage_rows(cohort_conversion(first_touch, participants, monthly(), sales_rows(), TODAY), OCT, ACCA)
-    assert rows["reached"].tolist() == [1, 1, 0, 0]
-    assert rows["median_days_to_reach"].tolist()[:2] == [3.0, 6.0]
+    assert rows["reached"].to_list() == [1, 1, 0, 0]
+    assert rows["median_days_to_reach"].to_list()[:2] == [3.0, 6.0]
 
 
 def test_a_registration_without_a_time_takes_the_first_join_then_the_session_date():
@@ -248,9 +278,13 @@ def test_a_registration_without_a_time_takes_the_first_join_then_the_session_dat
         ("webinar", date(2025, 10, 13), C, None, True, at("2025-10-11 09:00"), True, at("2025-10-13 19:00")),
     )
     table = cohort_conversion(first_touch, participants, monthly(), sales_rows(), TODAY)
-    registered = table[table["stage"].eq("registered")].set_index("first_funnel")
-    assert registered["reached"].to_dict() == {"date": 1, "join": 1, "time": 1}
-    assert registered["median_days_to_reach"].to_dict() == {"date": 2.0, "join": 2.0, "time": 1.0}
+    registered = table.filter(pl.col("stage") == "registered")
+    assert dict(registered.select("first_funnel", "reached").iter_rows()) == {"date": 1, "join": 1, "time": 1}
+    assert dict(registered.select("first_funnel", "median_days_to_reach").iter_rows()) == {
+        "date": 2.0,
+        "join": 2.0,
+        "time": 1.0,
+    }
 
 
 def test_the_30_and_90_day_windows_include_their_last_day():
@@ -263,28 +297,29 @@ def test_the_30_and_90_day_windows_include_their_last_day():
         (SEP, D, at("2025-09-30 10:00")),
     )
     rows = stage_rows(cohort_conversion(first_touch, participant_rows(), assigned, sales_rows(), TODAY), JUL, ACCA)
-    assert rows.loc["assigned", ["reached", "reached_within_30_days", "reached_within_90_days"]].tolist() == [4, 1, 3]
-    assert rows.loc["assigned", "median_days_to_reach"] == 60.5  # (31 + 90) / 2
+    assert rows.at("assigned", ["reached", "reached_within_30_days", "reached_within_90_days"]) == [4, 1, 3]
+    assert rows.at("assigned", "median_days_to_reach") == 60.5  # (31 + 90) / 2
 
 
 def test_a_person_twice_in_first_touch_counts_once_in_the_earlier_cohort():
     first_touch = first_touch_rows((A, None, at("2025-10-05 10:00"), CFA), (A, "a@x.com", at("2025-09-05 10:00"), ACCA))
     table = cohort_conversion(first_touch, participant_rows(), monthly(), sales_rows(), TODAY)
-    assert table[["cohort_month", "first_funnel", "people"]].drop_duplicates().values.tolist() == [[SEP, ACCA, 1]]
+    cohort_sizes = table.select("cohort_month", "first_funnel", "people").unique(maintain_order=True)
+    assert [list(r) for r in cohort_sizes.iter_rows()] == [[SEP, ACCA, 1]]
 
 
 def test_months_and_days_are_taken_in_india():
     first_touch = first_touch_rows(
-        (A, None, pd.Timestamp("2025-09-30T19:00:00Z"), ACCA),  # 00:30 on 1 Oct in India: the October cohort
-        (B, None, pd.Timestamp("2025-10-01T17:30:00Z"), ACCA),  # 23:00 on 1 Oct
+        (A, None, utc("2025-09-30T19:00:00Z"), ACCA),  # 00:30 on 1 Oct in India: the October cohort
+        (B, None, utc("2025-10-01T17:30:00Z"), ACCA),  # 23:00 on 1 Oct
     )
     assigned = monthly(
-        (OCT, A, pd.Timestamp("2025-10-31T18:00:00Z")),  # 23:30 on 31 Oct: 30 calendar days after 1 Oct
-        (NOV, B, pd.Timestamp("2025-10-31T19:00:00Z")),  # 00:30 on 1 Nov: 31 days, though under 30 x 24 hours
+        (OCT, A, utc("2025-10-31T18:00:00Z")),  # 23:30 on 31 Oct: 30 calendar days after 1 Oct
+        (NOV, B, utc("2025-10-31T19:00:00Z")),  # 00:30 on 1 Nov: 31 days, though under 30 x 24 hours
     )
     rows = stage_rows(cohort_conversion(first_touch, participant_rows(), assigned, sales_rows(), TODAY), OCT, ACCA)
-    assert rows.loc["assigned", ["people", "reached", "reached_within_30_days"]].tolist() == [2, 2, 1]
-    assert rows.loc["assigned", "median_days_to_reach"] == 30.5
+    assert rows.at("assigned", ["people", "reached", "reached_within_30_days"]) == [2, 2, 1]
+    assert rows.at("assigned", "median_days_to_reach") == 30.5
 
 
 def test_d_minus_1_nothing_dated_today_counts():
@@ -298,48 +333,48 @@ def test_d_minus_1_nothing_dated_today_counts():
     # only A (B's first touch is today); registered today: not yet; attended yesterday (0 days, a
     # negative gap counting as 0); assigned today: not yet; converted yesterday (0 days)
     rows = stage_rows(table, NOV, ACCA)
-    assert rows["people"].tolist() == [1] * 4
-    assert rows["reached"].tolist() == [0, 1, 0, 1]
-    assert rows.loc["attended", "median_days_to_reach"] == 0.0
+    assert rows["people"].to_list() == [1] * 4
+    assert rows["reached"].to_list() == [0, 1, 0, 1]
+    assert rows.at("attended", "median_days_to_reach") == 0.0
 
 
 def test_people_without_a_first_funnel_are_miscellaneous():
     table = cohort_conversion(
         first_touch_rows((A, None, at("2025-10-01 10:00"), None)), participant_rows(), monthly(), sales_rows(), TODAY
     )
-    assert table["first_funnel"].unique().tolist() == ["Other Sources (Miscellaneous)"]
+    assert table["first_funnel"].unique(maintain_order=True).to_list() == ["Other Sources (Miscellaneous)"]
 
 
 def test_empty_inputs_give_an_empty_table_with_the_columns_and_types():
     table = cohort_conversion(first_touch_rows(), participant_rows(), monthly(), sales_rows(), TODAY)
-    assert table.empty and list(table.columns) == list(COHORT_COLUMNS)
-    assert table.dtypes.astype(str).tolist() == [
-        "object",
-        "object",
-        "object",
-        "int64",
-        "int64",
-        "int64",
-        "int64",
-        "int64",
-        "float64",
-        "float64",
+    assert table.is_empty() and list(table.columns) == list(COHORT_COLUMNS)
+    assert table.dtypes == [
+        pl.Date,
+        pl.String,
+        pl.String,
+        pl.Int64,
+        pl.Int64,
+        pl.Int64,
+        pl.Int64,
+        pl.Int64,
+        pl.Float64,
+        pl.Float64,
     ]
 
 
 def test_column_types_of_a_full_table():
     table = cohorts()
-    assert table.dtypes.astype(str).tolist() == [
-        "object",
-        "object",
-        "object",
-        "int64",
-        "int64",
-        "int64",
-        "int64",
-        "int64",
-        "float64",
-        "float64",
+    assert table.dtypes == [
+        pl.Date,
+        pl.String,
+        pl.String,
+        pl.Int64,
+        pl.Int64,
+        pl.Int64,
+        pl.Int64,
+        pl.Int64,
+        pl.Float64,
+        pl.Float64,
     ]
     assert all(type(m) is date for m in table["cohort_month"])
 
@@ -356,7 +391,7 @@ def test_latest_complete_cohort_table():
     assert "| CFA Webinar | July 2025 | 1 | 0% | 0% | 100% | 0% |" in earlier
     assert "October 2025" not in earlier
     assert latest_complete_cohort_table(table, date(2025, 7, 20)) == "No complete cohort month yet."
-    assert latest_complete_cohort_table(table.iloc[:0], TODAY) == "No cohorts yet."
+    assert latest_complete_cohort_table(table.clear(), TODAY) == "No cohorts yet."
 
 
 # ---- properties over small generated inputs -------------------------------------------------
@@ -411,32 +446,34 @@ sale_rows = st.lists(
 def test_properties(people, zoom, crm, sales):
     # lead_first_touch holds one row per person: keep the first row of each phone, then of each email
     first_touch = first_touch_rows(*people)
-    first_touch = first_touch[first_touch["phone"].isna() | ~first_touch["phone"].duplicated()]
-    first_touch = first_touch[
-        first_touch["phone"].notna() | first_touch["email"].isna() | ~first_touch["email"].duplicated()
-    ]
+    first_touch = first_touch.filter(pl.col("phone").is_null() | pl.col("phone").is_first_distinct())
+    first_touch = first_touch.filter(
+        pl.col("phone").is_not_null() | pl.col("email").is_null() | pl.col("email").is_first_distinct()
+    )
     # (an email seen with a phone is that phone's person, in first touch as here)
-    with_phone = set(first_touch.loc[first_touch["phone"].notna(), "email"].dropna())
-    first_touch = first_touch[first_touch["phone"].notna() | ~first_touch["email"].isin(with_phone)]
+    with_phone = set(first_touch.filter(pl.col("phone").is_not_null())["email"].drop_nulls())
+    first_touch = first_touch.filter(
+        pl.col("phone").is_not_null() | ~pl.col("email").is_in(list(with_phone)).fill_null(False)
+    )
     assigned = monthly(*[(m.date().replace(day=1), p, m) for p, m in crm])
     table = cohort_conversion(first_touch, participant_rows(*zoom), assigned, sales_rows(*sales), TODAY)
     assert list(table.columns) == list(COHORT_COLUMNS)
     assert (table["reached"] <= table["people"]).all()
     assert (table["reached_within_30_days"] <= table["reached_within_90_days"]).all()
     assert (table["reached_within_90_days"] <= table["reached"]).all()
-    assert table["share"].between(0, 1).all()
-    assert table["median_days_to_reach"].isna().eq(table["reached"].eq(0)).all()
-    assert table["median_days_to_reach"].dropna().ge(0).all()
-    for _, group in table.groupby(["cohort_month", "first_funnel"]):
-        assert group["stage"].tolist() == STAGES and group["people"].nunique() == 1
+    assert table["share"].is_between(0, 1).all()
+    assert (table["median_days_to_reach"].is_null() == (table["reached"] == 0)).all()
+    assert (table["median_days_to_reach"].drop_nulls() >= 0).all()
+    for _, group in table.group_by(["cohort_month", "first_funnel"], maintain_order=True):
+        assert group["stage"].to_list() == STAGES and group["people"].n_unique() == 1
     # every person with a first touch before today is in exactly one cohort (unless a Zoom row
     # gives an email-only person a phone another person has: then they are one person, as in
     # first touch, which would not have made them two)
-    start_of_today = pd.Timestamp(TODAY, tz="Asia/Kolkata")
-    in_a_cohort = int(first_touch["first_touch_at"].lt(start_of_today).sum())
-    cohort_people = table.drop_duplicates(["cohort_month", "first_funnel"])["people"].sum()
+    start_of_today = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=KOLKATA)
+    in_a_cohort = int((first_touch["first_touch_at"] < start_of_today).sum())
+    cohort_people = table.unique(["cohort_month", "first_funnel"], keep="first")["people"].sum()
     zoom_gives_phones = any(phone and email for _, _, phone, email, *_ in zoom)
     assert cohort_people == in_a_cohort or (zoom_gives_phones and cohort_people < in_a_cohort)
     # people without a phone are never assigned nor converted
-    if first_touch["phone"].isna().all() and not zoom_gives_phones:
-        assert table.loc[table["stage"].isin(["assigned", "converted"]), "reached"].eq(0).all()
+    if first_touch["phone"].is_null().all() and not zoom_gives_phones:
+        assert (table.filter(pl.col("stage").is_in(["assigned", "converted"]))["reached"] == 0).all()

@@ -6,10 +6,10 @@ Today is 3 November 2025 (Asia/Kolkata): October is complete, November runs thro
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-import numpy as np
-import pandas as pd
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,25 +20,47 @@ OCT, NOV = date(2025, 10, 1), date(2025, 11, 1)
 A, B, C, D, E, F, X = (f"900000000{i}" for i in (1, 2, 3, 4, 5, 6, 9))
 
 
-def at(text: str | None) -> pd.Timestamp:
-    return pd.Timestamp(text, tz="Asia/Kolkata") if text else pd.NaT
+INSTANT = pl.Datetime("us", "Asia/Kolkata")
+KOLKATA = ZoneInfo("Asia/Kolkata")
 
 
-def monthly(*rows: tuple) -> pd.DataFrame:
+def at(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text).replace(tzinfo=KOLKATA) if text else None
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def monthly(*rows: tuple) -> pl.DataFrame:
     """assigned_leads_monthly rows from (month, phone, first_assigned_on, employee)."""
-    frame = pd.DataFrame(list(rows), columns=["month", "phone", "first_assigned_on", "employee"])
-    frame["first_assigned_on"] = pd.to_datetime(frame["first_assigned_on"], utc=True).dt.tz_convert("Asia/Kolkata")
-    return frame.assign(
-        user_id="91" + frame["phone"], source="src", funnel="ACCA Webinar", attended=False, assignments=1
-    )[["month", "phone", "user_id", "first_assigned_on", "source", "funnel", "employee", "attended", "assignments"]]
+    frame = pl.DataFrame(
+        list(rows),
+        schema={"month": pl.Date, "phone": pl.String, "first_assigned_on": INSTANT, "employee": pl.String},
+        orient="row",
+    )
+    return frame.with_columns(
+        user_id=pl.concat_str(pl.lit("91"), "phone"),
+        source=pl.lit("src"),
+        funnel=pl.lit("ACCA Webinar"),
+        attended=pl.lit(False),
+        assignments=pl.lit(1, dtype=pl.Int64),
+    ).select(
+        ["month", "phone", "user_id", "first_assigned_on", "source", "funnel", "employee", "attended", "assignments"]
+    )
 
 
-def sales_rows(*rows: tuple) -> pd.DataFrame:
+def sales_rows(*rows: tuple) -> pl.DataFrame:
     """sales rows from (id, phone, created_on, net_amount, employee_name, status)."""
-    frame = pd.DataFrame(list(rows), columns=["id", "phone", "created_on", "net_amount", "employee_name", "status"])
-    frame["created_on"] = pd.to_datetime(frame["created_on"], utc=True).dt.tz_convert("Asia/Kolkata")
-    frame["net_amount"] = frame["net_amount"].astype("float64")
-    return frame.assign(final_funnel="ACCA Webinar")
+    schema = {
+        "id": pl.String,
+        "phone": pl.String,
+        "created_on": INSTANT,
+        "net_amount": pl.Float64,
+        "employee_name": pl.String,
+        "status": pl.String,
+    }
+    return pl.DataFrame(list(rows), schema=schema, orient="row").with_columns(final_funnel=pl.lit("ACCA Webinar"))
 
 
 ASSIGNED = monthly(
@@ -62,12 +84,13 @@ SALES = sales_rows(
 )
 
 
-def row(table: pd.DataFrame, month: date, employee: str | None) -> dict:
-    found = table[
-        (table["month"] == month) & (table["employee"].isna() if employee is None else table["employee"].eq(employee))
-    ]
+def row(table: pl.DataFrame, month: date, employee: str | None) -> dict:
+    found = table.filter(
+        pl.col("month") == month,
+        pl.col("employee").is_null() if employee is None else pl.col("employee") == employee,
+    )
     assert len(found) == 1, f"expected one row for {month} / {employee}, got:\n{table}"
-    return found.iloc[0].to_dict()
+    return found.row(0, named=True)
 
 
 def test_one_row_per_month_and_employee_with_assignments_or_closed_sales():
@@ -122,8 +145,8 @@ def test_median_days_to_sale_in_whole_calendar_days():
     # Ravi, November: 1 Nov 09:00 -> 2 Nov 10:00 = 1 day
     assert row(table, NOV, "Ravi")["median_days_to_sale"] == 1.0
     # nothing converted: no median
-    assert np.isnan(row(table, OCT, "Ravi")["median_days_to_sale"])
-    assert np.isnan(row(table, OCT, "Meera")["median_days_to_sale"])
+    assert row(table, OCT, "Ravi")["median_days_to_sale"] is None
+    assert row(table, OCT, "Meera")["median_days_to_sale"] is None
 
 
 def test_sales_closed_are_counted_sales_of_the_month_by_the_employee_on_the_sale():
@@ -140,7 +163,7 @@ def test_an_employee_with_sales_but_no_assignments_that_month():
     meera = row(performance_by_employee(ASSIGNED, SALES, TODAY), OCT, "Meera")
     # s6 only: nothing assigned, so no conversion rate (NULL, not 0)
     assert (meera["assigned"], meera["converted"], meera["sales_closed"], meera["revenue_closed"]) == (0, 0, 1, 400.0)
-    assert np.isnan(meera["conversion_rate"])
+    assert meera["conversion_rate"] is None
 
 
 def test_employee_names_match_without_case_and_spaces_and_show_as_on_the_assignments():
@@ -156,20 +179,20 @@ def test_employee_names_match_without_case_and_spaces_and_show_as_on_the_assignm
     table = performance_by_employee(assigned, sales, TODAY)
     # one Asha Kumar: three assignments, one conversion, one sale closed; shown as the assignments
     # most often write her ("Asha Kumar" twice, counting "Asha  Kumar" tidied, against "asha kumar" once)
-    assert table["employee"].tolist() == ["Asha Kumar", "Ravi Shah"]
+    assert table["employee"].to_list() == ["Asha Kumar", "Ravi Shah"]
     asha = row(table, OCT, "Asha Kumar")
     assert (asha["assigned"], asha["converted"], asha["sales_closed"]) == (3, 1, 1)
 
 
 def test_d_minus_1_is_taken_in_india():
     assigned = monthly(
-        (NOV, A, pd.Timestamp("2025-11-02T18:00:00Z"), "Asha"),  # 23:30 on 2 Nov in India: counted
-        (NOV, B, pd.Timestamp("2025-11-02T19:00:00Z"), "Asha"),  # 00:30 on 3 Nov (today): not yet
+        (NOV, A, utc("2025-11-02T18:00:00Z"), "Asha"),  # 23:30 on 2 Nov in India: counted
+        (NOV, B, utc("2025-11-02T19:00:00Z"), "Asha"),  # 00:30 on 3 Nov (today): not yet
     )
     sales = sales_rows(
-        ("s1", A, pd.Timestamp("2025-11-02T18:29:00Z"), 100, "Asha", "success"),  # 23:59 on 2 Nov: counted
-        ("s2", A, pd.Timestamp("2025-11-02T18:30:00Z"), 900, "Asha", "success"),  # 00:00 on 3 Nov: not yet
-        ("s3", X, pd.Timestamp("2025-09-30T19:00:00Z"), 10, "Asha", "success"),  # 00:30 on 1 Oct: an October sale
+        ("s1", A, utc("2025-11-02T18:29:00Z"), 100, "Asha", "success"),  # 23:59 on 2 Nov: counted
+        ("s2", A, utc("2025-11-02T18:30:00Z"), 900, "Asha", "success"),  # 00:00 on 3 Nov: not yet
+        ("s3", X, utc("2025-09-30T19:00:00Z"), 10, "Asha", "success"),  # 00:30 on 1 Oct: an October sale
     )
     table = performance_by_employee(assigned, sales, TODAY)
     assert list(zip(table["month"], table["employee"], strict=True)) == [(OCT, "Asha"), (NOV, "Asha")]
@@ -188,7 +211,7 @@ def test_assignments_and_sales_without_an_employee_are_one_row_without_one_after
     sales = sales_rows(("s1", A, at("2025-10-06 10:00"), 100, None, "success"))
     table = performance_by_employee(assigned, sales, TODAY)
     # A (no employee) and B (a blank one) are one row, shown after every named employee
-    assert table["employee"].tolist() == ["Zoya", None]
+    assert table["employee"].to_list() == ["Zoya", None]
     nobody = row(table, OCT, None)
     assert (nobody["assigned"], nobody["converted"], nobody["sales_closed"]) == (2, 1, 1)
 
@@ -211,39 +234,39 @@ def test_a_sale_without_an_amount_is_still_a_sale_closed_and_a_conversion():
 
 
 def test_no_status_column_means_every_sale_counts():
-    sales = sales_rows(("s1", A, at("2025-10-06 10:00"), 100, "Asha", "Refunded")).drop(columns="status")
+    sales = sales_rows(("s1", A, at("2025-10-06 10:00"), 100, "Asha", "Refunded")).drop("status")
     table = performance_by_employee(monthly((OCT, A, at("2025-10-05 10:00"), "Asha")), sales, TODAY)
-    assert (table["converted"].tolist(), table["sales_closed"].tolist()) == ([1], [1])
+    assert (table["converted"].to_list(), table["sales_closed"].to_list()) == ([1], [1])
 
 
 def test_empty_inputs_give_an_empty_table_with_the_columns_and_types():
-    table = performance_by_employee(ASSIGNED.iloc[:0], SALES.iloc[:0], TODAY)
-    assert table.empty and list(table.columns) == list(PERFORMANCE_COLUMNS)
-    assert table.dtypes.astype(str).to_dict() == {
-        "month": "object",
-        "employee": "object",
-        "assigned": "int64",
-        "converted": "int64",
-        "conversion_rate": "float64",
-        "revenue_from_assigned": "float64",
-        "median_days_to_sale": "float64",
-        "sales_closed": "int64",
-        "revenue_closed": "float64",
+    table = performance_by_employee(ASSIGNED.clear(), SALES.clear(), TODAY)
+    assert table.is_empty() and list(table.columns) == list(PERFORMANCE_COLUMNS)
+    assert dict(table.schema) == {
+        "month": pl.Date,
+        "employee": pl.String,
+        "assigned": pl.Int64,
+        "converted": pl.Int64,
+        "conversion_rate": pl.Float64,
+        "revenue_from_assigned": pl.Float64,
+        "median_days_to_sale": pl.Float64,
+        "sales_closed": pl.Int64,
+        "revenue_closed": pl.Float64,
     }
 
 
 def test_column_types_of_a_full_table():
     table = performance_by_employee(ASSIGNED, SALES, TODAY)
-    assert table.dtypes.astype(str).tolist() == [
-        "object",
-        "object",
-        "int64",
-        "int64",
-        "float64",
-        "float64",
-        "float64",
-        "int64",
-        "float64",
+    assert table.dtypes == [
+        pl.Date,
+        pl.String,
+        pl.Int64,
+        pl.Int64,
+        pl.Float64,
+        pl.Float64,
+        pl.Float64,
+        pl.Int64,
+        pl.Float64,
     ]
     assert all(type(m) is date for m in table["month"])
 
@@ -257,7 +280,7 @@ def test_top_employees_table_shows_the_latest_complete_month_by_conversions():
     lines = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert lines == ["| Asha | 4 | 2 | 50% | 1,200 |", "| Ravi | 1 | 0 | 0% | 300 |"]
     assert top_employees_table(table, date(2025, 10, 20)) == "No complete month yet."
-    assert top_employees_table(table.iloc[:0], TODAY) == "No sales performance yet."
+    assert top_employees_table(table.clear(), TODAY) == "No sales performance yet."
 
 
 # ---- properties over small generated inputs -------------------------------------------------
@@ -274,8 +297,8 @@ MOMENTS = [
 NAMES = ["Asha", " asha", "ASHA ", "Ravi", None]
 
 
-def _kolkata_month(moment: pd.Timestamp) -> date:
-    return moment.tz_convert("Asia/Kolkata").date().replace(day=1)
+def _kolkata_month(moment: datetime) -> date:
+    return moment.astimezone(KOLKATA).date().replace(day=1)
 
 
 assignment_rows = st.lists(
@@ -297,21 +320,24 @@ sale_rows = st.lists(
 @given(assignment_rows, sale_rows)
 def test_properties(assignments, sales):
     # assigned_leads_monthly holds one row per month and phone: keep the first generated row of each
-    assigned = monthly(*[(_kolkata_month(m), p, m, e) for p, m, e in assignments]).drop_duplicates(["month", "phone"])
+    assigned = monthly(*[(_kolkata_month(m), p, m, e) for p, m, e in assignments]).unique(
+        ["month", "phone"], keep="first", maintain_order=True
+    )
     sold = sales_rows(*[(f"s{i}", p, m, amount, e, s) for i, (p, m, amount, e, s) in enumerate(sales)])
     table = performance_by_employee(assigned, sold, TODAY)
     assert list(table.columns) == list(PERFORMANCE_COLUMNS)
     assert (table["converted"] <= table["assigned"]).all()
     rate = table["conversion_rate"]
-    assert rate[table["assigned"] > 0].between(0, 1).all() and rate[table["assigned"] == 0].isna().all()
+    assert rate.filter(table["assigned"] > 0).is_between(0, 1).all()
+    assert rate.filter(table["assigned"] == 0).is_null().all()
     assert ((table["assigned"] > 0) | (table["sales_closed"] > 0)).all()
-    assert not table.duplicated(["month", "employee"]).any()
+    assert not table.select("month", "employee").is_duplicated().any()
     # every counted assignment is in exactly one row, every counted sale closed in exactly one row
-    start_of_today = pd.Timestamp(TODAY, tz="Asia/Kolkata")
+    start_of_today = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=KOLKATA)
     assert table["assigned"].sum() == int((assigned["first_assigned_on"] < start_of_today).sum())
-    counted = sold["created_on"].lt(start_of_today) & ~sold["status"].str.lower().isin(
+    counted = (sold["created_on"] < start_of_today) & ~sold["status"].str.to_lowercase().is_in(
         ["refunded", "cancelled"]
-    ).fillna(False)
+    ).fill_null(False)
     assert table["sales_closed"].sum() == int(counted.sum())
-    assert table["median_days_to_sale"].dropna().ge(0).all()
-    assert table["median_days_to_sale"].isna().eq(table["converted"].eq(0)).all()
+    assert table["median_days_to_sale"].drop_nulls().ge(0).all()
+    assert (table["median_days_to_sale"].is_null() == (table["converted"] == 0)).all()

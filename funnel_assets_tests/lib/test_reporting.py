@@ -6,10 +6,10 @@ anything dated the 3rd is not counted yet (D-1).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-import numpy as np
-import pandas as pd
+import polars as pl
 import pytest
 
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL as MISC
@@ -24,11 +24,18 @@ TODAY = date(2025, 11, 3)
 A, B, C, D = "9000000001", "9000000002", "9000000003", "9000000004"
 
 
-def at(text: str | None) -> pd.Timestamp:
-    return pd.Timestamp(text, tz="Asia/Kolkata") if text else pd.NaT
+INSTANT = pl.Datetime("us", "Asia/Kolkata")
 
 
-LEADS = pd.DataFrame(
+def at(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Asia/Kolkata")) if text else None
+
+
+def frame(rows: list[tuple], schema: dict) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+LEADS = frame(
     [
         (A, "a@x.com", at("2025-10-05 10:00"), "ACCA Webinar"),
         (A, "a@x.com", at("2025-10-20 10:00"), "ACCA Webinar"),  # the same person again: counted once
@@ -36,46 +43,66 @@ LEADS = pd.DataFrame(
         (C, None, at("2025-11-03 10:00"), "ACCA Webinar"),  # today: not yet
         (None, "e@x.com", at("2025-11-01 10:00"), "ACCA Webinar"),  # no phone: counted by email
     ],
-    columns=["phone", "email", "created_at", "funnel"],
+    {"phone": pl.String, "email": pl.String, "created_at": INSTANT, "funnel": pl.String},
 )
-FIRST_TOUCH = pd.DataFrame(
+FIRST_TOUCH = frame(
     [
         (A, "a@x.com", "ACCA Webinar", True, True),
         (B, None, "CFA Webinar", True, False),
         (C, None, "ACCA Webinar", False, False),
         (None, "e@x.com", "ACCA Webinar", False, False),
     ],
-    columns=["phone", "email", "first_funnel", "registered_any", "attended_any"],
+    {
+        "phone": pl.String,
+        "email": pl.String,
+        "first_funnel": pl.String,
+        "registered_any": pl.Boolean,
+        "attended_any": pl.Boolean,
+    },
 )
-PARTICIPANTS = pd.DataFrame(
+PARTICIPANTS = frame(
     [
         (A, "a@x.com", True, at("2025-10-06 10:00"), True, at("2025-10-07 19:00")),
         (B, None, True, at("2025-10-12 10:00"), False, None),
         (D, None, True, at("2025-10-15 10:00"), True, at("2025-10-16 19:00")),  # no first touch: Miscellaneous
     ],
-    columns=["phone", "email", "registered", "registration_time", "attended", "first_join_time"],
+    {
+        "phone": pl.String,
+        "email": pl.String,
+        "registered": pl.Boolean,
+        "registration_time": INSTANT,
+        "attended": pl.Boolean,
+        "first_join_time": INSTANT,
+    },
 )
-ASSIGNED_MONTHLY = pd.DataFrame(
+ASSIGNED_MONTHLY = frame(
     [
         (date(2025, 10, 1), A, at("2025-10-08 10:00"), "ACCA Webinar"),
         (date(2025, 10, 1), D, at("2025-10-17 10:00"), "Referral"),
         (date(2025, 11, 1), A, at("2025-11-03 09:00"), "ACCA Webinar"),  # today: not yet
     ],
-    columns=["month", "phone", "first_assigned_on", "funnel"],
+    {"month": pl.Date, "phone": pl.String, "first_assigned_on": INSTANT, "funnel": pl.String},
 )
-ASSIGNMENTS = pd.DataFrame(
+ASSIGNMENTS = frame(
     [(A, at("2025-10-08 10:00"), "Asha"), (A, at("2025-10-09 10:00"), "Ravi"), (D, at("2025-10-17 10:00"), "Ravi")],
-    columns=["phone", "assigned_on", "employee"],
+    {"phone": pl.String, "assigned_on": INSTANT, "employee": pl.String},
 )
-SALES = pd.DataFrame(
+SALES = frame(
     [
         ("s1", A, at("2025-10-25 10:00"), 1000.0, "ACCA Webinar", "success"),
         ("s2", B, at("2025-10-26 10:00"), 500.0, "CFA Webinar", "Refunded"),  # not a conversion
         ("s3", D, at("2025-11-02 10:00"), 2000.0, "Referral", "success"),
     ],
-    columns=["id", "phone", "created_on", "net_amount", "final_funnel", "status"],
+    {
+        "id": pl.String,
+        "phone": pl.String,
+        "created_on": INSTANT,
+        "net_amount": pl.Float64,
+        "final_funnel": pl.String,
+        "status": pl.String,
+    },
 )
-SPEND = pd.DataFrame(
+SPEND = frame(
     [
         (date(2025, 10, 1), "ACCA Webinar", 300.0),
         (date(2025, 10, 2), "ACCA Webinar", 200.0),
@@ -83,18 +110,19 @@ SPEND = pd.DataFrame(
         (date(2025, 11, 1), "ACCA Webinar", 50.0),
         (date(2025, 11, 3), "ACCA Webinar", 999.0),  # today: not yet
     ],
-    columns=["spend_date", "funnel", "cost"],
+    {"spend_date": pl.Date, "funnel": pl.String, "cost": pl.Float64},
 )
 
 
 @pytest.fixture(scope="module")
-def metrics() -> pd.DataFrame:
-    table = monthly_funnel_metrics(LEADS, PARTICIPANTS, FIRST_TOUCH, ASSIGNED_MONTHLY, SALES, SPEND, TODAY)
-    return table.set_index(["month", "funnel"])
+def metrics() -> pl.DataFrame:
+    return monthly_funnel_metrics(LEADS, PARTICIPANTS, FIRST_TOUCH, ASSIGNED_MONTHLY, SALES, SPEND, TODAY)
 
 
-def row(metrics: pd.DataFrame, month: str, funnel: str) -> dict:
-    return metrics.loc[(date.fromisoformat(month), funnel)].to_dict()
+def row(metrics: pl.DataFrame, month: str, funnel: str) -> dict:
+    found = metrics.filter(pl.col("month") == date.fromisoformat(month), pl.col("funnel") == funnel)
+    assert len(found) == 1
+    return found.row(0, named=True)
 
 
 def test_a_funnel_with_every_stage(metrics):
@@ -131,14 +159,14 @@ def test_a_refund_is_no_conversion_and_division_by_zero_is_empty(metrics):
         0.0,
     )
     assert cfa["cost_per_lead"] == 100.0 and cfa["roas"] == 0.0 and cfa["attendance_rate"] == 0.0
-    assert np.isnan(cfa["cost_per_attendee"]) and np.isnan(cfa["cost_per_acquisition"])
-    assert np.isnan(cfa["handover_rate"]) and np.isnan(cfa["conversion_rate"])
+    assert cfa["cost_per_attendee"] is None and cfa["cost_per_acquisition"] is None
+    assert cfa["handover_rate"] is None and cfa["conversion_rate"] is None
 
 
 def test_people_count_under_their_first_touch_funnel_and_sales_under_their_final_funnel(metrics):
     misc = row(metrics, "2025-10-01", MISC)
     assert (misc["leads"], misc["registrations"], misc["attendees"]) == (0, 1, 1)
-    assert np.isnan(misc["registration_rate"])
+    assert misc["registration_rate"] is None
     assert row(metrics, "2025-10-01", "Referral")["assigned"] == 1
     referral_november = row(metrics, "2025-11-01", "Referral")
     assert (referral_november["conversions"], referral_november["revenue"], referral_november["month_complete"]) == (
@@ -151,14 +179,14 @@ def test_people_count_under_their_first_touch_funnel_and_sales_under_their_final
 def test_nothing_from_today_counts(metrics):
     november = row(metrics, "2025-11-01", "ACCA Webinar")
     assert (november["leads"], november["assigned"], november["spend"]) == (1, 0, 50.0)
-    assert metrics.xs(date(2025, 11, 1), level="month")["leads"].sum() == 1
+    assert metrics.filter(pl.col("month") == date(2025, 11, 1))["leads"].sum() == 1
 
 
 def test_the_tall_stages_table_carries_the_same_counts(metrics):
-    tall = stages_per_month(metrics.reset_index())
-    acca = tall[(tall["month"] == date(2025, 10, 1)) & (tall["funnel"] == "ACCA Webinar")]
-    assert acca["stage"].tolist() == ["leads", "registrations", "attendees", "assigned", "conversions"]
-    assert acca["stage_order"].tolist() == [1, 2, 3, 4, 5] and acca["people"].tolist() == [1, 1, 1, 1, 1]
+    tall = stages_per_month(metrics)
+    acca = tall.filter(pl.col("month") == date(2025, 10, 1), pl.col("funnel") == "ACCA Webinar")
+    assert acca["stage"].to_list() == ["leads", "registrations", "attendees", "assigned", "conversions"]
+    assert acca["stage_order"].to_list() == [1, 2, 3, 4, 5] and acca["people"].to_list() == [1, 1, 1, 1, 1]
     assert len(tall) == 5 * len(metrics)
 
 
@@ -170,28 +198,33 @@ def test_funnel_people_when_a_part_has_nothing_yet(empty):
     """A new install, a CRM with no sales yet, every sale refunded: the table is still built."""
     first_touch, leads, assignments, sales = FIRST_TOUCH, LEADS, ASSIGNMENTS, SALES
     if empty in ("first_touch", "everything"):
-        first_touch, leads = FIRST_TOUCH.iloc[:0], LEADS.iloc[:0]
+        first_touch, leads = FIRST_TOUCH.clear(), LEADS.clear()
     if empty == "leads":
-        leads = LEADS.iloc[:0]
+        leads = LEADS.clear()
     if empty in ("assignments", "part2", "everything"):
-        assignments = ASSIGNMENTS.iloc[:0]
+        assignments = ASSIGNMENTS.clear()
     if empty in ("sales", "part2", "everything"):
-        sales = SALES.iloc[:0]
+        sales = SALES.clear()
     if empty == "counted_sales":
-        sales = SALES.assign(status="refunded")
+        sales = SALES.with_columns(status=pl.lit("refunded"))
     people = people_across_funnel(first_touch, leads, assignments, sales)
-    part1 = set(first_touch["phone"].dropna())
-    part2 = set(assignments["phone"]) | set(sales.loc[~sales["status"].str.lower().eq("refunded"), "phone"])
-    assert set(people["phone"].dropna()) == part1 | part2
+    part1 = set(first_touch["phone"].drop_nulls())
+    counted = sales.filter(pl.col("status").str.to_lowercase() != "refunded")["phone"]
+    part2 = set(assignments["phone"]) | set(counted)
+    assert set(people["phone"].drop_nulls()) == part1 | part2
     assert len(people) == len(first_touch) + len(part2 - part1)
-    assert people["converted"].sum() == len(set(sales.loc[~sales["status"].str.lower().eq("refunded"), "phone"]))
-    assert people["revenue"].dtype == "float64" and isinstance(people["assigned_on"].dtype, pd.DatetimeTZDtype)
+    assert people["converted"].sum() == len(set(counted))
+    assert people.schema["revenue"] == pl.Float64 and people.schema["assigned_on"] == INSTANT
 
 
 def test_funnel_people_joins_the_parts_on_the_phone_and_keeps_everyone():
-    people = people_across_funnel(FIRST_TOUCH, LEADS, ASSIGNMENTS, SALES).set_index(["phone", "email"], drop=False)
+    people = people_across_funnel(FIRST_TOUCH, LEADS, ASSIGNMENTS, SALES)
     assert len(people) == 5  # A, B, C, the email-only lead, and D known only to Part 2
-    a = people[people["phone"].eq(A)].iloc[0]
+
+    def person(column: str, value: str) -> dict:
+        return people.filter(pl.col(column) == value).row(0, named=True)
+
+    a = person("phone", A)
     assert a["lead_created_at"] == at("2025-10-05 10:00") and a["first_funnel"] == "ACCA Webinar"
     assert a["registered"] and a["attended"] and a["assigned_on"] == at("2025-10-08 10:00") and a["employee"] == "Asha"
     assert (
@@ -200,31 +233,32 @@ def test_funnel_people_joins_the_parts_on_the_phone_and_keeps_everyone():
         and a["revenue"] == 1000.0
         and a["user_id"] == "91" + A
     )
-    b = people[people["phone"].eq(B)].iloc[0]
+    b = person("phone", B)
     assert not b["converted"] and b["revenue"] == 0.0, "a refunded sale is no conversion"
-    d = people[people["phone"].eq(D)].iloc[0]
-    assert pd.isna(d["first_funnel"]) and d["final_funnel"] == "Referral" and d["revenue"] == 2000.0
-    email_only = people[people["email"].eq("e@x.com")].iloc[0]
-    assert pd.isna(email_only["phone"]) and email_only["lead_created_at"] == at("2025-11-01 10:00")
+    d = person("phone", D)
+    assert d["first_funnel"] is None and d["final_funnel"] == "Referral" and d["revenue"] == 2000.0
+    email_only = person("email", "e@x.com")
+    assert email_only["phone"] is None and email_only["lead_created_at"] == at("2025-11-01 10:00")
 
 
 def test_the_glance_names_its_month_and_day_and_shows_shares_of_leads(metrics):
     """The run's "funnel at a glance" says which month it shows and through which day, and gives each stage as a
     share of leads (a stage can pass 100%: one may register without a lead form), never "from the stage before"."""
-    table = metrics.reset_index()
+    table = metrics
     glance = funnel_at_a_glance(table, date(2025, 11, 2))
     assert glance.startswith("**November 2025**, counted through 2 November 2025 (yesterday): the month so far.")
     assert "| stage | people | as a share of leads |" in glance and "stage before" not in glance
     assert "above 100% of leads" in glance
     october = funnel_at_a_glance(table, date(2025, 10, 31))
-    leads = int(table.loc[table["month"].eq(date(2025, 10, 1)), "leads"].sum())
-    registrations = int(table.loc[table["month"].eq(date(2025, 10, 1)), "registrations"].sum())
+    october_rows = table.filter(pl.col("month") == date(2025, 10, 1))
+    leads = int(october_rows["leads"].sum())
+    registrations = int(october_rows["registrations"].sum())
     assert october.startswith("**October 2025**, counted through 31 October 2025 (yesterday): the whole month.")
     assert f"| registrations | {registrations:,} | {registrations / leads:.0%} |" in october
 
 
 def test_a_glance_with_no_data_for_yesterdays_month_says_so(metrics):
-    glance = funnel_at_a_glance(metrics.reset_index(), date(2026, 12, 2))
+    glance = funnel_at_a_glance(metrics, date(2026, 12, 2))
     assert glance.startswith(
         "No data for **December 2026** yet (counted through 2 December 2026); "
         "the latest month with data is **November 2025**."

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
+import polars as pl
 
 from funnel_assets import catalogue
 from funnel_assets.defs.failures import readable_failures
@@ -29,9 +30,9 @@ from funnel_assets.lib.reporting import (
 SALE_COLUMNS = ("phone", "created_on", "net_amount", "final_funnel", "status", "employee_name")
 
 
-def sale_facts(sales: pd.DataFrame) -> pd.DataFrame:
+def sale_facts(sales: pl.DataFrame) -> pl.DataFrame:
     """The sales columns the reporting needs (the CRM's `status` when it sends one)."""
-    return sales[[c for c in SALE_COLUMNS if c in sales.columns]]
+    return sales.select(c for c in SALE_COLUMNS if c in sales.columns)
 
 
 @table_asset("unmapped_sources")
@@ -62,25 +63,25 @@ def unmapped_sources(
 @table_asset("funnel_people")
 def funnel_people(
     context: dg.AssetExecutionContext,
-    lead_first_touch: pd.DataFrame,
-    marketing_leads: pd.DataFrame,
-    assigned_leads_monthly: pd.DataFrame,
-    sales: pd.DataFrame,
-) -> pd.DataFrame:
+    lead_first_touch: pl.DataFrame,
+    marketing_leads: pl.DataFrame,
+    assigned_leads_monthly: pl.DataFrame,
+    sales: pl.DataFrame,
+) -> pl.DataFrame:
     """Part 1's people and Part 2's phones joined on the phone key."""
     people = people_across_funnel(
         lead_first_touch,
         marketing_leads,
         # each phone's first assignment is its earliest month's first: a third fewer rows than the dump
-        assigned_leads_monthly[["phone", "first_assigned_on", "employee"]].rename(
-            columns={"first_assigned_on": "assigned_on"}
-        ),
+        assigned_leads_monthly.select("phone", "employee", assigned_on="first_assigned_on"),
         sale_facts(sales),
     )
-    both_parts = people["first_funnel"].notna() & (people["assigned_on"].notna() | people["converted"])
+    both_parts = people.select(
+        (pl.col("first_funnel").is_not_null() & (pl.col("assigned_on").is_not_null() | pl.col("converted"))).sum()
+    ).item()
     context.add_output_metadata(
         {
-            "people_in_both_parts": int(both_parts.sum()),
+            "people_in_both_parts": int(both_parts),
             "converted": int(people["converted"].sum()),
             "revenue": float(people["revenue"].sum()),
         }
@@ -92,13 +93,13 @@ def funnel_people(
 def funnel_metrics_monthly(
     context: dg.AssetExecutionContext,
     config: AsOfConfig,
-    marketing_leads: pd.DataFrame,
-    event_participants: pd.DataFrame,
-    lead_first_touch: pd.DataFrame,
-    assigned_leads_monthly: pd.DataFrame,
-    sales: pd.DataFrame,
-    spend_by_funnel: pd.DataFrame,
-) -> pd.DataFrame:
+    marketing_leads: pl.DataFrame,
+    event_participants: pl.DataFrame,
+    lead_first_touch: pl.DataFrame,
+    assigned_leads_monthly: pl.DataFrame,
+    sales: pl.DataFrame,
+    spend_by_funnel: pl.DataFrame,
+) -> pl.DataFrame:
     """Each month's stage counts, revenue and spend per funnel, through yesterday."""
     as_of = config.today()
     metrics = monthly_funnel_metrics(
@@ -123,11 +124,11 @@ def funnel_metrics_monthly(
 def funnel_cohorts(
     context: dg.AssetExecutionContext,
     config: AsOfConfig,
-    lead_first_touch: pd.DataFrame,
-    event_participants: pd.DataFrame,
-    assigned_leads_monthly: pd.DataFrame,
-    sales: pd.DataFrame,
-) -> pd.DataFrame:
+    lead_first_touch: pl.DataFrame,
+    event_participants: pl.DataFrame,
+    assigned_leads_monthly: pl.DataFrame,
+    sales: pl.DataFrame,
+) -> pl.DataFrame:
     """Each first-touch cohort followed down the funnel: registered, attended, assigned, converted."""
     as_of = config.today()
     cohorts = cohort_conversion(lead_first_touch, event_participants, assigned_leads_monthly, sale_facts(sales), as_of)
@@ -141,7 +142,7 @@ def funnel_cohorts(
 
 
 @table_asset("funnel_stages_monthly")
-def funnel_stages_monthly(funnel_metrics_monthly: pd.DataFrame) -> pd.DataFrame:
+def funnel_stages_monthly(funnel_metrics_monthly: pl.DataFrame) -> pl.DataFrame:
     """The monthly metrics reshaped to one row per stage, for BI funnel charts."""
     return stages_per_month(funnel_metrics_monthly)
 
