@@ -296,7 +296,10 @@ def read_csv_text(path: Path, *, label: str) -> CsvTable:
             if frame.width == 1
             else [pl.col(c) for c in frame.columns]
         )
-        frame = frame.filter(~pl.all_horizontal(cell.eq("") for cell in cells))
+        blank = frame.select(pl.all_horizontal(cell.eq("") for cell in cells)).to_series()
+        if blank.any():
+            # filtering copies every column: only when there is a row to drop
+            frame = frame.filter(~blank)
     unnamed = [c for c in frame.columns if c == "" or c.startswith("Unnamed: ")]
     if unnamed:
         blank = frame.select(pl.col(c).eq("").all() for c in unnamed).row(0)
