@@ -305,7 +305,7 @@ def read_csv_text(path: Path, *, label: str) -> CsvTable:
         blank = frame.select(pl.col(c).eq("").all() for c in unnamed).row(0)
         frame = frame.drop(c for c, empty in zip(unnamed, blank, strict=True) if empty)
     set_aside: dict[str, int] = {}
-    if isinstance(source, bytes) and _SET_ASIDE_UTF8 in source:
+    if isinstance(source, bytes) and _SET_ASIDE_UTF8 in source and frame.width:
         held = frame.select(pl.col(c).str.contains(_SET_ASIDE, literal=True).sum() for c in frame.columns).row(0)
         set_aside = {c: int(n) for c, n in zip(frame.columns, held, strict=True) if n}
         if set_aside:
