@@ -88,9 +88,9 @@ def test_whole_tab_every_cell_as_text_with_the_read_only_scope(google_standin, s
             ["Ravi", "", "14/09/2025 18:03:22"],
         ],
     )
-    frame = source(service_account_file).read("run-1", "marketing_leads")
-    assert list(frame.columns) == ["Name", "Phone number", "created date"]
-    assert frame.to_dict("records") == [
+    frame = source(service_account_file).read("run-1", "marketing_leads").frame
+    assert frame.columns == ["Name", "Phone number", "created date"]
+    assert frame.to_dicts() == [
         {"Name": "Asha", "Phone number": "098765 43210", "created date": ""},
         {"Name": "Ravi", "Phone number": "", "created date": "14/09/2025 18:03:22"},
     ]
@@ -119,8 +119,8 @@ def test_the_first_tab_is_the_leftmost_not_the_one_created_first(google_standin,
         readers=(ACCOUNT,),
     )
     google_standin.move_tab(KEY, "Leads", 0)
-    frame = source(service_account_file, location=KEY).read("run-1", "leads")
-    assert frame["a"].tolist() == ["new"]
+    frame = source(service_account_file, location=KEY).read("run-1", "leads").frame
+    assert frame["a"].to_list() == ["new"]
     assert [call.method for call in google_standin.calls] == [TABS, READ], (
         "one request for the tab list, one for the tab"
     )
@@ -137,13 +137,13 @@ def test_worksheet_name_is_read_in_one_request(google_standin, service_account_f
     google_standin.add_spreadsheet(
         KEY, {"Leads": [["x"]], "Spend Oct": [["a"], ["1"]], "Tom's / list": [["b"], ["2"]]}, readers=(ACCOUNT,)
     )
-    frame = source(service_account_file, worksheet="Spend Oct").read("run-1", "marketing_spend")
-    assert frame["a"].tolist() == ["1"]
+    frame = source(service_account_file, worksheet="Spend Oct").read("run-1", "marketing_spend").frame
+    assert frame["a"].to_list() == ["1"]
     assert [call.method for call in google_standin.calls] == [READ]
     # a quote and a slash in a tab's name travel quoted and escaped
-    assert source(service_account_file, worksheet="Tom's / list").read("run-2", "marketing_spend")["b"].tolist() == [
-        "2"
-    ]
+    assert source(service_account_file, worksheet="Tom's / list").read("run-2", "marketing_spend").frame[
+        "b"
+    ].to_list() == ["2"]
 
 
 def test_an_unknown_worksheet_name_says_to_check_it(google_standin, service_account_file):
@@ -155,8 +155,8 @@ def test_an_unknown_worksheet_name_says_to_check_it(google_standin, service_acco
 def test_429_then_200_is_retried(google_standin, service_account_file):
     leads_sheet(google_standin, [["a"], ["1"]])
     google_standin.fail(READ, 429, headers={"Retry-After": "0"})
-    frame = source(service_account_file).read("run-1", "leads")
-    assert frame["a"].tolist() == ["1"]
+    frame = source(service_account_file).read("run-1", "leads").frame
+    assert frame["a"].to_list() == ["1"]
     assert [call.status for call in google_standin.calls_of(READ)] == [429, 200]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from funnel_assets.io.sources.csv_reading import read_csv_text, set_aside_values
+from funnel_assets.io.sources.csv_reading import read_csv_text
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.http import HttpLimits
 from funnel_assets.io.sources.landing import land_table
@@ -28,24 +28,24 @@ def write(tmp_path, content: bytes, name: str = "input.csv"):
     ids=["plain", "bom-crlf", "semicolons-blank-row", "tabs", "trailing-commas-blank-rows"],
 )
 def test_spreadsheet_program_variants_read_the_same(tmp_path, content):
-    frame = read_csv_text(write(tmp_path, content), label="mappings/funnel_mapping.csv")
-    assert frame.to_dict("records") == [{"source": "ACCA_Webinar_Meta", "funnel": "ACCA Webinar"}]
+    frame = read_csv_text(write(tmp_path, content), label="mappings/funnel_mapping.csv").frame
+    assert frame.to_dicts() == [{"source": "ACCA_Webinar_Meta", "funnel": "ACCA Webinar"}]
 
 
 def test_windows_encoding_and_text_kept_as_text(tmp_path):
     path = write(tmp_path, 'Name,Phone number,cost\nJosé,0098765 43210,"1,234.50"\n'.encode("cp1252"))
-    frame = read_csv_text(path, label="leads")
-    assert frame.loc[0].tolist() == ["José", "0098765 43210", "1,234.50"]
+    frame = read_csv_text(path, label="leads").frame
+    assert list(frame.row(0)) == ["José", "0098765 43210", "1,234.50"]
 
 
 def test_unicode_names_survive(tmp_path):
     path = write(tmp_path, "Name,City\nअनुष्का शर्मा,मुंबई\n".encode())
-    assert read_csv_text(path, label="leads").loc[0, "Name"] == "अनुष्का शर्मा"
+    assert read_csv_text(path, label="leads").frame["Name"][0] == "अनुष्का शर्मा"
 
 
 def test_header_only_gives_an_empty_table_with_columns(tmp_path):
-    frame = read_csv_text(write(tmp_path, b"Name,Email\n"), label="leads")
-    assert list(frame.columns) == ["Name", "Email"] and frame.empty
+    table = read_csv_text(write(tmp_path, b"Name,Email\n"), label="leads")
+    assert table.frame.columns == ["Name", "Email"] and len(table) == 0
 
 
 @pytest.mark.parametrize(
@@ -77,16 +77,16 @@ def test_local_file_is_copied_into_the_landing_file(tmp_path):
 
 
 def test_headers_repeated_after_trimming_stay_separate_columns(tmp_path):
-    frame = read_csv_text(write(tmp_path, b"Phone,Phone ,Name\n1,2,A\n"), label="leads")
-    assert list(frame.columns) == ["Phone", "Phone (2)", "Name"]
+    frame = read_csv_text(write(tmp_path, b"Phone,Phone ,Name\n1,2,A\n"), label="leads").frame
+    assert frame.columns == ["Phone", "Phone (2)", "Name"]
 
 
 def test_a_value_past_the_header_is_refused_but_trailing_commas_are_not(tmp_path):
     with pytest.raises(SourceError, match="line 2 has more values than the header"):
         read_csv_text(write(tmp_path, b"a,b\n1,2,lost\n3,4\n"), label="leads")
-    assert read_csv_text(write(tmp_path, b"a,b\n1,2,\n3,4,\n", "ok.csv"), label="leads").values.tolist() == [
-        ["1", "2"],
-        ["3", "4"],
+    assert read_csv_text(write(tmp_path, b"a,b\n1,2,\n3,4,\n", "ok.csv"), label="leads").frame.rows() == [
+        ("1", "2"),
+        ("3", "4"),
     ]
 
 
@@ -94,25 +94,25 @@ def test_a_value_past_the_header_is_refused_but_trailing_commas_are_not(tmp_path
 def test_a_control_character_sets_its_value_aside_instead_of_cutting_it_short(tmp_path, character):
     # a C parser stops a value at a NUL: `72<NUL>33.9` was read as 72, and revenue fell without a word
     content = f"StudentName,netAmount\nAnusha,72{character}33.9\nRavi{character}Kumar,10\nMeera,5\n".encode()
-    frame = read_csv_text(write(tmp_path, content), label="CRM sales dump")
-    assert frame.to_dict("records") == [
+    table = read_csv_text(write(tmp_path, content), label="CRM sales dump")
+    assert table.frame.to_dicts() == [
         {"StudentName": "Anusha", "netAmount": ""},
         {"StudentName": "", "netAmount": "10"},
         {"StudentName": "Meera", "netAmount": "5"},
     ]
-    assert set_aside_values(frame) == {"netAmount": 1, "StudentName": 1}
+    assert table.set_aside == {"netAmount": 1, "StudentName": 1}
 
 
 def test_a_clean_file_sets_nothing_aside(tmp_path):
-    frame = read_csv_text(write(tmp_path, b"a,b\n1,2\n"), label="leads")
-    assert set_aside_values(frame) == {}
+    table = read_csv_text(write(tmp_path, b"a,b\n1,2\n"), label="leads")
+    assert table.set_aside == {}
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
 def test_utf16_tab_separated_as_excel_saves_unicode_text_is_read(tmp_path, encoding):
     text = "Name\tPhone number\tCity\r\nJosé\t98765 43210\tमुंबई\r\nRavi\t91234 56789\tPune\r\n"
-    frame = read_csv_text(write(tmp_path, text.encode(encoding)), label="lead sheet")
-    assert frame.to_dict("records") == [
+    frame = read_csv_text(write(tmp_path, text.encode(encoding)), label="lead sheet").frame
+    assert frame.to_dicts() == [
         {"Name": "José", "Phone number": "98765 43210", "City": "मुंबई"},
         {"Name": "Ravi", "Phone number": "91234 56789", "City": "Pune"},
     ]

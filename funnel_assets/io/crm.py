@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 from pydantic import Field, field_validator
 
-from funnel_assets.io.sources.csv_reading import read_csv_text
+from funnel_assets.io.sources.csv_reading import CsvTable, read_csv_text
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.http import client_url, endpoint, is_this_machine, is_url
 from funnel_assets.io.sources.landing import describe_location, land_table, landing_path
@@ -98,7 +97,8 @@ class CrmApi(LandedSource):
             secrets=[token] if token else [],
         )
 
-    def read(self, run_id: str, dump: str) -> pd.DataFrame:
-        """One full dump (`assigned_leads` or `sales`), every cell as text, landed once per run."""
+    def read(self, run_id: str, dump: str) -> CsvTable:
+        """One full dump (`assigned_leads` or `sales`), every cell as text, landed once per run (`.frame`;
+        `.set_aside` for the step's reconciliation)."""
         path = self.land(run_id, dump)
         return read_csv_text(path, label=f"CRM {dump.replace('_', ' ')} dump")

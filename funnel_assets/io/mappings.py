@@ -8,7 +8,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from funnel_assets.io.sources.csv_reading import read_csv_text, set_aside_values
+from funnel_assets.io.sources.csv_reading import read_csv_text
 from funnel_assets.lib.form_responses import REQUIRED_DECLARATION, read_form_declarations
 from funnel_assets.lib.funnel_mapping import MappingError, clean_funnel_mapping, respelled_funnels
 from funnel_assets.lib.zoom_events import EventMappings
@@ -36,8 +36,8 @@ class Mappings(dg.ConfigurableResource):
         path = Path(self.directory) / file_name
         if optional and not path.exists():
             return pd.DataFrame(columns=list(required_columns), dtype=object)
-        frame = read_csv_text(path, label=f"mappings/{file_name}")
-        unreadable = set_aside_values(frame)
+        table = read_csv_text(path, label=f"mappings/{file_name}")
+        unreadable = table.set_aside
         if unreadable:
             # a mapping is a handful of rows a person typed: a stray control character is a broken save, not data
             raise MappingError(
@@ -46,7 +46,8 @@ class Mappings(dg.ConfigurableResource):
                 "invisible control character (such as a NUL byte), so the file cannot be trusted as saved. Open it in "
                 "a spreadsheet program, retype those cells and save it again as CSV."
             )
-        frame = frame.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
+        # the mapping rules stay pandas this round
+        frame = table.frame.to_pandas().rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
         missing = [c for c in required_columns if c not in frame.columns]
         if missing:
             raise MappingError(

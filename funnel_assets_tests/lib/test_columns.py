@@ -113,7 +113,7 @@ def test_a_file_without_its_header_row_is_refused_without_quoting_its_first_row(
 @pytest.mark.parametrize("contract, field", KEY_FIELDS)
 def test_each_cleaner_reads_a_key_field_from_its_exact_header_past_a_look_alike(contract, field):
     file, clean = CLEANERS[contract.name]
-    raw = read_csv_text(SAMPLES / file, label=contract.name)
+    raw = read_csv_text(SAMPLES / file, label=contract.name).frame.to_pandas()
     expected = clean(raw)[field.key.column].notna().sum()
     assert expected > 0
     cleaned = clean(with_column_before(raw, field.header, look_alike(field.header)))

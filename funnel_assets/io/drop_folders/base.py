@@ -406,7 +406,8 @@ class EventDropFolder(dg.ConfigurableResource, ABC):
                 raise DropFolderError(_link_message(part))
         if not path.is_file():
             return None
-        ledger = read_csv_text(path, label=f"the Zoom ledger {path}")
+        # the ledger's rules stay pandas this round
+        ledger = read_csv_text(path, label=f"the Zoom ledger {path}").frame.to_pandas()
         return pd.DataFrame({column: _as_text(_formula_unsafe(_strings(ledger[column]))) for column in ledger.columns})
 
     def write_ledger(self, ledger: pd.DataFrame) -> None:

@@ -17,11 +17,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
 from dagster._check import CheckError
 from pydantic import Field, field_validator
 
-from funnel_assets.io.sources.csv_reading import read_csv_text
+from funnel_assets.io.sources.csv_reading import CsvTable, read_csv_text
 from funnel_assets.io.sources.google_sheets import SHEETS_API, checked_sheets_api_url, is_google_sheet
 from funnel_assets.io.sources.http import HttpLimits, is_url
 from funnel_assets.io.sources.landing import (
@@ -134,8 +133,8 @@ class TabularSource(LandedSource):
             sheets_api_url=self.google_sheets_api_url,
         )
 
-    def read(self, run_id: str, name: str) -> pd.DataFrame:
-        """Every cell as text, landed once per run."""
+    def read(self, run_id: str, name: str) -> CsvTable:
+        """Every cell as text, landed once per run (`.frame`; `.set_aside` for the step's reconciliation)."""
         return read_csv_text(self.land(run_id, name), label=self.label)
 
 
