@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
 from typing import overload
 
@@ -251,24 +252,113 @@ def _read_instants(rows: pl.DataFrame) -> pl.Series:
     return _captured(rows, _ISO_WITH_OFFSET).select(instants)["instant"]
 
 
+# The fast path. Most columns hold one or two canonical spellings (`2025-09-30 19:00:00`, `2025-09-30T19:00:00Z`,
+# `30/09/2025 19:00`): zero-padded numbers whose every value pandas' pattern takes too, one space, a year pandas
+# holds whole. On such text the regular expression captures the same numbers chrono reads, so Polars' own
+# strptime gives the same instant, or null where the day does not exist (31/02), as the exact path does. The fast
+# path only decides what it reads; the rest (and what it could not read) goes on to the exact path untouched.
+_STRICT_FIELDS = {
+    "Y": "(?:1[7-9]|2[01])[0-9]{2}",
+    "m": "(?:0[1-9]|1[0-2])",
+    "b": "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)",
+    "d": "(?:0[1-9]|[12][0-9]|3[01])",
+    "H": "(?:[01][0-9]|2[0-3])",
+    "I": "(?:0[1-9]|1[0-2])",
+    "M": "[0-5][0-9]",
+    "S": "[0-5][0-9]",
+    "p": "(?:AM|PM)",
+}
+# the sets of fields chrono needs to build a datetime, and which pandas reads the same way
+_STRICT_FIELD_SETS = [set(date) | set(time) for date in ("Ymd", "Ybd") for time in ("", "HM", "HMS", "IMp", "IMSp")]
+# a date and time with an offset, as canonical writers spell it: `%#z` is chrono's offset that also takes Z
+_STRICT_INSTANT = (
+    f"^{_STRICT_FIELDS['Y']}-{_STRICT_FIELDS['m']}-{_STRICT_FIELDS['d']}"
+    f"T{_STRICT_FIELDS['H']}:[0-5][0-9]:[0-5][0-9](?:Z|[+-]{_STRICT_FIELDS['H']}:[0-5][0-9])$"
+)
+_STRICT_INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S%#z"
+
+
+@functools.cache
+def _strict_pattern(fmt: str) -> str | None:
+    """A regular expression for the canonical spellings of `fmt` (see above), or None where `fmt` has no fast path.
+
+    Fields are fixed-width and parted by a literal that is no digit, so a text it matches splits into fields one
+    way only, the way pandas' pattern splits it too."""
+    parts = re.split(r"(%.)", fmt)
+    fields, literals = parts[1::2], parts[0::2]
+    if any(not re.fullmatch(r"%[A-Za-z]", field) or field[1] not in _STRICT_FIELDS for field in fields):
+        return None
+    names = [field[1] for field in fields]
+    if len(set(names)) != len(names) or set(names) not in _STRICT_FIELD_SETS:
+        return None
+    if literals[0] or literals[-1] or not all(re.fullmatch(r"[-/:T, ]+", literal) for literal in literals[1:-1]):
+        return None
+    # the literals are no regular expression's metacharacters
+    body = "".join(literal + _STRICT_FIELDS[name] for literal, name in zip(literals[:-1], names, strict=True))
+    return f"^{body}$"
+
+
 def _read_series(text: pl.Series, formats: tuple[str, ...]) -> pl.Series:
-    """The trimmed texts read as the pandas form reads them: each format tried on what the formats before it left."""
-    rows = pl.DataFrame({"text": text}).with_row_index("row")
-    with_offset = rows["text"].str.contains(_HAS_OFFSET_ASCII).fill_null(False)
-    unicode_digits = bool(rows["text"].str.contains("[^\\x00-\\x7f]").any())
-    offset_rows = rows.filter(with_offset)
-    read = [offset_rows.select("row", instant=_read_instants(offset_rows).dt.convert_time_zone(TIMEZONE))]
-    pending = rows.filter(~with_offset & pl.col("text").is_not_null())
+    """The trimmed texts read as the pandas form reads them: each format tried on what the formats before it left.
+
+    Polars calls this once a chunk, often of a few hundred rows: Series operations, and a step skipped where no
+    row is for it, keep that cheap."""
+    read_rows: list[pl.Series] = []
+    read_instants: list[pl.Series] = []
+
+    def keep(rows: pl.Series, text: pl.Series, instants: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """Keep the instants read; the rows and text of those that were not."""
+        done = instants.is_not_null()
+        read_rows.append(rows.filter(done))
+        read_instants.append(instants.filter(done))
+        return rows.filter(~done), text.filter(~done)
+
+    def offer(
+        rows: pl.Series, text: pl.Series, pattern: str, read: Callable[[pl.Series], pl.Series]
+    ) -> tuple[pl.Series, pl.Series]:
+        """`read` the texts that match `pattern`; the rows and text left, in no particular order."""
+        matches = text.str.contains(pattern)
+        if not matches.any():
+            return rows, text
+        left_rows, left_text = keep(rows.filter(matches), text.filter(matches), read(text.filter(matches)))
+        return pl.concat([rows.filter(~matches), left_rows]), pl.concat([text.filter(~matches), left_text])
+
+    def native_instants(text: pl.Series) -> pl.Series:
+        instants = text.str.to_datetime(_STRICT_INSTANT_FORMAT, time_unit="us", time_zone="UTC", strict=False)
+        return instants.dt.convert_time_zone(TIMEZONE)
+
+    def exact_instants(text: pl.Series) -> pl.Series:
+        return _read_instants(pl.DataFrame({"text": text})).dt.convert_time_zone(TIMEZONE)
+
+    rows = pl.int_range(0, len(text), dtype=pl.UInt32, eager=True)
+    with_offset = text.str.contains(_HAS_OFFSET_ASCII).fill_null(False)
+    unicode_digits = bool(text.str.contains("[^\\x00-\\x7f]").any())
+    offset_rows, offset_text = offer(
+        rows.filter(with_offset), text.filter(with_offset), _STRICT_INSTANT, native_instants
+    )
+    if len(offset_rows):
+        keep(offset_rows, offset_text, exact_instants(offset_text))
+    local = ~with_offset & text.is_not_null()
+    pending_rows, pending_text = rows.filter(local), text.filter(local)
     for fmt in formats:
-        if pending.is_empty():
+        if not len(pending_rows):
             break
+
+        def native(text: pl.Series, fmt: str = fmt) -> pl.Series:
+            return text.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.replace_time_zone(TIMEZONE)
+
+        def exact(text: pl.Series, fmt: str = fmt) -> pl.Series:
+            return _read_format(pl.DataFrame({"text": text}), fmt, unicode_digits).dt.replace_time_zone(TIMEZONE)
+
+        strict = _strict_pattern(fmt)
+        if strict is not None:
+            pending_rows, pending_text = offer(pending_rows, pending_text, strict, native)
         # a plain match is far cheaper than capturing groups: capture only in the rows that match
-        candidates = pending.filter(pl.col("text").str.contains(_format_pattern(fmt)[0]))
-        wall = _read_format(candidates, fmt, unicode_digits)
-        read.append(candidates.select("row", instant=wall.dt.replace_time_zone(TIMEZONE)).filter(wall.is_not_null()))
-        pending = pending.join(read[-1], on="row", how="anti", maintain_order="left")
-    instants = rows.select("row").join(pl.concat(read), on="row", how="left", maintain_order="left")
-    return instants["instant"].alias(text.name)
+        pending_rows, pending_text = offer(pending_rows, pending_text, _format_pattern(fmt)[0], exact)
+    instants = pl.Series(text.name, [], dtype=pl.Datetime("us", TIMEZONE)).extend_constant(None, len(text))
+    if read_rows:
+        instants.scatter(pl.concat(read_rows), pl.concat(read_instants))
+    return instants
 
 
 def _polars_datetimes(values: pl.Expr, formats: tuple[str, ...]) -> pl.Expr:

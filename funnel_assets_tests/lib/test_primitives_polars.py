@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnel_assets import catalogue
+from funnel_assets.lib import dates
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.columns import MissingColumnsError, resolve_columns
 from funnel_assets.lib.dates import LOCAL_FORMATS, parse_local_datetimes
@@ -207,6 +208,91 @@ def test_dates_are_the_same_instants_on_date_like_text(values):
 @given(st.lists(st.one_of(st.none(), date_like, dated), max_size=20))
 def test_dates_are_the_same_instants_in_twelve_hour_formats(values):
     both_dates(values, ("%b %d, %Y %I:%M %p", "%Y-%m-%d %I:%M:%S %p", "%d/%m/%Y %I:%M %p"))
+
+
+# Most columns hold canonical spellings, which a fast path reads with Polars' own strptime, and a few odd ones,
+# left to the exact path: the column is split, so both kinds are mixed in one column here, around the edges
+# of the fast path (padding, impossible days, leap years, the years pandas holds, hour 24, second 60).
+padded = st.integers(0, 99).map("{:02d}".format)
+# Asia/Kolkata's offset last changed in 1945; before, pandas' time zone data and Polars' differ (both forms'
+# results differ there, with or without the fast path), so the forms are compared on later years
+MODERN_YEARS = ["2025", "2024", "2000", "2100", "2199", "2200", "2262", "1946"]
+EDGE_YEARS = ["1677", "1678", "1699", "1700", "1900", "1946", "2000", "2024", "2100", "2199", "2200", "2262"]
+canonical = st.builds(
+    lambda template, year, month, day, hour, minute, second, offset: template.format(
+        Y=year, m=month, d=day, H=hour, I=hour, M=minute, S=second, z=offset, b=month_abbreviation(month)
+    ),
+    st.sampled_from(
+        [
+            "{Y}-{m}-{d} {H}:{M}:{S}",
+            "{Y}-{m}-{d} {H}:{M}",
+            "{Y}-{m}-{d}",
+            "{Y}-{m}-{d}T{H}:{M}:{S}",
+            "{Y}-{m}-{d}T{H}:{M}:{S}{z}",
+            "{d}/{m}/{Y} {H}:{M}:{S}",
+            "{d}/{m}/{Y} {H}:{M}",
+            "{d}/{m}/{Y}",
+            "{d}-{m}-{Y} {H}:{M}",
+            "{d}-{m}-{Y}",
+            "{b} {d}, {Y} {I}:{M} PM",
+            "{b} {d}, {Y} {I}:{M}:{S} AM",
+            "{b} {d}, {Y}",
+        ]
+    ),
+    st.sampled_from(MODERN_YEARS),
+    st.one_of(st.sampled_from(["01", "02", "09", "12"]), padded),
+    st.one_of(st.sampled_from(["01", "28", "29", "30", "31"]), padded),
+    st.one_of(st.sampled_from(["00", "12", "19", "23"]), padded),
+    st.one_of(st.sampled_from(["00", "59"]), padded),
+    st.one_of(st.sampled_from(["00", "59", "60", "61"]), padded),
+    st.sampled_from(["Z", "+05:30", "-05:30", "+00:00", "-00:00", "+23:59", "+24:00", "+0530"]),
+)
+
+
+def month_abbreviation(month: str) -> str:
+    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    return names[int(month) - 1] if 1 <= int(month) <= 12 else "Foo"
+
+
+@fast
+@given(st.lists(st.one_of(canonical, st.none(), date_like, dated), min_size=1, max_size=30), st.data())
+def test_dates_are_the_same_instants_with_canonical_and_odd_spellings_in_one_column(values, data):
+    result = both_dates(values)
+    both_dates(values, ("%d-%m-%Y", "%m-%d-%Y", "%Y-%m-%d %I:%M:%S %p", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S"))
+    # Polars reads a column a chunk at a time: the chunks read alone give what the whole column gives
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(values)), max_size=4)))
+    pieces = [values[a:b] for a, b in zip([0, *cuts], [*cuts, len(values)], strict=True)]
+    chunked = pl.concat([pl.Series("v", piece, dtype=pl.String) for piece in pieces], rechunk=False)
+    assert chunked.to_frame().select(parse_local_datetimes(pl.col("v")))["v"].to_list() == result
+
+
+def every_day_in_every_canonical_spelling(years: list[str]) -> list[str]:
+    days = [(year, f"{month:02d}", f"{day:02d}") for year in years for month in range(0, 14) for day in range(0, 33)]
+    spellings = ["{Y}-{m}-{d} 23:59:59", "{Y}-{m}-{d}", "{Y}-{m}-{d}T00:00:00Z", "{d}/{m}/{Y} 19:00", "{d}-{m}-{Y}"]
+    spellings += ["{Y}-{m}-{d}T12:00:00-05:30", "{b} {d}, {Y} 12:00 AM"]
+    return [
+        spelling.format(Y=year, m=month, d=day, b=month_abbreviation(month))
+        for spelling in spellings
+        for year, month, day in days
+    ]
+
+
+def test_every_day_of_the_edge_years_is_the_same_instant_in_every_canonical_spelling():
+    """Impossible days (31 April, 29 February of 2100) are left alike, and offered to the next format."""
+    values = every_day_in_every_canonical_spelling(MODERN_YEARS)
+    result = both_dates(values)
+    assert sum(instant is not None for instant in result) > len(values) / 2
+
+
+def test_the_fast_path_reads_what_the_exact_path_reads(monkeypatch):
+    """Down to the first years pandas holds, where the forms' time zone data differ: the Polars form without its
+    fast path gives the same instants."""
+    values = every_day_in_every_canonical_spelling(EDGE_YEARS)
+    fast_read = through_polars(parse_local_datetimes, values)
+    monkeypatch.setattr(dates, "_strict_pattern", lambda fmt: None)
+    monkeypatch.setattr(dates, "_STRICT_INSTANT", "^$")
+    assert fast_read == through_polars(parse_local_datetimes, values)
+    assert sum(instant is not None for instant in fast_read) > len(values) / 2
 
 
 # numbers
