@@ -50,6 +50,8 @@ DEFAULT_MIN_ROWS_RATIO = (
 )
 RECENT_GOOD_LOADS = 5  # the row guard compares with the largest of the table and this many of its last good loads
 MEANINGFUL_SHARE = 0.2  # a key column filled in under this share of the old table says little when it empties further
+# the miscellaneous_share check warns above this share of a table's rows in Other Sources (Miscellaneous)
+DEFAULT_MAX_MISCELLANEOUS_SHARE = 0.25
 
 
 @dataclass(frozen=True)

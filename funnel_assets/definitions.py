@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from funnel_assets.defs.checks import all_table_checks
 from funnel_assets.defs.events import assets as events
 from funnel_assets.defs.events import sensors as event_sensors
 from funnel_assets.defs.marketing import assets as marketing
@@ -19,7 +18,6 @@ from funnel_assets.settings import Settings
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=dg.load_assets_from_modules([marketing, events, sales, reporting]),
-        asset_checks=all_table_checks(settings.max_miscellaneous_share),
         jobs=[jobs.part1_marketing, jobs.part2_sales, jobs.daily_refresh, jobs.zoom_ingest],
         schedules=[daily_refresh_schedule(settings.daily_refresh_cron)],
         sensors=[

@@ -118,7 +118,9 @@ class Settings:
             crm_token_query_parameter=value("CRM_API_TOKEN_QUERY_PARAMETER") or None,
             min_rows_ratios={name: float(value(name, "0.5")) for name in GUARD_SETTINGS},
             daily_refresh_cron=value("FUNNEL_DAILY_REFRESH_CRON", "30 6 * * *"),
-            max_miscellaneous_share=float(value("FUNNEL_MAX_MISCELLANEOUS_SHARE", "0.25")),
+            max_miscellaneous_share=float(
+                value("FUNNEL_MAX_MISCELLANEOUS_SHARE", str(catalogue.DEFAULT_MAX_MISCELLANEOUS_SHARE))
+            ),
             ui_url=value("FUNNEL_UI_URL", "http://127.0.0.1:3000").rstrip("/"),
             landing_keep_days=int(value("FUNNEL_LANDING_KEEP_DAYS", str(DEFAULT_KEEP_DAYS))),
         )

@@ -8,7 +8,8 @@ import dagster as dg
 import pandas as pd
 
 from funnel_assets import catalogue
-from funnel_assets.defs.checks import all_table_checks, evaluate
+from funnel_assets.defs.checks import evaluate
+from funnel_assets.defs.table_assets import table_asset
 from funnel_assets.io.warehouse.io_manager import empty_table
 from funnel_assets.lib.clock import TIMEZONE, now, today
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
@@ -90,15 +91,13 @@ def test_the_shrink_check_warns_under_half_the_previous_rows():
 
 
 def test_a_failing_check_shows_in_a_dagster_run():
-    """Through Dagster: a table with a repeated key gets a failed ERROR check."""
+    """Through Dagster: a table with a repeated key gets a failed ERROR check, in the table's own step."""
 
-    @dg.asset(name="spend_by_funnel")
+    @table_asset("spend_by_funnel")
     def repeated_day():
         return with_rows("spend_by_funnel", spend_date=[today(), today()], funnel=["ACCA Webinar", "ACCA Webinar"])
 
-    checks = [
-        c for c in all_table_checks(0.25) if dg.AssetKey("spend_by_funnel") in {k.asset_key for k in c.check_keys}
-    ]
-    result = dg.materialize([repeated_day, *checks], resources={"io_manager": dg.InMemoryIOManager()})
+    result = dg.materialize([repeated_day], resources={"io_manager": dg.InMemoryIOManager()})
     grain = [e for e in result.get_asset_check_evaluations() if e.check_name == "one_row_per_spend_date_funnel"]
     assert len(grain) == 1 and not grain[0].passed and grain[0].severity == dg.AssetCheckSeverity.ERROR
+    assert [s.step_key for s in result.get_step_success_events()] == ["spend_by_funnel"]

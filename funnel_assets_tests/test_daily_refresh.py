@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from funnel_assets import catalogue
-from funnel_assets.defs.checks import all_table_checks
 from funnel_assets.defs.ops.schedules import daily_refresh_schedule
 from funnel_assets.settings import Settings
 from funnel_assets_tests.support.definitions import sample_definitions
@@ -62,7 +61,9 @@ def test_the_grain_and_phone_checks_pass_on_the_sample(refreshed):
     evaluations = [
         e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
     ]
-    assert len(evaluations) == len([key for check in all_table_checks(0.25) for key in check.check_keys])
+    assert len(evaluations) == len(
+        [spec for asset in result.job_def.asset_layer.asset_graph.assets_defs for spec in asset.check_specs]
+    )
     failed_errors = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
         for e in evaluations

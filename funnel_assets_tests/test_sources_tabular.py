@@ -24,8 +24,9 @@ def write(tmp_path, content: bytes, name: str = "input.csv"):
         b"source;funnel\r\nACCA_Webinar_Meta;ACCA Webinar\r\n;\r\n",
         b"source\tfunnel\nACCA_Webinar_Meta\tACCA Webinar\n",
         b"source,funnel,\nACCA_Webinar_Meta,ACCA Webinar,\n\n,,\n",
+        b"source,funnel\nACCA_Webinar_Meta,ACCA Webinar\n   \n \t, \n",
     ],
-    ids=["plain", "bom-crlf", "semicolons-blank-row", "tabs", "trailing-commas-blank-rows"],
+    ids=["plain", "bom-crlf", "semicolons-blank-row", "tabs", "trailing-commas-blank-rows", "lines-of-spaces"],
 )
 def test_spreadsheet_program_variants_read_the_same(tmp_path, content):
     frame = read_csv_text(write(tmp_path, content), label="mappings/funnel_mapping.csv").frame

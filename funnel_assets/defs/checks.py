@@ -2,8 +2,9 @@
 user can trust this morning?
 
 ERROR checks guard the grain and the phone key the BI tool relies on; WARN checks flag what a
-person should look at (a stale source, many Miscellaneous rows, a table that shrank). Each
-check reads the table the run just wrote (in memory within the run).
+person should look at (a stale source, many Miscellaneous rows, a table that shrank). The checks
+run inside their table's own step, on the frame the step has just written (defs/table_assets.py):
+no extra step, no second read of the table.
 """
 
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
+import polars as pl
 
 from funnel_assets import catalogue
 from funnel_assets.io.warehouse.io_manager import EXPORT_PATH, EXPORT_PROBLEM
@@ -89,7 +91,7 @@ def check_specs(table: catalogue.Table) -> list[dg.AssetCheckSpec]:
     return specs
 
 
-def _export_of_latest(context: dg.AssetCheckExecutionContext, asset: str) -> tuple[str | None, str | None]:
+def _export_of_latest(context: dg.AssetExecutionContext, asset: str) -> tuple[str | None, str | None]:
     """(export path, why it was not written) of the table's latest materialisation; (None, None) with exports off."""
     records = context.instance.fetch_materializations(dg.AssetKey(asset), limit=1).records
     metadata = records[0].asset_materialization.metadata if records and records[0].asset_materialization else {}
@@ -107,17 +109,30 @@ def export_result(asset: str, path: str | None, problem: str | None) -> dg.Asset
     )
 
 
-def _previous_row_count(context: dg.AssetCheckExecutionContext, asset: str) -> int | None:
+def _previous_row_count(context: dg.AssetExecutionContext, asset: str) -> int | None:
     records = context.instance.fetch_materializations(dg.AssetKey(asset), limit=2).records
     counts = [r.asset_materialization.metadata.get("dagster/row_count") for r in records if r.asset_materialization]
     return int(counts[1].value) if len(counts) > 1 and counts[1] is not None else None
 
 
+def checked_columns(table: catalogue.Table) -> list[str]:
+    """The columns the table's checks look at."""
+    columns = [*table.key, *(["phone"] if table.phone else []), *table.non_negative]
+    columns += [c for c in (table.funnel_column, table.fresh_column) if c]
+    return list(dict.fromkeys(columns))
+
+
 def evaluate(
-    table: catalogue.Table, frame: pd.DataFrame, max_miscellaneous_share: float, previous_rows: int | None
+    table: catalogue.Table,
+    frame: pl.DataFrame | pd.DataFrame,
+    max_miscellaneous_share: float,
+    previous_rows: int | None,
 ) -> Iterator[dg.AssetCheckResult]:
     """Every check the table's declaration asks for, on the table as written."""
     asset = table.name
+    rows = len(frame)
+    if isinstance(frame, pd.DataFrame):  # a step whose rule is still pandas: only the checked columns are converted
+        frame = pl.from_pandas(frame[checked_columns(table)])
     if table.key:
         repeated = repeated_keys(frame, table.key)
         yield dg.AssetCheckResult(
@@ -159,7 +174,6 @@ def evaluate(
             metadata={"newest": str(newest), "expected_at_least": str(yesterday)},
         )
     if table.shrink_check:
-        rows = len(frame)
         yield dg.AssetCheckResult(
             asset_key=asset,
             check_name="did_not_shrink_sharply",
@@ -169,18 +183,12 @@ def evaluate(
         )
 
 
-def table_checks(table: catalogue.Table, max_miscellaneous_share: float) -> dg.AssetChecksDefinition:
-    @dg.multi_asset_check(
-        name=f"{table.name}_checks", specs=check_specs(table), ins={"frame": dg.AssetIn(key=table.name)}
-    )
-    def checks(context: dg.AssetCheckExecutionContext, frame: pd.DataFrame) -> Iterator[dg.AssetCheckResult]:
-        previous = _previous_row_count(context, table.name) if table.shrink_check else None
-        yield from evaluate(table, frame, max_miscellaneous_share, previous)
-        yield export_result(table.name, *_export_of_latest(context, table.name))
-
-    return checks
-
-
-def all_table_checks(max_miscellaneous_share: float) -> list[dg.AssetChecksDefinition]:
-    """One multi-check per table that declares any check."""
-    return [table_checks(t, max_miscellaneous_share) for t in catalogue.TABLES if check_specs(t)]
+def results_after_write(
+    table: catalogue.Table, frame: pl.DataFrame | pd.DataFrame, context: dg.AssetExecutionContext
+) -> Iterator[dg.AssetCheckResult]:
+    """The table's checks, run in its own step once the IO manager has written `frame`."""
+    # the warehouse's setting; an IO manager that has none (a test's in-memory one) gets the default
+    limit = getattr(context.resources.io_manager, "max_miscellaneous_share", catalogue.DEFAULT_MAX_MISCELLANEOUS_SHARE)
+    previous = _previous_row_count(context, table.name) if table.shrink_check else None
+    yield from evaluate(table, frame, limit, previous)
+    yield export_result(table.name, *_export_of_latest(context, table.name))

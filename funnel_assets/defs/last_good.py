@@ -24,5 +24,5 @@ def last_good(
         )
     event = context.instance.get_latest_materialization_event(dg.AssetKey(table))
     landed = dg.MetadataValue.timestamp(event.timestamp) if event else "never"
-    context.add_output_metadata({f"{table}_landed": landed})
+    context.add_asset_metadata({f"{table}_landed": landed})
     return io_manager.read_last_good(table, polars=polars)

@@ -53,6 +53,7 @@ def configured_resources(settings: Settings) -> dict[str, dg.ConfigurableResourc
             schema_name=settings.warehouse_schema,
             export_dir=str(settings.export_dir) if settings.export_dir else None,
             min_rows_ratios=settings.min_rows_ratios,
+            max_miscellaneous_share=settings.max_miscellaneous_share,
         ),
         "mappings": Mappings(directory=str(settings.mappings_dir)),
         "zoom_drop": zoom_drop_folder(settings),

@@ -1,17 +1,24 @@
-"""From the catalogue to Dagster: an asset for a declared table, with its key, group, description
-and column schema taken from the one declaration in `funnel_assets/catalogue.py`."""
+"""From the catalogue to Dagster: an asset for a declared table, with its key, group, description,
+column schema and checks taken from the one declaration in `funnel_assets/catalogue.py`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import dagster as dg
 
 from funnel_assets import catalogue
+from funnel_assets.defs.checks import check_specs, results_after_write
 
-KINDS = {"pandas", "sql"}
+# the frame library a table's step computes it with (shown in the UI), and where it lands
+POLARS, PANDAS = "polars", "pandas"
+
+
+def kinds(engine: str) -> set[str]:
+    return {engine, "sql"}
 
 
 def column_schema(table: catalogue.Table) -> dg.TableSchema:
@@ -28,28 +35,46 @@ def table_metadata(table: catalogue.Table) -> dict[str, Any]:
 DAILY = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=30), warn_window=timedelta(hours=26))
 
 
-def table_asset(name: str, **asset_args: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
-    """`@dg.asset` for a table of the catalogue; the function returns the table as a DataFrame."""
+def table_asset(
+    name: str, *, engine: str = POLARS, **asset_args: Any
+) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
+    """`@dg.asset` for a table of the catalogue; the function returns the table as a DataFrame.
+
+    The table's checks run in the same step, on the returned frame, once the IO manager has written it."""
     declared = catalogue.table(name)
     if declared.daily_freshness:
         asset_args.setdefault("freshness_policy", DAILY)
-    return dg.asset(
-        name=name,
-        group_name=declared.group,
-        description=declared.description,
-        kinds=KINDS,
-        metadata=table_metadata(declared),
-        **asset_args,
-    )
+
+    def decorate(compute: Callable[..., Any]) -> dg.AssetsDefinition:
+        # the signature Dagster reads (inputs, resources, context) is `compute`'s, through functools.wraps
+        @functools.wraps(compute)
+        def compute_write_and_check(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            frame = compute(*args, **kwargs)
+            # Dagster hands the output to the IO manager before this generator resumes: the checks see
+            # the table as written, and what the write recorded (its export)
+            yield dg.Output(frame)
+            yield from results_after_write(declared, frame, dg.AssetExecutionContext.get())
+
+        return dg.asset(
+            name=name,
+            group_name=declared.group,
+            description=declared.description,
+            kinds=kinds(engine),
+            metadata=table_metadata(declared),
+            check_specs=check_specs(declared),
+            **asset_args,
+        )(compute_write_and_check)
+
+    return decorate
 
 
-def table_out(name: str, **out_args: Any) -> dg.AssetOut:
+def table_out(name: str, *, engine: str = POLARS, **out_args: Any) -> dg.AssetOut:
     """One table of a multi-asset step, described by the catalogue."""
     declared = catalogue.table(name)
     return dg.AssetOut(
         group_name=declared.group,
         description=declared.description,
-        kinds=KINDS,
+        kinds=kinds(engine),
         metadata=table_metadata(declared),
         **out_args,
     )

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import polars as pl
 import pytest
 
 from funnel_assets import catalogue
@@ -26,14 +27,19 @@ MAPPING = clean_funnel_mapping(pd.DataFrame({"source": ["ACCA_Webinar_Meta"], "f
 NO_MANUAL = pd.DataFrame(columns=["sale_id", "manual_source"])
 CANARY = "Canary Kumar canary@example.com 9812345678"
 
-# each contract's cleaner, on the sample file of that source
+# each contract's cleaner, on the sample file of that source (the test builds its look-alike columns in pandas)
 CLEANERS: dict[str, tuple[str, Callable[[pd.DataFrame], pd.DataFrame]]] = {
-    "lead sheet": ("leads.csv", lambda raw: clean_leads(raw, MAPPING)[0]),
-    "spend sheet": ("spend.csv", lambda raw: clean_spend(raw, source="spend sheet")[0]),
-    "CRM assigned leads": ("crm/assigned_leads.csv", lambda raw: clean_assigned_leads(raw, MAPPING, source="CRM")[0]),
+    "lead sheet": ("leads.csv", lambda raw: clean_leads(pl.from_pandas(raw), MAPPING)[0].to_pandas()),
+    "spend sheet": ("spend.csv", lambda raw: clean_spend(pl.from_pandas(raw), source="spend sheet")[0].to_pandas()),
+    "CRM assigned leads": (
+        "crm/assigned_leads.csv",
+        lambda raw: clean_assigned_leads(pl.from_pandas(raw), MAPPING, source="CRM")[0].to_pandas(),
+    ),
     "CRM sales": (
         "crm/sales.csv",
-        lambda raw: enrich_sales(raw, MAPPING, NO_MANUAL, pd.Series(dtype=object), source="CRM")[0],
+        lambda raw: enrich_sales(
+            pl.from_pandas(raw), MAPPING, pl.from_pandas(NO_MANUAL), pl.Series(dtype=pl.String), source="CRM"
+        )[0].to_pandas(),
     ),
 }
 FIELDS = [pytest.param(s, f, id=f"{s.table}.{f.name}") for s in catalogue.SOURCES for f in s.fields]

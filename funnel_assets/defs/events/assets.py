@@ -4,9 +4,11 @@ template) dropped in the folder."""
 import dagster as dg
 import pandas as pd
 
+from funnel_assets import catalogue
+from funnel_assets.defs.checks import check_specs, results_after_write
 from funnel_assets.defs.failures import readable_failures
 from funnel_assets.defs.row_reconciliation import reconciliation_metadata
-from funnel_assets.defs.table_assets import table_asset, table_out
+from funnel_assets.defs.table_assets import PANDAS, table_asset, table_out
 from funnel_assets.io.drop_folders import EventDropFolder, hidden_name
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.lib.clock import now
@@ -27,9 +29,13 @@ from funnel_assets.lib.zoom_ingest import (
 
 
 @dg.multi_asset(
-    outs={"event_participants": table_out("event_participants"), "ingested_files": table_out("ingested_files")},
+    outs={
+        "event_participants": table_out("event_participants", engine=PANDAS),
+        "ingested_files": table_out("ingested_files", engine=PANDAS),
+    },
     # first among the steps ready to run: Part 2 reads this morning's attendance when it lands in time
     op_tags={"dagster/priority": "10"},
+    check_specs=[*check_specs(catalogue.EVENT_PARTICIPANTS), *check_specs(catalogue.table("ingested_files"))],
 )
 def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: EventDropFolder, mappings: Mappings):
     """Judges the files waiting in the drop folder, archives the good ones, and rebuilds the event
@@ -128,15 +134,18 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: EventDropFolder, 
         },
         output_name="ingested_files",
     )
-    return participants, ledger
+    # each table's checks in this step, once the IO manager has written it
+    for name, table in (("event_participants", participants), ("ingested_files", ledger)):
+        yield dg.Output(table, output_name=name)
+        yield from results_after_write(catalogue.table(name), table, context)
 
 
-@table_asset("bootcamp_attendance")
+@table_asset("bootcamp_attendance", engine=PANDAS)
 def bootcamp_attendance(context: dg.AssetExecutionContext, event_participants: pd.DataFrame) -> pd.DataFrame:
     """The boot-camp days of `event_participants`, one row per person and boot camp."""
     view = days_per_bootcamp(event_participants)
     days = view["days_attended"].value_counts()
-    context.add_output_metadata(
+    context.add_asset_metadata(
         {
             "attended_both_days": int(days.get("Both", 0)),
             "attended_day_1_only": int(days.get("Day 1", 0)),

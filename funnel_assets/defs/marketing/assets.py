@@ -22,7 +22,7 @@ def marketing_spend(context: dg.AssetExecutionContext, spend_source: TabularSour
     mapping's but for case or spaces takes the mapping's spelling, so spend meets its leads."""
     with readable_failures():
         raw = spend_source.read(landing_run(context), "marketing_spend")
-        spend, report = clean_spend(pl.from_pandas(raw), source=spend_source.label)
+        spend, report = clean_spend(raw.frame, source=spend_source.label)
         funnel, respelled = spell_as_mapped(spend["funnel"], mappings.funnel_mapping())
         spend = spend.with_columns(funnel.alias("funnel"))
     for typed, counted in respelled.items():
@@ -31,7 +31,7 @@ def marketing_spend(context: dg.AssetExecutionContext, spend_source: TabularSour
             f"spaces, so its spend counts under '{counted}'. "
             "Correct it in the spend sheet to make this warning go away."
         )
-    context.add_output_metadata(
+    context.add_asset_metadata(
         {
             "source": spend_source.label,
             "unreadable_dates": report.unreadable_dates,
@@ -54,7 +54,7 @@ def marketing_spend(context: dg.AssetExecutionContext, spend_source: TabularSour
 def spend_by_funnel(context: dg.AssetExecutionContext, marketing_spend: pl.DataFrame) -> pl.DataFrame:
     """Spend summed by funnel and Asia/Kolkata day; rows whose date could not be read are left out."""
     totals = total_spend_by_funnel(marketing_spend)
-    context.add_output_metadata({"total_cost": float(totals["cost"].sum())})
+    context.add_asset_metadata({"total_cost": float(totals["cost"].sum())})
     return totals
 
 
@@ -64,7 +64,7 @@ def marketing_leads(context: dg.AssetExecutionContext, leads_source: LeadSheet, 
     with readable_failures():
         raw = leads_source.read(landing_run(context), "marketing_leads")
         leads, report = clean_leads(
-            pl.from_pandas(raw),
+            raw.frame,
             mappings.funnel_mapping(),
             source_field=leads_source.source_field,
             label=leads_source.label,
@@ -75,7 +75,7 @@ def marketing_leads(context: dg.AssetExecutionContext, leads_source: LeadSheet, 
             "(too short) are kept with phone empty."
         )
     miscellaneous = int((leads["funnel"] == MISCELLANEOUS_FUNNEL).sum())
-    context.add_output_metadata(
+    context.add_asset_metadata(
         {
             "source": leads_source.label,
             "source_field": leads_source.source_field,
@@ -105,7 +105,7 @@ def lead_touches(
 ) -> pl.DataFrame:
     """Every lead, registration and attendance of the two Part 1 tables, earliest first."""
     touches = all_touches(marketing_leads, event_participants)
-    context.add_output_metadata(
+    context.add_asset_metadata(
         {kind: int(n) for kind, n in touches["touch_type"].value_counts(sort=True).iter_rows() if kind is not None}
     )
     return touches
@@ -115,7 +115,7 @@ def lead_touches(
 def lead_first_touch(context: dg.AssetExecutionContext, lead_touches: pl.DataFrame) -> pl.DataFrame:
     """Each person's earliest touch (first-touch attribution) and whether they ever registered or attended."""
     people = first_touch(lead_touches)
-    context.add_output_metadata(
+    context.add_asset_metadata(
         {
             "registered_any": int(people["registered_any"].sum()),
             "attended_any": int(people["attended_any"].sum()),

@@ -15,7 +15,7 @@ from funnel_assets import catalogue
 from funnel_assets.defs.failures import readable_failures
 from funnel_assets.defs.row_reconciliation import RECONCILIATION_METADATA
 from funnel_assets.defs.run_config import AsOfConfig
-from funnel_assets.defs.table_assets import table_asset
+from funnel_assets.defs.table_assets import PANDAS, table_asset
 from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.lib.attribution import list_unmapped_sources
 from funnel_assets.lib.clock import TIMEZONE
@@ -35,7 +35,7 @@ def sale_facts(sales: pl.DataFrame) -> pl.DataFrame:
     return sales.select(c for c in SALE_COLUMNS if c in sales.columns)
 
 
-@table_asset("unmapped_sources")
+@table_asset("unmapped_sources", engine=PANDAS)
 def unmapped_sources(
     context: dg.AssetExecutionContext,
     marketing_leads: pd.DataFrame,
@@ -56,7 +56,7 @@ def unmapped_sources(
             ),
         }
     )
-    context.add_output_metadata({"rows_in_miscellaneous": int(table["rows"].sum()) if len(table) else 0})
+    context.add_asset_metadata({"rows_in_miscellaneous": int(table["rows"].sum()) if len(table) else 0})
     return table
 
 
@@ -79,7 +79,7 @@ def funnel_people(
     both_parts = people.select(
         (pl.col("first_funnel").is_not_null() & (pl.col("assigned_on").is_not_null() | pl.col("converted"))).sum()
     ).item()
-    context.add_output_metadata(
+    context.add_asset_metadata(
         {
             "people_in_both_parts": int(both_parts),
             "converted": int(people["converted"].sum()),
@@ -111,7 +111,7 @@ def funnel_metrics_monthly(
         spend_daily=spend_by_funnel,
         today=as_of,
     )
-    context.add_output_metadata(
+    context.add_asset_metadata(
         {
             "counted_through": str(as_of - timedelta(days=1)),
             "funnel_at_a_glance": dg.MetadataValue.md(funnel_at_a_glance(metrics, as_of - timedelta(days=1))),
@@ -132,7 +132,7 @@ def funnel_cohorts(
     """Each first-touch cohort followed down the funnel: registered, attended, assigned, converted."""
     as_of = config.today()
     cohorts = cohort_conversion(lead_first_touch, event_participants, assigned_leads_monthly, sale_facts(sales), as_of)
-    context.add_output_metadata(
+    context.add_asset_metadata(
         {
             "counted_through": str(as_of - timedelta(days=1)),
             "latest_complete_cohorts": dg.MetadataValue.md(latest_complete_cohort_table(cohorts, as_of)),
@@ -147,7 +147,7 @@ def funnel_stages_monthly(funnel_metrics_monthly: pl.DataFrame) -> pl.DataFrame:
     return stages_per_month(funnel_metrics_monthly)
 
 
-@table_asset("reconciliation", deps=[t.name for t in catalogue.TABLES if t.source])
+@table_asset("reconciliation", engine=PANDAS, deps=[t.name for t in catalogue.TABLES if t.source])
 def reconciliation(context: dg.AssetExecutionContext) -> pd.DataFrame:
     """Collects the `reconciliation` figures each source's latest materialisation recorded."""
     rows = []
@@ -173,7 +173,7 @@ def reconciliation(context: dg.AssetExecutionContext) -> pd.DataFrame:
         issues = value.get("issues") or {"no issues": 0}
         rows += [{**common, "reason": reason, "rows": count} for reason, count in issues.items()]
     table = pd.DataFrame(rows, columns=list(catalogue.table("reconciliation").column_names))
-    context.add_output_metadata({"sources": int(table["source"].nunique())})
+    context.add_asset_metadata({"sources": int(table["source"].nunique())})
     return table
 
 

@@ -10,7 +10,6 @@ first (its priority), so on a good day Part 2 sees this morning's attendance.
 from datetime import timedelta
 
 import dagster as dg
-import pandas as pd
 import polars as pl
 
 from funnel_assets import catalogue
@@ -41,12 +40,12 @@ def crm_assigned_leads(context: dg.AssetExecutionContext, crm: CrmApi, mappings:
     label = "CRM assigned-leads dump"
     with readable_failures():
         raw = crm.read(landing_run(context), "assigned_leads")
-        assignments, report = clean_assigned_leads(pl.from_pandas(raw), mappings.funnel_mapping(), source=label)
+        assignments, report = clean_assigned_leads(raw.frame, mappings.funnel_mapping(), source=label)
     if report.extra_columns:
         context.log.warning(f"{label} has new column(s), kept as text: {', '.join(report.extra_columns)}")
     unplaced = assignments.filter(UNPLACED).height
     miscellaneous = int((assignments["funnel"] == MISCELLANEOUS_FUNNEL).sum())
-    context.add_output_metadata(
+    context.add_asset_metadata(
         {
             "rows_without_phone": report.without_phone,
             "rows_with_unreadable_date": report.unreadable_dates,
@@ -76,7 +75,7 @@ def assigned_leads_monthly(
     participants = last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name)
     monthly = first_assignment_per_month(crm_assigned_leads, pl.from_pandas(attended_phones(participants)))
     unplaced = crm_assigned_leads.filter(UNPLACED).height
-    context.add_output_metadata(
+    context.add_asset_metadata(
         {"assignments_left_out_no_phone_or_date": unplaced, "attended": int(monthly["attended"].sum())}
     )
     return monthly
@@ -93,7 +92,7 @@ def sales(
         manual = mappings.read("manual_sales_mapping.csv", ("sale_id", "manual_source"), optional=True)
         participants = last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name)
         enriched, report = enrich_sales(
-            pl.from_pandas(raw),
+            raw.frame,
             mappings.funnel_mapping(),
             pl.from_pandas(manual),
             pl.from_pandas(attended_phones(participants)),
@@ -101,7 +100,7 @@ def sales(
         )
     if report.new_columns:
         context.log.warning(f"{label} has column(s) not seen before, kept as text: {', '.join(report.new_columns)}")
-    context.add_output_metadata(
+    context.add_asset_metadata(
         {
             "sales_without_phone": report.without_phone,
             "miscellaneous_sales": report.miscellaneous,
@@ -129,12 +128,12 @@ def sales_to_map(sales: pl.DataFrame) -> pl.DataFrame:
 
 @table_asset("sales_performance_monthly")
 def sales_performance_monthly(
-    context: dg.AssetExecutionContext, config: AsOfConfig, assigned_leads_monthly: pd.DataFrame, sales: pd.DataFrame
-) -> pd.DataFrame:
+    context: dg.AssetExecutionContext, config: AsOfConfig, assigned_leads_monthly: pl.DataFrame, sales: pl.DataFrame
+) -> pl.DataFrame:
     """Each sales person's month: what they were handed and how much of it bought, and what they closed."""
     as_of = config.today()
     performance = performance_by_employee(assigned_leads_monthly, sales, as_of)
-    context.add_output_metadata(
+    context.add_asset_metadata(
         {
             "counted_through": str(as_of - timedelta(days=1)),
             "top_employees": dg.MetadataValue.md(top_employees_table(performance, as_of)),

@@ -289,13 +289,8 @@ def read_csv_text(path: Path, *, label: str) -> CsvTable:
 
     frame = table.slice(1).rename(dict(zip(table.columns, _column_names(list(table.row(0))), strict=True)))
     if frame.width:
-        # a row of empty cells (trailing commas, a blank line) is no row; nor, in a table of one column, a line
-        # of nothing but spaces (in a wider one it cannot be told from a row of a space and empty cells)
-        cells = (
-            [pl.col(frame.columns[0]).str.strip_chars(_BLANK)]
-            if frame.width == 1
-            else [pl.col(c) for c in frame.columns]
-        )
+        # a row of nothing but empty or blank cells (trailing commas, a blank line, a line of spaces) is no row
+        cells = [pl.col(c).str.strip_chars(_BLANK) for c in frame.columns]
         blank = frame.select(pl.all_horizontal(cell.eq("") for cell in cells)).to_series()
         if blank.any():
             # filtering copies every column: only when there is a row to drop

@@ -306,6 +306,14 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         ),
     )
 
+    max_miscellaneous_share: float = Field(
+        default=catalogue.DEFAULT_MAX_MISCELLANEOUS_SHARE,
+        description=(
+            "A table's miscellaneous_share check, run as the table is written, warns when more than this share of its "
+            "rows is in Other Sources (Miscellaneous) (FUNNEL_MAX_MISCELLANEOUS_SHARE)."
+        ),
+    )
+
     _warehouse: Warehouse | None = PrivateAttr(default=None)
     # (run id, table) -> [frame, readers still to come]
     _held: dict[tuple[str, str], list] = PrivateAttr(default_factory=dict)
