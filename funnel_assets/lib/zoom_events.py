@@ -21,15 +21,19 @@ Rules (docs/rules.md#event-sessions through docs/rules.md#category-and-conductor
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
-import numpy as np
 import pandas as pd
+import polars as pl
 
+from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.dates import parse_local_datetimes
+from funnel_assets.lib.distinct import per_distinct
 from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import phone_key, user_id
-from funnel_assets.lib.text import clean_text
+from funnel_assets.lib.text import arrow_strings, clean_text
 from funnel_assets.lib.zoom_reports import EMAIL_HEADERS, MEETING_PARTICIPANTS, ZoomReport, webinar_id_digits
 
 # As Zoom writes times, and as a spreadsheet program re-saves them: slashes are US month-first
@@ -95,7 +99,7 @@ EVENT_PARTICIPANT_COLUMNS = (
 
 @dataclass(frozen=True)
 class EventMappings:
-    """The mapping CSVs the ops person edits, already read (every cell text)."""
+    """The mapping CSVs the ops person edits, already read (every cell text; pandas as `Mappings` reads them)."""
 
     category_tokens: pd.DataFrame  # token, category
     conductors: pd.DataFrame  # webinar_id, conductor
@@ -103,321 +107,357 @@ class EventMappings:
     bootcamp_sessions: pd.DataFrame  # event_id (, note)
 
 
-def report_people(report: ZoomReport) -> pd.DataFrame:
-    """Every person row of one report, with its role and the session it belongs to; every cell text."""
-    frames = []
+TEXT = pl.String
+INSTANT = pl.Datetime("us", TIMEZONE)
+REPORT_PEOPLE_COLUMNS = (
+    *PERSON_COLUMNS,
+    "role",
+    "platform",
+    "declared_event_type",
+    "event_id",
+    "event_name",
+    "session_start",
+    "report_type",
+    "source_file",
+)
+EVENT_PARTICIPANT_SCHEMA = pl.Schema(
+    {
+        column: {
+            "event_date": pl.Date,
+            "registered": pl.Boolean,
+            "attended": pl.Boolean,
+            "registration_time": INSTANT,
+            "first_join_time": INSTANT,
+            "last_leave_time": INSTANT,
+            "minutes_in_session": pl.Float64,
+            "join_count": pl.Int64,
+        }.get(column, TEXT)
+        for column in EVENT_PARTICIPANT_COLUMNS
+    }
+)
+BOOTCAMP_ATTENDANCE_COLUMNS = (
+    "bootcamp_name",
+    "weekend_of",
+    "category",
+    "phone",
+    "user_id",
+    "email",
+    "name",
+    "registered",
+    "days_attended",
+)
+
+
+def _python(text: pl.Expr, method: Callable[[str], str]) -> pl.Expr:
+    """Python's own string `method` (str.lower, str.title, ...) on each distinct value: the semantics the
+    pandas rules had (Polars' kernels case some letters otherwise), at the cost of the distinct values."""
+
+    def each(distinct: pl.Series) -> pl.Series:
+        return pl.Series(distinct.name, [method(value) for value in distinct.to_list()], dtype=TEXT)
+
+    return per_distinct(text, each, return_dtype=TEXT)
+
+
+def _texts(mapping: pd.DataFrame | pl.DataFrame, column: str) -> list[str]:
+    """A mapping column's cells as Python text, stripped (a mapping has a few dozen rows)."""
+    return [str(value).strip() for value in mapping[column].to_list()]
+
+
+def report_people(report: ZoomReport) -> pl.DataFrame:
+    """Every person row of one report, with its role and the session it belongs to; every cell text (null where
+    the report has no such column). The report's pandas sections are made Polars here, once per report."""
+    sections = []
     for section, rows in report.sections.items():
         role = section if section in STAFF_ROLES else ("registrant" if section == "registrant" else "attendee")
         lowered = {str(c).lower(): c for c in rows.columns}
-        # plain columns, made one frame at the end: pandas' per-column overhead costs more than the rows
-        picked: dict[str, np.ndarray] = {}
+        picked = {}
         for name, candidates in PERSON_COLUMNS.items():
             column = next((lowered[c] for c in candidates if c in lowered), None)
             picked[name] = (
-                rows[column].to_numpy(dtype=object) if column is not None else np.full(len(rows), "", dtype=object)
+                pl.Series(name, arrow_strings(rows[column]), dtype=TEXT)
+                if column is not None
+                else pl.Series(name, [None] * len(rows), dtype=TEXT)
             )
-        roles = np.full(len(rows), role, dtype=object)
+        people = pl.DataFrame(picked).with_columns(role=pl.lit(role, dtype=TEXT))
         if report.report_type == MEETING_PARTICIPANTS:
             # a meeting report lists its host among the participants: the summary's User Email
             host_email = (report.summary.get("user email") or "").strip().lower()
-            emails = pd.Series(picked["email"]).fillna("").astype(str).str.strip().str.lower()
-            roles[(emails.eq(host_email) & bool(host_email)).to_numpy()] = "host"
-        picked["role"] = roles
-        frames.append(picked)
-    if not frames:
-        return pd.DataFrame(
-            columns=[
-                *PERSON_COLUMNS,
-                "role",
-                "platform",
-                "declared_event_type",
-                "event_id",
-                "event_name",
-                "session_start",
-                "report_type",
-                "source_file",
-            ]
-        )
-    people = pd.DataFrame({column: np.concatenate([frame[column] for frame in frames]) for column in frames[0]})
-    people["platform"] = report.platform
-    people["declared_event_type"] = report.declared_event_type
-    people["event_id"] = report.event_id
-    people["event_name"] = report.topic
-    people["session_start"] = report.start_time_text
-    people["report_type"] = report.report_type
-    people["source_file"] = report.file_name
-    return people
+            if host_email:
+                is_host = _python(pl.col("email"), lambda value: value.strip().lower()) == host_email
+                people = people.with_columns(
+                    role=pl.when(is_host.fill_null(False)).then(pl.lit("host")).otherwise(pl.col("role"))
+                )
+        sections.append(people)
+    if not sections:
+        return pl.DataFrame(schema=dict.fromkeys(REPORT_PEOPLE_COLUMNS, TEXT))
+    return pl.concat(sections).with_columns(
+        platform=pl.lit(report.platform, dtype=TEXT),
+        declared_event_type=pl.lit(report.declared_event_type, dtype=TEXT),
+        event_id=pl.lit(report.event_id, dtype=TEXT),
+        event_name=pl.lit(report.topic, dtype=TEXT),
+        session_start=pl.lit(report.start_time_text, dtype=TEXT),
+        report_type=pl.lit(report.report_type, dtype=TEXT),
+        source_file=pl.lit(report.file_name, dtype=TEXT),
+    )
 
 
-def _clean_text(values: pd.Series) -> pd.Series:
+def _clean_text(values: pl.Expr) -> pl.Expr:
     text = clean_text(values)
     # Zoom writes -- (or -) where it has nothing to say
-    return text.where(~text.isin(["--", "-"]), None)
+    return pl.when(~text.is_in(["--", "-"])).then(text)
 
 
-def _proper_case(names: pd.Series) -> pd.Series:
-    # str.title would make "o'brien" "O'Brien" but also "mcdonald" "Mcdonald": good enough for display
-    return names.str.title()
+def _times(column: str) -> pl.Expr:
+    return parse_local_datetimes(_clean_text(pl.col(column)), ZOOM_TIME_FORMATS)
 
 
-def _display_name(people: pd.DataFrame) -> pd.Series:
-    full = (
-        _clean_text(people["first_name"]).fillna("") + " " + _clean_text(people["last_name"]).fillna("")
-    ).str.strip()
+def _display_name() -> pl.Expr:
+    full = pl.concat_str(
+        _clean_text(pl.col("first_name")), _clean_text(pl.col("last_name")), separator=" ", ignore_nulls=True
+    )
     # "Asha K (Asha Kumar)": Zoom adds the registered name after a rename; keep the name shown
-    shown = _clean_text(people["display_name"]).str.replace(r"\s*\([^)]*\)\s*$", "", regex=True)
-    return _proper_case(full.mask(full.eq("")).fillna(shown))
+    shown = _clean_text(pl.col("display_name")).str.replace(r"\s*\([^)]*\)\s*$", "")
+    # Python's str.title would make "o'brien" "O'Brien" but also "mcdonald" "Mcdonald": good enough for display
+    return _python(pl.when(full != "").then(full).otherwise(shown), str.title)
 
 
-def normalise_people(people: pd.DataFrame) -> pd.DataFrame:
+def normalise_people(people: pl.DataFrame) -> pl.DataFrame:
     """Typed, cleaned person rows of many reports; staff rows removed."""
-    people = people[~people["role"].isin(STAFF_ROLES)].reset_index(drop=True)
-    email = _clean_text(people["email"]).str.lower()
-    role = people["role"].astype(str)
-    phones = phone_key(_clean_text(people["phone"]))
-    join_time = parse_local_datetimes(_clean_text(people["join_time"]), ZOOM_TIME_FORMATS)
-    attended_flag = _clean_text(people["attended_flag"]).str.lower()
-    attended_row = join_time.notna() | attended_flag.eq("yes")
-    registration_time = parse_local_datetimes(_clean_text(people["registration_time"]), ZOOM_TIME_FORMATS)
-    session_start = _per_distinct(
-        people["session_start"], lambda v: parse_local_datetimes(_clean_text(v), ZOOM_TIME_FORMATS)
-    )
-    minutes = pd.to_numeric(_clean_text(people["minutes"]), errors="coerce")
-
-    event_date = session_start.dt.date
-    event_date = event_date.where(session_start.notna(), join_time.dt.date)
-    return pd.DataFrame(
-        {
-            "platform": people["platform"].astype(str),
-            "declared_event_type": people["declared_event_type"].astype(str),
+    join_time = _times("join_time")
+    attended_row = join_time.is_not_null() | (_python(_clean_text(pl.col("attended_flag")), str.lower) == "yes")
+    registration_time = _times("registration_time")
+    session_start = _times("session_start")
+    return (
+        people.lazy()
+        .filter(~pl.col("role").is_in(STAFF_ROLES))
+        .with_columns(attended_row=attended_row.fill_null(False))
+        .select(
+            "platform",
+            "declared_event_type",
             # a report gave its ID as its platform makes it (Zoom's as digits): kept as given
-            "event_id": people["event_id"].astype(str),
-            "event_name": _per_distinct(people["event_name"], _clean_text),
-            "event_date": event_date,
-            "name": _display_name(people),
-            "email": email,
-            "phone": phones,
-            "registered_row": role.eq("registrant").to_numpy() | registration_time.notna().to_numpy(),
-            "registration_time": registration_time,
-            "attended_row": attended_row.to_numpy(),
-            "join_time": join_time.where(attended_row),
-            "leave_time": parse_local_datetimes(_clean_text(people["leave_time"]), ZOOM_TIME_FORMATS).where(
-                attended_row
-            ),
-            "minutes": minutes.where(attended_row),
-            "country": _clean_text(people["country"]),
-            "source_file": people["source_file"].astype(str),
-        }
+            "event_id",
+            _clean_text(pl.col("event_name")).alias("event_name"),
+            pl.coalesce(session_start.dt.date(), join_time.dt.date()).alias("event_date"),
+            _display_name().alias("name"),
+            _python(_clean_text(pl.col("email")), str.lower).alias("email"),
+            phone_key(_clean_text(pl.col("phone"))).alias("phone"),
+            ((pl.col("role") == "registrant") | registration_time.is_not_null()).alias("registered_row"),
+            registration_time.alias("registration_time"),
+            "attended_row",
+            join_time.alias("join_time"),
+            pl.when("attended_row").then(_times("leave_time")).alias("leave_time"),
+            # numbers as pandas' to_numeric reads them; its NaN is no number
+            pl.when("attended_row")
+            .then(_clean_text(pl.col("minutes")).cast(pl.Float64, strict=False).fill_nan(None))
+            .alias("minutes"),
+            _clean_text(pl.col("country")).alias("country"),
+            "source_file",
+        )
+        .collect()
     )
 
 
-def merge_session_people(rows: pd.DataFrame) -> pd.DataFrame:
+def _first(column: str) -> pl.Expr:
+    # the first value there is, as pandas' groupby first took it
+    return pl.col(column).first(ignore_nulls=True)
+
+
+def merge_session_people(rows: pl.DataFrame) -> pl.DataFrame:
     """One row per person per session: registration and attendance merged, rejoins summed."""
-    if rows.empty:
-        kept = [
-            c for c in EVENT_PARTICIPANT_COLUMNS if c not in ("event_type", "bootcamp_day", "category", "conductor")
-        ]
-        return pd.DataFrame(columns=[*kept, "declared_event_type"])
-    session = rows["event_id"].astype(str) + "|" + rows["event_date"].astype(str)
+    # a session without a date is still one session (pandas wrote its date NaT)
+    session = rows.select(
+        pl.concat_str("event_id", pl.lit("|"), pl.col("event_date").cast(TEXT).fill_null("NaT"))
+    ).to_series()
     keys, phone = person_keys(rows["phone"], rows["email"], within=session)
-    rows = rows.assign(person=keys, phone=phone)
-    # the earliest registration (the registration report's row before the attendee report's) gives
-    # the person's name, email, country and source file; without one, the earliest join
-    ordered = rows.sort_values(["registration_time", "attended_row", "join_time"], na_position="last", kind="stable")
-    grouped = ordered.groupby("person", sort=False)
-    merged = grouped.agg(
-        platform=("platform", "first"),
-        declared_event_type=("declared_event_type", "first"),
-        event_id=("event_id", "first"),
-        event_name=("event_name", "first"),
-        event_date=("event_date", "first"),
-        name=("name", "first"),
-        email=("email", "first"),
-        phone=("phone", "first"),
-        registered=("registered_row", "any"),
-        registration_time=("registration_time", "min"),
-        attended=("attended_row", "any"),
-        first_join_time=("join_time", "min"),
-        last_leave_time=("leave_time", "max"),
-        join_count=("join_time", "count"),
-        country=("country", "first"),
-        source_file=("source_file", "first"),
-    ).reset_index(drop=True)
-    # blank when no row says how long: a sum of nothing is not 0 minutes
-    minutes = grouped["minutes"].sum(min_count=1).to_numpy()
-    merged.insert(merged.columns.get_loc("last_leave_time") + 1, "minutes_in_session", minutes)
-    merged["user_id"] = user_id(merged["phone"].astype("string")).astype(object)
-    merged["phone"] = merged["phone"].astype(object).where(merged["phone"].notna(), None)
-    return merged
-
-
-def _token_category(topics: pd.Series, tokens: pd.DataFrame) -> pd.Series:
-    category = pd.Series(None, index=topics.index, dtype=object)
-    for token, name in zip(tokens["token"], tokens["category"], strict=False):
-        token = str(token).strip()
-        if not token:
-            continue
-        # whole-word match, so "cfa" does not fire inside another word
-        hit = topics.str.contains(rf"(?<![a-z0-9]){re.escape(token.lower())}(?![a-z0-9])", regex=True, na=False)
-        category = category.mask(category.isna() & hit, str(name).strip())
-    return category
-
-
-def _canonical_conductor(names: pd.Series, aliases: pd.DataFrame) -> pd.Series:
-    lookup = pd.Series(
-        aliases["conductor"].astype(str).str.strip().to_numpy(),
-        index=aliases["alias"].astype(str).str.strip().str.casefold().to_numpy(),
+    minutes = pl.col("minutes")
+    return (
+        rows.with_columns(person=keys, phone=phone)
+        # the earliest registration (the registration report's row before the attendee report's) gives
+        # the person's name, email, country and source file; without one, the earliest join
+        .sort(["registration_time", "attended_row", "join_time"], nulls_last=True, maintain_order=True)
+        .group_by("person", maintain_order=True)
+        .agg(
+            *map(_first, ("platform", "declared_event_type", "event_id", "event_name", "event_date")),
+            *map(_first, ("name", "email", "phone")),
+            registered=pl.col("registered_row").any(),
+            registration_time=pl.col("registration_time").min(),
+            attended=pl.col("attended_row").any(),
+            first_join_time=pl.col("join_time").min(),
+            last_leave_time=pl.col("leave_time").max(),
+            # blank when no row says how long: a sum of nothing is not 0 minutes
+            minutes_in_session=pl.when(minutes.count() > 0).then(minutes.sum()),
+            join_count=pl.col("join_time").count().cast(pl.Int64),
+            country=_first("country"),
+            source_file=_first("source_file"),
+        )
+        .drop("person")
+        .with_columns(user_id=user_id(pl.col("phone")))
     )
-    lookup = lookup[~lookup.index.duplicated()]
-    key = names.astype("string").str.strip().str.casefold()
-    return key.map(lookup).fillna(names).astype(object)
 
 
-def session_conductors(people: pd.DataFrame) -> pd.DataFrame:
+def session_conductors(people: pl.DataFrame) -> pl.DataFrame:
     """The host (else the first panelist) of each event, from the staff rows, as the fallback conductor."""
-    staff = people[people["role"].isin(STAFF_ROLES)].copy()
-    staff["name"] = _display_name(staff)
-    staff = staff[staff["name"].notna()]
-    staff = staff.assign(rank=staff["role"].map({"host": 0, "panelist": 1})).sort_values(["rank"], kind="stable")
-    return staff.drop_duplicates("event_id")[["event_id", "name"]].rename(columns={"name": "host_conductor"})
+    return (
+        people.filter(pl.col("role").is_in(STAFF_ROLES))
+        .with_columns(host_conductor=_display_name())
+        .filter(pl.col("host_conductor").is_not_null())
+        .sort(pl.col("role") != "host", maintain_order=True)
+        .unique("event_id", keep="first", maintain_order=True)
+        .select("event_id", "host_conductor")
+    )
 
 
-def _per_distinct(values: pd.Series, work) -> pd.Series:
-    """`work` done once per distinct value and spread over the rows: a session's topic, ID and start
-    repeat on every one of its rows."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    return work(pd.Series(distinct, dtype=object)).take(codes).set_axis(values.index)
+def _token_patterns(tokens: pd.DataFrame) -> list[tuple[re.Pattern[str], str]]:
+    """Each token of the mapping, in its order, as a whole-word pattern, with its category."""
+    return [
+        # whole-word match, so "cfa" does not fire inside another word
+        (re.compile(rf"(?<![a-z0-9]){re.escape(token.lower())}(?![a-z0-9])"), category)
+        for token, category in zip(_texts(tokens, "token"), _texts(tokens, "category"), strict=False)
+        if token
+    ]
+
+
+def _conductor_by_id(conductors: pd.DataFrame) -> dict[str, str]:
+    by_id: dict[str, str] = {}
+    for given, conductor in zip(_texts(conductors, "webinar_id"), _texts(conductors, "conductor"), strict=False):
+        # a Zoom ID however it is spaced, another platform's key as written
+        key = webinar_id_digits(given) if re.fullmatch(r"[\d\s-]+", given) else given
+        by_id.setdefault(key, conductor)
+    return by_id
+
+
+def _canonical_conductor(name: str | None, aliases: dict[str, str]) -> str | None:
+    return None if name is None else aliases.get(name.strip().casefold(), name)
+
+
+def _bootcamp_day(topic: str, event_date: date | None) -> str:
+    """`Day 2` in the topic, else Saturday = Day 1 and Sunday = Day 2, else Day 1."""
+    in_topic = BOOTCAMP_DAY_TOPIC.search(topic)
+    if in_topic:
+        return f"Day {in_topic.group(1)}"
+    weekday = event_date.weekday() if event_date is not None else None
+    return {5: "Day 1", 6: "Day 2"}.get(weekday, "Day 1")
 
 
 def enrich_sessions(
-    participants: pd.DataFrame, conductors_from_staff: pd.DataFrame, mappings: EventMappings
-) -> pd.DataFrame:
-    """Event type, boot-camp day, category and conductor for every participant row, worked out once per session."""
-    columns = [participants[c].fillna("\x00").astype(str) for c in ("event_id", "event_name", "event_date")]
-    codes, _ = pd.factorize(columns[0] + "\x1f" + columns[1] + "\x1f" + columns[2])
-    first_rows = np.unique(codes, return_index=True)[1]
-    sessions = participants.iloc[first_rows][
-        ["event_id", "event_name", "event_date", "declared_event_type"]
-    ].reset_index(drop=True)
+    participants: pl.DataFrame, conductors_from_staff: pl.DataFrame, mappings: EventMappings
+) -> pl.DataFrame:
+    """Event type, boot-camp day, category and conductor for every participant row, worked out once per session
+    (a few hundred sessions: each one's topic read by Python's regexes, as the rules have always read it)."""
+    keys = ["event_id", "event_name", "event_date"]
+    sessions = participants.select(*keys, "declared_event_type").unique(keys, keep="first", maintain_order=True)
 
-    topics = sessions["event_name"].fillna("").astype(str).str.lower()
-    listed = mappings.bootcamp_sessions["event_id"].astype(str).str.strip()
+    listed = _texts(mappings.bootcamp_sessions, "event_id")
     # a Zoom ID however it is spaced, another platform's key as written
-    bootcamp_ids = (set(listed.map(webinar_id_digits)) | set(listed)) - {""}
-    by_rules = topics.str.contains(BOOTCAMP_TOPIC, na=False) | sessions["event_id"].isin(bootcamp_ids)
-    declared = sessions["declared_event_type"].fillna("").astype(str)
-    is_bootcamp = declared.eq("bootcamp") | (declared.eq("") & by_rules)
+    bootcamp_ids = ({webinar_id_digits(i) for i in listed} | set(listed)) - {""}
+    tokens = _token_patterns(mappings.category_tokens)
+    by_id = _conductor_by_id(mappings.conductors)
+    hosts = dict(conductors_from_staff.select("event_id", "host_conductor").iter_rows())
+    aliases: dict[str, str] = {}
+    for alias, conductor in zip(
+        _texts(mappings.conductor_aliases, "alias"), _texts(mappings.conductor_aliases, "conductor"), strict=False
+    ):
+        aliases.setdefault(alias.casefold(), conductor)
 
-    day_in_topic = topics.str.extract(BOOTCAMP_DAY_TOPIC, expand=False).astype("string")
-    weekday = pd.to_datetime(sessions["event_date"], errors="coerce").dt.weekday
-    day_from_date = pd.Series(np.select([weekday.eq(5), weekday.eq(6)], ["1", "2"], default=""), index=sessions.index)
-    day = day_in_topic.fillna(day_from_date.mask(day_from_date.eq("")).astype("string")).fillna("1")
-
-    ids = mappings.conductors["webinar_id"].astype(str).str.strip()
-    conductor_by_id = pd.Series(
-        mappings.conductors["conductor"].astype(str).str.strip().to_numpy(),
-        # a Zoom ID however it is spaced, another platform's key as written
-        index=ids.map(webinar_id_digits).where(ids.str.fullmatch(r"[\d\s-]+"), ids).to_numpy(),
+    event_type, bootcamp_day, category, conductor = [], [], [], []
+    for event_id, event_name, event_date, declared in sessions.iter_rows():
+        topic = (event_name or "").lower()
+        by_rules = bool(BOOTCAMP_TOPIC.search(topic)) or event_id in bootcamp_ids
+        is_bootcamp = declared == "bootcamp" or (not declared and by_rules)
+        event_type.append("bootcamp" if is_bootcamp else "webinar")
+        bootcamp_day.append(_bootcamp_day(topic, event_date) if is_bootcamp else None)
+        category.append(next((name for pattern, name in tokens if pattern.search(topic)), None))
+        named = by_id[event_id] if event_id in by_id else hosts.get(event_id)
+        conductor.append(_canonical_conductor(named, aliases))
+    per_session = sessions.select(keys).with_columns(
+        event_type=pl.Series(event_type, dtype=TEXT),
+        bootcamp_day=pl.Series(bootcamp_day, dtype=TEXT),
+        category=pl.Series(category, dtype=TEXT),
+        conductor=pl.Series(conductor, dtype=TEXT),
     )
-    conductor_by_id = conductor_by_id[~conductor_by_id.index.duplicated()]
-    host = sessions["event_id"].map(conductors_from_staff.set_index("event_id")["host_conductor"])
-    conductor = sessions["event_id"].map(conductor_by_id).fillna(host)
-
-    per_session = pd.DataFrame(
-        {
-            "event_type": np.where(is_bootcamp, "bootcamp", "webinar"),
-            "bootcamp_day": ("Day " + day).where(is_bootcamp, None),
-            "category": _token_category(topics, mappings.category_tokens),
-            "conductor": _canonical_conductor(conductor, mappings.conductor_aliases).where(conductor.notna(), None),
-        }
-    )
-    enriched = participants.assign(
-        **{c: per_session[c].take(codes).set_axis(participants.index) for c in per_session.columns}
-    )
-    return enriched[list(EVENT_PARTICIPANT_COLUMNS)].sort_values(
-        ["event_date", "event_id", "registration_time", "first_join_time", "email"],
-        na_position="last",
-        ignore_index=True,
+    return (
+        participants.join(per_session, on=keys, how="left", nulls_equal=True, maintain_order="left")
+        .select(EVENT_PARTICIPANT_COLUMNS)
+        .sort(
+            ["event_date", "event_id", "registration_time", "first_join_time", "email"],
+            nulls_last=True,
+            maintain_order=True,
+        )
     )
 
 
-def participants_from_reports(reports: list[ZoomReport], mappings: EventMappings) -> pd.DataFrame:
+def participants_from_reports(reports: list[ZoomReport], mappings: EventMappings) -> pl.DataFrame:
     """The `event_participants` table from every loaded report."""
     if not reports:
-        return pd.DataFrame(columns=list(EVENT_PARTICIPANT_COLUMNS))
-    people = pd.concat([report_people(r) for r in reports], ignore_index=True)
+        return pl.DataFrame(schema=EVENT_PARTICIPANT_SCHEMA)
+    people = pl.concat([report_people(r) for r in reports])
     participants = merge_session_people(normalise_people(people))
-    return enrich_sessions(participants, session_conductors(people), mappings)
+    return enrich_sessions(participants, session_conductors(people), mappings).cast(EVENT_PARTICIPANT_SCHEMA)
 
 
-def sessions_summary(participants: pd.DataFrame) -> pd.DataFrame:
+def sessions_summary(participants: pl.DataFrame) -> pl.DataFrame:
     """One row per session, newest first: its registrations, attendees and people."""
     return (
-        participants.groupby(["event_date", "event_id", "event_name"], dropna=False)
-        .agg(registrations=("registered", "sum"), attendees=("attended", "sum"), people=("event_id", "size"))
-        .reset_index()
-        .sort_values("event_date", ascending=False)
-    )
-
-
-def days_per_bootcamp(participants: pd.DataFrame) -> pd.DataFrame:
-    """One person at one boot camp (both days together): which days they attended, `Both` for both."""
-    camps = participants[participants["event_type"].eq("bootcamp")].copy()
-    columns = [
-        "bootcamp_name",
-        "weekend_of",
-        "category",
-        "person",
-        "phone",
-        "user_id",
-        "email",
-        "name",
-        "registered",
-        "days_attended",
-    ]
-    if camps.empty:
-        return pd.DataFrame(columns=[c for c in columns if c != "person"])
-    dates = pd.to_datetime(camps["event_date"])
-    camps["weekend_of"] = (dates - pd.to_timedelta((dates.dt.weekday - 5) % 7, unit="D")).dt.date
-    camps["bootcamp_name"] = (
-        camps["event_name"]
-        .str.replace(BOOTCAMP_DAY_TOPIC, "", regex=True)
-        .str.replace(r"[\s\-_:|]+$", "", regex=True)
-        .str.strip()
-    )
-    camps["person"] = (
-        camps["phone"]
-        .fillna("email:" + camps["email"].fillna(""))
-        .where(
-            camps["phone"].notna() | camps["email"].notna(),
-            pd.Series("row:" + camps.index.astype(str), index=camps.index),
-        )
-    )
-    camps["day_1"] = camps["attended"] & camps["bootcamp_day"].eq("Day 1")
-    camps["day_2"] = camps["attended"] & camps["bootcamp_day"].eq("Day 2")
-    per_person = (
-        camps.sort_values(["registration_time", "first_join_time"], na_position="last", kind="stable")
-        .groupby(["bootcamp_name", "weekend_of", "person"], sort=True)
+        participants.group_by("event_date", "event_id", "event_name")
         .agg(
-            category=("category", "first"),
-            phone=("phone", "first"),
-            user_id=("user_id", "first"),
-            email=("email", "first"),
-            name=("name", "first"),
-            registered=("registered", "any"),
-            day_1=("day_1", "any"),
-            day_2=("day_2", "any"),
+            registrations=pl.col("registered").sum().cast(pl.Int64),
+            attendees=pl.col("attended").sum().cast(pl.Int64),
+            people=pl.len().cast(pl.Int64),
         )
-        .reset_index()
+        .sort(["event_date", "event_id", "event_name"], descending=[True, False, False], nulls_last=True)
     )
-    per_person["days_attended"] = np.select(
-        [per_person["day_1"] & per_person["day_2"], per_person["day_1"], per_person["day_2"]],
-        ["Both", "Day 1", "Day 2"],
-        default="None",
-    )
-    return per_person[[c for c in columns if c != "person"]]
 
 
-def attended_phones(participants: pd.DataFrame) -> pd.Series:
+def _bootcamp_name(topic: str) -> str:
+    return re.sub(r"[\s\-_:|]+$", "", BOOTCAMP_DAY_TOPIC.sub("", topic)).strip()
+
+
+def days_per_bootcamp(participants: pl.DataFrame) -> pl.DataFrame:
+    """One person at one boot camp (both days together): which days they attended, `Both` for both."""
+    event_date = pl.col("event_date")
+    day_1, day_2 = pl.col("day_1"), pl.col("day_2")
+    return (
+        participants.lazy()
+        # a row's position in the whole table, for a person with neither phone nor email
+        .with_row_index("row")
+        .filter(pl.col("event_type") == "bootcamp")
+        .with_columns(
+            # the Saturday of the boot camp's weekend (Polars counts Monday as 1)
+            weekend_of=event_date - pl.duration(days=(event_date.dt.weekday() + 1) % 7),
+            bootcamp_name=_python(pl.col("event_name"), _bootcamp_name),
+            person=pl.coalesce(
+                "phone",
+                pl.concat_str(pl.lit("email:"), "email"),
+                pl.concat_str(pl.lit("row:"), pl.col("row").cast(TEXT)),
+            ),
+            day_1=pl.col("attended") & (pl.col("bootcamp_day") == "Day 1"),
+            day_2=pl.col("attended") & (pl.col("bootcamp_day") == "Day 2"),
+        )
+        # a boot camp without a name or a date is in no weekend
+        .filter(pl.col("bootcamp_name").is_not_null() & pl.col("weekend_of").is_not_null())
+        .sort(["registration_time", "first_join_time"], nulls_last=True, maintain_order=True)
+        .group_by("bootcamp_name", "weekend_of", "person", maintain_order=True)
+        .agg(
+            *map(_first, ("category", "phone", "user_id", "email", "name")),
+            registered=pl.col("registered").any(),
+            day_1=day_1.any(),
+            day_2=day_2.any(),
+        )
+        .sort("bootcamp_name", "weekend_of", "person")
+        .with_columns(
+            days_attended=pl.when(day_1 & day_2)
+            .then(pl.lit("Both"))
+            .when(day_1)
+            .then(pl.lit("Day 1"))
+            .when(day_2)
+            .then(pl.lit("Day 2"))
+            .otherwise(pl.lit("None"))
+        )
+        .select(BOOTCAMP_ATTENDANCE_COLUMNS)
+        .collect()
+    )
+
+
+def attended_phones(participants: pl.DataFrame) -> pl.Series:
     """The phones that attended any webinar or boot camp."""
-    return participants.loc[participants["attended"].fillna(False).astype(bool), "phone"]
+    return participants.filter(pl.col("attended").fill_null(False))["phone"]
