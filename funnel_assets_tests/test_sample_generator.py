@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import polars as pl
 
 from funnel_assets.lib.funnel_mapping import clean_funnel_mapping, source_key
 from funnel_assets.lib.phones import phone_key
@@ -179,16 +180,16 @@ def test_sample_sessions_exercise_the_event_rules():
         parse_zoom_report(f.read_bytes(), file_name=f.name) for f in sorted((SAMPLE_DATA_DIR / "zoom").glob("*.csv"))
     ]
     participants = participants_from_reports(reports, event_mappings())
-    intensive = participants[participants["event_name"].eq("CFA Weekend Intensive")]
-    assert "boot camp" not in intensive["event_name"].iloc[0].lower()
+    intensive = participants.filter(event_name="CFA Weekend Intensive")
+    assert "boot camp" not in intensive["event_name"][0].lower()
     assert set(intensive["event_type"]) == {"bootcamp"} and set(intensive["bootcamp_day"]) == {"Day 1", "Day 2"}
-    meeting = participants[participants["event_name"].eq("CFA Doubt Clearing Session")]
-    assert len(meeting) and meeting["attended"].all() and meeting["email"].notna().all()
+    meeting = participants.filter(event_name="CFA Doubt Clearing Session")
+    assert len(meeting) and meeting["attended"].all() and meeting["email"].is_not_null().all()
     assert "host@finedu.in" not in set(meeting["email"])
-    masterclasses = participants[participants["event_name"].str.contains("Masterclass")].drop_duplicates(
-        ["event_id", "event_date"]
+    masterclasses = participants.filter(pl.col("event_name").str.contains("Masterclass")).unique(
+        ["event_id", "event_date"], maintain_order=True
     )
-    assert masterclasses["event_id"].duplicated().any(), "one webinar ID on two dates is two sessions"
+    assert masterclasses["event_id"].is_duplicated().any(), "one webinar ID on two dates is two sessions"
     assert set(masterclasses["event_type"]) == {"webinar"}
 
 

@@ -374,13 +374,13 @@ def test_responses_come_out_of_the_participants_table_as_registered_people():
     again = GOOGLE_DOWNLOAD + '"2026/11/05 8:00:00 AM GMT+5:30","ASHA.K@gmail.com","Asha K","98765-43210","",""\r\n'
     table = participants_from_reports([parse(again)], MAPPINGS)
     assert len(table) == 3  # Asha's second response is the same person
-    asha = table[table["phone"].eq("9876543210")].iloc[0]
+    asha = table.filter(phone="9876543210").row(0, named=True)
     assert bool(asha["registered"]) and not bool(asha["attended"])
     assert asha["registration_time"] == pd.Timestamp("2026-11-02 19:14:05", tz="Asia/Kolkata")
     assert asha["name"] == "Asha Kumar" and asha["email"] == "asha.k@gmail.com"
     assert str(asha["event_date"]) == "2026-11-21"
     assert set(table["event_name"]) == {"ACCA Weekend Boot Camp"} and set(table["category"]) == {"ACCA"}
-    assert not table["attended"].any() and table["first_join_time"].isna().all()
+    assert not table["attended"].any() and table["first_join_time"].is_null().all()
 
 
 def test_the_sample_form_loads_with_its_declaration():

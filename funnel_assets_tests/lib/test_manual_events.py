@@ -206,15 +206,15 @@ def test_people_come_out_of_the_participants_table_with_flags_and_summed_minutes
     )
     table = participants_from_reports([parse(SEMINAR)], mappings)
     assert len(table) == 4
-    by_phone = table.set_index("phone")
-    asha = by_phone.loc["9876543210"]
+    by_phone = {row["phone"]: row for row in table.iter_rows(named=True)}
+    asha = by_phone["9876543210"]
     assert bool(asha["registered"]) and bool(asha["attended"])
     assert asha["minutes_in_session"] == pytest.approx(126.0)  # 106 + the evening's 20
     assert asha["first_join_time"] == pd.Timestamp("2026-11-14 16:02", tz="Asia/Kolkata")
     assert asha["last_leave_time"] == pd.Timestamp("2026-11-14 18:20", tz="Asia/Kolkata")
-    ravi = by_phone.loc["9876543211"]
+    ravi = by_phone["9876543211"]
     assert bool(ravi["registered"]) and not bool(ravi["attended"])
-    walk_in = by_phone.loc["9811122333"]
+    walk_in = by_phone["9811122333"]
     assert not bool(walk_in["registered"]) and bool(walk_in["attended"])
     assert set(table["category"]) == {"CFA"} and {str(d) for d in table["event_date"]} == {"2026-11-14"}
 

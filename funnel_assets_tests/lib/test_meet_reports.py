@@ -362,7 +362,7 @@ def test_meet_people_come_out_of_participants_from_reports_as_attended_not_regis
     ]
     table = participants_from_reports([parse_meet_report(meet_csv(*rows, above=above), file_name="a.csv")], MAPPINGS)
     assert sorted(table["email"]) == ["asha.kumar@gmail.com", "ravi.patel@yahoo.com"], "the organiser is not a lead"
-    asha = table[table["email"].eq("asha.kumar@gmail.com")].iloc[0]
+    asha = table.filter(email="asha.kumar@gmail.com").row(0, named=True)
     assert asha["attended"] and not asha["registered"] and asha["minutes_in_session"] == 62 and asha["join_count"] == 2
     assert asha["first_join_time"] == pd.Timestamp("2026-11-03 18:02", tz="Asia/Kolkata")
     assert asha["last_leave_time"] == pd.Timestamp("2026-11-03 19:12", tz="Asia/Kolkata")
@@ -382,7 +382,7 @@ def test_two_meet_sessions_of_one_day_stay_two_sessions():
     )
     evening = parse_meet_report(meet_csv(*MEET_ROWS), file_name=MEET_NAME)
     table = participants_from_reports([morning, evening], MAPPINGS)
-    assert table["event_id"].nunique() == 2 and table["event_id"].str.startswith("meet:").all()
+    assert table["event_id"].n_unique() == 2 and table["event_id"].str.starts_with("meet:").all()
 
 
 def test_no_message_quotes_a_cell_value():

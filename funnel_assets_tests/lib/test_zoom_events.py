@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import polars as pl
 import pytest
 
 from funnel_assets.lib.zoom_events import EventMappings, days_per_bootcamp, participants_from_reports
@@ -25,17 +26,15 @@ ASHA = {
 RAVI = {"first": "Ravi", "last": "P", "email": "ravi@example.com", "phone": "", "registered": "Nov 1, 2025 09:00 PM"}
 
 
-def participants(*files: tuple[str, str], mappings: EventMappings = MAPPINGS) -> pd.DataFrame:
+def participants(*files: tuple[str, str], mappings: EventMappings = MAPPINGS) -> pl.DataFrame:
     reports = [parse_zoom_report(text.encode(), file_name=name) for name, text in files]
     return participants_from_reports(reports, mappings)
 
 
-def one(frame: pd.DataFrame, **where) -> pd.Series:
-    rows = frame
-    for column, value in where.items():
-        rows = rows[rows[column].eq(value)]
+def one(frame: pl.DataFrame, **where) -> dict:
+    rows = frame.filter(**where)
     assert len(rows) == 1, rows
-    return rows.iloc[0]
+    return rows.row(0, named=True)
 
 
 def test_rejoins_become_one_row_with_first_join_last_leave_and_summed_minutes():
@@ -68,7 +67,7 @@ def test_staff_are_not_participants():
             ),
         )
     )
-    assert table["name"].tolist() == ["Ravi P"]
+    assert table["name"].to_list() == ["Ravi P"]
 
 
 def test_registration_and_attendance_of_a_session_merge_matching_by_email_when_the_phone_is_missing():
@@ -117,7 +116,7 @@ def test_people_without_phone_or_email_stand_alone_and_the_earliest_registration
     assert kavya["email"] == "kavya@old.com" and kavya["registration_time"] == pd.Timestamp(
         "2025-11-01 09:00", tz="Asia/Kolkata"
     )
-    assert table["name"].eq("Guest").sum() == 2
+    assert (table["name"] == "Guest").sum() == 2
 
 
 def test_category_and_conductor():
@@ -126,11 +125,13 @@ def test_category_and_conductor():
         ("b.csv", attendee_report("ACCA career talk", "812 3456 7890", "Nov 6, 2025 07:00 PM", [RAVI])),
         ("c.csv", attendee_report("Finance careers", "811 1111 1111", "Nov 7, 2025 07:00 PM", [RAVI], host="New Host")),
     )
-    assert one(webinar, event_id="84511112222")[["category", "conductor"]].tolist() == [
+    cfa = one(webinar, event_id="84511112222")
+    assert [cfa["category"], cfa["conductor"]] == [
         "CFA",
         "Meera Iyer",
     ]  # ID override + alias
-    assert one(webinar, event_id="81234567890")[["category", "conductor"]].tolist() == [
+    acca = one(webinar, event_id="81234567890")
+    assert [acca["category"], acca["conductor"]] == [
         "ACCA",
         "Rahul Sharma",
     ]  # host + alias
@@ -156,7 +157,7 @@ def test_category_and_conductor():
     ],
 )
 def test_event_type_and_bootcamp_day(topic, webinar_id, start, event_type, day):
-    row = participants(("a.csv", attendee_report(topic, webinar_id, start, [RAVI]))).iloc[0]
+    row = participants(("a.csv", attendee_report(topic, webinar_id, start, [RAVI]))).row(0, named=True)
     assert row["event_type"] == event_type
     assert (row["bootcamp_day"] if day else pd.isna(row["bootcamp_day"])) == (day or True)
 
@@ -170,7 +171,7 @@ def test_dates_resaved_by_a_spreadsheet_program_read_the_same():
     }
     for label, join in joins.items():
         text = attendee_report("ACCA Masterclass", "812 3456 7890", join[0], [{**ASHA, "joins": [join]}])
-        row = participants(("a.csv", text)).iloc[0]
+        row = participants(("a.csv", text)).row(0, named=True)
         assert row["first_join_time"].strftime("%Y-%m-%d %H:%M") == "2025-11-03 19:02", label
         assert str(row["event_date"]) == "2025-11-03", label
 
@@ -185,9 +186,9 @@ def test_a_person_at_both_boot_camp_days_reads_both():
         ("d2.csv", attendee_report("ACCA Boot Camp Day 2", "812 0000 0001", day2, [came2, ravi_day2])),
     )
     view = days_per_bootcamp(table)
-    assert view["bootcamp_name"].unique().tolist() == ["ACCA Boot Camp"]
+    assert view["bootcamp_name"].unique().to_list() == ["ACCA Boot Camp"]
     assert dict(zip(view["email"], view["days_attended"], strict=True)) == {
         "asha.k@gmail.com": "Both",
         "ravi@example.com": "Day 2",
     }
-    assert str(view["weekend_of"].iloc[0]) == "2025-11-08"
+    assert str(view["weekend_of"][0]) == "2025-11-08"

@@ -3,6 +3,7 @@ template) dropped in the folder."""
 
 import dagster as dg
 import pandas as pd
+import polars as pl
 
 from funnel_assets import catalogue
 from funnel_assets.defs.checks import check_specs, results_after_write
@@ -30,7 +31,7 @@ from funnel_assets.lib.zoom_ingest import (
 
 @dg.multi_asset(
     outs={
-        "event_participants": table_out("event_participants", engine=PANDAS),
+        "event_participants": table_out("event_participants"),
         "ingested_files": table_out("ingested_files", engine=PANDAS),
     },
     # first among the steps ready to run: Part 2 reads this morning's attendance when it lands in time
@@ -111,8 +112,8 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: EventDropFolder, 
             "sessions": len(per_session),
             "registrations": int(participants["registered"].sum()),
             "attendees": int(participants["attended"].sum()),
-            "people_without_phone": int(participants["phone"].isna().sum()),
-            "per_session": dg.MetadataValue.md(per_session.head(30).to_markdown(index=False)),
+            "people_without_phone": participants["phone"].null_count(),
+            "per_session": dg.MetadataValue.md(_session_lines(per_session.head(30))),
             **reconciliation_metadata(
                 rows_read,
                 len(participants),
@@ -140,16 +141,21 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: EventDropFolder, 
         yield from results_after_write(catalogue.table(name), table, context)
 
 
-@table_asset("bootcamp_attendance", engine=PANDAS)
-def bootcamp_attendance(context: dg.AssetExecutionContext, event_participants: pd.DataFrame) -> pd.DataFrame:
+def _session_lines(sessions: pl.DataFrame) -> str:
+    """The sessions as a markdown table, dates written as dates."""
+    return sessions.with_columns(pl.col("event_date").cast(pl.String)).to_pandas().to_markdown(index=False)
+
+
+@table_asset("bootcamp_attendance")
+def bootcamp_attendance(context: dg.AssetExecutionContext, event_participants: pl.DataFrame) -> pl.DataFrame:
     """The boot-camp days of `event_participants`, one row per person and boot camp."""
     view = days_per_bootcamp(event_participants)
-    days = view["days_attended"].value_counts()
+    days = view["days_attended"]
     context.add_asset_metadata(
         {
-            "attended_both_days": int(days.get("Both", 0)),
-            "attended_day_1_only": int(days.get("Day 1", 0)),
-            "attended_day_2_only": int(days.get("Day 2", 0)),
+            "attended_both_days": int((days == "Both").sum()),
+            "attended_day_1_only": int((days == "Day 1").sum()),
+            "attended_day_2_only": int((days == "Day 2").sum()),
         }
     )
     return view

@@ -72,8 +72,8 @@ def assigned_leads_monthly(
     io_manager: dg.ResourceParam[WarehouseIOManager],
 ) -> pl.DataFrame:
     """Each phone's earliest assignment of each month, with whether it attended."""
-    participants = last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name)
-    monthly = first_assignment_per_month(crm_assigned_leads, pl.from_pandas(attended_phones(participants)))
+    participants = last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name, polars=True)
+    monthly = first_assignment_per_month(crm_assigned_leads, attended_phones(participants))
     unplaced = crm_assigned_leads.filter(UNPLACED).height
     context.add_asset_metadata(
         {"assignments_left_out_no_phone_or_date": unplaced, "attended": int(monthly["attended"].sum())}
@@ -90,12 +90,12 @@ def sales(
     with readable_failures():
         raw = crm.read(landing_run(context), "sales")
         manual = mappings.read("manual_sales_mapping.csv", ("sale_id", "manual_source"), optional=True)
-        participants = last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name)
+        participants = last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name, polars=True)
         enriched, report = enrich_sales(
             raw.frame,
             mappings.funnel_mapping(),
             pl.from_pandas(manual),
-            pl.from_pandas(attended_phones(participants)),
+            attended_phones(participants),
             source=label,
         )
     if report.new_columns:
