@@ -167,7 +167,7 @@ def spell_as_mapped(funnels, mapping):
             for funnel in distinct
             if (key := _funnel_key_of(funnel)) in known and known[key] != funnel
         }
-        return typed.replace(respelled), respelled
+        return typed.replace(old=list(respelled), new=list(respelled.values())), respelled
     known = pd.Series(mapping["funnel"].to_numpy(), index=funnel_key(mapping["funnel"]).to_numpy())
     known = known[~known.index.duplicated()]
     known[funnel_key(pd.Series([MISCELLANEOUS_FUNNEL])).iloc[0]] = MISCELLANEOUS_FUNNEL

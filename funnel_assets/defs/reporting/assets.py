@@ -5,7 +5,8 @@ In `daily_refresh` these run after both parts; when a step they read fails they 
 and yesterday's tables stay, flagged stale by their freshness policy rather than half-updated.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
@@ -26,6 +27,7 @@ from funnel_assets.lib.reporting import (
     people_across_funnel,
     stages_per_month,
 )
+from funnel_assets.lib.tables import declared_frame
 
 SALE_COLUMNS = ("phone", "created_on", "net_amount", "final_funnel", "status", "employee_name")
 
@@ -147,8 +149,8 @@ def funnel_stages_monthly(funnel_metrics_monthly: pl.DataFrame) -> pl.DataFrame:
     return stages_per_month(funnel_metrics_monthly)
 
 
-@table_asset("reconciliation", engine=PANDAS, deps=[t.name for t in catalogue.TABLES if t.source])
-def reconciliation(context: dg.AssetExecutionContext) -> pd.DataFrame:
+@table_asset("reconciliation", deps=[t.name for t in catalogue.TABLES if t.source])
+def reconciliation(context: dg.AssetExecutionContext) -> pl.DataFrame:
     """Collects the `reconciliation` figures each source's latest materialisation recorded."""
     rows = []
     for declared in (t for t in catalogue.TABLES if t.source):
@@ -161,7 +163,7 @@ def reconciliation(context: dg.AssetExecutionContext) -> pd.DataFrame:
         if facts is None:
             continue
         value = facts.value
-        loaded_at = pd.Timestamp(event.timestamp, unit="s", tz="UTC").tz_convert(TIMEZONE)
+        loaded_at = datetime.fromtimestamp(event.timestamp, tz=ZoneInfo(TIMEZONE))
         common = {
             "source": declared.source,
             "table_name": declared.name,
@@ -172,8 +174,8 @@ def reconciliation(context: dg.AssetExecutionContext) -> pd.DataFrame:
         }
         issues = value.get("issues") or {"no issues": 0}
         rows += [{**common, "reason": reason, "rows": count} for reason, count in issues.items()]
-    table = pd.DataFrame(rows, columns=list(catalogue.table("reconciliation").column_names))
-    context.add_asset_metadata({"sources": int(table["source"].nunique())})
+    table = declared_frame("reconciliation", rows)
+    context.add_asset_metadata({"sources": table["source"].n_unique()})
     return table
 
 
