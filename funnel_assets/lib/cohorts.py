@@ -44,16 +44,11 @@ from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.performance import calendar_days, markdown_cell
 from funnel_assets.lib.reporting import as_dates, before_today, counted_sales, month_start, with_instants
+from funnel_assets.lib.tables import declared_frame
 
 STAGES = (("registered", 1), ("attended", 2), ("assigned", 3), ("converted", 4))
 COHORT_COLUMNS = catalogue.table("funnel_cohorts").column_names
 _COUNTS = ("stage_order", "people", "reached", "reached_within_30_days", "reached_within_90_days")
-
-
-def _empty_cohorts() -> pl.DataFrame:
-    types = {"cohort_month": pl.Date, "first_funnel": pl.String, "stage": pl.String}
-    types |= dict.fromkeys(_COUNTS, pl.Int64) | {"share": pl.Float64, "median_days_to_reach": pl.Float64}
-    return pl.DataFrame(schema=types).select(COHORT_COLUMNS)
 
 
 def _session_start(event_date: pl.Series) -> pl.Series:
@@ -137,7 +132,7 @@ def cohort_conversion(
         .with_columns(cohort_month=month_start(pl.col("first_touch_at")))
     )
     if people.is_empty():
-        return _empty_cohorts()
+        return declared_frame("funnel_cohorts")
 
     stages = []
     for stage, order in STAGES:  # four stages, each for every person at once
