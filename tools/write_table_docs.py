@@ -98,8 +98,8 @@ per-person tables never go to a sheet: a spreadsheet holds at most 10 million ce
 
 ## Checks
 
-Every run checks the outputs (Dagster asset checks, under each asset's Checks tab); each
-table above lists its own:
+Every run checks the outputs, each table in its own step as it is written (Dagster asset checks, under
+each asset's Checks tab); each table above lists its own:
 
 - one row per key (`funnel_people` per phone, `assigned_leads_monthly` per month and phone,
   `funnel_metrics_monthly` per month and funnel, ...), phone keys of exactly 10 digits, and
