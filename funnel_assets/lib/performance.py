@@ -63,10 +63,18 @@ def _with_columns(frame: pl.DataFrame, **types: pl.DataType) -> pl.DataFrame:
 def employee_names(names: pl.Series) -> pl.DataFrame:
     """(key, shown) of each employee name: shown trimmed, inner whitespace one space; the key that
     lower-cased as well. A blank or missing name has key "" and no name shown."""
-    shown = names.cast(pl.String).to_frame("name").select(shown=clean_text(pl.col("name")))["shown"]
+    names = names.cast(pl.String).rename("name")
+    # a sales team's few dozen names over a million rows: each distinct name is cleaned once
+    distinct = names.drop_nulls().unique().to_frame()
+    shown = distinct.select(shown=clean_text(pl.col("name")))["shown"]
     # Arrow's lower case, as the pandas rule's: Polars' to_lowercase maps a final sigma otherwise
     lowered = pc.utf8_lower(shown.to_arrow(compat_level=pl.CompatLevel.oldest()))
-    return pl.DataFrame({"key": pl.Series(lowered, dtype=pl.String).fill_null(""), "shown": shown})
+    forms = distinct.with_columns(key=pl.Series(lowered, dtype=pl.String), shown=shown)
+    return (
+        names.to_frame()
+        .join(forms, on="name", how="left", maintain_order="left")
+        .select(pl.col("key").fill_null(""), "shown")
+    )
 
 
 def _display_names(assignment_names: pl.Series, sale_names: pl.Series) -> pl.DataFrame:
@@ -118,22 +126,36 @@ def performance_by_employee(assigned_monthly: pl.DataFrame, sales: pl.DataFrame,
     assigned = rows.select(
         "phone",
         "first_assigned_on",
-        row=pl.int_range(pl.len()),
         month=as_dates(rows["month"]),
         key=employee_names(rows["employee"])["key"],
     )
+    # each phone's counted sales, one row per instant: the revenue from that instant on (a suffix sum), so that an
+    # assignment finds its first sale at or after it and the revenue from then on in one as-of join, without
+    # pairing every assignment of a phone with every sale of it (a busy phone's pairs run into millions)
+    sales_from = (
+        counted.lazy()
+        .select("phone", first_sale="created_on", net_amount=pl.col("net_amount").fill_null(0.0))
+        .drop_nulls("phone")
+        .group_by("phone", "first_sale")
+        .agg(pl.col("net_amount").sum())
+        .sort("phone", "first_sale")
+        .select("phone", "first_sale", revenue=pl.col("net_amount").cum_sum(reverse=True).over("phone"))
+        .sort("first_sale")
+    )
     per_row = (
         assigned.lazy()
-        .drop_nulls("phone")
-        .join(counted.lazy().select("phone", "created_on", "net_amount").drop_nulls("phone"), on="phone")
-        .filter(pl.col("created_on") >= pl.col("first_assigned_on"))
-        .group_by("row")
-        .agg(first_sale=pl.col("created_on").min(), revenue=pl.col("net_amount").sum())
+        .sort("first_assigned_on")
+        .join_asof(
+            sales_from,
+            left_on="first_assigned_on",
+            right_on="first_sale",
+            by="phone",
+            strategy="forward",
+            check_sortedness=False,
+        )
     )
     from_assigned = (
-        assigned.lazy()
-        .join(per_row, on="row", how="left")
-        .drop_nulls("month")
+        per_row.drop_nulls("month")
         .group_by("month", "key")
         .agg(
             assigned=pl.len(),
