@@ -97,9 +97,16 @@ def all_touches(leads: pl.DataFrame, participants: pl.DataFrame) -> pl.DataFrame
 
 
 def _python_lower(emails: pl.Series) -> pl.Series:
-    """Python's str.lower of each (distinct) email: the lower case this table has always shown (the person key
-    lower-cases with Arrow's kernel, which maps a few letters otherwise)."""
-    return emails.map_elements(str.lower, return_dtype=pl.String)
+    """Python's str.lower of each email: the lower case this table has always shown (the person key lower-cases
+    with Arrow's kernel, which maps a few letters otherwise). ASCII text lower-cases alike in Polars and Python:
+    only the rest, rare, goes through Python, once per distinct value (emails are mostly distinct, so a lookup
+    of every row's distinct value would cost more than the lower case)."""
+    not_ascii = ~emails.str.contains(r"^[\x00-\x7F]*$")
+    others = emails.filter(not_ascii).to_frame("email")
+    python_lower = per_distinct(
+        pl.col("email"), lambda values: values.map_elements(str.lower, return_dtype=pl.String), return_dtype=pl.String
+    )
+    return emails.str.to_lowercase().scatter(not_ascii.arg_true(), others.select(python_lower).to_series())
 
 
 def first_touch(touches: pl.DataFrame) -> pl.DataFrame:
@@ -117,7 +124,7 @@ def first_touch(touches: pl.DataFrame) -> pl.DataFrame:
         touches.with_columns(
             person=person,
             phone=phone,
-            email_lower=per_distinct(pl.col("email"), _python_lower, return_dtype=pl.String),
+            email_lower=_python_lower(touches["email"]),
         )
         # people in order of their first row, which holds their first touch
         .group_by("person", maintain_order=True)
