@@ -77,14 +77,11 @@ def employee_names(names: pl.Series) -> pl.DataFrame:
     )
 
 
-def _display_names(assignment_names: pl.Series, sale_names: pl.Series) -> pl.DataFrame:
+def _display_names(assignment_names: pl.DataFrame, sale_names: pl.DataFrame) -> pl.DataFrame:
     """(key, employee): each employee key's name shown, the assignments' most written spelling, else the
-    sales'; on a tie, the first in code-point order."""
+    sales'; on a tie, the first in code-point order. Takes the (key, shown) frames `employee_names` gives."""
     written = pl.concat(
-        [
-            employee_names(names).with_columns(priority=pl.lit(priority))
-            for priority, names in enumerate((assignment_names, sale_names))
-        ]
+        [names.with_columns(priority=pl.lit(priority)) for priority, names in enumerate((assignment_names, sale_names))]
     ).drop_nulls("shown")
     return (
         written.group_by("key", "priority", "shown")
@@ -118,16 +115,17 @@ def performance_by_employee(assigned_monthly: pl.DataFrame, sales: pl.DataFrame,
         _with_columns(sales, phone=pl.String, net_amount=pl.Float64, employee_name=pl.String), "created_on"
     )
     counted = sales.filter(counted_sales(sales) & before_today(pl.col("created_on"), today))
-    counted = counted.with_columns(key=employee_names(counted["employee_name"])["key"])
+    sale_names = employee_names(counted["employee_name"])
+    counted = counted.with_columns(key=sale_names["key"])
     if rows.is_empty() and counted.is_empty():
         return _empty_performance()
 
-    # each counted assignment row, and its phone's counted sales at or after the assignment
+    assignment_names = employee_names(rows["employee"])
     assigned = rows.select(
         "phone",
         "first_assigned_on",
         month=as_dates(rows["month"]),
-        key=employee_names(rows["employee"])["key"],
+        key=assignment_names["key"],
     )
     # each phone's counted sales, one row per instant: the revenue from that instant on (a suffix sum), so that an
     # assignment finds its first sale at or after it and the revenue from then on in one as-of join, without
@@ -171,7 +169,7 @@ def performance_by_employee(assigned_monthly: pl.DataFrame, sales: pl.DataFrame,
         .agg(sales_closed=pl.len(), revenue_closed=pl.col("net_amount").sum())
     )
 
-    names = _display_names(rows["employee"], counted["employee_name"])
+    names = _display_names(assignment_names, sale_names)
     return (
         from_assigned.join(closed, on=["month", "key"], how="full", coalesce=True)
         .join(names.lazy(), on="key", how="left")
