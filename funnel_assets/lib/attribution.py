@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import pandas as pd
 import polars as pl
-import pyarrow.compute as pc
 
 from funnel_assets import catalogue
 from funnel_assets.lib.clock import TIMEZONE, in_local_time
 from funnel_assets.lib.distinct import per_distinct
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, source_key
+from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import user_id
 
 TOUCH_ORDER = {
@@ -96,46 +96,38 @@ def all_touches(leads: pl.DataFrame, participants: pl.DataFrame) -> pl.DataFrame
     return touches.sort(["touch_at", order], nulls_last=True, maintain_order=True).collect()
 
 
-EMAIL_FORMS = pl.Struct({"email_key": pl.String, "email_lower": pl.String})
-
-
-def _email_forms(emails: pl.Series) -> pl.Series:
-    """Each email's matching key and its lower case, as a struct (computed per distinct email)."""
-    text = emails.to_arrow(compat_level=pl.CompatLevel.oldest())
-    forms = pl.DataFrame(
-        {
-            # the key people.person_keys gives an email (Arrow's trim and lower case), so that a person here
-            # is the person the reporting, still on pandas, finds
-            "email_key": pl.Series(pc.utf8_lower(pc.utf8_trim_whitespace(text)), dtype=pl.String),
-            # Python's str.lower, the lower case this table has always shown
-            "email_lower": emails.map_elements(str.lower, return_dtype=pl.String),
-        }
+def _python_lower(emails: pl.Series) -> pl.Series:
+    """Python's str.lower of each email: the lower case this table has always shown (the person key lower-cases
+    with Arrow's kernel, which maps a few letters otherwise). ASCII text lower-cases alike in Polars and Python:
+    only the rest, rare, goes through Python, once per distinct value (emails are mostly distinct, so a lookup
+    of every row's distinct value would cost more than the lower case)."""
+    not_ascii = ~emails.str.contains(r"^[\x00-\x7F]*$")
+    others = emails.filter(not_ascii).to_frame("email")
+    python_lower = per_distinct(
+        pl.col("email"), lambda values: values.map_elements(str.lower, return_dtype=pl.String), return_dtype=pl.String
     )
-    return forms.to_struct(emails.name)
+    return emails.str.to_lowercase().scatter(not_ascii.arg_true(), others.select(python_lower).to_series())
 
 
 def first_touch(touches: pl.DataFrame) -> pl.DataFrame:
     """One row per person: their earliest touch, and whether they ever registered or attended.
 
     `touches` arrive earliest first (as `all_touches` orders them): a person's first row is their first touch.
+    A person is `people.person_keys`' (an email seen with a phone lends its earliest phone, in row order, to that
+    email's touches without one; with neither, the touch stands alone).
     """
-    email_key = pl.col("email_key")
-    # an email seen with a phone lends it to that email's touches without one: its earliest phone, in row order
-    lent_phone = pl.when(email_key.is_not_null()).then(pl.col("phone").drop_nulls().first().over(email_key))
-    person = pl.coalesce(
-        pl.lit("phone:") + pl.col("phone"),
-        pl.lit("email:") + email_key,
-        pl.lit("row:") + pl.col("row").cast(pl.String),  # with neither, the touch stands alone
-    )
+    touches = touches.cast(dict.fromkeys(("phone", "email", "touch_type", "source", "funnel"), pl.String))
+    person, phone = person_keys(touches["phone"], touches["email"])
     kind = pl.col("touch_type")
     # eager: the streaming engine would run the per-distinct email work once per batch
     return (
-        touches.cast(dict.fromkeys(("phone", "email", "touch_type", "source", "funnel"), pl.String))
-        .with_row_index("row")
-        .with_columns(per_distinct(pl.col("email"), _email_forms, return_dtype=EMAIL_FORMS).struct.unnest())
-        .with_columns(phone=pl.coalesce("phone", lent_phone))
+        touches.with_columns(
+            person=person,
+            phone=phone,
+            email_lower=_python_lower(touches["email"]),
+        )
         # people in order of their first row, which holds their first touch
-        .group_by(person.alias("person"), maintain_order=True)
+        .group_by("person", maintain_order=True)
         .agg(
             pl.col("phone").drop_nulls().first(),
             pl.col("email_lower").drop_nulls().first().alias("email"),

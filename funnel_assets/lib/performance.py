@@ -63,20 +63,25 @@ def _with_columns(frame: pl.DataFrame, **types: pl.DataType) -> pl.DataFrame:
 def employee_names(names: pl.Series) -> pl.DataFrame:
     """(key, shown) of each employee name: shown trimmed, inner whitespace one space; the key that
     lower-cased as well. A blank or missing name has key "" and no name shown."""
-    shown = names.cast(pl.String).to_frame("name").select(shown=clean_text(pl.col("name")))["shown"]
+    names = names.cast(pl.String).rename("name")
+    # a sales team's few dozen names over a million rows: each distinct name is cleaned once
+    distinct = names.drop_nulls().unique().to_frame()
+    shown = distinct.select(shown=clean_text(pl.col("name")))["shown"]
     # Arrow's lower case, as the pandas rule's: Polars' to_lowercase maps a final sigma otherwise
     lowered = pc.utf8_lower(shown.to_arrow(compat_level=pl.CompatLevel.oldest()))
-    return pl.DataFrame({"key": pl.Series(lowered, dtype=pl.String).fill_null(""), "shown": shown})
+    forms = distinct.with_columns(key=pl.Series(lowered, dtype=pl.String), shown=shown)
+    return (
+        names.to_frame()
+        .join(forms, on="name", how="left", maintain_order="left")
+        .select(pl.col("key").fill_null(""), "shown")
+    )
 
 
-def _display_names(assignment_names: pl.Series, sale_names: pl.Series) -> pl.DataFrame:
+def _display_names(assignment_names: pl.DataFrame, sale_names: pl.DataFrame) -> pl.DataFrame:
     """(key, employee): each employee key's name shown, the assignments' most written spelling, else the
-    sales'; on a tie, the first in code-point order."""
+    sales'; on a tie, the first in code-point order. Takes the (key, shown) frames `employee_names` gives."""
     written = pl.concat(
-        [
-            employee_names(names).with_columns(priority=pl.lit(priority))
-            for priority, names in enumerate((assignment_names, sale_names))
-        ]
+        [names.with_columns(priority=pl.lit(priority)) for priority, names in enumerate((assignment_names, sale_names))]
     ).drop_nulls("shown")
     return (
         written.group_by("key", "priority", "shown")
@@ -110,30 +115,45 @@ def performance_by_employee(assigned_monthly: pl.DataFrame, sales: pl.DataFrame,
         _with_columns(sales, phone=pl.String, net_amount=pl.Float64, employee_name=pl.String), "created_on"
     )
     counted = sales.filter(counted_sales(sales) & before_today(pl.col("created_on"), today))
-    counted = counted.with_columns(key=employee_names(counted["employee_name"])["key"])
+    sale_names = employee_names(counted["employee_name"])
+    counted = counted.with_columns(key=sale_names["key"])
     if rows.is_empty() and counted.is_empty():
         return _empty_performance()
 
-    # each counted assignment row, and its phone's counted sales at or after the assignment
+    assignment_names = employee_names(rows["employee"])
     assigned = rows.select(
         "phone",
         "first_assigned_on",
-        row=pl.int_range(pl.len()),
         month=as_dates(rows["month"]),
-        key=employee_names(rows["employee"])["key"],
+        key=assignment_names["key"],
+    )
+    # each phone's counted sales, one row per instant: the revenue from that instant on (a suffix sum), so that an
+    # assignment finds its first sale at or after it and the revenue from then on in one as-of join, without
+    # pairing every assignment of a phone with every sale of it (a busy phone's pairs run into millions)
+    sales_from = (
+        counted.lazy()
+        .select("phone", first_sale="created_on", net_amount=pl.col("net_amount").fill_null(0.0))
+        .drop_nulls("phone")
+        .group_by("phone", "first_sale")
+        .agg(pl.col("net_amount").sum())
+        .sort("phone", "first_sale")
+        .select("phone", "first_sale", revenue=pl.col("net_amount").cum_sum(reverse=True).over("phone"))
+        .sort("first_sale")
     )
     per_row = (
         assigned.lazy()
-        .drop_nulls("phone")
-        .join(counted.lazy().select("phone", "created_on", "net_amount").drop_nulls("phone"), on="phone")
-        .filter(pl.col("created_on") >= pl.col("first_assigned_on"))
-        .group_by("row")
-        .agg(first_sale=pl.col("created_on").min(), revenue=pl.col("net_amount").sum())
+        .sort("first_assigned_on")
+        .join_asof(
+            sales_from,
+            left_on="first_assigned_on",
+            right_on="first_sale",
+            by="phone",
+            strategy="forward",
+            check_sortedness=False,
+        )
     )
     from_assigned = (
-        assigned.lazy()
-        .join(per_row, on="row", how="left")
-        .drop_nulls("month")
+        per_row.drop_nulls("month")
         .group_by("month", "key")
         .agg(
             assigned=pl.len(),
@@ -149,7 +169,7 @@ def performance_by_employee(assigned_monthly: pl.DataFrame, sales: pl.DataFrame,
         .agg(sales_closed=pl.len(), revenue_closed=pl.col("net_amount").sum())
     )
 
-    names = _display_names(rows["employee"], counted["employee_name"])
+    names = _display_names(assignment_names, sale_names)
     return (
         from_assigned.join(closed, on=["month", "key"], how="full", coalesce=True)
         .join(names.lazy(), on="key", how="left")

@@ -138,6 +138,27 @@ def test_revenue_from_assigned_sums_every_counted_sale_at_or_after_the_assignmen
     assert row(table, OCT, "Meera")["revenue_from_assigned"] == 0.0
 
 
+def test_sales_at_one_instant_all_count_from_an_assignment_at_or_before_it():
+    # one phone, assigned to three people in October; three sales at one instant, one before every assignment
+    assigned = monthly(
+        (OCT, A, at("2025-10-05 10:00"), "Asha"),
+        (OCT, A, at("2025-10-08 10:00"), "Ravi"),
+        (OCT, A, at("2025-10-09 10:00"), "Meera"),  # after every sale
+    )
+    sales = sales_rows(
+        ("s1", A, at("2025-10-01 10:00"), 5, "Asha", "success"),  # before every assignment
+        ("s2", A, at("2025-10-08 10:00"), 100, "Ravi", "success"),  # the moment Ravi was assigned
+        ("s3", A, at("2025-10-08 10:00"), 20, "Ravi", "success"),
+        ("s4", A, at("2025-10-08 10:00"), None, "Ravi", "success"),
+        ("s5", A, at("2025-10-08 10:00"), 1, "Ravi", "Refunded"),  # not counted
+    )
+    table = performance_by_employee(assigned, sales, TODAY)
+    asha, ravi, meera = (row(table, OCT, name) for name in ("Asha", "Ravi", "Meera"))
+    assert (asha["converted"], asha["revenue_from_assigned"], asha["median_days_to_sale"]) == (1, 120.0, 3.0)
+    assert (ravi["converted"], ravi["revenue_from_assigned"], ravi["median_days_to_sale"]) == (1, 120.0, 0.0)
+    assert (meera["converted"], meera["revenue_from_assigned"], meera["median_days_to_sale"]) == (0, 0.0, None)
+
+
 def test_median_days_to_sale_in_whole_calendar_days():
     table = performance_by_employee(ASSIGNED, SALES, TODAY)
     # Asha, October: A 5 Oct -> 7 Oct = 2 days, F the same minute = 0 days; the median is 1
