@@ -13,15 +13,16 @@ or Miscellaneous when the topic names no program.
 
 from __future__ import annotations
 
-import pandas as pd
 import polars as pl
 
 from funnel_assets import catalogue
-from funnel_assets.lib.clock import TIMEZONE, in_local_time
+from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.distinct import per_distinct
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, source_key
 from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import user_id
+from funnel_assets.lib.tables import declared_frame, declared_schema
+from funnel_assets.lib.text import trimmed
 
 TOUCH_ORDER = {
     "lead": 0,
@@ -145,38 +146,42 @@ def first_touch(touches: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def list_unmapped_sources(seen: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def list_unmapped_sources(seen: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Every non-blank source that fell to Miscellaneous, once per input it was seen in.
 
     `seen` maps an input (a table name) to a frame with `source`, `funnel` and `seen_at`.
     Spellings differing only in case and spaces are one source, shown as most often written
     across all inputs (on a tie, as first seen), so one source reads the same in every input.
     """
-    frames = []
-    for seen_in, frame in seen.items():
-        misc = frame[frame["funnel"].eq(MISCELLANEOUS_FUNNEL)]
-        source = misc["source"].astype("string").str.strip()
-        frames.append(
-            pd.DataFrame({"source": source, "seen_in": seen_in, "seen_at": misc["seen_at"]})[source.fillna("").ne("")]
-        )
-    columns = ["source", "seen_in", "rows", "first_seen", "last_seen"]
-    if not frames or all(f.empty for f in frames):
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    rows = pd.concat([f for f in frames if not f.empty], ignore_index=True)
-    rows["key"] = source_key(rows["source"])
-    rows["seen_at"] = in_local_time(rows["seen_at"])
-    # the spelling written most often; on a tie, the one seen first
+    rows = pl.concat(
+        [
+            frame.lazy()
+            .filter(pl.col("funnel") == MISCELLANEOUS_FUNNEL)
+            .select(
+                trimmed(pl.col("source").cast(pl.String)).alias("source"),
+                pl.lit(seen_in).alias("seen_in"),
+                _in_local_time(frame.lazy(), "seen_at").alias("seen_at"),
+            )
+            .drop_nulls("source")
+            for seen_in, frame in seen.items()
+        ]
+        or [declared_frame("unmapped_sources").lazy().select("source", "seen_in", seen_at="first_seen")]
+    ).with_columns(key=source_key(pl.col("source")))
+    # the spelling written most often; on a tie, the one seen first (then the first in code-point order)
     spelling = (
-        rows.groupby(["key", "source"])
-        .agg(n=("seen_in", "size"), first=("seen_at", "min"))
-        .reset_index()
-        .sort_values(["key", "n", "first"], ascending=[True, False, True])
+        rows.group_by("key", "source")
+        .agg(n=pl.len(), first=pl.col("seen_at").min())
+        .sort(["key", "n", "first", "source"], descending=[False, True, False, False], nulls_last=True)
+        .unique("key", keep="first", maintain_order=True)
+        .select("key", "source")
     )
-    spelling = spelling.drop_duplicates("key").set_index("key")["source"]
-    summary = (
-        rows.groupby(["key", "seen_in"])
-        .agg(rows=("seen_at", "size"), first_seen=("seen_at", "min"), last_seen=("seen_at", "max"))
-        .reset_index()
+    summary = rows.group_by("key", "seen_in").agg(
+        rows=pl.len(), first_seen=pl.col("seen_at").min(), last_seen=pl.col("seen_at").max()
     )
-    summary.insert(0, "source", spelling.reindex(summary["key"]).to_numpy())
-    return summary.sort_values(["rows", "source", "seen_in"], ascending=[False, True, True], ignore_index=True)[columns]
+    return (
+        summary.join(spelling, on="key")
+        .sort(["rows", "source", "seen_in"], descending=[True, False, False])
+        .select(declared_schema("unmapped_sources").names())
+        .cast(declared_schema("unmapped_sources"))
+        .collect()
+    )

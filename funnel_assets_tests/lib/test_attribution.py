@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from funnel_assets.lib.attribution import all_touches, first_touch, list_unmapped_sources
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
+from funnel_assets.lib.tables import declared_schema
 
 
 def at(text: str) -> pd.Timestamp:
@@ -107,16 +108,16 @@ def test_unmapped_sources_group_spellings_once_per_input_and_say_when():
             }
         ),
     }
-    table = list_unmapped_sources(seen)
+    table = list_unmapped_sources({name: pl.from_pandas(frame) for name, frame in seen.items()})
     # one row per source and input; one spelling for a source in every input (on a tie, the first seen)
-    assert table[["source", "seen_in", "rows"]].values.tolist() == [
+    assert [list(row) for row in table.select("source", "seen_in", "rows").rows()] == [
         ["Diwali_Offer", "marketing_leads", 2],
         ["Diwali_Offer", "crm_assigned_leads", 1],
         ["walk-in", "crm_assigned_leads", 1],
     ]
-    in_leads = table.iloc[0]
+    in_leads = table.row(0, named=True)
     assert (in_leads["first_seen"], in_leads["last_seen"]) == (at("2025-09-01"), at("2025-10-01"))
-    assert table.iloc[1]["first_seen"] == table.iloc[1]["last_seen"] == at("2025-11-01")
+    assert table.row(1, named=True)["first_seen"] == table.row(1, named=True)["last_seen"] == at("2025-11-01")
 
 
 def first_touch_by_definition(touches: pd.DataFrame) -> dict:
@@ -182,3 +183,10 @@ def test_first_touch_agrees_with_the_rules_written_out_row_by_row(rows):
     }
     keyed = {k: v for k, v in expected.items() if not k.startswith("touch:")}
     assert {k: v for k, v in got.items() if k is not None} == keyed
+
+
+def test_unmapped_sources_of_inputs_without_miscellaneous_is_the_empty_table_typed_as_declared():
+    mapped = pl.DataFrame({"source": ["ACCA_Webinar_Meta"], "funnel": ["ACCA Webinar"], "seen_at": [at("2025-09-01")]})
+    for seen in ({"marketing_leads": mapped}, {}):
+        table = list_unmapped_sources(seen)
+        assert table.is_empty() and table.schema == declared_schema("unmapped_sources")

@@ -16,7 +16,7 @@ from funnel_assets import catalogue
 from funnel_assets.defs.failures import readable_failures
 from funnel_assets.defs.row_reconciliation import RECONCILIATION_METADATA
 from funnel_assets.defs.run_config import AsOfConfig
-from funnel_assets.defs.table_assets import PANDAS, table_asset
+from funnel_assets.defs.table_assets import table_asset
 from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.lib.attribution import list_unmapped_sources
 from funnel_assets.lib.clock import TIMEZONE
@@ -37,28 +37,23 @@ def sale_facts(sales: pl.DataFrame) -> pl.DataFrame:
     return sales.select(c for c in SALE_COLUMNS if c in sales.columns)
 
 
-@table_asset("unmapped_sources", engine=PANDAS)
+@table_asset("unmapped_sources")
 def unmapped_sources(
     context: dg.AssetExecutionContext,
-    marketing_leads: pd.DataFrame,
-    crm_assigned_leads: pd.DataFrame,
-    sales: pd.DataFrame,
-) -> pd.DataFrame:
+    marketing_leads: pl.DataFrame,
+    crm_assigned_leads: pl.DataFrame,
+    sales: pl.DataFrame,
+) -> pl.DataFrame:
     """The Miscellaneous sources of the three inputs that go through the funnel mapping."""
+    seen = {"source": "source", "funnel": "funnel"}
     table = list_unmapped_sources(
         {
-            "marketing_leads": marketing_leads[["source", "funnel", "created_at"]].set_axis(
-                ["source", "funnel", "seen_at"], axis=1
-            ),
-            "crm_assigned_leads": crm_assigned_leads[["source", "funnel", "assigned_on"]].set_axis(
-                ["source", "funnel", "seen_at"], axis=1
-            ),
-            "sales": sales[["assigned_lead_sources", "funnel", "created_on"]].set_axis(
-                ["source", "funnel", "seen_at"], axis=1
-            ),
+            "marketing_leads": marketing_leads.select(**seen, seen_at="created_at"),
+            "crm_assigned_leads": crm_assigned_leads.select(**seen, seen_at="assigned_on"),
+            "sales": sales.select(source="assigned_lead_sources", funnel="funnel", seen_at="created_on"),
         }
     )
-    context.add_asset_metadata({"rows_in_miscellaneous": int(table["rows"].sum()) if len(table) else 0})
+    context.add_asset_metadata({"rows_in_miscellaneous": int(table["rows"].sum())})
     return table
 
 
