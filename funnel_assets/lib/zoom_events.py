@@ -25,8 +25,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.dates import parse_local_datetimes
@@ -109,9 +111,7 @@ class EventMappings:
 
 TEXT = pl.String
 INSTANT = pl.Datetime("us", TIMEZONE)
-REPORT_PEOPLE_COLUMNS = (
-    *PERSON_COLUMNS,
-    "role",
+_REPORT_ABOUT = (
     "platform",
     "declared_event_type",
     "event_id",
@@ -119,7 +119,9 @@ REPORT_PEOPLE_COLUMNS = (
     "session_start",
     "report_type",
     "source_file",
+    "host_email",
 )
+REPORT_PEOPLE_COLUMNS = (*PERSON_COLUMNS, "role", *_REPORT_ABOUT[:-1])
 EVENT_PARTICIPANT_SCHEMA = pl.Schema(
     {
         column: {
@@ -163,42 +165,76 @@ def _texts(mapping: pd.DataFrame | pl.DataFrame, column: str) -> list[str]:
     return [str(value).strip() for value in mapping[column].to_list()]
 
 
-def report_people(report: ZoomReport) -> pl.DataFrame:
-    """Every person row of one report, with its role and the session it belongs to; every cell text (null where
-    the report has no such column). The report's pandas sections are made Polars here, once per report."""
-    sections = []
-    for section, rows in report.sections.items():
-        role = section if section in STAFF_ROLES else ("registrant" if section == "registrant" else "attendee")
-        lowered = {str(c).lower(): c for c in rows.columns}
-        picked = {}
-        for name, candidates in PERSON_COLUMNS.items():
-            column = next((lowered[c] for c in candidates if c in lowered), None)
-            picked[name] = (
-                pl.Series(name, arrow_strings(rows[column]), dtype=TEXT)
-                if column is not None
-                else pl.Series(name, [None] * len(rows), dtype=TEXT)
-            )
-        people = pl.DataFrame(picked).with_columns(role=pl.lit(role, dtype=TEXT))
-        if report.report_type == MEETING_PARTICIPANTS:
-            # a meeting report lists its host among the participants: the summary's User Email
-            host_email = (report.summary.get("user email") or "").strip().lower()
-            if host_email:
-                is_host = _python(pl.col("email"), lambda value: value.strip().lower()) == host_email
-                people = people.with_columns(
-                    role=pl.when(is_host.fill_null(False)).then(pl.lit("host")).otherwise(pl.col("role"))
+def _text_chunks(rows: pd.DataFrame, column: str) -> list[pa.Array]:
+    """A section's column as Arrow large text: the parsers' Arrow-backed text as it is (no copy), another column
+    as `arrow_strings` reads it."""
+    # the column's array, not a Series of it: making a Series of each column of every section (thousands) cost
+    # more than all the rest of this step (DataFrame._get_column_array: private, what pandas' own code uses)
+    values = rows._get_column_array(rows.columns.get_loc(column))
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        text = pa.array(values)
+    else:
+        text = arrow_strings(rows[column])
+    text = text if text.type == pa.large_string() else text.cast(pa.large_string())
+    return text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+
+
+def _report_about(report: ZoomReport) -> dict[str, str | None]:
+    """The report's attributes that every one of its person rows carries."""
+    # a meeting report lists its host among the participants: the summary's User Email
+    host_email = (report.summary.get("user email") or "").strip().lower()
+    return {
+        "platform": report.platform,
+        "declared_event_type": report.declared_event_type,
+        "event_id": report.event_id,
+        "event_name": report.topic,
+        "session_start": report.start_time_text,
+        "report_type": report.report_type,
+        "source_file": report.file_name,
+        "host_email": host_email if report.report_type == MEETING_PARTICIPANTS and host_email else None,
+    }
+
+
+def reports_people(reports: list[ZoomReport]) -> pl.DataFrame:
+    """Every person row of every report, with its role and the session it belongs to; every cell text (null where
+    the report has no such column).
+
+    Each section's columns are only picked here (as Arrow, without a copy): the rows of all reports become one
+    Polars frame at once, and each section's role and report's attributes are spread over its rows by position."""
+    picked: dict[str, list[pa.Array]] = {name: [] for name in PERSON_COLUMNS}
+    sections: list[dict[str, str | None]] = []
+    lengths: list[int] = []
+    for report in reports:
+        about = _report_about(report)
+        for section, rows in report.sections.items():
+            lowered = {str(c).lower(): c for c in rows.columns}
+            for name, candidates in PERSON_COLUMNS.items():
+                column = next((lowered[c] for c in candidates if c in lowered), None)
+                picked[name].extend(
+                    _text_chunks(rows, column) if column is not None else [pa.nulls(len(rows), pa.large_string())]
                 )
-        sections.append(people)
-    if not sections:
-        return pl.DataFrame(schema=dict.fromkeys(REPORT_PEOPLE_COLUMNS, TEXT))
-    return pl.concat(sections).with_columns(
-        platform=pl.lit(report.platform, dtype=TEXT),
-        declared_event_type=pl.lit(report.declared_event_type, dtype=TEXT),
-        event_id=pl.lit(report.event_id, dtype=TEXT),
-        event_name=pl.lit(report.topic, dtype=TEXT),
-        session_start=pl.lit(report.start_time_text, dtype=TEXT),
-        report_type=pl.lit(report.report_type, dtype=TEXT),
-        source_file=pl.lit(report.file_name, dtype=TEXT),
+            role = section if section in STAFF_ROLES else ("registrant" if section == "registrant" else "attendee")
+            sections.append({"role": role, **about})
+            lengths.append(len(rows))
+    people = pl.DataFrame(
+        # one Arrow array a column, so that Polars takes each column in one piece
+        [
+            pl.Series(name, pa.chunked_array(chunks, pa.large_string()).combine_chunks(), dtype=TEXT)
+            for name, chunks in picked.items()
+        ]
     )
+    about = pl.DataFrame(sections, schema=dict.fromkeys(["role", *_REPORT_ABOUT], TEXT))
+    people = people.hstack(about[np.repeat(np.arange(len(lengths)), lengths)])
+    host_email = pl.col("host_email")
+    email = _python(pl.when(host_email.is_not_null()).then(pl.col("email")), lambda value: value.strip().lower())
+    return people.with_columns(
+        role=pl.when((email == host_email).fill_null(False)).then(pl.lit("host")).otherwise(pl.col("role"))
+    ).select(REPORT_PEOPLE_COLUMNS)
+
+
+def report_people(report: ZoomReport) -> pl.DataFrame:
+    """Every person row of one report (see `reports_people`)."""
+    return reports_people([report])
 
 
 def _clean_text(values: pl.Expr) -> pl.Expr:
@@ -211,6 +247,23 @@ def _times(column: str) -> pl.Expr:
     return parse_local_datetimes(_clean_text(pl.col(column)), ZOOM_TIME_FORMATS)
 
 
+def _on_distinct(rule: Callable[[pl.Expr], pl.Expr], column: str) -> pl.Expr:
+    """`rule` (elementwise, text to text, null stays null) on the column's distinct values only: a person's cells
+    repeat over their registration and attendance rows, a topic over every row of its report."""
+
+    def each(distinct: pl.Series) -> pl.Series:
+        return distinct.to_frame().select(rule(pl.col(distinct.name))).to_series()
+
+    return per_distinct(pl.col(column), each, return_dtype=TEXT).alias(column)
+
+
+def _display_names(rows: pl.DataFrame) -> pl.Series:
+    """`_display_name` of each row, worked out once per distinct (first name, last name, display name)."""
+    parts = ["first_name", "last_name", "display_name"]
+    names = rows.select(parts).unique().with_columns(name=_display_name())
+    return rows.select(parts).join(names, on=parts, how="left", nulls_equal=True, maintain_order="left")["name"]
+
+
 def _display_name() -> pl.Expr:
     full = pl.concat_str(
         _clean_text(pl.col("first_name")), _clean_text(pl.col("last_name")), separator=" ", ignore_nulls=True
@@ -221,36 +274,49 @@ def _display_name() -> pl.Expr:
     return _python(pl.when(full != "").then(full).otherwise(shown), str.title)
 
 
+def _read_times(rows: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """The columns read as Zoom times. A text reads the same in any column and row, so each distinct text of all
+    the columns is read once (a session's start time repeats on every one of its rows, a join time on several)."""
+    texts = pl.concat([rows.get_column(column) for column in columns]).drop_nulls().unique()
+    read = pl.DataFrame({"text": texts}).select(_times("text")).to_series()
+    return rows.with_columns(
+        pl.col(column).replace_strict(texts, read, default=None, return_dtype=INSTANT) for column in columns
+    )
+
+
 def normalise_people(people: pl.DataFrame) -> pl.DataFrame:
     """Typed, cleaned person rows of many reports; staff rows removed."""
-    join_time = _times("join_time")
-    attended_row = join_time.is_not_null() | (_python(_clean_text(pl.col("attended_flag")), str.lower) == "yes")
-    registration_time = _times("registration_time")
-    session_start = _times("session_start")
+    join_time = pl.col("join_time")
+    attended_row = join_time.is_not_null() | (
+        _on_distinct(lambda flag: _python(_clean_text(flag), str.lower), "attended_flag") == "yes"
+    )
+    registration_time = pl.col("registration_time")
+    rows = people.filter(~pl.col("role").is_in(STAFF_ROLES))
     return (
-        people.lazy()
-        .filter(~pl.col("role").is_in(STAFF_ROLES))
+        _read_times(rows, ("registration_time", "join_time", "leave_time", "session_start"))
+        .with_columns(name=_display_names(rows))
+        .lazy()
         .with_columns(attended_row=attended_row.fill_null(False))
         .select(
             "platform",
             "declared_event_type",
             # a report gave its ID as its platform makes it (Zoom's as digits): kept as given
             "event_id",
-            _clean_text(pl.col("event_name")).alias("event_name"),
-            pl.coalesce(session_start.dt.date(), join_time.dt.date()).alias("event_date"),
-            _display_name().alias("name"),
-            _python(_clean_text(pl.col("email")), str.lower).alias("email"),
-            phone_key(_clean_text(pl.col("phone"))).alias("phone"),
+            _on_distinct(_clean_text, "event_name"),
+            pl.coalesce(pl.col("session_start").dt.date(), join_time.dt.date()).alias("event_date"),
+            "name",
+            _on_distinct(lambda email: _python(_clean_text(email), str.lower), "email"),
+            _on_distinct(lambda phone: phone_key(_clean_text(phone)), "phone"),
             ((pl.col("role") == "registrant") | registration_time.is_not_null()).alias("registered_row"),
-            registration_time.alias("registration_time"),
+            registration_time,
             "attended_row",
-            join_time.alias("join_time"),
-            pl.when("attended_row").then(_times("leave_time")).alias("leave_time"),
+            join_time,
+            pl.when("attended_row").then(pl.col("leave_time")).alias("leave_time"),
             # numbers as pandas' to_numeric reads them; its NaN is no number
             pl.when("attended_row")
-            .then(_clean_text(pl.col("minutes")).cast(pl.Float64, strict=False).fill_nan(None))
+            .then(_on_distinct(_clean_text, "minutes").cast(pl.Float64, strict=False).fill_nan(None))
             .alias("minutes"),
-            _clean_text(pl.col("country")).alias("country"),
+            _on_distinct(_clean_text, "country"),
             "source_file",
         )
         .collect()
@@ -390,7 +456,7 @@ def participants_from_reports(reports: list[ZoomReport], mappings: EventMappings
     """The `event_participants` table from every loaded report."""
     if not reports:
         return pl.DataFrame(schema=EVENT_PARTICIPANT_SCHEMA)
-    people = pl.concat([report_people(r) for r in reports])
+    people = reports_people(reports)
     participants = merge_session_people(normalise_people(people))
     return enrich_sessions(participants, session_conductors(people), mappings).cast(EVENT_PARTICIPANT_SCHEMA)
 
