@@ -168,9 +168,7 @@ def _texts(mapping: pd.DataFrame | pl.DataFrame, column: str) -> list[str]:
 def _text_chunks(rows: pd.DataFrame, column: str) -> list[pa.Array]:
     """A section's column as Arrow large text: the parsers' Arrow-backed text as it is (no copy), another column
     as `arrow_strings` reads it."""
-    # the column's array, not a Series of it: making a Series of each column of every section (thousands) cost
-    # more than all the rest of this step (DataFrame._get_column_array: private, what pandas' own code uses)
-    values = rows._get_column_array(rows.columns.get_loc(column))
+    values = rows[column].array
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         text = pa.array(values)
     else:
