@@ -110,7 +110,7 @@ def _high_water_mark(pid: int) -> int:
     return 0
 
 
-class _TreePeak:
+class TreePeak:
     """The largest resident set of any process in the tree under `pid`, polled every 50 ms."""
 
     def __init__(self, pid: int) -> None:
@@ -129,6 +129,15 @@ class _TreePeak:
         self._stop.set()
         self._thread.join()
         return self.peak
+
+
+def peak_until_exit(process: subprocess.Popen) -> int:
+    """Wait for `process` to end; the largest resident set any process of its tree had meanwhile, in bytes."""
+    sampler = TreePeak(process.pid)
+    # not wait4's ru_maxrss: Linux carries a parent's peak into the children it forks, so once this process
+    # had generated large inputs every run would have reported the generator's peak
+    process.wait()
+    return sampler.stop()
 
 
 @dataclass
@@ -163,13 +172,8 @@ def run_job(job: str, env: Mapping[str, str], log_path: Path) -> JobRun:
         started = time.perf_counter()
         # from the run's own folder: the dagster command reads a .env in its working folder over `env`
         process = subprocess.Popen(command, cwd=log_path.parent, env=dict(env), stdout=log, stderr=subprocess.STDOUT)
-        sampler = _TreePeak(process.pid)
-        # wait4 gives the finished process's own peak (and its waited-for children's), which
-        # the sampler may miss in its last 50 ms
-        _, status, usage = os.wait4(process.pid, 0)
+        peak = peak_until_exit(process)
         seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        peak = max(sampler.stop(), usage.ru_maxrss * 1024)
 
     instance = dg.DagsterInstance.from_config(env["DAGSTER_HOME"])
     try:
