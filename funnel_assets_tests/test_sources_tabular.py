@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
+from funnel_assets.io.sources import csv_reading
 from funnel_assets.io.sources.csv_reading import read_csv_text
 from funnel_assets.io.sources.errors import SourceError
 from funnel_assets.io.sources.http import HttpLimits
@@ -102,6 +104,41 @@ def test_a_control_character_sets_its_value_aside_instead_of_cutting_it_short(tm
         {"StudentName": "Meera", "netAmount": "5"},
     ]
     assert table.set_aside == {"netAmount": 1, "StudentName": 1}
+
+
+def _spanning_two_scan_chunks(tail: bytes, *, line_end: bytes = b"\r\n") -> bytes:
+    """A file whose first look-through piece ends just after `tail` begins: what the reader looks for before it
+    parses falls across two pieces."""
+    row = b"Ravi,10" + line_end
+    head = b"StudentName,netAmount" + line_end
+    filler = row * ((csv_reading.SCAN_CHUNK_BYTES - len(head)) // len(row) - 1)
+    pad = csv_reading.SCAN_CHUNK_BYTES - len(head) - len(filler) - 2
+    return head + filler + b"R" * pad + b"," + tail
+
+
+@pytest.mark.parametrize(
+    "tail, meera, set_aside",
+    [
+        (b"\r\nMeera,5\r\n", "5", {}),  # CR LF across the pieces: one line end
+        (b"\rMeera,5\r\n", "5", {}),  # a lone CR just before the cut ends a line too
+        (b"\r\nMeera,7\x0033\r\n", "", {"netAmount": 1}),  # a NUL in the second piece
+    ],
+    ids=["crlf-across", "lone-cr-at-the-cut", "nul-in-second-piece"],
+)
+def test_what_is_looked_for_before_parsing_is_found_across_the_scan_pieces(tmp_path, tail, meera, set_aside):
+    content = _spanning_two_scan_chunks(tail)
+    assert content[csv_reading.SCAN_CHUNK_BYTES - 1 : csv_reading.SCAN_CHUNK_BYTES] == tail[:1]
+    table = read_csv_text(write(tmp_path, content), label="CRM sales dump")
+    # every line is a row of two values: the filler, the row cut by the piece's end, and Meera's
+    assert table.frame.height == len(content.replace(b"\r\n", b"\n").replace(b"\r", b"\n").splitlines()) - 1
+    assert table.frame.filter(pl.col("StudentName") == "Meera")["netAmount"].to_list() == [meera]
+    assert dict(table.set_aside) == set_aside
+
+
+def test_a_lone_cr_line_end_after_the_first_scan_piece_still_ends_lines(tmp_path):
+    content = _spanning_two_scan_chunks(b"\rMeera,5\rAnusha,6\r", line_end=b"\n")
+    frame = read_csv_text(write(tmp_path, content), label="CRM sales dump").frame
+    assert frame.filter(pl.col("StudentName").is_in(["Meera", "Anusha"]))["netAmount"].to_list() == ["5", "6"]
 
 
 def test_a_clean_file_sets_nothing_aside(tmp_path):
