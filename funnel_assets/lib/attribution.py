@@ -16,7 +16,7 @@ from __future__ import annotations
 import polars as pl
 
 from funnel_assets import catalogue
-from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.lib.clock import in_local_time
 from funnel_assets.lib.distinct import per_distinct
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, source_key
 from funnel_assets.lib.people import person_keys
@@ -36,23 +36,12 @@ FIRST_TOUCH_COLUMNS = catalogue.table("lead_first_touch").column_names
 TEXT_COLUMNS = ("phone", "email", "touch_type", "source", "funnel", "event_id")
 
 
-def _in_local_time(frame: pl.LazyFrame, column: str) -> pl.Expr:
-    """The column's instants (zoned, or UTC when naive) in Asia/Kolkata, to the microsecond."""
-    moments = pl.col(column)
-    dtype = frame.collect_schema()[column]
-    if dtype == pl.Null:
-        return moments.cast(pl.Datetime("us", TIMEZONE))
-    if dtype.time_zone is None:
-        moments = moments.dt.replace_time_zone("UTC")
-    return moments.dt.convert_time_zone(TIMEZONE).dt.cast_time_unit("us")
-
-
 def lead_touches(leads: pl.LazyFrame) -> pl.LazyFrame:
     """A `lead` touch for every lead, at its created time."""
     return leads.select(
         "phone",
         "email",
-        _in_local_time(leads, "created_at").alias("touch_at"),
+        in_local_time(pl.col("created_at")).alias("touch_at"),
         pl.lit("lead").alias("touch_type"),
         "source",
         "funnel",
@@ -74,7 +63,7 @@ def event_touches(participants: pl.LazyFrame) -> pl.LazyFrame:
         return participants.filter(pl.col(flag).fill_null(False)).select(
             "phone",
             "email",
-            _in_local_time(participants, moment).alias("touch_at"),
+            in_local_time(pl.col(moment)).alias("touch_at"),
             (pl.col("event_type") + suffix).alias("touch_type"),
             pl.col("event_name").alias("source"),
             event_funnel().alias("funnel"),
@@ -160,7 +149,7 @@ def list_unmapped_sources(seen: dict[str, pl.DataFrame]) -> pl.DataFrame:
             .select(
                 trimmed(pl.col("source").cast(pl.String)).alias("source"),
                 pl.lit(seen_in).alias("seen_in"),
-                _in_local_time(frame.lazy(), "seen_at").alias("seen_at"),
+                in_local_time(pl.col("seen_at")),
             )
             .drop_nulls("source")
             for seen_in, frame in seen.items()

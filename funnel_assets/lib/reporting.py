@@ -22,7 +22,7 @@ from datetime import date, datetime
 import polars as pl
 
 from funnel_assets import catalogue
-from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.lib.clock import INSTANT, TIMEZONE, in_local_time
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
 from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import user_id
@@ -32,18 +32,6 @@ STAGES = (("leads", 1), ("registrations", 2), ("attendees", 3), ("assigned", 4),
 FUNNEL_PEOPLE_COLUMNS = catalogue.table("funnel_people").column_names
 METRIC_COLUMNS = catalogue.table("funnel_metrics_monthly").column_names
 STAGE_COLUMNS = catalogue.table("funnel_stages_monthly").column_names
-INSTANT = pl.Datetime("us", TIMEZONE)
-
-
-def local_instants(moments: pl.Series) -> pl.Series:
-    """Instants (zoned, or UTC when naive) shown in Asia/Kolkata, to the microsecond."""
-    if moments.dtype == pl.Null:
-        return moments.cast(INSTANT)
-    if not isinstance(moments.dtype, pl.Datetime):
-        raise TypeError(f"{moments.name}: expected instants, got {moments.dtype}")
-    if moments.dtype.time_zone is None:
-        moments = moments.dt.replace_time_zone("UTC")
-    return moments.dt.convert_time_zone(TIMEZONE).cast(INSTANT)
 
 
 def as_dates(values: pl.Series) -> pl.Series:
@@ -51,7 +39,7 @@ def as_dates(values: pl.Series) -> pl.Series:
     if values.dtype == pl.Date:
         return values
     if isinstance(values.dtype, pl.Datetime):
-        return local_instants(values).dt.date()
+        return in_local_time(values).dt.date()
     if values.dtype == pl.Null:
         return values.cast(pl.Date)
     return values.cast(pl.String).str.to_date("%Y-%m-%d")
@@ -60,7 +48,7 @@ def as_dates(values: pl.Series) -> pl.Series:
 def with_instants(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
     """The frame with each named column as Asia/Kolkata instants (a column it lacks: all missing)."""
     return frame.with_columns(
-        local_instants(frame[c]) if c in frame.columns else pl.lit(None, dtype=INSTANT).alias(c) for c in columns
+        in_local_time(frame[c]) if c in frame.columns else pl.lit(None, dtype=INSTANT).alias(c) for c in columns
     )
 
 
@@ -160,7 +148,7 @@ def _distinct_people(frame: pl.DataFrame, moment: str, funnel: pl.Series, today:
     counted = pl.DataFrame(
         {
             "key": person_keys(frame["phone"], frame["email"])[0],
-            "moment": local_instants(frame[moment]),
+            "moment": in_local_time(frame[moment]),
             "funnel": funnel.cast(pl.String),
         }
     )
