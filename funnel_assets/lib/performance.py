@@ -36,11 +36,11 @@ import pyarrow.compute as pc
 from funnel_assets import catalogue
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.reporting import as_dates, before_today, counted_sales, month_start, with_instants
+from funnel_assets.lib.tables import declared_frame
 from funnel_assets.lib.text import clean_text
 
 PERFORMANCE_COLUMNS = catalogue.table("sales_performance_monthly").column_names
 _COUNTS = ("assigned", "converted", "sales_closed")
-_AMOUNTS = ("conversion_rate", "revenue_from_assigned", "median_days_to_sale", "revenue_closed")
 NO_EMPLOYEE = "(no employee)"  # how the markdown summary shows the row without an employee
 # sorts after every employee key: the row without an employee ("") comes last
 _LAST = "\U0010ffff"
@@ -92,11 +92,6 @@ def _display_names(assignment_names: pl.DataFrame, sale_names: pl.DataFrame) -> 
     )
 
 
-def _empty_performance() -> pl.DataFrame:
-    types = {"month": pl.Date, "employee": pl.String} | dict.fromkeys(_COUNTS, pl.Int64)
-    return pl.DataFrame(schema=types | dict.fromkeys(_AMOUNTS, pl.Float64)).select(PERFORMANCE_COLUMNS)
-
-
 def performance_by_employee(assigned_monthly: pl.DataFrame, sales: pl.DataFrame, today: date) -> pl.DataFrame:
     """Month x employee: assigned leads, their conversions and revenue, and the sales each closed (D-1).
 
@@ -118,7 +113,7 @@ def performance_by_employee(assigned_monthly: pl.DataFrame, sales: pl.DataFrame,
     sale_names = employee_names(counted["employee_name"])
     counted = counted.with_columns(key=sale_names["key"])
     if rows.is_empty() and counted.is_empty():
-        return _empty_performance()
+        return declared_frame("sales_performance_monthly")
 
     assignment_names = employee_names(rows["employee"])
     assigned = rows.select(
