@@ -7,31 +7,19 @@ whole calendar days in India from the first touch's date to the stage's date.
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnel_assets.lib.cohorts import COHORT_COLUMNS, cohort_conversion, latest_complete_cohort_table
+from funnel_assets_tests.support.instants import INSTANT, KOLKATA, at, utc
 
 TODAY = date(2025, 11, 3)
 JUL, SEP, OCT, NOV = date(2025, 7, 1), date(2025, 9, 1), date(2025, 10, 1), date(2025, 11, 1)
 A, B, C, D, E, F, G, H, X = (f"90000000{i:02d}" for i in (1, 2, 3, 4, 5, 6, 7, 8, 99))
 ACCA, CFA = "ACCA Webinar", "CFA Webinar"
 STAGES = ["registered", "attended", "assigned", "converted"]
-
-
-INSTANT = pl.Datetime("us", "Asia/Kolkata")
-KOLKATA = ZoneInfo("Asia/Kolkata")
-
-
-def at(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text).replace(tzinfo=KOLKATA) if text else None
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 def first_touch_rows(*rows: tuple) -> pl.DataFrame:

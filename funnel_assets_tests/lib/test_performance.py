@@ -7,29 +7,17 @@ Today is 3 November 2025 (Asia/Kolkata): October is complete, November runs thro
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnel_assets.lib.performance import PERFORMANCE_COLUMNS, performance_by_employee, top_employees_table
+from funnel_assets_tests.support.instants import INSTANT, KOLKATA, at, utc
 
 TODAY = date(2025, 11, 3)
 OCT, NOV = date(2025, 10, 1), date(2025, 11, 1)
 A, B, C, D, E, F, X = (f"900000000{i}" for i in (1, 2, 3, 4, 5, 6, 9))
-
-
-INSTANT = pl.Datetime("us", "Asia/Kolkata")
-KOLKATA = ZoneInfo("Asia/Kolkata")
-
-
-def at(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text).replace(tzinfo=KOLKATA) if text else None
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 def monthly(*rows: tuple) -> pl.DataFrame:

@@ -6,8 +6,7 @@ anything dated the 3rd is not counted yet (D-1).
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import polars as pl
 import pytest
@@ -19,16 +18,10 @@ from funnel_assets.lib.reporting import (
     people_across_funnel,
     stages_per_month,
 )
+from funnel_assets_tests.support.instants import INSTANT, at
 
 TODAY = date(2025, 11, 3)
 A, B, C, D = "9000000001", "9000000002", "9000000003", "9000000004"
-
-
-INSTANT = pl.Datetime("us", "Asia/Kolkata")
-
-
-def at(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Asia/Kolkata")) if text else None
 
 
 def frame(rows: list[tuple], schema: dict) -> pl.DataFrame:
