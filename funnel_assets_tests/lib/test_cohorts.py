@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -333,25 +334,14 @@ def test_people_without_a_first_funnel_are_miscellaneous():
     assert table["first_funnel"].unique(maintain_order=True).to_list() == ["Other Sources (Miscellaneous)"]
 
 
-def test_empty_inputs_give_an_empty_table_with_the_columns_and_types():
-    table = cohort_conversion(first_touch_rows(), participant_rows(), monthly(), sales_rows(), TODAY)
-    assert table.is_empty() and list(table.columns) == list(COHORT_COLUMNS)
-    assert table.dtypes == [
-        pl.Date,
-        pl.String,
-        pl.String,
-        pl.Int64,
-        pl.Int64,
-        pl.Int64,
-        pl.Int64,
-        pl.Int64,
-        pl.Float64,
-        pl.Float64,
-    ]
+def no_cohorts() -> pl.DataFrame:
+    return cohort_conversion(first_touch_rows(), participant_rows(), monthly(), sales_rows(), TODAY)
 
 
-def test_column_types_of_a_full_table():
-    table = cohorts()
+@pytest.mark.parametrize(("table_of", "empty"), [(no_cohorts, True), (cohorts, False)], ids=["empty inputs", "full"])
+def test_the_table_has_its_columns_and_types(table_of, empty):
+    table = table_of()
+    assert table.is_empty() is empty and list(table.columns) == list(COHORT_COLUMNS)
     assert table.dtypes == [
         pl.Date,
         pl.String,
