@@ -55,6 +55,24 @@ def test_within_a_run_the_next_step_gets_the_table_in_memory(tmp_path, sqlite_wa
     assert manager._held == {}, "every frame is let go once its last reader has it"
 
 
+def test_a_frame_is_let_go_when_its_last_reader_has_it_not_held_for_steps_that_only_wait_for_it(
+    tmp_path, sqlite_warehouse
+):
+    held_when_the_last_step_ran: list[set[str]] = []
+
+    # waits for marketing_spend without loading it (as reconciliation waits for every source table), and runs last
+    @dg.asset(deps=[marketing_spend])
+    def waits_for_spend(spend_by_funnel, io_manager: dg.ResourceParam[WarehouseIOManager]) -> None:
+        held_when_the_last_step_ran.append({table for _, table in io_manager._held})
+
+    manager = io_manager_for(sqlite_warehouse)
+    resources = {**spend_resources(tmp_path, sqlite_warehouse), "io_manager": manager}
+    result = dg.materialize([marketing_spend, spend_by_funnel, waits_for_spend], resources=resources)
+    assert result.success
+    # spend_by_funnel, its only loader, has run: marketing_spend is no longer held (nor spend_by_funnel, just loaded)
+    assert held_when_the_last_step_ran == [set()]
+
+
 def test_a_step_run_alone_reads_its_input_back_from_the_warehouse(tmp_path, warehouse):
     resources = spend_resources(tmp_path, warehouse)
     assert dg.materialize([marketing_spend, spend_by_funnel], resources=resources).success

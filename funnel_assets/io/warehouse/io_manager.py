@@ -269,8 +269,14 @@ def wants_polars(context: dg.InputContext) -> bool:
     return any(isinstance(t, type) and issubclass(t, pl.DataFrame) for t in (wanted, *options))
 
 
+# the type key of an input a step only waits for (Dagster's Nothing type; a test runs such a step)
+NOTHING = "Nothing"
+
+
 def _readers_in_this_run(context: dg.OutputContext) -> int:
-    """How many steps of this run take this output as an input (0 when the plan cannot say)."""
+    """How many steps of this run load this output as an input (0 when the plan cannot say). A step that only
+    waits for the table (`deps`, an input of type Nothing) never loads it: counted, the frame would be held to
+    the run's end."""
     try:
         plan = context.step_context.execution_plan
         produced = (context.step_key, context.name)
@@ -278,6 +284,7 @@ def _readers_in_this_run(context: dg.OutputContext) -> int:
             (handle.step_key, handle.output_name) == produced
             for step in plan.get_steps_to_execute_in_topo_order()
             for step_input in step.step_inputs
+            if step_input.dagster_type_key != NOTHING
             for handle in step_input.get_step_output_handle_dependencies()
         )
     except (AttributeError, dg.DagsterInvariantViolationError):
