@@ -1,0 +1,6 @@
+"""Funnel tracking for the team's marketing and sales: the Dagster project (see README.md)."""
+
+from funnel_assets.memory import hand_freed_memory_back
+
+# first, before any module of the project loads Polars or Arrow: they read these settings when they start
+hand_freed_memory_back()
