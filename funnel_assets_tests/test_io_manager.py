@@ -7,12 +7,13 @@ from datetime import date
 
 import dagster as dg
 import pandas as pd
+import polars as pl
 import pytest
 from sqlalchemy.engine import make_url
 
 from funnel_assets import catalogue
 from funnel_assets.defs.marketing.assets import marketing_spend, spend_by_funnel
-from funnel_assets.defs.table_assets import column_schema
+from funnel_assets.defs.table_assets import column_schema, reads_columns
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sources.resources import TabularSource
 from funnel_assets.io.warehouse import Warehouse, WarehouseError, WarehouseIOManager
@@ -71,6 +72,37 @@ def test_a_frame_is_let_go_when_its_last_reader_has_it_not_held_for_steps_that_o
     assert result.success
     # spend_by_funnel, its only loader, has run: marketing_spend is no longer held (nor spend_by_funnel, just loaded)
     assert held_when_the_last_step_ran == [set()]
+
+
+def test_a_step_that_names_its_columns_gets_only_those_and_the_rest_are_let_go_once_no_reader_takes_them(
+    tmp_path, sqlite_warehouse
+):
+    seen: dict[str, object] = {}
+
+    @dg.asset(ins=reads_columns(marketing_spend=("spend_date", "cost", "not_a_column")))
+    def takes_date_and_cost(marketing_spend: pl.DataFrame, io_manager: dg.ResourceParam[WarehouseIOManager]) -> None:
+        seen["first"] = marketing_spend.columns
+        seen["held_after_first"] = {table: held.frame.columns for (_, table), held in io_manager._held.items()}
+
+    @dg.asset(ins=reads_columns(marketing_spend=("cost",)), deps=[takes_date_and_cost])
+    def takes_cost(marketing_spend: pl.DataFrame, io_manager: dg.ResourceParam[WarehouseIOManager]) -> None:
+        seen["second"] = marketing_spend.columns
+        seen["held_after_second"] = set(io_manager._held)
+
+    manager = io_manager_for(sqlite_warehouse)
+    resources = {**spend_resources(tmp_path, sqlite_warehouse), "io_manager": manager}
+    assert dg.materialize([marketing_spend, takes_date_and_cost, takes_cost], resources=resources).success
+    # in the table's order; a named column the table lacks is no error (an open table's source may leave one out)
+    assert seen["first"] == ["spend_date", "cost"]
+    assert seen["held_after_first"] == {"marketing_spend": ["cost"]}, "only what the step still to come takes"
+    assert seen["second"] == ["cost"]
+    assert seen["held_after_second"] == set()
+
+    # run alone, the step reads back only its columns
+    alone = dg.materialize(
+        [marketing_spend, takes_date_and_cost, takes_cost], selection=[takes_cost], resources=resources
+    )
+    assert alone.success and seen["second"] == ["cost"]
 
 
 def test_a_step_run_alone_reads_its_input_back_from_the_warehouse(tmp_path, warehouse):

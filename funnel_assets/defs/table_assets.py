@@ -4,7 +4,7 @@ column schema and checks taken from the one declaration in `funnel_assets/catalo
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +12,7 @@ import dagster as dg
 
 from funnel_assets import catalogue
 from funnel_assets.defs.checks import check_specs, results_after_write
+from funnel_assets.io.warehouse.io_manager import READS_COLUMNS
 
 # the frame library a table's step computes it with (shown in the UI), and where it lands
 POLARS, PANDAS = "polars", "pandas"
@@ -66,6 +67,12 @@ def table_asset(
         )(compute_write_and_check)
 
     return decorate
+
+
+def reads_columns(**tables: Iterable[str]) -> dict[str, dg.AssetIn]:
+    """Inputs (`ins=`) that take only these columns of their tables (those a table has): the warehouse IO manager
+    then holds no more of a wide table than the steps still to read it take, and reads no more back."""
+    return {name: dg.AssetIn(metadata={READS_COLUMNS: sorted(columns)}) for name, columns in tables.items()}
 
 
 def table_out(name: str, *, engine: str = POLARS, **out_args: Any) -> dg.AssetOut:

@@ -92,6 +92,10 @@ def _display_names(assignment_names: pl.DataFrame, sale_names: pl.DataFrame) -> 
     )
 
 
+# the columns of the sales table the rule reads (a step may take only these)
+SALES_READ = ("phone", "created_on", "net_amount", "status", "employee_name")
+
+
 def performance_by_employee(assigned_monthly: pl.DataFrame, sales: pl.DataFrame, today: date) -> pl.DataFrame:
     """Month x employee: assigned leads, their conversions and revenue, and the sales each closed (D-1).
 

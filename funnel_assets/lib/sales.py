@@ -152,6 +152,10 @@ def _manual_sources(manual_mapping: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# the columns of the sales table the worklist reads (a step may take only these)
+SALES_READ_FOR_THE_WORKLIST = ("id", "final_funnel", "manual_source", *SALES_TO_MAP_COLUMNS)
+
+
 def list_sales_to_map(sales: pl.DataFrame) -> pl.DataFrame:
     """The monthly worklist: sales still Miscellaneous, and why
     (no manual source yet, or one the mapping does not know)."""

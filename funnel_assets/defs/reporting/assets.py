@@ -16,7 +16,7 @@ from funnel_assets import catalogue
 from funnel_assets.defs.failures import readable_failures
 from funnel_assets.defs.row_reconciliation import RECONCILIATION_METADATA
 from funnel_assets.defs.run_config import AsOfConfig
-from funnel_assets.defs.table_assets import table_asset
+from funnel_assets.defs.table_assets import reads_columns, table_asset
 from funnel_assets.io.sheets_export import SheetsExport
 from funnel_assets.lib.attribution import list_unmapped_sources
 from funnel_assets.lib.clock import TIMEZONE
@@ -37,7 +37,15 @@ def sale_facts(sales: pl.DataFrame) -> pl.DataFrame:
     return sales.select(c for c in SALE_COLUMNS if c in sales.columns)
 
 
-@table_asset("unmapped_sources")
+# the columns unmapped_sources takes of each table, as (source, funnel, seen at)
+UNMAPPED_SEEN = {
+    "marketing_leads": ("source", "funnel", "created_at"),
+    "crm_assigned_leads": ("source", "funnel", "assigned_on"),
+    "sales": ("assigned_lead_sources", "funnel", "created_on"),
+}
+
+
+@table_asset("unmapped_sources", ins=reads_columns(**UNMAPPED_SEEN))
 def unmapped_sources(
     context: dg.AssetExecutionContext,
     marketing_leads: pl.DataFrame,
@@ -45,19 +53,18 @@ def unmapped_sources(
     sales: pl.DataFrame,
 ) -> pl.DataFrame:
     """The Miscellaneous sources of the three inputs that go through the funnel mapping."""
-    seen = {"source": "source", "funnel": "funnel"}
+    tables = {"marketing_leads": marketing_leads, "crm_assigned_leads": crm_assigned_leads, "sales": sales}
     table = list_unmapped_sources(
         {
-            "marketing_leads": marketing_leads.select(**seen, seen_at="created_at"),
-            "crm_assigned_leads": crm_assigned_leads.select(**seen, seen_at="assigned_on"),
-            "sales": sales.select(source="assigned_lead_sources", funnel="funnel", seen_at="created_on"),
+            name: tables[name].select(source=source, funnel=funnel, seen_at=seen_at)
+            for name, (source, funnel, seen_at) in UNMAPPED_SEEN.items()
         }
     )
     context.add_asset_metadata({"rows_in_miscellaneous": int(table["rows"].sum())})
     return table
 
 
-@table_asset("funnel_people")
+@table_asset("funnel_people", ins=reads_columns(sales=SALE_COLUMNS))
 def funnel_people(
     context: dg.AssetExecutionContext,
     lead_first_touch: pl.DataFrame,
@@ -86,7 +93,7 @@ def funnel_people(
     return people
 
 
-@table_asset("funnel_metrics_monthly")
+@table_asset("funnel_metrics_monthly", ins=reads_columns(sales=SALE_COLUMNS))
 def funnel_metrics_monthly(
     context: dg.AssetExecutionContext,
     config: AsOfConfig,
@@ -117,7 +124,7 @@ def funnel_metrics_monthly(
     return metrics
 
 
-@table_asset("funnel_cohorts")
+@table_asset("funnel_cohorts", ins=reads_columns(sales=SALE_COLUMNS))
 def funnel_cohorts(
     context: dg.AssetExecutionContext,
     config: AsOfConfig,

@@ -18,14 +18,14 @@ from funnel_assets.defs.landing_runs import landing_run
 from funnel_assets.defs.last_good import last_good
 from funnel_assets.defs.row_reconciliation import reconciliation_metadata
 from funnel_assets.defs.run_config import AsOfConfig
-from funnel_assets.defs.table_assets import table_asset
+from funnel_assets.defs.table_assets import reads_columns, table_asset
 from funnel_assets.io.crm import CrmApi
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.warehouse import WarehouseIOManager
 from funnel_assets.lib.assignments import clean_assigned_leads, first_assignment_per_month
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL
-from funnel_assets.lib.performance import performance_by_employee, top_employees_table
-from funnel_assets.lib.sales import enrich_sales, list_sales_to_map
+from funnel_assets.lib.performance import SALES_READ, performance_by_employee, top_employees_table
+from funnel_assets.lib.sales import SALES_READ_FOR_THE_WORKLIST, enrich_sales, list_sales_to_map
 from funnel_assets.lib.zoom_events import attended_phones
 
 # the CRM is slow to come back when it is down: wait a minute between step retries
@@ -120,13 +120,13 @@ def sales(
     return enriched
 
 
-@table_asset("sales_to_map")
+@table_asset("sales_to_map", ins=reads_columns(sales=SALES_READ_FOR_THE_WORKLIST))
 def sales_to_map(sales: pl.DataFrame) -> pl.DataFrame:
     """The sales still counted as Miscellaneous: the ops person's monthly worklist."""
     return list_sales_to_map(sales)
 
 
-@table_asset("sales_performance_monthly")
+@table_asset("sales_performance_monthly", ins=reads_columns(sales=SALES_READ))
 def sales_performance_monthly(
     context: dg.AssetExecutionContext, config: AsOfConfig, assigned_leads_monthly: pl.DataFrame, sales: pl.DataFrame
 ) -> pl.DataFrame:

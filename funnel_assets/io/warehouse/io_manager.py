@@ -4,7 +4,8 @@ and handed to the steps downstream.
 `handle_output` writes the table (atomic swap, COPY on PostgreSQL, the CSV export) after
 checking it against its declaration in the catalogue. Within one run's process the frame
 is also kept in memory for the steps that take it as an input, and let go once the last
-of them has it; a step that runs elsewhere (a re-execution from failure, one asset
+of them has it; a step that names the columns it takes (defs/table_assets.reads_columns) gets only those, and
+the columns none of the steps still to come takes are let go as soon as they are no longer needed; a step that runs elsewhere (a re-execution from failure, one asset
 materialised alone) gets the table read back from the warehouse instead.
 
 An asset may return a pandas or a Polars frame; both pass the same checks and land as the same
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import dagster as dg
 import pandas as pd
@@ -271,24 +273,67 @@ def wants_polars(context: dg.InputContext) -> bool:
 
 # the type key of an input a step only waits for (Dagster's Nothing type; a test runs such a step)
 NOTHING = "Nothing"
+# an input's metadata naming the only columns its step takes (defs/table_assets.reads_columns)
+READS_COLUMNS = "reads_columns"
+
+# a reader of a table in this run: (its step, its input), and the columns it takes (None: all)
+Reader = tuple[str, str]
 
 
-def _readers_in_this_run(context: dg.OutputContext) -> int:
-    """How many steps of this run load this output as an input (0 when the plan cannot say). A step that only
-    waits for the table (`deps`, an input of type Nothing) never loads it: counted, the frame would be held to
-    the run's end."""
+def _columns_read(definition_metadata: Mapping[str, typing.Any] | None) -> frozenset[str] | None:
+    columns = (definition_metadata or {}).get(READS_COLUMNS)
+    return None if columns is None else frozenset(columns)
+
+
+def _readers_in_this_run(context: dg.OutputContext) -> dict[Reader, frozenset[str] | None]:
+    """The steps of this run that load this output as an input, with the columns each takes (empty when the plan
+    cannot say). A step that only waits for the table (`deps`, an input of type Nothing) never loads it: counted,
+    the frame would be held to the run's end."""
     try:
         plan = context.step_context.execution_plan
+        graph = context.step_context.job_def.graph
         produced = (context.step_key, context.name)
-        return sum(
-            (handle.step_key, handle.output_name) == produced
+        return {
+            (step.key, step_input.name): _columns_read(
+                graph.get_node(step.node_handle).definition.input_def_named(step_input.name).metadata
+            )
             for step in plan.get_steps_to_execute_in_topo_order()
             for step_input in step.step_inputs
             if step_input.dagster_type_key != NOTHING
-            for handle in step_input.get_step_output_handle_dependencies()
-        )
+            and any(
+                (handle.step_key, handle.output_name) == produced
+                for handle in step_input.get_step_output_handle_dependencies()
+            )
+        }
     except (AttributeError, dg.DagsterInvariantViolationError):
-        return 0
+        return {}
+
+
+def _only(frame: Frame, columns: frozenset[str] | None) -> Frame:
+    """The frame's columns among `columns`, in the frame's order (all of them for None): a table open to its
+    source's columns may lack one a step can do without."""
+    if columns is None:
+        return frame
+    kept = [c for c in frame.columns if c in columns]
+    return frame.select(kept) if isinstance(frame, pl.DataFrame) else frame[kept]
+
+
+@dataclass
+class _Held:
+    """A table written in this run, kept for the steps still to read it: as they do, the columns none of the rest
+    takes are let go, and the whole frame with the last of them."""
+
+    frame: Frame
+    readers: dict[Reader, frozenset[str] | None]
+
+    def take(self, reader: Reader) -> tuple[Frame, bool]:
+        """The frame for `reader` (only its columns, when it names them), and whether it was the last reader."""
+        columns = self.readers.pop(reader, None)
+        given = _only(self.frame, columns)
+        if self.readers:
+            still = self.readers.values()
+            self.frame = _only(self.frame, None if None in still else frozenset().union(*still))
+        return given, not self.readers
 
 
 class WarehouseIOManager(dg.ConfigurableIOManager):
@@ -322,8 +367,8 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
     )
 
     _warehouse: Warehouse | None = PrivateAttr(default=None)
-    # (run id, table) -> [frame, readers still to come]
-    _held: dict[tuple[str, str], list] = PrivateAttr(default_factory=dict)
+    # (run id, table) -> the frame and the readers still to come
+    _held: dict[tuple[str, str], _Held] = PrivateAttr(default_factory=dict)
 
     @property
     def warehouse(self) -> Warehouse:
@@ -370,7 +415,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
                 context.log.error(export.problem)
         readers = _readers_in_this_run(context)
         if readers:
-            self._held[(context.run_id, table)] = [obj, readers]
+            self._held[(context.run_id, table)] = _Held(obj, readers)
 
     def _refuse_a_sharp_change(self, context: dg.OutputContext, table: str, frame: Frame) -> None:
         """A full rebuild from an outside source may not replace a table with far fewer rows than its recent good
@@ -404,32 +449,34 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         if new:
             context.add_output_metadata({"key_columns_filled": {c: round(share, 4) for c, share in new.items()}})
 
-    def read_last_good(self, table: str, log=None, *, polars: bool = False) -> Frame:
+    def read_last_good(
+        self, table: str, log=None, *, polars: bool = False, columns: frozenset[str] | None = None
+    ) -> Frame:
         """The table as it last landed, for a step that must not wait on it; empty (with its declared
         columns) before it first did, as when the other part has never run here. A Polars frame when
-        `polars` (for a step whose rule is Polars), pandas otherwise."""
+        `polars` (for a step whose rule is Polars), pandas otherwise; only the table's columns among `columns`
+        when given."""
         if not self.warehouse.table_exists(table):
             if log is not None:
                 log.warning(f"Table '{table}' is not in the warehouse yet; it is read as empty.")
-            return as_wanted(empty_table(table), table, polars)
-        if polars:
-            return self.warehouse.read_table(table, polars=True)
-        return self.warehouse.read_table(table)
+            return as_wanted(_only(empty_table(table), columns), table, polars)
+        present = None if columns is None else [c for c in self.warehouse.column_kinds(table) if c in columns]
+        return self.warehouse.read_table(table, present, polars=polars)
 
     def load_input(self, context: dg.InputContext) -> Frame:
         table = table_name(context)
         polars = wants_polars(context)
+        columns = _columns_read(context.definition_metadata)
         # the run that produced the input: this run, or (re-executing from failure) the one before
         producer = context.upstream_output.run_id if context.upstream_output is not None else None
         held = self._held.get((producer, table))
         if held is None:
-            return self.read_last_good(table, context.log, polars=polars)
-        frame, held[1] = held[0], held[1] - 1
-        if held[1] <= 0:
+            return self.read_last_good(table, context.log, polars=polars, columns=columns)
+        frame, last = held.take((context.step_context.step.key, context.name))
+        if last:
             del self._held[(producer, table)]
-            return as_wanted(frame, table, polars)
         wanted = as_wanted(frame, table, polars)
-        if wanted is not frame:  # converted: a frame of its own already
+        if last or wanted is not frame:  # the last reader, or converted: a frame of its own already
             return wanted
         # a reader that adds or replaces columns (pandas in place, Polars with insert_column and the like) must not
         # change what the next reader sees
