@@ -4,9 +4,10 @@ and handed to the steps downstream.
 `handle_output` writes the table (atomic swap, COPY on PostgreSQL, the CSV export) after
 checking it against its declaration in the catalogue. Within one run's process the frame
 is also kept in memory for the steps that take it as an input, and let go once the last
-of them has it; a step that names the columns it takes (defs/table_assets.reads_columns) gets only those, and
-the columns none of the steps still to come takes are let go as soon as they are no longer needed; a step that runs elsewhere (a re-execution from failure, one asset
-materialised alone) gets the table read back from the warehouse instead.
+of them has it. A step that names the columns it takes (defs/table_assets.reads_columns) gets
+only those, and a column none of the steps still to come takes is let go at once. A step that
+runs elsewhere (a re-execution from failure, one asset materialised alone) gets the table (its
+columns) read back from the warehouse instead.
 
 An asset may return a pandas or a Polars frame; both pass the same checks and land as the same
 values. Each step gets the kind of frame its input's annotation asks for (`pl.DataFrame`: Polars;
