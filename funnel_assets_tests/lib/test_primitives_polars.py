@@ -6,6 +6,9 @@ nulls, the same instants (to the microsecond, Polars' unit), the same floats.
 
 from __future__ import annotations
 
+import math
+import re
+
 import pandas as pd
 import polars as pl
 import pytest
@@ -301,10 +304,40 @@ AMOUNTS = ["1,234.50", "₹1,234.50", "Rs. 500", " 12 ", "", None, "n/a", "-3.5"
 AMOUNTS += ["nan", "inf", "-Infinity", "1e400", "1e5", ".5", "5.", "1_000", "१२", "ınr 7", "₹\u00a0100"]
 
 
+# pandas' own number parser is not correctly rounded for some spellings (many digits, a large exponent: `3E81`
+# reads 2.9999999999999996e+81), where the Polars form reads the nearest float: off by at most 4 units in the last
+# place (measured on 200,000 random spellings of 1 to 15 digits with exponents -320 to 310)
+PANDAS_PARSER_ULPS = 4
+
+
+def _same_amount(polars_value, pandas_value) -> bool:
+    if polars_value == pandas_value or (polars_value is None and pandas_value is None):
+        return True
+    if isinstance(polars_value, float) and isinstance(pandas_value, float):
+        if math.isnan(polars_value) and math.isnan(pandas_value):
+            return True
+        finite = math.isfinite(polars_value) and math.isfinite(pandas_value)
+        return finite and abs(polars_value - pandas_value) <= PANDAS_PARSER_ULPS * math.ulp(polars_value)
+    return False
+
+
+# pandas also refuses a zero with an exponent past the float range (`0E310`: unreadable); the Polars form reads 0.0
+ZERO_PAST_THE_FLOAT_RANGE = re.compile(r"^[^1-9]*[eE][+-]?0*[1-9][0-9]{2,}")
+
+
+def test_a_zero_with_an_exponent_past_the_float_range_is_zero():
+    amounts, unreadable = through_polars(parse_amounts, ["0E310", "₹ 0.00e-400", "5e310"], 0, 1)
+    assert amounts == [0.0, 0.0, None]
+    assert unreadable == [False, False, True]
+
+
 def both_amounts(values: list) -> None:
+    values = [v for v in values if not (isinstance(v, str) and ZERO_PAST_THE_FLOAT_RANGE.search(v))]
     amounts, unreadable = parse_amounts(pd.Series(values, dtype=object))
     polars_amounts, polars_unreadable = through_polars(parse_amounts, values, 0, 1)
-    assert polars_amounts == plain(amounts)
+    pandas_amounts = plain(amounts)
+    assert len(polars_amounts) == len(pandas_amounts)
+    assert all(map(_same_amount, polars_amounts, pandas_amounts)), (polars_amounts, pandas_amounts)
     assert polars_unreadable == unreadable.tolist()
 
 
