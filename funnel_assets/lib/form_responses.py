@@ -34,7 +34,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from funnel_assets import catalogue
 from funnel_assets.lib.clock import TIMEZONE
@@ -49,7 +48,7 @@ from funnel_assets.lib.report_text import (
     unchecked_count_note,
     unique_headers,
 )
-from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, text_frame
+from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, text_section
 
 FORMS_FILE = "mappings/registration_forms.csv"
 FORM_REGISTRATION = "form_registration"
@@ -181,11 +180,8 @@ def read_dropped_table(content: bytes, *, file_name: str, again: str) -> Dropped
             f"{again}"
         )
     names = unique_headers(header)
-    columns = list(zip(*rows, strict=False)) if rows else [()] * len(names)
-    table = pa.table(
-        {name: pa.array(list(values), type=pa.string()) for name, values in zip(names, columns, strict=False)}
-    )
-    return DroppedTable(names, text_frame(table), np.array(numbers, dtype=np.int64), set_aside.count)
+    table = pd.DataFrame(rows, columns=names, dtype=object)
+    return DroppedTable(names, table, np.array(numbers, dtype=np.int64), set_aside.count)
 
 
 def rows_named(numbers: Sequence[int] | np.ndarray, limit: int = 5) -> str:
@@ -452,7 +448,7 @@ def parse_form_responses(content: bytes, *, file_name: str, forms: pd.DataFrame)
         if column != "timestamp_column"
     }
     registrants["Registration Time"] = timestamps_text(stamps).to_numpy()[answered]
-    section = text_frame(pa.table({name: pa.array(values, type=pa.string()) for name, values in registrants.items()}))
+    section = text_section(registrants)
 
     summary = {
         "topic": form["event_name"],
