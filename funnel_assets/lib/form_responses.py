@@ -252,7 +252,7 @@ def read_form_declarations(frame: pd.DataFrame, *, label: str = FORMS_FILE) -> p
 
     Raises MappingError naming the file, the rows and the columns at fault (never a value). Reading it
     again is harmless: a checked frame passes as it is."""
-    frame = frame.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
+    frame = _forms_frame(frame)
     missing = [c for c in REQUIRED_DECLARATION if c not in frame.columns]
     if missing:
         raise MappingError(
@@ -359,8 +359,30 @@ def _looks_like_a_form_tool(header: list[str]) -> bool:
     return letters[0] == "timestamp" or (header[0] == "#" and bool({"submitdateutc", "networkid"} & set(letters)))
 
 
+def _declaration_column(name: object) -> str:
+    """A declaration's header as its column is named: `Timestamp Column` -> `timestamp_column`."""
+    return str(name).strip().lower().replace(" ", "_")
+
+
 def _forms_frame(forms: pd.DataFrame) -> pd.DataFrame:
-    return forms.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
+    return forms.rename(columns=_declaration_column)
+
+
+def _some_form_may_match(header: list[str], forms: pd.DataFrame) -> bool:
+    """False when no declared form can be this file's: each lacks a question among the header's cells, letters
+    only (as `resolve_columns` matches a look-alike). Every dropped file is asked and nearly none is a form's, so
+    this reads the declarations' cells as they are, without the frames `_matches` builds; True when unsure."""
+    names = [_declaration_column(column) for column in forms.columns]
+    if len(set(names)) < len(names) or "timestamp_column" not in names:
+        return True
+    asked = [column for column in HEADER_COLUMNS if column in names]
+    cells = [forms.iloc[:, names.index(column)].tolist() for column in asked]
+    letters = {letters_only(cell) for cell in header}
+    for row in zip(*cells, strict=True):  # one per declared form, a handful
+        questions = dict(zip(asked, ("" if pd.isna(cell) else str(cell) for cell in row), strict=True))
+        if questions["timestamp_column"] and all(letters_only(q) in letters for q in questions.values() if q):
+            return True
+    return False
 
 
 def looks_like_form(content: bytes, forms: pd.DataFrame) -> bool:
@@ -371,6 +393,8 @@ def looks_like_form(content: bytes, forms: pd.DataFrame) -> bool:
         return False
     if _looks_like_a_form_tool(header):
         return True
+    if not _some_form_may_match(header, forms):
+        return False
     forms = _forms_frame(forms)
     if forms.empty or any(c not in forms.columns for c in ("timestamp_column", "form")):
         return False

@@ -162,6 +162,10 @@ def looks_like_meet(content: bytes) -> bool:
     """A Meet attendance report: within its first lines, a header row with a person column and
     Meet's `Time joined` / `Time exited` (or `Joined at` / `Left at`)."""
     text = decoded(content[:2048])
+    # a cell naming Meet's times is, letters only, within the text's letters: nearly every other file is told so
+    letters = letters_only(text)
+    if not any(name in letters for name in _MEET_TIMES):
+        return False
     for delimiter in (",", "\t", ";"):
         try:
             for row in islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 40):

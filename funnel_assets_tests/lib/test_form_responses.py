@@ -360,6 +360,30 @@ def test_the_sniffer_takes_form_exports_and_nothing_else():
     assert not looks_like_manual_event(GOOGLE_DOWNLOAD.encode())
 
 
+def test_the_sniffer_takes_a_declared_forms_look_alike_or_doubled_headers_and_reads_the_mapping_as_given():
+    fair = {
+        "form": "Fair",
+        "name_column": "Name of student",
+        "phone_column": "Mobile",
+        "timestamp_column": "Registered at",
+        "event_name": "Fair",
+        "event_date": "2026-11-07",
+        "event_type": "webinar",
+    }
+    row = "\nAsha,9876543210,2026-11-03 10:00\n"
+    # spelled but for case, spaces and punctuation, or twice (refused later, naming both): this form's file all the same
+    for header in ("NAME OF STUDENT,mobile,Registered-At", "Name of student,Mobile,Registered at,Registered  at"):
+        assert looks_like_form((header + row).encode(), declared(fair))
+    assert not looks_like_form(("Name of student,Mobile,Registered" + row).encode(), declared(fair))
+    # as the ops person's file may come: headers spaced and capitalised, a cell left empty (NaN), numbers
+    raw = pd.DataFrame(
+        [{"Form": "Fair", " Timestamp Column": "Registered at", "Phone Column": 42, "Name Column": None}]
+    )
+    assert looks_like_form(b"Registered at,42\n2026-11-03 10:00,x\n", raw)
+    assert not looks_like_form(b"Registered at,43\n2026-11-03 10:00,x\n", raw)
+    assert not looks_like_form(b"Registered at,42\n", raw.assign(**{" Timestamp Column": ""}))
+
+
 # --- into event_participants -------------------------------------------------------------------------
 
 
