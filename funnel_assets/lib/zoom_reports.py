@@ -185,7 +185,9 @@ class _Section:
         self.pieces: list[pl.DataFrame] = []
 
     def append(self, cells: list[str]) -> None:
-        self.pending.append(cells + [""] * (len(self.header) - len(cells)))
+        if len(cells) < len(self.header):
+            cells = cells + [""] * (len(self.header) - len(cells))
+        self.pending.append(cells)
         if len(self.pending) >= CHUNK_ROWS:
             self._flush()
 
@@ -484,7 +486,8 @@ def lowered(values: pl.Series) -> pa.Array:
     """Text trimmed and lower-cased by Arrow's kernels, as people have always been counted and told apart here
     (Polars' kernels lower-case a few letters otherwise); '' where missing."""
     text = values.to_arrow(compat_level=pl.CompatLevel.oldest())
-    return pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(text, "")))
+    text = pc.fill_null(text, "") if text.null_count else text
+    return pc.utf8_lower(pc.utf8_trim_whitespace(text))
 
 
 def _attended(rows: pl.DataFrame) -> pl.DataFrame:
