@@ -184,29 +184,30 @@ def reports_people(reports: list[ZoomReport]) -> pl.DataFrame:
     """Every person row of every report, with its role and the session it belongs to; every cell text (null where
     the report has no such column).
 
-    Each section's columns are only picked and named here: the rows of all reports become one Polars frame at
-    once, and each section's role and report's attributes are spread over its rows by position."""
-    picked: list[pl.DataFrame] = []
+    Each section's columns are only picked here (no copy): each column of all reports is put together at once,
+    and each section's role and report's attributes are spread over its rows by position."""
+    picked: dict[str, list[pl.Series]] = {name: [] for name in PERSON_COLUMNS}
     sections: list[dict[str, str | None]] = []
     lengths: list[int] = []
     for report in reports:
         about = _report_about(report)
         for section, rows in report.sections.items():
             lowered = {column.lower(): column for column in rows.columns}
-            chosen = {
-                name: next((lowered[c] for c in among if c in lowered), None) for name, among in PERSON_COLUMNS.items()
-            }
-            # a column the section lacks is null on each of its rows (pl.len(): a literal alone would be one row)
-            picked.append(
-                rows.select(
-                    (pl.col(column) if column is not None else pl.repeat(None, pl.len(), dtype=TEXT)).alias(name)
-                    for name, column in chosen.items()
+            for name, candidates in PERSON_COLUMNS.items():
+                column = next((lowered[c] for c in candidates if c in lowered), None)
+                picked[name].append(
+                    rows.get_column(column) if column is not None else pl.Series(name, [None] * len(rows), TEXT)
                 )
-            )
             role = section if section in STAFF_ROLES else ("registrant" if section == "registrant" else "attendee")
             sections.append({"role": role, **about})
             lengths.append(len(rows))
-    people = pl.concat(picked, rechunk=True) if picked else pl.DataFrame(schema=dict.fromkeys(PERSON_COLUMNS, TEXT))
+    people = pl.DataFrame(
+        # one piece a column: each is read many times below
+        [
+            pl.concat(parts, rechunk=True).alias(name) if parts else pl.Series(name, [], TEXT)
+            for name, parts in picked.items()
+        ]
+    )
     about = pl.DataFrame(sections, schema=dict.fromkeys(["role", *_REPORT_ABOUT], TEXT))
     people = people.hstack(about[np.repeat(np.arange(len(lengths)), lengths)])
     host_email = pl.col("host_email")

@@ -10,7 +10,8 @@ Generates the Zoom reports `zoom_ingest` drops (the same ones, the same seed), t
   `zoom_reports` asset parses a new file), and the share of it spent telling the platform (looks_like_*);
 - the keeping of each parsed report beside the archive (`keep_report`, a zstd Arrow IPC file through
   `files.writing`) and its reading back (`kept_report`), with what keep_report's time is made of:
-  `report_table`, the IPC file made in memory (zstd, and uncompressed), the rest being the file's writing;
+  `report_table`, the IPC file made in memory (zstd, and uncompressed), and `files.writing` of its bytes;
+- `participants_from_reports` over the parsed reports (what reads their sections downstream);
 - `parse_report` of each of sample_data/events (Teams, Meet, a form's responses, the event template), many times.
 
 Each figure is the best of `--repeat` rounds (the machine is shared). Figures only.
@@ -28,10 +29,13 @@ import pandas as pd
 import pyarrow as pa
 
 from funnel_assets.io.drop_folders.local import LocalDropFolder
+from funnel_assets.io.files import write_bytes
+from funnel_assets.io.mappings import Mappings
 from funnel_assets.lib.form_responses import looks_like_form, read_form_declarations
 from funnel_assets.lib.manual_events import looks_like_manual_event
 from funnel_assets.lib.meet_reports import looks_like_meet
 from funnel_assets.lib.teams_reports import looks_like_teams
+from funnel_assets.lib.zoom_events import participants_from_reports
 from funnel_assets.lib.zoom_ingest import content_hash, parse_report
 from funnel_assets.lib.zoom_reports import report_from_table, report_table
 from tools.benchmarks.zoom_ingest import generated_reports
@@ -49,11 +53,11 @@ def best_of(repeat: int, work: Callable[[], object]) -> float:
     return min(seconds)
 
 
-def ipc_bytes(table: pa.Table, compression: str | None) -> int:
+def ipc_bytes(table: pa.Table, compression: str | None) -> pa.Buffer:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression=compression)) as out:
         out.write_table(table)
-    return sink.getvalue().size
+    return sink.getvalue()
 
 
 def line(what: str, seconds: float, note: str = "") -> None:
@@ -106,11 +110,22 @@ def main() -> None:
         line("  report_table", best_of(args.repeat, lambda: [report_table(r) for r in reports]))
         for compression in ("zstd", None):
             seconds = best_of(args.repeat, lambda c=compression: [ipc_bytes(t, c) for t in tables])
-            size = sum(ipc_bytes(t, compression) for t in tables) / 1e6
+            size = sum(ipc_bytes(t, compression).size for t in tables) / 1e6
             line(f"  IPC file in memory, {compression or 'uncompressed'}", seconds, f"{size:.1f} MB")
+        kept = [ipc_bytes(t, "zstd") for t in tables]
+        plain = Path(folder) / "written"
+        written = best_of(
+            args.repeat,
+            lambda: [write_bytes(plain / f"{sha}.arrow", data) for sha, data in zip(hashes, kept, strict=True)],
+        )
+        line("  files.writing of those bytes alone", written, "it fsyncs each file and its folder")
         line("kept_report, all reports", best_of(args.repeat, read_all))
         rebuilt = best_of(args.repeat, lambda: [report_from_table(t, n) for t, n in zip(tables, names, strict=True)])
         line("  report_from_table", rebuilt)
+
+    mappings = Mappings(directory=str(PROJECT_ROOT / "mappings")).event_mappings()
+    downstream = best_of(args.repeat, lambda: participants_from_reports(reports, mappings))
+    line("participants_from_reports (reads the sections)", downstream)
 
     times = 50
     for path in sorted((PROJECT_ROOT / "sample_data" / "events").glob("*.csv")):
