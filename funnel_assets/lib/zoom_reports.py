@@ -225,7 +225,6 @@ def report_table(report: ZoomReport) -> pa.Table:
     Its columns are one piece each (one record batch): a kept file's every buffer is compressed on its own,
     and a batch per section would multiply them."""
     sections = list(report.sections.values())
-    # plain Arrow text (large_string), as any Arrow reader takes it
     rows = pl.concat(sections, how="diagonal", rechunk=True) if sections else pl.DataFrame()
     numbers = pa.array(np.repeat(np.arange(len(sections), dtype=np.int16), [len(s) for s in sections]))
     about = {
@@ -236,10 +235,10 @@ def report_table(report: ZoomReport) -> pa.Table:
         "ledger_note": report.ledger_note,
         "platform": report.platform,
         "declared_event_type": report.declared_event_type,
-        "sections": [[name, rows.columns] for name, rows in report.sections.items()],
+        "sections": [[name, section.columns] for name, section in report.sections.items()],
     }
-    # the section's number is added on the Arrow side: its name (a NUL first, so that no header is ever it)
-    # cannot cross from Polars to Arrow
+    # as plain Arrow text (large_string), which any Arrow reader takes; the sections' numbers are added on the
+    # Arrow side, as their column's name (a NUL first, so that no header is ever it) cannot cross from Polars
     table = rows.to_arrow(compat_level=pl.CompatLevel.oldest()).append_column(_SECTION, numbers)
     return table.replace_schema_metadata({"zoom_report": json.dumps(about)})
 
@@ -249,14 +248,14 @@ def report_from_table(table: pa.Table, file_name: str) -> ZoomReport:
     about = json.loads((table.schema.metadata or {}).get(b"zoom_report", b"{}"))
     if about.get("format") != PARSED_FORMAT:
         raise ValueError(f"kept in format {about.get('format')}, not {PARSED_FORMAT}")
-    names = table.column_names
-    if names.count(_SECTION) != 1 or any("\x00" in name for name in names if name != _SECTION):
-        raise ValueError("not a kept report: its section numbers are missing, or a column's name holds a NUL")
+    if table.column_names.count(_SECTION) != 1:
+        raise ValueError("not a kept report: it has no one column of section numbers")
     number = table.column(_SECTION).to_numpy()
     try:
         rows = pl.from_arrow(table.drop_columns(_SECTION))
+        # columns taken by name as written (pl.col would read `^...$` as a pattern)
         sections = {
-            name: rows.filter(number == position).select(pl.col(columns).cast(pl.String))
+            name: rows.filter(number == position)[columns].cast(pl.String)
             for position, (name, columns) in enumerate(about["sections"])
         }
     except pl.exceptions.PolarsError as exc:  # a column missing, or not what report_table writes
@@ -298,7 +297,7 @@ def _section_name(title: str | None, header: list[str]) -> str:
 def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
     """Split one Zoom report into its summary and sections, and say what kind of report it is.
 
-    Read a line at a time, each section's rows kept as Arrow text in pieces: memory stays near the
+    Read a line at a time, each section's rows kept as Polars text in pieces: memory stays near the
     file's own size, whatever that is."""
     bom = content.startswith(codecs.BOM_UTF8)
     if not _SOMETHING.search(content, 3 if bom else 0):

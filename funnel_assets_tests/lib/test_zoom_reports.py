@@ -257,3 +257,16 @@ def test_a_parsed_report_kept_and_read_back_is_the_same_report():
     older = report_table(reports[0]).replace_schema_metadata({"zoom_report": '{"format": 0}'})
     with pytest.raises(ValueError):
         report_from_table(older, "attendee.csv")
+
+
+def test_a_kept_report_reads_back_a_column_named_like_a_pattern_as_itself():
+    from funnel_assets.lib.zoom_reports import report_from_table, report_table
+
+    # Polars reads `^...$` given to pl.col as a pattern: a header so written must come back as that one column
+    text = ATTENDEE_REPORT.replace("Country/Region Name", "^Country.*$")
+    report = parse(text)
+    assert "^Country.*$" in report.sections["attendee"].columns
+    assert_same_report(report_from_table(report_table(report), report.file_name), report)
+    without_numbers = report_table(report).drop_columns("\x00section")
+    with pytest.raises(ValueError):
+        report_from_table(without_numbers, report.file_name)
