@@ -220,12 +220,13 @@ _SECTION = "\x00section"
 
 def report_table(report: ZoomReport) -> pa.Table:
     """One parsed report as one Arrow table (its sections' rows one under another, each marked with its
-    section's number), the rest in the schema's metadata: to keep and read back instead of parsing again.
-
-    Its columns are one piece each (one record batch): a kept file's every buffer is compressed on its own,
-    and a batch per section would multiply them."""
+    section's number), the rest in the schema's metadata: to keep and read back instead of parsing again."""
     sections = list(report.sections.values())
-    rows = pl.concat(sections, how="diagonal", rechunk=True) if sections else pl.DataFrame()
+    rows = pl.concat(sections, how="diagonal") if sections else pl.DataFrame()
+    # a small report's columns made one piece, one record batch: a kept file's every buffer is compressed on its
+    # own, and a batch per section multiplied them; a large report's pieces of CHUNK_ROWS rows stay (no copy)
+    if len(rows) <= CHUNK_ROWS:
+        rows = rows.rechunk()
     numbers = pa.array(np.repeat(np.arange(len(sections), dtype=np.int16), [len(s) for s in sections]))
     about = {
         "format": PARSED_FORMAT,
@@ -237,9 +238,9 @@ def report_table(report: ZoomReport) -> pa.Table:
         "declared_event_type": report.declared_event_type,
         "sections": [[name, section.columns] for name, section in report.sections.items()],
     }
-    # as plain Arrow text (large_string), which any Arrow reader takes; the sections' numbers are added on the
-    # Arrow side, as their column's name (a NUL first, so that no header is ever it) cannot cross from Polars
-    table = rows.to_arrow(compat_level=pl.CompatLevel.oldest()).append_column(_SECTION, numbers)
+    # text as Polars holds it (Arrow's string_view: no copy); the sections' numbers are added on the Arrow side,
+    # as their column's name (a NUL first, so that no header is ever it) cannot cross from Polars
+    table = rows.to_arrow(compat_level=pl.CompatLevel.newest()).append_column(_SECTION, numbers)
     return table.replace_schema_metadata({"zoom_report": json.dumps(about)})
 
 
