@@ -252,12 +252,16 @@ def report_from_table(table: pa.Table, file_name: str) -> ZoomReport:
     if table.column_names.count(_SECTION) != 1:
         raise ValueError("not a kept report: it has no one column of section numbers")
     number = table.column(_SECTION).to_numpy()
+    if (np.diff(number) < 0).any():
+        raise ValueError("not a kept report: its sections are not one after another, as report_table writes them")
+    # where each section starts, and the last one ends: each is a slice of the rows (no copy)
+    bounds = np.searchsorted(number, np.arange(len(about["sections"]) + 1)).tolist()
     try:
-        rows = pl.from_arrow(table.drop_columns(_SECTION))
+        rows = pl.from_arrow(table.drop_columns(_SECTION)).cast(pl.String)
         # columns taken by name as written (pl.col would read `^...$` as a pattern)
         sections = {
-            name: rows.filter(number == position)[columns].cast(pl.String)
-            for position, (name, columns) in enumerate(about["sections"])
+            name: rows[start:end][columns]
+            for (name, columns), start, end in zip(about["sections"], bounds, bounds[1:], strict=False)
         }
     except pl.exceptions.PolarsError as exc:  # a column missing, or not what report_table writes
         raise ValueError(f"not a kept report: {exc}") from None

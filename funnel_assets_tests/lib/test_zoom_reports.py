@@ -259,7 +259,9 @@ def test_a_parsed_report_kept_and_read_back_is_the_same_report():
         report_from_table(older, "attendee.csv")
 
 
-def test_a_kept_report_reads_back_a_column_named_like_a_pattern_as_itself():
+def test_a_kept_report_reads_back_a_column_named_like_a_pattern_as_itself_and_a_table_made_otherwise_is_refused():
+    import pyarrow as pa
+
     from funnel_assets.lib.zoom_reports import report_from_table, report_table
 
     # Polars reads `^...$` given to pl.col as a pattern: a header so written must come back as that one column
@@ -267,6 +269,10 @@ def test_a_kept_report_reads_back_a_column_named_like_a_pattern_as_itself():
     report = parse(text)
     assert "^Country.*$" in report.sections["attendee"].columns
     assert_same_report(report_from_table(report_table(report), report.file_name), report)
-    without_numbers = report_table(report).drop_columns("\x00section")
-    with pytest.raises(ValueError):
-        report_from_table(without_numbers, report.file_name)
+    table = report_table(report)
+    # no section numbers, or sections not one after another (each section is read as a slice of the rows)
+    numbers = table.column_names.index("\x00section")
+    reversed_numbers = table.set_column(numbers, "\x00section", pa.array(table.column(numbers).to_numpy()[::-1]))
+    for made_otherwise in (table.drop_columns("\x00section"), reversed_numbers):
+        with pytest.raises(ValueError):
+            report_from_table(made_otherwise, report.file_name)
