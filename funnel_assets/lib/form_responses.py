@@ -384,12 +384,9 @@ def _some_form_may_match(header: list[str], forms: pd.DataFrame) -> bool:
     if len(set(names)) < len(names) or "timestamp_column" not in names:
         return True
     letters = {letters_only(cell) for cell in header}
+    positions = {column: names.index(column) for column in HEADER_COLUMNS if column in names}
     for row in forms.to_numpy(dtype=object):  # one per declared form, a handful
-        questions = {
-            column: "" if pd.isna(row[names.index(column)]) else str(row[names.index(column)])
-            for column in HEADER_COLUMNS
-            if column in names
-        }
+        questions = {column: "" if pd.isna(row[i]) else str(row[i]) for column, i in positions.items()}
         if questions["timestamp_column"] and all(letters_only(q) in letters for q in questions.values() if q):
             return True
     return False
