@@ -166,9 +166,11 @@ def test_zoom_reports_parse_and_carry_real_quirks():
         r.event_id for r in reports if r.report_type == WEBINAR_ATTENDEE and "masterclass" in r.topic.lower()
     ]
     assert len(masterclasses) > len(set(masterclasses)), "a recurring webinar: one ID on several dates"
-    attendees = pd.concat([r.sections["attendee"] for r in reports if r.report_type == WEBINAR_ATTENDEE])
-    joined = attendees[attendees["Attended"].eq("Yes")]
-    assert joined["Email"].duplicated().any(), "some attendees rejoined"
+    attendees = pl.concat(
+        [r.sections["attendee"] for r in reports if r.report_type == WEBINAR_ATTENDEE], how="diagonal"
+    )
+    joined = attendees.filter(pl.col("Attended") == "Yes")
+    assert joined["Email"].is_duplicated().any(), "some attendees rejoined"
     camp = [r for r in reports if "boot camp" in r.topic.lower()]
     assert {r.event_id for r in camp} and len({r.start_time_text for r in camp}) == 2, "a two-day boot camp"
 
@@ -200,5 +202,5 @@ def test_one_person_can_be_followed_through_the_whole_funnel():
     zoom = set()
     for f in (SAMPLE_DATA_DIR / "zoom").glob("*_attendee_*.csv"):
         report = parse_zoom_report(f.read_bytes(), file_name=f.name)
-        zoom |= set(phone_key(report.sections["attendee"]["Phone"]).dropna())
+        zoom |= set(phone_key(report.sections["attendee"]["Phone"].to_pandas()).dropna())
     assert leads & zoom & assigned & sales

@@ -26,6 +26,7 @@ the mapping row, the row and the column, never a value.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import zoneinfo
@@ -34,7 +35,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from funnel_assets import catalogue
 from funnel_assets.lib.clock import TIMEZONE
@@ -49,7 +49,7 @@ from funnel_assets.lib.report_text import (
     unchecked_count_note,
     unique_headers,
 )
-from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, text_frame
+from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, text_section
 
 FORMS_FILE = "mappings/registration_forms.csv"
 FORM_REGISTRATION = "form_registration"
@@ -181,11 +181,8 @@ def read_dropped_table(content: bytes, *, file_name: str, again: str) -> Dropped
             f"{again}"
         )
     names = unique_headers(header)
-    columns = list(zip(*rows, strict=False)) if rows else [()] * len(names)
-    table = pa.table(
-        {name: pa.array(list(values), type=pa.string()) for name, values in zip(names, columns, strict=False)}
-    )
-    return DroppedTable(names, text_frame(table), np.array(numbers, dtype=np.int64), set_aside.count)
+    table = pd.DataFrame(rows, columns=names, dtype=object)
+    return DroppedTable(names, table, np.array(numbers, dtype=np.int64), set_aside.count)
 
 
 def rows_named(numbers: Sequence[int] | np.ndarray, limit: int = 5) -> str:
@@ -250,13 +247,20 @@ def _mapping_problem(problems: list[str], label: str) -> MappingError:
     )
 
 
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    """The time zone names this system knows: read once, as each reading walks every zone file (15 ms, for
+    each form's responses parsed, and the declarations are read with every one)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def read_form_declarations(frame: pd.DataFrame, *, label: str = FORMS_FILE) -> pd.DataFrame:
     """The declared forms, checked: one row per form, every cell text, `event_type` as `webinar`/`bootcamp`,
     `timestamp_timezone` and `date_order` filled in, `row` its row in the file (the header row is 1).
 
     Raises MappingError naming the file, the rows and the columns at fault (never a value). Reading it
     again is harmless: a checked frame passes as it is."""
-    frame = frame.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
+    frame = _forms_frame(frame)
     missing = [c for c in REQUIRED_DECLARATION if c not in frame.columns]
     if missing:
         raise MappingError(
@@ -304,7 +308,7 @@ def read_form_declarations(frame: pd.DataFrame, *, label: str = FORMS_FILE) -> p
     kind = event_types(cells["event_type"])
     refuse(cells["event_type"].ne("") & kind.isna(), "'event_type' is neither webinar nor bootcamp")
     zones = cells["timestamp_timezone"].replace("", TIMEZONE)
-    known = zoneinfo.available_timezones()
+    known = _time_zones()
     refuse(
         ~zones.isin(known),
         "'timestamp_timezone' is not a time zone name such as Asia/Kolkata or UTC",
@@ -363,8 +367,29 @@ def _looks_like_a_form_tool(header: list[str]) -> bool:
     return letters[0] == "timestamp" or (header[0] == "#" and bool({"submitdateutc", "networkid"} & set(letters)))
 
 
+def _declaration_column(name: object) -> str:
+    """A declaration's header as its column is named: `Timestamp Column` -> `timestamp_column`."""
+    return str(name).strip().lower().replace(" ", "_")
+
+
 def _forms_frame(forms: pd.DataFrame) -> pd.DataFrame:
-    return forms.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
+    return forms.rename(columns=_declaration_column)
+
+
+def _some_form_may_match(header: list[str], forms: pd.DataFrame) -> bool:
+    """False when no declared form can be this file's: each lacks a question among the header's cells, letters
+    only (as `resolve_columns` matches a look-alike). Every dropped file is asked and nearly none is a form's, so
+    this reads the declarations' cells as they are, without the frames `_matches` builds; True when unsure."""
+    names = [_declaration_column(column) for column in forms.columns]
+    if len(set(names)) < len(names) or "timestamp_column" not in names:
+        return True
+    letters = {letters_only(cell) for cell in header}
+    positions = {column: names.index(column) for column in HEADER_COLUMNS if column in names}
+    for row in forms.to_numpy(dtype=object):  # one per declared form, a handful
+        questions = {column: "" if pd.isna(row[i]) else str(row[i]) for column, i in positions.items()}
+        if questions["timestamp_column"] and all(letters_only(q) in letters for q in questions.values() if q):
+            return True
+    return False
 
 
 def looks_like_form(content: bytes, forms: pd.DataFrame) -> bool:
@@ -375,6 +400,8 @@ def looks_like_form(content: bytes, forms: pd.DataFrame) -> bool:
         return False
     if _looks_like_a_form_tool(header):
         return True
+    if not _some_form_may_match(header, forms):
+        return False
     forms = _forms_frame(forms)
     if forms.empty or any(c not in forms.columns for c in ("timestamp_column", "form")):
         return False
@@ -452,7 +479,7 @@ def parse_form_responses(content: bytes, *, file_name: str, forms: pd.DataFrame)
         if column != "timestamp_column"
     }
     registrants["Registration Time"] = timestamps_text(stamps).to_numpy()[answered]
-    section = text_frame(pa.table({name: pa.array(values, type=pa.string()) for name, values in registrants.items()}))
+    section = text_section(registrants)
 
     summary = {
         "topic": form["event_name"],

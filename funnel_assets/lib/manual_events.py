@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
+import polars as pl
 
 from funnel_assets import catalogue
 from funnel_assets.lib.columns import MissingColumnsError, TwoCandidateColumnsError, letters_only, resolve_columns
 from funnel_assets.lib.form_responses import event_types, header_row, moments, read_dropped_table, rows_named
 from funnel_assets.lib.report_text import set_aside_note, timestamps_text
-from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, text_frame
+from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, text_section
 
 TEMPLATE_FILE = "mappings/templates/event_attendance.csv"
 MANUAL_EVENT = "manual_event"
@@ -234,9 +234,5 @@ def parse_manual_event(content: bytes, *, file_name: str) -> ZoomReport:
     )
 
 
-def _section(columns: dict[str, pd.Series], keep: np.ndarray) -> pd.DataFrame:
-    return text_frame(
-        pa.table(
-            {name: pa.array(values.to_numpy(dtype=object)[keep], type=pa.string()) for name, values in columns.items()}
-        )
-    )
+def _section(columns: dict[str, pd.Series], keep: np.ndarray) -> pl.DataFrame:
+    return text_section({name: values.to_numpy(dtype=object)[keep] for name, values in columns.items()})

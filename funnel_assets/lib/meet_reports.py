@@ -32,6 +32,7 @@ from itertools import islice
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -50,7 +51,7 @@ from funnel_assets.lib.report_text import (
     unique_headers,
 )
 from funnel_assets.lib.text import clean_text
-from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, people_listed, text_frame
+from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, lowered, people_listed, text_section
 
 MEET_ATTENDANCE = "meet_attendance"
 
@@ -161,6 +162,10 @@ def looks_like_meet(content: bytes) -> bool:
     """A Meet attendance report: within its first lines, a header row with a person column and
     Meet's `Time joined` / `Time exited` (or `Joined at` / `Left at`)."""
     text = decoded(content[:2048])
+    # a cell naming Meet's times is, letters only, within the text's letters: nearly every other file is told so
+    letters = letters_only(text)
+    if not any(name in letters for name in _MEET_TIMES):
+        return False
     for delimiter in (",", "\t", ";"):
         try:
             for row in islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 40):
@@ -500,23 +505,24 @@ def parse_meet_report(content: bytes, *, file_name: str) -> ZoomReport:
     attendee["Leave Time"] = timestamps_text(exited).to_numpy()
     attendee["Time in Session (minutes)"] = minutes_text(minutes)
     attendee["Attended"] = np.full(len(table), "Yes", dtype=object)
-    people = text_frame(pa.table({k: pa.array(v, type=pa.string()) for k, v in attendee.items()}))
+    people = text_section(attendee)
 
     sections = {"attendee": people}
     organiser = said.get("organiser", "")
     organiser_email = said.get("organiser_email", "") or (organiser if "@" in organiser else "")
     if organiser or organiser_email:
         host = {"Name": organiser if organiser != organiser_email else "", "Email": organiser_email}
-        hosts = pd.DataFrame([host])
-        if organiser_email and "Email" in people:
-            theirs = people["Email"].str.strip().str.lower().eq(organiser_email.strip().lower()).to_numpy(dtype=bool)
-            hosts = pd.concat(
-                [hosts, people[theirs][[c for c in ("Name", "First Name", "Last Name", "Email") if c in people]]],
-                ignore_index=True,
+        hosts = [text_section({name: [value] for name, value in host.items()})]
+        if organiser_email and "Email" in people.columns:
+            theirs = pl.Series(pc.equal(lowered(people.get_column("Email")), organiser_email.strip().lower()))
+            hosts.append(
+                people.filter(theirs).select(
+                    c for c in ("Name", "First Name", "Last Name", "Email") if c in people.columns
+                )
             )
-            people = people[~theirs].reset_index(drop=True)
+            people = people.filter(~theirs)
             sections["attendee"] = people
-        sections["host"] = text_frame(pa.Table.from_pandas(hosts.fillna("").astype(str), preserve_index=False))
+        sections["host"] = pl.concat(hosts, how="diagonal").fill_null("")
 
     notes = []
     count = said.get("count", "")

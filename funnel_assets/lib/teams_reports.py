@@ -48,7 +48,7 @@ from funnel_assets.lib.report_text import (
     unchecked_count_note,
     unique_headers,
 )
-from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError
+from funnel_assets.lib.zoom_reports import ZoomReport, ZoomReportError, text_section
 
 TEAMS_ATTENDANCE = "teams_attendance"
 TEAMS_WEBINAR = "teams_webinar"
@@ -410,7 +410,7 @@ def parse_teams_report(content: bytes, *, file_name: str) -> ZoomReport:
         file_name=file_name,
         report_type=report_type,
         summary=summary,
-        sections={name: rows.astype(object) for name, rows in sections.items()},
+        sections={name: text_section(rows.to_dict("series")) for name, rows in sections.items()},
         ledger_note=" ".join(_notes(summary_raw, registrations, unknown_roles, set_aside.count)),
         platform="teams",
         declared_event_type="",

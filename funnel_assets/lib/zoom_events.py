@@ -28,14 +28,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import polars as pl
-import pyarrow as pa
 
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.dates import parse_local_datetimes
 from funnel_assets.lib.distinct import per_distinct
 from funnel_assets.lib.people import person_keys
 from funnel_assets.lib.phones import phone_key, user_id
-from funnel_assets.lib.text import arrow_strings, clean_text
+from funnel_assets.lib.text import clean_text
 from funnel_assets.lib.zoom_reports import EMAIL_HEADERS, MEETING_PARTICIPANTS, ZoomReport, webinar_id_digits
 
 # As Zoom writes times, and as a spreadsheet program re-saves them: slashes are US month-first
@@ -165,18 +164,6 @@ def _texts(mapping: pd.DataFrame | pl.DataFrame, column: str) -> list[str]:
     return [str(value).strip() for value in mapping[column].to_list()]
 
 
-def _text_chunks(rows: pd.DataFrame, column: str) -> list[pa.Array]:
-    """A section's column as Arrow large text: the parsers' Arrow-backed text as it is (no copy), another column
-    as `arrow_strings` reads it."""
-    values = rows[column].array
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        text = pa.array(values)
-    else:
-        text = arrow_strings(rows[column])
-    text = text if text.type == pa.large_string() else text.cast(pa.large_string())
-    return text.chunks if isinstance(text, pa.ChunkedArray) else [text]
-
-
 def _report_about(report: ZoomReport) -> dict[str, str | None]:
     """The report's attributes that every one of its person rows carries."""
     # a meeting report lists its host among the participants: the summary's User Email
@@ -197,28 +184,28 @@ def reports_people(reports: list[ZoomReport]) -> pl.DataFrame:
     """Every person row of every report, with its role and the session it belongs to; every cell text (null where
     the report has no such column).
 
-    Each section's columns are only picked here (as Arrow, without a copy): the rows of all reports become one
-    Polars frame at once, and each section's role and report's attributes are spread over its rows by position."""
-    picked: dict[str, list[pa.Array]] = {name: [] for name in PERSON_COLUMNS}
+    Each section's columns are only picked here (no copy): each column of all reports is put together at once,
+    and each section's role and report's attributes are spread over its rows by position."""
+    picked: dict[str, list[pl.Series]] = {name: [] for name in PERSON_COLUMNS}
     sections: list[dict[str, str | None]] = []
     lengths: list[int] = []
     for report in reports:
         about = _report_about(report)
         for section, rows in report.sections.items():
-            lowered = {str(c).lower(): c for c in rows.columns}
+            lowered = {column.lower(): column for column in rows.columns}
             for name, candidates in PERSON_COLUMNS.items():
                 column = next((lowered[c] for c in candidates if c in lowered), None)
-                picked[name].extend(
-                    _text_chunks(rows, column) if column is not None else [pa.nulls(len(rows), pa.large_string())]
+                picked[name].append(
+                    rows.get_column(column) if column is not None else pl.Series(name, [None] * len(rows), TEXT)
                 )
             role = section if section in STAFF_ROLES else ("registrant" if section == "registrant" else "attendee")
             sections.append({"role": role, **about})
             lengths.append(len(rows))
     people = pl.DataFrame(
-        # one Arrow array a column, so that Polars takes each column in one piece
+        # one piece a column: each is read many times below
         [
-            pl.Series(name, pa.chunked_array(chunks, pa.large_string()).combine_chunks(), dtype=TEXT)
-            for name, chunks in picked.items()
+            pl.concat(parts, rechunk=True).alias(name) if parts else pl.Series(name, [], TEXT)
+            for name, parts in picked.items()
         ]
     )
     about = pl.DataFrame(sections, schema=dict.fromkeys(["role", *_REPORT_ABOUT], TEXT))

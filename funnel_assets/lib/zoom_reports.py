@@ -50,10 +50,11 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -120,7 +121,7 @@ REPORT_TITLES = {
 }
 
 
-# a section's rows are made Arrow text this many at a time
+# a section's rows are made Polars text this many at a time
 CHUNK_ROWS = 50_000
 # anything but blanks and commas: a file of nothing else is empty
 _SOMETHING = re.compile(rb"[^ \t\r\n,]")
@@ -138,8 +139,8 @@ class ZoomReport:
     file_name: str
     report_type: str
     summary: dict[str, str]
-    # section name -> its rows, every cell as text, columns as Zoom spelled them
-    sections: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # section name -> its rows, every cell Polars text, columns as Zoom spelled them
+    sections: dict[str, pl.DataFrame] = field(default_factory=dict)
     # the preamble's `Report Generated:` time as written ('' when the report has none, as meeting reports)
     generated_text: str = ""
     # for the ledger, in plain words: why no count could vouch that it is complete, values set aside ('' when none)
@@ -174,34 +175,41 @@ def webinar_id_digits(value: str) -> str:
 
 
 class _Section:
-    """One section's rows, kept as Arrow text columns a piece at a time: a large report never sits in
+    """One section's rows, kept as Polars text columns a piece at a time: a large report never sits in
     memory as Python objects, only `CHUNK_ROWS` rows of it at once."""
 
     def __init__(self, header: list[str]) -> None:
         self.header = header
         self.names = unique_headers(header)
         self.pending: list[list[str]] = []
-        self.batches: list[pa.RecordBatch] = []
-        self.rows = 0
+        self.pieces: list[pl.DataFrame] = []
 
     def append(self, cells: list[str]) -> None:
-        self.pending.append(cells + [""] * (len(self.header) - len(cells)))
-        self.rows += 1
+        if len(cells) < len(self.header):
+            cells = cells + [""] * (len(self.header) - len(cells))
+        self.pending.append(cells)
         if len(self.pending) >= CHUNK_ROWS:
             self._flush()
 
     def _flush(self) -> None:
         if self.pending:
-            columns = zip(*self.pending, strict=False)
-            self.batches.append(
-                pa.RecordBatch.from_arrays([pa.array(c, type=pa.string()) for c in columns], names=self.names)
-            )
+            self.pieces.append(self._piece(zip(*self.pending, strict=True)))
             self.pending = []
 
-    def frame(self) -> pd.DataFrame:
+    def _piece(self, columns: Iterable[Iterable[str]]) -> pl.DataFrame:
+        return pl.DataFrame([pl.Series(n, c, dtype=pl.String) for n, c in zip(self.names, columns, strict=True)])
+
+    def frame(self) -> pl.DataFrame:
         self._flush()
-        schema = pa.schema([(name, pa.string()) for name in self.names])
-        return text_frame(pa.Table.from_batches(self.batches, schema=schema))
+        if not self.pieces:
+            return self._piece([] for _ in self.names)
+        # the pieces as they are (Polars reads a column of several pieces as one): no copy of a large report
+        return pl.concat(self.pieces, rechunk=False)
+
+
+def text_section(columns: Mapping[str, Iterable[str | None]]) -> pl.DataFrame:
+    """A section from its columns (any sequence of text, None where missing): every column Polars text."""
+    return pl.DataFrame([pl.Series(name, values, dtype=pl.String) for name, values in columns.items()])
 
 
 # what report_table writes; bump it whenever what the parser makes of a file changes, so that every report
@@ -213,13 +221,13 @@ _SECTION = "\x00section"
 def report_table(report: ZoomReport) -> pa.Table:
     """One parsed report as one Arrow table (its sections' rows one under another, each marked with its
     section's number), the rest in the schema's metadata: to keep and read back instead of parsing again."""
-    names = list(report.sections)
-    tables = [
-        pa.Table.from_pandas(rows, preserve_index=False).append_column(
-            _SECTION, pa.array(np.full(len(rows), number, dtype=np.int16))
-        )
-        for number, rows in enumerate(report.sections.values())
-    ]
+    sections = list(report.sections.values())
+    rows = pl.concat(sections, how="diagonal") if sections else pl.DataFrame()
+    # a small report's columns made one piece, one record batch: a kept file's every buffer is compressed on its
+    # own, and a batch per section multiplied them; a large report's pieces of CHUNK_ROWS rows stay (no copy)
+    if len(rows) <= CHUNK_ROWS:
+        rows = rows.rechunk()
+    numbers = pa.array(np.repeat(np.arange(len(sections), dtype=np.int16), [len(s) for s in sections]))
     about = {
         "format": PARSED_FORMAT,
         "report_type": report.report_type,
@@ -228,13 +236,11 @@ def report_table(report: ZoomReport) -> pa.Table:
         "ledger_note": report.ledger_note,
         "platform": report.platform,
         "declared_event_type": report.declared_event_type,
-        "sections": [[name, [str(c) for c in report.sections[name].columns]] for name in names],
+        "sections": [[name, section.columns] for name, section in report.sections.items()],
     }
-    table = (
-        pa.concat_tables(tables, promote_options="default")
-        if tables
-        else pa.table({_SECTION: pa.array([], pa.int16())})
-    )
+    # text as Polars holds it (Arrow's string_view: no copy); the sections' numbers are added on the Arrow side,
+    # as their column's name (a NUL first, so that no header is ever it) cannot cross from Polars
+    table = rows.to_arrow(compat_level=pl.CompatLevel.newest()).append_column(_SECTION, numbers)
     return table.replace_schema_metadata({"zoom_report": json.dumps(about)})
 
 
@@ -243,11 +249,22 @@ def report_from_table(table: pa.Table, file_name: str) -> ZoomReport:
     about = json.loads((table.schema.metadata or {}).get(b"zoom_report", b"{}"))
     if about.get("format") != PARSED_FORMAT:
         raise ValueError(f"kept in format {about.get('format')}, not {PARSED_FORMAT}")
-    number = table.column(_SECTION)
-    sections = {
-        name: text_frame(table.filter(pc.equal(number, position)).select(columns))
-        for position, (name, columns) in enumerate(about["sections"])
-    }
+    if table.column_names.count(_SECTION) != 1:
+        raise ValueError("not a kept report: it has no one column of section numbers")
+    number = table.column(_SECTION).to_numpy()
+    if (np.diff(number) < 0).any():
+        raise ValueError("not a kept report: its sections are not one after another, as report_table writes them")
+    # where each section starts, and the last one ends: each is a slice of the rows (no copy)
+    bounds = np.searchsorted(number, np.arange(len(about["sections"]) + 1)).tolist()
+    try:
+        rows = pl.from_arrow(table.drop_columns(_SECTION)).cast(pl.String)
+        # columns taken by name as written (pl.col would read `^...$` as a pattern)
+        sections = {
+            name: rows[start:end][columns]
+            for (name, columns), start, end in zip(about["sections"], bounds, bounds[1:], strict=False)
+        }
+    except pl.exceptions.PolarsError as exc:  # a column missing, or not what report_table writes
+        raise ValueError(f"not a kept report: {exc}") from None
     return ZoomReport(
         file_name=file_name,
         report_type=about["report_type"],
@@ -260,14 +277,9 @@ def report_from_table(table: pa.Table, file_name: str) -> ZoomReport:
     )
 
 
-def text_frame(table: pa.Table) -> pd.DataFrame:
-    """A table of text as a frame whose columns stay Arrow text (compact; `.str` works as on any text)."""
-    text = pd.StringDtype("pyarrow")
-    return table.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get, self_destruct=True)
-
-
 def _is_header(cells: list[str]) -> bool:
-    return sum(cell.lower() in HEADER_WORDS for cell in cells) >= 2
+    # every line of the file is asked: counted without a Python step per cell
+    return sum(map(HEADER_WORDS.__contains__, map(str.lower, cells))) >= 2
 
 
 def _section_name(title: str | None, header: list[str]) -> str:
@@ -290,7 +302,7 @@ def _section_name(title: str | None, header: list[str]) -> str:
 def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
     """Split one Zoom report into its summary and sections, and say what kind of report it is.
 
-    Read a line at a time, each section's rows kept as Arrow text in pieces: memory stays near the
+    Read a line at a time, each section's rows kept as Polars text in pieces: memory stays near the
     file's own size, whatever that is."""
     bom = content.startswith(codecs.BOM_UTF8)
     if not _SOMETHING.search(content, 3 if bom else 0):
@@ -311,7 +323,6 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
             if not cells:
                 current = None
                 continue
-            first = cells[0].lower()
             if _is_header(cells):
                 name = _section_name(title, cells)
                 # a second table of the same kind (a repeated section) appends under its own header
@@ -320,17 +331,20 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
                     sections[name] = _Section(cells)
                 current, title = name, None
                 continue
-            if len(cells) == 1 and (first in SECTION_TITLES or first in REPORT_TITLES or first.endswith("details")):
-                if first in REPORT_TITLES:
-                    report_title = first
-                title, current = first, None
-                continue
-            if first.endswith(":") and current is None:
-                if first == "report generated:" and len(cells) > 1 and not generated_text:
-                    generated_text = cells[1]  # which of two reports of one session is the correction
-                continue  # preamble, e.g. Report Generated:,"Nov 3, 2025 09:15 PM"
-            if current is None:
-                continue  # a stray line outside any table (a note typed into the file)
+            # a title is a line of one value; the preamble and stray lines are outside any table
+            if len(cells) == 1 or current is None:
+                first = cells[0].lower()
+                if len(cells) == 1 and (first in SECTION_TITLES or first in REPORT_TITLES or first.endswith("details")):
+                    if first in REPORT_TITLES:
+                        report_title = first
+                    title, current = first, None
+                    continue
+                if first.endswith(":") and current is None:
+                    if first == "report generated:" and len(cells) > 1 and not generated_text:
+                        generated_text = cells[1]  # which of two reports of one session is the correction
+                    continue  # preamble, e.g. Report Generated:,"Nov 3, 2025 09:15 PM"
+                if current is None:
+                    continue  # a stray line outside any table (a note typed into the file)
             section = sections[current]
             if len(cells) > len(section.header):
                 raise ZoomReportError(
@@ -354,9 +368,9 @@ def parse_zoom_report(content: bytes, *, file_name: str) -> ZoomReport:
         )
     summary_section = sections.pop("summary")
     summary_rows = summary_section.frame()
-    if summary_rows.empty:
+    if summary_rows.is_empty():
         raise ZoomReportError(f"{file_name}: the file is cut short: the summary has a header but no values.")
-    summary = dict(zip((c.lower() for c in summary_section.header), summary_rows.iloc[0].tolist(), strict=False))
+    summary = dict(zip((c.lower() for c in summary_section.header), summary_rows.row(0), strict=False))
     last_width = (
         len(sections[current].header) if current in sections else (len(summary_section.header) if current else 0)
     )
@@ -391,7 +405,7 @@ def _unchecked(report_type: str) -> str:
     return unchecked_count_note(why, "download it from Zoom again and drop it.")
 
 
-def _report_type(summary: dict[str, str], frames: dict[str, pd.DataFrame], title: str | None, file_name: str) -> str:
+def _report_type(summary: dict[str, str], frames: dict[str, pl.DataFrame], title: str | None, file_name: str) -> str:
     if "meeting id" in summary and "webinar id" not in summary:
         return MEETING_PARTICIPANTS
     if any(name in frames for name in ("attendee", "other_attended")) or "unique viewers" in summary:
@@ -412,7 +426,7 @@ def _check_complete(
     last_line_cells: int,
     last_section_width: int,
     summary: dict[str, str],
-    frames: dict[str, pd.DataFrame],
+    frames: dict[str, pl.DataFrame],
     report_type: str,
     file_name: str,
 ) -> bool:
@@ -436,7 +450,7 @@ def _check_complete(
 
 
 def _people_counts(
-    summary: dict[str, str], frames: dict[str, pd.DataFrame], report_type: str
+    summary: dict[str, str], frames: dict[str, pl.DataFrame], report_type: str
 ) -> list[tuple[int, int, str]]:
     """(people listed, people the summary promises, who they are) for each count the report has.
 
@@ -456,7 +470,7 @@ def _people_counts(
     return counts
 
 
-def _sections(frames: dict[str, pd.DataFrame], *names: str) -> list[pd.DataFrame]:
+def _sections(frames: dict[str, pl.DataFrame], *names: str) -> list[pl.DataFrame]:
     """The sections of these kinds, including a repeated one (named `<kind>_<line number>`)."""
     return [
         rows
@@ -465,24 +479,29 @@ def _sections(frames: dict[str, pd.DataFrame], *names: str) -> list[pd.DataFrame
     ]
 
 
-def _column(rows: pd.DataFrame, *names: str) -> pa.Array | None:
-    """The first of these columns, trimmed and lower-cased, as Arrow text (no Python object per row)."""
-    lowered = {str(column).lower(): column for column in rows.columns}
-    found = next((lowered[name] for name in names if name in lowered), None)
-    if found is None:
-        return None
-    values = pa.array(rows[found], type=pa.string(), from_pandas=True)
-    return pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(values, "")))
+def _column(rows: pl.DataFrame, *names: str) -> pa.Array | None:
+    """The first of these columns, trimmed and lower-cased (see `lowered`)."""
+    by_lower = {column.lower(): column for column in rows.columns}
+    found = next((by_lower[name] for name in names if name in by_lower), None)
+    return None if found is None else lowered(rows.get_column(found))
 
 
-def _attended(rows: pd.DataFrame) -> pd.DataFrame:
+def lowered(values: pl.Series) -> pa.Array:
+    """Text trimmed and lower-cased by Arrow's kernels, as people have always been counted and told apart here
+    (Polars' kernels lower-case a few letters otherwise); '' where missing."""
+    text = values.to_arrow(compat_level=pl.CompatLevel.oldest())
+    text = pc.fill_null(text, "") if text.null_count else text
+    return pc.utf8_lower(pc.utf8_trim_whitespace(text))
+
+
+def _attended(rows: pl.DataFrame) -> pl.DataFrame:
     """The rows of people who joined: `Attended` Yes;
     a section without that column (Other Attended) lists only joins."""
     attended = _column(rows, "attended")
-    return rows if attended is None else rows[pc.equal(attended, "yes").to_numpy(zero_copy_only=False)]
+    return rows if attended is None else rows.filter(pl.Series(pc.equal(attended, "yes")))
 
 
-def people_listed(sections: list[pd.DataFrame]) -> int:
+def people_listed(sections: list[pl.DataFrame]) -> int:
     """How many people the rows hold: one per email (a rejoin repeats the email), a row without one counts alone.
 
     Counting a row without an email alone can only count too many, never too few: a complete file is never
@@ -497,5 +516,5 @@ def people_listed(sections: list[pd.DataFrame]) -> int:
         present = pc.not_equal(email, "")
         emails.append(email.filter(present))
         without_email += len(email) - pc.sum(present).as_py() if len(email) else 0
-    distinct = len(pc.unique(pa.chunked_array(emails, type=pa.string()))) if emails else 0
+    distinct = len(pc.unique(pa.chunked_array(emails, type=pa.large_string()))) if emails else 0
     return distinct + without_email

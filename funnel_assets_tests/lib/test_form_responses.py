@@ -7,6 +7,7 @@ import codecs
 
 import pandas as pd
 import pytest
+from polars.testing import assert_frame_equal
 
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.lib.form_responses import (
@@ -237,8 +238,8 @@ def test_google_forms_download_becomes_the_declared_events_registrations():
     assert list(report.sections) == ["registrant"]
     rows = report.sections["registrant"]
     assert list(rows.columns) == ["Name", "Email", "Phone", "Registration Time"]
-    assert rows["Name"].tolist() == ["Asha Kumar", "Ravi Pillai", CANARY[0]]
-    assert rows["Registration Time"].tolist() == ["2026-11-02 19:14:05", "2026-11-03 00:02:11", "2026-11-04 09:30:00"]
+    assert rows["Name"].to_list() == ["Asha Kumar", "Ravi Pillai", CANARY[0]]
+    assert rows["Registration Time"].to_list() == ["2026-11-02 19:14:05", "2026-11-03 00:02:11", "2026-11-04 09:30:00"]
     assert "could not be checked" in report.ledger_note
 
 
@@ -249,20 +250,20 @@ def test_the_same_responses_with_a_bom_utf16_or_cp1252_read_alike():
         codecs.BOM_UTF16_LE + GOOGLE_DOWNLOAD.replace('","', '"\t"').encode("utf-16-le"),
         codecs.BOM_UTF16_BE + GOOGLE_DOWNLOAD.encode("utf-16-be"),
     ):
-        pd.testing.assert_frame_equal(parse(content).sections["registrant"], plain)
+        assert_frame_equal(parse(content).sections["registrant"], plain)
     accented = parse(GOOGLE_DOWNLOAD.replace("Asha Kumar", "Asha Kumár").encode("cp1252"))
-    assert accented.sections["registrant"]["Name"].iloc[0] == "Asha Kumár"
+    assert accented.sections["registrant"]["Name"][0] == "Asha Kumár"
 
 
 def test_the_linked_sheets_export_reads_month_first():
     rows = parse(SHEET_EXPORT).sections["registrant"]
-    assert rows["Registration Time"].tolist() == ["2026-11-02 19:14:05", "2026-11-03 00:02:11"]
+    assert rows["Registration Time"].to_list() == ["2026-11-02 19:14:05", "2026-11-03 00:02:11"]
 
 
 def test_a_sheet_written_day_first_reads_when_declared_so():
     day_first = SHEET_EXPORT.replace("11/2/2026", "02/11/2026").replace("11/3/2026", "3/11/2026")
     forms = declared({**GOOGLE_FORM, "date_order": "Day first"})
-    assert parse(day_first, forms=forms).sections["registrant"]["Registration Time"].tolist() == [
+    assert parse(day_first, forms=forms).sections["registrant"]["Registration Time"].to_list() == [
         "2026-11-02 19:14:05",
         "2026-11-03 00:02:11",
     ]
@@ -274,20 +275,20 @@ def test_typeform_times_in_utc_become_kolkata_and_unfinished_responses_are_count
     assert report.event_id == "form:CFA Typeform@2026-11-05"
     assert report.declared_event_type == "webinar"
     assert list(rows.columns) == ["First Name", "Last Name", "Email", "Phone", "Registration Time"]
-    assert rows["Registration Time"].tolist() == ["2026-11-03 18:02:11", "2026-11-05 00:00:00"]
+    assert rows["Registration Time"].to_list() == ["2026-11-03 18:02:11", "2026-11-05 00:00:00"]
     assert "1 response(s) had no time in the 'Submit Date (UTC)' column" in report.ledger_note
 
 
 def test_headers_differing_only_in_case_and_spaces_match_when_unique_and_the_exact_one_wins():
     loose = GOOGLE_DOWNLOAD.replace('"Full name"', '" FULL  NAME "').replace('"Email address"', '"email_address"')
-    assert parse(loose).sections["registrant"]["Email"].tolist()[0] == "asha.k@gmail.com"
+    assert parse(loose).sections["registrant"]["Email"].to_list()[0] == "asha.k@gmail.com"
     both = GOOGLE_DOWNLOAD.replace('"Which ACCA level?"', '"email address"')
-    assert parse(both).sections["registrant"]["Email"].tolist()[0] == "asha.k@gmail.com"
+    assert parse(both).sections["registrant"]["Email"].to_list()[0] == "asha.k@gmail.com"
 
 
 def test_a_control_character_empties_its_value_and_is_counted_never_truncates_it():
     report = parse(GOOGLE_DOWNLOAD.replace("Ravi Pillai", "Ra\x00vi Pillai"))
-    assert report.sections["registrant"]["Name"].tolist()[1] == ""
+    assert report.sections["registrant"]["Name"].to_list()[1] == ""
     assert "1 value(s) held an invisible control character" in report.ledger_note
 
 
@@ -314,7 +315,7 @@ def test_a_parsed_form_survives_being_kept_and_read_back():
     report = parse(GOOGLE_DOWNLOAD)
     back = report_from_table(report_table(report), report.file_name)
     assert (back.platform, back.declared_event_type, back.event_id) == ("form", "bootcamp", report.event_id)
-    pd.testing.assert_frame_equal(back.sections["registrant"], report.sections["registrant"])
+    assert_frame_equal(back.sections["registrant"], report.sections["registrant"])
 
 
 # --- the sniffer -----------------------------------------------------------------------------------
@@ -359,6 +360,30 @@ def test_the_sniffer_takes_form_exports_and_nothing_else():
     assert not looks_like_manual_event(GOOGLE_DOWNLOAD.encode())
 
 
+def test_the_sniffer_takes_a_declared_forms_look_alike_or_doubled_headers_and_reads_the_mapping_as_given():
+    fair = {
+        "form": "Fair",
+        "name_column": "Name of student",
+        "phone_column": "Mobile",
+        "timestamp_column": "Registered at",
+        "event_name": "Fair",
+        "event_date": "2026-11-07",
+        "event_type": "webinar",
+    }
+    row = "\nAsha,9876543210,2026-11-03 10:00\n"
+    # spelled but for case, spaces and punctuation, or twice (refused later, naming both): this form's file all the same
+    for header in ("NAME OF STUDENT,mobile,Registered-At", "Name of student,Mobile,Registered at,Registered  at"):
+        assert looks_like_form((header + row).encode(), declared(fair))
+    assert not looks_like_form(("Name of student,Mobile,Registered" + row).encode(), declared(fair))
+    # as the ops person's file may come: headers spaced and capitalised, a cell left empty (NaN), numbers
+    raw = pd.DataFrame(
+        [{"Form": "Fair", " Timestamp Column": "Registered at", "Phone Column": 42, "Name Column": None}]
+    )
+    assert looks_like_form(b"Registered at,42\n2026-11-03 10:00,x\n", raw)
+    assert not looks_like_form(b"Registered at,43\n2026-11-03 10:00,x\n", raw)
+    assert not looks_like_form(b"Registered at,42\n", raw.assign(**{" Timestamp Column": ""}))
+
+
 # --- into event_participants -------------------------------------------------------------------------
 
 
@@ -392,4 +417,4 @@ def test_the_sample_form_loads_with_its_declaration():
     report = parse_form_responses(content, file_name=path.name, forms=forms)
     assert report.declared_event_type == "bootcamp"
     assert 15 <= len(report.sections["registrant"]) <= 40
-    assert report.sections["registrant"]["Registration Time"].str.startswith("2026-11-").all()
+    assert report.sections["registrant"]["Registration Time"].str.starts_with("2026-11-").all()

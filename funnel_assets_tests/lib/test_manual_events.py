@@ -125,11 +125,11 @@ def test_a_filled_template_becomes_one_events_registrants_and_attendees():
     assert report.event_id == "manual:CFA Campus Seminar@2026-11-14"
     assert report.topic == "CFA Campus Seminar" and report.start_time_text == "2026-11-14 00:00:00"
     registrants, attendees = report.sections["registrant"], report.sections["attendee"]
-    assert registrants["Name"].tolist() == ["Asha Kumar", "Ravi Pillai", "Meena Das"]
-    assert registrants["Registration Time"].tolist() == ["2026-11-08 11:20:00", "2026-11-09 21:40:00", ""]
-    assert attendees["Name"].tolist() == ["Asha Kumar", CANARY[0], "Meena Das", "Asha Kumar"]
-    assert attendees["Join Time"].tolist() == ["2026-11-14 16:02:00", "2026-11-14 16:10:00", "", "2026-11-14 18:00:00"]
-    assert attendees["Time in Session (minutes)"].tolist() == ["106.0", "100.0", "45", "20.0"]
+    assert registrants["Name"].to_list() == ["Asha Kumar", "Ravi Pillai", "Meena Das"]
+    assert registrants["Registration Time"].to_list() == ["2026-11-08 11:20:00", "2026-11-09 21:40:00", ""]
+    assert attendees["Name"].to_list() == ["Asha Kumar", CANARY[0], "Meena Das", "Asha Kumar"]
+    assert attendees["Join Time"].to_list() == ["2026-11-14 16:02:00", "2026-11-14 16:10:00", "", "2026-11-14 18:00:00"]
+    assert attendees["Time in Session (minutes)"].to_list() == ["106.0", "100.0", "45", "20.0"]
     assert set(attendees["Attended"]) == {"Yes"}
     assert report.ledger_note == ""
 
@@ -162,12 +162,12 @@ def test_the_time_columns_may_be_left_out():
         )
     )
     assert report.declared_event_type == "bootcamp" and len(report.sections["registrant"]) == 1
-    assert report.sections["attendee"].empty
+    assert report.sections["attendee"].is_empty()
 
 
 def test_a_control_character_empties_its_value_and_is_counted():
     report = parse(SEMINAR.replace("Ravi Pillai", "Ravi\x00 Pillai"))
-    assert report.sections["registrant"]["Name"].tolist()[1] == ""
+    assert report.sections["registrant"]["Name"].to_list()[1] == ""
     assert "1 value(s) held an invisible control character" in report.ledger_note
 
 

@@ -51,7 +51,7 @@ def refused(content: bytes, file_name: str = MEET_NAME) -> str:
 
 
 def attendees(report) -> list[dict]:
-    return report.sections["attendee"].astype(object).to_dict("records")
+    return report.sections["attendee"].to_dicts()
 
 
 # ---------------------------------------------------------------- unhappy cases first
@@ -233,7 +233,7 @@ def test_a_sheet_with_a_header_block_takes_title_code_date_start_and_organiser_f
         attendees(report)[0]["Join Time"] == "2026-11-03 18:02:11"
         and attendees(report)[0]["Time in Session (minutes)"] == "62"
     )
-    assert report.sections["host"]["Email"].tolist() == ["host@finedu.in", "host@finedu.in"], (
+    assert report.sections["host"]["Email"].to_list() == ["host@finedu.in", "host@finedu.in"], (
         "the organiser's own row is staff"
     )
     assert "taken from the header block" in report.ledger_note

@@ -6,7 +6,9 @@ from __future__ import annotations
 import codecs
 
 import pandas as pd
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from funnel_assets.lib.teams_reports import TEAMS_ATTENDANCE, TEAMS_WEBINAR, looks_like_teams, parse_teams_report
 from funnel_assets.lib.zoom_events import EventMappings, participants_from_reports
@@ -173,8 +175,8 @@ def test_a_file_cut_inside_the_activities_that_are_its_last_section_is_refused()
 
 def test_a_participant_without_a_join_when_a_later_section_follows_is_read_from_the_participants():
     report = parse(teams_text(activities=ACTIVITIES[:-1], engagement=True))
-    neha = report.sections["attendee"].query("Name == 'Neha Verma (Unverified)'")
-    assert neha[["Join Time", "Time in Session (minutes)"]].values.tolist() == [["2026-11-03 19:10:00", "0.87"]]
+    neha = report.sections["attendee"].filter(pl.col("Name") == "Neha Verma (Unverified)")
+    assert neha[["Join Time", "Time in Session (minutes)"]].to_numpy().tolist() == [["2026-11-03 19:10:00", "0.87"]]
 
 
 def test_a_teams_file_without_the_participants_section_is_refused():
@@ -229,7 +231,7 @@ def test_a_value_holding_a_control_character_is_emptied_and_counted():
     rows = list(PARTICIPANTS)
     rows[3] = ("Ravi\x00 Patel",) + rows[3][1:]
     report = parse(teams_text(participants=rows, activities=None))
-    assert report.sections["attendee"]["Name"].tolist() == ["Asha Kumar", "", "Neha Verma (Unverified)"]
+    assert report.sections["attendee"]["Name"].to_list() == ["Asha Kumar", "", "Neha Verma (Unverified)"]
     assert "1 value(s) held an invisible control character" in report.ledger_note
 
 
@@ -243,7 +245,7 @@ def test_a_role_teams_did_not_document_counts_as_an_attendee_with_a_note():
     rows = list(PARTICIPANTS)
     rows[3] = rows[3][:5] + ("Guest",)
     report = parse(teams_text(participants=rows, activities=None) + "\r\n")
-    assert "Ravi Patel" in report.sections["attendee"]["Name"].tolist()
+    assert "Ravi Patel" in report.sections["attendee"]["Name"].to_list()
     assert "1 participant(s) had a role other than" in report.ledger_note
 
 
@@ -258,12 +260,12 @@ def test_a_teams_attendance_report_as_teams_downloads_it():
     assert report.summary["start time"] == "2026-11-03 18:58:06"
     assert report.summary["end time"] == "2026-11-03 20:31:10"
     assert report.summary["attended participants"] == "5"
-    assert report.sections["host"][["Name", "Role"]].values.tolist() == [
+    assert report.sections["host"][["Name", "Role"]].to_numpy().tolist() == [
         ["Meera Iyer", "Organizer"],
         ["Rahul Sharma", "Presenter"],
     ]
     attendee = report.sections["attendee"]
-    assert attendee.values.tolist() == [
+    assert attendee.to_numpy().tolist() == [
         ["Asha Kumar", "Asha.K@Gmail.com", "2026-11-03 19:01:10", "2026-11-03 19:30:40", "29.5", "Yes"],
         ["Asha Kumar", "Asha.K@Gmail.com", "2026-11-03 19:35:00", "2026-11-03 20:30:00", "55", "Yes"],
         ["Ravi Patel", "ravi.patel@example.com", "2026-11-03 19:05:00", "2026-11-03 19:50:03", "45.05", "Yes"],
@@ -282,7 +284,7 @@ def test_a_teams_attendance_report_as_teams_downloads_it():
 
 def test_without_the_activities_each_person_is_one_row_from_the_participants():
     attendee = parse(teams_text(activities=None)).sections["attendee"]
-    assert attendee[["Name", "Join Time", "Leave Time", "Time in Session (minutes)"]].values.tolist()[0] == [
+    assert attendee[["Name", "Join Time", "Leave Time", "Time in Session (minutes)"]].to_numpy().tolist()[0] == [
         "Asha Kumar",
         "2026-11-03 19:01:10",
         "2026-11-03 20:30:00",
@@ -308,7 +310,7 @@ def test_other_encodings_and_line_ends_read_the_same(encode):
     again = parse(encode(text))
     assert again.summary == expected.summary
     for name, rows in expected.sections.items():
-        pd.testing.assert_frame_equal(again.sections[name], rows)
+        assert_frame_equal(again.sections[name], rows)
 
 
 def test_the_day_first_24_hour_form_and_a_no_break_space_before_pm():
@@ -322,9 +324,9 @@ def test_the_day_first_24_hour_form_and_a_no_break_space_before_pm():
     report = parse(teams_text(summary=summary, participants=rows, activities=joins))
     expected = parse(teams_text())
     assert report.summary["start time"] == "2026-11-03 18:58:06"
-    pd.testing.assert_frame_equal(report.sections["attendee"], expected.sections["attendee"])
+    assert_frame_equal(report.sections["attendee"], expected.sections["attendee"])
     narrow = parse(teams_text().replace(" PM", "\u202fPM"))
-    pd.testing.assert_frame_equal(narrow.sections["attendee"], expected.sections["attendee"])
+    assert_frame_equal(narrow.sections["attendee"], expected.sections["attendee"])
 
 
 def test_a_day_above_12_decides_a_24_hour_file_that_is_month_first():
@@ -333,7 +335,7 @@ def test_a_day_above_12_decides_a_24_hour_file_that_is_month_first():
         text = text.replace(f", {hour}:", f", {hour + 12 if hour != 12 else 12}:").replace(" PM", "")
     report = parse(text.replace("11/3/26", "11/13/26"))
     assert report.summary["start time"] == "2026-11-13 18:58:06"
-    assert report.sections["attendee"]["Join Time"].iloc[0] == "2026-11-13 19:01:10"
+    assert report.sections["attendee"]["Join Time"][0] == "2026-11-13 19:01:10"
 
 
 def test_padded_cells_a_time_of_day_only_leave_and_a_meeting_id():
@@ -342,7 +344,7 @@ def test_padded_cells_a_time_of_day_only_leave_and_a_meeting_id():
     joins[5] = ("Neha Verma (Unverified)", "11/3/26, 11:59:30 PM", "12:00:22 AM", "52s", "", "Attendee")
     report = parse(teams_text(summary=[*SUMMARY, ("Meeting Id", "19:meeting_NjQ1@thread.v2")], activities=joins))
     attendee = report.sections["attendee"]
-    assert attendee.iloc[0].tolist() == [
+    assert list(attendee.row(0)) == [
         "Asha Kumar",
         "Asha.K@Gmail.com",
         "2026-11-03 19:01:10",
@@ -350,7 +352,7 @@ def test_padded_cells_a_time_of_day_only_leave_and_a_meeting_id():
         "29.5",
         "Yes",
     ]
-    assert attendee.iloc[3][["Join Time", "Leave Time"]].tolist() == ["2026-11-03 23:59:30", "2026-11-04 00:00:22"]
+    assert list(attendee[["Join Time", "Leave Time"]].row(3)) == ["2026-11-03 23:59:30", "2026-11-04 00:00:22"]
     assert report.event_id == "teams:19:meeting_NjQ1@thread.v2"
 
 
@@ -358,7 +360,7 @@ def test_a_teams_webinar_reads_its_registrations():
     summary = [*SUMMARY, ("Registered participants", "3")]
     report = parse(teams_text(summary=summary, registrations=REGISTRATIONS, engagement=True))
     assert report.report_type == TEAMS_WEBINAR
-    assert report.sections["registrant"][["First Name", "Email", "Phone", "Registration Time"]].values.tolist() == [
+    assert report.sections["registrant"][["First Name", "Email", "Phone", "Registration Time"]].to_numpy().tolist() == [
         ["Asha", "asha.k@gmail.com", "+91 98765 43210", "2026-10-30 10:02:00"],
         ["Ravi", "ravi.patel@example.com", "", "2026-11-01 21:00:15"],
         ["Kiran", "kiran.rao@example.com", "9876543211", "2026-11-02 11:15:00"],
@@ -375,7 +377,7 @@ def test_the_parsed_report_is_kept_and_read_back_whole():
         report.event_id,
     )
     for name, rows in report.sections.items():
-        assert again.sections[name].astype(object).values.tolist() == rows.values.tolist()
+        assert again.sections[name].rows() == rows.rows()
 
 
 # ---------------------------------------------------------------- sniffing

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from funnel_assets.lib.zoom_reports import (
     MEETING_PARTICIPANTS,
@@ -43,9 +43,9 @@ def test_attendee_report_sections_and_type():
     assert set(report.sections) >= {"host", "panelist", "attendee", "other_attended"}
     attendees = report.sections["attendee"]
     assert len(attendees) == 3
-    assert attendees["Phone"].tolist()[0] == "+91 98765-43210"
-    assert report.sections["host"]["User Name (Original Name)"].tolist() == ["CA Rahul S"]
-    assert report.sections["panelist"].empty
+    assert attendees["Phone"].to_list()[0] == "+91 98765-43210"
+    assert report.sections["host"]["User Name (Original Name)"].to_list() == ["CA Rahul S"]
+    assert report.sections["panelist"].is_empty()
 
 
 def test_registration_report_with_extra_columns_and_no_trailing_commas():
@@ -53,7 +53,7 @@ def test_registration_report_with_extra_columns_and_no_trailing_commas():
     assert report.report_type == WEBINAR_REGISTRATION
     assert report.event_id == "84511112222"
     registrants = report.sections["registrant"]
-    assert registrants["Email"].tolist() == ["neha@x.com", "john@x.co.uk"]
+    assert registrants["Email"].to_list() == ["neha@x.com", "john@x.co.uk"]
     assert "Source Name" in registrants.columns
 
 
@@ -61,7 +61,7 @@ def test_meeting_participants_report():
     report = parse(MEETING_REPORT)
     assert report.report_type == MEETING_PARTICIPANTS
     assert report.event_id == "81299990000"
-    assert report.sections["participant"]["User Email"].tolist() == ["host@finedu.in", "asha.k@gmail.com"]
+    assert report.sections["participant"]["User Email"].to_list() == ["host@finedu.in", "asha.k@gmail.com"]
 
 
 def test_type_comes_from_content_not_the_file_name():
@@ -73,7 +73,7 @@ def test_bom_crlf_and_windows_encoding_are_tolerated():
     report = parse_zoom_report(crlf.encode("utf-8"), file_name="bom.csv")
     assert report.event_id == "81234567890" and len(report.sections["attendee"]) == 3
     cp1252 = parse_zoom_report(ATTENDEE_REPORT.replace("asha k", "José").encode("cp1252"), file_name="w.csv")
-    assert cp1252.sections["attendee"]["User Name (Original Name)"].iloc[0] == "José"
+    assert cp1252.sections["attendee"]["User Name (Original Name)"][0] == "José"
 
 
 def test_reordered_columns_and_missing_optional_columns():
@@ -85,7 +85,7 @@ def test_reordered_columns_and_missing_optional_columns():
         .replace("Neha,Verma,neha@x.com", "neha@x.com,Neha,Verma")
         .replace("John,Smith,john@x.co.uk", "john@x.co.uk,John,Smith")
     )
-    assert parse(reordered).sections["registrant"]["First Name"].tolist() == ["Neha", "John"]
+    assert parse(reordered).sections["registrant"]["First Name"].to_list() == ["Neha", "John"]
 
 
 @pytest.mark.parametrize(
@@ -219,7 +219,7 @@ def test_cancelled_registrations_are_not_promised():
 def test_a_meeting_report_has_no_count_to_compare_and_loads_as_before():
     """`Participants` counts joins and the export may merge them per person: a shorter list proves nothing."""
     cut = MEETING_REPORT.rsplit("Asha K", 1)[0]
-    assert parse(cut).sections["participant"]["User Email"].tolist() == ["host@finedu.in"]
+    assert parse(cut).sections["participant"]["User Email"].to_list() == ["host@finedu.in"]
 
 
 def test_people_are_counted_by_email_under_any_header_zoom_writes_it():
@@ -243,7 +243,7 @@ def test_sections_read_a_few_rows_at_a_time_are_the_same(monkeypatch):
         pieces = parse_zoom_report(path.read_bytes(), file_name=path.name)
         assert list(pieces.sections) == list(whole[path.name].sections)
         for name, rows in pieces.sections.items():
-            pd.testing.assert_frame_equal(rows, whole[path.name].sections[name])
+            assert_frame_equal(rows, whole[path.name].sections[name])
 
 
 def test_a_parsed_report_kept_and_read_back_is_the_same_report():
@@ -257,3 +257,22 @@ def test_a_parsed_report_kept_and_read_back_is_the_same_report():
     older = report_table(reports[0]).replace_schema_metadata({"zoom_report": '{"format": 0}'})
     with pytest.raises(ValueError):
         report_from_table(older, "attendee.csv")
+
+
+def test_a_kept_report_reads_back_a_column_named_like_a_pattern_as_itself_and_a_table_made_otherwise_is_refused():
+    import pyarrow as pa
+
+    from funnel_assets.lib.zoom_reports import report_from_table, report_table
+
+    # Polars reads `^...$` given to pl.col as a pattern: a header so written must come back as that one column
+    text = ATTENDEE_REPORT.replace("Country/Region Name", "^Country.*$")
+    report = parse(text)
+    assert "^Country.*$" in report.sections["attendee"].columns
+    assert_same_report(report_from_table(report_table(report), report.file_name), report)
+    table = report_table(report)
+    # no section numbers, or sections not one after another (each section is read as a slice of the rows)
+    numbers = table.column_names.index("\x00section")
+    reversed_numbers = table.set_column(numbers, "\x00section", pa.array(table.column(numbers).to_numpy()[::-1]))
+    for made_otherwise in (table.drop_columns("\x00section"), reversed_numbers):
+        with pytest.raises(ValueError):
+            report_from_table(made_otherwise, report.file_name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
-import pandas as pd
+from polars.testing import assert_frame_equal
 
 from funnel_assets.lib.zoom_reports import ZoomReport
 from tools.samples.generate import ATTENDEE_HEADER as ATTENDEE_COLUMNS
@@ -50,7 +50,7 @@ def assert_same_report(report: ZoomReport, expected: ZoomReport) -> None:
     assert [getattr(report, a) for a in about] == [getattr(expected, a) for a in about]
     assert list(report.sections) == list(expected.sections)
     for name, rows in expected.sections.items():
-        pd.testing.assert_frame_equal(report.sections[name], rows)
+        assert_frame_equal(report.sections[name], rows)
 
 
 def _registrations(people: list[dict]) -> int:

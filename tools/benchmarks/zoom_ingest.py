@@ -29,6 +29,22 @@ from tools.benchmarks.cli_run import drop_reports, fresh_dagster_home, job_envir
 from tools.samples.generate import DEFAULT_END_DATE, Scale, people_pool, zoom_reports
 
 
+def generated_reports(reports: int = 300, per_session: int = 150) -> dict[str, bytes]:
+    """About `reports` Zoom reports (file name -> bytes), always the same ones for the same arguments."""
+    rng = np.random.default_rng(11)
+    # plus two boot camps of two days (a registration and an attendee report each) and two meeting reports
+    scale = Scale(
+        people=50_000,
+        leads=0,
+        spend_rows=0,
+        assigned_leads=0,
+        sales=0,
+        webinar_sessions=max(1, reports // 2 - 5),
+        registrants_per_session=per_session,
+    )
+    return zoom_reports(rng, people_pool(rng, scale.people), scale, DEFAULT_END_DATE)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", type=int, default=300)
@@ -37,21 +53,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="funnel_zoom_bench_") as folder:
         root = Path(folder)
-        rng = np.random.default_rng(11)
-        # plus two boot camps of two days (a registration and an attendee report each) and two meeting reports
-        sessions = max(1, args.reports // 2 - 5)
-        scale = Scale(
-            people=50_000,
-            leads=0,
-            spend_rows=0,
-            assigned_leads=0,
-            sales=0,
-            webinar_sessions=sessions,
-            registrants_per_session=args.per_session,
-        )
         generated = root / "generated"
         generated.mkdir()
-        for name, content in zoom_reports(rng, people_pool(rng, scale.people), scale, DEFAULT_END_DATE).items():
+        for name, content in generated_reports(args.reports, args.per_session).items():
             (generated / name).write_bytes(content)
         reports = sorted(generated.iterdir())
         print(f"{len(reports)} Zoom reports, {sum(r.stat().st_size for r in reports) / 1e6:.1f} MB")
