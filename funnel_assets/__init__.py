@@ -2,5 +2,5 @@
 
 from funnel_assets.memory import hand_freed_memory_back
 
-# first, before any module of the project loads Polars or Arrow: they read these settings when they start
+# first, before any module of the project has Arrow allocate: its allocator is chosen before its first use
 hand_freed_memory_back()

@@ -36,6 +36,7 @@ from funnel_assets.io.warehouse.errors import WarehouseError
 from funnel_assets.io.warehouse.frame_conversion import DECLARED_KINDS, as_wanted, frame_kinds, pandas_from_polars
 from funnel_assets.io.warehouse.warehouse import Warehouse
 from funnel_assets.lib.clock import TIMEZONE
+from funnel_assets.memory import return_freed_memory
 from funnel_assets.settings import WAREHOUSE_PASSWORD, secret
 
 Frame = pd.DataFrame | pl.DataFrame
@@ -417,6 +418,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         readers = _readers_in_this_run(context)
         if readers:
             self._held[(context.run_id, table)] = _Held(obj, readers)
+        return_freed_memory()  # what the write's batches took
 
     def _refuse_a_sharp_change(self, context: dg.OutputContext, table: str, frame: Frame) -> None:
         """A full rebuild from an outside source may not replace a table with far fewer rows than its recent good
