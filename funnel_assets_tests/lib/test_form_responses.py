@@ -321,6 +321,18 @@ def test_a_parsed_form_survives_being_kept_and_read_back():
 # --- the sniffer -----------------------------------------------------------------------------------
 
 
+# a form declared with its own questions (no Google `Timestamp` first)
+FAIR = {
+    "form": "Fair",
+    "name_column": "Name of student",
+    "phone_column": "Mobile",
+    "timestamp_column": "Registered at",
+    "event_name": "Fair",
+    "event_date": "2026-11-07",
+    "event_type": "webinar",
+}
+
+
 def test_the_sniffer_takes_form_exports_and_nothing_else():
     assert looks_like_form(GOOGLE_DOWNLOAD.encode(), FORMS)
     assert looks_like_form(SHEET_EXPORT.encode(), FORMS)
@@ -330,17 +342,7 @@ def test_the_sniffer_takes_form_exports_and_nothing_else():
     assert looks_like_form(GOOGLE_DOWNLOAD.replace("Full name", "Your name").encode(), declared())
     # a declared form's questions without Google's `Timestamp` first
     custom = "Name of student,Mobile,Registered at\nAsha,9876543210,2026-11-03 10:00\n"
-    custom_form = declared(
-        {
-            "form": "Fair",
-            "name_column": "Name of student",
-            "phone_column": "Mobile",
-            "timestamp_column": "Registered at",
-            "event_name": "Fair",
-            "event_date": "2026-11-07",
-            "event_type": "webinar",
-        }
-    )
+    custom_form = declared(FAIR)
     assert looks_like_form(custom.encode(), custom_form) and not looks_like_form(custom.encode(), FORMS)
     person = {
         "first": "Asha",
@@ -361,20 +363,11 @@ def test_the_sniffer_takes_form_exports_and_nothing_else():
 
 
 def test_the_sniffer_takes_a_declared_forms_look_alike_or_doubled_headers_and_reads_the_mapping_as_given():
-    fair = {
-        "form": "Fair",
-        "name_column": "Name of student",
-        "phone_column": "Mobile",
-        "timestamp_column": "Registered at",
-        "event_name": "Fair",
-        "event_date": "2026-11-07",
-        "event_type": "webinar",
-    }
     row = "\nAsha,9876543210,2026-11-03 10:00\n"
     # spelled but for case, spaces and punctuation, or twice (refused later, naming both): this form's file all the same
     for header in ("NAME OF STUDENT,mobile,Registered-At", "Name of student,Mobile,Registered at,Registered  at"):
-        assert looks_like_form((header + row).encode(), declared(fair))
-    assert not looks_like_form(("Name of student,Mobile,Registered" + row).encode(), declared(fair))
+        assert looks_like_form((header + row).encode(), declared(FAIR))
+    assert not looks_like_form(("Name of student,Mobile,Registered" + row).encode(), declared(FAIR))
     # as the ops person's file may come: headers spaced and capitalised, a cell left empty (NaN), numbers
     raw = pd.DataFrame(
         [{"Form": "Fair", " Timestamp Column": "Registered at", "Phone Column": 42, "Name Column": None}]
