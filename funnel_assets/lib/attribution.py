@@ -36,6 +36,10 @@ FIRST_TOUCH_COLUMNS = catalogue.table("lead_first_touch").column_names
 TEXT_COLUMNS = ("phone", "email", "touch_type", "source", "funnel", "event_id")
 
 
+# the columns of marketing_leads the touches read (a step may take only these)
+LEADS_READ_FOR_TOUCHES = ("phone", "email", "created_at", "source", "funnel")
+
+
 def lead_touches(leads: pl.LazyFrame) -> pl.LazyFrame:
     """A `lead` touch for every lead, at its created time."""
     return leads.select(

@@ -77,6 +77,10 @@ def counted_sales(sales: pl.DataFrame) -> pl.Expr:
     return ~pl.col("status").cast(pl.String).is_in(not_a_sale).fill_null(False)
 
 
+# the columns of marketing_leads the reporting rules read (a step may take only these)
+LEADS_READ = ("phone", "email", "created_at", "funnel")
+
+
 def people_across_funnel(
     first_touch: pl.DataFrame, leads: pl.DataFrame, assigned: pl.DataFrame, sales: pl.DataFrame
 ) -> pl.DataFrame:

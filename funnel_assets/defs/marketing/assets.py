@@ -6,10 +6,10 @@ import polars as pl
 from funnel_assets.defs.failures import SOURCE_RETRY, readable_failures
 from funnel_assets.defs.landing_runs import landing_run
 from funnel_assets.defs.row_reconciliation import reconciliation_metadata
-from funnel_assets.defs.table_assets import table_asset
+from funnel_assets.defs.table_assets import reads_columns, table_asset
 from funnel_assets.io.mappings import Mappings
 from funnel_assets.io.sources.resources import LeadSheet, TabularSource
-from funnel_assets.lib.attribution import all_touches, first_touch
+from funnel_assets.lib.attribution import LEADS_READ_FOR_TOUCHES, all_touches, first_touch
 from funnel_assets.lib.funnel_mapping import MISCELLANEOUS_FUNNEL, spell_as_mapped
 from funnel_assets.lib.leads import clean_leads
 from funnel_assets.lib.spend import clean_spend, total_spend_by_funnel
@@ -99,7 +99,7 @@ def marketing_leads(context: dg.AssetExecutionContext, leads_source: LeadSheet, 
     return leads
 
 
-@table_asset("lead_touches")
+@table_asset("lead_touches", ins=reads_columns(marketing_leads=LEADS_READ_FOR_TOUCHES))
 def lead_touches(
     context: dg.AssetExecutionContext, marketing_leads: pl.DataFrame, event_participants: pl.DataFrame
 ) -> pl.DataFrame:

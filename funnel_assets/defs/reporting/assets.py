@@ -22,6 +22,7 @@ from funnel_assets.lib.attribution import list_unmapped_sources
 from funnel_assets.lib.clock import TIMEZONE
 from funnel_assets.lib.cohorts import cohort_conversion, latest_complete_cohort_table
 from funnel_assets.lib.reporting import (
+    LEADS_READ,
     funnel_at_a_glance,
     monthly_funnel_metrics,
     people_across_funnel,
@@ -64,7 +65,7 @@ def unmapped_sources(
     return table
 
 
-@table_asset("funnel_people", ins=reads_columns(sales=SALE_COLUMNS))
+@table_asset("funnel_people", ins=reads_columns(sales=SALE_COLUMNS, marketing_leads=LEADS_READ))
 def funnel_people(
     context: dg.AssetExecutionContext,
     lead_first_touch: pl.DataFrame,
@@ -93,7 +94,7 @@ def funnel_people(
     return people
 
 
-@table_asset("funnel_metrics_monthly", ins=reads_columns(sales=SALE_COLUMNS))
+@table_asset("funnel_metrics_monthly", ins=reads_columns(sales=SALE_COLUMNS, marketing_leads=LEADS_READ))
 def funnel_metrics_monthly(
     context: dg.AssetExecutionContext,
     config: AsOfConfig,

@@ -328,13 +328,19 @@ class _Held:
     frame: Frame
     readers: dict[Reader, frozenset[str] | None]
 
+    def __post_init__(self) -> None:
+        self._keep_what_is_still_taken()
+
+    def _keep_what_is_still_taken(self) -> None:
+        still = self.readers.values()
+        self.frame = _only(self.frame, None if None in still else frozenset().union(*still))
+
     def take(self, reader: Reader) -> tuple[Frame, bool]:
         """The frame for `reader` (only its columns, when it names them), and whether it was the last reader."""
         columns = self.readers.pop(reader, None)
         given = _only(self.frame, columns)
         if self.readers:
-            still = self.readers.values()
-            self.frame = _only(self.frame, None if None in still else frozenset().union(*still))
+            self._keep_what_is_still_taken()
         return given, not self.readers
 
 
