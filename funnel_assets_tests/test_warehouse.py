@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pandas as pd
+import polars as pl
 import pytest
 
 from funnel_assets.io.warehouse import Warehouse, WarehouseError, normalise_url
 from funnel_assets.io.warehouse.backend import Described
+from funnel_assets.io.warehouse.warehouse import FIRST_BATCH_ROWS, WRITE_BATCH_ROWS
 from funnel_assets.settings import Settings
 
 
@@ -202,6 +205,17 @@ def test_every_write_is_mirrored_as_a_csv_export_only_when_it_succeeds(tmp_path,
         exporting.write_table("people", failing_batches())
     assert (tmp_path / "exports" / "people.csv").read_text() == exported
     assert list((tmp_path / "exports").iterdir()) == [tmp_path / "exports" / "people.csv"]
+    # the export is written on a thread of its own, which ends with the write, landed or not
+    assert not [thread.name for thread in threading.enumerate() if thread.name.startswith("export-")]
+
+
+def test_a_table_of_many_batches_is_exported_whole_and_in_order(tmp_path, warehouse: Warehouse):
+    exporting = Warehouse(url=warehouse.url, schema_name=warehouse.schema_name, export_dir=str(tmp_path / "exports"))
+    rows = FIRST_BATCH_ROWS + 2 * WRITE_BATCH_ROWS + 7
+    exporting.write_table("numbered", pl.DataFrame({"n": range(rows)}))
+    lines = (tmp_path / "exports" / "numbered.csv").read_text().splitlines()
+    assert lines == ["n", *map(str, range(rows))]
+    assert exporting.read_table("numbered", polars=True)["n"].to_list() == list(range(rows))
 
 
 def test_reading_only_some_columns(warehouse: Warehouse):

@@ -154,7 +154,11 @@ def _prepared_ahead(batches: Iterator[Frame], prepare: Callable[[Frame], T]) -> 
 class _Export:
     """A table's CSV export, written on the side as the batches pass to the database: published only once the
     table has landed (both show the same rows), and when it cannot be written (a full disk, a link in the way)
-    the table still lands and `problem` says what went wrong, naming the file."""
+    the table still lands and `problem` says what went wrong, naming the file.
+
+    The file is written on a thread of its own, so the database loads a batch while its export is written (in
+    the caller's thread the two took turns: 2 s of a full-scale refresh); every step on the file runs on that
+    thread, in order."""
 
     def __init__(self, table: str, path: Path, columns: list[str]) -> None:
         self.table, self.path, self.columns = table, path, columns
@@ -162,15 +166,31 @@ class _Export:
         self._writing: AbstractContextManager | None = None
         self._out = None
         self._complete = False
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"export-{table}"[:30])
+        self._queued: Future[None] | None = None
 
     def passing(self, batches: Iterator[PreparedBatch]) -> Iterator[PreparedBatch]:
         """The batches, unchanged, each one's export CSV appended to the export on the way."""
-        self._attempt(self._open)
+        self._queue(partial(self._attempt, self._open))
         for batch in batches:
-            if self._out is not None:
-                self._attempt(partial(self._out.write, batch.export_csv))
+            self._queue(partial(self._append, batch.export_csv))
             yield batch
+        self._queue(lambda: None)  # the last batch written (or its failure raised) before the table is swapped in
         self._complete = True
+
+    def _queue(self, step: Callable[[], None]) -> None:
+        """`step` on the writer thread once the step queued before it is done (and raised, if it failed): one
+        batch's text waits for the file at most."""
+        if self._queued is not None:
+            self._queued.result()
+        self._queued = self._writer.submit(step)
+
+    def _finally(self, step: Callable[[], None]) -> None:
+        """`step` on the writer thread once every write queued before it is done; then the thread ends."""
+        try:
+            self._writer.submit(step).result()
+        finally:
+            self._writer.shutdown(wait=True)
 
     def _open(self) -> None:
         writing = files.writing(self.path)
@@ -178,11 +198,15 @@ class _Export:
         self._writing = writing
         self._out.write(csv_header(self.columns))
 
+    def _append(self, text: bytes | None) -> None:
+        if self._out is not None:
+            self._attempt(partial(self._out.write, text))
+
     def _attempt(self, step: Callable[[], object]) -> None:
         try:
             step()
         except OSError as exc:
-            self.abandon()
+            self._abandon()
             self.problem = (
                 f"The CSV export {self.path} was not written: {files.plain_reason(exc)}. "
                 f"The table `{self.table}` itself "
@@ -196,8 +220,11 @@ class _Export:
 
     def publish(self) -> None:
         """Give the finished export its name (after the table has landed)."""
+        self._finally(self._publish)
+
+    def _publish(self) -> None:
         if not self._complete:  # the table was written from fewer batches than passed here: never publish a part
-            self.abandon()
+            self._abandon()
             self.problem = (
                 self.problem or f"The CSV export {self.path} was not written: the table was not read to its end."
             )
@@ -208,6 +235,9 @@ class _Export:
 
     def abandon(self) -> None:
         """Remove what was written so far; the previous export stays."""
+        self._finally(self._abandon)
+
+    def _abandon(self) -> None:
         writing, self._writing, self._out = self._writing, None, None
         if writing is not None:
             abandoned = RuntimeError("export abandoned")
