@@ -51,30 +51,32 @@ def zoom_reports(context: dg.AssetExecutionContext, zoom_drop: EventDropFolder, 
     # each report is parsed once: what was parsed on an earlier run is read back from beside the archive
     with readable_failures():
         forms = mappings.registration_forms()
-    parse = ParsedOnce(load=zoom_drop.kept_report, save=zoom_drop.keep_report, forms=forms)
+    # a parsed report is kept (for the next runs) while the next one is parsed
+    with zoom_drop.keeping_reports() as keep:
+        parse = ParsedOnce(load=zoom_drop.kept_report, save=keep, forms=forms)
 
-    def parse_while_the_second_look_waits(paths):
-        for dropped in filter(None, map(zoom_drop.read, paths)):
-            if dropped.sha256 not in known:
-                parse.ahead(dropped.content, dropped.path.name)
+        def parse_while_the_second_look_waits(paths):
+            for dropped in filter(None, map(zoom_drop.read, paths)):
+                if dropped.sha256 not in known:
+                    parse.ahead(dropped.content, dropped.path.name)
 
-    # each file is read once after the second look: what is judged is what is archived, and what a file
-    # is checked against (size, modification time, content) before its drop copy goes
-    settled = zoom_drop.waiting_files(meanwhile=parse_while_the_second_look_waits)
-    waiting = [dropped for dropped in map(zoom_drop.read, settled) if dropped is not None]
-    verdicts = judge_files(((dropped.path.name, dropped.content) for dropped in waiting), known, parse)
-    refused_unread = intake.refused
-    ingested_at = now()
-    for dropped, verdict in zip(waiting, verdicts, strict=False):
-        if verdict.status == LOADED:
-            zoom_drop.archive(dropped)
+        # each file is read once after the second look: what is judged is what is archived, and what a file
+        # is checked against (size, modification time, content) before its drop copy goes
+        settled = zoom_drop.waiting_files(meanwhile=parse_while_the_second_look_waits)
+        waiting = [dropped for dropped in map(zoom_drop.read, settled) if dropped is not None]
+        verdicts = judge_files(((dropped.path.name, dropped.content) for dropped in waiting), known, parse)
+        refused_unread = intake.refused
+        ingested_at = now()
+        for dropped, verdict in zip(waiting, verdicts, strict=False):
+            if verdict.status == LOADED:
+                zoom_drop.archive(dropped)
 
-    # read without following a link: a link swapped in after the listing is skipped, never read
-    archived = zoom_drop.archived_reports()
-    new_rows = ledger_rows(verdicts + refused_unread, ingested_at)
-    # with this run's rows, so that the drop order decides between reports Zoom's generated times cannot
-    everything = pd.concat([f for f in (history, new_rows) if not f.empty] or [new_rows], ignore_index=True)
-    loaded = loaded_history(archived, everything, ingested_at, parse)
+        # read without following a link: a link swapped in after the listing is skipped, never read
+        archived = zoom_drop.archived_reports()
+        new_rows = ledger_rows(verdicts + refused_unread, ingested_at)
+        # with this run's rows, so that the drop order decides between reports Zoom's generated times cannot
+        everything = pd.concat([f for f in (history, new_rows) if not f.empty] or [new_rows], ignore_index=True)
+        loaded = loaded_history(archived, everything, ingested_at, parse)
     participants = participants_from_reports(loaded.current, mappings.event_mappings())
     rows_read = sum(person_rows(r) for r in loaded.current)
     ledger = ingested_files_table(history, new_rows, loaded.states)

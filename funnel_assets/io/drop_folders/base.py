@@ -68,6 +68,7 @@ import stat
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -378,6 +379,17 @@ class EventDropFolder(dg.ConfigurableResource, ABC):
             return report_from_table(table, file_name)
         except (OSError, pa.ArrowException, ValueError, KeyError, TypeError):
             return None
+
+    @contextmanager
+    def keeping_reports(self) -> Iterator[Callable[[str, ZoomReport], None]]:
+        """`keep_report` on a thread of its own, so the next report is parsed while one is written (compressed and
+        flushed to disk, a third of the parsing's time done in turn); every report is kept, or its failure raised,
+        by the end of the block."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keep-parsed-reports") as keeper:
+            queued: list[Future[None]] = []
+            yield lambda sha256, report: queued.append(keeper.submit(self.keep_report, sha256, report))
+            for keeping in queued:
+                keeping.result()
 
     def keep_report(self, sha256: str, report: ZoomReport) -> None:
         """Keep a parsed report for the next runs (written new and renamed into place, never through a link).
