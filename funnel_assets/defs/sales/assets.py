@@ -43,7 +43,7 @@ def crm_assigned_leads(context: dg.AssetExecutionContext, crm: CrmApi, mappings:
         assignments, report = clean_assigned_leads(raw.frame, mappings.funnel_mapping(), source=label)
     if report.extra_columns:
         context.log.warning(f"{label} has new column(s), kept as text: {', '.join(report.extra_columns)}")
-    unplaced = assignments.filter(UNPLACED).height
+    unplaced = assignments.select(UNPLACED.sum()).item()
     miscellaneous = int((assignments["funnel"] == MISCELLANEOUS_FUNNEL).sum())
     context.add_asset_metadata(
         {
@@ -74,7 +74,7 @@ def assigned_leads_monthly(
     """Each phone's earliest assignment of each month, with whether it attended."""
     participants = last_good(context, io_manager, catalogue.EVENT_PARTICIPANTS.name, polars=True)
     monthly = first_assignment_per_month(crm_assigned_leads, attended_phones(participants))
-    unplaced = crm_assigned_leads.filter(UNPLACED).height
+    unplaced = crm_assigned_leads.select(UNPLACED.sum()).item()
     context.add_asset_metadata(
         {"assignments_left_out_no_phone_or_date": unplaced, "attended": int(monthly["attended"].sum())}
     )
